@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Idempotent machine set-up for weir: system packages, a JDK 25, bpffs. Safe to run again and again.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+PACKAGES=(clang llvm libbpf-dev libbpf1 linux-libc-dev make bpftool iproute2 iptables nftables
+          xdp-tools tcpdump ethtool util-linux procps iputils-ping maven)
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: weir loads BPF programs and builds network namespaces: run as root (sudo $0)." >&2
+    exit 1
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "setup: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+weir_require_jdk
+echo "setup: JDK 25 at $JAVA_HOME" >&2
+
+if ! mount | grep -q ' /sys/fs/bpf type bpf'; then
+    mount -t bpf bpf /sys/fs/bpf
+    echo "setup: mounted bpffs at /sys/fs/bpf" >&2
+fi
+if ! mount | grep -q 'type cgroup2'; then
+    echo "setup: warning: no cgroup v2 mount found; cgroup hooks and per-pod cgroups will be unavailable" >&2
+fi
