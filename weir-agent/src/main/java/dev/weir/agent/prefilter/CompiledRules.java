@@ -1,0 +1,105 @@
+package dev.weir.agent.prefilter;
+
+import java.util.Map;
+
+import dev.weir.agent.net.Cidr;
+
+/**
+ * A rule set turned into the contents of one generation of prefilter maps (see
+ * docs/prefilter-datapath.md). Immutable once built; maps are unmodifiable.
+ *
+ * @param cfg    the generation's pf_cfg entry
+ * @param src4   pf_src4 contents, and so on for the other tries
+ * @param ports  non-zero pf_port entries: index {@code class * 65536 + port} to slot mask
+ * @param protos non-zero pf_proto entries: IP protocol number to slot mask
+ */
+public record CompiledRules(GenConfig cfg,
+                            Map<Cidr, PrefixEntry> src4, Map<Cidr, PrefixEntry> src6,
+                            Map<Cidr, PrefixEntry> dst4, Map<Cidr, PrefixEntry> dst6,
+                            Map<Integer, Long> ports, Map<Integer, Long> protos) {
+
+    public static final CompiledRules EMPTY = new CompiledRules(GenConfig.EMPTY,
+            Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
+
+    /** The four tries by their map name stem ({@code pf_src4} …). */
+    public Map<String, Map<Cidr, PrefixEntry>> tries() {
+        return Map.of("pf_src4", src4, "pf_src6", src6, "pf_dst4", dst4, "pf_dst6", dst6);
+    }
+
+    /** Per-generation configuration: slot masks by need and action, mode, rate limit, sampling. */
+    public record GenConfig(long needSrc, long needDst, long needL4, long deny, long allow, long active,
+                            int mode, long ratePps, long rateBurst, long sampleEvery, int[] slotRule) {
+        public static final GenConfig EMPTY = new GenConfig(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, new int[Capacity.SLOTS]);
+
+        public GenConfig {
+            slotRule = slotRule.clone();
+        }
+
+        @Override
+        public int[] slotRule() {
+            return slotRule.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof GenConfig g && needSrc == g.needSrc && needDst == g.needDst && needL4 == g.needL4
+                    && deny == g.deny && allow == g.allow && active == g.active && mode == g.mode
+                    && ratePps == g.ratePps && rateBurst == g.rateBurst && sampleEvery == g.sampleEvery
+                    && java.util.Arrays.equals(slotRule, g.slotRule);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(needSrc, needDst, needL4, deny, allow, active, mode, ratePps, rateBurst,
+                    sampleEvery, java.util.Arrays.hashCode(slotRule));
+        }
+    }
+
+    /**
+     * One LPM entry: the slots of its own rules and of every containing prefix's rules, and up to four
+     * (slot, rule id) pairs, most specific rule first, for per-rule hit counters.
+     */
+    public record PrefixEntry(long slots, int[] rules, int[] ruleSlots) {
+        public static final int PAIRS = 4;
+        public static final int UNUSED_SLOT = 0xff;
+
+        public PrefixEntry {
+            if (rules.length != PAIRS || ruleSlots.length != PAIRS) {
+                throw new IllegalArgumentException("a prefix entry has exactly " + PAIRS + " pairs");
+            }
+            rules = rules.clone();
+            ruleSlots = ruleSlots.clone();
+        }
+
+        @Override
+        public int[] rules() {
+            return rules.clone();
+        }
+
+        @Override
+        public int[] ruleSlots() {
+            return ruleSlots.clone();
+        }
+
+        /** The rule id recorded for the slot, or -1. */
+        public int ruleFor(int slot) {
+            for (int i = 0; i < PAIRS; i++) {
+                if (ruleSlots[i] == slot) {
+                    return rules[i];
+                }
+            }
+            return -1;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof PrefixEntry p && slots == p.slots && java.util.Arrays.equals(rules, p.rules)
+                    && java.util.Arrays.equals(ruleSlots, p.ruleSlots);
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(slots) * 31 + java.util.Arrays.hashCode(rules) * 17 + java.util.Arrays.hashCode(ruleSlots);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package dev.weir.agent.prefilter;
+
+/**
+ * Prefilter-wide settings of one scope.
+ *
+ * @param mode        denylist: what matches a deny rule drops; allowlist: only what matches an allow rule passes
+ * @param ratePps     per-source packets per second, 0 for no rate limit
+ * @param rateBurst   token bucket size in packets (at least 1 when rate limiting)
+ * @param sampleEvery 1 in N drops becomes an event on the ring buffer; 0 for none
+ */
+public record PrefilterSettings(Mode mode, long ratePps, long rateBurst, long sampleEvery) {
+
+    /** How unmatched traffic is treated. */
+    public enum Mode { DENYLIST, ALLOWLIST }
+
+    public static final PrefilterSettings DEFAULT = new PrefilterSettings(Mode.DENYLIST, 0, 0, 1);
+
+    public PrefilterSettings {
+        if (mode == null) {
+            throw new IllegalArgumentException("mode must be denylist or allowlist");
+        }
+        check("rate limit", ratePps);
+        check("burst", rateBurst);
+        check("sample rate", sampleEvery);
+        if (ratePps > 0 && rateBurst == 0) {
+            rateBurst = ratePps;
+        }
+    }
+
+    private static void check(String what, long v) {
+        if (v < 0 || v > 0xffff_ffffL) {
+            throw new IllegalArgumentException(what + " " + v + " out of range 0.." + 0xffff_ffffL);
+        }
+    }
+
+    public PrefilterSettings withMode(Mode m) {
+        return new PrefilterSettings(m, ratePps, rateBurst, sampleEvery);
+    }
+
+    public PrefilterSettings withRate(long pps, long burst) {
+        return new PrefilterSettings(mode, pps, burst, sampleEvery);
+    }
+
+    public PrefilterSettings withSampleEvery(long n) {
+        return new PrefilterSettings(mode, ratePps, rateBurst, n);
+    }
+}

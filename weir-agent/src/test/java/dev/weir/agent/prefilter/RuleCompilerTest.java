@@ -1,0 +1,135 @@
+package dev.weir.agent.prefilter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+import dev.weir.agent.net.Cidr;
+import dev.weir.agent.net.PortRange;
+import dev.weir.agent.net.Protocol;
+import dev.weir.agent.prefilter.Evaluator.Kind;
+import dev.weir.agent.prefilter.Evaluator.Packet;
+import dev.weir.agent.prefilter.PrefilterRule.Action;
+
+class RuleCompilerTest {
+
+    private final RuleCompiler compiler = new RuleCompiler(Capacity.DEFAULT);
+
+    static PrefilterRule deny(String src) {
+        return new PrefilterRule(0, Action.DENY, Cidr.parse(src), null, null, null);
+    }
+
+    static Packet tcp(String src, String dst, int port) {
+        return new Packet(Cidr.parse(src).address(), Cidr.parse(dst).address(), 6, port);
+    }
+
+    @Test
+    void prefixesOfOneShapeShareOneSlot() {
+        RuleSet set = RuleSet.EMPTY.add(List.of(deny("203.0.113.0/24"), deny("198.51.100.0/24"), deny("2001:db8::/32")));
+        CompiledRules c = compiler.compile(set);
+        assertThat(Long.bitCount(c.cfg().active())).isEqualTo(1);
+        assertThat(c.src4()).hasSize(2);
+        assertThat(c.src6()).hasSize(1);
+        assertThat(Evaluator.byMaps(c, tcp("203.0.113.9", "10.0.0.1", 80)).kind()).isEqualTo(Kind.DROP_DENY_RULE);
+        assertThat(Evaluator.byMaps(c, tcp("192.0.2.1", "10.0.0.1", 80)).kind()).isEqualTo(Kind.PASS);
+    }
+
+    @Test
+    void shorterPrefixStillAppliesInsideALongerOne() {
+        RuleSet set = RuleSet.EMPTY.add(List.of(
+                deny("10.0.0.0/8"),
+                new PrefilterRule(0, Action.ALLOW, Cidr.parse("10.1.0.0/16"), null, Protocol.TCP, PortRange.single(22))));
+        CompiledRules c = compiler.compile(set);
+        // the /16's entry carries the /8's deny slot, so the deny is not lost to the longer match
+        assertThat(Evaluator.byMaps(c, tcp("10.1.2.3", "192.0.2.1", 22)).kind()).isEqualTo(Kind.DROP_DENY_RULE);
+        assertThat(Evaluator.byMaps(c, tcp("10.1.2.3", "192.0.2.1", 22)).rule()).isEqualTo(1);
+    }
+
+    @Test
+    void attributesHitsToTheMostSpecificRule() {
+        RuleSet set = RuleSet.EMPTY.add(List.of(deny("10.0.0.0/8"), deny("10.1.0.0/16")));
+        CompiledRules c = compiler.compile(set);
+        assertThat(Evaluator.byMaps(c, tcp("10.1.2.3", "192.0.2.1", 80)).rule()).isEqualTo(2);
+        assertThat(Evaluator.byMaps(c, tcp("10.2.2.3", "192.0.2.1", 80)).rule()).isEqualTo(1);
+    }
+
+    @Test
+    void portRangesExpandPerProtocolClass() {
+        RuleSet set = RuleSet.EMPTY.add(List.of(
+                new PrefilterRule(0, Action.DENY, null, null, Protocol.UDP, PortRange.parse("5000-5009"))));
+        CompiledRules c = compiler.compile(set);
+        assertThat(c.ports()).hasSize(10).containsKey(65536 + 5000);
+        Packet udp = new Packet(Cidr.parse("192.0.2.1").address(), Cidr.parse("192.0.2.2").address(), 17, 5005);
+        assertThat(Evaluator.byMaps(c, udp).kind()).isEqualTo(Kind.DROP_DENY_RULE);
+        assertThat(Evaluator.byMaps(c, udp).rule()).isEqualTo(1);
+        assertThat(Evaluator.byMaps(c, tcp("192.0.2.1", "192.0.2.2", 5005)).kind()).isEqualTo(Kind.PASS);
+    }
+
+    @Test
+    void refusesWhatDoesNotFitNamingTheMap() {
+        RuleCompiler small = new RuleCompiler(new Capacity(2, 100));
+        RuleSet set = RuleSet.EMPTY.add(List.of(deny("10.0.0.0/8"), deny("11.0.0.0/8"), deny("12.0.0.0/8")));
+        assertThatThrownBy(() -> small.compile(set)).hasMessageContaining("map pf_src4 holds 2 prefixes; these rules need 3");
+        List<PrefilterRule> many = new ArrayList<>();
+        for (int p = 1; p <= 65; p++) {
+            many.add(new PrefilterRule(0, Action.DENY, null, null, Protocol.TCP, PortRange.single(p)));
+        }
+        assertThatThrownBy(() -> compiler.compile(RuleSet.EMPTY.add(many))).hasMessageContaining("65 distinct shapes");
+    }
+
+    @Test
+    void duplicateAndUnknownRulesAreErrors() {
+        RuleSet set = RuleSet.EMPTY.add(List.of(deny("10.0.0.0/8")));
+        assertThatThrownBy(() -> set.add(List.of(deny("10.0.0.0/8")))).hasMessageContaining("already exists as rule 1");
+        assertThatThrownBy(() -> set.removeIds(List.of(7))).hasMessageContaining("no prefilter rule with id 7");
+        assertThat(set.removeMatching(List.of(deny("10.0.0.0/8"))).rules()).isEmpty();
+        assertThatThrownBy(() -> new PrefilterRule(0, Action.DENY, null, null, Protocol.ICMP, PortRange.single(1)))
+                .hasMessageContaining("icmp has no ports");
+    }
+
+    /** The compiled maps decide exactly what the rules mean, for random rule sets and packets. */
+    @Test
+    void compiledMapsAgreeWithRuleSemantics() {
+        Random rnd = new Random(42);
+        for (int round = 0; round < 200; round++) {
+            RuleSet set = randomRules(rnd);
+            CompiledRules c = compiler.compile(set);
+            for (int i = 0; i < 200; i++) {
+                Packet p = randomPacket(rnd);
+                assertThat(Evaluator.byMaps(c, p).kind()).as("round %d packet %d", round, i)
+                        .isEqualTo(Evaluator.byRules(set, p));
+            }
+        }
+    }
+
+    private static RuleSet randomRules(Random rnd) {
+        List<PrefilterRule> rules = new ArrayList<>();
+        int n = 1 + rnd.nextInt(12);
+        for (int i = 0; i < n; i++) {
+            Action a = rnd.nextInt(3) == 0 ? Action.ALLOW : Action.DENY;
+            Cidr prefix = rnd.nextInt(4) == 0 ? null : new Cidr(new byte[] {10, (byte) rnd.nextInt(4), 0, 0}, 8 + rnd.nextInt(3) * 4);
+            boolean src = rnd.nextBoolean();
+            Protocol proto = rnd.nextInt(3) == 0 ? null : rnd.nextBoolean() ? Protocol.TCP : Protocol.UDP;
+            PortRange ports = proto == null || rnd.nextBoolean() ? null : new PortRange(80 + rnd.nextInt(3), 82 + rnd.nextInt(3));
+            PrefilterRule r = new PrefilterRule(0, a, src ? prefix : null, src ? null : prefix, proto, ports);
+            if (rules.stream().noneMatch(x -> x.sameMatch(r))) {
+                rules.add(r);
+            }
+        }
+        PrefilterSettings.Mode mode = rnd.nextBoolean() ? PrefilterSettings.Mode.ALLOWLIST : PrefilterSettings.Mode.DENYLIST;
+        return RuleSet.EMPTY.withSettings(PrefilterSettings.DEFAULT.withMode(mode)).add(rules);
+    }
+
+    private static Packet randomPacket(Random rnd) {
+        byte[] s = {10, (byte) rnd.nextInt(4), (byte) rnd.nextInt(256), 1};
+        byte[] d = {10, (byte) rnd.nextInt(4), (byte) rnd.nextInt(256), 2};
+        int proto = rnd.nextBoolean() ? 6 : rnd.nextBoolean() ? 17 : 1;
+        int port = proto == 1 || rnd.nextInt(8) == 0 ? -1 : 79 + rnd.nextInt(7);
+        return new Packet(s, d, proto, port);
+    }
+}
