@@ -1,0 +1,9 @@
+package dev.weir.cli.ops;
+
+import picocli.CommandLine.Command;
+
+/** {@code weir bpf …}: the kernel's BPF objects, as bpftool lists them, with weir's own marked. */
+@Command(name = "bpf", description = "List BPF programs and maps in the kernel (weir's marked), like bpftool.",
+        subcommands = {BpfProgList.class, BpfMapList.class})
+public final class BpfCommand {
+}

@@ -1,0 +1,78 @@
+package dev.weir.cli.ops;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import dev.weir.cli.output.Json;
+import dev.weir.cli.output.OutputFormat;
+import dev.weir.cli.output.Table;
+import dev.weir.ebpf.BpfMap;
+import dev.weir.ebpf.BpfSystem;
+import dev.weir.ebpf.MapInfo;
+import dev.weir.ebpf.MapType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code weir bpf map list}: maps with their fill level. */
+@Command(name = "map", description = "List BPF maps.", subcommands = BpfMapList.List_.class)
+final class BpfMapList {
+
+    @Command(name = "list", description = {
+            "List BPF maps with fill level: entries in use / max entries for hash, LRU and LPM maps",
+            "(arrays are always full; ring buffers show their size). By default only weir's maps; --all for every map."})
+    static final class List_ implements Runnable {
+        @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json.")
+        OutputFormat output;
+
+        @Option(names = "--all", description = "Every map in the kernel, not just weir's.")
+        boolean all;
+
+        record Row(int id, String type, String name, int keySize, int valueSize, int maxEntries, Integer entries,
+                   Double fillPercent, String pin) {
+        }
+
+        @Override
+        public void run() {
+            Map<String, Path> pins = WeirPins.byId();
+            List<Row> rows = new ArrayList<>();
+            for (MapInfo m : BpfSystem.maps()) {
+                Path pin = pins.get("map:" + m.id());
+                if (!all && pin == null) {
+                    continue;
+                }
+                Integer entries = countable(m.type()) ? count(m) : null;
+                Double fill = entries == null ? null : Math.round(1000.0 * entries / m.maxEntries()) / 10.0;
+                rows.add(new Row(m.id(), m.type().name().toLowerCase(), m.name(), m.keySize(), m.valueSize(),
+                        m.maxEntries(), entries, fill, pin == null ? null : pin.toString()));
+            }
+            PrintWriter out = new PrintWriter(System.out, true);
+            if (output == OutputFormat.json) {
+                Json.print(out, rows);
+                return;
+            }
+            Table t = new Table("ID", "TYPE", "NAME", "KEY", "VALUE", "MAX", "ENTRIES", "FILL", "PIN");
+            rows.forEach(r -> t.row(r.id(), r.type(), r.name(), r.keySize() + "B", r.valueSize() + "B", r.maxEntries(),
+                    r.entries() == null ? "-" : r.entries(), r.fillPercent() == null ? "-" : r.fillPercent() + "%",
+                    r.pin() == null ? "" : r.pin()));
+            t.print(out);
+        }
+
+        private static boolean countable(MapType t) {
+            return switch (t) {
+                case HASH, LRU_HASH, PERCPU_HASH, LRU_PERCPU_HASH, LPM_TRIE, HASH_OF_MAPS -> true;
+                default -> false;
+            };
+        }
+
+        private static Integer count(MapInfo m) {
+            try (BpfMap<?, ?> map = BpfMap.fromId(m.id())) {
+                return map.count();
+            } catch (RuntimeException e) {
+                return null;
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package dev.weir.cli.prefilter;
+
+import dev.weir.agent.prefilter.PrefilterSettings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code weir prefilter set …}: mode, rate limit, event sampling. */
+@Command(name = "set", description = "Change the scope's settings: denylist/allowlist mode, per-source rate limit, drop-event sampling.")
+final class SetCommand implements Runnable {
+
+    @Mixin
+    ScopeOptions scope;
+
+    @Option(names = "--mode", paramLabel = "denylist|allowlist",
+            description = "denylist: deny rules drop, the rest passes; allowlist: only what an allow rule matches passes.")
+    String mode;
+
+    @Option(names = "--rate-limit", paramLabel = "PPS", description = "Packets per second per source address (/32, /128); 0 turns it off.")
+    Long ratePps;
+
+    @Option(names = "--burst", paramLabel = "N", description = "Token bucket size in packets (default: the rate).")
+    Long burst;
+
+    @Option(names = "--sample-every", paramLabel = "N", description = "Emit 1 in N drops as an event; 0 for none.")
+    Long sampleEvery;
+
+    @Override
+    public void run() {
+        if (mode == null && ratePps == null && burst == null && sampleEvery == null) {
+            throw new IllegalArgumentException("nothing to set: give --mode, --rate-limit, --burst or --sample-every");
+        }
+        scope.manager().configure(s -> {
+            PrefilterSettings out = s;
+            if (mode != null) {
+                out = out.withMode(switch (mode.toLowerCase()) {
+                    case "denylist", "deny" -> PrefilterSettings.Mode.DENYLIST;
+                    case "allowlist", "allow" -> PrefilterSettings.Mode.ALLOWLIST;
+                    default -> throw new IllegalArgumentException("--mode must be denylist or allowlist, not '" + mode + "'");
+                });
+            }
+            if (ratePps != null || burst != null) {
+                long pps = ratePps != null ? ratePps : out.ratePps();
+                out = out.withRate(pps, burst != null ? burst : (ratePps != null ? pps : out.rateBurst()));
+            }
+            if (sampleEvery != null) {
+                out = out.withSampleEvery(sampleEvery);
+            }
+            return out;
+        });
+        System.out.println("prefilter settings updated (" + scope.scope() + ")");
+    }
+}

@@ -1,0 +1,129 @@
+package dev.weir.cli.prefilter;
+
+import java.io.PrintWriter;
+import java.time.LocalTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import dev.weir.agent.prefilter.PrefilterManager;
+import dev.weir.cli.output.Json;
+import dev.weir.cli.output.OutputFormat;
+import dev.weir.cli.output.Table;
+import dev.weir.datapath.DropReason;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code weir prefilter stats [--watch]}: packets and bytes per verdict reason and per rule. */
+@Command(name = "stats", description = "Counters per verdict reason (summed over CPUs) and per rule; --watch adds rates.")
+final class StatsCommand implements Runnable {
+
+    @Mixin
+    ScopeOptions scope;
+
+    @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json.")
+    OutputFormat output;
+
+    @Option(names = {"-w", "--watch"}, description = "Print again every interval, with rates.")
+    boolean watch;
+
+    @Option(names = "--interval", defaultValue = "1", paramLabel = "SECONDS", description = "Watch interval (default: ${DEFAULT-VALUE}).")
+    double interval;
+
+    @Option(names = "--count", defaultValue = "0", paramLabel = "N", description = "Stop watching after N intervals (0: until interrupted).")
+    int count;
+
+    record ReasonRow(int code, String reason, String verdict, long packets, long bytes, Double pps) {
+    }
+
+    record RuleRow(int rule, long packets, long bytes, Double pps) {
+    }
+
+    record Stats(String scope, List<ReasonRow> reasons, List<RuleRow> rules) {
+    }
+
+    @Override
+    public void run() {
+        PrefilterManager manager = scope.manager();
+        PrintWriter out = new PrintWriter(System.out, true);
+        Stats prev = snapshot(manager, null, 0);
+        print(out, prev);
+        for (int i = 0; watch && (count == 0 || i < count); i++) {
+            sleep();
+            Stats now = snapshot(manager, prev, interval);
+            print(out, now);
+            prev = now;
+        }
+    }
+
+    private void print(PrintWriter out, Stats s) {
+        if (output == OutputFormat.json) {
+            Json.print(out, s);
+            return;
+        }
+        if (watch) {
+            out.println("--- " + LocalTime.now().truncatedTo(ChronoUnit.SECONDS) + " " + s.scope());
+        }
+        Table t = new Table("REASON", "CODE", "VERDICT", "PACKETS", "BYTES", watch ? "PPS" : "");
+        s.reasons().forEach(r -> t.row(r.reason(), r.code(), r.verdict(), r.packets(), r.bytes(), rate(r.pps())));
+        t.print(out);
+        if (!s.rules().isEmpty()) {
+            out.println();
+            Table rt = new Table("RULE", "PACKETS", "BYTES", watch ? "PPS" : "");
+            s.rules().forEach(r -> rt.row(r.rule() == 0 ? "(unattributed)" : r.rule(), r.packets(), r.bytes(), rate(r.pps())));
+            rt.print(out);
+        }
+    }
+
+    private static String rate(Double pps) {
+        return pps == null ? "" : String.format("%.1f", pps);
+    }
+
+    private Stats snapshot(PrefilterManager m, Stats prev, double seconds) {
+        Map<Integer, long[]> reasons = new TreeMap<>(m.reasonCounters());
+        List<ReasonRow> rr = new ArrayList<>();
+        reasons.forEach((code, v) -> {
+            if (v[0] == 0) {
+                return;
+            }
+            DropReason reason = DropReason.of(code);
+            Double pps = prev == null ? null : (v[0] - prevReason(prev, code)) / seconds;
+            rr.add(new ReasonRow(code, reason.name(), verdict(reason), v[0], v[1], pps));
+        });
+        List<RuleRow> rules = new ArrayList<>();
+        new TreeMap<>(m.ruleCounters()).forEach((id, v) -> {
+            if (v[0] > 0) {
+                Double pps = prev == null ? null : (v[0] - prevRule(prev, id)) / seconds;
+                rules.add(new RuleRow(id, v[0], v[1], pps));
+            }
+        });
+        return new Stats(scope.scope(), rr, rules);
+    }
+
+    private static String verdict(DropReason r) {
+        if (r.isDrop()) {
+            return "DROP";
+        }
+        return r.code() >= 250 ? "EVENT" : "PASS";
+    }
+
+    private static long prevReason(Stats s, int code) {
+        return s.reasons().stream().filter(r -> r.code() == code).mapToLong(ReasonRow::packets).findFirst().orElse(0);
+    }
+
+    private static long prevRule(Stats s, int id) {
+        return s.rules().stream().filter(r -> r.rule() == id).mapToLong(RuleRow::packets).findFirst().orElse(0);
+    }
+
+    private void sleep() {
+        try {
+            Thread.sleep((long) (interval * 1000));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        }
+    }
+}
