@@ -124,17 +124,17 @@ struct pf_pkt {
 	__u8  port_class;
 };
 
-static __always_inline void pf_emit(struct xdp_md *ctx, const struct pf_pkt *p,
-				    __u32 reason, __u32 rule)
+/*
+ * Fills a reserved event. Not inlined on purpose: as a BPF subprogram its
+ * prototype puts struct pf_event into the object's BTF, where the Java
+ * codec's alignment test finds it.
+ */
+static __noinline int pf_event_fill(struct xdp_md *ctx, struct pf_event *e,
+				    const struct pf_pkt *p, __u32 reason,
+				    __u32 rule)
 {
-	struct pf_event *e;
 	__u64 cap;
 
-	e = bpf_ringbuf_reserve(&pf_events, sizeof(*e), 0);
-	if (!e) {
-		count_packet(&pf_stats, REASON_EVENTS_LOST, sizeof(*e));
-		return;
-	}
 	e->ts_ns = bpf_ktime_get_ns();
 	e->ifindex = ctx->ingress_ifindex;
 	e->rule = rule;
@@ -155,7 +155,20 @@ static __always_inline void pf_emit(struct xdp_md *ctx, const struct pf_pkt *p,
 	    bpf_xdp_load_bytes(ctx, 0, e->data, cap) < 0)
 		cap = 0;
 	e->cap_len = cap;
+	return 0;
+}
 
+static __always_inline void pf_emit(struct xdp_md *ctx, const struct pf_pkt *p,
+				    __u32 reason, __u32 rule)
+{
+	struct pf_event *e;
+
+	e = bpf_ringbuf_reserve(&pf_events, sizeof(*e), 0);
+	if (!e) {
+		count_packet(&pf_stats, REASON_EVENTS_LOST, sizeof(*e));
+		return;
+	}
+	pf_event_fill(ctx, e, p, reason, rule);
 	bpf_ringbuf_submit(e, 0);
 	count_packet(&pf_stats, REASON_EVENTS_SENT, sizeof(*e));
 }
