@@ -6,6 +6,8 @@ import java.lang.foreign.StructLayout;
 import java.net.InetAddress;
 import java.util.Arrays;
 
+import dev.weir.ebpf.Codec;
+
 /**
  * {@code struct pf_addr}: key of {@code pf_rate}, a source address, IPv4 as v4-mapped IPv6.
  * Immutable.
@@ -16,6 +18,9 @@ public record PfAddr(byte[] addr) {
 
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             MemoryLayout.sequenceLayout(16, Mem.U8).withName("addr")).withName("pf_addr");
+
+    /** The map codec: {@link #LAYOUT}, host byte order. */
+    public static final Codec<PfAddr> CODEC = Codec.of(LAYOUT, PfAddr::encode, PfAddr::decode);
 
     public PfAddr {
         addr = Mem.checkLength(addr, 16, "address");

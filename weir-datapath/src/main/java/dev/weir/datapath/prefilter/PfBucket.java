@@ -4,6 +4,8 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
+import dev.weir.ebpf.Codec;
+
 /**
  * {@code struct pf_bucket}: a source's token bucket in {@code pf_rate}. Immutable.
  *
@@ -16,6 +18,9 @@ public record PfBucket(long tokens, long lastNs) {
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             Mem.U64.withName("tokens"),
             Mem.U64.withName("last_ns")).withName("pf_bucket");
+
+    /** The map codec: {@link #LAYOUT}, host byte order. */
+    public static final Codec<PfBucket> CODEC = Codec.of(LAYOUT, PfBucket::encode, PfBucket::decode);
 
     /** Whole packets the bucket holds at rate {@code ratePps}. */
     public long packets(int ratePps) {

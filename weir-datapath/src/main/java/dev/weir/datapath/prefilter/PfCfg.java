@@ -5,6 +5,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.util.Arrays;
 
+import dev.weir.ebpf.Codec;
+
 /**
  * {@code struct pf_cfg}: one rule generation's slot masks and settings ({@code pf_cfg[gen]}).
  * Immutable (the slot-rule array is copied in and out).
@@ -40,6 +42,9 @@ public record PfCfg(long needSrc, long needDst, long needL4, long deny, long all
             Mem.U32.withName("rate_burst"),
             Mem.U32.withName("sample_every"),
             MemoryLayout.sequenceLayout(SLOTS, Mem.U32).withName("slot_rule")).withName("pf_cfg");
+
+    /** The map codec: {@link #LAYOUT}, host byte order. */
+    public static final Codec<PfCfg> CODEC = Codec.of(LAYOUT, PfCfg::encode, PfCfg::decode);
 
     private static final long SLOT_RULE = Mem.offset(LAYOUT, "slot_rule");
 

@@ -4,6 +4,8 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
+import dev.weir.ebpf.Codec;
+
 /**
  * {@code struct pf_counter}: one CPU's packets and bytes in {@code pf_stats} / {@code pf_hits}.
  * Immutable.
@@ -15,6 +17,9 @@ public record PfCounter(long packets, long bytes) {
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             Mem.U64.withName("packets"),
             Mem.U64.withName("bytes")).withName("pf_counter");
+
+    /** The map codec: {@link #LAYOUT}, host byte order. */
+    public static final Codec<PfCounter> CODEC = Codec.of(LAYOUT, PfCounter::encode, PfCounter::decode);
 
     /** The sum, for adding up per-CPU values. */
     public PfCounter plus(PfCounter o) {

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.Optional;
 
 import dev.weir.datapath.DropReason;
+import dev.weir.ebpf.Codec;
 
 /**
  * {@code struct pf_event}: a sampled drop from {@code pf_events}. Immutable.
@@ -45,6 +46,9 @@ public record PfEvent(long tsNs, int ifindex, int rule, int reason, int pktLen, 
             MemoryLayout.sequenceLayout(16, Mem.U8).withName("src"),
             MemoryLayout.sequenceLayout(16, Mem.U8).withName("dst"),
             MemoryLayout.sequenceLayout(SNAP, Mem.U8).withName("data")).withName("pf_event");
+
+    /** The map codec: {@link #LAYOUT}, host byte order. */
+    public static final Codec<PfEvent> CODEC = Codec.of(LAYOUT, PfEvent::encode, PfEvent::decode);
 
     public PfEvent {
         src = Mem.checkLength(src, 16, "source");

@@ -6,6 +6,8 @@ import java.lang.foreign.StructLayout;
 import java.net.InetAddress;
 import java.util.Arrays;
 
+import dev.weir.ebpf.Codec;
+
 /**
  * {@code struct pf_frag_key}: key of {@code pf_frag}, identifying one fragmented datagram. Immutable.
  *
@@ -24,6 +26,9 @@ public record PfFragKey(byte[] src, byte[] dst, int id, int proto, int family) {
             Mem.U8.withName("proto"),
             Mem.U8.withName("family"),
             Mem.U16.withName("_pad")).withName("pf_frag_key");
+
+    /** The map codec: {@link #LAYOUT}, host byte order. */
+    public static final Codec<PfFragKey> CODEC = Codec.of(LAYOUT, PfFragKey::encode, PfFragKey::decode);
 
     public PfFragKey {
         src = Mem.checkLength(src, 16, "source");

@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
 import dev.weir.datapath.DropReason;
+import dev.weir.ebpf.Codec;
 
 /**
  * {@code struct pf_frag_val}: the verdict of a datagram's first fragment, followed by its later
@@ -21,6 +22,9 @@ public record PfFragVal(int reason, int rule) {
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             Mem.U32.withName("reason"),
             Mem.U32.withName("rule")).withName("pf_frag_val");
+
+    /** The map codec: {@link #LAYOUT}, host byte order. */
+    public static final Codec<PfFragVal> CODEC = Codec.of(LAYOUT, PfFragVal::encode, PfFragVal::decode);
 
     public void encode(MemorySegment dst) {
         Mem.u32(dst, 0, reason);

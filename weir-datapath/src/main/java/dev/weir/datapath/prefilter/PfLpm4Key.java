@@ -5,6 +5,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.net.Inet4Address;
 
+import dev.weir.ebpf.Codec;
+
 /**
  * {@code struct pf_lpm4_key}: key of the IPv4 LPM tries ({@code pf_src4_G}, {@code pf_dst4_G}).
  * Immutable.
@@ -17,6 +19,9 @@ public record PfLpm4Key(int prefixLen, Inet4Address addr) {
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             Mem.U32.withName("prefixlen"),
             MemoryLayout.sequenceLayout(4, Mem.U8).withName("addr")).withName("pf_lpm4_key");
+
+    /** The map codec: {@link #LAYOUT}, host byte order. */
+    public static final Codec<PfLpm4Key> CODEC = Codec.of(LAYOUT, PfLpm4Key::encode, PfLpm4Key::decode);
 
     public PfLpm4Key {
         if (prefixLen < 0 || prefixLen > 32) {

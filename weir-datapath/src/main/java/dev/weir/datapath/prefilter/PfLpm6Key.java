@@ -6,6 +6,8 @@ import java.lang.foreign.StructLayout;
 import java.util.Arrays;
 import java.util.HexFormat;
 
+import dev.weir.ebpf.Codec;
+
 /**
  * {@code struct pf_lpm6_key}: key of the IPv6 LPM tries ({@code pf_src6_G}, {@code pf_dst6_G}).
  * Immutable (the address array is copied in and out).
@@ -21,6 +23,9 @@ public record PfLpm6Key(int prefixLen, byte[] addr) {
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             Mem.U32.withName("prefixlen"),
             MemoryLayout.sequenceLayout(16, Mem.U8).withName("addr")).withName("pf_lpm6_key");
+
+    /** The map codec: {@link #LAYOUT}, host byte order. */
+    public static final Codec<PfLpm6Key> CODEC = Codec.of(LAYOUT, PfLpm6Key::encode, PfLpm6Key::decode);
 
     public PfLpm6Key {
         if (prefixLen < 0 || prefixLen > 128) {

@@ -6,6 +6,8 @@ import java.lang.foreign.StructLayout;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.weir.ebpf.Codec;
+
 /**
  * {@code struct pf_prefix_val}: value of the LPM tries. Immutable.
  *
@@ -25,6 +27,9 @@ public record PfPrefixValue(long slots, List<RulePair> rules) {
             MemoryLayout.sequenceLayout(PAIRS, Mem.U32).withName("rule"),
             MemoryLayout.sequenceLayout(PAIRS, Mem.U8).withName("rule_slot"),
             Mem.U32.withName("_pad")).withName("pf_prefix_val");
+
+    /** The map codec: {@link #LAYOUT}, host byte order. */
+    public static final Codec<PfPrefixValue> CODEC = Codec.of(LAYOUT, PfPrefixValue::encode, PfPrefixValue::decode);
 
     private static final long RULE = Mem.offset(LAYOUT, "rule");
     private static final long RULE_SLOT = Mem.offset(LAYOUT, "rule_slot");
