@@ -15,6 +15,7 @@ import dev.weir.ebpf.BpfProgram;
 import dev.weir.ebpf.Codec;
 import dev.weir.ebpf.LoadOptions;
 import dev.weir.ebpf.ObjectSpec;
+import dev.weir.ebpf.RingBufferReader;
 import dev.weir.ebpf.TestRun;
 
 /**
@@ -43,6 +44,8 @@ final class Prefilter implements AutoCloseable {
     final BpfPerCpuMap<Integer, PfCounter> stats;
     final BpfPerCpuMap<Integer, PfCounter> hits;
     final BpfPerCpuMap<Integer, Long> sample;
+    private final RingBufferReader events;
+    private final List<PfEvent> received = new ArrayList<>();
 
     Prefilter() {
         LoadOptions opts = LoadOptions.builder()
@@ -68,6 +71,8 @@ final class Prefilter implements AutoCloseable {
             stats = obj.perCpuMap(PrefilterMaps.STATS, Codec.u32(), PfCounter.CODEC);
             hits = obj.perCpuMap(PrefilterMaps.HITS, Codec.u32(), PfCounter.CODEC);
             sample = obj.perCpuMap(PrefilterMaps.SAMPLE, Codec.u32(), Codec.u64());
+            events = RingBufferReader.open(obj.map(PrefilterMaps.EVENTS, Codec.bytes(0), Codec.bytes(0)),
+                    seg -> received.add(PfEvent.decode(seg)));
         } catch (RuntimeException e) {
             obj.close();
             throw e;
@@ -111,6 +116,14 @@ final class Prefilter implements AutoCloseable {
         return hits.lookupSum(rule, PfCounter::plus).packets();
     }
 
+    /** Events written since the last call. */
+    List<PfEvent> drainEvents() {
+        events.drain();
+        List<PfEvent> out = List.copyOf(received);
+        received.clear();
+        return out;
+    }
+
     /** Drops sampled so far, summed over CPUs' sequences. */
     List<Long> sampleSequences() {
         return sample.lookupPerCpu(0);
@@ -127,6 +140,10 @@ final class Prefilter implements AutoCloseable {
 
     @Override
     public void close() {
-        obj.close();
+        try {
+            events.close();
+        } finally {
+            obj.close();
+        }
     }
 }
