@@ -134,12 +134,12 @@ public final class NetworkNamespace {
             MemorySegment path = arena.allocateFrom(nsFile.toString());
             int fd = (int) OPEN.invokeExact(state, path, O_RDONLY | O_CLOEXEC);
             if (fd < 0) {
-                throw new NetnsException("open(" + nsFile + "): " + Errno.describe(errno(state)));
+                throw new NetnsException("open(" + nsFile + "): " + dev.weir.ebpf.Errno.describe(errno(state)));
             }
             try {
                 int rc = (int) SETNS.invokeExact(state, fd, CLONE_NEWNET);
                 if (rc != 0) {
-                    throw new NetnsException("setns(" + nsFile + "): " + Errno.describe(errno(state)));
+                    throw new NetnsException("setns(" + nsFile + "): " + dev.weir.ebpf.Errno.describe(errno(state)));
                 }
             } finally {
                 int ignored = (int) CLOSE.invokeExact(fd);

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Verdict reasons of weir's datapath: stable numeric codes, shared by every
+ * program (prefilter now, policy and service programs later).
+ *
+ * Codes below 128 are pass reasons, codes from 128 are drop reasons; 250 and
+ * up are bookkeeping counters in the stats maps, never a packet verdict.
+ *
+ * The codes are an ABI: the control plane and stored statistics know them by
+ * number. Add new codes, never renumber or reuse one. The Java enum
+ * dev.weir.datapath.DropReason mirrors this file and a unit test parses it
+ * (one "REASON_NAME = number," per line, as below).
+ */
+#ifndef __WEIR_DROP_REASONS_H
+#define __WEIR_DROP_REASONS_H
+
+enum weir_reason {
+	/* pass reasons */
+	REASON_PASS			= 0,	/* no rule decided: passed */
+	REASON_PASS_NOT_IP		= 1,	/* not IPv4/IPv6 (ARP, LLDP, ...) */
+	REASON_PASS_ALLOWED		= 2,	/* an allow rule matched */
+	REASON_PASS_FRAGMENT		= 3,	/* non-first fragment of a passed first fragment */
+
+	/* drop reasons: rules */
+	REASON_DROP_DENY_RULE		= 128,	/* a deny rule matched */
+	REASON_DROP_NOT_ALLOWED		= 129,	/* allowlist mode and no allow rule matched */
+	REASON_DROP_RATE_LIMIT		= 130,	/* per-source rate limit exceeded */
+
+	/* drop reasons: malformed or truncated headers */
+	REASON_DROP_ETH_TRUNC		= 131,	/* Ethernet header truncated */
+	REASON_DROP_VLAN_TRUNC		= 132,	/* VLAN tag truncated */
+	REASON_DROP_VLAN_DEPTH		= 133,	/* more than two VLAN tags */
+	REASON_DROP_IP4_TRUNC		= 134,	/* IPv4 header truncated */
+	REASON_DROP_IP4_HDR		= 135,	/* IPv4 version or total length invalid */
+	REASON_DROP_IP4_IHL		= 136,	/* IPv4 ihl < 5 or options truncated */
+	REASON_DROP_IP6_TRUNC		= 137,	/* IPv6 header truncated */
+	REASON_DROP_IP6_HDR		= 138,	/* IPv6 version or payload length invalid */
+	REASON_DROP_IP6_EXT		= 139,	/* IPv6 extension header truncated or invalid */
+	REASON_DROP_IP6_EXT_DEPTH	= 140,	/* more than 8 IPv6 extension headers */
+	REASON_DROP_L4_TRUNC		= 141,	/* TCP/UDP/SCTP header truncated or invalid */
+
+	/* bookkeeping counters (stats maps only) */
+	REASON_EVENTS_LOST		= 250,	/* event not written: ring buffer full */
+	REASON_EVENTS_SENT		= 251,	/* event written to the ring buffer */
+};
+
+#define REASON_FIRST_DROP	128
+#define REASON_MAX		256	/* stats maps have this many entries */
+
+static __always_inline int reason_is_drop(__u32 reason)
+{
+	return reason >= REASON_FIRST_DROP;
+}
+
+#endif /* __WEIR_DROP_REASONS_H */

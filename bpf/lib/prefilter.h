@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The XDP prefilter's map keys and values: the contract with the control
+ * plane (docs/prefilter-datapath.md). The Java records in weir-datapath
+ * (dev.weir.datapath.prefilter) mirror these; a test compares them with the
+ * BTF of the compiled object. Change both, and the document, together.
+ */
+#ifndef __WEIR_PREFILTER_H
+#define __WEIR_PREFILTER_H
+
+#include <linux/types.h>
+
+#define PF_SLOTS		64
+#define PF_RULE_PAIRS		4
+#define PF_RULE_SLOT_NONE	0xff
+#define PF_RULE_NONE		0xffffffff	/* no rule decided the verdict */
+
+#define PF_MODE_DENYLIST	0
+#define PF_MODE_ALLOWLIST	1
+
+#define PF_PORT_CLASS_TCP	0
+#define PF_PORT_CLASS_UDP	1
+#define PF_PORT_CLASS_SCTP	2
+#define PF_PORT_ENTRIES		(3 * 65536)
+
+#define PF_EVENT_SNAP		128	/* packet bytes copied into an event */
+
+struct pf_cfg {
+	__u64 need_src;		/* slots that need a source prefix match */
+	__u64 need_dst;		/* slots that need a destination prefix match */
+	__u64 need_l4;		/* slots that need a protocol/port match */
+	__u64 deny;		/* slots by action */
+	__u64 allow;
+	__u64 active;		/* slots in use */
+	__u32 mode;		/* PF_MODE_* */
+	__u32 rate_pps;		/* 0: no rate limit */
+	__u32 rate_burst;	/* bucket size, packets */
+	__u32 sample_every;	/* 1-in-N drop events per CPU; 0: none */
+	__u32 slot_rule[PF_SLOTS]; /* rule id of a slot when the prefix names none */
+};
+
+struct pf_lpm4_key {
+	__u32 prefixlen;
+	__u8  addr[4];
+};
+
+struct pf_lpm6_key {
+	__u32 prefixlen;
+	__u8  addr[16];
+};
+
+struct pf_prefix_val {
+	__u64 slots;			/* this prefix's and every containing prefix's */
+	__u32 rule[PF_RULE_PAIRS];	/* (slot, rule id) pairs, most specific first */
+	__u8  rule_slot[PF_RULE_PAIRS];	/* PF_RULE_SLOT_NONE: unused pair */
+	__u32 _pad;
+};
+
+/* pf_rate key: IPv6 address, IPv4 as v4-mapped (::ffff:a.b.c.d) */
+struct pf_addr {
+	__u8 addr[16];
+};
+
+/*
+ * Token bucket. tokens is credit in nanoseconds: one packet costs
+ * 1e9 / rate_pps ns, the bucket holds at most rate_burst packets' worth.
+ */
+struct pf_bucket {
+	__u64 tokens;
+	__u64 last_ns;
+};
+
+/* Fragment key: addresses v4-mapped for IPv4; proto is IPv4's protocol or
+ * the IPv6 fragment header's next header. */
+struct pf_frag_key {
+	__u8  src[16];
+	__u8  dst[16];
+	__u32 id;		/* IPv4 identification or IPv6 fragment id, host order */
+	__u8  proto;
+	__u8  family;		/* 4 or 6 */
+	__u16 _pad;
+};
+
+struct pf_frag_val {
+	__u32 reason;		/* verdict reason of the first fragment */
+	__u32 rule;		/* rule that decided it, PF_RULE_NONE if none */
+};
+
+struct pf_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* A sampled drop, as written to pf_events. Multi-byte fields host order. */
+struct pf_event {
+	__u64 ts_ns;		/* bpf_ktime_get_ns() */
+	__u32 ifindex;		/* ingress interface */
+	__u32 rule;		/* PF_RULE_NONE unless a rule decided */
+	__u32 reason;		/* enum weir_reason */
+	__u32 pkt_len;		/* bytes in the packet (linear part) */
+	__u16 sport;		/* 0 when unknown */
+	__u16 dport;
+	__u8  family;		/* 4, 6; 0 when not (yet) known */
+	__u8  proto;		/* IP protocol, 0 when not known */
+	__u16 cap_len;		/* valid bytes in data[] */
+	__u8  src[16];		/* IPv4 as v4-mapped */
+	__u8  dst[16];
+	__u8  data[PF_EVENT_SNAP];	/* first bytes of the packet */
+};
+
+#endif /* __WEIR_PREFILTER_H */

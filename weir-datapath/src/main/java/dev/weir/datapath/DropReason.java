@@ -1,0 +1,98 @@
+package dev.weir.datapath;
+
+import java.util.Optional;
+
+/**
+ * Verdict reasons of weir's datapath, mirroring {@code bpf/lib/drop_reasons.h} code for code (a
+ * unit test parses the header). Codes below 128 pass the packet, codes from 128 to 249 drop it,
+ * and 250 and up are bookkeeping counters of the stats maps, never a packet's verdict.
+ *
+ * <p>The codes are stable: new reasons are added, none is renumbered or reused.
+ */
+public enum DropReason {
+    PASS(0, "Passed"),
+    PASS_NOT_IP(1, "Passed, not IPv4/IPv6"),
+    PASS_ALLOWED(2, "Passed by allow rule"),
+    PASS_FRAGMENT(3, "Passed, fragment of a passed packet"),
+
+    DROP_DENY_RULE(128, "Denied by prefilter rule"),
+    DROP_NOT_ALLOWED(129, "Not allowed by any prefilter rule"),
+    DROP_RATE_LIMIT(130, "Source rate limit exceeded"),
+    DROP_ETH_TRUNC(131, "Truncated Ethernet header"),
+    DROP_VLAN_TRUNC(132, "Truncated VLAN tag"),
+    DROP_VLAN_DEPTH(133, "Too many VLAN tags"),
+    DROP_IP4_TRUNC(134, "Truncated IPv4 header"),
+    DROP_IP4_HDR(135, "Invalid IPv4 header"),
+    DROP_IP4_IHL(136, "Invalid IPv4 header length or options"),
+    DROP_IP6_TRUNC(137, "Truncated IPv6 header"),
+    DROP_IP6_HDR(138, "Invalid IPv6 header"),
+    DROP_IP6_EXT(139, "Invalid IPv6 extension header"),
+    DROP_IP6_EXT_DEPTH(140, "Too many IPv6 extension headers"),
+    DROP_L4_TRUNC(141, "Truncated or invalid L4 header"),
+
+    EVENTS_LOST(250, "Events lost (ring buffer full)"),
+    EVENTS_SENT(251, "Events sent"),
+    ;
+
+    /** First drop code. */
+    public static final int FIRST_DROP = 128;
+    /** First bookkeeping code; not a verdict. */
+    public static final int FIRST_COUNTER = 250;
+    /** Entries of a reason-indexed stats map. */
+    public static final int MAX = 256;
+
+    private static final DropReason[] BY_CODE = new DropReason[MAX];
+
+    static {
+        for (DropReason r : values()) {
+            BY_CODE[r.code] = r;
+        }
+    }
+
+    private final int code;
+    private final String description;
+
+    DropReason(int code, String description) {
+        this.code = code;
+        this.description = description;
+    }
+
+    /** The numeric code, as the datapath counts and reports it. */
+    public int code() {
+        return code;
+    }
+
+    /** A human description, like Cilium's drop reason strings. */
+    public String description() {
+        return description;
+    }
+
+    /** True for a packet verdict that drops the packet. */
+    public boolean isDrop() {
+        return code >= FIRST_DROP && code < FIRST_COUNTER;
+    }
+
+    /** True for a packet verdict (pass or drop), false for the bookkeeping counters. */
+    public boolean isVerdict() {
+        return code < FIRST_COUNTER;
+    }
+
+    /**
+     * The reason with this code.
+     *
+     * @throws IllegalArgumentException for a code no reason has
+     */
+    public static DropReason of(int code) {
+        return find(code).orElseThrow(() -> new IllegalArgumentException("unknown reason code " + code));
+    }
+
+    /** The reason with this code, if there is one (a newer datapath may know more). */
+    public static Optional<DropReason> find(int code) {
+        return code >= 0 && code < MAX ? Optional.ofNullable(BY_CODE[code]) : Optional.empty();
+    }
+
+    /** The description of a code, {@code "Unknown reason N"} for codes no reason has. */
+    public static String describe(int code) {
+        return find(code).map(DropReason::description).orElse("Unknown reason " + code);
+    }
+}

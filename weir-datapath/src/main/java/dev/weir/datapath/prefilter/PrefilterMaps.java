@@ -1,0 +1,86 @@
+package dev.weir.datapath.prefilter;
+
+/**
+ * Names of the XDP prefilter's object, program and maps ({@code docs/prefilter-datapath.md}), and
+ * the constants of their keys.
+ */
+public final class PrefilterMaps {
+
+    /** Object name for {@code Datapath.object}. */
+    public static final String OBJECT = "xdp_prefilter";
+    /** The XDP program. */
+    public static final String PROGRAM = "weir_prefilter";
+
+    public static final String ACTIVE = "pf_active";
+    public static final String CFG = "pf_cfg";
+    public static final String RATE = "pf_rate";
+    public static final String FRAG = "pf_frag";
+    public static final String STATS = "pf_stats";
+    public static final String HITS = "pf_hits";
+    public static final String EVENTS = "pf_events";
+    /** Internal: per-CPU drop sequence for event sampling. */
+    public static final String SAMPLE = "pf_sample";
+
+    public static final String SRC4_0 = "pf_src4_0";
+    public static final String SRC4_1 = "pf_src4_1";
+    public static final String DST4_0 = "pf_dst4_0";
+    public static final String DST4_1 = "pf_dst4_1";
+    public static final String SRC6_0 = "pf_src6_0";
+    public static final String SRC6_1 = "pf_src6_1";
+    public static final String DST6_0 = "pf_dst6_0";
+    public static final String DST6_1 = "pf_dst6_1";
+    public static final String PORT_0 = "pf_port_0";
+    public static final String PORT_1 = "pf_port_1";
+    public static final String PROTO_0 = "pf_proto_0";
+    public static final String PROTO_1 = "pf_proto_1";
+
+    /** Port classes of {@code pf_port_G}: key = class * 65536 + destination port. */
+    public static final int PORT_CLASS_TCP = 0;
+    public static final int PORT_CLASS_UDP = 1;
+    public static final int PORT_CLASS_SCTP = 2;
+    public static final int PORT_ENTRIES = 3 * 65536;
+    public static final int PROTO_ENTRIES = 256;
+
+    private PrefilterMaps() {
+    }
+
+    /** Generation suffix. @throws IllegalArgumentException unless gen is 0 or 1 */
+    private static String gen(String base, int gen) {
+        if (gen != 0 && gen != 1) {
+            throw new IllegalArgumentException("generation " + gen + " (0 or 1)");
+        }
+        return base + "_" + gen;
+    }
+
+    public static String src4(int gen) {
+        return gen("pf_src4", gen);
+    }
+
+    public static String dst4(int gen) {
+        return gen("pf_dst4", gen);
+    }
+
+    public static String src6(int gen) {
+        return gen("pf_src6", gen);
+    }
+
+    public static String dst6(int gen) {
+        return gen("pf_dst6", gen);
+    }
+
+    public static String port(int gen) {
+        return gen("pf_port", gen);
+    }
+
+    public static String proto(int gen) {
+        return gen("pf_proto", gen);
+    }
+
+    /** The {@code pf_port_G} key of a destination port of a class. */
+    public static int portKey(int portClass, int port) {
+        if (portClass < 0 || portClass > 2 || port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port class " + portClass + ", port " + port);
+        }
+        return portClass * 65536 + port;
+    }
+}

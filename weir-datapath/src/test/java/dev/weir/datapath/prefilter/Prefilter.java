@@ -1,0 +1,149 @@
+package dev.weir.datapath.prefilter;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.weir.datapath.Datapath;
+import dev.weir.datapath.DropReason;
+import dev.weir.ebpf.BpfMap;
+import dev.weir.ebpf.BpfObject;
+import dev.weir.ebpf.BpfPerCpuMap;
+import dev.weir.ebpf.BpfProgram;
+import dev.weir.ebpf.Codec;
+import dev.weir.ebpf.LoadOptions;
+import dev.weir.ebpf.ObjectSpec;
+import dev.weir.ebpf.RingBufferReader;
+import dev.weir.ebpf.TestRun;
+
+/**
+ * Test fixture: the prefilter object loaded into the kernel (small maps, nothing pinned), its maps
+ * typed through the codecs, and BPF_PROG_TEST_RUN. Closing it frees every kernel object.
+ */
+final class Prefilter implements AutoCloseable {
+
+    static final int XDP_DROP = 1;
+    static final int XDP_PASS = 2;
+
+    private static final ObjectSpec SPEC = ObjectSpec.read(PrefilterMaps.OBJECT, Datapath.object(PrefilterMaps.OBJECT));
+
+    final BpfObject obj;
+    final BpfProgram prog;
+    final BpfMap<Integer, Integer> active;
+    final BpfMap<Integer, PfCfg> cfg;
+    final List<BpfMap<PfLpm4Key, PfPrefixValue>> src4 = new ArrayList<>();
+    final List<BpfMap<PfLpm4Key, PfPrefixValue>> dst4 = new ArrayList<>();
+    final List<BpfMap<PfLpm6Key, PfPrefixValue>> src6 = new ArrayList<>();
+    final List<BpfMap<PfLpm6Key, PfPrefixValue>> dst6 = new ArrayList<>();
+    final List<BpfMap<Integer, Long>> port = new ArrayList<>();
+    final List<BpfMap<Integer, Long>> proto = new ArrayList<>();
+    final BpfMap<PfAddr, PfBucket> rate;
+    final BpfMap<PfFragKey, PfFragVal> frag;
+    final BpfPerCpuMap<Integer, PfCounter> stats;
+    final BpfPerCpuMap<Integer, PfCounter> hits;
+    final BpfPerCpuMap<Integer, Long> sample;
+    private final RingBufferReader events;
+    private final List<PfEvent> received = new ArrayList<>();
+
+    Prefilter() {
+        LoadOptions opts = LoadOptions.builder()
+                .maxEntries(PrefilterMaps.HITS, 1024)
+                .maxEntries(PrefilterMaps.RATE, 1024)
+                .maxEntries(PrefilterMaps.EVENTS, 64 * 1024)
+                .build();
+        obj = BpfObject.load(SPEC, opts);
+        try {
+            prog = obj.program(PrefilterMaps.PROGRAM);
+            active = obj.map(PrefilterMaps.ACTIVE, Codec.u32(), Codec.u32());
+            cfg = obj.map(PrefilterMaps.CFG, Codec.u32(), PfCfg.CODEC);
+            for (int g = 0; g < 2; g++) {
+                src4.add(obj.map(PrefilterMaps.src4(g), PfLpm4Key.CODEC, PfPrefixValue.CODEC));
+                dst4.add(obj.map(PrefilterMaps.dst4(g), PfLpm4Key.CODEC, PfPrefixValue.CODEC));
+                src6.add(obj.map(PrefilterMaps.src6(g), PfLpm6Key.CODEC, PfPrefixValue.CODEC));
+                dst6.add(obj.map(PrefilterMaps.dst6(g), PfLpm6Key.CODEC, PfPrefixValue.CODEC));
+                port.add(obj.map(PrefilterMaps.port(g), Codec.u32(), Codec.u64()));
+                proto.add(obj.map(PrefilterMaps.proto(g), Codec.u32(), Codec.u64()));
+            }
+            rate = obj.map(PrefilterMaps.RATE, PfAddr.CODEC, PfBucket.CODEC);
+            frag = obj.map(PrefilterMaps.FRAG, PfFragKey.CODEC, PfFragVal.CODEC);
+            stats = obj.perCpuMap(PrefilterMaps.STATS, Codec.u32(), PfCounter.CODEC);
+            hits = obj.perCpuMap(PrefilterMaps.HITS, Codec.u32(), PfCounter.CODEC);
+            sample = obj.perCpuMap(PrefilterMaps.SAMPLE, Codec.u32(), Codec.u64());
+            events = RingBufferReader.open(obj.map(PrefilterMaps.EVENTS, Codec.bytes(0), Codec.bytes(0)),
+                    seg -> received.add(PfEvent.decode(seg)));
+        } catch (RuntimeException e) {
+            obj.close();
+            throw e;
+        }
+    }
+
+    /** Runs one packet; returns the XDP verdict. */
+    int run(byte[] packet) {
+        return prog.testRun(TestRun.of(packet)).retval();
+    }
+
+    PfCounter stat(DropReason r) {
+        return stats.lookupSum(r.code(), PfCounter::plus);
+    }
+
+    long packets(DropReason r) {
+        return stat(r).packets();
+    }
+
+    /** Packets counted per reason code (every code 0..255, also unknown ones), summed over CPUs. */
+    long[] packetsByCode() {
+        long[] out = new long[DropReason.MAX];
+        for (int code = 0; code < DropReason.MAX; code++) {
+            out[code] = stats.lookupSum(code, PfCounter::plus).packets();
+        }
+        return out;
+    }
+
+    Map<DropReason, Long> nonZeroStats() {
+        Map<DropReason, Long> out = new EnumMap<>(DropReason.class);
+        long[] all = packetsByCode();
+        for (DropReason r : DropReason.values()) {
+            if (all[r.code()] != 0) {
+                out.put(r, all[r.code()]);
+            }
+        }
+        return out;
+    }
+
+    long hits(int rule) {
+        return hits.lookupSum(rule, PfCounter::plus).packets();
+    }
+
+    /** Events written since the last call. */
+    List<PfEvent> drainEvents() {
+        events.drain();
+        List<PfEvent> out = List.copyOf(received);
+        received.clear();
+        return out;
+    }
+
+    /** Drops sampled so far, summed over CPUs' sequences. */
+    List<Long> sampleSequences() {
+        return sample.lookupPerCpu(0);
+    }
+
+    /** Sets generation g's config. */
+    void cfg(int g, PfCfg c) {
+        cfg.put(g, c);
+    }
+
+    void activate(int g) {
+        active.put(0, g);
+    }
+
+    @Override
+    public void close() {
+        try {
+            events.close();
+        } finally {
+            obj.close();
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dev.weir.datapath.prefilter;
+
+import java.util.Arrays;
+
+/** Builds a {@link PfCfg} slot by slot, the way the control plane would (test helper). */
+final class Slots {
+
+    enum Side { NONE, SRC, DST }
+
+    private long needSrc;
+    private long needDst;
+    private long needL4;
+    private long deny;
+    private long allow;
+    private long active;
+    private int mode = PfCfg.DENYLIST;
+    private int ratePps;
+    private int rateBurst;
+    private int sampleEvery;
+    private final int[] slotRule = new int[PfCfg.SLOTS];
+
+    Slots() {
+        Arrays.fill(slotRule, PfFragVal.RULE_NONE);
+    }
+
+    Slots deny(int slot, Side side, boolean l4, int rule) {
+        deny |= 1L << slot;
+        return slot(slot, side, l4, rule);
+    }
+
+    Slots allow(int slot, Side side, boolean l4, int rule) {
+        allow |= 1L << slot;
+        return slot(slot, side, l4, rule);
+    }
+
+    private Slots slot(int slot, Side side, boolean l4, int rule) {
+        long bit = 1L << slot;
+        active |= bit;
+        if (side == Side.SRC) {
+            needSrc |= bit;
+        } else if (side == Side.DST) {
+            needDst |= bit;
+        }
+        if (l4) {
+            needL4 |= bit;
+        }
+        slotRule[slot] = rule;
+        return this;
+    }
+
+    Slots allowlist() {
+        mode = PfCfg.ALLOWLIST;
+        return this;
+    }
+
+    Slots rate(int pps, int burst) {
+        ratePps = pps;
+        rateBurst = burst;
+        return this;
+    }
+
+    Slots sampleEvery(int n) {
+        sampleEvery = n;
+        return this;
+    }
+
+    PfCfg build() {
+        return new PfCfg(needSrc, needDst, needL4, deny, allow, active, mode, ratePps, rateBurst, sampleEvery, slotRule);
+    }
+}

@@ -1,0 +1,63 @@
+package dev.weir.ebpf;
+
+import static dev.weir.ebpf.Native.I;
+import static dev.weir.ebpf.Native.L;
+import static dev.weir.ebpf.Native.P;
+
+import java.lang.System.Logger.Level;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+
+/**
+ * Routes libbpf's print callback to the {@link System.Logger} {@code dev.weir.ebpf.libbpf}. libbpf passes
+ * a {@code va_list}; on x86-64 that is a pointer, handed straight to libc {@code vsnprintf}.
+ * Installed once, when {@link Native} initialises.
+ */
+final class LibBpfLog {
+
+    static final String LOGGER_NAME = "dev.weir.ebpf.libbpf";
+    private static final System.Logger LOG = System.getLogger(LOGGER_NAME);
+    private static final int BUFFER = 2048;
+    private static final MethodHandle VSNPRINTF =
+            Native.libc("vsnprintf", FunctionDescriptor.of(I, P, L, P, P));
+
+    private LibBpfLog() {
+    }
+
+    static void install(MethodHandle setPrint) {
+        try {
+            MethodHandle target = MethodHandles.lookup().findStatic(LibBpfLog.class, "print",
+                    MethodType.methodType(int.class, int.class, MemorySegment.class, MemorySegment.class));
+            MemorySegment stub = Native.LINKER.upcallStub(target, FunctionDescriptor.of(I, I, P, P), Arena.global());
+            MemorySegment previous = (MemorySegment) setPrint.invokeExact(stub);
+        } catch (Throwable t) {
+            LOG.log(Level.WARNING, "could not route libbpf's log: " + t);
+        }
+    }
+
+    /** The upcall: must never throw into native code. */
+    private static int print(int level, MemorySegment format, MemorySegment vaList) {
+        Level l = switch (level) {
+            case 0 -> Level.WARNING;
+            case 1 -> Level.INFO;
+            default -> Level.DEBUG;
+        };
+        if (!LOG.isLoggable(l)) {
+            return 0;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(BUFFER);
+            int n = (int) VSNPRINTF.invokeExact(buf, (long) BUFFER, format, vaList);
+            if (n > 0) {
+                LOG.log(l, buf.getString(0).stripTrailing());
+            }
+        } catch (Throwable t) {
+            return 0;
+        }
+        return 0;
+    }
+}
