@@ -16,6 +16,11 @@ import picocli.CommandLine.Command;
         description = "weir: an eBPF networking dataplane (XDP, TC and cgroup hooks) with a Java control plane.",
         subcommands = {
                 VersionCommand.class,
+                dev.weir.cli.ops.ProbeCommand.class,
+                dev.weir.cli.prefilter.PrefilterCommand.class,
+                dev.weir.cli.ops.BpfCommand.class,
+                dev.weir.cli.ops.NetCommand.class,
+                dev.weir.cli.ops.UninstallCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

@@ -7,7 +7,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import dev.weir.ebpf.BpfSystem;
+import dev.weir.ebpf.PinnedObject;
 
 /** Everything pinned under /sys/fs/bpf/weir: what weir owns. */
 final class WeirPins {
@@ -23,7 +23,7 @@ final class WeirPins {
             return out;
         }
         try (Stream<Path> s = Files.walk(ROOT)) {
-            s.filter(Files::isRegularFile).forEach(p -> BpfSystem.pinnedObject(p)
+            s.filter(Files::isRegularFile).forEach(p -> PinnedObject.inspect(p)
                     .ifPresent(o -> out.put(o.kind() + ":" + o.id(), p)));
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + ROOT + ": " + e.getMessage(), e);

@@ -1,0 +1,102 @@
+package dev.weir.cli.ops;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+import dev.weir.agent.prefilter.KernelPrefilterDataplane;
+import dev.weir.agent.prefilter.PrefilterStore;
+import dev.weir.ebpf.BpfLink;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code weir uninstall}: detaches every program weir attached and removes every pin and state file
+ * weir made, and nothing else. Programs attached by other tools are left alone; weir's own links are
+ * found through their pins, so nothing is detached by guessing.
+ */
+@Command(name = "uninstall", description = {
+        "Detach every program weir attached and remove every pin (/sys/fs/bpf/weir) and state file",
+        "(/run/weir) weir made. Programs and pins of other tools are left alone.",
+        "The lab is separate: `weir lab down` removes it."})
+public final class UninstallCommand implements Runnable {
+
+    static final Path RUN_ROOT = Path.of("/run/weir");
+
+    @Override
+    public void run() {
+        List<String> done = new ArrayList<>();
+        done.addAll(detachLinks(KernelPrefilterDataplane.BPFFS_ROOT));
+        int pins = removeTree(KernelPrefilterDataplane.BPFFS_ROOT);
+        if (pins > 0) {
+            done.add("removed " + pins + " pins and directories under " + KernelPrefilterDataplane.BPFFS_ROOT);
+        }
+        int state = removeTree(PrefilterStore.DEFAULT_ROOT);
+        if (state > 0) {
+            done.add("removed prefilter state under " + PrefilterStore.DEFAULT_ROOT);
+        }
+        if (done.isEmpty()) {
+            System.out.println("nothing of weir's is installed");
+        } else {
+            done.forEach(System.out::println);
+        }
+    }
+
+    /** Unpins every link under the root: the kernel detaches a link when its last reference goes. */
+    static List<String> detachLinks(Path root) {
+        List<String> out = new ArrayList<>();
+        for (Path p : files(root)) {
+            if (!p.getParent().getFileName().toString().equals("links")) {
+                continue;
+            }
+            try (BpfLink link = BpfLink.fromPin(p)) {
+                link.unpin();
+                out.add("detached " + describe(link) + " (" + p + ")");
+            } catch (RuntimeException e) {
+                out.add("removed stale link pin " + p + " (" + e.getMessage() + ")");
+                deleteQuietly(p);
+            }
+        }
+        return out;
+    }
+
+    private static String describe(BpfLink link) {
+        return link.getClass().getSimpleName().replace("Link", "").toLowerCase() + " link " + link.id();
+    }
+
+    static int removeTree(Path root) {
+        List<Path> all = new ArrayList<>();
+        if (!Files.exists(root)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.walk(root)) {
+            s.sorted(Comparator.reverseOrder()).forEach(all::add);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list " + root + ": " + e.getMessage(), e);
+        }
+        all.forEach(UninstallCommand::deleteQuietly);
+        return all.size();
+    }
+
+    private static List<Path> files(Path root) {
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.walk(root)) {
+            return s.filter(Files::isRegularFile).toList();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list " + root + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot remove " + p + ": " + e.getMessage(), e);
+        }
+    }
+}
