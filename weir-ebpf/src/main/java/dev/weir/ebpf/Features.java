@@ -38,7 +38,7 @@ public final class Features {
             if (id < 0) {
                 return new Probe.Inconclusive("unknown helper name '" + name + "'");
             }
-            return answer(LibBpfNet.libbpfProbeBpfHelper(type.code(), id), feature);
+            return HelperProbe.probe(type, id, feature);
         });
     }
 

@@ -51,7 +51,7 @@ public final class XdpLink implements BpfLink {
     static LinkHandle create(BpfProgram program, String ifname, int ifindex, XdpMode mode) {
         int rc = linkCreate(program.fd().get(), ifindex, mode);
         String object = program.name() + " on " + ifname + ", " + mode.name().toLowerCase();
-        if (mode == XdpMode.NATIVE && NO_NATIVE.contains(Errno.of(rc)) && rc < 0) {
+        if (rc < 0 && mode == XdpMode.NATIVE && NO_NATIVE.contains(Errno.of(rc))) {
             throw new BpfKernelException("bpf_link_create(xdp)", object, rc, "the driver of " + ifname
                     + " does not support native XDP for this program; use XdpMode.GENERIC or AUTO");
         }
