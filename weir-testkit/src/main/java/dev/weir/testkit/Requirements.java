@@ -50,7 +50,17 @@ public final class Requirements {
     /** Requires root and a mounted bpffs at /sys/fs/bpf. */
     public static void rootWithBpffs() {
         root();
-        require(Files.isDirectory(Path.of("/sys/fs/bpf")), "needs bpffs mounted at /sys/fs/bpf");
+        require(bpffsMounted(), "needs bpffs mounted at /sys/fs/bpf (scripts/setup.sh mounts it)");
+    }
+
+    /** True when /proc/mounts shows a bpf filesystem at /sys/fs/bpf (the empty sysfs directory is not enough). */
+    public static boolean bpffsMounted() {
+        try {
+            return Files.readAllLines(Path.of("/proc/mounts")).stream()
+                    .anyMatch(l -> l.startsWith("bpf /sys/fs/bpf ") || l.contains(" /sys/fs/bpf bpf "));
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     /** Effective uid 0, read from /proc/self/status. */

@@ -39,7 +39,7 @@ final class BpfProgList {
                     continue;
                 }
                 rows.add(new Row(p.id(), p.type().name().toLowerCase(), p.name(), p.tag(), ours ? "weir" : "-",
-                        p.mapIds(), p.jitedSize()));
+                        p.mapIds(), p.jitedLength()));
             }
             PrintWriter out = new PrintWriter(System.out, true);
             if (output == OutputFormat.json) {
