@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         description = "weir: an eBPF networking dataplane (XDP, TC and cgroup hooks) with a Java control plane.",
         subcommands = {
                 VersionCommand.class,
+                dev.weir.cli.lab.LabCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
