@@ -3,7 +3,6 @@ package dev.weir.lab;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -138,18 +137,26 @@ public final class Lab {
      * process's stdin, stdout and stderr, and returns its exit code.
      */
     public int exec(String who, List<String> command) {
-        if (command.isEmpty()) {
-            throw new IllegalArgumentException("no command to run in " + who);
-        }
-        Targets.Source s = Targets.source(model, who);
-        List<String> argv = new ArrayList<>(PodCommand.wrap(state.paths().cgroupOf(s.key()), s.netns(), command));
         try {
-            return new ProcessBuilder(argv).inheritIO().start().waitFor();
+            return command(who, command).inheritIO().start().waitFor();
         } catch (IOException e) {
             throw new LabException("cannot run " + command + " in " + who + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new LabException("interrupted while running " + command + " in " + who, e);
         }
+    }
+
+    /**
+     * A process builder for a command inside a pod or ext (not started; redirect as you like). The process
+     * moves into the pod's cgroup and network namespace before the command runs; exit 125 means the move
+     * failed.
+     */
+    public ProcessBuilder command(String who, List<String> command) {
+        if (command.isEmpty()) {
+            throw new IllegalArgumentException("no command to run in " + who);
+        }
+        Targets.Source s = Targets.source(model, who);
+        return new ProcessBuilder(PodCommand.wrap(state.paths().cgroupOf(s.key()), s.netns(), command));
     }
 }

@@ -17,7 +17,7 @@ import dev.weir.lab.host.Netns;
 import dev.weir.lab.host.Processes;
 
 /**
- * Removes everything the lab made, found by name as well as from lab.json, so that it works after a
+ * Removes everything the lab made (processes get SIGKILL: the agents keep nothing worth a clean exit), found by name as well as from lab.json, so that it works after a
  * crash or with the state file gone: agents (from the state, the lab cgroups and the lab namespaces),
  * cgroups under {@code <cgroup2>/weir-lab}, namespaces named like the lab's, and /run/weir/lab.
  * Stateless.
@@ -32,7 +32,7 @@ final class Teardown {
         try {
             StateStore.read(Path.of(paths.state())).ifPresent(s -> s.agents().values().forEach(a -> {
                 if (Processes.commandLine(a.pid()).contains(PodAgent.class.getName())) {
-                    Processes.stop(a.pid(), 1000);
+                    Processes.kill(a.pid());
                     stopped.add(a.pid());
                 }
             }));
@@ -47,7 +47,7 @@ final class Teardown {
         List<String> namespaces = Netns.labNamespaces();
         for (String ns : namespaces) {
             for (long pid : Netns.pids(ns)) {
-                Processes.stop(pid, 500);
+                Processes.kill(pid);
                 stopped.add(pid);
             }
         }

@@ -24,22 +24,6 @@ public final class Processes {
         return ProcessHandle.of(pid).flatMap(p -> p.info().commandLine()).orElse("");
     }
 
-    /** SIGTERM, then SIGKILL after the grace period; returns when the process is gone or the time is up. */
-    public static void stop(long pid, long graceMillis) {
-        Optional<ProcessHandle> p = ProcessHandle.of(pid);
-        if (p.isEmpty()) {
-            return;
-        }
-        p.get().destroy();
-        long deadline = System.nanoTime() + graceMillis * 1_000_000L;
-        while (p.get().isAlive() && System.nanoTime() < deadline) {
-            sleep(10);
-        }
-        if (p.get().isAlive()) {
-            p.get().destroyForcibly();
-        }
-    }
-
     static void sleep(long millis) {
         try {
             Thread.sleep(millis);
