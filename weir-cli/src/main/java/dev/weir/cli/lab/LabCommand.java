@@ -6,7 +6,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code weir lab}: a disposable cluster of network namespaces on this machine (see weir-lab/README.md). */
-@Command(name = "lab",
+@Command(name = "lab", mixinStandardHelpOptions = true,
         description = "A disposable multi-node cluster made of network namespaces on this machine.",
         subcommands = {
                 LabUpCommand.class,
