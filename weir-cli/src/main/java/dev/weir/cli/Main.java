@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 VersionCommand.class,
                 dev.weir.cli.ops.ProbeCommand.class,
+                dev.weir.cli.lab.LabCommand.class,
                 dev.weir.cli.prefilter.PrefilterCommand.class,
                 dev.weir.cli.ops.BpfCommand.class,
                 dev.weir.cli.ops.NetCommand.class,

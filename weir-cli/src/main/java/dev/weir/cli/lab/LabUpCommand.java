@@ -1,0 +1,29 @@
+package dev.weir.cli.lab;
+
+import java.time.Duration;
+
+import dev.weir.lab.Lab;
+import dev.weir.lab.LabConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code weir lab up}: builds the lab (removing a leftover first) and waits until every pod is ready. */
+@Command(name = "up", mixinStandardHelpOptions = true,
+        description = "Build the lab (a leftover is removed first) and wait until every pod agent is ready.")
+final class LabUpCommand implements Runnable {
+
+    @Option(names = "--model", defaultValue = "netpol", description = "The lab model (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--nodes", defaultValue = "2", description = "Number of nodes; 1 puts every pod on node1 (default: ${DEFAULT-VALUE}).")
+    int nodes;
+
+    @Option(names = "--ready-timeout", defaultValue = "60s", description = "How long to wait for the pod agents (default: ${DEFAULT-VALUE}).")
+    String readyTimeout;
+
+    @Override
+    public void run() {
+        Duration ready = Durations.parse(readyTimeout, "--ready-timeout");
+        Lab.up(new LabConfig(model, nodes, ready), Progress::line);
+    }
+}

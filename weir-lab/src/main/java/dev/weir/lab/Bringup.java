@@ -1,0 +1,97 @@
+package dev.weir.lab;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+import dev.weir.lab.host.AgentLauncher;
+import dev.weir.lab.host.Cgroup2;
+import dev.weir.lab.host.Parallel;
+import dev.weir.lab.host.LabPaths;
+import dev.weir.lab.host.Topology;
+import dev.weir.lab.model.LabModel;
+import dev.weir.lab.model.NetpolModel;
+import dev.weir.lab.model.PodSpec;
+
+/**
+ * {@code lab up}: clean leftovers, build the network, start the agents, wait for them, write lab.json.
+ * A failure tears down what was built and rethrows. Stateless.
+ */
+final class Bringup {
+
+    private Bringup() {
+    }
+
+    static LabState up(LabConfig config, LabPaths paths, Consumer<String> progress) {
+        LabModel model = NetpolModel.build(config.nodes());
+        if (Teardown.leftovers(paths)) {
+            progress.accept("removing a previous lab");
+            Teardown.down(paths, progress);
+        }
+        try {
+            return build(model, config, paths, progress);
+        } catch (RuntimeException e) {
+            progress.accept("lab up failed; removing what was built");
+            try {
+                Teardown.down(paths, progress);
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
+
+    private static LabState build(LabModel model, LabConfig config, LabPaths paths, Consumer<String> progress) {
+        long start = System.nanoTime();
+        createDirectories(paths);
+        progress.accept("creating " + Topology.namespaces(model).size() + " network namespaces, "
+                + model.nodes().size() + " node(s), underlay and routes");
+        Topology.build(model);
+        progress.accept("starting " + (model.pods().size() + 1) + " pod agents");
+        Map<String, AgentState> launched = new TreeMap<>();
+        for (PodSpec p : model.pods()) {
+            launched.put(p.ref().toString(), AgentLauncher.launch(p.ref().toString(), p.ref().key(), p.netns(),
+                    List.of(p.ipv4(), p.ipv6()), paths));
+        }
+        launched.put(Targets.EXT, AgentLauncher.launch(Targets.EXT, LabPaths.EXT, model.ext().netns(), List.of(), paths));
+        StateStore.write(Path.of(paths.state()), LabState.of(model, "", launched, paths));
+        Map<String, AgentState> ready = awaitAll(launched, config, progress);
+        LabState state = LabState.of(model, Instant.now().toString(), ready, paths);
+        StateStore.write(Path.of(paths.state()), state);
+        progress.accept("lab is up: " + model.pods().size() + " pods on " + model.nodes().size() + " node(s), all "
+                + ready.size() + " agents ready (" + (System.nanoTime() - start) / 1_000_000 + " ms)");
+        return state;
+    }
+
+    private static Map<String, AgentState> awaitAll(Map<String, AgentState> launched, LabConfig config,
+                                                    Consumer<String> progress) {
+        AtomicInteger count = new AtomicInteger();
+        Map<String, AgentState> ready = new java.util.concurrent.ConcurrentSkipListMap<>();
+        List<AgentState> agents = new ArrayList<>(launched.values());
+        Parallel.each(agents, a -> {
+            ready.put(a.id(), AgentLauncher.awaitReady(a, config.readyTimeout()));
+            int n = count.incrementAndGet();
+            if (n == agents.size() || n % 5 == 0) {
+                progress.accept("agents ready: " + n + "/" + agents.size());
+            }
+        });
+        return new TreeMap<>(ready);
+    }
+
+    private static void createDirectories(LabPaths paths) {
+        try {
+            Files.createDirectories(Path.of(paths.sockets()));
+            Files.createDirectories(Path.of(paths.logs()));
+        } catch (IOException e) {
+            throw new LabException("cannot create " + paths.runDir() + ": " + e.getMessage(), e);
+        }
+        Cgroup2.create(Path.of(paths.cgroup()));
+    }
+}

@@ -1,0 +1,162 @@
+package dev.weir.lab;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+import dev.weir.lab.host.LabPaths;
+import dev.weir.lab.host.PodCommand;
+import dev.weir.lab.host.Processes;
+import dev.weir.lab.model.Family;
+import dev.weir.lab.model.LabModel;
+import dev.weir.lab.model.NodeSpec;
+import dev.weir.lab.model.PodRef;
+import dev.weir.lab.model.PodSpec;
+import dev.weir.lab.model.PortSpec;
+import dev.weir.lab.probe.Matrix;
+import dev.weir.lab.probe.MatrixResult;
+import dev.weir.lab.probe.ProbeResult;
+import dev.weir.lab.probe.Prober;
+
+/**
+ * The lab: a disposable cluster of network namespaces on this machine (see DESIGN.md, "The lab").
+ *
+ * <p>{@link #up} builds it and {@link #down} removes it; both are static because there is one lab per
+ * machine, recorded in {@code /run/weir/lab/lab.json}. An instance is a view of a lab that is up, read
+ * from that file: it answers questions about the topology (which namespace is node1, which interfaces it
+ * has, which node a pod is on) and runs probes and commands inside pods. Instances are immutable and
+ * thread-safe; they do not own the lab, which lives until {@link #down} whatever happens to them.
+ *
+ * <p>Bad input (no such pod, bad address) throws {@link IllegalArgumentException}; failures of the
+ * machine or of an agent throw {@link LabException}. Everything needs root.
+ */
+public final class Lab {
+
+    /** The default probe timeout. */
+    public static final Duration PROBE_TIMEOUT = Duration.ofSeconds(1);
+
+    private final LabState state;
+    private final LabModel model;
+
+    private Lab(LabState state) {
+        this.state = state;
+        this.model = state.labModel();
+    }
+
+    /**
+     * Builds the lab, removing any leftover first, and returns when every agent answers.
+     *
+     * @param progress receives one line per step, for people to read
+     * @throws LabException when a step fails (what was built is removed again)
+     */
+    public static Lab up(LabConfig config, Consumer<String> progress) {
+        return new Lab(Bringup.up(config, LabPaths.standard(), progress));
+    }
+
+    /**
+     * Removes every agent, namespace, cgroup and file of the lab; safe to call when nothing or only part
+     * of a lab exists.
+     */
+    public static DownReport down(Consumer<String> progress) {
+        return Teardown.down(LabPaths.standard(), progress);
+    }
+
+    /** The lab that is up, if any. */
+    public static Optional<Lab> current() {
+        return StateStore.read(Path.of(LabPaths.standard().state())).map(Lab::new);
+    }
+
+    /**
+     * The lab that is up.
+     *
+     * @throws LabException when there is none
+     */
+    public static Lab require() {
+        return current().orElseThrow(() -> new LabException("the lab is not up (no " + LabPaths.standard().state()
+                + "); run `weir lab up`"));
+    }
+
+    /** The state with each agent's liveness checked now: the {@code lab status -o json} document. */
+    public LabState status() {
+        var agents = new java.util.TreeMap<String, AgentState>();
+        state.agents().forEach((id, a) -> agents.put(id, a.withAlive(Processes.alive(a.pid()))));
+        return new LabState(state.model(), state.createdAt(), state.nodes(), state.namespaces(), state.pods(),
+                state.ext(), state.underlay(), state.services(), agents, state.paths());
+    }
+
+    public LabModel model() {
+        return model;
+    }
+
+    /** The node by name; {@link IllegalArgumentException} listing the nodes when there is none. */
+    public NodeSpec node(String name) {
+        return model.node(name).orElseThrow(() -> new IllegalArgumentException("no node " + name + " in the lab (nodes: "
+                + String.join(", ", model.nodes().stream().map(NodeSpec::name).toList()) + ")"));
+    }
+
+    /** The network namespace of a node, e.g. {@code weir-node1}. */
+    public String netnsOf(String node) {
+        return node(node).netns();
+    }
+
+    /** The interfaces of a node weir may attach to: {@code eth0} and the pods' {@code lxc…}. */
+    public List<String> interfacesOf(String node) {
+        return node(node).interfaces();
+    }
+
+    /** The pod; {@link IllegalArgumentException} listing the pods when there is none. */
+    public PodSpec pod(PodRef ref) {
+        return Targets.pod(model, ref);
+    }
+
+    /** The node a pod runs on. */
+    public NodeSpec nodeOf(PodRef ref) {
+        return node(pod(ref).node());
+    }
+
+    /**
+     * Probes {@code to} ({@code ns/pod}, {@code ext} or an address) from {@code from} ({@code ns/pod} or
+     * {@code ext}). {@code family} picks the pod's address (IPv4 when null) and must match a literal.
+     */
+    public ProbeResult probe(String from, String to, PortSpec port, Family family, Duration timeout) {
+        Targets.Source source = Targets.source(model, from);
+        String address = Targets.address(model, to, family);
+        return Prober.probe(source.id(), Targets.socket(state.paths(), source), to, address, port, timeout);
+    }
+
+    /** Every ordered pod pair on each port, in parallel. */
+    public MatrixResult matrix(Family family, List<PortSpec> ports, Duration timeout) {
+        return Matrix.run(model.pods(), p -> state.paths().socket(p.ref().key()), family, ports, timeout);
+    }
+
+    /**
+     * Runs a command inside a pod ({@code ns/pod}) or ext, in its network namespace and cgroup, with this
+     * process's stdin, stdout and stderr, and returns its exit code.
+     */
+    public int exec(String who, List<String> command) {
+        try {
+            return command(who, command).inheritIO().start().waitFor();
+        } catch (IOException e) {
+            throw new LabException("cannot run " + command + " in " + who + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LabException("interrupted while running " + command + " in " + who, e);
+        }
+    }
+
+    /**
+     * A process builder for a command inside a pod or ext (not started; redirect as you like). The process
+     * moves into the pod's cgroup and network namespace before the command runs; exit 125 means the move
+     * failed.
+     */
+    public ProcessBuilder command(String who, List<String> command) {
+        if (command.isEmpty()) {
+            throw new IllegalArgumentException("no command to run in " + who);
+        }
+        Targets.Source s = Targets.source(model, who);
+        return new ProcessBuilder(PodCommand.wrap(state.paths().cgroupOf(s.key()), s.netns(), command));
+    }
+}
