@@ -68,7 +68,7 @@ public final class KernelPrefilterDataplane implements PrefilterDataplane {
     }
 
     /** Loads the object with its maps pinned (reusing pinned ones); the caller owns the result. */
-    BpfObject loadObject(Capacity capacity) {
+    public BpfObject loadObject(Capacity capacity) {
         try {
             Files.createDirectories(dir.resolve("links"));
         } catch (IOException e) {

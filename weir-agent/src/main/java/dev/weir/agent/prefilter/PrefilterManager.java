@@ -39,9 +39,8 @@ public final class PrefilterManager {
     public String attach(String iface, String mode, Capacity capacity) {
         PrefilterState st = state(capacity);
         CompiledRules compiled = new RuleCompiler(st.capacity()).compile(st.rules());
-        boolean wasLoaded = dataplane.loaded();
-        dataplane.load(st.capacity());
-        if (!wasLoaded) {
+        if (!dataplane.loaded()) {
+            dataplane.load(st.capacity());
             dataplane.rewrite(compiled);
         }
         String used = dataplane.attach(iface, mode);
