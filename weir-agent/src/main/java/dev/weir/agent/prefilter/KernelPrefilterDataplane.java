@@ -125,6 +125,15 @@ public final class KernelPrefilterDataplane implements PrefilterDataplane {
         }
     }
 
+    @Override
+    public void checkInterface(String iface) {
+        linkPin(iface);
+        netns.callUnchecked(() -> {
+            requireInterface(iface);
+            return null;
+        });
+    }
+
     private void requireInterface(String iface) {
         try {
             NetInterface.index(iface);

@@ -17,6 +17,13 @@ public interface PrefilterDataplane {
     void load(Capacity capacity);
 
     /**
+     * Checks that the interface exists in the scope's namespace, before anything is loaded.
+     *
+     * @throws IllegalArgumentException naming the interface and the namespace
+     */
+    void checkInterface(String iface);
+
+    /**
      * Attaches to the interface (resolved in the scope's namespace) and pins the link.
      *
      * @param mode native, generic or auto

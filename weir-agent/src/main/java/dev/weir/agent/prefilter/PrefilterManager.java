@@ -37,6 +37,7 @@ public final class PrefilterManager {
      * @return the XDP mode used
      */
     public String attach(String iface, String mode, Capacity capacity) {
+        dataplane.checkInterface(iface);
         PrefilterState st = state(capacity);
         CompiledRules compiled = new RuleCompiler(st.capacity()).compile(st.rules());
         if (!dataplane.loaded()) {

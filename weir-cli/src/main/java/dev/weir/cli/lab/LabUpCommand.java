@@ -2,7 +2,9 @@ package dev.weir.cli.lab;
 
 import java.time.Duration;
 
+import dev.weir.agent.prefilter.PrefilterScopes;
 import dev.weir.lab.Lab;
+import dev.weir.lab.model.LabNames;
 import dev.weir.lab.LabConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,6 +26,8 @@ final class LabUpCommand implements Runnable {
     @Override
     public void run() {
         Duration ready = Durations.parse(readyTimeout, "--ready-timeout");
+        // a new lab starts clean: no prefilter pins or rules left from an earlier lab's namespaces
+        PrefilterScopes.system().purge(LabNames::isLabNetns);
         Lab.up(new LabConfig(model, nodes, ready), Progress::line);
     }
 }
