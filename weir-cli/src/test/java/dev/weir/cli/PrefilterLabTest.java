@@ -109,6 +109,10 @@ class PrefilterLabTest {
         assertThat(ruleHits(rule)).isEqualTo(5);
         assertThat(reason(128) - drops).isEqualTo(5);
         assertThat(exec("z/b", "ping", "-c", "2", "-i", "0.2", "-W", "1", XA)).as("other sources pass").isZero();
+        String events = ok("prefilter", "events", "--netns", NS, "-o", "json").out();
+        assertThat(events).as("sampled drop events (1 in 1 by default)")
+                .contains("\"reason\":\"DROP_DENY_RULE\"", "\"source\":\"10.244.2.20\"", "\"protocol\":\"icmp\"");
+        assertThat(events.lines().count()).isGreaterThanOrEqualTo(5);
     }
 
     @Test

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.weir.datapath.Datapath;
 import dev.weir.ebpf.BpfSystem;
+import dev.weir.ebpf.PinnedObject;
 import dev.weir.ebpf.XdpStatus;
 import dev.weir.ebpf.netns.NetworkNamespace;
 import dev.weir.lab.Lab;
@@ -57,6 +58,10 @@ class UninstallLabTest {
         int foreignId = xdp("weir-node2", "eth0").genericProgramId();
         assertThat(foreignId).isPositive();
 
+        List<Integer> weirLinks = List.of("eth0", "lxc-x-a").stream()
+                .map(i -> PinnedObject.inspect(Path.of("/sys/fs/bpf/weir/prefilter/weir-node1/links", i)).orElseThrow().id())
+                .toList();
+
         Cli.Result r = Cli.run("uninstall");
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(r.out()).contains("detached xdp link");
@@ -65,7 +70,7 @@ class UninstallLabTest {
         assertThat(xdp("weir-node1", "lxc-x-a").isEmpty()).isTrue();
         assertThat(Path.of("/sys/fs/bpf/weir")).doesNotExist();
         assertThat(Path.of("/run/weir/prefilter")).doesNotExist();
-        assertThat(BpfSystem.programs()).noneMatch(p -> p.name().equals("weir_prefilter"));
+        assertThat(BpfSystem.links()).as("weir's links are released").noneMatch(l -> weirLinks.contains(l.id()));
         assertThat(xdp("weir-node2", "eth0").genericProgramId()).as("the foreign program survives").isEqualTo(foreignId);
         assertThat(Cli.run("uninstall").out()).contains("nothing of weir's is installed");
     }

@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
                 "Rules and maps are per network namespace (--netns), shared by its attached interfaces."},
         subcommands = {
                 AttachCommand.class, DetachCommand.class, AddCommand.class, DelCommand.class,
-                ListCommand.class, StatsCommand.class, SetCommand.class,
+                ListCommand.class, StatsCommand.class, SetCommand.class, EventsCommand.class,
         })
 public final class PrefilterCommand {
 }
