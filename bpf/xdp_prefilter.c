@@ -109,10 +109,26 @@ struct {
 	__type(value, __u64);
 } pf_sample SEC(".maps");
 
-/* Look up in generation gen of a rule map pair name_0 / name_1. */
-#define GEN_LOOKUP(gen, name, key)					\
-	((gen) ? bpf_map_lookup_elem(&name##_1, key)			\
-	       : bpf_map_lookup_elem(&name##_0, key))
+/*
+ * Look up in generation gen of a rule map pair name_0 / name_1.
+ *
+ * Each map must keep its own call instruction. Left alone, clang merges the
+ * two calls into one call on a selected map pointer; the verifier then sees
+ * two maps at one call site and can neither inline an array lookup nor call
+ * the map's lookup directly: every lookup goes through the generic helper's
+ * indirect call (a retpoline here). The empty asm in one branch only keeps
+ * the branches different, so clang cannot sink the calls into one.
+ */
+#define GEN_LOOKUP(gen, name, key) ({					\
+	void *__v;							\
+	if (gen) {							\
+		__v = bpf_map_lookup_elem(&name##_1, key);		\
+		asm volatile("" : "+r"(__v));				\
+	} else {							\
+		__v = bpf_map_lookup_elem(&name##_0, key);		\
+	}								\
+	__v;								\
+})
 
 /* Everything known about the packet, for decisions, counters and events. */
 struct pf_pkt {
