@@ -109,10 +109,29 @@ struct {
 	__type(value, __u64);
 } pf_sample SEC(".maps");
 
-/* Look up in generation gen of a rule map pair name_0 / name_1. */
-#define GEN_LOOKUP(gen, name, key)					\
-	((gen) ? bpf_map_lookup_elem(&name##_1, key)			\
-	       : bpf_map_lookup_elem(&name##_0, key))
+/*
+ * Look up in generation gen of a rule map pair name_0 / name_1.
+ *
+ * Each map must keep its own call instruction. Left alone, clang merges the
+ * two calls into one call on a selected map pointer; the verifier then sees
+ * two maps at one call site and can neither inline an array lookup nor call
+ * the map's lookup directly: every lookup goes through the generic helper's
+ * indirect call (a retpoline here). An empty asm after each call, its text
+ * naming the map, makes every branch end differently, so clang cannot sink
+ * calls into one (not the _0/_1 pair, nor the same generation's lookups in
+ * two tries).
+ */
+#define GEN_LOOKUP(gen, name, key) ({					\
+	void *__v;							\
+	if (gen) {							\
+		__v = bpf_map_lookup_elem(&name##_1, key);		\
+		asm volatile("/* " #name "_1 */" : "+r"(__v));		\
+	} else {							\
+		__v = bpf_map_lookup_elem(&name##_0, key);		\
+		asm volatile("/* " #name "_0 */" : "+r"(__v));		\
+	}								\
+	__v;								\
+})
 
 /* Everything known about the packet, for decisions, counters and events. */
 struct pf_pkt {
@@ -289,48 +308,70 @@ static __always_inline int pf_rate_ok(const struct pf_cfg *cfg,
 	return 1;
 }
 
-/* Steps 4-7 of the contract's precedence, for a well-formed packet. */
+/*
+ * Steps 4-7 of the contract's precedence, for a well-formed packet.
+ *
+ * match starts as the active slots and each criterion only narrows it, so a
+ * lookup is made only when some slot still in match needs it: with no slot
+ * needing a source prefix, (src_bits | ~need_src) keeps every bit of match
+ * whatever the trie holds, and once match is empty no lookup can bring a slot
+ * back. The cheap array lookups (protocol, port) go first, the tries last. A
+ * prefix value that is not looked up cannot name the rule either: its pairs
+ * belong to slots that need that side, and none of those is in match.
+ */
 static __always_inline __u32 pf_decide(const struct pf_cfg *cfg, __u32 gen,
 				       const struct pf_pkt *p, __u32 *rule)
 {
-	const struct pf_prefix_val *sv, *dv;
-	__u64 src_bits, dst_bits, l4_bits = 0, match, deny, allow, *bits;
+	const struct pf_prefix_val *sv = NULL, *dv = NULL;
+	__u64 l4_bits, match, deny, allow, *bits;
 	__u32 key;
 
 	if (!cfg)
 		return REASON_PASS;
 
-	if (p->l3.family == 4) {
-		struct pf_lpm4_key k4 = { .prefixlen = 32 };
-
-		__builtin_memcpy(k4.addr, p->l3.src + 12, 4);
-		sv = GEN_LOOKUP(gen, pf_src4, &k4);
-		__builtin_memcpy(k4.addr, p->l3.dst + 12, 4);
-		dv = GEN_LOOKUP(gen, pf_dst4, &k4);
-	} else {
-		struct pf_lpm6_key k6 = { .prefixlen = 128 };
-
-		__builtin_memcpy(k6.addr, p->l3.src, 16);
-		sv = GEN_LOOKUP(gen, pf_src6, &k6);
-		__builtin_memcpy(k6.addr, p->l3.dst, 16);
-		dv = GEN_LOOKUP(gen, pf_dst6, &k6);
-	}
-	src_bits = sv ? sv->slots : 0;
-	dst_bits = dv ? dv->slots : 0;
-
-	key = p->l3.proto;
-	bits = GEN_LOOKUP(gen, pf_proto, &key);
-	if (bits)
-		l4_bits = *bits;
-	if (p->has_port) {
-		key = p->port_class * 65536 + p->dport;
-		bits = GEN_LOOKUP(gen, pf_port, &key);
+	match = cfg->active;
+	if (match & cfg->need_l4) {
+		l4_bits = 0;
+		key = p->l3.proto;
+		bits = GEN_LOOKUP(gen, pf_proto, &key);
 		if (bits)
-			l4_bits |= *bits;
+			l4_bits = *bits;
+		if (p->has_port) {
+			key = p->port_class * 65536 + p->dport;
+			bits = GEN_LOOKUP(gen, pf_port, &key);
+			if (bits)
+				l4_bits |= *bits;
+		}
+		match &= l4_bits | ~cfg->need_l4;
 	}
+	if (match & cfg->need_src) {
+		if (p->l3.family == 4) {
+			struct pf_lpm4_key k4 = { .prefixlen = 32 };
 
-	match = (src_bits | ~cfg->need_src) & (dst_bits | ~cfg->need_dst) &
-		(l4_bits | ~cfg->need_l4) & cfg->active;
+			__builtin_memcpy(k4.addr, p->l3.src + 12, 4);
+			sv = GEN_LOOKUP(gen, pf_src4, &k4);
+		} else {
+			struct pf_lpm6_key k6 = { .prefixlen = 128 };
+
+			__builtin_memcpy(k6.addr, p->l3.src, 16);
+			sv = GEN_LOOKUP(gen, pf_src6, &k6);
+		}
+		match &= (sv ? sv->slots : 0) | ~cfg->need_src;
+	}
+	if (match & cfg->need_dst) {
+		if (p->l3.family == 4) {
+			struct pf_lpm4_key k4 = { .prefixlen = 32 };
+
+			__builtin_memcpy(k4.addr, p->l3.dst + 12, 4);
+			dv = GEN_LOOKUP(gen, pf_dst4, &k4);
+		} else {
+			struct pf_lpm6_key k6 = { .prefixlen = 128 };
+
+			__builtin_memcpy(k6.addr, p->l3.dst, 16);
+			dv = GEN_LOOKUP(gen, pf_dst6, &k6);
+		}
+		match &= (dv ? dv->slots : 0) | ~cfg->need_dst;
+	}
 
 	deny = match & cfg->deny;
 	if (deny) {
