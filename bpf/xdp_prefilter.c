@@ -55,6 +55,31 @@ PF_LPM_MAP(pf_src6_1, struct pf_lpm6_key);
 PF_LPM_MAP(pf_dst6_0, struct pf_lpm6_key);
 PF_LPM_MAP(pf_dst6_1, struct pf_lpm6_key);
 
+/*
+ * Host prefixes (/32, /128) live in hash maps, not in the tries: an exact
+ * hash lookup costs a fraction of a trie walk, and blocklists are mostly
+ * addresses. A packet's address is looked up here first; only on a miss is
+ * the trie walked. The control plane stores the same (inherited) value it
+ * would have stored in the trie.
+ */
+#define PF_HOST_MAP(name, keytype)				\
+	struct {						\
+		__uint(type, BPF_MAP_TYPE_HASH);		\
+		__uint(max_entries, PF_LPM_ENTRIES);		\
+		__uint(map_flags, BPF_F_NO_PREALLOC);		\
+		__type(key, keytype);				\
+		__type(value, struct pf_prefix_val);		\
+	} name SEC(".maps")
+
+PF_HOST_MAP(pf_shost4_0, struct pf_host4);
+PF_HOST_MAP(pf_shost4_1, struct pf_host4);
+PF_HOST_MAP(pf_dhost4_0, struct pf_host4);
+PF_HOST_MAP(pf_dhost4_1, struct pf_host4);
+PF_HOST_MAP(pf_shost6_0, struct pf_addr);
+PF_HOST_MAP(pf_shost6_1, struct pf_addr);
+PF_HOST_MAP(pf_dhost6_0, struct pf_addr);
+PF_HOST_MAP(pf_dhost6_1, struct pf_addr);
+
 #define PF_SLOTS_MAP(name, entries)				\
 	struct {						\
 		__uint(type, BPF_MAP_TYPE_ARRAY);		\
@@ -322,7 +347,8 @@ static __always_inline int pf_rate_ok(const struct pf_cfg *cfg,
 static __always_inline __u32 pf_decide(const struct pf_cfg *cfg, __u32 gen,
 				       const struct pf_pkt *p, __u32 *rule)
 {
-	const struct pf_prefix_val *sv = NULL, *dv = NULL;
+	const struct pf_prefix_val *sv = NULL, *dv = NULL, *v;
+	struct pf_prefix_val sval, dval;
 	__u64 l4_bits, match, deny, allow, *bits;
 	__u32 key;
 
@@ -349,12 +375,22 @@ static __always_inline __u32 pf_decide(const struct pf_cfg *cfg, __u32 gen,
 			struct pf_lpm4_key k4 = { .prefixlen = 32 };
 
 			__builtin_memcpy(k4.addr, p->l3.src + 12, 4);
-			sv = GEN_LOOKUP(gen, pf_src4, &k4);
+			v = GEN_LOOKUP(gen, pf_shost4, k4.addr);
+			if (!v)
+				v = GEN_LOOKUP(gen, pf_src4, &k4);
 		} else {
 			struct pf_lpm6_key k6 = { .prefixlen = 128 };
 
 			__builtin_memcpy(k6.addr, p->l3.src, 16);
-			sv = GEN_LOOKUP(gen, pf_src6, &k6);
+			v = GEN_LOOKUP(gen, pf_shost6, k6.addr);
+			if (!v)
+				v = GEN_LOOKUP(gen, pf_src6, &k6);
+		}
+		/* a copy on the stack: the verifier need not tell apart
+		 * which of eight maps the value came from */
+		if (v) {
+			__builtin_memcpy(&sval, v, sizeof(sval));
+			sv = &sval;
 		}
 		match &= (sv ? sv->slots : 0) | ~cfg->need_src;
 	}
@@ -363,12 +399,22 @@ static __always_inline __u32 pf_decide(const struct pf_cfg *cfg, __u32 gen,
 			struct pf_lpm4_key k4 = { .prefixlen = 32 };
 
 			__builtin_memcpy(k4.addr, p->l3.dst + 12, 4);
-			dv = GEN_LOOKUP(gen, pf_dst4, &k4);
+			v = GEN_LOOKUP(gen, pf_dhost4, k4.addr);
+			if (!v)
+				v = GEN_LOOKUP(gen, pf_dst4, &k4);
 		} else {
 			struct pf_lpm6_key k6 = { .prefixlen = 128 };
 
 			__builtin_memcpy(k6.addr, p->l3.dst, 16);
-			dv = GEN_LOOKUP(gen, pf_dst6, &k6);
+			v = GEN_LOOKUP(gen, pf_dhost6, k6.addr);
+			if (!v)
+				v = GEN_LOOKUP(gen, pf_dst6, &k6);
+		}
+		/* a copy on the stack: the verifier need not tell apart
+		 * which of eight maps the value came from */
+		if (v) {
+			__builtin_memcpy(&dval, v, sizeof(dval));
+			dv = &dval;
 		}
 		match &= (dv ? dv->slots : 0) | ~cfg->need_dst;
 	}

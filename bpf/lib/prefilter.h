@@ -56,7 +56,12 @@ struct pf_prefix_val {
 	__u32 _pad;
 };
 
-/* pf_rate key: IPv6 address, IPv4 as v4-mapped (::ffff:a.b.c.d) */
+/* pf_shost4_G / pf_dhost4_G key: an IPv4 address, network order */
+struct pf_host4 {
+	__u8 addr[4];
+};
+
+/* pf_rate and pf_shost6_G / pf_dhost6_G key: IPv6 address, IPv4 as v4-mapped (::ffff:a.b.c.d) */
 struct pf_addr {
 	__u8 addr[16];
 };

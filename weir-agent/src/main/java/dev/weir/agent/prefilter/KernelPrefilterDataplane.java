@@ -77,9 +77,10 @@ public final class KernelPrefilterDataplane implements PrefilterDataplane {
         LoadOptions.Builder opts = LoadOptions.builder().pinDirectory(dir).reusePinned(true)
                 .maxEntries(PrefilterMaps.HITS, capacity.rules());
         for (int gen = 0; gen < 2; gen++) {
-            for (String trie : List.of(PrefilterMaps.src4(gen), PrefilterMaps.src6(gen),
-                    PrefilterMaps.dst4(gen), PrefilterMaps.dst6(gen))) {
-                opts.maxEntries(trie, capacity.prefixes());
+            for (String map : List.of(PrefilterMaps.src4(gen), PrefilterMaps.src6(gen),
+                    PrefilterMaps.dst4(gen), PrefilterMaps.dst6(gen), "pf_shost4_" + gen, "pf_shost6_" + gen,
+                    "pf_dhost4_" + gen, "pf_dhost6_" + gen)) {
+                opts.maxEntries(map, capacity.prefixes());
             }
         }
         return BpfObject.load(spec(), opts.build());

@@ -53,37 +53,65 @@ final class KernelTables implements TableWriter, AutoCloseable {
         map(PrefilterMaps.CFG, Codec.u32(), PfCfg.CODEC).put(gen, cfg);
     }
 
+    /*
+     * Host prefixes (/32, /128) go to the exact-match hash maps (pf_shost4 …), which the datapath
+     * consults before the trie; every other prefix goes to the trie.
+     */
     @Override
     public void putPrefixes(String trie, int gen, Map<Cidr, PrefixEntry> entries) {
-        if (trie.endsWith("4")) {
-            BpfMap<PfLpm4Key, PfPrefixValue> m = map(trie + "_" + gen, PfLpm4Key.CODEC, PfPrefixValue.CODEC);
-            entries.forEach((k, v) -> m.put(new PfLpm4Key(k.length(), inet4(k.address())), value(v)));
-        } else {
-            BpfMap<PfLpm6Key, PfPrefixValue> m = map(trie + "_" + gen, PfLpm6Key.CODEC, PfPrefixValue.CODEC);
-            entries.forEach((k, v) -> m.put(new PfLpm6Key(k.length(), k.address()), value(v)));
-        }
+        entries.forEach((k, v) -> {
+            if (isHost(k)) {
+                hostMap(trie, gen).put(k.address(), value(v));
+            } else if (k.isIpv4()) {
+                lpm4(trie, gen).put(new PfLpm4Key(k.length(), inet4(k.address())), value(v));
+            } else {
+                lpm6(trie, gen).put(new PfLpm6Key(k.length(), k.address()), value(v));
+            }
+        });
     }
 
     @Override
     public void deletePrefixes(String trie, int gen, Iterable<Cidr> prefixes) {
-        if (trie.endsWith("4")) {
-            BpfMap<PfLpm4Key, PfPrefixValue> m = map(trie + "_" + gen, PfLpm4Key.CODEC, PfPrefixValue.CODEC);
-            prefixes.forEach(k -> m.delete(new PfLpm4Key(k.length(), inet4(k.address()))));
-        } else {
-            BpfMap<PfLpm6Key, PfPrefixValue> m = map(trie + "_" + gen, PfLpm6Key.CODEC, PfPrefixValue.CODEC);
-            prefixes.forEach(k -> m.delete(new PfLpm6Key(k.length(), k.address())));
+        for (Cidr k : prefixes) {
+            if (isHost(k)) {
+                hostMap(trie, gen).delete(k.address());
+            } else if (k.isIpv4()) {
+                lpm4(trie, gen).delete(new PfLpm4Key(k.length(), inet4(k.address())));
+            } else {
+                lpm6(trie, gen).delete(new PfLpm6Key(k.length(), k.address()));
+            }
         }
     }
 
     @Override
     public void clearPrefixes(String trie, int gen) {
+        BpfMap<byte[], PfPrefixValue> hosts = hostMap(trie, gen);
+        hosts.keys().forEach(hosts::delete);
         if (trie.endsWith("4")) {
-            BpfMap<PfLpm4Key, PfPrefixValue> m = map(trie + "_" + gen, PfLpm4Key.CODEC, PfPrefixValue.CODEC);
+            BpfMap<PfLpm4Key, PfPrefixValue> m = lpm4(trie, gen);
             m.keys().forEach(m::delete);
         } else {
-            BpfMap<PfLpm6Key, PfPrefixValue> m = map(trie + "_" + gen, PfLpm6Key.CODEC, PfPrefixValue.CODEC);
+            BpfMap<PfLpm6Key, PfPrefixValue> m = lpm6(trie, gen);
             m.keys().forEach(m::delete);
         }
+    }
+
+    private static boolean isHost(Cidr c) {
+        return c.length() == c.address().length * 8;
+    }
+
+    /** pf_src4 → pf_shost4_G, pf_dst6 → pf_dhost6_G. */
+    private BpfMap<byte[], PfPrefixValue> hostMap(String trie, int gen) {
+        String name = "pf_" + trie.charAt(3) + "host" + trie.charAt(trie.length() - 1) + "_" + gen;
+        return map(name, Codec.bytes(trie.endsWith("4") ? 4 : 16), PfPrefixValue.CODEC);
+    }
+
+    private BpfMap<PfLpm4Key, PfPrefixValue> lpm4(String trie, int gen) {
+        return map(trie + "_" + gen, PfLpm4Key.CODEC, PfPrefixValue.CODEC);
+    }
+
+    private BpfMap<PfLpm6Key, PfPrefixValue> lpm6(String trie, int gen) {
+        return map(trie + "_" + gen, PfLpm6Key.CODEC, PfPrefixValue.CODEC);
     }
 
     @Override

@@ -86,6 +86,27 @@ class PrefilterRulesTest {
     }
 
     @Test
+    void hostAddressesMatchThroughTheHashBeforeTheTrie() throws Exception {
+        pf.cfg(0, new Slots().deny(0, SRC, false, 99).deny(1, DST, false, 98).build());
+        pf.src4.get(0).put(v4("10.0.0.0/8"), val(1, new RulePair(0, 7)));
+        // a host entry carries the inherited slots itself, and wins over the trie
+        pf.shost4.get(0).put(java.net.InetAddress.getByName("10.9.9.9").getAddress(), val(1, new RulePair(0, 11)));
+        pf.shost4.get(0).put(java.net.InetAddress.getByName("192.0.2.9").getAddress(), val(1, new RulePair(0, 12)));
+        pf.dhost6.get(0).put(java.net.InetAddress.getByName("2001:db8::9").getAddress(), val(2, new RulePair(1, 13)));
+
+        expect(ipv4("10.9.9.9", "192.0.2.1", tcp(1, 80)).eth(), XDP_DROP);
+        expect(ipv4("10.1.1.1", "192.0.2.1", tcp(1, 80)).eth(), XDP_DROP);
+        expect(ipv4("192.0.2.9", "10.0.0.1", tcp(1, 80)).eth(), XDP_DROP);
+        expect(ipv4("192.0.2.8", "10.0.0.1", tcp(1, 80)).eth(), XDP_PASS);
+        expect(ipv6("2001:db8::1", "2001:db8::9", udp(1, 53)).eth(), XDP_DROP);
+        expect(ipv6("2001:db8::9", "2001:db8::1", udp(1, 53)).eth(), XDP_PASS);
+        assertThat(pf.hits(11)).isEqualTo(1);
+        assertThat(pf.hits(7)).isEqualTo(1);
+        assertThat(pf.hits(12)).isEqualTo(1);
+        assertThat(pf.hits(13)).isEqualTo(1);
+    }
+
+    @Test
     void denyDestinationPrefixBothFamilies() {
         pf.cfg(0, new Slots().deny(3, DST, false, 30).build());
         pf.dst4.get(0).put(v4("203.0.113.0/28"), val(1L << 3));
