@@ -166,6 +166,7 @@ struct pf_pkt {
 	__u16 dport;
 	__u8  has_port;
 	__u8  port_class;
+	__u8  is_nd;		/* ICMPv6 neighbour discovery (types 133-137) */
 };
 
 /*
@@ -425,8 +426,13 @@ static __always_inline __u32 pf_decide(const struct pf_cfg *cfg, __u32 gen,
 		return REASON_DROP_DENY_RULE;
 	}
 	allow = match & cfg->allow;
-	if (cfg->mode == PF_MODE_ALLOWLIST && !allow)
-		return REASON_DROP_NOT_ALLOWED;
+	if (cfg->mode == PF_MODE_ALLOWLIST && !allow) {
+		/* allowlist mode must not cut the link: IPv6 neighbour
+		 * discovery passes like ARP, unless a deny rule matched */
+		if (!p->is_nd)
+			return REASON_DROP_NOT_ALLOWED;
+		return REASON_PASS_NDP;
+	}
 	if (cfg->rate_pps && !pf_rate_ok(cfg, p))
 		return REASON_DROP_RATE_LIMIT;
 	if (allow) {
@@ -454,6 +460,14 @@ static __always_inline int pf_parse_l4(struct hdr_cursor *nh, void *data_end,
 		p->port_class = PF_PORT_CLASS_SCTP;
 		ret = parse_sctphdr(nh, data_end, &p->l3, &p->sport, &p->dport);
 		break;
+	case IPPROTO_ICMPV6: {
+		__u8 *type = nh->pos;
+
+		/* neighbour discovery keeps the link alive, like ARP */
+		if ((void *)(type + 1) <= data_end && *type >= 133 && *type <= 137)
+			p->is_nd = 1;
+		return 0;
+	}
 	default:
 		return 0;
 	}

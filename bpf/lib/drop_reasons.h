@@ -20,6 +20,7 @@ enum weir_reason {
 	REASON_PASS_NOT_IP		= 1,	/* not IPv4/IPv6 (ARP, LLDP, ...) */
 	REASON_PASS_ALLOWED		= 2,	/* an allow rule matched */
 	REASON_PASS_FRAGMENT		= 3,	/* non-first fragment of a passed first fragment */
+	REASON_PASS_NDP			= 4,	/* IPv6 neighbour discovery in allowlist mode */
 
 	/* drop reasons: rules */
 	REASON_DROP_DENY_RULE		= 128,	/* a deny rule matched */

@@ -22,6 +22,7 @@ import dev.weir.agent.prefilter.PrefilterStore;
 import dev.weir.ebpf.netns.NetworkNamespace;
 import dev.weir.lab.Lab;
 import dev.weir.lab.LabConfig;
+import dev.weir.lab.model.Family;
 import dev.weir.lab.model.PortSpec;
 import dev.weir.testkit.Requirements;
 
@@ -82,6 +83,15 @@ class PrefilterLabTest {
         System.arraycopy(flags, 0, args, 4, flags.length);
         String out = ok(args).out();
         return Integer.parseInt(out.replaceAll("(?s)^added rule (\\d+):.*", "$1"));
+    }
+
+    static void flushNeighbours(String netns) {
+        try {
+            Process p = new ProcessBuilder("ip", "-n", netns, "-6", "neigh", "flush", "dev", "eth0").inheritIO().start();
+            assertThat(p.waitFor()).isZero();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
     }
 
     static int exec(String who, String... cmd) {
@@ -163,6 +173,10 @@ class PrefilterLabTest {
         addRule("--action", "allow", "--proto", "tcp", "--dport", "81");
         ok("prefilter", "set", "--netns", NS, "--mode", "allowlist");
         assertThat(lab.probe("z/b", "x/a", PortSpec.parse("TCP/81"), null, Lab.PROBE_TIMEOUT).allowed()).isTrue();
+        // IPv6 keeps working: neighbour discovery passes the allowlist
+        flushNeighbours("weir-node1");
+        flushNeighbours("weir-node2");
+        assertThat(lab.probe("z/b", "x/a", PortSpec.parse("TCP/81"), Family.IPV6, Lab.PROBE_TIMEOUT).allowed()).isTrue();
         assertThat(lab.probe("z/b", "x/a", PortSpec.parse("TCP/80"), null, Lab.PROBE_TIMEOUT).allowed()).isFalse();
         assertThat(lab.probe("z/b", "x/a", PortSpec.parse("UDP/80"), null, Lab.PROBE_TIMEOUT).allowed()).isFalse();
         assertThat(reason(129)).isPositive();

@@ -14,6 +14,7 @@ public enum DropReason {
     PASS_NOT_IP(1, "Passed, not IPv4/IPv6"),
     PASS_ALLOWED(2, "Passed by allow rule"),
     PASS_FRAGMENT(3, "Passed, fragment of a passed packet"),
+    PASS_NDP(4, "Passed, IPv6 neighbour discovery in allowlist mode"),
 
     DROP_DENY_RULE(128, "Denied by prefilter rule"),
     DROP_NOT_ALLOWED(129, "Not allowed by any prefilter rule"),

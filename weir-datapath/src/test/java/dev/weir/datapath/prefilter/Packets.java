@@ -87,6 +87,11 @@ final class Packets {
         return new L4(ICMPV6, new byte[] {(byte) 128, 0, 0, 0, 0, 1, 0, 1});
     }
 
+    /** An ICMPv6 message of a type (135: neighbour solicitation), with a 4-byte body. */
+    static L4 icmp6(int type) {
+        return new L4(ICMPV6, new byte[] {(byte) type, 0, 0, 0, 0, 0, 0, 0});
+    }
+
     /** Raw bytes under a protocol number, e.g. the middle of a fragmented TCP segment. */
     static L4 raw(int proto, int length) {
         byte[] b = new byte[length];

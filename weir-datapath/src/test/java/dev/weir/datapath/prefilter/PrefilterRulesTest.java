@@ -204,6 +204,19 @@ class PrefilterRulesTest {
     }
 
     @Test
+    void allowlistModeKeepsNeighbourDiscoveryUnlessDenied() {
+        pf.cfg(0, new Slots().allowlist().deny(0, SRC, false, 20).build());
+        pf.src6.get(0).put(v6("fd00:bad::/32"), val(1));
+
+        expect(ipv6("fe80::1", "ff02::1:ff00:2", icmp6(135)).eth(), XDP_PASS);   // neighbour solicitation
+        expect(ipv6("fe80::2", "fe80::1", icmp6(136)).eth(), XDP_PASS);          // neighbour advertisement
+        expect(ipv6("fe80::1", "fe80::2", icmp6(128)).eth(), XDP_DROP);          // echo: not allowed
+        expect(ipv6("fd00:bad::1", "ff02::1:ff00:2", icmp6(135)).eth(), XDP_DROP); // deny still wins
+        assertThat(pf.nonZeroStats()).isEqualTo(Map.of(DropReason.PASS_NDP, 2L,
+                DropReason.DROP_NOT_ALLOWED, 1L, DropReason.DROP_DENY_RULE, 1L));
+    }
+
+    @Test
     void allowMatchInDenylistModeCountsAsAllowed() {
         pf.cfg(0, new Slots().allow(0, SRC, false, 5).build());
         pf.src4.get(0).put(v4("10.0.0.0/8"), val(1));
