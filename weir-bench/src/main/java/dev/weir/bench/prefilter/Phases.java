@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.weir.agent.net.Cidr;
+import dev.weir.agent.prefilter.PrefilterSettings;
 import dev.weir.ebpf.BpfProgram;
 
 /**
@@ -19,11 +20,16 @@ final class Phases {
     private final BpfProgram floor;
     private final WeirFixture weir;
     private final XdpFilterFixture xdpf;
+    private final PrefilterSettings settings;
     private final List<Runner.Sample> floorSamples = new ArrayList<>();
 
-    /** @param xdpf null to measure weir only */
-    Phases(Runner runner, BpfProgram floor, WeirFixture weir, XdpFilterFixture xdpf) {
+    /**
+     * @param settings weir's prefilter settings for every phase
+     * @param xdpf     null to measure weir only
+     */
+    Phases(Runner runner, BpfProgram floor, WeirFixture weir, PrefilterSettings settings, XdpFilterFixture xdpf) {
         this.runner = runner;
+        this.settings = settings;
         this.floor = floor;
         this.weir = weir;
         this.xdpf = xdpf;
@@ -53,7 +59,7 @@ final class Phases {
     private List<Report.Row> phase(Report report, String key, String label, DenySet weirSet, DenySet xdpfSet,
                                    boolean fillXdpf) {
         PrefilterBenchCommand.progress(label + ": installing");
-        report.install(key, weir.denySources(weirSet.prefixes()));
+        report.install(key, weir.denySources(weirSet.prefixes(), settings));
         if (xdpf != null && fillXdpf) {
             xdpf.fill(xdpfSet.prefixes().stream().map(Cidr::address).toList());
         }
@@ -93,7 +99,7 @@ final class Phases {
             DenySet v6 = DenySet.mixed6(n);
             List<Cidr> both = new ArrayList<>(v4.prefixes());
             both.addAll(v6.prefixes());
-            WeirFixture.InstallTiming t = weir.denySources(both);
+            WeirFixture.InstallTiming t = weir.denySources(both, settings);
             String key = "lpm" + n;
             List<Case> cases = List.of(
                     new Case(key + ".floor", floor, Packets.tcpSyn4(v4.unmatched()), Case.XDP_DROP),

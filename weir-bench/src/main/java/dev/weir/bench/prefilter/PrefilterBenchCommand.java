@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import dev.weir.agent.prefilter.Capacity;
+import dev.weir.agent.prefilter.PrefilterSettings;
 import dev.weir.datapath.Datapath;
 import dev.weir.datapath.prefilter.PrefilterMaps;
 import dev.weir.ebpf.BpfException;
@@ -61,6 +62,10 @@ public final class PrefilterBenchCommand implements Callable<Integer> {
 
     @Option(names = "--no-xdp-filter", description = "measure weir only")
     boolean noXdpFilter;
+
+    @Option(names = "--sample-every", paramLabel = "N",
+            description = "weir's 1-in-N drop event sampling (default: weir's default, ${DEFAULT-VALUE}; 0 = no events)")
+    long sampleEvery = PrefilterSettings.DEFAULT.sampleEvery();
 
     @Option(names = "--json", paramLabel = "FILE", description = "also write the results as JSON")
     Path json;
@@ -122,12 +127,17 @@ public final class PrefilterBenchCommand implements Callable<Integer> {
         try (BpfObject floorObj = BpfObject.load(ObjectSpec.read("xdp_drop_floor", Datapath.object("xdp_drop_floor")));
              WeirFixture weir = WeirFixture.load(dir.resolve("prefilter"), capacity, cleanup);
              XdpFilterFixture xdpf = noXdpFilter ? null : XdpFilterFixture.start(dir, xdpFilterMode, cleanup)) {
-            Phases phases = new Phases(runner, floorObj.program("xdp_drop_floor"), weir, xdpf);
+            Phases phases = new Phases(runner, floorObj.program("xdp_drop_floor"), weir, settings(), xdpf);
             Report report = new Report(header(s, xdpf));
             phases.compare(report);
             phases.sweep(report, s.sweep());
             return report;
         }
+    }
+
+    private PrefilterSettings settings() {
+        PrefilterSettings d = PrefilterSettings.DEFAULT;
+        return new PrefilterSettings(d.mode(), d.ratePps(), d.rateBurst(), sampleEvery);
     }
 
     private Map<String, Object> header(Settings s, XdpFilterFixture xdpf) {
@@ -141,6 +151,9 @@ public final class PrefilterBenchCommand implements Callable<Integer> {
         h.put("cells", "median (min–max) over rounds of the kernel's ns/packet; ratio = median of per-round weir/xdp-filter");
         h.put("weir", PrefilterMaps.OBJECT + ".o sha256:" + sha256(Datapath.object(PrefilterMaps.OBJECT))
                 + ", program " + PrefilterMaps.PROGRAM + " run directly");
+        h.put("weir settings", "denylist, no rate limit, drop events 1 in " + sampleEvery
+                + (sampleEvery == 0 ? " (none)" : "; nobody drains the ring buffer, so once it is full a sampled drop"
+                + " costs a failed reservation (counted as EVENTS_LOST), not a written event"));
         h.put("floor", "xdp_drop_floor.o: returns XDP_DROP, nothing else");
         if (xdpf != null) {
             List<String> v = new ArrayList<>();

@@ -9,6 +9,7 @@ import dev.weir.agent.prefilter.Capacity;
 import dev.weir.agent.prefilter.CompiledRules;
 import dev.weir.agent.prefilter.KernelPrefilterDataplane;
 import dev.weir.agent.prefilter.PrefilterRule;
+import dev.weir.agent.prefilter.PrefilterSettings;
 import dev.weir.agent.prefilter.RuleCompiler;
 import dev.weir.agent.prefilter.RuleSet;
 import dev.weir.datapath.prefilter.PrefilterMaps;
@@ -49,14 +50,17 @@ final class WeirFixture implements AutoCloseable {
         return object.program(PrefilterMaps.PROGRAM);
     }
 
-    /** Replaces the rules with "deny source P" for every prefix, both generations; returns the time taken. */
-    InstallTiming denySources(List<Cidr> prefixes) {
+    /**
+     * Replaces the rules with "deny source P" for every prefix under the given settings, both
+     * generations, as {@code weir prefilter} would; returns the time each step took.
+     */
+    InstallTiming denySources(List<Cidr> prefixes, PrefilterSettings settings) {
         List<PrefilterRule> rules = new ArrayList<>(prefixes.size());
         for (Cidr p : prefixes) {
             rules.add(new PrefilterRule(0, PrefilterRule.Action.DENY, p, null, null, null));
         }
         long t0 = System.nanoTime();
-        RuleSet set = RuleSet.EMPTY.add(rules);
+        RuleSet set = RuleSet.EMPTY.withSettings(settings).add(rules);
         long t1 = System.nanoTime();
         CompiledRules compiled = new RuleCompiler(capacity).compile(set);
         long t2 = System.nanoTime();
