@@ -1,0 +1,25 @@
+package dev.weir.bench;
+
+import dev.weir.bench.prefilter.PrefilterBenchCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code weir-bench}: weir's benchmark commands. Each subcommand sets up what it measures, prints a
+ * table (optionally JSON) and removes everything it created, also when it fails or is interrupted.
+ *
+ * <p>Exit codes: 0 measured; 1 a check failed (wrong verdict, set-up error); 2 usage; 3 cannot run here
+ * (not root, a tool missing, a name already in use).
+ */
+@Command(name = "weir-bench", mixinStandardHelpOptions = true,
+        description = "weir's benchmarks (run as root; see docs/benchmarks.md).",
+        subcommands = {PrefilterBenchCommand.class})
+public final class Main {
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+}
