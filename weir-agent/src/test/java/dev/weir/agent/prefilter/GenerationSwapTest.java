@@ -50,4 +50,53 @@ class GenerationSwapTest {
         assertThat(t.ports.get(0)).containsEntry(80, 0L).containsEntry(81, 0L);
         assertThat(t.generation(0)).isEqualTo(compiler.compile(RuleSet.EMPTY));
     }
+
+    /** Every prefix of each table is where the generation's hashed lengths put it, and nowhere else. */
+    private static void assertPlaced(InMemoryTables t, int gen, CompiledRules expected) {
+        assertThat(t.generation(gen)).isEqualTo(expected);
+        expected.tries().forEach((name, entries) -> {
+            var hashed = expected.cfg().hashed();
+            assertThat(InMemoryTables.placed(t.hashes, gen, name).keySet())
+                    .allMatch(k -> hashed.inHash(name, k), "hashed lengths " + hashed.of(name));
+            assertThat(InMemoryTables.placed(t.tries, gen, name).keySet()).noneMatch(k -> hashed.inHash(name, k));
+        });
+    }
+
+    @Test
+    void changedHashedLengthsMoveEntriesBetweenHashAndTrie() {
+        InMemoryTables t = new InMemoryTables();
+        List<PrefilterRule> rules = new java.util.ArrayList<>();
+        for (int len = 8; len <= 32; len += 3) {  // 9 lengths: /8 stays in the trie
+            rules.add(RuleCompilerTest.deny("10.0.0.0/" + len));
+        }
+        rules.add(RuleCompilerTest.denyDst("2001:db8::/64"));
+        RuleSet a = RuleSet.EMPTY.add(rules);
+        CompiledRules ca = compiler.compile(a);
+        assertThat(ca.cfg().hashed().src4()).doesNotContain(8);
+        GenerationSwap.rewrite(t, ca);
+        assertPlaced(t, 0, ca);
+        assertPlaced(t, 1, ca);
+
+        // removing the /32 brings /8 into the hash; adding a /128 changes the IPv6 list
+        RuleSet b = a.removeMatching(List.of(RuleCompilerTest.deny("10.0.0.0/32")))
+                .add(List.of(RuleCompilerTest.denyDst("2001:db8::1")));
+        CompiledRules cb = compiler.compile(b);
+        assertThat(cb.cfg().hashed().src4()).contains(8);
+        assertThat(cb.cfg().hashed().trieEmpty("pf_src4")).isTrue();
+        GenerationSwap.apply(t, ca, cb);
+        assertPlaced(t, 0, cb);
+        assertPlaced(t, 1, cb);
+        assertThat(InMemoryTables.placed(t.tries, 0, "pf_src4")).isEmpty();
+
+        // and back, through a diff of unchanged lengths in between
+        RuleSet c = b.add(List.of(RuleCompilerTest.deny("10.4.0.0/14"), RuleCompilerTest.deny("10.64.0.0/11")));
+        CompiledRules cc = compiler.compile(c);
+        assertThat(cc.cfg().hashed()).isEqualTo(cb.cfg().hashed());
+        GenerationSwap.apply(t, cb, cc);
+        assertPlaced(t, 0, cc);
+        GenerationSwap.apply(t, cc, ca);
+        assertPlaced(t, 0, ca);
+        assertPlaced(t, 1, ca);
+        RuleCompilerTest.assertPlacementIsLongestPrefixMatch(t.generation(0), new java.util.Random(1), 200);
+    }
 }
