@@ -204,12 +204,23 @@ static __noinline int pf_event_fill(struct xdp_md *ctx, struct pf_event *e,
 	return 0;
 }
 
+/* A ring buffer record: the event after the kernel's 8-byte header. */
+#define PF_EVENT_RECORD		(sizeof(struct pf_event) + 8)
+
 static __always_inline void pf_emit(struct xdp_md *ctx, const struct pf_pkt *p,
 				    __u32 reason, __u32 rule)
 {
-	struct pf_event *e;
+	struct pf_event *e = NULL;
 
-	e = bpf_ringbuf_reserve(&pf_events, sizeof(*e), 0);
+	/*
+	 * A full ring (nobody reading) is the common case under a flood:
+	 * asking how much is unread is cheaper than a reservation that
+	 * takes the ring's lock to fail. Racy either way; the reservation
+	 * still decides when there seems to be room.
+	 */
+	if (bpf_ringbuf_query(&pf_events, BPF_RB_AVAIL_DATA) + PF_EVENT_RECORD <=
+	    bpf_ringbuf_query(&pf_events, BPF_RB_RING_SIZE))
+		e = bpf_ringbuf_reserve(&pf_events, sizeof(*e), 0);
 	if (!e) {
 		count_packet(&pf_stats, REASON_EVENTS_LOST, sizeof(*e));
 		return;
