@@ -112,9 +112,15 @@ public final class RuleCompiler {
         }
     }
 
+    /** A table with at most this many distinct lengths is hashed whole and its trie stays empty. */
+    static final int ALL_HASHED = HashedLengths.MAX;
+
     /**
-     * Per table, its {@link HashedLengths#MAX} longest distinct prefix lengths go to the hash map; shorter
-     * ones stay in the trie (a table with few lengths leaves its trie empty).
+     * Which prefix lengths of each table go to the hash map, longest first. A miss costs one probe per
+     * hashed length before the trie walk, so hashing pays when it replaces the trie: a table with at most
+     * {@link #ALL_HASHED} distinct lengths is hashed whole (no trie walk at all); a table with more keeps
+     * only its host length (/32, /128) in the hash — one probe for the common blocklist case — and the
+     * rest in the trie. Every hashed length is longer than every trie length, as the datapath requires.
      */
     static HashedLengths hashedLengths(Map<String, Map<Cidr, PrefixEntry>> tables) {
         Map<String, List<Integer>> lens = new HashMap<>();
@@ -122,9 +128,12 @@ public final class RuleCompiler {
         tables.forEach((name, entries) -> {
             TreeSet<Integer> distinct = new TreeSet<>(java.util.Comparator.reverseOrder());
             entries.keySet().forEach(c -> distinct.add(c.length()));
-            lens.put(name, distinct.stream().limit(HashedLengths.MAX).toList());
-            if (distinct.size() <= HashedLengths.MAX) {
+            int host = name.endsWith("4") ? 32 : 128;
+            if (distinct.size() <= ALL_HASHED) {
+                lens.put(name, List.copyOf(distinct));
                 empty.add(name);
+            } else {
+                lens.put(name, distinct.first() == host ? List.of(host) : List.of());
             }
         });
         return new HashedLengths(lens.get("pf_src4"), lens.get("pf_src6"), lens.get("pf_dst4"), lens.get("pf_dst6"),

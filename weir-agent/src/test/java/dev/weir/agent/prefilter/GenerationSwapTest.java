@@ -65,31 +65,28 @@ class GenerationSwapTest {
     @Test
     void changedHashedLengthsMoveEntriesBetweenHashAndTrie() {
         InMemoryTables t = new InMemoryTables();
-        List<PrefilterRule> rules = new java.util.ArrayList<>();
-        for (int len = 8; len <= 32; len += 3) {  // 9 lengths: /8 stays in the trie
-            rules.add(RuleCompilerTest.deny("10.0.0.0/" + len));
-        }
-        rules.add(RuleCompilerTest.denyDst("2001:db8::/64"));
-        RuleSet a = RuleSet.EMPTY.add(rules);
+        RuleSet a = RuleSet.EMPTY.add(List.of(RuleCompilerTest.deny("10.0.0.0/16"), RuleCompilerTest.deny("10.1.0.0/24"),
+                RuleCompilerTest.deny("10.1.2.3/32"), RuleCompilerTest.denyDst("2001:db8::/64")));
         CompiledRules ca = compiler.compile(a);
-        assertThat(ca.cfg().hashed().src4()).doesNotContain(8);
+        assertThat(ca.cfg().hashed().src4()).containsExactly(32, 24, 16);
+        assertThat(ca.cfg().hashed().trieEmpty("pf_src4")).isTrue();
         GenerationSwap.rewrite(t, ca);
         assertPlaced(t, 0, ca);
         assertPlaced(t, 1, ca);
 
-        // removing the /32 brings /8 into the hash; adding a /128 changes the IPv6 list
-        RuleSet b = a.removeMatching(List.of(RuleCompilerTest.deny("10.0.0.0/32")))
-                .add(List.of(RuleCompilerTest.denyDst("2001:db8::1")));
+        // six more lengths (9 in all): only the host length stays hashed, the rest moves to the trie
+        RuleSet b = a.add(List.of(RuleCompilerTest.deny("10.0.0.0/8"), RuleCompilerTest.deny("10.0.0.0/9"),
+                RuleCompilerTest.deny("10.0.0.0/10"), RuleCompilerTest.deny("10.0.0.0/11"),
+                RuleCompilerTest.deny("10.0.0.0/12"), RuleCompilerTest.deny("10.0.0.0/13")));
         CompiledRules cb = compiler.compile(b);
-        assertThat(cb.cfg().hashed().src4()).contains(8);
-        assertThat(cb.cfg().hashed().trieEmpty("pf_src4")).isTrue();
+        assertThat(cb.cfg().hashed().src4()).containsExactly(32);
         GenerationSwap.apply(t, ca, cb);
         assertPlaced(t, 0, cb);
         assertPlaced(t, 1, cb);
-        assertThat(InMemoryTables.placed(t.tries, 0, "pf_src4")).isEmpty();
+        assertThat(InMemoryTables.placed(t.tries, 0, "pf_src4")).hasSize(8);
 
-        // and back, through a diff of unchanged lengths in between
-        RuleSet c = b.add(List.of(RuleCompilerTest.deny("10.4.0.0/14"), RuleCompilerTest.deny("10.64.0.0/11")));
+        // an unchanged list in between, then back
+        RuleSet c = b.add(List.of(RuleCompilerTest.deny("10.64.0.0/14")));
         CompiledRules cc = compiler.compile(c);
         assertThat(cc.cfg().hashed()).isEqualTo(cb.cfg().hashed());
         GenerationSwap.apply(t, cb, cc);
@@ -97,6 +94,7 @@ class GenerationSwapTest {
         GenerationSwap.apply(t, cc, ca);
         assertPlaced(t, 0, ca);
         assertPlaced(t, 1, ca);
+        assertThat(InMemoryTables.placed(t.tries, 0, "pf_src4")).isEmpty();
         RuleCompilerTest.assertPlacementIsLongestPrefixMatch(t.generation(0), new java.util.Random(1), 200);
     }
 }
