@@ -56,13 +56,14 @@ PF_LPM_MAP(pf_dst6_0, struct pf_lpm6_key);
 PF_LPM_MAP(pf_dst6_1, struct pf_lpm6_key);
 
 /*
- * Host prefixes (/32, /128) live in hash maps, not in the tries: an exact
- * hash lookup costs a fraction of a trie walk, and blocklists are mostly
- * addresses. A packet's address is looked up here first; only on a miss is
- * the trie walked. The control plane stores the same (inherited) value it
- * would have stored in the trie.
+ * Prefixes of the lengths listed in pf_cfg (at most PF_NET_LENS per side
+ * and family, the longest ones) live in hash maps keyed by (length, masked
+ * address), not in the tries: an exact hash lookup costs a fraction of a
+ * trie walk. The datapath tries the listed lengths longest first and walks
+ * the trie, which holds only shorter prefixes, on a miss of all. The control
+ * plane stores the same (inherited) value it would have stored in the trie.
  */
-#define PF_HOST_MAP(name, keytype)				\
+#define PF_NET_MAP(name, keytype)				\
 	struct {						\
 		__uint(type, BPF_MAP_TYPE_HASH);		\
 		__uint(max_entries, PF_LPM_ENTRIES);		\
@@ -71,14 +72,14 @@ PF_LPM_MAP(pf_dst6_1, struct pf_lpm6_key);
 		__type(value, struct pf_prefix_val);		\
 	} name SEC(".maps")
 
-PF_HOST_MAP(pf_shost4_0, struct pf_host4);
-PF_HOST_MAP(pf_shost4_1, struct pf_host4);
-PF_HOST_MAP(pf_dhost4_0, struct pf_host4);
-PF_HOST_MAP(pf_dhost4_1, struct pf_host4);
-PF_HOST_MAP(pf_shost6_0, struct pf_addr);
-PF_HOST_MAP(pf_shost6_1, struct pf_addr);
-PF_HOST_MAP(pf_dhost6_0, struct pf_addr);
-PF_HOST_MAP(pf_dhost6_1, struct pf_addr);
+PF_NET_MAP(pf_snet4_0, struct pf_net4);
+PF_NET_MAP(pf_snet4_1, struct pf_net4);
+PF_NET_MAP(pf_dnet4_0, struct pf_net4);
+PF_NET_MAP(pf_dnet4_1, struct pf_net4);
+PF_NET_MAP(pf_snet6_0, struct pf_net6);
+PF_NET_MAP(pf_snet6_1, struct pf_net6);
+PF_NET_MAP(pf_dnet6_0, struct pf_net6);
+PF_NET_MAP(pf_dnet6_1, struct pf_net6);
 
 #define PF_SLOTS_MAP(name, entries)				\
 	struct {						\
@@ -203,12 +204,23 @@ static __noinline int pf_event_fill(struct xdp_md *ctx, struct pf_event *e,
 	return 0;
 }
 
+/* A ring buffer record: the event after the kernel's 8-byte header. */
+#define PF_EVENT_RECORD		(sizeof(struct pf_event) + 8)
+
 static __always_inline void pf_emit(struct xdp_md *ctx, const struct pf_pkt *p,
 				    __u32 reason, __u32 rule)
 {
-	struct pf_event *e;
+	struct pf_event *e = NULL;
 
-	e = bpf_ringbuf_reserve(&pf_events, sizeof(*e), 0);
+	/*
+	 * A full ring (nobody reading) is the common case under a flood:
+	 * asking how much is unread is cheaper than a reservation that
+	 * takes the ring's lock to fail. Racy either way; the reservation
+	 * still decides when there seems to be room.
+	 */
+	if (bpf_ringbuf_query(&pf_events, BPF_RB_AVAIL_DATA) + PF_EVENT_RECORD <=
+	    bpf_ringbuf_query(&pf_events, BPF_RB_RING_SIZE))
+		e = bpf_ringbuf_reserve(&pf_events, sizeof(*e), 0);
 	if (!e) {
 		count_packet(&pf_stats, REASON_EVENTS_LOST, sizeof(*e));
 		return;
@@ -335,6 +347,90 @@ static __always_inline int pf_rate_ok(const struct pf_cfg *cfg,
 }
 
 /*
+ * The top n bits of a 64-bit word, n in 0..64, without branches (the
+ * verifier would follow each) and without a shift by 64.
+ */
+static __always_inline __u64 top_bits(__u64 n)
+{
+	return ~((~0ULL >> (n >> 1)) >> (n - (n >> 1)));
+}
+
+/*
+ * The longest prefix of one side holding an IPv4 address (network order):
+ * the address masked to each length of the cfg list in the hash net, longest
+ * first, then the trie lpm unless cfg says it is empty. Returns the map value
+ * or NULL. The loop is unrolled so that every lookup keeps its own call site.
+ */
+#define PF_MATCH4(fn, net, lpm, lens, skip)				\
+static __always_inline const struct pf_prefix_val *			\
+fn(const struct pf_cfg *cfg, __u32 gen, const __u8 *addr)		\
+{									\
+	struct pf_lpm4_key lk = { .prefixlen = 32 };			\
+	struct pf_net4 k = {};						\
+	const struct pf_prefix_val *v;					\
+	__u32 a, m, len;						\
+	int i;								\
+									\
+	__builtin_memcpy(&a, addr, 4);					\
+	_Pragma("unroll")						\
+	for (i = 0; i < PF_NET_LENS; i++) {				\
+		len = cfg->lens[i];					\
+		if (len > 32)						\
+			break;						\
+		k.len = len;						\
+		m = a & bpf_htonl((__u32)(top_bits(len) >> 32));	\
+		__builtin_memcpy(k.addr, &m, 4);			\
+		v = GEN_LOOKUP(gen, net, &k);				\
+		if (v)							\
+			return v;					\
+	}								\
+	if (cfg->skip_lpm & (skip))					\
+		return NULL;						\
+	__builtin_memcpy(lk.addr, addr, 4);				\
+	return GEN_LOOKUP(gen, lpm, &lk);				\
+}
+
+/* As PF_MATCH4, for an IPv6 address: two 64-bit halves masked. */
+#define PF_MATCH6(fn, net, lpm, lens, skip)				\
+static __always_inline const struct pf_prefix_val *			\
+fn(const struct pf_cfg *cfg, __u32 gen, const __u8 *addr)		\
+{									\
+	struct pf_lpm6_key lk = { .prefixlen = 128 };			\
+	struct pf_net6 k = {};						\
+	const struct pf_prefix_val *v;					\
+	__u64 a[2], m[2], len, lo, over;				\
+	int i;								\
+									\
+	__builtin_memcpy(a, addr, 16);					\
+	_Pragma("unroll")						\
+	for (i = 0; i < PF_NET_LENS; i++) {				\
+		len = cfg->lens[i];					\
+		if (len > 128)						\
+			break;						\
+		/* lo = len > 64 ? len - 64 : 0, without a branch */	\
+		over = (__u64)((__s64)(64 - len) >> 63);		\
+		asm volatile("" : "+r"(over));				\
+		lo = (len - 64) & over;					\
+		m[0] = a[0] & bpf_cpu_to_be64(top_bits(len - lo));	\
+		m[1] = a[1] & bpf_cpu_to_be64(top_bits(lo));		\
+		k.len = len;						\
+		__builtin_memcpy(k.addr, m, 16);			\
+		v = GEN_LOOKUP(gen, net, &k);				\
+		if (v)							\
+			return v;					\
+	}								\
+	if (cfg->skip_lpm & (skip))					\
+		return NULL;						\
+	__builtin_memcpy(lk.addr, addr, 16);				\
+	return GEN_LOOKUP(gen, lpm, &lk);				\
+}
+
+PF_MATCH4(pf_match_src4, pf_snet4, pf_src4, src4_lens, PF_SKIP_SRC4)
+PF_MATCH4(pf_match_dst4, pf_dnet4, pf_dst4, dst4_lens, PF_SKIP_DST4)
+PF_MATCH6(pf_match_src6, pf_snet6, pf_src6, src6_lens, PF_SKIP_SRC6)
+PF_MATCH6(pf_match_dst6, pf_dnet6, pf_dst6, dst6_lens, PF_SKIP_DST6)
+
+/*
  * Steps 4-7 of the contract's precedence, for a well-formed packet.
  *
  * match starts as the active slots and each criterion only narrows it, so a
@@ -372,23 +468,12 @@ static __always_inline __u32 pf_decide(const struct pf_cfg *cfg, __u32 gen,
 		match &= l4_bits | ~cfg->need_l4;
 	}
 	if (match & cfg->need_src) {
-		if (p->l3.family == 4) {
-			struct pf_lpm4_key k4 = { .prefixlen = 32 };
-
-			__builtin_memcpy(k4.addr, p->l3.src + 12, 4);
-			v = GEN_LOOKUP(gen, pf_shost4, k4.addr);
-			if (!v)
-				v = GEN_LOOKUP(gen, pf_src4, &k4);
-		} else {
-			struct pf_lpm6_key k6 = { .prefixlen = 128 };
-
-			__builtin_memcpy(k6.addr, p->l3.src, 16);
-			v = GEN_LOOKUP(gen, pf_shost6, k6.addr);
-			if (!v)
-				v = GEN_LOOKUP(gen, pf_src6, &k6);
-		}
+		if (p->l3.family == 4)
+			v = pf_match_src4(cfg, gen, p->l3.src + 12);
+		else
+			v = pf_match_src6(cfg, gen, p->l3.src);
 		/* a copy on the stack: the verifier need not tell apart
-		 * which of eight maps the value came from */
+		 * which of the maps the value came from */
 		if (v) {
 			__builtin_memcpy(&sval, v, sizeof(sval));
 			sv = &sval;
@@ -396,23 +481,10 @@ static __always_inline __u32 pf_decide(const struct pf_cfg *cfg, __u32 gen,
 		match &= (sv ? sv->slots : 0) | ~cfg->need_src;
 	}
 	if (match & cfg->need_dst) {
-		if (p->l3.family == 4) {
-			struct pf_lpm4_key k4 = { .prefixlen = 32 };
-
-			__builtin_memcpy(k4.addr, p->l3.dst + 12, 4);
-			v = GEN_LOOKUP(gen, pf_dhost4, k4.addr);
-			if (!v)
-				v = GEN_LOOKUP(gen, pf_dst4, &k4);
-		} else {
-			struct pf_lpm6_key k6 = { .prefixlen = 128 };
-
-			__builtin_memcpy(k6.addr, p->l3.dst, 16);
-			v = GEN_LOOKUP(gen, pf_dhost6, k6.addr);
-			if (!v)
-				v = GEN_LOOKUP(gen, pf_dst6, &k6);
-		}
-		/* a copy on the stack: the verifier need not tell apart
-		 * which of eight maps the value came from */
+		if (p->l3.family == 4)
+			v = pf_match_dst4(cfg, gen, p->l3.dst + 12);
+		else
+			v = pf_match_dst6(cfg, gen, p->l3.dst);
 		if (v) {
 			__builtin_memcpy(&dval, v, sizeof(dval));
 			dv = &dval;

@@ -25,6 +25,15 @@
 
 #define PF_EVENT_SNAP		128	/* packet bytes copied into an event */
 
+#define PF_NET_LENS		8	/* prefix lengths hashed per side and family */
+#define PF_NET_LEN_END		0xff	/* ends a pf_cfg length list */
+
+/* pf_cfg.skip_lpm bits: tries that hold no prefix, so are not walked */
+#define PF_SKIP_SRC4		(1 << 0)
+#define PF_SKIP_DST4		(1 << 1)
+#define PF_SKIP_SRC6		(1 << 2)
+#define PF_SKIP_DST6		(1 << 3)
+
 struct pf_cfg {
 	__u64 need_src;		/* slots that need a source prefix match */
 	__u64 need_dst;		/* slots that need a destination prefix match */
@@ -37,6 +46,19 @@ struct pf_cfg {
 	__u32 rate_burst;	/* bucket size, packets */
 	__u32 sample_every;	/* 1-in-N drop events per CPU; 0: none */
 	__u32 slot_rule[PF_SLOTS]; /* rule id of a slot when the prefix names none */
+	/*
+	 * Prefix lengths held in the hash maps pf_snet4_G … (at most
+	 * PF_NET_LENS, longest first, PF_NET_LEN_END after the last). The
+	 * datapath looks the address up masked to each in turn, first hit
+	 * wins, and walks the trie only on a miss of all: the trie holds
+	 * only prefixes shorter than every listed length.
+	 */
+	__u8  src4_lens[PF_NET_LENS];
+	__u8  dst4_lens[PF_NET_LENS];
+	__u8  src6_lens[PF_NET_LENS];
+	__u8  dst6_lens[PF_NET_LENS];
+	__u32 skip_lpm;		/* PF_SKIP_*: empty tries, not walked */
+	__u32 _pad;
 };
 
 struct pf_lpm4_key {
@@ -56,12 +78,24 @@ struct pf_prefix_val {
 	__u32 _pad;
 };
 
-/* pf_shost4_G / pf_dhost4_G key: an IPv4 address, network order */
-struct pf_host4 {
+/*
+ * pf_snet4_G / pf_dnet4_G key: a prefix length and the address masked to
+ * it (network order, bits past len zero); pad zero.
+ */
+struct pf_net4 {
+	__u8 len;
+	__u8 pad[3];
 	__u8 addr[4];
 };
 
-/* pf_rate and pf_shost6_G / pf_dhost6_G key: IPv6 address, IPv4 as v4-mapped (::ffff:a.b.c.d) */
+/* pf_snet6_G / pf_dnet6_G key: as pf_net4, for IPv6 */
+struct pf_net6 {
+	__u8 len;
+	__u8 pad[3];
+	__u8 addr[16];
+};
+
+/* pf_rate key: IPv6 address, IPv4 as v4-mapped (::ffff:a.b.c.d) */
 struct pf_addr {
 	__u8 addr[16];
 };

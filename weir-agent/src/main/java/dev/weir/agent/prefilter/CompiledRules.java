@@ -1,5 +1,6 @@
 package dev.weir.agent.prefilter;
 
+import java.util.List;
 import java.util.Map;
 
 import dev.weir.agent.net.Cidr;
@@ -8,8 +9,10 @@ import dev.weir.agent.net.Cidr;
  * A rule set turned into the contents of one generation of prefilter maps (see
  * docs/prefilter-datapath.md). Immutable once built; maps are unmodifiable.
  *
- * @param cfg    the generation's pf_cfg entry
- * @param src4   pf_src4 contents, and so on for the other tries
+ * @param cfg    the generation's pf_cfg entry, with the prefix lengths that go to the hash maps
+ * @param src4   every source IPv4 prefix with its inherited value, as one LPM table (whether a prefix goes
+ *               to the trie pf_src4 or the hash pf_snet4 is {@link GenConfig#hashed}'s business); the same
+ *               for the other three
  * @param ports  non-zero pf_port entries: index {@code class * 65536 + port} to slot mask
  * @param protos non-zero pf_proto entries: IP protocol number to slot mask
  */
@@ -26,13 +29,19 @@ public record CompiledRules(GenConfig cfg,
         return Map.of("pf_src4", src4, "pf_src6", src6, "pf_dst4", dst4, "pf_dst6", dst6);
     }
 
-    /** Per-generation configuration: slot masks by need and action, mode, rate limit, sampling. */
+    /**
+     * Per-generation configuration: slot masks by need and action, mode, rate limit, sampling, and per
+     * table the prefix lengths held in its hash map.
+     */
     public record GenConfig(long needSrc, long needDst, long needL4, long deny, long allow, long active,
-                            int mode, long ratePps, long rateBurst, long sampleEvery, int[] slotRule) {
-        public static final GenConfig EMPTY = new GenConfig(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, new int[Capacity.SLOTS]);
+                            int mode, long ratePps, long rateBurst, long sampleEvery, int[] slotRule,
+                            HashedLengths hashed) {
+        public static final GenConfig EMPTY = new GenConfig(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, new int[Capacity.SLOTS],
+                HashedLengths.NONE);
 
         public GenConfig {
             slotRule = slotRule.clone();
+            java.util.Objects.requireNonNull(hashed, "hashed");
         }
 
         @Override
@@ -45,13 +54,56 @@ public record CompiledRules(GenConfig cfg,
             return o instanceof GenConfig g && needSrc == g.needSrc && needDst == g.needDst && needL4 == g.needL4
                     && deny == g.deny && allow == g.allow && active == g.active && mode == g.mode
                     && ratePps == g.ratePps && rateBurst == g.rateBurst && sampleEvery == g.sampleEvery
-                    && java.util.Arrays.equals(slotRule, g.slotRule);
+                    && java.util.Arrays.equals(slotRule, g.slotRule) && hashed.equals(g.hashed);
         }
 
         @Override
         public int hashCode() {
             return java.util.Objects.hash(needSrc, needDst, needL4, deny, allow, active, mode, ratePps, rateBurst,
-                    sampleEvery, java.util.Arrays.hashCode(slotRule));
+                    sampleEvery, java.util.Arrays.hashCode(slotRule), hashed);
+        }
+    }
+
+    /**
+     * Per table ({@code pf_src4} …): the prefix lengths whose prefixes go to its hash map
+     * ({@code pf_snet4} …), longest first, at most {@link #MAX}. They are the table's longest distinct
+     * lengths, so every prefix left in the trie is shorter than each of them: looking the address up in
+     * the hash at each length in order, then in the trie, finds the longest match. A table whose lengths
+     * are all hashed leaves its trie empty.
+     */
+    public record HashedLengths(List<Integer> src4, List<Integer> src6, List<Integer> dst4, List<Integer> dst6,
+                                List<String> emptyTries) {
+        public static final int MAX = 8;
+        public static final HashedLengths NONE = new HashedLengths(List.of(), List.of(), List.of(), List.of(),
+                List.of("pf_dst4", "pf_dst6", "pf_src4", "pf_src6"));
+
+        public HashedLengths {
+            src4 = List.copyOf(src4);
+            src6 = List.copyOf(src6);
+            dst4 = List.copyOf(dst4);
+            dst6 = List.copyOf(dst6);
+            emptyTries = List.copyOf(emptyTries);
+        }
+
+        /** The lengths of a table by its stem ({@code pf_src4} …). */
+        public List<Integer> of(String table) {
+            return switch (table) {
+                case "pf_src4" -> src4;
+                case "pf_src6" -> src6;
+                case "pf_dst4" -> dst4;
+                case "pf_dst6" -> dst6;
+                default -> throw new IllegalArgumentException("no prefix table " + table);
+            };
+        }
+
+        /** True when the prefix goes to the table's hash map, false for its trie. */
+        public boolean inHash(String table, Cidr prefix) {
+            return of(table).contains(prefix.length());
+        }
+
+        /** True when the table's trie holds nothing (the datapath need not walk it). */
+        public boolean trieEmpty(String table) {
+            return emptyTries.contains(table);
         }
     }
 

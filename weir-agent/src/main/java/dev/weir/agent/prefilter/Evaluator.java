@@ -96,7 +96,8 @@ public final class Evaluator {
         return rule >= 0 ? rule : g.slotRule()[slot];
     }
 
-    private static PrefixEntry longest(Map<Cidr, PrefixEntry> trie, byte[] addr) {
+    /** The longest prefix of the table holding addr: the oracle for the datapath's hash-then-trie lookup. */
+    static PrefixEntry longest(Map<Cidr, PrefixEntry> trie, byte[] addr) {
         for (int len = addr.length * 8; len >= 0; len--) {
             PrefixEntry e = trie.get(new Cidr(addr, len));
             if (e != null) {

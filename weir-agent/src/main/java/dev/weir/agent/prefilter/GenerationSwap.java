@@ -40,7 +40,7 @@ public final class GenerationSwap {
     private static void writeFull(TableWriter w, int gen, CompiledRules c) {
         c.tries().forEach((name, entries) -> {
             w.clearPrefixes(name, gen);
-            w.putPrefixes(name, gen, entries);
+            w.putPrefixes(name, gen, entries, c.cfg().hashed().of(name));
         });
         w.clearL4(gen);
         w.putPorts(gen, c.ports());
@@ -48,9 +48,19 @@ public final class GenerationSwap {
         w.putConfig(gen, c.cfg());
     }
 
+    /*
+     * A table whose hashed lengths changed is rewritten whole: its prefixes move between the hash map and
+     * the trie. Others get only their changes. The generation is not read while it is written.
+     */
     private static void writeDiff(TableWriter w, int gen, CompiledRules prev, CompiledRules next) {
         Map<String, Map<Cidr, PrefixEntry>> oldTries = prev.tries();
         next.tries().forEach((name, entries) -> {
+            List<Integer> hashed = next.cfg().hashed().of(name);
+            if (!hashed.equals(prev.cfg().hashed().of(name))) {
+                w.clearPrefixes(name, gen);
+                w.putPrefixes(name, gen, entries, hashed);
+                return;
+            }
             Map<Cidr, PrefixEntry> old = oldTries.get(name);
             List<Cidr> gone = new ArrayList<>();
             old.keySet().forEach(k -> {
@@ -64,8 +74,8 @@ public final class GenerationSwap {
                     changed.put(k, v);
                 }
             });
-            w.putPrefixes(name, gen, changed);
-            w.deletePrefixes(name, gen, gone);
+            w.putPrefixes(name, gen, changed, hashed);
+            w.deletePrefixes(name, gen, gone, hashed);
         });
         w.putPorts(gen, diff(prev.ports(), next.ports()));
         w.putProtos(gen, diff(prev.protos(), next.protos()));

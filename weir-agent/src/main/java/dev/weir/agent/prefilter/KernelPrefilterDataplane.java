@@ -78,8 +78,8 @@ public final class KernelPrefilterDataplane implements PrefilterDataplane {
                 .maxEntries(PrefilterMaps.HITS, capacity.rules());
         for (int gen = 0; gen < 2; gen++) {
             for (String map : List.of(PrefilterMaps.src4(gen), PrefilterMaps.src6(gen),
-                    PrefilterMaps.dst4(gen), PrefilterMaps.dst6(gen), "pf_shost4_" + gen, "pf_shost6_" + gen,
-                    "pf_dhost4_" + gen, "pf_dhost6_" + gen)) {
+                    PrefilterMaps.dst4(gen), PrefilterMaps.dst6(gen), PrefilterMaps.snet4(gen),
+                    PrefilterMaps.snet6(gen), PrefilterMaps.dnet4(gen), PrefilterMaps.dnet6(gen))) {
                 opts.maxEntries(map, capacity.prefixes());
             }
         }

@@ -12,10 +12,12 @@ import java.util.Map;
 
 import dev.weir.agent.net.Cidr;
 import dev.weir.agent.prefilter.CompiledRules.GenConfig;
+import dev.weir.agent.prefilter.CompiledRules.HashedLengths;
 import dev.weir.agent.prefilter.CompiledRules.PrefixEntry;
 import dev.weir.datapath.prefilter.PfCfg;
 import dev.weir.datapath.prefilter.PfLpm4Key;
 import dev.weir.datapath.prefilter.PfLpm6Key;
+import dev.weir.datapath.prefilter.PfNetKey;
 import dev.weir.datapath.prefilter.PfPrefixValue;
 import dev.weir.datapath.prefilter.PrefilterMaps;
 import dev.weir.ebpf.BpfMap;
@@ -48,20 +50,28 @@ final class KernelTables implements TableWriter, AutoCloseable {
 
     @Override
     public void putConfig(int gen, GenConfig c) {
+        HashedLengths h = c.hashed();
+        int skip = (h.trieEmpty("pf_src4") ? PfCfg.SKIP_SRC4 : 0) | (h.trieEmpty("pf_dst4") ? PfCfg.SKIP_DST4 : 0)
+                | (h.trieEmpty("pf_src6") ? PfCfg.SKIP_SRC6 : 0) | (h.trieEmpty("pf_dst6") ? PfCfg.SKIP_DST6 : 0);
+        PfCfg.Nets nets = new PfCfg.Nets(ints(h.src4()), ints(h.dst4()), ints(h.src6()), ints(h.dst6()), skip);
         PfCfg cfg = new PfCfg(c.needSrc(), c.needDst(), c.needL4(), c.deny(), c.allow(), c.active(), c.mode(),
-                (int) c.ratePps(), (int) c.rateBurst(), (int) c.sampleEvery(), c.slotRule());
+                (int) c.ratePps(), (int) c.rateBurst(), (int) c.sampleEvery(), c.slotRule(), nets);
         map(PrefilterMaps.CFG, Codec.u32(), PfCfg.CODEC).put(gen, cfg);
     }
 
+    private static int[] ints(List<Integer> l) {
+        return l.stream().mapToInt(Integer::intValue).toArray();
+    }
+
     /*
-     * Host prefixes (/32, /128) go to the exact-match hash maps (pf_shost4 …), which the datapath
-     * consults before the trie; every other prefix goes to the trie.
+     * Prefixes of the hashed lengths go to the table's hash map (pf_snet4 …), keyed by (length, masked
+     * address), which the datapath consults before the trie; every other prefix goes to the trie.
      */
     @Override
-    public void putPrefixes(String trie, int gen, Map<Cidr, PrefixEntry> entries) {
+    public void putPrefixes(String trie, int gen, Map<Cidr, PrefixEntry> entries, List<Integer> hashed) {
         entries.forEach((k, v) -> {
-            if (isHost(k)) {
-                hostMap(trie, gen).put(k.address(), value(v));
+            if (hashed.contains(k.length())) {
+                netMap(trie, gen).put(new PfNetKey(k.length(), k.address()), value(v));
             } else if (k.isIpv4()) {
                 lpm4(trie, gen).put(new PfLpm4Key(k.length(), inet4(k.address())), value(v));
             } else {
@@ -71,10 +81,10 @@ final class KernelTables implements TableWriter, AutoCloseable {
     }
 
     @Override
-    public void deletePrefixes(String trie, int gen, Iterable<Cidr> prefixes) {
+    public void deletePrefixes(String trie, int gen, Iterable<Cidr> prefixes, List<Integer> hashed) {
         for (Cidr k : prefixes) {
-            if (isHost(k)) {
-                hostMap(trie, gen).delete(k.address());
+            if (hashed.contains(k.length())) {
+                netMap(trie, gen).delete(new PfNetKey(k.length(), k.address()));
             } else if (k.isIpv4()) {
                 lpm4(trie, gen).delete(new PfLpm4Key(k.length(), inet4(k.address())));
             } else {
@@ -85,8 +95,8 @@ final class KernelTables implements TableWriter, AutoCloseable {
 
     @Override
     public void clearPrefixes(String trie, int gen) {
-        BpfMap<byte[], PfPrefixValue> hosts = hostMap(trie, gen);
-        hosts.keys().forEach(hosts::delete);
+        BpfMap<PfNetKey, PfPrefixValue> nets = netMap(trie, gen);
+        nets.keys().forEach(nets::delete);
         if (trie.endsWith("4")) {
             BpfMap<PfLpm4Key, PfPrefixValue> m = lpm4(trie, gen);
             m.keys().forEach(m::delete);
@@ -96,14 +106,10 @@ final class KernelTables implements TableWriter, AutoCloseable {
         }
     }
 
-    private static boolean isHost(Cidr c) {
-        return c.length() == c.address().length * 8;
-    }
-
-    /** pf_src4 → pf_shost4_G, pf_dst6 → pf_dhost6_G. */
-    private BpfMap<byte[], PfPrefixValue> hostMap(String trie, int gen) {
-        String name = "pf_" + trie.charAt(3) + "host" + trie.charAt(trie.length() - 1) + "_" + gen;
-        return map(name, Codec.bytes(trie.endsWith("4") ? 4 : 16), PfPrefixValue.CODEC);
+    /** pf_src4 → pf_snet4_G, pf_dst6 → pf_dnet6_G. */
+    private BpfMap<PfNetKey, PfPrefixValue> netMap(String trie, int gen) {
+        String name = "pf_" + trie.charAt(3) + "net" + trie.charAt(trie.length() - 1) + "_" + gen;
+        return map(name, trie.endsWith("4") ? PfNetKey.CODEC4 : PfNetKey.CODEC6, PfPrefixValue.CODEC);
     }
 
     private BpfMap<PfLpm4Key, PfPrefixValue> lpm4(String trie, int gen) {

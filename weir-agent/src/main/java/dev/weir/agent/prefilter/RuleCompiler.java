@@ -13,6 +13,7 @@ import java.util.TreeSet;
 import dev.weir.agent.net.Cidr;
 import dev.weir.agent.net.PortRange;
 import dev.weir.agent.prefilter.CompiledRules.GenConfig;
+import dev.weir.agent.prefilter.CompiledRules.HashedLengths;
 import dev.weir.agent.prefilter.CompiledRules.PrefixEntry;
 import dev.weir.agent.prefilter.PrefilterRule.Shape;
 import dev.weir.agent.prefilter.PrefilterRule.Side;
@@ -20,7 +21,7 @@ import dev.weir.agent.prefilter.PrefilterRule.Side;
 /**
  * Turns a {@link RuleSet} into map contents ({@link CompiledRules}): assigns slots to rule shapes,
  * spreads each prefix's slots to the prefixes it contains (an LPM lookup sees only the longest match),
- * and expands port ranges. Pure and deterministic: the same rule set always compiles to the same maps.
+ * picks the prefix lengths that go to hash maps instead of tries, and expands port ranges. Pure and deterministic: the same rule set always compiles to the same maps.
  */
 public final class RuleCompiler {
 
@@ -42,7 +43,13 @@ public final class RuleCompiler {
     public CompiledRules compile(RuleSet set) {
         Map<Shape, Integer> slots = assignSlots(set.rules());
         checkRuleIds(set.rules());
-        GenConfig cfg = config(set, slots);
+        Map<String, Map<Cidr, PrefixEntry>> tables = new TreeMap<>();
+        for (Side side : List.of(Side.SRC, Side.DST)) {
+            for (int family : List.of(4, 6)) {
+                tables.put("pf_" + side.name().toLowerCase() + family, trie(set.rules(), slots, side, family));
+            }
+        }
+        GenConfig cfg = config(set, slots, hashedLengths(tables));
         Map<Integer, Long> ports = new HashMap<>();
         Map<Integer, Long> protos = new HashMap<>();
         for (var e : slots.entrySet()) {
@@ -61,10 +68,8 @@ public final class RuleCompiler {
                 }
             }
         }
-        return new CompiledRules(cfg,
-                trie(set.rules(), slots, Side.SRC, 4), trie(set.rules(), slots, Side.SRC, 6),
-                trie(set.rules(), slots, Side.DST, 4), trie(set.rules(), slots, Side.DST, 6),
-                Map.copyOf(ports), Map.copyOf(protos));
+        return new CompiledRules(cfg, tables.get("pf_src4"), tables.get("pf_src6"),
+                tables.get("pf_dst4"), tables.get("pf_dst6"), Map.copyOf(ports), Map.copyOf(protos));
     }
 
     /** Slots in a stable order: deny shapes first, then by side, protocol and ports. */
@@ -107,7 +112,35 @@ public final class RuleCompiler {
         }
     }
 
-    private static GenConfig config(RuleSet set, Map<Shape, Integer> slots) {
+    /** A table with at most this many distinct lengths is hashed whole and its trie stays empty. */
+    static final int ALL_HASHED = HashedLengths.MAX;
+
+    /**
+     * Which prefix lengths of each table go to the hash map, longest first. A miss costs one probe per
+     * hashed length before the trie walk, so hashing pays when it replaces the trie: a table with at most
+     * {@link #ALL_HASHED} distinct lengths is hashed whole (no trie walk at all); a table with more keeps
+     * only its host length (/32, /128) in the hash — one probe for the common blocklist case — and the
+     * rest in the trie. Every hashed length is longer than every trie length, as the datapath requires.
+     */
+    static HashedLengths hashedLengths(Map<String, Map<Cidr, PrefixEntry>> tables) {
+        Map<String, List<Integer>> lens = new HashMap<>();
+        List<String> empty = new ArrayList<>();
+        tables.forEach((name, entries) -> {
+            TreeSet<Integer> distinct = new TreeSet<>(java.util.Comparator.reverseOrder());
+            entries.keySet().forEach(c -> distinct.add(c.length()));
+            int host = name.endsWith("4") ? 32 : 128;
+            if (distinct.size() <= ALL_HASHED) {
+                lens.put(name, List.copyOf(distinct));
+                empty.add(name);
+            } else {
+                lens.put(name, distinct.first() == host ? List.of(host) : List.of());
+            }
+        });
+        return new HashedLengths(lens.get("pf_src4"), lens.get("pf_src6"), lens.get("pf_dst4"), lens.get("pf_dst6"),
+                empty);
+    }
+
+    private static GenConfig config(RuleSet set, Map<Shape, Integer> slots, HashedLengths hashed) {
         long needSrc = 0, needDst = 0, needL4 = 0, deny = 0, allow = 0, active = 0;
         int[] slotRule = new int[Capacity.SLOTS];
         for (var e : slots.entrySet()) {
@@ -127,7 +160,8 @@ public final class RuleCompiler {
         }
         PrefilterSettings st = set.settings();
         return new GenConfig(needSrc, needDst, needL4, deny, allow, active,
-                st.mode() == PrefilterSettings.Mode.ALLOWLIST ? 1 : 0, st.ratePps(), st.rateBurst(), st.sampleEvery(), slotRule);
+                st.mode() == PrefilterSettings.Mode.ALLOWLIST ? 1 : 0, st.ratePps(), st.rateBurst(), st.sampleEvery(), slotRule,
+                hashed);
     }
 
     /** One trie's contents, with inheritance: each prefix also carries the slots of the prefixes containing it. */

@@ -50,4 +50,51 @@ class GenerationSwapTest {
         assertThat(t.ports.get(0)).containsEntry(80, 0L).containsEntry(81, 0L);
         assertThat(t.generation(0)).isEqualTo(compiler.compile(RuleSet.EMPTY));
     }
+
+    /** Every prefix of each table is where the generation's hashed lengths put it, and nowhere else. */
+    private static void assertPlaced(InMemoryTables t, int gen, CompiledRules expected) {
+        assertThat(t.generation(gen)).isEqualTo(expected);
+        expected.tries().forEach((name, entries) -> {
+            var hashed = expected.cfg().hashed();
+            assertThat(InMemoryTables.placed(t.hashes, gen, name).keySet())
+                    .allMatch(k -> hashed.inHash(name, k), "hashed lengths " + hashed.of(name));
+            assertThat(InMemoryTables.placed(t.tries, gen, name).keySet()).noneMatch(k -> hashed.inHash(name, k));
+        });
+    }
+
+    @Test
+    void changedHashedLengthsMoveEntriesBetweenHashAndTrie() {
+        InMemoryTables t = new InMemoryTables();
+        RuleSet a = RuleSet.EMPTY.add(List.of(RuleCompilerTest.deny("10.0.0.0/16"), RuleCompilerTest.deny("10.1.0.0/24"),
+                RuleCompilerTest.deny("10.1.2.3/32"), RuleCompilerTest.denyDst("2001:db8::/64")));
+        CompiledRules ca = compiler.compile(a);
+        assertThat(ca.cfg().hashed().src4()).containsExactly(32, 24, 16);
+        assertThat(ca.cfg().hashed().trieEmpty("pf_src4")).isTrue();
+        GenerationSwap.rewrite(t, ca);
+        assertPlaced(t, 0, ca);
+        assertPlaced(t, 1, ca);
+
+        // six more lengths (9 in all): only the host length stays hashed, the rest moves to the trie
+        RuleSet b = a.add(List.of(RuleCompilerTest.deny("10.0.0.0/8"), RuleCompilerTest.deny("10.0.0.0/9"),
+                RuleCompilerTest.deny("10.0.0.0/10"), RuleCompilerTest.deny("10.0.0.0/11"),
+                RuleCompilerTest.deny("10.0.0.0/12"), RuleCompilerTest.deny("10.0.0.0/13")));
+        CompiledRules cb = compiler.compile(b);
+        assertThat(cb.cfg().hashed().src4()).containsExactly(32);
+        GenerationSwap.apply(t, ca, cb);
+        assertPlaced(t, 0, cb);
+        assertPlaced(t, 1, cb);
+        assertThat(InMemoryTables.placed(t.tries, 0, "pf_src4")).hasSize(8);
+
+        // an unchanged list in between, then back
+        RuleSet c = b.add(List.of(RuleCompilerTest.deny("10.64.0.0/14")));
+        CompiledRules cc = compiler.compile(c);
+        assertThat(cc.cfg().hashed()).isEqualTo(cb.cfg().hashed());
+        GenerationSwap.apply(t, cb, cc);
+        assertPlaced(t, 0, cc);
+        GenerationSwap.apply(t, cc, ca);
+        assertPlaced(t, 0, ca);
+        assertPlaced(t, 1, ca);
+        assertThat(InMemoryTables.placed(t.tries, 0, "pf_src4")).isEmpty();
+        RuleCompilerTest.assertPlacementIsLongestPrefixMatch(t.generation(0), new java.util.Random(1), 200);
+    }
 }

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
@@ -12,6 +14,8 @@ import org.junit.jupiter.api.Test;
 import dev.weir.agent.net.Cidr;
 import dev.weir.agent.net.PortRange;
 import dev.weir.agent.net.Protocol;
+import dev.weir.agent.prefilter.CompiledRules.HashedLengths;
+import dev.weir.agent.prefilter.CompiledRules.PrefixEntry;
 import dev.weir.agent.prefilter.Evaluator.Kind;
 import dev.weir.agent.prefilter.Evaluator.Packet;
 import dev.weir.agent.prefilter.PrefilterRule.Action;
@@ -131,5 +135,112 @@ class RuleCompilerTest {
         int proto = rnd.nextBoolean() ? 6 : rnd.nextBoolean() ? 17 : 1;
         int port = proto == 1 || rnd.nextInt(8) == 0 ? -1 : 79 + rnd.nextInt(7);
         return new Packet(s, d, proto, port);
+    }
+
+    static PrefilterRule denyDst(String dst) {
+        return new PrefilterRule(0, Action.DENY, null, Cidr.parse(dst), null, null);
+    }
+
+    @Test
+    void fewLengthsAreHashedWholeManyKeepOnlyTheHostLengthInTheHash() {
+        List<PrefilterRule> rules = new ArrayList<>();
+        for (int len = 8; len <= 32; len += 2) {  // 13 distinct lengths: only /32 hashed
+            rules.add(deny("10.0.0.0/" + len));
+        }
+        rules.add(denyDst("2001:db8::/32"));       // 3 lengths: all hashed, no trie walk
+        rules.add(denyDst("2001:db8:1::/48"));
+        rules.add(denyDst("2001:db8:1::1"));
+        for (int len = 8; len <= 24; len += 2) {   // 9 lengths, no host: nothing hashed
+            rules.add(denyDst("10.0.0.0/" + len));
+        }
+        HashedLengths h = compiler.compile(RuleSet.EMPTY.add(rules)).cfg().hashed();
+        assertThat(h.src4()).containsExactly(32);
+        assertThat(h.dst6()).containsExactly(128, 48, 32);
+        assertThat(h.dst4()).isEmpty();
+        assertThat(h.src6()).isEmpty();
+        assertThat(h.trieEmpty("pf_src4")).isFalse();
+        assertThat(h.trieEmpty("pf_dst4")).isFalse();
+        assertThat(h.trieEmpty("pf_dst6")).isTrue();
+        assertThat(h.trieEmpty("pf_src6")).isTrue();
+        assertThat(h.inHash("pf_src4", Cidr.parse("10.0.0.0/32"))).isTrue();
+        assertThat(h.inHash("pf_src4", Cidr.parse("10.0.0.0/30"))).isFalse();
+        assertThat(compiler.compile(RuleSet.EMPTY).cfg().hashed()).isEqualTo(HashedLengths.NONE);
+    }
+
+    /**
+     * The datapath's lookup over placed entries (docs/prefilter-datapath.md): the hash at each hashed
+     * length, longest first, first hit wins; then the trie's longest match unless the trie is empty.
+     */
+    static PrefixEntry datapathLookup(List<Integer> hashedLengths, boolean trieEmpty,
+                                      Map<Cidr, PrefixEntry> hash, Map<Cidr, PrefixEntry> trie, byte[] addr) {
+        for (int len : hashedLengths) {
+            PrefixEntry e = hash.get(new Cidr(addr, len));
+            if (e != null) {
+                return e;
+            }
+        }
+        return trieEmpty ? null : Evaluator.longest(trie, addr);
+    }
+
+    /** Splits each table as KernelTables does, then checks the datapath's lookup against longest-prefix match. */
+    static void assertPlacementIsLongestPrefixMatch(CompiledRules c, Random rnd, int packets) {
+        HashedLengths h = c.cfg().hashed();
+        c.tries().forEach((name, entries) -> {
+            Map<Cidr, PrefixEntry> hash = new HashMap<>();
+            Map<Cidr, PrefixEntry> trie = new HashMap<>();
+            entries.forEach((k, v) -> (h.inHash(name, k) ? hash : trie).put(k, v));
+            List<Integer> lens = h.of(name);
+            assertThat(lens).hasSizeLessThanOrEqualTo(HashedLengths.MAX).isSortedAccordingTo((a, b) -> b - a);
+            if (!lens.isEmpty()) {
+                trie.keySet().forEach(k -> assertThat(k.length()).as("%s: trie prefix %s", name, k)
+                        .isLessThan(lens.getLast()));
+            }
+            assertThat(h.trieEmpty(name)).as(name).isEqualTo(trie.isEmpty());
+            List<Cidr> prefixes = new ArrayList<>(entries.keySet());
+            int bytes = name.endsWith("4") ? 4 : 16;
+            for (int i = 0; i < packets; i++) {
+                byte[] addr = new byte[bytes];
+                rnd.nextBytes(addr);
+                if (!prefixes.isEmpty() && rnd.nextInt(4) != 0) {
+                    // most addresses inside some prefix, with random host bits
+                    Cidr p = prefixes.get(rnd.nextInt(prefixes.size()));
+                    byte[] net = p.address();
+                    for (int b = 0; b < bytes; b++) {
+                        int keep = Math.clamp(p.length() - 8L * b, 0, 8);
+                        int m = (0xff00 >> keep) & 0xff;
+                        addr[b] = (byte) ((net[b] & m) | (addr[b] & ~m));
+                    }
+                }
+                assertThat(datapathLookup(lens, h.trieEmpty(name), hash, trie, addr))
+                        .as("%s, address %s", name, java.util.HexFormat.of().formatHex(addr))
+                        .isEqualTo(Evaluator.longest(entries, addr));
+            }
+        });
+    }
+
+    /** Random rule sets with many distinct lengths: the hash-then-trie placement is longest-prefix match. */
+    @Test
+    void placedHashAndTrieFindTheLongestPrefix() {
+        Random rnd = new Random(7);
+        for (int round = 0; round < 100; round++) {
+            List<PrefilterRule> rules = new ArrayList<>();
+            int n = 1 + rnd.nextInt(60);
+            for (int i = 0; i < n; i++) {
+                boolean v4 = rnd.nextBoolean();
+                byte[] a = new byte[v4 ? 4 : 16];
+                a[0] = 10;
+                a[1] = (byte) rnd.nextInt(2);
+                a[2] = (byte) rnd.nextInt(2);
+                Cidr p = new Cidr(a, rnd.nextInt(v4 ? 33 : 129));
+                boolean src = rnd.nextBoolean();
+                Action act = rnd.nextInt(3) == 0 ? Action.ALLOW : Action.DENY;
+                PrefilterRule r = new PrefilterRule(0, act, src ? p : null, src ? null : p, null, null);
+                if (rules.stream().noneMatch(x -> x.sameMatch(r))) {
+                    rules.add(r);
+                }
+            }
+            CompiledRules c = compiler.compile(RuleSet.EMPTY.add(rules));
+            assertPlacementIsLongestPrefixMatch(c, rnd, 300);
+        }
     }
 }

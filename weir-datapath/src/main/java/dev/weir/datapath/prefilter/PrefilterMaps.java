@@ -68,24 +68,24 @@ public final class PrefilterMaps {
         return gen("pf_dst6", gen);
     }
 
-    /** Exact-match hash of source /32 host prefixes, consulted before {@code pf_src4_G}. */
-    public static String shost4(int gen) {
-        return gen("pf_shost4", gen);
+    /** Hash of source IPv4 prefixes of the lengths {@code pf_cfg} lists, consulted before {@code pf_src4_G}. */
+    public static String snet4(int gen) {
+        return gen("pf_snet4", gen);
     }
 
-    /** Exact-match hash of destination /32 host prefixes, consulted before {@code pf_dst4_G}. */
-    public static String dhost4(int gen) {
-        return gen("pf_dhost4", gen);
+    /** Hash of destination IPv4 prefixes of the listed lengths, consulted before {@code pf_dst4_G}. */
+    public static String dnet4(int gen) {
+        return gen("pf_dnet4", gen);
     }
 
-    /** Exact-match hash of source /128 host prefixes, consulted before {@code pf_src6_G}. */
-    public static String shost6(int gen) {
-        return gen("pf_shost6", gen);
+    /** Hash of source IPv6 prefixes of the listed lengths, consulted before {@code pf_src6_G}. */
+    public static String snet6(int gen) {
+        return gen("pf_snet6", gen);
     }
 
-    /** Exact-match hash of destination /128 host prefixes, consulted before {@code pf_dst6_G}. */
-    public static String dhost6(int gen) {
-        return gen("pf_dhost6", gen);
+    /** Hash of destination IPv6 prefixes of the listed lengths, consulted before {@code pf_dst6_G}. */
+    public static String dnet6(int gen) {
+        return gen("pf_dnet6", gen);
     }
 
     public static String port(int gen) {

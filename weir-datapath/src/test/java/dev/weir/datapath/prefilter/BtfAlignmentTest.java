@@ -30,6 +30,8 @@ class BtfAlignmentTest {
                 Arguments.of(PfCfg.LAYOUT),
                 Arguments.of(PfLpm4Key.LAYOUT),
                 Arguments.of(PfLpm6Key.LAYOUT),
+                Arguments.of(PfNetKey.LAYOUT4),
+                Arguments.of(PfNetKey.LAYOUT6),
                 Arguments.of(PfPrefixValue.LAYOUT),
                 Arguments.of(PfAddr.LAYOUT),
                 Arguments.of(PfBucket.LAYOUT),

@@ -37,10 +37,10 @@ final class Prefilter implements AutoCloseable {
     final List<BpfMap<PfLpm4Key, PfPrefixValue>> dst4 = new ArrayList<>();
     final List<BpfMap<PfLpm6Key, PfPrefixValue>> src6 = new ArrayList<>();
     final List<BpfMap<PfLpm6Key, PfPrefixValue>> dst6 = new ArrayList<>();
-    final List<BpfMap<byte[], PfPrefixValue>> shost4 = new ArrayList<>();
-    final List<BpfMap<byte[], PfPrefixValue>> dhost4 = new ArrayList<>();
-    final List<BpfMap<byte[], PfPrefixValue>> shost6 = new ArrayList<>();
-    final List<BpfMap<byte[], PfPrefixValue>> dhost6 = new ArrayList<>();
+    final List<BpfMap<PfNetKey, PfPrefixValue>> snet4 = new ArrayList<>();
+    final List<BpfMap<PfNetKey, PfPrefixValue>> dnet4 = new ArrayList<>();
+    final List<BpfMap<PfNetKey, PfPrefixValue>> snet6 = new ArrayList<>();
+    final List<BpfMap<PfNetKey, PfPrefixValue>> dnet6 = new ArrayList<>();
     final List<BpfMap<Integer, Long>> port = new ArrayList<>();
     final List<BpfMap<Integer, Long>> proto = new ArrayList<>();
     final BpfMap<PfAddr, PfBucket> rate;
@@ -67,10 +67,10 @@ final class Prefilter implements AutoCloseable {
                 dst4.add(obj.map(PrefilterMaps.dst4(g), PfLpm4Key.CODEC, PfPrefixValue.CODEC));
                 src6.add(obj.map(PrefilterMaps.src6(g), PfLpm6Key.CODEC, PfPrefixValue.CODEC));
                 dst6.add(obj.map(PrefilterMaps.dst6(g), PfLpm6Key.CODEC, PfPrefixValue.CODEC));
-                shost4.add(obj.map(PrefilterMaps.shost4(g), Codec.bytes(4), PfPrefixValue.CODEC));
-                dhost4.add(obj.map(PrefilterMaps.dhost4(g), Codec.bytes(4), PfPrefixValue.CODEC));
-                shost6.add(obj.map(PrefilterMaps.shost6(g), Codec.bytes(16), PfPrefixValue.CODEC));
-                dhost6.add(obj.map(PrefilterMaps.dhost6(g), Codec.bytes(16), PfPrefixValue.CODEC));
+                snet4.add(obj.map(PrefilterMaps.snet4(g), PfNetKey.CODEC4, PfPrefixValue.CODEC));
+                dnet4.add(obj.map(PrefilterMaps.dnet4(g), PfNetKey.CODEC4, PfPrefixValue.CODEC));
+                snet6.add(obj.map(PrefilterMaps.snet6(g), PfNetKey.CODEC6, PfPrefixValue.CODEC));
+                dnet6.add(obj.map(PrefilterMaps.dnet6(g), PfNetKey.CODEC6, PfPrefixValue.CODEC));
                 port.add(obj.map(PrefilterMaps.port(g), Codec.u32(), Codec.u64()));
                 proto.add(obj.map(PrefilterMaps.proto(g), Codec.u32(), Codec.u64()));
             }

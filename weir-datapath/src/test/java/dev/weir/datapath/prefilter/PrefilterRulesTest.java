@@ -85,25 +85,104 @@ class PrefilterRulesTest {
         assertThat(pf.hits(99)).isZero();
     }
 
-    @Test
-    void hostAddressesMatchThroughTheHashBeforeTheTrie() throws Exception {
-        pf.cfg(0, new Slots().deny(0, SRC, false, 99).deny(1, DST, false, 98).build());
-        pf.src4.get(0).put(v4("10.0.0.0/8"), val(1, new RulePair(0, 7)));
-        // a host entry carries the inherited slots itself, and wins over the trie
-        pf.shost4.get(0).put(java.net.InetAddress.getByName("10.9.9.9").getAddress(), val(1, new RulePair(0, 11)));
-        pf.shost4.get(0).put(java.net.InetAddress.getByName("192.0.2.9").getAddress(), val(1, new RulePair(0, 12)));
-        pf.dhost6.get(0).put(java.net.InetAddress.getByName("2001:db8::9").getAddress(), val(2, new RulePair(1, 13)));
+    static PfNetKey net(String cidr) {
+        String[] p = cidr.split("/");
+        return new PfNetKey(Integer.parseInt(p[1]), ip(p[0]).getAddress());
+    }
 
-        expect(ipv4("10.9.9.9", "192.0.2.1", tcp(1, 80)).eth(), XDP_DROP);
-        expect(ipv4("10.1.1.1", "192.0.2.1", tcp(1, 80)).eth(), XDP_DROP);
-        expect(ipv4("192.0.2.9", "10.0.0.1", tcp(1, 80)).eth(), XDP_DROP);
-        expect(ipv4("192.0.2.8", "10.0.0.1", tcp(1, 80)).eth(), XDP_PASS);
-        expect(ipv6("2001:db8::1", "2001:db8::9", udp(1, 53)).eth(), XDP_DROP);
-        expect(ipv6("2001:db8::9", "2001:db8::1", udp(1, 53)).eth(), XDP_PASS);
-        assertThat(pf.hits(11)).isEqualTo(1);
+    static int[] lens(int... l) {
+        return l;
+    }
+
+    static PfCfg.Nets nets(int[] src4, int[] dst4, int[] src6, int[] dst6, int skip) {
+        return new PfCfg.Nets(src4, dst4, src6, dst6, skip);
+    }
+
+    @Test
+    void hashedLengthsMatchLongestFirst() {
+        pf.cfg(0, new Slots().deny(0, SRC, false, 99).deny(1, DST, false, 98)
+                .nets(nets(lens(32, 24, 16), lens(32), lens(), lens(), 0)).build());
+        // values carry the inherited slots themselves, as the compiler writes them
+        pf.snet4.get(0).put(net("10.1.0.0/16"), val(1, new RulePair(0, 16)));
+        pf.snet4.get(0).put(net("10.1.2.0/24"), val(1, new RulePair(0, 24), new RulePair(0, 16)));
+        pf.snet4.get(0).put(net("10.1.2.3/32"), val(1, new RulePair(0, 32), new RulePair(0, 24)));
+        pf.snet4.get(0).put(net("10.7.0.0/24"), val(1, new RulePair(0, 7))); // not a /16 of the list's
+        pf.dnet4.get(0).put(net("192.0.2.9/32"), val(2, new RulePair(1, 13)));
+
+        expect(ipv4("10.1.2.3", "192.0.2.1", tcp(1, 80)).eth(), XDP_DROP);   // the /32
+        expect(ipv4("10.1.2.4", "192.0.2.1", tcp(1, 80)).eth(), XDP_DROP);   // the /24
+        expect(ipv4("10.1.3.4", "192.0.2.1", tcp(1, 80)).eth(), XDP_DROP);   // the /16
+        expect(ipv4("10.2.0.1", "192.0.2.1", tcp(1, 80)).eth(), XDP_PASS);
+        expect(ipv4("10.7.0.200", "192.0.2.1", tcp(1, 80)).eth(), XDP_DROP);
+        expect(ipv4("10.7.1.0", "192.0.2.1", tcp(1, 80)).eth(), XDP_PASS);
+        expect(ipv4("198.51.100.1", "192.0.2.9", tcp(1, 80)).eth(), XDP_DROP);
+        expect(ipv4("198.51.100.1", "192.0.2.8", tcp(1, 80)).eth(), XDP_PASS);
+        assertThat(pf.hits(32)).isEqualTo(1);
+        assertThat(pf.hits(24)).isEqualTo(1);
+        assertThat(pf.hits(16)).isEqualTo(1);
         assertThat(pf.hits(7)).isEqualTo(1);
-        assertThat(pf.hits(12)).isEqualTo(1);
         assertThat(pf.hits(13)).isEqualTo(1);
+        assertThat(pf.hits(99)).isZero();
+    }
+
+    @Test
+    void hashedLengthsThenTheTrieForShorterPrefixes() {
+        // rules: deny 10.0.0.0/8 (1), allow 10.1.0.0/16 (2), deny 10.1.2.0/24 (3), deny 10.1.2.128/25 (4)
+        pf.cfg(0, new Slots().allowlist().deny(0, SRC, false, 90).allow(1, SRC, false, 91)
+                .nets(nets(lens(25, 24), lens(), lens(), lens(), 0)).build());
+        pf.src4.get(0).put(v4("10.0.0.0/8"), val(0b01, new RulePair(0, 1)));
+        pf.src4.get(0).put(v4("10.1.0.0/16"), val(0b11, new RulePair(1, 2), new RulePair(0, 1)));
+        pf.snet4.get(0).put(net("10.1.2.0/24"), val(0b11, new RulePair(0, 3), new RulePair(1, 2)));
+        pf.snet4.get(0).put(net("10.1.2.128/25"), val(0b11, new RulePair(0, 4), new RulePair(1, 2)));
+        pf.snet4.get(0).put(net("11.0.0.0/24"), val(0b10, new RulePair(1, 5)));
+
+        expect(ipv4("10.1.2.200", "192.0.2.1", udp(1, 53)).eth(), XDP_DROP); // /25 from the hash
+        expect(ipv4("10.1.2.5", "192.0.2.1", udp(1, 53)).eth(), XDP_DROP);   // /24 from the hash
+        expect(ipv4("10.1.3.5", "192.0.2.1", udp(1, 53)).eth(), XDP_DROP);   // /16 from the trie: the /8 deny
+        expect(ipv4("10.9.3.5", "192.0.2.1", udp(1, 53)).eth(), XDP_DROP);   // /8 from the trie
+        expect(ipv4("11.0.0.9", "192.0.2.1", udp(1, 53)).eth(), XDP_PASS);   // allowed through the hash
+        expect(ipv4("12.0.0.9", "192.0.2.1", udp(1, 53)).eth(), XDP_DROP);   // nothing: not allowed
+        assertThat(pf.hits(4)).isEqualTo(1);
+        assertThat(pf.hits(3)).isEqualTo(1);
+        assertThat(pf.hits(1)).isEqualTo(2);
+        assertThat(pf.hits(5)).isEqualTo(1);
+        assertThat(pf.nonZeroStats()).isEqualTo(Map.of(DropReason.DROP_DENY_RULE, 4L,
+                DropReason.PASS_ALLOWED, 1L, DropReason.DROP_NOT_ALLOWED, 1L));
+
+        // a trie marked empty is not walked, whatever it holds
+        pf.cfg(0, new Slots().allowlist().deny(0, SRC, false, 90).allow(1, SRC, false, 91)
+                .nets(nets(lens(25, 24), lens(), lens(), lens(), PfCfg.SKIP_SRC4)).build());
+        expect(ipv4("10.9.3.5", "192.0.2.1", udp(1, 53)).eth(), XDP_DROP);
+        expect(ipv4("10.1.2.5", "192.0.2.1", udp(1, 53)).eth(), XDP_DROP);
+        assertThat(pf.packets(DropReason.DROP_NOT_ALLOWED)).isEqualTo(2);
+        assertThat(pf.hits(3)).isEqualTo(2);
+    }
+
+    @Test
+    void ipv6HashedLengthsBothSides() {
+        pf.cfg(0, new Slots().deny(0, SRC, false, 99).deny(1, DST, false, 98)
+                .nets(nets(lens(), lens(), lens(128, 65, 48), lens(64, 0), PfCfg.SKIP_DST6)).build());
+        pf.snet6.get(0).put(net("2001:db8:bad::/48"), val(1, new RulePair(0, 48)));
+        pf.snet6.get(0).put(net("2001:db8:bad:1:8000::/65"), val(1, new RulePair(0, 65)));
+        pf.snet6.get(0).put(net("2001:db8:bad:1::1/128"), val(1, new RulePair(0, 128)));
+        pf.src6.get(0).put(v6("2001:db8::/32"), val(1, new RulePair(0, 32)));
+        pf.dnet6.get(0).put(net("fd00:1:2:3::/64"), val(2, new RulePair(1, 64)));
+        pf.dnet6.get(0).put(net("::/0"), val(0));  // /0 matches everything, with no slot
+
+        expect(ipv6("2001:db8:bad:1::1", "fd00::1", udp(1, 53)).eth(), XDP_DROP);        // /128
+        expect(ipv6("2001:db8:bad:1:8000::2", "fd00::1", udp(1, 53)).eth(), XDP_DROP);   // /65
+        expect(ipv6("2001:db8:bad:1:7fff::2", "fd00::1", udp(1, 53)).eth(), XDP_DROP);   // /48
+        expect(ipv6("2001:db8:1::1", "fd00::1", udp(1, 53)).eth(), XDP_DROP);            // /32, trie
+        expect(ipv6("2001:db9::1", "fd00::1", udp(1, 53)).eth(), XDP_PASS);
+        expect(ipv6("fd00::1", "fd00:1:2:3:ffff::1", udp(1, 53)).eth(), XDP_DROP);       // dst /64
+        expect(ipv6("fd00::1", "fd00:1:2:4::1", udp(1, 53)).eth(), XDP_PASS);            // dst /0: no slot
+        // an IPv4 packet does not look in the IPv6 maps
+        expect(ipv4("10.0.0.1", "10.0.0.2", udp(1, 53)).eth(), XDP_PASS);
+        assertThat(pf.hits(128)).isEqualTo(1);
+        assertThat(pf.hits(65)).isEqualTo(1);
+        assertThat(pf.hits(48)).isEqualTo(1);
+        assertThat(pf.hits(32)).isEqualTo(1);
+        assertThat(pf.hits(64)).isEqualTo(1);
     }
 
     @Test
@@ -274,6 +353,34 @@ class PrefilterRulesTest {
         expect(ssh, XDP_PASS);
         assertThat(pf.hits(1)).isEqualTo(2);
         assertThat(pf.hits(2)).isEqualTo(1);
+    }
+
+    @Test
+    void generationFlipWithChangedLengths() {
+        // generation 0 hashes /24 and walks the trie for the /16; generation 1 hashes /16 and /8
+        pf.cfg(0, new Slots().deny(0, SRC, false, 9).nets(nets(lens(24), lens(), lens(), lens(), 0)).build());
+        pf.snet4.get(0).put(net("10.1.2.0/24"), val(1, new RulePair(0, 1)));
+        pf.src4.get(0).put(v4("10.2.0.0/16"), val(1, new RulePair(0, 2)));
+        pf.cfg(1, new Slots().deny(0, SRC, false, 9)
+                .nets(nets(lens(16, 8), lens(), lens(), lens(), PfCfg.SKIP_SRC4 | PfCfg.SKIP_SRC6)).build());
+        pf.snet4.get(1).put(net("10.2.0.0/16"), val(1, new RulePair(0, 2)));
+        pf.snet4.get(1).put(net("11.0.0.0/8"), val(1, new RulePair(0, 3)));
+
+        byte[] a = ipv4("10.1.2.3", "192.0.2.1", tcp(1, 80)).eth();
+        byte[] b = ipv4("10.2.9.9", "192.0.2.1", tcp(1, 80)).eth();
+        byte[] c = ipv4("11.9.9.9", "192.0.2.1", tcp(1, 80)).eth();
+        expect(a, XDP_DROP);
+        expect(b, XDP_DROP);
+        expect(c, XDP_PASS);
+        pf.activate(1);
+        expect(a, XDP_PASS);
+        expect(b, XDP_DROP);
+        expect(c, XDP_DROP);
+        pf.activate(0);
+        expect(c, XDP_PASS);
+        assertThat(pf.hits(1)).isEqualTo(1);
+        assertThat(pf.hits(2)).isEqualTo(2);
+        assertThat(pf.hits(3)).isEqualTo(1);
     }
 
     @Test

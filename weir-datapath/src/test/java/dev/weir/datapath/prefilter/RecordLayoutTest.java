@@ -44,7 +44,9 @@ class RecordLayoutTest {
         assertThat(PfLpm4Key.LAYOUT.byteSize()).isEqualTo(8);
         assertThat(PfLpm6Key.LAYOUT.byteSize()).isEqualTo(20);
         assertThat(PfPrefixValue.LAYOUT.byteSize()).isEqualTo(32);
-        assertThat(PfCfg.LAYOUT.byteSize()).isEqualTo(64 + 4 * 64);
+        assertThat(PfCfg.LAYOUT.byteSize()).isEqualTo(64 + 4 * 64 + 4 * 8 + 8);
+        assertThat(PfNetKey.LAYOUT4.byteSize()).isEqualTo(8);
+        assertThat(PfNetKey.LAYOUT6.byteSize()).isEqualTo(20);
         assertThat(PfAddr.LAYOUT.byteSize()).isEqualTo(16);
         assertThat(PfBucket.LAYOUT.byteSize()).isEqualTo(16);
         assertThat(PfFragKey.LAYOUT.byteSize()).isEqualTo(40);
@@ -88,15 +90,39 @@ class RecordLayoutTest {
         for (int i = 0; i < 64; i++) {
             rules[i] = 1000 + i;
         }
-        PfCfg c = new PfCfg(1, 2, 4, 8, 16, -1L, PfCfg.ALLOWLIST, 100, 20, 3, rules);
-        byte[] raw = encode(320, c, PfCfg::encode);
+        PfCfg.Nets nets = new PfCfg.Nets(new int[] {32, 24, 16, 8, 7, 6, 5, 0}, new int[] {32}, new int[0],
+                new int[] {128, 64, 48}, PfCfg.SKIP_SRC4 | PfCfg.SKIP_DST6);
+        PfCfg c = new PfCfg(1, 2, 4, 8, 16, -1L, PfCfg.ALLOWLIST, 100, 20, 3, rules, nets);
+        byte[] raw = encode(360, c, PfCfg::encode);
         MemorySegment s = MemorySegment.ofArray(raw);
         assertThat(s.get(ValueLayout.JAVA_INT_UNALIGNED, 48)).isEqualTo(1);
         assertThat(s.get(ValueLayout.JAVA_INT_UNALIGNED, 60)).isEqualTo(3);
         assertThat(s.get(ValueLayout.JAVA_INT_UNALIGNED, 64 + 4 * 63)).isEqualTo(1063);
-        roundTrip(320, c, PfCfg::encode, PfCfg::decode);
-        roundTrip(320, PfCfg.empty(), PfCfg::encode, PfCfg::decode);
+        assertThat(java.util.Arrays.copyOfRange(raw, 320, 360)).isEqualTo(hex(
+                "2018100807060500 20ffffffffffffff ffffffffffffffff 804030ffffffffff 09000000 00000000"));
+        roundTrip(360, c, PfCfg::encode, PfCfg::decode);
+        roundTrip(360, PfCfg.empty(), PfCfg::encode, PfCfg::decode);
+        assertThatThrownBy(() -> new PfCfg.Nets(new int[] {24, 32}, new int[0], new int[0], new int[0], 0))
+                .hasMessageContaining("longest first");
+        assertThatThrownBy(() -> new PfCfg.Nets(new int[] {33}, new int[0], new int[0], new int[0], 0))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new PfCfg.Nets(new int[0], new int[0], new int[] {9, 8, 7, 6, 5, 4, 3, 2, 1}, new int[0], 0))
+                .hasMessageContaining("at most 8");
         assertThat(PfCfg.empty().slotRule()).containsOnly(PfFragVal.RULE_NONE);
+    }
+
+    @Test
+    void netKeysAreLengthPaddingThenTheMaskedAddress() throws Exception {
+        PfNetKey k4 = new PfNetKey(20, InetAddress.getByName("10.1.255.9").getAddress());
+        assertThat(k4.addr()).isEqualTo(hex("0a01f000"));
+        assertThat(encode(8, k4, PfNetKey::encode)).isEqualTo(hex("14000000 0a01f000"));
+        roundTrip(8, k4, PfNetKey::encode, seg -> PfNetKey.decode(seg, 4));
+        PfNetKey k6 = new PfNetKey(65, InetAddress.getByName("2001:db8:1:2:ffff::1").getAddress());
+        assertThat(encode(20, k6, PfNetKey::encode)).isEqualTo(hex("41000000 20010db800010002 8000000000000000"));
+        roundTrip(20, k6, PfNetKey::encode, seg -> PfNetKey.decode(seg, 16));
+        assertThat(new PfNetKey(0, hex("ffffffff")).addr()).isEqualTo(new byte[4]);
+        assertThat(new PfNetKey(32, hex("ffffffff")).addr()).isEqualTo(hex("ffffffff"));
+        assertThatThrownBy(() -> new PfNetKey(33, new byte[4])).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -146,5 +172,7 @@ class RecordLayoutTest {
         assertThat(PrefilterMaps.proto(1)).isEqualTo(PrefilterMaps.PROTO_1);
         assertThat(PrefilterMaps.portKey(PrefilterMaps.PORT_CLASS_SCTP, 65535)).isEqualTo(PrefilterMaps.PORT_ENTRIES - 1);
         assertThatThrownBy(() -> PrefilterMaps.src4(2)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(PrefilterMaps.snet4(0)).isEqualTo("pf_snet4_0");
+        assertThat(PrefilterMaps.dnet6(1)).isEqualTo("pf_dnet6_1");
     }
 }

@@ -18,6 +18,7 @@ final class Slots {
     private int rateBurst;
     private int sampleEvery;
     private final int[] slotRule = new int[PfCfg.SLOTS];
+    private PfCfg.Nets nets = PfCfg.Nets.NONE;
 
     Slots() {
         Arrays.fill(slotRule, PfFragVal.RULE_NONE);
@@ -64,7 +65,13 @@ final class Slots {
         return this;
     }
 
+    /** Prefix lengths in the hash maps and tries known empty (default: none hashed, every trie walked). */
+    Slots nets(PfCfg.Nets n) {
+        nets = n;
+        return this;
+    }
+
     PfCfg build() {
-        return new PfCfg(needSrc, needDst, needL4, deny, allow, active, mode, ratePps, rateBurst, sampleEvery, slotRule);
+        return new PfCfg(needSrc, needDst, needL4, deny, allow, active, mode, ratePps, rateBurst, sampleEvery, slotRule, nets);
     }
 }
