@@ -35,18 +35,23 @@ public final class ApiClient {
 
     /** Calls a method and returns its result. */
     public JsonNode call(String method, JsonNode params, Duration timeout) {
-        try (SocketChannel c = connect(); Watchdog w = new Watchdog(c, timeout)) {
+        Watchdog w = null;
+        try (SocketChannel c = connect()) {
+            w = new Watchdog(c, timeout);
             OutputStream out = Channels.newOutputStream(c);
             send(out, method, params);
-            BufferedReader in = reader(c);
-            String line = in.readLine();
+            String line = reader(c).readLine();
             if (line == null) {
-                throw new ApiException(ApiException.UNAVAILABLE, "the agent at " + socket + " closed the connection"
-                        + (w.fired() ? " (no answer in " + timeout.toMillis() + " ms)" : ""));
+                throw new IOException("the agent closed the connection");
             }
             return unwrap(ApiProtocol.MAPPER.readTree(line));
         } catch (IOException e) {
-            throw new ApiException(ApiException.UNAVAILABLE, "cannot talk to the agent at " + socket + ": " + e.getMessage(), e);
+            String why = w != null && w.fired() ? "no answer in " + timeout.toMillis() + " ms" : String.valueOf(e.getMessage());
+            throw new ApiException(ApiException.UNAVAILABLE, "cannot talk to the agent at " + socket + ": " + why, e);
+        } finally {
+            if (w != null) {
+                w.close();
+            }
         }
     }
 
