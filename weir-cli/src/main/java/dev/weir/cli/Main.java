@@ -22,6 +22,14 @@ import picocli.CommandLine.Command;
                 dev.weir.cli.ops.BpfCommand.class,
                 dev.weir.cli.ops.NetCommand.class,
                 dev.weir.cli.ops.UninstallCommand.class,
+                dev.weir.cli.agent.AgentCommand.class,
+                dev.weir.cli.agent.StatusCommand.class,
+                dev.weir.cli.agent.EndpointCommand.class,
+                dev.weir.cli.agent.IdentityCommand.class,
+                dev.weir.cli.agent.PolicyCommand.class,
+                dev.weir.cli.agent.ApplyCommand.Apply.class,
+                dev.weir.cli.agent.ApplyCommand.Delete.class,
+                dev.weir.cli.agent.ObserveCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

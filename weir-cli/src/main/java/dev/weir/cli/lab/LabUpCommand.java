@@ -6,12 +6,15 @@ import dev.weir.agent.prefilter.PrefilterScopes;
 import dev.weir.lab.Lab;
 import dev.weir.lab.model.LabNames;
 import dev.weir.lab.LabConfig;
+import dev.weir.lab.model.NodeSpec;
+import dev.weir.cli.agent.LabAgents;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code weir lab up}: builds the lab (removing a leftover first) and waits until every pod is ready. */
 @Command(name = "up", mixinStandardHelpOptions = true,
-        description = "Build the lab (a leftover is removed first) and wait until every pod agent is ready.")
+        description = {"Build the lab (a leftover is removed first) and wait until every pod agent is ready; then start",
+                "a weir agent per node (log /run/weir/lab/logs/agent-<node>.log, store /var/lib/weir/lab/store)."})
 final class LabUpCommand implements Runnable {
 
     @Option(names = "--model", defaultValue = "netpol", description = "The lab model (default: ${DEFAULT-VALUE}).")
@@ -28,6 +31,8 @@ final class LabUpCommand implements Runnable {
         Duration ready = Durations.parse(readyTimeout, "--ready-timeout");
         // a new lab starts clean: no prefilter pins or rules left from an earlier lab's namespaces
         PrefilterScopes.system().purge(LabNames::isLabNetns);
-        Lab.up(new LabConfig(model, nodes, ready), Progress::line);
+        Lab lab = Lab.up(new LabConfig(model, nodes, ready), Progress::line);
+        // one weir agent per node, in the host namespace (it must not keep a lab namespace busy)
+        LabAgents.start(lab.model().nodes().stream().map(NodeSpec::name).toList(), ready, Progress::line);
     }
 }

@@ -1,0 +1,96 @@
+package dev.weir.agent.flow;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.weir.agent.cluster.Endpoint;
+import dev.weir.agent.endpoint.ClusterState;
+import dev.weir.agent.runtime.PolicyView;
+import dev.weir.datapath.DropReason;
+
+/**
+ * Turns raw datapath events into {@link FlowRecord}s: addresses to pods, identities to labels, rule
+ * numbers to policies, reason codes to Hubble's names. It decorates with the state the sync loop last
+ * applied ({@link #update}), so a flow is named as the dataplane saw it. Thread-safe.
+ */
+public final class FlowDecorator {
+
+    private static final String[] FLAG_NAMES = {"FIN", "SYN", "RST", "PSH", "ACK", "URG"};
+    /** Hubble's names for the drop reasons it shares with weir; the rest keep weir's name. */
+    private static final Map<Integer, String> HUBBLE_REASONS = Map.of(142, "POLICY_DENIED", 143, "POLICY_DENY",
+            144, "CT_MAP_INSERTION_FAILED");
+
+    private record Context(ClusterState cluster, PolicyView view, Map<String, Endpoint> byIp) {
+    }
+
+    private final String node;
+    private volatile Context context = new Context(ClusterState.EMPTY, PolicyView.EMPTY, Map.of());
+
+    public FlowDecorator(String node) {
+        this.node = node;
+    }
+
+    /** Decorates from now on with this cluster and policy. */
+    public void update(ClusterState cluster, PolicyView view) {
+        Map<String, Endpoint> byIp = new HashMap<>();
+        for (Endpoint e : cluster.endpoints()) {
+            e.addresses().forEach(a -> byIp.put(a, e));
+        }
+        context = new Context(cluster, view, byIp);
+    }
+
+    public FlowRecord decorate(RawFlowEvent e, long seq) {
+        Context c = context;
+        Verdict verdict = Verdict.of(e.verdict());
+        boolean dropped = verdict == Verdict.DROPPED;
+        String reasonName = dropped ? HUBBLE_REASONS.getOrDefault(e.reason(), DropReason.find(e.reason())
+                .map(r -> r.name().replaceFirst("^DROP_", "")).orElse("REASON_" + e.reason())) : null;
+        String reasonDesc = DropReason.describe(e.reason());
+        List<String> flags = e.protocol() == 6 ? tcpFlags(e.tcpFlags()) : List.of();
+        String protocol = protocolName(e.protocol(), e.family());
+        FlowRecord.PolicyRef policy = c.view().rule(e.rule())
+                .map(r -> new FlowRecord.PolicyRef(r.kind(), r.namespace(), r.name())).orElse(null);
+        String summary = summary(protocol, flags, dropped ? reasonDesc : null);
+        return new FlowRecord(seq, e.time(), verdict, e.reason(), reasonName, reasonDesc, e.family(),
+                e.sourceIp(), e.destinationIp(), peer(c, e.sourceIp(), e.sourceIdentity()),
+                peer(c, e.destinationIp(), e.destinationIdentity()), protocol, e.sourcePort(), e.destinationPort(),
+                flags, e.direction() == 0 ? "INGRESS" : "EGRESS", e.reply(), node, e.match(), policy, summary);
+    }
+
+    private static FlowPeer peer(Context c, String ip, int identity) {
+        List<String> labels = new ArrayList<>();
+        c.view().labelsOf(identity).forEach((k, v) -> labels.add(v.isEmpty() ? k : k + "=" + v));
+        labels.sort(null);
+        Optional<Endpoint> ep = Optional.ofNullable(ip == null ? null : c.byIp().get(ip));
+        return new FlowPeer(identity, ep.map(Endpoint::namespace).orElse(null), ep.map(Endpoint::name).orElse(null), labels);
+    }
+
+    static List<String> tcpFlags(int bits) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < FLAG_NAMES.length; i++) {
+            if ((bits & (1 << i)) != 0) {
+                names.add(FLAG_NAMES[i]);
+            }
+        }
+        return names;
+    }
+
+    static String protocolName(int proto, int family) {
+        return switch (proto) {
+            case 6 -> "TCP";
+            case 17 -> "UDP";
+            case 132 -> "SCTP";
+            case 1 -> "ICMPv4";
+            case 58 -> "ICMPv6";
+            default -> family == 6 ? "IPv6 proto " + proto : "IPv4 proto " + proto;
+        };
+    }
+
+    private static String summary(String protocol, List<String> flags, String dropDesc) {
+        String s = protocol.equals("TCP") ? "TCP Flags: " + String.join(", ", flags) : protocol;
+        return dropDesc == null ? s : s + " (" + dropDesc + ")";
+    }
+}

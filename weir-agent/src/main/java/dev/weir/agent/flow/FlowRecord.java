@@ -1,0 +1,44 @@
+package dev.weir.agent.flow;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A decorated flow in the history: what {@code weir observe} shows. Immutable.
+ *
+ * @param seq              position in the agent's history (1, 2, …), for resuming a follow
+ * @param dropReason       the datapath's reason code (0 for a pass)
+ * @param dropReasonName   Hubble's name for a drop reason ({@code POLICY_DENIED}…), null when forwarded
+ * @param dropReasonDesc   a description for people
+ * @param protocol         {@code TCP}, {@code UDP}, {@code SCTP}, {@code ICMPv4}, {@code ICMPv6} or the number
+ * @param tcpFlags         flag names set ({@code SYN}, {@code ACK}…) in FIN SYN RST PSH ACK URG order
+ * @param trafficDirection {@code INGRESS} or {@code EGRESS}
+ * @param policyMatchType  0 none, 1 L3 only, 2 L3+L4, 3 L4 only, 4 all (Cilium's numbering)
+ * @param policy           the policy that decided, or null
+ * @param summary          Hubble's Summary, e.g. {@code TCP Flags: SYN}
+ */
+public record FlowRecord(long seq, Instant time, Verdict verdict, int dropReason, String dropReasonName,
+                         String dropReasonDesc, int ipVersion, String sourceIp, String destinationIp,
+                         FlowPeer source, FlowPeer destination, String protocol, int sourcePort,
+                         int destinationPort, List<String> tcpFlags, String trafficDirection, boolean isReply,
+                         String nodeName, int policyMatchType, PolicyRef policy, String summary) {
+
+    public FlowRecord {
+        tcpFlags = List.copyOf(tcpFlags);
+    }
+
+    /** The policy (or part of one) that allowed or denied the flow. */
+    public record PolicyRef(String kind, String namespace, String name) {
+    }
+
+    /** The same record at another position in a history. */
+    public FlowRecord withSeq(long n) {
+        return new FlowRecord(n, time, verdict, dropReason, dropReasonName, dropReasonDesc, ipVersion, sourceIp,
+                destinationIp, source, destination, protocol, sourcePort, destinationPort, tcpFlags, trafficDirection,
+                isReply, nodeName, policyMatchType, policy, summary);
+    }
+
+    public boolean hasPorts() {
+        return protocol.equals("TCP") || protocol.equals("UDP") || protocol.equals("SCTP");
+    }
+}

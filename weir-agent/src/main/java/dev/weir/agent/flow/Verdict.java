@@ -1,0 +1,17 @@
+package dev.weir.agent.flow;
+
+/** A flow's verdict, named as Hubble names them. */
+public enum Verdict {
+    VERDICT_UNKNOWN, FORWARDED, DROPPED, AUDIT, TRACED;
+
+    /** From the datapath's code (1 FORWARDED, 2 DROPPED, 3 AUDIT, 4 TRACED). */
+    public static Verdict of(int code) {
+        return switch (code) {
+            case 1 -> FORWARDED;
+            case 2 -> DROPPED;
+            case 3 -> AUDIT;
+            case 4 -> TRACED;
+            default -> VERDICT_UNKNOWN;
+        };
+    }
+}

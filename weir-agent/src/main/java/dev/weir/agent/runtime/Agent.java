@@ -1,0 +1,118 @@
+package dev.weir.agent.runtime;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+
+import dev.weir.agent.api.ApiHandler;
+import dev.weir.agent.api.ApiServer;
+import dev.weir.agent.api.ApiStream;
+import dev.weir.agent.endpoint.EndpointIds;
+import dev.weir.agent.endpoint.EndpointSource;
+import dev.weir.agent.endpoint.LabEndpointSource;
+import dev.weir.agent.flow.FlowApi;
+import dev.weir.agent.flow.FlowDecorator;
+import dev.weir.agent.flow.FlowHistory;
+import dev.weir.agent.store.FileStore;
+import dev.weir.agent.store.Store;
+
+/**
+ * One node's agent: the components, wired and started in order — pid file, endpoint source, dataplane,
+ * flow history, sync loop, API server — and stopped in reverse. A failed start stops what started.
+ *
+ * <p>Lifetime: {@link #start} once, then {@link #stop} (idempotent; the CLI calls it from a shutdown hook on
+ * SIGTERM). {@link #awaitStop} blocks until then. The agent owns its components but not the store's
+ * directory (shared) nor the log (the caller's).
+ *
+ * @param <R> the policy engine's result type
+ */
+public final class Agent<R> {
+
+    /**
+     * The parts the lead's kernel wiring replaces: the engine adapter, the kernel dataplane, the
+     * conntrack reader; and the flow sink they feed is {@link #flows()}.
+     */
+    public record Parts<R>(PolicyCompiler<R> compiler, PolicyDataplane<R> dataplane, ConntrackReader conntrack) {
+    }
+
+    private final AgentConfig config;
+    private final Store store;
+    private final FlowHistory flows;
+    private final SyncLoop<R> sync;
+    private final Components components;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    /**
+     * Wires the agent; nothing starts yet, except that the store's directory is created and cleaned.
+     *
+     * @throws dev.weir.agent.store.StoreException when the store directory cannot be opened
+     */
+    public Agent(AgentConfig config, Parts<R> parts, EndpointSource endpoints, Store store, Consumer<String> log) {
+        this.config = config;
+        this.store = store;
+        FlowDecorator decorator = new FlowDecorator(config.node());
+        this.flows = new FlowHistory(new FlowHistory.Config(config.flowCapacity(), 1024), decorator);
+        this.sync = new SyncLoop<>(new SyncLoop.Config(config.node(), config.pollInterval(), null), store, endpoints,
+                parts.compiler(), parts.dataplane(), List.of(s -> decorator.update(s.cluster(), s.view())), log);
+        AgentApi api = new AgentApi(config.node(), store, parts.compiler(), sync::state, sync::poke, flows,
+                parts.conntrack(), parts.dataplane().name());
+        FlowApi flowApi = new FlowApi(flows);
+        Map<String, ApiHandler> handlers = new HashMap<>(api.handlers());
+        handlers.putAll(flowApi.handlers());
+        Map<String, ApiStream> streams = flowApi.streams();
+        ApiServer server = new ApiServer(new ApiServer.Config(config.socket()), handlers, streams, log);
+        this.components = new Components(List.of(new PidFile(config.pidFile()), endpoints, parts.dataplane(), flows,
+                sync, server), log);
+    }
+
+    /** The standard agent until the engine and the kernel adapter land: lab endpoints, file store. */
+    public static Agent<PolicyView> standard(AgentConfig config, Consumer<String> log) {
+        FileStore store = new FileStore(FileStore.Config.of(config.storeDir()));
+        EndpointSource endpoints = new LabEndpointSource(new LabEndpointSource.Config(config.labState()),
+                new EndpointIds(store));
+        Parts<PolicyView> parts = new Parts<>(new PlaceholderPolicyCompiler(), new RecordingPolicyDataplane<>(),
+                ConntrackReader.NONE);
+        return new Agent<>(config, parts, endpoints, store, log);
+    }
+
+    /**
+     * Starts every component.
+     *
+     * @throws Components.ComponentStartException naming the failed component, after stopping the others
+     */
+    public void start() {
+        components.start();
+    }
+
+    /** Stops every component in reverse; idempotent. */
+    public void stop() {
+        synchronized (components) {
+            components.stop();
+        }
+        stopped.countDown();
+    }
+
+    /** Blocks until {@link #stop} ran. */
+    public void awaitStop() throws InterruptedException {
+        stopped.await();
+    }
+
+    public AgentConfig config() {
+        return config;
+    }
+
+    /** The sink the kernel adapter feeds with flow events. */
+    public FlowHistory flows() {
+        return flows;
+    }
+
+    public SyncState syncState() {
+        return sync.state();
+    }
+
+    public Store store() {
+        return store;
+    }
+}

@@ -1,0 +1,202 @@
+package dev.weir.agent.runtime;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.weir.agent.api.ApiException;
+import dev.weir.agent.api.ApiHandler;
+import dev.weir.agent.api.ApiProtocol;
+import dev.weir.agent.cluster.Endpoint;
+import dev.weir.agent.flow.FlowHistory;
+import dev.weir.agent.store.Change;
+import dev.weir.agent.store.CommitResult;
+import dev.weir.agent.store.ObjectKey;
+import dev.weir.agent.store.Store;
+
+/**
+ * The agent's request/response methods (docs/agent.md): {@code ping}, {@code status}, {@code endpoint.list},
+ * {@code identity.list}, {@code policy.get}, {@code apply}, {@code ct.list}. Answers from the sync loop's
+ * last applied state, so what it shows is what the dataplane enforces. Thread-safe.
+ */
+public final class AgentApi {
+
+    private static final ObjectMapper M = ApiProtocol.mapper();
+
+    private final String node;
+    private final Instant startedAt = Instant.now();
+    private final Store store;
+    private final PolicyCompiler<?> compiler;
+    private final Supplier<SyncState> sync;
+    private final Runnable poke;
+    private final FlowHistory flows;
+    private final ConntrackReader conntrack;
+    private final String dataplane;
+
+    public AgentApi(String node, Store store, PolicyCompiler<?> compiler, Supplier<SyncState> sync, Runnable poke,
+                    FlowHistory flows, ConntrackReader conntrack, String dataplane) {
+        this.node = node;
+        this.store = store;
+        this.compiler = compiler;
+        this.sync = sync;
+        this.poke = poke;
+        this.flows = flows;
+        this.conntrack = conntrack;
+        this.dataplane = dataplane;
+    }
+
+    public Map<String, ApiHandler> handlers() {
+        Map<String, ApiHandler> h = new HashMap<>();
+        h.put("ping", p -> ping());
+        h.put("status", p -> status());
+        h.put("endpoint.list", p -> endpoints());
+        h.put("identity.list", p -> M.valueToTree(sync.get().view().identities()));
+        h.put("policy.get", this::policyGet);
+        h.put("apply", this::apply);
+        h.put("ct.list", p -> ctList());
+        return h;
+    }
+
+    private JsonNode ping() {
+        ObjectNode o = M.createObjectNode();
+        o.put("node", node);
+        o.put("pid", ProcessHandle.current().pid());
+        return o;
+    }
+
+    private JsonNode status() {
+        SyncState s = sync.get();
+        ObjectNode o = M.createObjectNode();
+        o.put("node", node);
+        o.put("pid", ProcessHandle.current().pid());
+        o.put("startedAt", startedAt.toString());
+        o.put("storeRevision", store.revision());
+        o.put("appliedRevision", s.appliedRevision());
+        o.put("appliedAt", s.appliedAt() == null ? null : s.appliedAt().toString());
+        o.put("syncError", s.error());
+        o.put("failedRevision", s.failedRevision());
+        List<Endpoint> local = s.cluster().endpointsOn(node);
+        o.put("endpoints", local.size());
+        o.put("identities", s.view().identities().size());
+        o.put("policyEntries", local.stream().mapToInt(e -> entries(s, e).size()).sum());
+        o.put("policies", store.list().size());
+        o.set("warnings", M.valueToTree(s.view().warnings()));
+        o.set("flows", M.valueToTree(flows.counters()));
+        o.put("dataplane", dataplane);
+        return o;
+    }
+
+    private static List<PolicyView.Entry> entries(SyncState s, Endpoint e) {
+        PolicyView.EndpointPolicy p = s.view().endpoints().get(e.id());
+        return p == null ? List.of() : p.entries();
+    }
+
+    private JsonNode endpoints() {
+        SyncState s = sync.get();
+        ArrayNode a = M.createArrayNode();
+        for (Endpoint e : s.cluster().endpointsOn(node)) {
+            ObjectNode o = M.valueToTree(e);
+            PolicyView.EndpointPolicy p = s.view().endpoints().get(e.id());
+            o.put("identity", p == null ? 0 : p.identity());
+            o.put("ingressEnforced", p != null && p.ingressEnforced());
+            o.put("egressEnforced", p != null && p.egressEnforced());
+            o.put("ingressAudit", p != null && p.ingressAudit());
+            o.put("egressAudit", p != null && p.egressAudit());
+            o.put("entries", p == null ? 0 : p.entries().size());
+            a.add(o);
+        }
+        return a;
+    }
+
+    private JsonNode policyGet(JsonNode params) {
+        String namespace = params.path("namespace").asText("");
+        String name = params.path("name").asText("");
+        SyncState s = sync.get();
+        Endpoint e = s.cluster().endpoint(namespace, name).orElseThrow(() -> new ApiException(ApiException.INVALID,
+                "no pod " + namespace + "/" + name + " in the cluster"));
+        if (!e.node().equals(node)) {
+            throw new ApiException(ApiException.INVALID, "pod " + e.key() + " runs on " + e.node() + ", not " + node);
+        }
+        PolicyView.EndpointPolicy p = s.view().endpoints().get(e.id());
+        ObjectNode o = M.createObjectNode();
+        o.set("endpoint", M.valueToTree(e));
+        o.put("node", node);
+        o.put("revision", s.appliedRevision());
+        o.put("identity", p == null ? 0 : p.identity());
+        o.put("ingressEnforced", p != null && p.ingressEnforced());
+        o.put("egressEnforced", p != null && p.egressEnforced());
+        o.put("ingressAudit", p != null && p.ingressAudit());
+        o.put("egressAudit", p != null && p.egressAudit());
+        ArrayNode entries = o.putArray("entries");
+        for (PolicyView.Entry en : p == null ? List.<PolicyView.Entry>of() : p.entries()) {
+            ObjectNode j = M.valueToTree(en);
+            j.set("peerLabels", M.valueToTree(en.peerIdentity() == 0 ? Map.of() : s.view().labelsOf(en.peerIdentity())));
+            s.view().rule(en.rule()).ifPresent(r -> j.set("policy", M.valueToTree(r)));
+            entries.add(j);
+        }
+        return o;
+    }
+
+    /**
+     * {@code {"files": [{"source": "a.yaml", "text": "..."}], "delete": false}}: parses every file, then
+     * commits every object at once; nothing is written when one of them is invalid.
+     */
+    private JsonNode apply(JsonNode params) {
+        boolean delete = params.path("delete").asBoolean(false);
+        Map<ObjectKey, String> sources = new LinkedHashMap<>();
+        List<Change> changes = new ArrayList<>();
+        for (JsonNode f : params.path("files")) {
+            String source = f.path("source").asText("");
+            List<PolicyCompiler.ParsedObject> objects;
+            try {
+                objects = compiler.parse(source, f.path("text").asText(""));
+            } catch (PolicyInputException e) {
+                throw new ApiException(ApiException.INVALID, e.getMessage(), e);
+            }
+            for (PolicyCompiler.ParsedObject o : objects) {
+                String earlier = sources.putIfAbsent(o.key(), source);
+                if (earlier != null) {
+                    throw new ApiException(ApiException.INVALID, source + ": " + o.key() + " is also in " + earlier);
+                }
+                changes.add(delete ? new Change.Delete(o.key()) : new Change.Put(o.key(), o.document(), source));
+            }
+        }
+        if (changes.isEmpty()) {
+            throw new ApiException(ApiException.INVALID, "no objects in the given files");
+        }
+        CommitResult r;
+        try {
+            r = store.commit(changes);
+        } catch (IllegalArgumentException e) {
+            ObjectKey missing = changes.stream().map(Change::key).filter(k -> e.getMessage().startsWith(k.toString()))
+                    .findFirst().orElse(null);
+            String where = missing == null ? "" : sources.get(missing) + ": ";
+            throw new ApiException(ApiException.INVALID, where + e.getMessage() + " (nothing was deleted)");
+        }
+        poke.run();
+        ObjectNode o = M.createObjectNode();
+        o.put("revision", r.revision());
+        o.put("changed", r.changed());
+        ArrayNode outcomes = o.putArray("objects");
+        r.outcomes().forEach((k, v) -> outcomes.addObject().put("object", k.toString()).put("source", sources.get(k))
+                .put("outcome", v));
+        return o;
+    }
+
+    private JsonNode ctList() {
+        ObjectNode o = M.createObjectNode();
+        o.put("node", node);
+        o.put("capacity", conntrack.capacity());
+        o.set("entries", M.valueToTree(conntrack.entries()));
+        return o;
+    }
+}

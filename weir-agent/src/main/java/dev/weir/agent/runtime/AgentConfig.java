@@ -1,0 +1,53 @@
+package dev.weir.agent.runtime;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The agent's configuration. Immutable.
+ *
+ * @param node         this node's name ({@code node1})
+ * @param storeDir     the store's directory, shared by the nodes of one machine or lab
+ * @param runDir       the agent's run directory: {@code api.sock}, {@code agent.pid}
+ * @param logFile      where the agent logs
+ * @param labState     the lab's {@code lab.json}, the endpoint source
+ * @param flowCapacity flows kept in the history
+ * @param pollInterval how often the sync loop looks at the store and the endpoints
+ */
+public record AgentConfig(String node, Path storeDir, Path runDir, Path logFile, Path labState, int flowCapacity,
+                          Duration pollInterval) {
+
+    public static final Path DEFAULT_STORE = Path.of("/var/lib/weir/store");
+    public static final Path RUN_ROOT = Path.of("/run/weir");
+    public static final Path DEFAULT_LAB_STATE = Path.of("/run/weir/lab/lab.json");
+
+    public AgentConfig {
+        Objects.requireNonNull(node, "node");
+        if (!node.matches("[a-z0-9][a-z0-9-]{0,62}")) {
+            throw new IllegalArgumentException("bad node name '" + node + "' (lower-case letters, digits and '-')");
+        }
+        if (node.equals("lab")) {
+            throw new IllegalArgumentException("'lab' is not a node name: /run/weir/lab belongs to the lab");
+        }
+        storeDir = storeDir == null ? DEFAULT_STORE : storeDir;
+        runDir = runDir == null ? RUN_ROOT.resolve(node) : runDir;
+        logFile = logFile == null ? runDir.resolve("agent.log") : logFile;
+        labState = labState == null ? DEFAULT_LAB_STATE : labState;
+        flowCapacity = flowCapacity <= 0 ? 8192 : flowCapacity;
+        pollInterval = pollInterval == null ? Duration.ofMillis(100) : pollInterval;
+    }
+
+    /** Defaults for a node: {@code /var/lib/weir/store}, {@code /run/weir/<node>}, the lab's state. */
+    public static AgentConfig defaults(String node) {
+        return new AgentConfig(node, null, null, null, null, 0, null);
+    }
+
+    public Path socket() {
+        return runDir.resolve("api.sock");
+    }
+
+    public Path pidFile() {
+        return runDir.resolve("agent.pid");
+    }
+}

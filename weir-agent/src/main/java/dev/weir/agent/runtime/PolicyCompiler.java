@@ -1,0 +1,51 @@
+package dev.weir.agent.runtime;
+
+import java.util.List;
+
+import dev.weir.agent.endpoint.ClusterState;
+import dev.weir.agent.store.ObjectKey;
+import dev.weir.agent.store.StoreIdentityAllocator;
+import dev.weir.agent.store.StoredObject;
+
+/**
+ * The agent's seam to the policy engine (docs/policy-engine.md): parsing documents for {@code weir apply},
+ * and turning the store's objects plus the cluster into the engine's result {@code R} (the engine's
+ * {@code PolicyResult}). The engine adapter implements this over {@code PolicyParser} and
+ * {@code PolicyEngine.resolve}; {@link PlaceholderPolicyCompiler} stands in until it lands.
+ * Implementations are stateless or thread-safe.
+ *
+ * @param <R> the engine's result type, handed unchanged to the {@link PolicyDataplane}
+ */
+public interface PolicyCompiler<R> {
+
+    /** One object of a parsed file: its key and its document (one object, as JSON text). */
+    record ParsedObject(ObjectKey key, String document) {
+    }
+
+    /** Everything a computation reads. */
+    record Input(String node, ClusterState cluster, List<StoredObject> objects, long revision,
+                 StoreIdentityAllocator identities) {
+        public Input {
+            objects = List.copyOf(objects);
+        }
+    }
+
+    /**
+     * Parses and validates every document of one file (YAML, several documents separated by {@code ---}, or
+     * JSON).
+     *
+     * @param source the file name, for messages
+     * @throws PolicyInputException naming file, object and field for the first invalid document
+     */
+    List<ParsedObject> parse(String source, String text);
+
+    /**
+     * Computes identities and per-endpoint policy for the whole cluster.
+     *
+     * @throws PolicyInputException when a stored object no longer parses (a newer agent wrote it)
+     */
+    R compile(Input input);
+
+    /** The parts of a result the agent shows. */
+    PolicyView view(R result);
+}

@@ -1,0 +1,27 @@
+package dev.weir.agent.runtime;
+
+import dev.weir.agent.endpoint.ClusterState;
+
+/**
+ * Where computed policy goes: the kernel adapter (the lead's, over {@code ep_by_ifindex}, {@code ipcache} and
+ * {@code pol} with the generation flip of docs/policy-datapath.md) or {@link RecordingPolicyDataplane}.
+ * As a {@link Component} it loads/attaches (or restores from pins) on start and leaves programs attached
+ * and maps pinned on stop, so that restarting the agent does not disturb traffic.
+ *
+ * <p>Called from the sync loop's single thread only.
+ *
+ * @param <R> the engine's result type
+ */
+public interface PolicyDataplane<R> extends Component {
+
+    /** One complete desired state for this node. */
+    record Update<R>(long revision, String node, ClusterState cluster, R result) {
+    }
+
+    /**
+     * Makes the dataplane enforce the update; when it returns, new connections see it.
+     *
+     * @throws RuntimeException when the kernel refuses; the sync loop reports it and retries
+     */
+    void apply(Update<R> update);
+}

@@ -1,0 +1,69 @@
+package dev.weir.agent.runtime;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the agent shows of a policy computation (identity list, policy get, status), independent of the
+ * engine's own types: the adapter of a {@link PolicyCompiler} fills it from the engine's result. Immutable.
+ *
+ * @param identities every identity the computation uses
+ * @param endpoints  by endpoint id: the endpoint's identity, enforcement and entries
+ * @param rules      the rule table entries refer to; index 0 is "none"
+ * @param warnings   what the engine wants an operator to know (e.g. an ipBlock it cannot enforce exactly)
+ */
+public record PolicyView(List<Identity> identities, Map<Integer, EndpointPolicy> endpoints, List<Rule> rules,
+                         List<String> warnings) {
+
+    public static final PolicyView EMPTY = new PolicyView(List.of(), Map.of(), List.of(), List.of());
+
+    public PolicyView {
+        identities = List.copyOf(identities);
+        endpoints = Map.copyOf(endpoints);
+        rules = List.copyOf(rules);
+        warnings = List.copyOf(warnings);
+    }
+
+    /** @param kind RESERVED, ENDPOINT or CIDR */
+    public record Identity(int id, String kind, Map<String, String> labels) {
+        public Identity {
+            labels = Map.copyOf(labels);
+        }
+    }
+
+    public record EndpointPolicy(int identity, boolean ingressEnforced, boolean egressEnforced, boolean ingressAudit,
+                                 boolean egressAudit, List<Entry> entries) {
+        public EndpointPolicy {
+            entries = List.copyOf(entries);
+        }
+    }
+
+    /**
+     * One policy entry, as docs/policy-engine.md's {@code PolicyEntry}.
+     *
+     * @param direction    INGRESS or EGRESS
+     * @param peerIdentity 0 for any peer
+     * @param family       4, 6 or null (any)
+     * @param protocol     IP protocol number or null (any)
+     * @param ports        {@code 80}, {@code 8000-8080} or null (any)
+     * @param action       ALLOW or DENY
+     * @param rule         index in the rule table, 0 = none
+     */
+    public record Entry(String direction, int peerIdentity, Integer family, Integer protocol, String ports,
+                        String action, int rule) {
+    }
+
+    /** A policy (or a part of one, by path) that entries and flows refer to. */
+    public record Rule(int id, String kind, String namespace, String name, String path) {
+    }
+
+    /** The identity's labels, or an empty map for an unknown number. */
+    public Map<String, String> labelsOf(int identity) {
+        return identities.stream().filter(i -> i.id() == identity).findFirst().map(Identity::labels).orElse(Map.of());
+    }
+
+    /** The rule with this index, if any. */
+    public java.util.Optional<Rule> rule(int id) {
+        return rules.stream().filter(r -> r.id() == id).findFirst();
+    }
+}

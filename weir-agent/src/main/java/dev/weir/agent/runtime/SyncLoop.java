@@ -1,0 +1,154 @@
+package dev.weir.agent.runtime;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+import dev.weir.agent.endpoint.ClusterState;
+import dev.weir.agent.endpoint.EndpointSource;
+import dev.weir.agent.store.Store;
+import dev.weir.agent.store.StoreIdentityAllocator;
+
+/**
+ * Keeps the dataplane in step with desired state: whenever the store's revision or the cluster changes,
+ * it compiles the whole state ({@link PolicyCompiler}), hands the result to the {@link PolicyDataplane},
+ * and records the applied revision ({@link #state}). A failure is recorded and retried after
+ * {@code retryInterval}. One platform thread, started by {@link #start} and joined by {@link #stop}; the
+ * loop owns nothing else. {@link #state} is safe from any thread.
+ *
+ * @param <R> the engine's result type
+ */
+public final class SyncLoop<R> implements Component {
+
+    /**
+     * @param node          this node's name
+     * @param pollInterval  how often the store and the endpoint source are looked at
+     * @param retryInterval how long to wait after a failure before trying the same state again
+     */
+    public record Config(String node, Duration pollInterval, Duration retryInterval) {
+        public Config {
+            Objects.requireNonNull(node, "node");
+            pollInterval = pollInterval == null ? Duration.ofMillis(100) : pollInterval;
+            retryInterval = retryInterval == null ? Duration.ofSeconds(1) : retryInterval;
+        }
+    }
+
+    private final Config config;
+    private final Store store;
+    private final EndpointSource endpoints;
+    private final PolicyCompiler<R> compiler;
+    private final PolicyDataplane<R> dataplane;
+    private final StoreIdentityAllocator identities;
+    private final List<Consumer<SyncState>> listeners;
+    private final Consumer<String> log;
+    private final Object wake = new Object();
+    private volatile SyncState state = SyncState.INITIAL;
+    private volatile boolean running;
+    private Thread thread;
+
+    public SyncLoop(Config config, Store store, EndpointSource endpoints, PolicyCompiler<R> compiler,
+                    PolicyDataplane<R> dataplane, List<Consumer<SyncState>> listeners, Consumer<String> log) {
+        this.config = config;
+        this.store = store;
+        this.endpoints = endpoints;
+        this.compiler = compiler;
+        this.dataplane = dataplane;
+        this.identities = new StoreIdentityAllocator(store);
+        this.listeners = List.copyOf(listeners);
+        this.log = log;
+    }
+
+    @Override
+    public String name() {
+        return "sync-loop";
+    }
+
+    /** Syncs once (so that the agent answers with a meaningful state), then loops on its own thread. */
+    @Override
+    public void start() {
+        syncOnce();
+        running = true;
+        thread = Thread.ofPlatform().name("weir-sync").daemon(true).start(this::loop);
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        Thread t = thread;
+        if (t != null) {
+            poke();
+            try {
+                t.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Makes the loop look now instead of at the next poll (after a commit through this agent). */
+    public void poke() {
+        synchronized (wake) {
+            wake.notifyAll();
+        }
+    }
+
+    public SyncState state() {
+        return state;
+    }
+
+    private void loop() {
+        while (running) {
+            syncOnce();
+            long waitMs = state.error() != null ? config.retryInterval().toMillis() : config.pollInterval().toMillis();
+            synchronized (wake) {
+                try {
+                    wake.wait(Math.max(1, waitMs));
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Looks once; applies when the revision or the cluster changed, or the last attempt failed. */
+    void syncOnce() {
+        SyncState s = state;
+        try {
+            Store.Snapshot snapshot = store.snapshot();
+            ClusterState cluster = endpoints.read();
+            boolean changed = snapshot.revision() != s.appliedRevision() || !cluster.equals(s.cluster())
+                    || s.syncs() == 0 || s.error() != null;
+            if (!changed) {
+                return;
+            }
+            R result = compiler.compile(new PolicyCompiler.Input(config.node(), cluster, snapshot.objects(),
+                    snapshot.revision(), identities));
+            dataplane.apply(new PolicyDataplane.Update<>(snapshot.revision(), config.node(), cluster, result));
+            SyncState next = new SyncState(snapshot.revision(), Instant.now(), null, 0, cluster, compiler.view(result),
+                    s.syncs() + 1);
+            state = next;
+            if (s.appliedRevision() != next.appliedRevision() || s.error() != null) {
+                log.accept("applied revision " + next.appliedRevision() + " (" + cluster.endpointsOn(config.node()).size()
+                        + " local endpoints, " + next.view().identities().size() + " identities)");
+            }
+            listeners.forEach(l -> l.accept(next));
+        } catch (RuntimeException e) {
+            long failed = safeRevision();
+            if (!Objects.equals(s.error(), String.valueOf(e.getMessage()))) {
+                log.accept("sync of revision " + failed + " failed: " + e);
+            }
+            state = new SyncState(s.appliedRevision(), s.appliedAt(), String.valueOf(e.getMessage()), failed,
+                    s.cluster(), s.view(), s.syncs());
+        }
+    }
+
+    private long safeRevision() {
+        try {
+            return store.revision();
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package dev.weir.agent.store;
+
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * Identity numbers shared by the cluster's nodes through the store: the same label set gets the same
+ * number on every node and after every restart. Endpoint identities come from 256 up, CIDR identities
+ * (label sets whose keys all start with {@code cidr:}) from {@code 1 << 24} up, and label sets naming a
+ * reserved identity ({@code reserved:host}, {@code reserved:world}, {@code reserved:remote-node}) get
+ * its fixed number (docs/policy-datapath.md).
+ *
+ * <p>It has the shape of the policy engine's {@code IdentityAllocator} ({@code allocate} / {@code release});
+ * the adapter that hands it to the engine is one line. Numbers are never reused, so {@link #release} keeps
+ * the allocation: stable numbers matter more than a dense range. Thread-safe; throws
+ * {@link StoreException} when the store cannot be written or a range is full.
+ */
+public final class StoreIdentityAllocator {
+
+    public static final int FIRST_ENDPOINT = 256;
+    public static final int FIRST_CIDR = 1 << 24;
+    private static final Map<String, Integer> RESERVED = Map.of("reserved:host", 1, "reserved:world", 2,
+            "reserved:remote-node", 6);
+
+    private final Store.Allocations endpoints;
+    private final Store.Allocations cidrs;
+
+    public StoreIdentityAllocator(Store store) {
+        this.endpoints = store.allocations("identities", FIRST_ENDPOINT, FIRST_CIDR - 1);
+        this.cidrs = store.allocations("cidr-identities", FIRST_CIDR, Integer.MAX_VALUE - 1);
+    }
+
+    /** The identity of the label set, allocating it the first time it is seen anywhere in the cluster. */
+    public int allocate(Map<String, String> labels) {
+        if (labels.isEmpty()) {
+            throw new IllegalArgumentException("an identity needs at least one label");
+        }
+        if (labels.size() == 1) {
+            Integer reserved = RESERVED.get(labels.keySet().iterator().next());
+            if (reserved != null) {
+                return reserved;
+            }
+        }
+        String key = canonical(labels);
+        boolean cidr = labels.keySet().stream().allMatch(k -> k.startsWith("cidr:"));
+        return (cidr ? cidrs : endpoints).allocate(key);
+    }
+
+    /** Numbers are kept: a released label set gets its old number back when it returns. */
+    public void release(int identity) {
+        // deliberately nothing: see the class comment
+    }
+
+    /** Every allocated identity with its labels, by number. */
+    public SortedMap<Integer, Map<String, String>> all() {
+        SortedMap<Integer, Map<String, String>> out = new TreeMap<>();
+        endpoints.all().forEach((k, v) -> out.put(v, parse(k)));
+        cidrs.all().forEach((k, v) -> out.put(v, parse(k)));
+        return out;
+    }
+
+    /** {@code k1=v1,k2=v2} with keys sorted; a value may contain anything but a newline. */
+    static String canonical(Map<String, String> labels) {
+        return new TreeMap<>(labels).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining("\n"));
+    }
+
+    static Map<String, String> parse(String canonical) {
+        Map<String, String> labels = new TreeMap<>();
+        for (String line : canonical.split("\n")) {
+            int eq = line.indexOf('=');
+            labels.put(line.substring(0, eq), line.substring(eq + 1));
+        }
+        return labels;
+    }
+}

@@ -1,0 +1,66 @@
+package dev.weir.cli.agent;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+import dev.weir.agent.runtime.Agent;
+import dev.weir.agent.runtime.AgentConfig;
+import dev.weir.agent.runtime.AgentLog;
+import dev.weir.agent.runtime.Components;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code weir agent --node NAME}: runs one node's agent in the foreground until SIGTERM or SIGINT (a
+ * shutdown hook stops its components in reverse). {@code weir lab up} starts one per node, detached.
+ */
+@Command(name = "agent", mixinStandardHelpOptions = true,
+        description = {"Run a node's agent: store sync, endpoint discovery, policy, flows, and the local API on",
+                "/run/weir/<node>/api.sock (mode 0600). Runs until SIGTERM."})
+public final class AgentCommand implements Callable<Integer> {
+
+    @Option(names = "--node", required = true, description = "This node's name, e.g. node1.")
+    String node;
+
+    @Option(names = "--state-dir", description = "The store directory, shared by the nodes (default: /var/lib/weir/store).")
+    Path stateDir;
+
+    @Option(names = "--run-dir", description = "Run directory for api.sock and agent.pid (default: /run/weir/<node>).")
+    Path runDir;
+
+    @Option(names = "--log-file", description = "Log file (default: <run-dir>/agent.log).")
+    Path logFile;
+
+    @Option(names = "--lab-state", description = "The lab's state file, the endpoint source (default: /run/weir/lab/lab.json).")
+    Path labState;
+
+    @Option(names = "--flow-capacity", defaultValue = "8192", description = "Flows kept in the history (default: ${DEFAULT-VALUE}).")
+    int flowCapacity;
+
+    @Override
+    public Integer call() throws Exception {
+        AgentConfig config = new AgentConfig(node, stateDir, runDir, logFile, labState, flowCapacity, null);
+        try (AgentLog log = new AgentLog(config.logFile(), System.console() != null ? System.err : null)) {
+            log.accept("weir agent for " + node + " (pid " + ProcessHandle.current().pid() + "), store "
+                    + config.storeDir() + ", socket " + config.socket());
+            Agent<?> agent = Agent.standard(config, log);
+            Thread hook = new Thread(() -> {
+                log.accept("signal: stopping");
+                agent.stop();
+                log.accept("stopped");
+            }, "weir-agent-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                agent.start();
+            } catch (Components.ComponentStartException e) {
+                log.accept("agent failed to start: " + e.getMessage());
+                Runtime.getRuntime().removeShutdownHook(hook);
+                agent.stop();
+                throw e;
+            }
+            log.accept("agent ready");
+            agent.awaitStop();
+            return 0;
+        }
+    }
+}

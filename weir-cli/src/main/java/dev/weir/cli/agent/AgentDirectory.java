@@ -1,0 +1,87 @@
+package dev.weir.cli.agent;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.weir.agent.api.ApiClient;
+import dev.weir.agent.api.ApiException;
+import dev.weir.cli.UserError;
+
+/**
+ * Finds the agents of this machine: every {@code <run root>/<node>/api.sock} ({@code /run/weir}, or
+ * {@code $WEIR_RUN_ROOT}), except the lab's own directory. Stateless.
+ */
+final class AgentDirectory {
+
+    static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
+
+    /** One agent: its node and client. */
+    record Agent(String node, ApiClient client) {
+        JsonNode call(String method, JsonNode params) {
+            return client.call(method, params, CALL_TIMEOUT);
+        }
+    }
+
+    private AgentDirectory() {
+    }
+
+    static Path runRoot() {
+        String env = System.getenv("WEIR_RUN_ROOT");
+        return Path.of(env == null || env.isBlank() ? "/run/weir" : env);
+    }
+
+    /** Every agent with a socket, sorted by node. */
+    static List<Agent> all() {
+        Path root = runRoot();
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (Stream<Path> dirs = Files.list(root)) {
+            List<Agent> out = new ArrayList<>();
+            dirs.filter(d -> !d.getFileName().toString().equals("lab") && Files.exists(d.resolve("api.sock")))
+                    .sorted()
+                    .forEach(d -> out.add(new Agent(d.getFileName().toString(), new ApiClient(d.resolve("api.sock")))));
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list " + root + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The agents to ask: the one of {@code node}, or all when null.
+     *
+     * @throws UserError when {@code node} has no agent
+     * @throws IllegalStateException when no agent runs at all
+     */
+    static List<Agent> select(String node) {
+        List<Agent> all = all();
+        if (all.isEmpty()) {
+            throw new IllegalStateException("no agent is running (no " + runRoot() + "/<node>/api.sock); start one with "
+                    + "`weir agent --node NAME` or `weir lab up`");
+        }
+        if (node == null) {
+            return all;
+        }
+        List<Agent> one = all.stream().filter(a -> a.node().equals(node)).toList();
+        if (one.isEmpty()) {
+            throw new UserError("no agent for node " + node + " (agents: "
+                    + String.join(", ", all.stream().map(Agent::node).toList()) + ")");
+        }
+        return one;
+    }
+
+    /** Turns an agent's {@code invalid} answer into a {@link UserError} (exit 2), other failures into exit 1. */
+    static RuntimeException translate(Agent a, ApiException e) {
+        if (e.isUserError()) {
+            return new UserError(e.getMessage());
+        }
+        return new IllegalStateException(a.node() + ": " + e.getMessage(), e);
+    }
+}

@@ -1,0 +1,63 @@
+package dev.weir.cli.agent;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.weir.agent.api.ApiException;
+import dev.weir.cli.output.Json;
+import dev.weir.cli.output.OutputFormat;
+import dev.weir.cli.output.Table;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code weir identity list}: numeric identities and their labels, like {@code cilium-dbg identity list}. */
+@Command(name = "identity", description = "Numeric security identities.", subcommands = IdentityCommand.List_.class)
+public final class IdentityCommand {
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = {"List identities (cluster-wide: every node uses the same numbers) with their labels and",
+                    "the nodes that use them."})
+    static final class List_ implements Runnable {
+        @Mixin
+        NodeOptions options;
+
+        @Override
+        public void run() {
+            Map<Integer, ObjectNode> byId = new TreeMap<>();
+            for (AgentDirectory.Agent a : AgentDirectory.select(options.node)) {
+                try {
+                    for (JsonNode i : a.call("identity.list", null)) {
+                        ObjectNode row = byId.computeIfAbsent(i.path("id").asInt(), id -> {
+                            ObjectNode o = ((ObjectNode) i).deepCopy();
+                            o.putArray("nodes");
+                            return o;
+                        });
+                        ((ArrayNode) row.get("nodes")).add(a.node());
+                    }
+                } catch (ApiException e) {
+                    throw AgentDirectory.translate(a, e);
+                }
+            }
+            PrintWriter out = new PrintWriter(System.out, true);
+            if (options.output == OutputFormat.json) {
+                Json.print(out, byId.values());
+                return;
+            }
+            Table t = new Table("ID", "KIND", "LABELS", "NODES");
+            for (ObjectNode r : byId.values()) {
+                List<String> nodes = new ArrayList<>();
+                r.path("nodes").forEach(n -> nodes.add(n.asText()));
+                t.row(r.path("id").asInt(), r.path("kind").asText().toLowerCase(), EndpointCommand.labels(r.path("labels")),
+                        String.join(",", nodes));
+            }
+            t.print(out);
+        }
+    }
+}

@@ -1,0 +1,241 @@
+package dev.weir.cli.agent;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+import dev.weir.agent.api.ApiClient;
+import dev.weir.agent.api.ApiException;
+import dev.weir.agent.runtime.AgentConfig;
+import dev.weir.agent.runtime.PidFile;
+import dev.weir.cli.Main;
+
+/**
+ * The weir agents of the lab: {@code lab up} starts one per node, detached ({@code setsid}, stdin from
+ * /dev/null, output appended to {@code /run/weir/lab/logs/agent-<node>.log}), in the host's network
+ * namespace and cgroup so that they never keep a lab namespace busy; {@code lab down} stops them (SIGTERM,
+ * SIGKILL after a timeout) and removes their run directories, their pins and the lab's store. A marker
+ * file {@code /run/weir/<node>/lab} says an agent belongs to the lab, so that down finds it even when
+ * lab.json is gone. Stateless.
+ */
+public final class LabAgents {
+
+    /** The lab's store, apart from a standalone agent's default one so that lab down removes only its own. */
+    public static final Path LAB_STORE_ROOT = Path.of("/var/lib/weir/lab");
+    public static final Path LAB_STORE = LAB_STORE_ROOT.resolve("store");
+    private static final Path LAB_RUN = Path.of("/run/weir/lab");
+    private static final Path PINS = Path.of("/sys/fs/bpf/weir");
+    private static final String MARKER = "lab";
+    private static final List<String> JVM_FLAGS = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx192m",
+            "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xshare:auto", "--enable-native-access=ALL-UNNAMED");
+
+    /** One started agent. */
+    public record Started(String node, long pid, Path socket, Path log) {
+    }
+
+    private LabAgents() {
+    }
+
+    /**
+     * Starts an agent per node and waits until each answers; when one fails, stops those that started.
+     *
+     * @throws IllegalStateException naming the node, with the end of its log
+     */
+    public static List<Started> start(List<String> nodes, Duration timeout, Consumer<String> progress) {
+        List<Started> started = new ArrayList<>();
+        try {
+            for (String node : nodes) {
+                started.add(launch(node));
+            }
+            for (Started s : started) {
+                awaitReady(s, timeout);
+                progress.accept("agent of " + s.node() + " is ready (pid " + s.pid() + ", " + s.socket() + ")");
+            }
+            return started;
+        } catch (RuntimeException e) {
+            stop(started.stream().map(Started::node).toList(), Duration.ofSeconds(5), progress);
+            throw e;
+        }
+    }
+
+    private static Started launch(String node) {
+        AgentConfig config = new AgentConfig(node, LAB_STORE, null, null, null, 0, null);
+        Path log = LAB_RUN.resolve("logs").resolve("agent-" + node + ".log");
+        List<String> argv = new ArrayList<>(List.of("setsid", javaBinary()));
+        argv.addAll(JVM_FLAGS);
+        argv.addAll(List.of("-cp", classPath(), Main.class.getName(), "agent", "--node", node,
+                "--state-dir", LAB_STORE.toString(), "--log-file", log.toString()));
+        try {
+            Files.createDirectories(log.getParent());
+            Files.createDirectories(config.runDir());
+            Files.writeString(config.runDir().resolve(MARKER), "started by weir lab up\n");
+            Files.deleteIfExists(config.socket());
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .directory(new File("/")).start();
+            return new Started(node, p.pid(), config.socket(), log);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start the agent of " + node + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void awaitReady(Started s, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        ApiClient client = new ApiClient(s.socket());
+        while (true) {
+            if (Files.exists(s.socket())) {
+                try {
+                    client.call("ping", null, Duration.ofSeconds(2));
+                    return;
+                } catch (ApiException e) {
+                    // not accepting yet
+                }
+            }
+            if (ProcessHandle.of(s.pid()).map(ProcessHandle::isAlive).orElse(false) == false) {
+                throw new IllegalStateException("the agent of " + s.node() + " exited during start; " + tail(s.log()));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the agent of " + s.node() + " does not answer after "
+                        + timeout.toSeconds() + " s; " + tail(s.log()));
+            }
+            sleep(25);
+        }
+    }
+
+    /**
+     * Stops the lab's agents (the given nodes, plus every run directory with the lab's marker), removes
+     * their run directories and pins, and the lab's store. Safe when nothing is running.
+     *
+     * @return the nodes whose agent was stopped
+     */
+    public static List<String> stopAll(List<String> labNodes, Duration grace, Consumer<String> progress) {
+        Set<String> nodes = new LinkedHashSet<>(labNodes);
+        nodes.addAll(markedNodes());
+        List<String> stopped = stop(List.copyOf(nodes), grace, progress);
+        deleteTree(LAB_STORE_ROOT);
+        return stopped;
+    }
+
+    private static List<String> stop(List<String> nodes, Duration grace, Consumer<String> progress) {
+        List<String> stopped = new ArrayList<>();
+        List<ProcessHandle> terminating = new ArrayList<>();
+        for (String node : nodes) {
+            AgentConfig config = new AgentConfig(node, LAB_STORE, null, null, null, 0, null);
+            Optional<ProcessHandle> p = PidFile.read(config.pidFile()).flatMap(ProcessHandle::of)
+                    .filter(h -> isWeirAgent(h, node));
+            p.ifPresent(h -> {
+                h.destroy();
+                terminating.add(h);
+                stopped.add(node);
+            });
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        for (ProcessHandle h : terminating) {
+            long left = Math.max(0, deadline - System.nanoTime());
+            try {
+                h.onExit().get(left, java.util.concurrent.TimeUnit.NANOSECONDS);
+            } catch (Exception e) {
+                progress.accept("agent pid " + h.pid() + " ignores SIGTERM; killing it");
+                h.destroyForcibly();
+                h.onExit().join();
+            }
+        }
+        for (String node : nodes) {
+            deleteTree(AgentConfig.RUN_ROOT.resolve(node));
+            deleteTree(PINS.resolve(node));
+        }
+        if (!stopped.isEmpty()) {
+            progress.accept("stopped the agents of " + String.join(", ", stopped));
+        }
+        return stopped;
+    }
+
+    private static boolean isWeirAgent(ProcessHandle h, String node) {
+        String cmd = h.info().commandLine().orElse("");
+        return h.isAlive() && cmd.contains(" agent ") && cmd.contains("--node " + node);
+    }
+
+    private static List<String> markedNodes() {
+        if (!Files.isDirectory(AgentConfig.RUN_ROOT)) {
+            return List.of();
+        }
+        try (Stream<Path> dirs = Files.list(AgentConfig.RUN_ROOT)) {
+            return dirs.filter(d -> Files.exists(d.resolve(MARKER))).map(d -> d.getFileName().toString()).sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot remove " + root + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String javaBinary() {
+        return ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+
+    /**
+     * The weir jar, copied into the lab's run directory (so that rebuilding it cannot pull classes from
+     * under running agents), or the class path when running from classes (tests).
+     */
+    private static String classPath() {
+        try {
+            var source = Main.class.getProtectionDomain().getCodeSource();
+            if (source == null) {
+                return System.getProperty("java.class.path");
+            }
+            Path location = Path.of(source.getLocation().toURI());
+            if (Files.isDirectory(location)) {
+                return System.getProperty("java.class.path");
+            }
+            Path copy = LAB_RUN.resolve("weir-agent.jar");
+            if (!Files.exists(copy)) {
+                Files.createDirectories(LAB_RUN);
+                Files.copy(location, copy);
+            }
+            return copy.toString();
+        } catch (URISyntaxException | IOException e) {
+            throw new IllegalStateException("cannot find or copy weir's classes: " + e.getMessage(), e);
+        }
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return "end of " + log + ":\n  " + String.join("\n  ", lines.subList(Math.max(0, lines.size() - 10), lines.size()));
+        } catch (IOException e) {
+            return "no log at " + log;
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        }
+    }
+}

@@ -1,0 +1,188 @@
+package dev.weir.cli.agent;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.weir.agent.api.ApiException;
+import dev.weir.agent.flow.CompactFormat;
+import dev.weir.agent.flow.FlowFilter;
+import dev.weir.cli.UserError;
+import dev.weir.cli.output.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code weir observe}: the agents' flow history, filtered with {@code hubble observe}'s options and printed
+ * like it (compact lines, or one Hubble flow JSON object per line). Lost events are reported, never hidden.
+ */
+@Command(name = "observe", mixinStandardHelpOptions = true,
+        description = {"Show flows (policy verdicts, drops, traces) from the agents' history, like hubble observe.",
+                "Several values of one filter match any of them; different filters must all match."})
+public final class ObserveCommand implements Callable<Integer> {
+
+    /** Output formats of observe. */
+    enum Format { compact, json }
+
+    @Option(names = {"-f", "--follow"}, description = "Keep printing new flows until interrupted.")
+    boolean follow;
+
+    @Option(names = "--last", defaultValue = "20", description = "Show the last N matching flows (default: ${DEFAULT-VALUE}; 0 for all).")
+    int last;
+
+    @Option(names = "--since", description = "Only flows since a time (RFC 3339) or a duration ago (30s, 5m, 1h).")
+    String since;
+
+    @Option(names = "--verdict", description = "FORWARDED, DROPPED, AUDIT or TRACED.")
+    List<String> verdicts = new ArrayList<>();
+
+    @Option(names = "--from-pod", paramLabel = "[NS/]POD", description = "Flows from the pod (a prefix: x/ for a namespace).")
+    List<String> fromPods = new ArrayList<>();
+
+    @Option(names = "--to-pod", paramLabel = "[NS/]POD", description = "Flows to the pod.")
+    List<String> toPods = new ArrayList<>();
+
+    @Option(names = "--pod", paramLabel = "[NS/]POD", description = "Flows from or to the pod.")
+    List<String> pods = new ArrayList<>();
+
+    @Option(names = "--from-label", description = "Flows from endpoints with the label (key=value or key).")
+    List<String> fromLabels = new ArrayList<>();
+
+    @Option(names = "--to-label", description = "Flows to endpoints with the label.")
+    List<String> toLabels = new ArrayList<>();
+
+    @Option(names = {"-n", "--namespace"}, description = "Flows from or to pods of the namespace.")
+    List<String> namespaces = new ArrayList<>();
+
+    @Option(names = "--port", description = "Flows with this source or destination port.")
+    List<Integer> ports = new ArrayList<>();
+
+    @Option(names = "--protocol", description = "tcp, udp, sctp, icmp, icmpv6.")
+    List<String> protocols = new ArrayList<>();
+
+    @Option(names = "--node", description = "Only this node's agent (default: every node, merged by time).")
+    String node;
+
+    @Option(names = {"-o", "--output"}, defaultValue = "compact", description = "compact or json (one flow per line).")
+    Format output;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        ObjectNode params = params();
+        new FlowFilter(verdicts, fromPods, toPods, pods, fromLabels, toLabels, namespaces, ports, protocols, null);
+        List<AgentDirectory.Agent> agents = AgentDirectory.select(node);
+        PrintWriter out = new PrintWriter(System.out, true);
+        List<JsonNode> flows = new ArrayList<>();
+        for (AgentDirectory.Agent a : agents) {
+            try {
+                JsonNode r = a.call("flows.query", params);
+                r.path("flows").forEach(flows::add);
+                long lost = r.path("counters").path("kernelLost").asLong();
+                if (lost > 0) {
+                    printLost(out, a.node(), lost);
+                }
+            } catch (ApiException e) {
+                throw AgentDirectory.translate(a, e);
+            }
+        }
+        flows.sort(Comparator.comparing(f -> f.path("time").asText()));
+        List<JsonNode> shown = last > 0 && flows.size() > last ? flows.subList(flows.size() - last, flows.size()) : flows;
+        shown.forEach(f -> print(out, f));
+        if (follow) {
+            follow(agents, out);
+        }
+        return 0;
+    }
+
+    private void follow(List<AgentDirectory.Agent> agents, PrintWriter out) throws InterruptedException {
+        List<Thread> threads = new ArrayList<>();
+        for (AgentDirectory.Agent a : agents) {
+            threads.add(Thread.ofPlatform().daemon(true).name("observe-" + a.node()).start(() ->
+                    a.client().stream("flows.follow", params(), e -> {
+                        synchronized (out) {
+                            if (e.has("flow")) {
+                                print(out, e.get("flow"));
+                            } else if (e.has("lost_events")) {
+                                printLost(out, a.node(), e.get("lost_events").asLong());
+                            }
+                        }
+                        return true;
+                    })));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+    }
+
+    private void print(PrintWriter out, JsonNode flow) {
+        if (output == Format.json) {
+            out.println(flow.toString());
+        } else {
+            out.println(CompactFormat.line(flow, ZoneId.systemDefault()));
+        }
+        out.flush();
+    }
+
+    private void printLost(PrintWriter out, String node, long n) {
+        if (output == Format.json) {
+            ObjectNode o = Json.mapper().createObjectNode();
+            o.putObject("lost_events").put("source", "WEIR_RING_BUFFER").put("num_events_lost", n).put("node_name", node);
+            out.println(o.toString());
+        } else {
+            out.println("EVENTS LOST: " + node + " ring buffer " + n);
+        }
+        out.flush();
+    }
+
+    private ObjectNode params() {
+        ObjectNode p = Json.mapper().createObjectNode();
+        put(p, "verdict", verdicts);
+        put(p, "from_pod", fromPods);
+        put(p, "to_pod", toPods);
+        put(p, "pod", pods);
+        put(p, "from_label", fromLabels);
+        put(p, "to_label", toLabels);
+        put(p, "namespace", namespaces);
+        put(p, "protocol", protocols);
+        ArrayNode portArray = p.putArray("port");
+        ports.forEach(portArray::add);
+        if (since != null) {
+            p.put("since", since(since).toString());
+        }
+        p.put("last", last);
+        return p;
+    }
+
+    private static void put(ObjectNode p, String field, List<String> values) {
+        ArrayNode a = p.putArray(field);
+        values.forEach(a::add);
+    }
+
+    static Instant since(String text) {
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            String t = text.strip();
+            if (t.matches("\\d+[smh]")) {
+                long n = Long.parseLong(t.substring(0, t.length() - 1));
+                Duration d = switch (t.charAt(t.length() - 1)) {
+                    case 's' -> Duration.ofSeconds(n);
+                    case 'm' -> Duration.ofMinutes(n);
+                    default -> Duration.ofHours(n);
+                };
+                return Instant.now().minus(d);
+            }
+            throw new UserError("--since: '" + text + "' is neither an RFC 3339 time nor a duration like 30s, 5m, 1h");
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package dev.weir.cli.agent;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.weir.agent.api.ApiException;
+
+/**
+ * Waits until every agent enforces a store revision (its {@code appliedRevision} reaches it). An agent
+ * that reports a sync error for that revision fails the wait at once. Stateless.
+ */
+final class RevisionWait {
+
+    private RevisionWait() {
+    }
+
+    /**
+     * Returns the nodes, once all enforce {@code revision}.
+     *
+     * @throws IllegalStateException naming the nodes that do not, when the timeout passes or one fails
+     */
+    static List<String> await(List<AgentDirectory.Agent> agents, long revision, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<String, String> pending = new LinkedHashMap<>();
+        agents.forEach(a -> pending.put(a.node(), "not asked yet"));
+        while (true) {
+            for (AgentDirectory.Agent a : agents) {
+                if (!pending.containsKey(a.node())) {
+                    continue;
+                }
+                try {
+                    JsonNode s = a.call("status", null);
+                    if (s.path("appliedRevision").asLong() >= revision) {
+                        pending.remove(a.node());
+                    } else if (!s.path("syncError").isNull() && s.path("failedRevision").asLong() >= revision) {
+                        throw new IllegalStateException(a.node() + " cannot apply revision " + revision + ": "
+                                + s.path("syncError").asText());
+                    } else {
+                        pending.put(a.node(), "at revision " + s.path("appliedRevision").asLong());
+                    }
+                } catch (ApiException e) {
+                    pending.put(a.node(), e.getMessage());
+                }
+            }
+            if (pending.isEmpty()) {
+                return agents.stream().map(AgentDirectory.Agent::node).toList();
+            }
+            if (System.nanoTime() > deadline) {
+                List<String> why = new ArrayList<>();
+                pending.forEach((n, w) -> why.add(n + " (" + w + ")"));
+                throw new IllegalStateException("revision " + revision + " is stored but not enforced everywhere after "
+                        + timeout.toSeconds() + " s: " + String.join(", ", why));
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for revision " + revision);
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package dev.weir.cli.agent;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.weir.agent.api.ApiException;
+import dev.weir.cli.output.Json;
+import dev.weir.cli.output.OutputFormat;
+import dev.weir.cli.output.Table;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code weir status}: each node's agent: up, revision, endpoints, identities, policy entries, flows. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = {"Show each node's agent: up, store revision and the revision it enforces, endpoints,",
+                "identities, policy entries, flows seen and lost. Exit 1 when an agent does not answer."})
+public final class StatusCommand implements java.util.concurrent.Callable<Integer> {
+
+    @Mixin
+    NodeOptions options;
+
+    @Override
+    public Integer call() {
+        List<JsonNode> rows = new ArrayList<>();
+        boolean allUp = true;
+        for (AgentDirectory.Agent a : AgentDirectory.select(options.node)) {
+            try {
+                ObjectNode s = (ObjectNode) a.call("status", null);
+                s.put("up", true);
+                rows.add(s);
+            } catch (ApiException e) {
+                allUp = false;
+                ObjectNode s = Json.mapper().createObjectNode();
+                s.put("node", a.node());
+                s.put("up", false);
+                s.put("error", e.getMessage());
+                rows.add(s);
+            }
+        }
+        PrintWriter out = new PrintWriter(System.out, true);
+        if (options.output == OutputFormat.json) {
+            Json.print(out, rows);
+        } else {
+            Table t = new Table("NODE", "UP", "PID", "REVISION", "APPLIED", "ENDPOINTS", "IDENTITIES", "POLICIES",
+                    "ENTRIES", "FLOWS", "LOST", "DATAPLANE", "ERROR");
+            for (JsonNode r : rows) {
+                if (!r.path("up").asBoolean()) {
+                    t.row(r.path("node").asText(), "no", "", "", "", "", "", "", "", "", "", "", r.path("error").asText());
+                    continue;
+                }
+                JsonNode f = r.path("flows");
+                t.row(r.path("node").asText(), "yes", r.path("pid").asLong(), r.path("storeRevision").asLong(),
+                        r.path("appliedRevision").asLong(), r.path("endpoints").asInt(), r.path("identities").asInt(),
+                        r.path("policies").asInt(), r.path("policyEntries").asInt(), f.path("seen").asLong(),
+                        f.path("kernelLost").asLong() + f.path("followerLost").asLong(), r.path("dataplane").asText(),
+                        r.path("syncError").isNull() ? "" : r.path("syncError").asText());
+            }
+            t.print(out);
+            rows.stream().flatMap(r -> r.path("warnings").valueStream().map(w -> r.path("node").asText() + ": " + w.asText()))
+                    .distinct().forEach(w -> out.println("warning: " + w));
+        }
+        return allUp ? 0 : 1;
+    }
+}
