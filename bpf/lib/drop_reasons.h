@@ -21,6 +21,11 @@ enum weir_reason {
 	REASON_PASS_ALLOWED		= 2,	/* an allow rule matched */
 	REASON_PASS_FRAGMENT		= 3,	/* non-first fragment of a passed first fragment */
 	REASON_PASS_NDP			= 4,	/* IPv6 neighbour discovery in allowlist mode */
+	REASON_PASS_NO_ENDPOINT		= 5,	/* interface has no endpoint entry */
+	REASON_PASS_AUDIT		= 6,	/* would have been dropped; audit mode */
+	REASON_PASS_REPLY		= 7,	/* conntrack reply */
+	REASON_PASS_ESTABLISHED		= 8,	/* conntrack hit, forward direction */
+	REASON_PASS_POLICY		= 9,	/* new connection allowed by policy */
 
 	/* drop reasons: rules */
 	REASON_DROP_DENY_RULE		= 128,	/* a deny rule matched */
@@ -39,6 +44,12 @@ enum weir_reason {
 	REASON_DROP_IP6_EXT		= 139,	/* IPv6 extension header truncated or invalid */
 	REASON_DROP_IP6_EXT_DEPTH	= 140,	/* more than 8 IPv6 extension headers */
 	REASON_DROP_L4_TRUNC		= 141,	/* TCP/UDP/SCTP header truncated or invalid */
+
+	/* drop reasons: endpoint policy and conntrack */
+	REASON_DROP_POLICY		= 142,	/* no allow for an enforced direction */
+	REASON_DROP_POLICY_DENY		= 143,	/* an explicit deny matched */
+	REASON_DROP_CT_FULL		= 144,	/* conntrack insert failed */
+	REASON_DROP_FRAG_NOT_FOUND	= 145,	/* non-first fragment whose first fragment was not seen */
 
 	/* bookkeeping counters (stats maps only) */
 	REASON_EVENTS_LOST		= 250,	/* event not written: ring buffer full */

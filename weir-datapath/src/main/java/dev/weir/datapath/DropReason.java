@@ -15,6 +15,11 @@ public enum DropReason {
     PASS_ALLOWED(2, "Passed by allow rule"),
     PASS_FRAGMENT(3, "Passed, fragment of a passed packet"),
     PASS_NDP(4, "Passed, IPv6 neighbour discovery in allowlist mode"),
+    PASS_NO_ENDPOINT(5, "Passed, interface has no endpoint"),
+    PASS_AUDIT(6, "Passed, policy audit mode"),
+    PASS_REPLY(7, "Passed, conntrack reply"),
+    PASS_ESTABLISHED(8, "Passed, established connection"),
+    PASS_POLICY(9, "Passed, new connection allowed by policy"),
 
     DROP_DENY_RULE(128, "Denied by prefilter rule"),
     DROP_NOT_ALLOWED(129, "Not allowed by any prefilter rule"),
@@ -30,6 +35,10 @@ public enum DropReason {
     DROP_IP6_EXT(139, "Invalid IPv6 extension header"),
     DROP_IP6_EXT_DEPTH(140, "Too many IPv6 extension headers"),
     DROP_L4_TRUNC(141, "Truncated or invalid L4 header"),
+    DROP_POLICY(142, "Policy denied (no allow rule)"),
+    DROP_POLICY_DENY(143, "Policy denied by deny rule"),
+    DROP_CT_FULL(144, "Conntrack table full"),
+    DROP_FRAG_NOT_FOUND(145, "Fragment without its first fragment"),
 
     EVENTS_LOST(250, "Events lost (ring buffer full)"),
     EVENTS_SENT(251, "Events sent"),

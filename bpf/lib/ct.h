@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Conntrack of the endpoint programs (docs/policy-datapath.md). Mirrored by
+ * dev.weir.datapath.endpoint.CtKey / CtVal.
+ */
+#ifndef __WEIR_CT_H
+#define __WEIR_CT_H
+
+#include <linux/types.h>
+
+#define CT_NONE		0	/* not TCP: no state machine */
+#define CT_SYN_SENT	1	/* TCP: only SYN / SYN-ACK seen */
+#define CT_ESTABLISHED	2	/* TCP: a packet without SYN seen */
+#define CT_CLOSING	3	/* TCP: FIN or RST seen */
+
+#define CT_F_AUDIT	(1 << 0)	/* allowed only by audit mode */
+
+struct ct_key {
+	__u8   saddr[16];	/* as in the packet that opened the connection; IPv4 v4-mapped */
+	__u8   daddr[16];
+	__be16 sport;		/* ICMP echo: the echo id as sport, 0 as dport */
+	__be16 dport;
+	__u8   proto;
+	__u8   dir;		/* 0 ingress (entry of the destination endpoint), 1 egress (of the source) */
+	__u16  _pad;
+	__u32  ep_id;		/* the endpoint whose hook created it */
+};
+
+struct ct_val {
+	__u64 expires_ns;	/* bpf_ktime_get_ns() deadline; past it the entry counts as absent */
+	__u64 created_ns;
+	__u64 packets_fwd;
+	__u64 bytes_fwd;
+	__u64 packets_rev;
+	__u64 bytes_rev;
+	__u32 peer_identity;
+	__u32 rule;		/* pol_val.rule that allowed it */
+	__u8  state;		/* CT_* */
+	__u8  flags;		/* CT_F_* */
+	__u8  tcp_flags_seen;
+	__u8  _pad[5];
+};
+
+/*
+ * ep_frag: the verdict of a first fragment, for the later fragments of the
+ * same datagram at the same hook (they carry no ports). Internal to the
+ * datapath; the agent only creates (and pins) the map.
+ */
+struct ep_frag_key {
+	__u8  saddr[16];
+	__u8  daddr[16];
+	__u32 id;		/* IPv4 identification or IPv6 fragment id, host order */
+	__u32 ep_id;
+	__u8  proto;		/* IPv4 protocol or the IPv6 fragment header's next header */
+	__u8  family;
+	__u8  dir;
+	__u8  _pad;
+};
+
+struct ep_frag_val {
+	__u32 reason;		/* the first fragment's reason */
+	__u32 rule;
+	__u32 peer_identity;
+	__u8  is_reply;
+	__u8  _pad[3];
+};
+
+#endif /* __WEIR_CT_H */

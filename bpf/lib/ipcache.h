@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ipcache: address prefix -> identity (docs/policy-datapath.md). Mirrored
+ * by dev.weir.datapath.endpoint.IpcacheKey / IpcacheVal.
+ */
+#ifndef __WEIR_IPCACHE_H
+#define __WEIR_IPCACHE_H
+
+#include <linux/types.h>
+
+#define ID_UNKNOWN	0	/* never stored; "any peer" in pol keys */
+#define ID_HOST		1
+#define ID_WORLD	2	/* an ipcache miss */
+#define ID_REMOTE_NODE	6
+
+/* LPM key: IPv4 v4-mapped, prefixlen over all 128 bits (IPv4 /24 = 96 + 24). */
+struct ipcache_key {
+	__u32 prefixlen;
+	__u8  addr[16];
+};
+
+struct ipcache_val {
+	__u32 identity;
+	__u32 flags;		/* reserved, 0 */
+};
+
+#endif /* __WEIR_IPCACHE_H */

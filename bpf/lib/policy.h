@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pol: per-endpoint policy entries, an LPM trie (docs/policy-datapath.md).
+ * Mirrored by dev.weir.datapath.endpoint.PolKey / PolVal.
+ */
+#ifndef __WEIR_POLICY_H
+#define __WEIR_POLICY_H
+
+#include <linux/types.h>
+
+#define POL_ALLOW	1
+#define POL_DENY	2
+
+/*
+ * LPM: a prefix over the fields after prefixlen, in this order.
+ * 96 = identity, any family/proto/port; 104 = + family; 112 = + proto,
+ * any port; 112 + k = + the first k bits of dport (a port range is split
+ * into aligned power-of-two blocks).
+ */
+struct pol_key {
+	__u32  prefixlen;
+	__be32 ep_id;		/* exact (32) */
+	__u8   gen;		/* exact (8): the endpoint's pol_gen */
+	__u8   dir;		/* exact (8): 0 ingress, 1 egress */
+	__u8   _pad[2];		/* exact (16): zero */
+	__be32 identity;	/* exact (32): peer identity, 0 = any peer */
+	__u8   family;		/* 4 or 6 (8) */
+	__u8   proto;		/* IP protocol (8) */
+	__be16 dport;		/* destination port (16), prefix bits allowed */
+};
+
+#define POL_PREFIX_IDENTITY	96
+#define POL_PREFIX_FAMILY	104
+#define POL_PREFIX_PROTO	112
+#define POL_PREFIX_FULL		128
+
+struct pol_val {
+	__u8  action;		/* POL_ALLOW, POL_DENY */
+	__u8  has_l4;		/* 1 when the key's prefixlen >= 112 (names a protocol): flow events' match */
+	__u8  _pad[2];
+	__u32 rule;		/* rule reference for flows, 0 = none */
+	__u64 packets;		/* connections decided by this entry (atomic adds) */
+	__u64 bytes;		/* bytes of their first packets */
+};
+
+#endif /* __WEIR_POLICY_H */

@@ -1,0 +1,57 @@
+package dev.weir.datapath.endpoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
+import java.util.List;
+import java.util.stream.Stream;
+
+import dev.weir.datapath.Datapath;
+import dev.weir.ebpf.Btf;
+import dev.weir.ebpf.BtfMember;
+import dev.weir.ebpf.BtfStruct;
+import dev.weir.ebpf.ObjectSpec;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Each record's layout equals its C struct in the compiled object's BTF: same size, same members in
+ * the same order at the same offsets with the same sizes (Cilium's alignchecker). No kernel needed.
+ */
+class BtfAlignmentTest {
+
+    private static final Btf BTF = ObjectSpec.read(EndpointMaps.OBJECT, Datapath.object(EndpointMaps.OBJECT)).btf();
+
+    static Stream<Arguments> structs() {
+        return Stream.of(
+                Arguments.of(EpInfo.LAYOUT),
+                Arguments.of(EpCfg.LAYOUT),
+                Arguments.of(IpcacheKey.LAYOUT),
+                Arguments.of(IpcacheVal.LAYOUT),
+                Arguments.of(PolKey.LAYOUT),
+                Arguments.of(PolVal.LAYOUT),
+                Arguments.of(CtKey.LAYOUT),
+                Arguments.of(CtVal.LAYOUT),
+                Arguments.of(EpFragKey.LAYOUT),
+                Arguments.of(EpFragVal.LAYOUT),
+                Arguments.of(Counter.LAYOUT),
+                Arguments.of(FlowEvent.LAYOUT));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("structs")
+    void layoutMatchesBtf(StructLayout layout) {
+        String name = layout.name().orElseThrow();
+        BtfStruct c = BTF.struct(name).orElseThrow(() -> new AssertionError(
+                "struct " + name + " not in the object's BTF; it has " + BTF.structNames()));
+        assertThat(layout.byteSize()).as("sizeof(struct %s)", name).isEqualTo(c.size());
+        List<BtfMember> java = layout.memberLayouts().stream()
+                .map(m -> new BtfMember(m.name().orElseThrow(), (int) layout.byteOffset(
+                        MemoryLayout.PathElement.groupElement(m.name().orElseThrow())), (int) m.byteSize()))
+                .toList();
+        assertThat(java).as("members of struct %s", name).containsExactlyElementsOf(c.members());
+    }
+}
