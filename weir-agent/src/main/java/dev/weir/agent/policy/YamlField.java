@@ -74,7 +74,7 @@ record YamlField(JsonNode node, String path, Doc doc) {
 
     String text() {
         if (isNull() || !node.isTextual()) {
-            throw error("expected a string, found " + describe());
+            throw error("expected a string, found " + describe() + (isNull() || node.isContainerNode() ? "" : " (quote it)"));
         }
         return node.asText();
     }
