@@ -25,13 +25,20 @@ final class DenyPropagation {
     }
 
     static List<PolicyEntry> apply(List<PolicyEntry> in) {
-        Map<String, List<PolicyEntry>> lookups = new LinkedHashMap<>();
+        if (in.stream().noneMatch(e -> e.action() == Action.DENY)) {
+            return merge(in);
+        }
+        Map<Long, List<PolicyEntry>> lookups = new LinkedHashMap<>();
         for (PolicyEntry e : in) {
-            lookups.computeIfAbsent(e.dir() + "/" + e.peerIdentity(), k -> new ArrayList<>()).add(e);
+            lookups.computeIfAbsent(((long) e.dir().ordinal() << 32) | (e.peerIdentity() & 0xffffffffL), k -> new ArrayList<>()).add(e);
         }
         List<PolicyEntry> out = new ArrayList<>();
         for (List<PolicyEntry> group : lookups.values()) {
             List<PolicyEntry> denies = group.stream().filter(e -> e.action() == Action.DENY).toList();
+            if (denies.isEmpty()) {
+                out.addAll(group);
+                continue;
+            }
             out.addAll(denies);
             for (PolicyEntry a : group) {
                 if (a.action() == Action.ALLOW) {
@@ -109,15 +116,17 @@ final class DenyPropagation {
 
     /** One entry per key: deny over allow, lower rule over higher; sorted. */
     static List<PolicyEntry> merge(List<PolicyEntry> in) {
-        Map<PolicyEntry, PolicyEntry> byKey = new java.util.TreeMap<>(DenyPropagation::compareKey);
+        Map<Key, PolicyEntry> byKey = new java.util.HashMap<>();
         for (PolicyEntry e : in) {
-            byKey.merge(e, e, (x, y) -> x.action() != y.action() ? (x.action() == Action.DENY ? x : y)
-                    : (x.rule() <= y.rule() ? x : y));
+            byKey.merge(new Key(e.dir(), e.peerIdentity(), e.family(), e.proto(), e.ports()), e,
+                    (x, y) -> x.action() != y.action() ? (x.action() == Action.DENY ? x : y) : (x.rule() <= y.rule() ? x : y));
         }
-        return List.copyOf(byKey.values());
+        List<PolicyEntry> out = new ArrayList<>(byKey.values());
+        out.sort(null);
+        return List.copyOf(out);
     }
 
-    private static int compareKey(PolicyEntry a, PolicyEntry b) {
-        return a.with(a.family(), a.ports(), Action.ALLOW, 0).compareTo(b.with(b.family(), b.ports(), Action.ALLOW, 0));
+    /** An entry's key: everything but action and rule. */
+    private record Key(Direction dir, int identity, Integer family, Integer proto, PortRange ports) {
     }
 }

@@ -39,6 +39,12 @@ final class IdentityTable {
     /** Endpoint addresses by identity and family, parsed once. */
     final Map<Integer, Map<Integer, List<byte[]>>> addressCache = new java.util.HashMap<>();
 
+    private final Map<Cidr, PrefixMatch> prefixes = new java.util.HashMap<>();
+
+    PrefixMatch prefix(Cidr c) {
+        return prefixes.computeIfAbsent(c, PrefixMatch::of);
+    }
+
     List<byte[]> addresses(EndpointIdentity id, int family) {
         return addressCache.computeIfAbsent(id.id(), k -> new java.util.HashMap<>())
                 .computeIfAbsent(family, id::addresses);
@@ -86,9 +92,25 @@ final class IdentityTable {
                 }
             }
         }
+        shieldIpv4FromIpv6Prefixes();
         infos.add(new IdentityInfo(Identities.HOST, IdentityKind.RESERVED, Identities.HOST_LABELS));
         infos.add(new IdentityInfo(Identities.WORLD, IdentityKind.RESERVED, Identities.WORLD_LABELS));
         infos.add(new IdentityInfo(Identities.REMOTE_NODE, IdentityKind.RESERVED, Identities.REMOTE_NODE_LABELS));
+    }
+
+    /**
+     * The datapath's ipcache stores IPv4 as v4-mapped IPv6, so an IPv6 prefix covering ::ffff:0:0/96
+     * (e.g. ::/0) would also match IPv4 addresses. When one is present, 0.0.0.0/0 is pinned to world (unless
+     * a policy already gave it an identity), so IPv4 lookups never fall through to it.
+     */
+    private void shieldIpv4FromIpv6Prefixes() {
+        byte[] mapped = new byte[16];
+        mapped[10] = (byte) 0xff;
+        mapped[11] = (byte) 0xff;
+        boolean covers = ipcache.keySet().stream().anyMatch(c -> !c.isIpv4() && c.length() <= 96 && c.containsAddress(mapped));
+        if (covers) {
+            ipcache.putIfAbsent(Cidr.parse("0.0.0.0/0"), Identities.WORLD);
+        }
     }
 
     List<IdentityInfo> infos() {

@@ -19,6 +19,7 @@ final class PeerResolver {
 
     private final IdentityTable table;
     private final Consumer<String> warnings;
+    private final java.util.Map<IpBlock, Set<PeerKey>> blocks = new java.util.HashMap<>();
 
     PeerResolver(IdentityTable table, Consumer<String> warnings) {
         this.table = table;
@@ -78,35 +79,43 @@ final class PeerResolver {
      * family); host and remote-node when every node's address of the family does.
      */
     Set<PeerKey> block(IpBlock b, String where) {
+        Set<PeerKey> cached = blocks.get(b);
+        if (cached != null) {
+            return cached;
+        }
         Set<PeerKey> out = new TreeSet<>();
+        PrefixMatch cidr = PrefixMatch.of(b.cidr());
+        List<PrefixMatch> except = b.except().stream().map(PrefixMatch::of).toList();
         table.cidrIdentities.forEach((c, id) -> {
-            if (b.cidr().contains(c) && b.except().stream().noneMatch(x -> x.contains(c))) {
+            PrefixMatch m = table.prefix(c);
+            if (cidr.contains(m) && except.stream().noneMatch(x -> x.contains(m))) {
                 out.add(new PeerKey(id, null));
             }
         });
+        Predicate<byte[]> in = a -> cidr.containsAddress(a) && except.stream().noneMatch(x -> x.containsAddress(a));
         int fam = b.cidr().family();
         for (var id : table.endpointIdentities.values()) {
             List<byte[]> addrs = table.addresses(id, fam);
-            if (coverage(b, addrs, covered -> out.add(new PeerKey(id.id(), fam)))) {
+            if (coverage(in, addrs, covered -> out.add(new PeerKey(id.id(), fam)))) {
                 warnings.accept(where + ": ipBlock " + b + " covers some but not all endpoints of identity " + id.id()
                         + " (" + id.endpoints().stream().map(Endpoint::key).toList() + "); selecting none of them");
             }
         }
         List<byte[]> nodeAddrs = table.nodes.stream().map(n -> fam == 4 ? n.ipv4() : n.ipv6()).filter(a -> a != null)
                 .map(a -> Cidr.parseAddress(a, a)).toList();
-        if (coverage(b, nodeAddrs, covered -> {
+        if (coverage(in, nodeAddrs, covered -> {
             out.add(new PeerKey(Identities.HOST, fam));
             out.add(new PeerKey(Identities.REMOTE_NODE, fam));
         })) {
             warnings.accept(where + ": ipBlock " + b + " covers some but not all node addresses"
                     + " (" + table.nodes.stream().map(Node::name).toList() + "); selecting no node");
         }
+        blocks.put(b, out);
         return out;
     }
 
     /** Calls {@code all} when every address is in the block; returns true when only some are. */
-    private static boolean coverage(IpBlock b, List<byte[]> addrs, Consumer<Boolean> all) {
-        Predicate<byte[]> in = b::containsAddress;
+    private static boolean coverage(Predicate<byte[]> in, List<byte[]> addrs, Consumer<Boolean> all) {
         long n = addrs.stream().filter(in).count();
         if (n > 0 && n == addrs.size()) {
             all.accept(true);
