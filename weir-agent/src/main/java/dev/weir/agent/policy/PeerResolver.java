@@ -1,0 +1,125 @@
+package dev.weir.agent.policy;
+
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+import dev.weir.agent.cluster.Endpoint;
+import dev.weir.agent.cluster.Node;
+import dev.weir.agent.identity.Identities;
+import dev.weir.agent.net.Cidr;
+
+/**
+ * Turns policy peers into identity sets against one {@link IdentityTable}. Warnings (an ipBlock that
+ * covers only some of the endpoints sharing an identity, or only some nodes) go to the sink.
+ */
+final class PeerResolver {
+
+    private final IdentityTable table;
+    private final Consumer<String> warnings;
+    private final java.util.Map<IpBlock, Set<PeerKey>> blocks = new java.util.HashMap<>();
+
+    PeerResolver(IdentityTable table, Consumer<String> warnings) {
+        this.table = table;
+        this.warnings = warnings;
+    }
+
+    /** A NetworkPolicyPeer of a policy in {@code policyNs}. */
+    Set<PeerKey> k8s(NetworkPolicy.Peer p, String policyNs, String where) {
+        if (p.ipBlock() != null) {
+            return block(p.ipBlock(), where);
+        }
+        Set<PeerKey> out = new TreeSet<>();
+        for (var id : table.endpointIdentities.values()) {
+            boolean nsOk = p.namespaceSelector() == null ? id.namespace().equals(policyNs)
+                    : p.namespaceSelector().matches(id.namespaceLabels());
+            boolean podOk = p.podSelector() == null || p.podSelector().matches(id.podLabels());
+            if (nsOk && podOk) {
+                out.add(new PeerKey(id.id(), null));
+            }
+        }
+        return out;
+    }
+
+    /** Endpoints whose identity labels (source prefix stripped) the selector matches. */
+    Set<PeerKey> endpoints(LabelSelector sel) {
+        Set<PeerKey> out = new TreeSet<>();
+        for (var id : table.endpointIdentities.values()) {
+            if (sel.matches(id.selectorView())) {
+                out.add(new PeerKey(id.id(), null));
+            }
+        }
+        return out;
+    }
+
+    Set<PeerKey> entity(Entity e) {
+        Set<PeerKey> out = new TreeSet<>();
+        switch (e) {
+            case ALL -> out.add(PeerKey.ANY);
+            case HOST -> out.add(new PeerKey(Identities.HOST, null));
+            case REMOTE_NODE -> out.add(new PeerKey(Identities.REMOTE_NODE, null));
+            case WORLD -> {
+                out.add(new PeerKey(Identities.WORLD, null));
+                table.cidrIdentities.values().forEach(id -> out.add(new PeerKey(id, null)));
+            }
+            case CLUSTER -> {
+                out.add(new PeerKey(Identities.HOST, null));
+                out.add(new PeerKey(Identities.REMOTE_NODE, null));
+                table.endpointIdentities.keySet().forEach(id -> out.add(new PeerKey(id, null)));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * An address block: the CIDR identities of prefixes inside it and not inside an except; the
+     * endpoint identities all of whose addresses of the block's family lie in it (restricted to that
+     * family); host and remote-node when every node's address of the family does.
+     */
+    Set<PeerKey> block(IpBlock b, String where) {
+        Set<PeerKey> cached = blocks.get(b);
+        if (cached != null) {
+            return cached;
+        }
+        Set<PeerKey> out = new TreeSet<>();
+        PrefixMatch cidr = PrefixMatch.of(b.cidr());
+        List<PrefixMatch> except = b.except().stream().map(PrefixMatch::of).toList();
+        table.cidrIdentities.forEach((c, id) -> {
+            PrefixMatch m = table.prefix(c);
+            if (cidr.contains(m) && except.stream().noneMatch(x -> x.contains(m))) {
+                out.add(new PeerKey(id, null));
+            }
+        });
+        Predicate<byte[]> in = a -> cidr.containsAddress(a) && except.stream().noneMatch(x -> x.containsAddress(a));
+        int fam = b.cidr().family();
+        for (var id : table.endpointIdentities.values()) {
+            List<byte[]> addrs = table.addresses(id, fam);
+            if (coverage(in, addrs, covered -> out.add(new PeerKey(id.id(), fam)))) {
+                warnings.accept(where + ": ipBlock " + b + " covers some but not all endpoints of identity " + id.id()
+                        + " (" + id.endpoints().stream().map(Endpoint::key).toList() + "); selecting none of them");
+            }
+        }
+        List<byte[]> nodeAddrs = table.nodes.stream().map(n -> fam == 4 ? n.ipv4() : n.ipv6()).filter(a -> a != null)
+                .map(a -> Cidr.parseAddress(a, a)).toList();
+        if (coverage(in, nodeAddrs, covered -> {
+            out.add(new PeerKey(Identities.HOST, fam));
+            out.add(new PeerKey(Identities.REMOTE_NODE, fam));
+        })) {
+            warnings.accept(where + ": ipBlock " + b + " covers some but not all node addresses"
+                    + " (" + table.nodes.stream().map(Node::name).toList() + "); selecting no node");
+        }
+        blocks.put(b, out);
+        return out;
+    }
+
+    /** Calls {@code all} when every address is in the block; returns true when only some are. */
+    private static boolean coverage(Predicate<byte[]> in, List<byte[]> addrs, Consumer<Boolean> all) {
+        long n = addrs.stream().filter(in).count();
+        if (n > 0 && n == addrs.size()) {
+            all.accept(true);
+        }
+        return n > 0 && n < addrs.size();
+    }
+}

@@ -1,0 +1,64 @@
+package dev.weir.agent.policy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+import dev.weir.agent.cluster.Endpoint;
+import dev.weir.agent.identity.IdentityAllocator;
+
+/**
+ * The policy engine: cluster state and policy intent in, identities, ipcache and per-endpoint entries
+ * out (docs/policy-engine.md); and the reference evaluator of those entries. Stateless and thread-safe;
+ * plain Java, no kernel.
+ */
+public final class PolicyEngine {
+
+    /**
+     * Resolves a snapshot. Takes one allocator reference per endpoint and per named CIDR (listed in
+     * {@link PolicyResult#allocated()}); allocating before the previous result is released keeps numbers
+     * stable. Output is deterministic: equal inputs and allocator state give equal results.
+     */
+    public PolicyResult resolve(ClusterSnapshot snap, IdentityAllocator allocator) {
+        List<String> warnings = new ArrayList<>();
+        IdentityTable table = new IdentityTable(snap, PolicyCompiler.cidrs(snap.policies()), allocator);
+        PolicyCompiler compiler = new PolicyCompiler(snap, table, warnings::add);
+        compiler.compile();
+        ModeResolver modes = new ModeResolver(snap.policies(), warnings::add);
+        SortedMap<Integer, EndpointPolicy> endpoints = new TreeMap<>();
+        for (Endpoint ep : snap.endpoints()) {
+            endpoints.put(ep.id(), endpointPolicy(ep, table, compiler, modes.modeOf(ep)));
+        }
+        return new PolicyResult(table.infos(), table.ipcache, endpoints, compiler.rules,
+                warnings.stream().distinct().toList(), snap, table.allocated);
+    }
+
+    private static EndpointPolicy endpointPolicy(Endpoint ep, IdentityTable table, PolicyCompiler c, PolicyMode mode) {
+        int identity = table.byEndpoint.get(ep.id());
+        if (mode.enforcement() == PolicyMode.Enforcement.NEVER) {
+            return new EndpointPolicy(identity, false, false, false, false, List.of());
+        }
+        boolean[] iso = c.isolated.getOrDefault(ep.id(), new boolean[2]);
+        boolean always = mode.enforcement() == PolicyMode.Enforcement.ALWAYS;
+        List<PolicyEntry> entries = DenyPropagation.apply(c.entries.getOrDefault(ep.id(), List.of()));
+        return new EndpointPolicy(identity, always || iso[0], always || iso[1], mode.audit(), mode.audit(), entries);
+    }
+
+    /** Gives back the identity references a result took (call once the result is no longer in force). */
+    public void release(PolicyResult result, IdentityAllocator allocator) {
+        result.allocated().forEach(allocator::release);
+    }
+
+    /**
+     * The reference evaluator: the verdict on a new connection from {@code src} to {@code dst}, evaluated
+     * on the result's entries exactly as the datapath does.
+     *
+     * @param proto  IP protocol number
+     * @param family 4 or 6 (the parties' addresses of that family are used)
+     * @throws IllegalArgumentException for an unknown endpoint, or an address of the wrong family
+     */
+    public Decision decide(PolicyResult result, Party src, Party dst, int proto, int port, int family) {
+        return DatapathEvaluator.decide(result, src, dst, proto, port, family);
+    }
+}

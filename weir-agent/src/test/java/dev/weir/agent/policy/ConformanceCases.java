@@ -1,0 +1,166 @@
+package dev.weir.agent.policy;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+import dev.weir.agent.policy.Decision.Verdict;
+
+/**
+ * Loads the conformance case library: one directory per case under {@code conformance/} (test
+ * resources), holding {@code policies.yaml} and {@code expect.txt}. The expect format is documented in
+ * docs/conformance.md. Stateless.
+ */
+public final class ConformanceCases {
+
+    private ConformanceCases() {
+    }
+
+    /** The cases on the test class path. */
+    public static List<ConformanceCase> load() {
+        try {
+            return load(Path.of(ConformanceCases.class.getResource("/conformance").toURI()));
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The cases below a directory (e.g. {@code weir-agent/src/test/resources/conformance}), by name. */
+    public static List<ConformanceCase> load(Path root) {
+        try (Stream<Path> dirs = Files.list(root)) {
+            List<ConformanceCase> out = new ArrayList<>();
+            for (Path d : dirs.filter(Files::isDirectory).sorted().toList()) {
+                out.add(loadCase(d));
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static ConformanceCase loadCase(Path dir) throws IOException {
+        List<String> lines = Files.readAllLines(dir.resolve("expect.txt"));
+        String description = "";
+        Set<Integer> families = new TreeSet<>(Set.of(4));
+        Reachability r = null;
+        int n = 0;
+        for (String raw : lines) {
+            n++;
+            String line = raw.strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            try {
+                if (line.startsWith("description:")) {
+                    description = line.substring(12).strip();
+                } else if (line.startsWith("families:")) {
+                    families = new TreeSet<>();
+                    for (String f : line.substring(9).strip().split("\\s+")) {
+                        families.add(Integer.parseInt(f));
+                    }
+                } else if (line.startsWith("default:")) {
+                    r = new Reachability(verdict(line.substring(8).strip()));
+                } else {
+                    if (r == null) {
+                        r = new Reachability(Verdict.ALLOWED);
+                    }
+                    apply(r, line);
+                }
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(dir.resolve("expect.txt") + ":" + n + ": " + e.getMessage(), e);
+            }
+        }
+        return new ConformanceCase(dir.getFileName().toString(), description, families, dir.resolve("policies.yaml"),
+                r == null ? new Reachability(Verdict.ALLOWED) : r);
+    }
+
+    /** {@code FROM -> TO [PORTS] VERDICT [@F]}, {@code to TO …}, {@code from FROM …}. */
+    private static void apply(Reachability r, String line) {
+        List<String> t = new ArrayList<>(List.of(line.split("\\s+")));
+        Integer onlyFamily = null;
+        if (t.getLast().startsWith("@")) {
+            onlyFamily = Integer.parseInt(t.removeLast().substring(1));
+        }
+        String from;
+        String to;
+        int i;
+        if (t.get(0).equals("to")) {
+            from = "*";
+            to = t.get(1);
+            i = 2;
+        } else if (t.get(0).equals("from")) {
+            from = t.get(1);
+            to = "*";
+            i = 2;
+        } else if (t.size() > 2 && t.get(1).equals("->")) {
+            from = t.get(0);
+            to = t.get(2);
+            i = 3;
+        } else {
+            throw new IllegalArgumentException("expected 'FROM -> TO', 'to TO' or 'from FROM': " + line);
+        }
+        String ports = t.size() - i == 2 ? t.get(i) : "*";
+        if (t.size() - i > 2 || t.size() - i < 1) {
+            throw new IllegalArgumentException("expected [PORTS] VERDICT after the pods: " + line);
+        }
+        Verdict v = verdict(t.getLast());
+        for (int f : new int[] {4, 6}) {
+            if (onlyFamily != null && onlyFamily != f) {
+                continue;
+            }
+            for (String a : NetpolCluster.PODS) {
+                for (String b : NetpolCluster.PODS) {
+                    for (String p : Reachability.PORTS) {
+                        if (matches(from, a) && matches(to, b) && portMatches(ports, p)) {
+                            r.expect(f, a, b, p, v);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static boolean matches(String patterns, String pod) {
+        for (String pat : patterns.split(",")) {
+            String[] pp = pat.equals("*") ? new String[] {"*", "*"} : pat.split("/");
+            String[] p = pod.split("/");
+            if (pp.length != 2) {
+                throw new IllegalArgumentException("bad pod pattern '" + pat + "' (ns/pod, * allowed)");
+            }
+            if ((pp[0].equals("*") || pp[0].equals(p[0])) && (pp[1].equals("*") || pp[1].equals(p[1]))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean portMatches(String patterns, String port) {
+        for (String pat : patterns.split(",")) {
+            String[] pp = pat.equals("*") ? new String[] {"*", "*"} : pat.split("/");
+            String[] p = port.split("/");
+            if (pp.length != 2) {
+                throw new IllegalArgumentException("bad port pattern '" + pat + "' (PROTO/PORT, * allowed)");
+            }
+            if ((pp[0].equals("*") || pp[0].equals(p[0])) && (pp[1].equals("*") || pp[1].equals(p[1]))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static Verdict verdict(String s) {
+        return switch (s) {
+            case "allow" -> Verdict.ALLOWED;
+            case "deny" -> Verdict.DENIED;
+            case "audit" -> Verdict.AUDIT;
+            default -> throw new IllegalArgumentException("unknown verdict '" + s + "' (allow, deny or audit)");
+        };
+    }
+}
