@@ -264,7 +264,7 @@ public final class KernelPrefilterDataplane implements PrefilterDataplane {
         if (iface.isEmpty() || iface.contains("/") || iface.length() > 15) {
             throw new IllegalArgumentException("invalid interface name '" + iface + "'");
         }
-        return dir.resolve("links").resolve(iface);
+        return dir.resolve("links").resolve(iface.replace('.', '_'));  // bpffs refuses dots in names
     }
 
     private String where() {

@@ -67,14 +67,23 @@ public final class Agent<R> {
                 sync, server), log);
     }
 
-    /** The standard agent until the engine and the kernel adapter land: lab endpoints, file store. */
-    public static Agent<PolicyView> standard(AgentConfig config, Consumer<String> log) {
+    /**
+     * The standard agent: lab endpoints, the file store, the policy engine and the kernel datapath
+     * (tc_endpoint pinned under {@code /sys/fs/bpf/weir/<node>/}), its flow events feeding the history.
+     */
+    public static Agent<dev.weir.agent.policy.PolicyResult> standard(AgentConfig config, Consumer<String> log) {
         FileStore store = new FileStore(FileStore.Config.of(config.storeDir()));
         EndpointSource endpoints = new LabEndpointSource(new LabEndpointSource.Config(config.labState()),
                 new EndpointIds(store));
-        Parts<PolicyView> parts = new Parts<>(new PlaceholderPolicyCompiler(), new RecordingPolicyDataplane<>(),
-                ConntrackReader.NONE);
-        return new Agent<>(config, parts, endpoints, store, log);
+        java.util.concurrent.atomic.AtomicReference<dev.weir.agent.flow.FlowSink> sink =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        var dataplane = new dev.weir.agent.datapath.KernelPolicyDataplane(
+                dev.weir.agent.datapath.KernelPolicyDataplane.Config.defaults(config.node()), sink::get, log);
+        Parts<dev.weir.agent.policy.PolicyResult> parts = new Parts<>(new EnginePolicyCompiler(), dataplane,
+                dataplane.conntrack());
+        Agent<dev.weir.agent.policy.PolicyResult> agent = new Agent<>(config, parts, endpoints, store, log);
+        sink.set(agent.flows());
+        return agent;
     }
 
     /**

@@ -1,0 +1,118 @@
+package dev.weir.agent.datapath;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+import dev.weir.agent.flow.FlowSink;
+import dev.weir.agent.flow.RawFlowEvent;
+import dev.weir.datapath.DropReason;
+import dev.weir.datapath.endpoint.Counter;
+import dev.weir.datapath.endpoint.CtVal;
+import dev.weir.datapath.endpoint.EndpointMaps;
+import dev.weir.datapath.endpoint.FlowEvent;
+import dev.weir.ebpf.BpfObject;
+import dev.weir.ebpf.Codec;
+import dev.weir.ebpf.RingBufferReader;
+
+/**
+ * One platform thread that drains {@code flow_events} into the flow sink, reports the kernel's lost-event
+ * total every second, and deletes expired conntrack entries every ten. Lives between {@link #start} and
+ * {@link #stop}; the ring buffer reader belongs to it.
+ */
+final class FlowPump {
+
+    private static final Duration POLL = Duration.ofMillis(100);
+    private static final long LOST_EVERY_NS = 1_000_000_000L;
+    private static final long GC_EVERY_NS = 10_000_000_000L;
+
+    private final BpfObject obj;
+    private final KernelPolicyDataplane.NodeMaps maps;
+    private final Supplier<FlowSink> sink;
+    private final Consumer<String> log;
+    private final long wallMinusMono = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
+    private volatile boolean running;
+    private Thread thread;
+
+    FlowPump(BpfObject obj, KernelPolicyDataplane.NodeMaps maps, Supplier<FlowSink> sink, Consumer<String> log) {
+        this.obj = obj;
+        this.maps = maps;
+        this.sink = sink;
+        this.log = log;
+    }
+
+    void start() {
+        running = true;
+        RingBufferReader reader = RingBufferReader.open(obj.map(EndpointMaps.FLOW_EVENTS, Codec.bytes(0), Codec.bytes(0)),
+                seg -> publish(FlowEvent.decode(seg)));
+        thread = Thread.ofPlatform().name("flow-pump").daemon().start(() -> run(reader));
+    }
+
+    void stop() {
+        running = false;
+        if (thread != null) {
+            try {
+                thread.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void run(RingBufferReader reader) {
+        long lastLost = 0;
+        long lastGc = System.nanoTime();
+        try (reader) {
+            while (running) {
+                reader.poll(POLL);
+                long now = System.nanoTime();
+                if (now - lastLost >= LOST_EVERY_NS) {
+                    lastLost = now;
+                    Counter lost = maps.stats.lookupSum(DropReason.EVENTS_LOST.code(),
+                            (a, b) -> new Counter(a.packets() + b.packets(), a.bytes() + b.bytes()));
+                    sink.get().kernelLostTotal(lost == null ? 0 : lost.packets());
+                }
+                if (now - lastGc >= GC_EVERY_NS) {
+                    lastGc = now;
+                    collectConntrack(now);
+                }
+            }
+        } catch (RuntimeException e) {
+            log.accept("flow pump stopped: " + e);
+        }
+    }
+
+    /** Deletes entries past their deadline (the datapath already treats them as absent). */
+    private void collectConntrack(long nowMono) {
+        int removed = 0;
+        for (var e : maps.ct.entries().entrySet()) {
+            CtVal v = e.getValue();
+            if (v.expiresNs() < nowMono && maps.ct.delete(e.getKey())) {
+                removed++;
+            }
+        }
+        if (removed > 0) {
+            log.accept("conntrack: collected " + removed + " expired entries");
+        }
+    }
+
+    private void publish(FlowEvent e) {
+        sink.get().publish(new RawFlowEvent(Instant.ofEpochSecond(0, e.tsNs() + wallMinusMono), e.epId(), e.ifindex(),
+                e.srcIdentity(), e.dstIdentity(), e.rule(), e.reason(), e.verdict(), e.dir(), e.isReply(), e.family(),
+                e.proto(), e.tcpFlags(), e.match(), e.sport(), e.dport(), text(e.saddr(), e.family()),
+                text(e.daddr(), e.family()), e.len()));
+    }
+
+    static String text(byte[] addr16, int family) {
+        try {
+            byte[] a = family == 4 ? Arrays.copyOfRange(addr16, 12, 16) : addr16;
+            return InetAddress.getByAddress(a).getHostAddress();
+        } catch (UnknownHostException e) {
+            return "?";
+        }
+    }
+}

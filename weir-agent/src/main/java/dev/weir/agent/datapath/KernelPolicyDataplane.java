@@ -1,0 +1,297 @@
+package dev.weir.agent.datapath;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+import dev.weir.agent.cluster.Endpoint;
+import dev.weir.agent.cluster.Node;
+import dev.weir.agent.flow.FlowSink;
+import dev.weir.agent.net.Cidr;
+import dev.weir.agent.policy.EndpointPolicy;
+import dev.weir.agent.policy.PolicyEntry;
+import dev.weir.agent.policy.PolicyResult;
+import dev.weir.agent.runtime.PolicyDataplane;
+import dev.weir.datapath.Datapath;
+import dev.weir.datapath.endpoint.Counter;
+import dev.weir.datapath.endpoint.CtKey;
+import dev.weir.datapath.endpoint.CtVal;
+import dev.weir.datapath.endpoint.EndpointMaps;
+import dev.weir.datapath.endpoint.EpCfg;
+import dev.weir.datapath.endpoint.EpInfo;
+import dev.weir.datapath.endpoint.IpcacheKey;
+import dev.weir.datapath.endpoint.IpcacheVal;
+import dev.weir.datapath.endpoint.PolKey;
+import dev.weir.datapath.endpoint.PolVal;
+import dev.weir.ebpf.BpfLink;
+import dev.weir.ebpf.BpfMap;
+import dev.weir.ebpf.BpfObject;
+import dev.weir.ebpf.BpfPerCpuMap;
+import dev.weir.ebpf.Codec;
+import dev.weir.ebpf.LoadOptions;
+import dev.weir.ebpf.NetInterface;
+import dev.weir.ebpf.ObjectSpec;
+import dev.weir.ebpf.TcDirection;
+import dev.weir.ebpf.TcLink;
+import dev.weir.ebpf.netns.NetworkNamespace;
+
+/**
+ * The node's policy datapath in the kernel (docs/policy-datapath.md): {@code tc_endpoint.o} loaded with its
+ * maps pinned under {@code /sys/fs/bpf/weir/<node>/} (compatible pinned maps are reused, so a restarted
+ * agent keeps conntrack and policy), {@code weir_from_ep}/{@code weir_to_ep} attached as pinned tcx links on
+ * every local endpoint's node-side interface, and map contents written from each {@link PolicyResult}.
+ * A background thread drains flow events into the {@link FlowSink} and collects expired conntrack entries.
+ *
+ * <p>{@link #stop} leaves the links attached and the maps pinned: traffic keeps being enforced while no
+ * agent runs. {@link #apply} is called from the sync loop's thread only.
+ */
+public final class KernelPolicyDataplane implements PolicyDataplane<PolicyResult> {
+
+    /**
+     * @param node     this node
+     * @param pinDir   {@code /sys/fs/bpf/weir/<node>}
+     * @param ctEntries conntrack capacity
+     */
+    public record Config(String node, Path pinDir, int ctEntries) {
+        public static Config defaults(String node) {
+            return new Config(node, Path.of("/sys/fs/bpf/weir").resolve(node), EndpointMaps.CT_ENTRIES);
+        }
+    }
+
+    private final Config config;
+    private final Supplier<FlowSink> sink;
+    private final Consumer<String> log;
+    private BpfObject obj;
+    private NodeMaps maps;
+    private FlowPump pump;
+
+    public KernelPolicyDataplane(Config config, Supplier<FlowSink> sink, Consumer<String> log) {
+        this.config = config;
+        this.sink = sink;
+        this.log = log;
+    }
+
+    @Override
+    public String name() {
+        return "kernel-dataplane";
+    }
+
+    @Override
+    public void start() throws Exception {
+        Files.createDirectories(config.pinDir().resolve("links"));
+        ObjectSpec spec = ObjectSpec.read(EndpointMaps.OBJECT, Datapath.object(EndpointMaps.OBJECT));
+        obj = BpfObject.load(spec, LoadOptions.builder().pinDirectory(config.pinDir()).reusePinned(true)
+                .maxEntries(EndpointMaps.CT, config.ctEntries()).build());
+        try {
+            maps = new NodeMaps(obj);
+            if (maps.cfg.lookup(0).map(c -> c.ctEstablishedNs() == 0).orElse(true)) {
+                maps.cfg.put(0, EpCfg.DEFAULTS);
+            }
+            pump = new FlowPump(obj, maps, sink, log);
+            pump.start();
+        } catch (RuntimeException e) {
+            obj.close();
+            throw e;
+        }
+        log.accept("dataplane: tc_endpoint loaded, maps pinned in " + config.pinDir());
+    }
+
+    @Override
+    public void stop() {
+        if (pump != null) {
+            pump.stop();
+        }
+        if (obj != null) {
+            obj.close();
+        }
+    }
+
+    /** The conntrack table, for {@code weir bpf ct list}. */
+    public dev.weir.agent.runtime.ConntrackReader conntrack() {
+        return new ConntrackView(() -> maps);
+    }
+
+    @Override
+    public void apply(Update<PolicyResult> update) {
+        Node node = update.cluster().node(config.node()).orElseThrow(
+                () -> new IllegalStateException("node " + config.node() + " is not in the cluster"));
+        NetworkNamespace ns = node.netns() == null ? NetworkNamespace.current() : NetworkNamespace.named(node.netns());
+        writeIpcache(update.result(), update.cluster().nodes(), node);
+        Map<Integer, Map<Integer, List<PolKey>>> current = maps.polKeysByEndpointAndGen();
+        Set<Integer> live = new HashSet<>();
+        Set<String> ifaces = new HashSet<>();
+        for (Endpoint ep : update.cluster().endpointsOn(config.node())) {
+            EndpointPolicy p = update.result().endpoint(ep.id());
+            if (p == null || ep.iface() == null) {
+                continue;
+            }
+            int ifindex = ns.callUnchecked(() -> attach(ep.iface()));
+            live.add(ifindex);
+            ifaces.add(ep.iface());
+            programEndpoint(ifindex, ep.id(), p, current.getOrDefault(ep.id(), Map.of()));
+        }
+        forgetGone(live, ifaces, current);
+    }
+
+    /** Writes the endpoint's entries into its idle generation, then flips the endpoint to it. */
+    private void programEndpoint(int ifindex, int epId, EndpointPolicy p, Map<Integer, List<PolKey>> byGen) {
+        EpInfo cur = maps.eps.lookup(ifindex).orElse(null);
+        int gen = cur == null || cur.epId() != epId ? 0 : 1 - cur.polGen();
+        byGen.getOrDefault(gen, List.of()).forEach(maps.pol::delete);
+        for (dev.weir.agent.policy.Direction dir : dev.weir.agent.policy.Direction.values()) {
+            List<PolicyMapCompiler.Entry> entries = new ArrayList<>();
+            for (PolicyEntry e : p.entries()) {
+                if (e.dir() == dir) {
+                    entries.add(new PolicyMapCompiler.Entry(e.peerIdentity(), e.family(), e.proto(), e.ports(),
+                            e.action() == dev.weir.agent.policy.Action.DENY, e.rule()));
+                }
+            }
+            int dirCode = dir == dev.weir.agent.policy.Direction.INGRESS ? EndpointMaps.DIR_INGRESS : EndpointMaps.DIR_EGRESS;
+            for (PolicyBlock b : PolicyMapCompiler.compile(entries)) {
+                PolKey key = new PolKey(64 + b.length(), epId, gen, dirCode, b.identity(), b.family(), b.proto(), b.port());
+                maps.pol.put(key, new PolVal(b.deny() ? PolVal.DENY : PolVal.ALLOW, b.length() >= PolicyBlock.PROTO_END,
+                        b.rule(), 0, 0));
+            }
+        }
+        maps.eps.put(ifindex, new EpInfo(epId, p.identity(), p.flags(), gen));
+    }
+
+    /** Attaches both programs to the interface unless pinned links already hold them; returns its index. */
+    private int attach(String iface) {
+        int ifindex = NetInterface.index(iface);
+        attachOne(iface, "from", EndpointMaps.FROM_EP, TcDirection.INGRESS);
+        attachOne(iface, "to", EndpointMaps.TO_EP, TcDirection.EGRESS);
+        return ifindex;
+    }
+
+    private void attachOne(String iface, String suffix, String program, TcDirection dir) {
+        Path pin = linkPin(iface, suffix);
+        if (Files.exists(pin)) {
+            if (linkAlive(pin)) {
+                return;
+            }
+            unpin(pin);
+        }
+        try (TcLink link = TcLink.attach(obj.program(program), iface, dir)) {
+            link.pin(pin);
+        }
+    }
+
+    /** bpffs refuses names with a dot (they are reserved), so an interface's dots become underscores. */
+    private Path linkPin(String iface, String hook) {
+        return config.pinDir().resolve("links").resolve(iface.replace('.', '_') + "_" + hook);
+    }
+
+    private static boolean linkAlive(Path pin) {
+        try (BpfLink link = BpfLink.fromPin(pin)) {
+            return link.info().ifindex() != 0;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static void unpin(Path pin) {
+        try (BpfLink link = BpfLink.fromPin(pin)) {
+            link.unpin();
+        } catch (RuntimeException e) {
+            try {
+                Files.deleteIfExists(pin);
+            } catch (IOException io) {
+                throw new UncheckedIOException(io);
+            }
+        }
+    }
+
+    /** Endpoints no longer on this node: their entries, policy and links go. */
+    private void forgetGone(Set<Integer> live, Set<String> ifaces, Map<Integer, Map<Integer, List<PolKey>>> current) {
+        Set<Integer> liveIds = new HashSet<>();
+        for (var e : maps.eps.entries().entrySet()) {
+            if (live.contains(e.getKey())) {
+                liveIds.add(e.getValue().epId());
+            } else {
+                maps.eps.delete(e.getKey());
+            }
+        }
+        current.forEach((epId, byGen) -> {
+            if (!liveIds.contains(epId)) {
+                byGen.values().forEach(keys -> keys.forEach(maps.pol::delete));
+            }
+        });
+        try (Stream<Path> s = Files.list(config.pinDir().resolve("links"))) {
+            for (Path p : s.toList()) {
+                String name = p.getFileName().toString();
+                String iface = name.substring(0, Math.max(0, name.lastIndexOf('_')));
+                if (ifaces.stream().noneMatch(i -> i.replace('.', '_').equals(iface))) {
+                    unpin(p);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The ipcache as the engine computed it, with this node's own addresses as the host identity. */
+    private void writeIpcache(PolicyResult result, List<Node> nodes, Node self) {
+        Map<IpcacheKey, IpcacheVal> want = new HashMap<>();
+        result.ipcache().forEach((cidr, id) -> want.put(key(cidr), IpcacheVal.of(id)));
+        for (String addr : new String[] {self.ipv4(), self.ipv6()}) {
+            if (addr != null) {
+                want.put(key(Cidr.parse(addr)), IpcacheVal.of(EndpointMaps.ID_HOST));
+            }
+        }
+        for (IpcacheKey k : maps.ipcache.keys()) {
+            if (!want.containsKey(k)) {
+                maps.ipcache.delete(k);
+            }
+        }
+        want.forEach((k, v) -> maps.ipcache.put(k, v));
+    }
+
+    private static IpcacheKey key(Cidr c) {
+        try {
+            return IpcacheKey.of(InetAddress.getByAddress(c.address()), c.length());
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    /** The pinned maps this dataplane writes, typed. Owned by the loaded object. */
+    static final class NodeMaps {
+        final BpfMap<Integer, EpInfo> eps;
+        final BpfMap<IpcacheKey, IpcacheVal> ipcache;
+        final BpfMap<PolKey, PolVal> pol;
+        final BpfMap<CtKey, CtVal> ct;
+        final BpfMap<Integer, EpCfg> cfg;
+        final BpfPerCpuMap<Integer, Counter> stats;
+
+        NodeMaps(BpfObject obj) {
+            eps = obj.map(EndpointMaps.EP_BY_IFINDEX, Codec.u32(), EpInfo.CODEC);
+            ipcache = obj.map(EndpointMaps.IPCACHE, IpcacheKey.CODEC, IpcacheVal.CODEC);
+            pol = obj.map(EndpointMaps.POL, PolKey.CODEC, PolVal.CODEC);
+            ct = obj.map(EndpointMaps.CT, CtKey.CODEC, CtVal.CODEC);
+            cfg = obj.map(EndpointMaps.CFG, Codec.u32(), EpCfg.CODEC);
+            stats = obj.perCpuMap(EndpointMaps.STATS, Codec.u32(), Counter.CODEC);
+        }
+
+        /** The pol keys now in the map, by endpoint id and generation. */
+        Map<Integer, Map<Integer, List<PolKey>>> polKeysByEndpointAndGen() {
+            Map<Integer, Map<Integer, List<PolKey>>> out = new HashMap<>();
+            for (PolKey k : pol.keys()) {
+                out.computeIfAbsent(k.epId(), x -> new HashMap<>()).computeIfAbsent(k.gen(), x -> new ArrayList<>()).add(k);
+            }
+            return out;
+        }
+    }
+}

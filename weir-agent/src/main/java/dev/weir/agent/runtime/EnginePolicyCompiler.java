@@ -1,0 +1,137 @@
+package dev.weir.agent.runtime;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import dev.weir.agent.identity.Identities;
+import dev.weir.agent.identity.IdentityAllocator;
+import dev.weir.agent.identity.IdentityInfo;
+import dev.weir.agent.policy.ClusterSnapshot;
+import dev.weir.agent.policy.EndpointPolicy;
+import dev.weir.agent.policy.PolicyEngine;
+import dev.weir.agent.policy.PolicyEntry;
+import dev.weir.agent.policy.PolicyObject;
+import dev.weir.agent.policy.PolicyParser;
+import dev.weir.agent.policy.PolicyResult;
+import dev.weir.agent.policy.PolicyValidationException;
+import dev.weir.agent.policy.RuleRef;
+import dev.weir.agent.store.ObjectKey;
+import dev.weir.agent.store.StoreIdentityAllocator;
+import dev.weir.agent.store.StoredObject;
+
+/**
+ * The agent's {@link PolicyCompiler} over the policy engine (docs/policy-engine.md): {@link PolicyParser}
+ * validates what {@code weir apply} sends, {@link PolicyEngine#resolve} computes identities and entries from
+ * the store's objects and the cluster. Identities come from the store, so every node numbers them alike.
+ * Stateless; thread-safe.
+ */
+public final class EnginePolicyCompiler implements PolicyCompiler<PolicyResult> {
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final PolicyParser parser = new PolicyParser();
+    private final PolicyEngine engine = new PolicyEngine();
+
+    @Override
+    public List<ParsedObject> parse(String source, String text) {
+        List<PolicyObject> objects;
+        try {
+            objects = parser.parse(text, source);
+        } catch (PolicyValidationException e) {
+            throw new PolicyInputException(e.file() == null ? source : e.file(), e.object(), e.path(), e.problem());
+        }
+        List<ParsedObject> out = new ArrayList<>();
+        List<String> docs = documents(text);
+        for (int i = 0; i < objects.size(); i++) {
+            PolicyObject o = objects.get(i);
+            ObjectKey key = new ObjectKey(o.kind(), o.namespace() == null ? "" : o.namespace(), o.name());
+            out.add(new ParsedObject(key, docs.size() == objects.size() ? docs.get(i) : text));
+        }
+        return out;
+    }
+
+    /** The non-empty documents of a YAML stream, each as JSON text, in order. */
+    private static List<String> documents(String text) {
+        List<String> out = new ArrayList<>();
+        try (var it = YAML.readerFor(Object.class).readValues(text)) {
+            while (it.hasNextValue()) {
+                Object doc = it.nextValue();
+                if (doc != null) {
+                    out.add(JSON.writeValueAsString(doc));
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new PolicyInputException("", "", "", "not valid YAML: " + e.getMessage());
+        }
+        return out;
+    }
+
+    @Override
+    public PolicyResult compile(Input input) {
+        List<PolicyObject> policies = new ArrayList<>();
+        for (StoredObject o : input.objects()) {
+            try {
+                policies.addAll(parser.parse(o.document(), o.source()));
+            } catch (PolicyValidationException e) {
+                throw new PolicyInputException(o.source(), o.key().toString(), e.path(), e.problem());
+            }
+        }
+        ClusterSnapshot snap = new ClusterSnapshot(input.cluster().nodes(), input.cluster().namespaces(),
+                input.cluster().endpoints(), policies);
+        return engine.resolve(snap, new StoreAllocator(input.identities()));
+    }
+
+    @Override
+    public PolicyView view(PolicyResult r) {
+        List<PolicyView.Identity> ids = new ArrayList<>();
+        for (IdentityInfo i : r.identities()) {
+            ids.add(new PolicyView.Identity(i.id(), i.kind().name(), i.labels()));
+        }
+        Map<Integer, PolicyView.EndpointPolicy> eps = new TreeMap<>();
+        r.endpoints().forEach((id, p) -> eps.put(id, view(p)));
+        List<PolicyView.Rule> rules = new ArrayList<>();
+        for (RuleRef ref : r.rules()) {
+            rules.add(new PolicyView.Rule(ref.id(), ref.kind(), ref.namespace() == null ? "" : ref.namespace(),
+                    ref.name(), ref.path() == null ? "" : ref.path()));
+        }
+        return new PolicyView(ids, eps, rules, r.warnings());
+    }
+
+    private static PolicyView.EndpointPolicy view(EndpointPolicy p) {
+        List<PolicyView.Entry> entries = new ArrayList<>();
+        for (PolicyEntry e : p.entries()) {
+            entries.add(new PolicyView.Entry(e.dir().name(), e.peerIdentity(), e.family(), e.proto(),
+                    e.ports() == null ? null : e.ports().toString(), e.action().name(), e.rule()));
+        }
+        return new PolicyView.EndpointPolicy(p.identity(), p.ingressEnforced(), p.egressEnforced(), p.ingressAudit(),
+                p.egressAudit(), entries);
+    }
+
+    /** The engine's allocator interface over the store's cluster-wide allocations (numbers are never reused). */
+    private record StoreAllocator(StoreIdentityAllocator store) implements IdentityAllocator {
+        @Override
+        public int allocate(Map<String, String> labels) {
+            int reserved = Identities.reserved(labels);
+            return reserved > 0 ? reserved : store.allocate(labels);
+        }
+
+        @Override
+        public void release(int id) {
+            store.release(id);
+        }
+
+        @Override
+        public Optional<IdentityInfo> lookup(int id) {
+            Map<String, String> labels = store.all().get(id);
+            return labels == null ? Optional.empty() : Optional.of(new IdentityInfo(id, Identities.kindOf(id), labels));
+        }
+    }
+}
