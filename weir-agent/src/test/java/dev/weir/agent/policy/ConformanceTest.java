@@ -1,5 +1,9 @@
 package dev.weir.agent.policy;
 
+import dev.weir.agent.conformance.ConformanceCase;
+import dev.weir.agent.conformance.ConformanceCases;
+import dev.weir.agent.conformance.Reachability;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;

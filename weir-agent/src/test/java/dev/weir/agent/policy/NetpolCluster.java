@@ -13,7 +13,7 @@ import dev.weir.lab.model.PodSpec;
 /** The lab's netpol model (two nodes) as a {@link ClusterSnapshot}; endpoint ids 1..9 in model order. */
 public final class NetpolCluster {
 
-    public static final List<String> PODS = List.of("x/a", "x/b", "x/c", "y/a", "y/b", "y/c", "z/a", "z/b", "z/c");
+    public static final List<String> PODS = dev.weir.agent.conformance.Reachability.PODS;
     public static final String EXT4 = "192.168.100.200";
     public static final String EXT6 = "fd00:192:168:100::200";
 

@@ -1,4 +1,4 @@
-package dev.weir.agent.policy;
+package dev.weir.agent.conformance;
 
 import java.nio.file.Path;
 import java.util.Set;

@@ -1,4 +1,4 @@
-package dev.weir.agent.policy;
+package dev.weir.agent.conformance;
 
 import java.util.List;
 import java.util.Map;
@@ -13,14 +13,16 @@ import dev.weir.agent.policy.Decision.Verdict;
 public final class Reachability {
 
     public static final List<String> PORTS = List.of("TCP/80", "TCP/81", "UDP/80", "UDP/81");
+    /** The netpol model's pods, in matrix order. */
+    public static final List<String> PODS = List.of("x/a", "x/b", "x/c", "y/a", "y/b", "y/c", "z/a", "z/b", "z/c");
 
     /** Key {@code family from to port}. */
     private final Map<String, Verdict> cells = new TreeMap<>();
 
     public Reachability(Verdict initial) {
         for (int f : new int[] {4, 6}) {
-            for (String from : NetpolCluster.PODS) {
-                for (String to : NetpolCluster.PODS) {
+            for (String from : PODS) {
+                for (String to : PODS) {
                     for (String port : PORTS) {
                         cells.put(key(f, from, to, port), initial);
                     }
@@ -47,11 +49,11 @@ public final class Reachability {
     /** The matrix of one family in the e2e style: rows from, columns to, one letter per port. */
     public String table(int family, java.util.function.BiFunction<String, String, String> cell) {
         StringBuilder sb = new StringBuilder("IPv" + family + " (cells: TCP/80 TCP/81 UDP/80 UDP/81; . allowed, X denied, A audit)\n     ");
-        NetpolCluster.PODS.forEach(p -> sb.append(String.format("%-6s", p)));
+        PODS.forEach(p -> sb.append(String.format("%-6s", p)));
         sb.append('\n');
-        for (String from : NetpolCluster.PODS) {
+        for (String from : PODS) {
             sb.append(String.format("%-5s", from));
-            for (String to : NetpolCluster.PODS) {
+            for (String to : PODS) {
                 sb.append(String.format("%-6s", cell.apply(from, to)));
             }
             sb.append('\n');
@@ -59,7 +61,7 @@ public final class Reachability {
         return sb.toString();
     }
 
-    static char letter(Verdict v) {
+    public static char letter(Verdict v) {
         return switch (v) {
             case ALLOWED -> '.';
             case DENIED -> 'X';

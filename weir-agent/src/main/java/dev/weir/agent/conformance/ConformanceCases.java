@@ -1,8 +1,7 @@
-package dev.weir.agent.policy;
+package dev.weir.agent.conformance;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,8 +13,8 @@ import java.util.stream.Stream;
 import dev.weir.agent.policy.Decision.Verdict;
 
 /**
- * Loads the conformance case library: one directory per case under {@code conformance/} (test
- * resources), holding {@code policies.yaml} and {@code expect.txt}. The expect format is documented in
+ * Loads the conformance case library: one directory per case under {@code conformance/} at the root of
+ * the repository, holding {@code policies.yaml} and {@code expect.txt}. The expect format is documented in
  * docs/conformance.md. Stateless.
  */
 public final class ConformanceCases {
@@ -23,13 +22,25 @@ public final class ConformanceCases {
     private ConformanceCases() {
     }
 
-    /** The cases on the test class path. */
+    /**
+     * The repository's case library: the {@code conformance/} directory of the checkout, found from the
+     * working directory upwards (Maven runs tests in a module directory).
+     *
+     * @throws IllegalStateException when no such directory is found
+     */
     public static List<ConformanceCase> load() {
-        try {
-            return load(Path.of(ConformanceCases.class.getResource("/conformance").toURI()));
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
+        return load(root());
+    }
+
+    /** The {@code conformance/} directory of the checkout, from the working directory upwards. */
+    public static Path root() {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            Path c = p.resolve("conformance");
+            if (Files.isDirectory(c) && Files.exists(p.resolve("pom.xml"))) {
+                return c;
+            }
         }
+        throw new IllegalStateException("no conformance/ directory above " + Path.of("").toAbsolutePath());
     }
 
     /** The cases below a directory (e.g. {@code weir-agent/src/test/resources/conformance}), by name. */
@@ -45,7 +56,7 @@ public final class ConformanceCases {
         }
     }
 
-    static ConformanceCase loadCase(Path dir) throws IOException {
+    public static ConformanceCase loadCase(Path dir) throws IOException {
         List<String> lines = Files.readAllLines(dir.resolve("expect.txt"));
         String description = "";
         Set<Integer> families = new TreeSet<>(Set.of(4));
@@ -115,8 +126,8 @@ public final class ConformanceCases {
             if (onlyFamily != null && onlyFamily != f) {
                 continue;
             }
-            for (String a : NetpolCluster.PODS) {
-                for (String b : NetpolCluster.PODS) {
+            for (String a : Reachability.PODS) {
+                for (String b : Reachability.PODS) {
                     for (String p : Reachability.PORTS) {
                         if (matches(from, a) && matches(to, b) && portMatches(ports, p)) {
                             r.expect(f, a, b, p, v);
@@ -155,7 +166,7 @@ public final class ConformanceCases {
         return false;
     }
 
-    static Verdict verdict(String s) {
+    public static Verdict verdict(String s) {
         return switch (s) {
             case "allow" -> Verdict.ALLOWED;
             case "deny" -> Verdict.DENIED;
