@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The lab demo: a two-node cluster of network namespaces, its reachability matrix, then the XDP
-# prefilter on node1 with a deny rule, the matrix again and the per-reason counters.
+# The lab demo: a two-node cluster of network namespaces, its reachability matrix; the XDP prefilter on
+# node1 with a deny rule, the matrix again and the per-reason counters; then Kubernetes NetworkPolicy
+# enforced by the agents at TC, the flows they dropped, and a namespace in audit mode.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 "$WEIR_ROOT/scripts/setup.sh"
@@ -9,6 +10,7 @@ if weir_jar_stale; then
     weir_build
 fi
 weir() { "$WEIR_ROOT/bin/weir" "$@"; }
+cd "$WEIR_ROOT"
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 step "weir probe: what this kernel offers"
@@ -36,20 +38,40 @@ weir lab matrix --ports TCP/80,UDP/81
 step "Counters per verdict reason and per rule on node1"
 weir prefilter stats --netns weir-node1
 
-step "What is attached where"
-weir net
+step "What is attached where (the prefilter at XDP, the agents' policy programs at tcx on every lxc)"
+weir net --netns weir-node1
+
+step "Remove the prefilter; on to identity-based network policy, enforced at TC by the agents"
+weir prefilter detach --netns weir-node1 --all
+weir status
+weir endpoint list
+
+step "Apply a default deny for namespace x and allow TCP/80 into x from namespace y"
+weir apply -f examples/policies/01-x-default-deny.yaml -f examples/policies/02-x-allow-from-y-tcp80.yaml
+weir policy get x/a
+
+step "Reachability with the policies (into x: only y's pods, only TCP/80)"
+weir lab matrix --ports TCP/80,TCP/81
+
+step "The flows the datapath dropped, with pods, identities and the reason"
+weir observe --verdict DROPPED --to-pod x/ --last 8
+
+step "Namespace z: a default deny in audit mode - would-be drops pass and are reported as AUDIT"
+weir apply -f examples/policies/03-z-deny-in-audit.yaml
+weir lab matrix --ports TCP/80
+weir observe --verdict AUDIT --last 5
 
 cat <<'MSG'
 
 Try next:
-  bin/weir lab probe y/b x/a TCP/80               # blocked by rule 1 at node1's underlay
-  bin/weir prefilter stats --netns weir-node1 --watch
-  bin/weir prefilter set --netns weir-node1 --mode allowlist   # only allow rules pass (none yet: all IP drops)
-  bin/weir prefilter set --netns weir-node1 --rate-limit 100   # per-source packets/s
-  bin/weir prefilter del --netns weir-node1 1
+  bin/weir observe --follow --from-pod y/b            # Hubble-style flows, -o json for Hubble's field names
+  bin/weir lab probe z/a x/a TCP/81                   # blocked: only y may reach x, on TCP/80
+  bin/weir delete -f examples/policies/03-z-deny-in-audit.yaml
+  bin/weir bpf ct list                                # the conntrack table of each node
+  bin/weir identity list; bin/weir endpoint list
+  bin/weir prefilter attach --netns weir-node1 eth0 && bin/weir prefilter add --netns weir-node1 --src 10.244.2.0/24
   bin/weir lab exec x/a -- ping -c1 10.244.2.20
-  bin/weir bpf prog list; bin/weir bpf map list
 Tear down:
-  bin/weir lab down          # the lab and everything weir attached inside it
+  bin/weir lab down          # the lab, its agents, and everything weir attached inside it
   bin/weir uninstall         # every program, link and pin weir made on this machine
 MSG
