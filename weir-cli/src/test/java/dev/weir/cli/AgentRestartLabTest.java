@@ -97,6 +97,45 @@ class AgentRestartLabTest {
         }
     }
 
+    /**
+     * A policy that denies a connection already established does not cut it: policy is consulted when a
+     * connection is created, conntrack passes its later packets (docs/policy-datapath.md). New connections
+     * see the deny at once.
+     */
+    @Test
+    void aNewDenyLeavesEstablishedConnectionsAlone() throws Exception {
+        Path allow = files.resolve("z-a-open.yaml");
+        Files.writeString(allow, """
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: open, namespace: z}
+                spec:
+                  podSelector: {matchLabels: {pod: a}}
+                  ingress: [{}]
+                """);
+        Path deny = files.resolve("z-a-closed.yaml");
+        Files.writeString(deny, """
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: open, namespace: z}
+                spec:
+                  podSelector: {matchLabels: {pod: a}}
+                """);
+        assertThat(Cli.run("apply", "-f", allow.toString()).exit()).isZero();
+        try (ServerSocket server = NetworkNamespace.named("weir-pod-z-a").call(() -> new ServerSocket(PORT))) {
+            Thread.ofPlatform().daemon().start(() -> serve(server));
+            Stream stream = Stream.open("weir-pod-x-b", "10.244.3.10");
+            assertThat(Cli.run("apply", "-f", deny.toString()).exit()).as("the policy now denies all ingress").isZero();
+            assertThat(connects("weir-pod-x-b", "10.244.3.10")).as("a new connection is denied").isFalse();
+            long before = stream.received();
+            Thread.sleep(500);
+            assertThat(stream.received()).as("the established connection keeps flowing").isGreaterThan(before);
+            assertThat(stream.failed()).isFalse();
+            stream.close();
+        }
+        assertThat(Cli.run("delete", "-f", deny.toString()).exit()).isZero();
+    }
+
     private static void serve(ServerSocket server) {
         while (!server.isClosed()) {
             try {
@@ -121,9 +160,13 @@ class AgentRestartLabTest {
     }
 
     private static boolean connects(String netns) throws Exception {
+        return connects(netns, "10.244.1.10");
+    }
+
+    private static boolean connects(String netns, String to) throws Exception {
         return NetworkNamespace.named(netns).call(() -> {
             try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("10.244.1.10", PORT), 1000);
+                s.connect(new InetSocketAddress(to, PORT), 1000);
                 return true;
             } catch (IOException e) {
                 return false;
