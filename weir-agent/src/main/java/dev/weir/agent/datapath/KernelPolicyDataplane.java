@@ -123,6 +123,33 @@ public final class KernelPolicyDataplane implements PolicyDataplane<PolicyResult
         return new ConntrackView(() -> maps);
     }
 
+    /**
+     * Packets and bytes counted on the map blocks of one entry in the endpoint's current generation
+     * (connections it decided); null when the endpoint has no entry here.
+     */
+    public long[] counters(int endpointId, dev.weir.agent.runtime.PolicyView.Entry e) {
+        NodeMaps m = maps;
+        if (m == null) {
+            return null;
+        }
+        EpInfo info = m.eps.entries().values().stream().filter(i -> i.epId() == endpointId).findFirst().orElse(null);
+        if (info == null) {
+            return null;
+        }
+        int dir = e.direction().equals("INGRESS") ? EndpointMaps.DIR_INGRESS : EndpointMaps.DIR_EGRESS;
+        long[] sum = new long[2];
+        var entry = new PolicyMapCompiler.Entry(e.peerIdentity(), e.family(), e.protocol(),
+                e.ports() == null ? null : dev.weir.agent.net.PortRange.parse(e.ports()), e.action().equals("DENY"), e.rule());
+        for (PolicyBlock b : PolicyMapCompiler.expand(entry)) {
+            PolKey key = new PolKey(64 + b.length(), endpointId, info.polGen(), dir, b.identity(), b.family(), b.proto(), b.port());
+            m.pol.lookup(key).ifPresent(v -> {
+                sum[0] += v.packets();
+                sum[1] += v.bytes();
+            });
+        }
+        return sum;
+    }
+
     @Override
     public void apply(Update<PolicyResult> update) {
         Node node = update.cluster().node(config.node()).orElseThrow(

@@ -66,7 +66,7 @@ public final class PolicyMapCompiler {
     }
 
     /** One entry's blocks. */
-    static List<PolicyBlock> expand(Entry e) {
+    public static List<PolicyBlock> expand(Entry e) {
         List<PolicyBlock> out = new ArrayList<>();
         if (e.family() == null && e.proto() == null) {
             out.add(new PolicyBlock(PolicyBlock.key(e.identity(), 0, 0, 0), PolicyBlock.IDENTITY_BITS, e.deny(), e.rule()));

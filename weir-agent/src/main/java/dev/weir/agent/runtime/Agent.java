@@ -34,7 +34,11 @@ public final class Agent<R> {
      * The parts the lead's kernel wiring replaces: the engine adapter, the kernel dataplane, the
      * conntrack reader; and the flow sink they feed is {@link #flows()}.
      */
-    public record Parts<R>(PolicyCompiler<R> compiler, PolicyDataplane<R> dataplane, ConntrackReader conntrack) {
+    public record Parts<R>(PolicyCompiler<R> compiler, PolicyDataplane<R> dataplane, ConntrackReader conntrack,
+                           EntryCounters counters) {
+        public Parts(PolicyCompiler<R> compiler, PolicyDataplane<R> dataplane, ConntrackReader conntrack) {
+            this(compiler, dataplane, conntrack, EntryCounters.NONE);
+        }
     }
 
     private final AgentConfig config;
@@ -57,7 +61,7 @@ public final class Agent<R> {
         this.sync = new SyncLoop<>(new SyncLoop.Config(config.node(), config.pollInterval(), null), store, endpoints,
                 parts.compiler(), parts.dataplane(), List.of(s -> decorator.update(s.cluster(), s.view())), log);
         AgentApi api = new AgentApi(config.node(), store, parts.compiler(), sync::state, sync::poke, flows,
-                parts.conntrack(), parts.dataplane().name());
+                parts.conntrack(), parts.dataplane().name(), parts.counters());
         FlowApi flowApi = new FlowApi(flows);
         Map<String, ApiHandler> handlers = new HashMap<>(api.handlers());
         handlers.putAll(flowApi.handlers());
@@ -80,7 +84,7 @@ public final class Agent<R> {
         var dataplane = new dev.weir.agent.datapath.KernelPolicyDataplane(
                 dev.weir.agent.datapath.KernelPolicyDataplane.Config.defaults(config.node()), sink::get, log);
         Parts<dev.weir.agent.policy.PolicyResult> parts = new Parts<>(new EnginePolicyCompiler(), dataplane,
-                dataplane.conntrack());
+                dataplane.conntrack(), dataplane::counters);
         Agent<dev.weir.agent.policy.PolicyResult> agent = new Agent<>(config, parts, endpoints, store, log);
         sink.set(agent.flows());
         return agent;

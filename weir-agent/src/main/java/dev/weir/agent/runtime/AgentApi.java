@@ -42,8 +42,16 @@ public final class AgentApi {
     private final ConntrackReader conntrack;
     private final String dataplane;
 
+    private final EntryCounters counters;
+
     public AgentApi(String node, Store store, PolicyCompiler<?> compiler, Supplier<SyncState> sync, Runnable poke,
                     FlowHistory flows, ConntrackReader conntrack, String dataplane) {
+        this(node, store, compiler, sync, poke, flows, conntrack, dataplane, EntryCounters.NONE);
+    }
+
+    public AgentApi(String node, Store store, PolicyCompiler<?> compiler, Supplier<SyncState> sync, Runnable poke,
+                    FlowHistory flows, ConntrackReader conntrack, String dataplane, EntryCounters counters) {
+        this.counters = counters;
         this.node = node;
         this.store = store;
         this.compiler = compiler;
@@ -141,6 +149,11 @@ public final class AgentApi {
             ObjectNode j = M.valueToTree(en);
             j.set("peerLabels", M.valueToTree(en.peerIdentity() == 0 ? Map.of() : s.view().labelsOf(en.peerIdentity())));
             s.view().rule(en.rule()).ifPresent(r -> j.set("policy", M.valueToTree(r)));
+            long[] c = counters.counters(e.id(), en);
+            if (c != null) {
+                j.put("packets", c[0]);
+                j.put("bytes", c[1]);
+            }
             entries.add(j);
         }
         return o;

@@ -63,7 +63,8 @@ public final class PolicyCommand {
             out.printf("%s on %s: endpoint %d, identity %d, ingress %s, egress %s, revision %d%n", pod,
                     r.path("node").asText(), r.path("endpoint").path("id").asInt(), r.path("identity").asInt(),
                     mode(r, "ingress"), mode(r, "egress"), r.path("revision").asLong());
-            Table t = new Table("DIRECTION", "ACTION", "IDENTITY", "LABELS", "FAMILY", "PORT/PROTO", "POLICY");
+            Table t = new Table("DIRECTION", "ACTION", "IDENTITY", "LABELS", "FAMILY", "PORT/PROTO", "PACKETS", "BYTES",
+                    "POLICY");
             for (JsonNode e : r.path("entries")) {
                 int peer = e.path("peerIdentity").asInt();
                 JsonNode p = e.path("policy");
@@ -72,7 +73,9 @@ public final class PolicyCommand {
                         + p.path("name").asText() + (p.path("path").asText().isEmpty() ? "" : " " + p.path("path").asText());
                 t.row(e.path("direction").asText(), e.path("action").asText(), peer,
                         peer == 0 ? "ANY" : EndpointCommand.labels(e.path("peerLabels")),
-                        e.path("family").isNull() ? "any" : "IPv" + e.path("family").asInt(), portProto(e), policy);
+                        e.path("family").isNull() ? "any" : "IPv" + e.path("family").asInt(), portProto(e),
+                        e.has("packets") ? e.path("packets").asLong() : "-", e.has("bytes") ? e.path("bytes").asLong() : "-",
+                        policy);
             }
             if (t.isEmpty()) {
                 out.println("no entries: every connection is allowed unless a direction is enforced");
