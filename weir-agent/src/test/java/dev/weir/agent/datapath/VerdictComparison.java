@@ -128,6 +128,11 @@ final class VerdictComparison implements AutoCloseable {
         return o;
     }
 
+    /** The object of a node, e.g. to tamper with it in a test of this harness. */
+    NodeDatapath node(String name) {
+        return nodes.get(name);
+    }
+
     /** Connections checked so far. */
     int checked() {
         return checked;
