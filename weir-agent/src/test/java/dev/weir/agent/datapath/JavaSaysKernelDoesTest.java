@@ -108,7 +108,7 @@ class JavaSaysKernelDoesTest {
      * Random policy sets (the engine's {@code RandomPolicies}: NetworkPolicies, weir policies with denies,
      * entities and CIDRs, PolicyModes) applied one after another into the same objects — so generations
      * flip and stale ipcache/pol entries must go — each judged on a sample of connections per family.
-     * The seed is printed; {@code -Dweir.jsk.seed=N} replays one.
+     * After each apply the kernel's active generation must hold exactly the writer's entries. The seed is printed; {@code -Dweir.jsk.seed=N} replays one.
      */
     @Test
     void theKernelDecidesRandomPolicySetsAsTheEngine() {
@@ -130,6 +130,8 @@ class JavaSaysKernelDoesTest {
             }
             previous = r;
             cmp.apply(r);
+            List<String> maps = cmp.staleOrMissing();
+            assertThat(maps).as("seed %d round %d: the kernel's maps after the writer's generation flip", seed, round).isEmpty();
             for (int f : new int[] {4, 6}) {
                 List<Connection> all = new ArrayList<>(Connection.all(f, cmp.parties(), cmp.addresses(), Connection.Probe.ALL));
                 Collections.shuffle(all, pick);

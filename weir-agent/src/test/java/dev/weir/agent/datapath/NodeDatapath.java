@@ -14,6 +14,7 @@ import dev.weir.datapath.endpoint.EpCfg;
 import dev.weir.datapath.endpoint.EpInfo;
 import dev.weir.datapath.endpoint.FlowEvent;
 import dev.weir.datapath.endpoint.PolKey;
+import dev.weir.datapath.endpoint.PolVal;
 import dev.weir.ebpf.BpfObject;
 import dev.weir.ebpf.BpfProgram;
 import dev.weir.ebpf.Codec;
@@ -90,6 +91,40 @@ final class NodeDatapath implements AutoCloseable {
         }
         maps.ct.deleteBatch(maps.ct.keys());
         drain();
+    }
+
+    /**
+     * What differs between the kernel's {@code pol} and what the writer means for this node: each local
+     * endpoint's active generation must hold exactly {@link PolicyMapWriter#polEntries} (action and rule;
+     * counters aside), and no key may belong to an endpoint that is not here. Empty when all is well.
+     */
+    List<String> staleOrMissing(PolicyResult result) {
+        List<String> out = new ArrayList<>();
+        Map<PolKey, PolVal> inKernel = maps.pol.entries();
+        java.util.Set<Integer> local = new java.util.HashSet<>();
+        for (Endpoint ep : result.snapshot().endpoints()) {
+            if (!ep.node().equals(node.name()) || result.endpoint(ep.id()) == null) {
+                continue;
+            }
+            local.add(ep.id());
+            EpInfo info = maps.eps.lookup(ifindexOf(ep.id())).orElseThrow();
+            if (!info.equals(PolicyMapWriter.epInfo(ep.id(), info.polGen(), result.endpoint(ep.id())))) {
+                out.add(node.name() + " " + ep.key() + ": ep_by_ifindex holds " + info);
+            }
+            Map<PolKey, PolVal> want = PolicyMapWriter.polEntries(ep.id(), info.polGen(), result.endpoint(ep.id()));
+            Map<PolKey, PolVal> have = new java.util.HashMap<>();
+            inKernel.forEach((k, v) -> {
+                if (k.epId() == ep.id() && k.gen() == info.polGen()) {
+                    have.put(k, new PolVal(v.action(), v.hasL4(), v.rule(), 0, 0));
+                }
+            });
+            if (!have.equals(want)) {
+                out.add(node.name() + " " + ep.key() + " gen " + info.polGen() + ": pol holds " + have + ", writer means " + want);
+            }
+        }
+        inKernel.keySet().stream().filter(k -> !local.contains(k.epId()))
+                .forEach(k -> out.add(node.name() + ": pol key of an endpoint not on this node " + k));
+        return out;
     }
 
     /** A hook's outcome: the TC action and the flow events it wrote. */

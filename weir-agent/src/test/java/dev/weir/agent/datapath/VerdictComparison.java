@@ -92,6 +92,13 @@ final class VerdictComparison implements AutoCloseable {
         nextPort = 10000;
     }
 
+    /** Differences between each node's {@code pol}/{@code ep_by_ifindex} and what the writer means (empty: none). */
+    List<String> staleOrMissing() {
+        List<String> out = new ArrayList<>();
+        nodes.values().forEach(n -> out.addAll(n.staleOrMissing(result)));
+        return out;
+    }
+
     /** The parties of the netpol model: its pods, the external client, and the nodes (by name). */
     List<String> parties() {
         List<String> out = new ArrayList<>(NetpolCluster.PODS);
