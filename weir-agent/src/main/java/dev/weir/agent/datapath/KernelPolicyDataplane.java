@@ -2,8 +2,6 @@ package dev.weir.agent.datapath;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,9 +17,7 @@ import java.util.stream.Stream;
 import dev.weir.agent.cluster.Endpoint;
 import dev.weir.agent.cluster.Node;
 import dev.weir.agent.flow.FlowSink;
-import dev.weir.agent.net.Cidr;
 import dev.weir.agent.policy.EndpointPolicy;
-import dev.weir.agent.policy.PolicyEntry;
 import dev.weir.agent.policy.PolicyResult;
 import dev.weir.agent.runtime.PolicyDataplane;
 import dev.weir.datapath.Datapath;
@@ -75,6 +71,7 @@ public final class KernelPolicyDataplane implements PolicyDataplane<PolicyResult
     private final Consumer<String> log;
     private BpfObject obj;
     private NodeMaps maps;
+    private PolicyMapWriter writer;
     private FlowPump pump;
 
     public KernelPolicyDataplane(Config config, Supplier<FlowSink> sink, Consumer<String> log) {
@@ -96,6 +93,7 @@ public final class KernelPolicyDataplane implements PolicyDataplane<PolicyResult
                 .maxEntries(EndpointMaps.CT, config.ctEntries()).build());
         try {
             maps = new NodeMaps(obj);
+            writer = new PolicyMapWriter(maps);
             if (maps.cfg.lookup(0).map(c -> c.ctEstablishedNs() == 0).orElse(true)) {
                 maps.cfg.put(0, EpCfg.DEFAULTS);
             }
@@ -155,7 +153,7 @@ public final class KernelPolicyDataplane implements PolicyDataplane<PolicyResult
         Node node = update.cluster().node(config.node()).orElseThrow(
                 () -> new IllegalStateException("node " + config.node() + " is not in the cluster"));
         NetworkNamespace ns = node.netns() == null ? NetworkNamespace.current() : NetworkNamespace.named(node.netns());
-        writeIpcache(update.result(), update.cluster().nodes(), node);
+        writer.writeIpcache(update.result(), node);
         Map<Integer, Map<Integer, List<PolKey>>> current = maps.polKeysByEndpointAndGen();
         Set<Integer> live = new HashSet<>();
         Set<String> ifaces = new HashSet<>();
@@ -167,32 +165,9 @@ public final class KernelPolicyDataplane implements PolicyDataplane<PolicyResult
             int ifindex = ns.callUnchecked(() -> attach(ep.iface()));
             live.add(ifindex);
             ifaces.add(ep.iface());
-            programEndpoint(ifindex, ep.id(), p, current.getOrDefault(ep.id(), Map.of()));
+            writer.programEndpoint(ifindex, ep.id(), p, current.getOrDefault(ep.id(), Map.of()));
         }
         forgetGone(live, ifaces, current);
-    }
-
-    /** Writes the endpoint's entries into its idle generation, then flips the endpoint to it. */
-    private void programEndpoint(int ifindex, int epId, EndpointPolicy p, Map<Integer, List<PolKey>> byGen) {
-        EpInfo cur = maps.eps.lookup(ifindex).orElse(null);
-        int gen = cur == null || cur.epId() != epId ? 0 : 1 - cur.polGen();
-        byGen.getOrDefault(gen, List.of()).forEach(maps.pol::delete);
-        for (dev.weir.agent.policy.Direction dir : dev.weir.agent.policy.Direction.values()) {
-            List<PolicyMapCompiler.Entry> entries = new ArrayList<>();
-            for (PolicyEntry e : p.entries()) {
-                if (e.dir() == dir) {
-                    entries.add(new PolicyMapCompiler.Entry(e.peerIdentity(), e.family(), e.proto(), e.ports(),
-                            e.action() == dev.weir.agent.policy.Action.DENY, e.rule()));
-                }
-            }
-            int dirCode = dir == dev.weir.agent.policy.Direction.INGRESS ? EndpointMaps.DIR_INGRESS : EndpointMaps.DIR_EGRESS;
-            for (PolicyBlock b : PolicyMapCompiler.compile(entries)) {
-                PolKey key = new PolKey(64 + b.length(), epId, gen, dirCode, b.identity(), b.family(), b.proto(), b.port());
-                maps.pol.put(key, new PolVal(b.deny() ? PolVal.DENY : PolVal.ALLOW, b.length() >= PolicyBlock.PROTO_END,
-                        b.rule(), 0, 0));
-            }
-        }
-        maps.eps.put(ifindex, new EpInfo(epId, p.identity(), p.flags(), gen));
     }
 
     /** Attaches both programs to the interface unless pinned links already hold them; returns its index. */
@@ -266,31 +241,6 @@ public final class KernelPolicyDataplane implements PolicyDataplane<PolicyResult
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    /** The ipcache as the engine computed it, with this node's own addresses as the host identity. */
-    private void writeIpcache(PolicyResult result, List<Node> nodes, Node self) {
-        Map<IpcacheKey, IpcacheVal> want = new HashMap<>();
-        result.ipcache().forEach((cidr, id) -> want.put(key(cidr), IpcacheVal.of(id)));
-        for (String addr : new String[] {self.ipv4(), self.ipv6()}) {
-            if (addr != null) {
-                want.put(key(Cidr.parse(addr)), IpcacheVal.of(EndpointMaps.ID_HOST));
-            }
-        }
-        for (IpcacheKey k : maps.ipcache.keys()) {
-            if (!want.containsKey(k)) {
-                maps.ipcache.delete(k);
-            }
-        }
-        want.forEach((k, v) -> maps.ipcache.put(k, v));
-    }
-
-    private static IpcacheKey key(Cidr c) {
-        try {
-            return IpcacheKey.of(InetAddress.getByAddress(c.address()), c.length());
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException(e);
         }
     }
 

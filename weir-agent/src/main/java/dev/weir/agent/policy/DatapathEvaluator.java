@@ -55,7 +55,10 @@ final class DatapathEvaluator {
         return e != null && e.action() == Action.DENY;
     }
 
-    /** The longest matching entry of one lookup; at equal length a deny (the writer keeps one key). */
+    /**
+     * The longest matching entry of one lookup. Entries matching at equal length are one {@code pol} key, of
+     * which the writer keeps one (PolicyMapCompiler.merge): a deny over an allow, then the lowest non-zero rule.
+     */
     private static PolicyEntry best(EndpointPolicy pol, Direction dir, int identity, int proto, int port, int family) {
         PolicyEntry best = null;
         int bestLen = -1;
@@ -64,12 +67,23 @@ final class DatapathEvaluator {
                 continue;
             }
             int len = e.prefixLength(port);
-            if (len > bestLen || (len == bestLen && e.action() == Action.DENY && best.action() == Action.ALLOW)) {
+            if (len > bestLen || (len == bestLen && keptOver(e, best))) {
                 best = e;
                 bestLen = len;
             }
         }
         return best;
+    }
+
+    /** Whether the writer keeps {@code e} rather than {@code other} for their shared key. */
+    private static boolean keptOver(PolicyEntry e, PolicyEntry other) {
+        if (e.action() != other.action()) {
+            return e.action() == Action.DENY;
+        }
+        if (e.rule() == 0 || other.rule() == 0) {
+            return other.rule() == 0 && e.rule() != 0;
+        }
+        return e.rule() < other.rule();
     }
 
     /** What {@code ep}'s datapath sees as the identity of the address. */

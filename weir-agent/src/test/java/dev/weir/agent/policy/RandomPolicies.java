@@ -10,8 +10,11 @@ import dev.weir.agent.net.Cidr;
 import dev.weir.agent.net.PortRange;
 import dev.weir.agent.net.Protocol;
 
-/** Random policy sets over the netpol model, for the property test. Deterministic per seed. */
-final class RandomPolicies {
+/**
+ * Random policy sets over the netpol model, for the property tests (here and the datapath's Java-vs-kernel
+ * check). Deterministic per seed.
+ */
+public final class RandomPolicies {
 
     private static final String[] NS = {"x", "y", "z"};
     private static final String[] POD = {"a", "b", "c"};
@@ -29,11 +32,11 @@ final class RandomPolicies {
     private final Random rnd;
     private int n;
 
-    RandomPolicies(long seed) {
+    public RandomPolicies(long seed) {
         this.rnd = new Random(seed);
     }
 
-    List<PolicyObject> next() {
+    public List<PolicyObject> next() {
         List<PolicyObject> out = new ArrayList<>();
         int count = 1 + rnd.nextInt(4);
         for (int i = 0; i < count; i++) {

@@ -1,0 +1,109 @@
+package dev.weir.agent.datapath;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.weir.agent.cluster.Node;
+import dev.weir.agent.net.Cidr;
+import dev.weir.agent.policy.Action;
+import dev.weir.agent.policy.Direction;
+import dev.weir.agent.policy.EndpointPolicy;
+import dev.weir.agent.policy.PolicyEntry;
+import dev.weir.agent.policy.PolicyResult;
+import dev.weir.datapath.endpoint.EndpointMaps;
+import dev.weir.datapath.endpoint.EpInfo;
+import dev.weir.datapath.endpoint.IpcacheKey;
+import dev.weir.datapath.endpoint.IpcacheVal;
+import dev.weir.datapath.endpoint.PolKey;
+import dev.weir.datapath.endpoint.PolVal;
+
+/**
+ * Writes a {@link PolicyResult} into one node's maps (docs/policy-datapath.md): the ipcache (this node's
+ * own addresses as the host identity), and per endpoint its {@code pol} entries under the idle generation
+ * followed by the flip of its {@code ep_by_ifindex} entry. The map contents are computed by pure static
+ * methods ({@link #ipcache}, {@link #polEntries}, {@link #epInfo}), so tests see exactly what the agent
+ * writes. Used by {@link KernelPolicyDataplane} from its sync thread; not thread-safe. Owns nothing: the
+ * maps belong to their loaded object.
+ */
+final class PolicyMapWriter {
+
+    private final KernelPolicyDataplane.NodeMaps maps;
+
+    PolicyMapWriter(KernelPolicyDataplane.NodeMaps maps) {
+        this.maps = maps;
+    }
+
+    /** The ipcache as the engine computed it, with this node's own addresses as the host identity. */
+    void writeIpcache(PolicyResult result, Node self) {
+        Map<IpcacheKey, IpcacheVal> want = ipcache(result, self);
+        for (IpcacheKey k : maps.ipcache.keys()) {
+            if (!want.containsKey(k)) {
+                maps.ipcache.delete(k);
+            }
+        }
+        want.forEach(maps.ipcache::put);
+    }
+
+    /**
+     * Writes the endpoint's entries into its idle generation (first deleting what that generation still
+     * holds, {@code byGen}), then flips the endpoint to it with one update of its {@code ep_by_ifindex} entry.
+     */
+    void programEndpoint(int ifindex, int epId, EndpointPolicy p, Map<Integer, List<PolKey>> byGen) {
+        EpInfo cur = maps.eps.lookup(ifindex).orElse(null);
+        int gen = cur == null || cur.epId() != epId ? 0 : 1 - cur.polGen();
+        byGen.getOrDefault(gen, List.of()).forEach(maps.pol::delete);
+        polEntries(epId, gen, p).forEach(maps.pol::put);
+        maps.eps.put(ifindex, epInfo(epId, gen, p));
+    }
+
+    /** What {@link #writeIpcache} makes the ipcache hold. */
+    static Map<IpcacheKey, IpcacheVal> ipcache(PolicyResult result, Node self) {
+        Map<IpcacheKey, IpcacheVal> want = new HashMap<>();
+        result.ipcache().forEach((cidr, id) -> want.put(key(cidr), IpcacheVal.of(id)));
+        for (String addr : new String[] {self.ipv4(), self.ipv6()}) {
+            if (addr != null) {
+                want.put(key(Cidr.parse(addr)), IpcacheVal.of(EndpointMaps.ID_HOST));
+            }
+        }
+        return want;
+    }
+
+    /** An endpoint's {@code pol} entries under one generation: both directions through {@link PolicyMapCompiler}. */
+    static Map<PolKey, PolVal> polEntries(int epId, int gen, EndpointPolicy p) {
+        Map<PolKey, PolVal> out = new LinkedHashMap<>();
+        for (Direction dir : Direction.values()) {
+            List<PolicyMapCompiler.Entry> entries = new ArrayList<>();
+            for (PolicyEntry e : p.entries()) {
+                if (e.dir() == dir) {
+                    entries.add(new PolicyMapCompiler.Entry(e.peerIdentity(), e.family(), e.proto(), e.ports(),
+                            e.action() == Action.DENY, e.rule()));
+                }
+            }
+            int dirCode = dir == Direction.INGRESS ? EndpointMaps.DIR_INGRESS : EndpointMaps.DIR_EGRESS;
+            for (PolicyBlock b : PolicyMapCompiler.compile(entries)) {
+                PolKey key = new PolKey(64 + b.length(), epId, gen, dirCode, b.identity(), b.family(), b.proto(), b.port());
+                out.put(key, new PolVal(b.deny() ? PolVal.DENY : PolVal.ALLOW, b.length() >= PolicyBlock.PROTO_END,
+                        b.rule(), 0, 0));
+            }
+        }
+        return out;
+    }
+
+    /** The endpoint's {@code ep_by_ifindex} value with generation {@code gen} active. */
+    static EpInfo epInfo(int epId, int gen, EndpointPolicy p) {
+        return new EpInfo(epId, p.identity(), p.flags(), gen);
+    }
+
+    private static IpcacheKey key(Cidr c) {
+        try {
+            return IpcacheKey.of(InetAddress.getByAddress(c.address()), c.length());
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+}
