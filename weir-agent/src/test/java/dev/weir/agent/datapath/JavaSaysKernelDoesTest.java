@@ -14,8 +14,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.weir.agent.identity.InMemoryIdentityAllocator;
-import dev.weir.agent.policy.ConformanceCase;
-import dev.weir.agent.policy.ConformanceCases;
+import dev.weir.agent.conformance.ConformanceCase;
+import dev.weir.agent.conformance.ConformanceCases;
 import dev.weir.agent.policy.Decision.Verdict;
 import dev.weir.agent.policy.NetpolCluster;
 import dev.weir.agent.policy.PolicyEngine;

@@ -13,8 +13,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.weir.agent.cluster.Node;
 import dev.weir.agent.identity.InMemoryIdentityAllocator;
-import dev.weir.agent.policy.ConformanceCase;
-import dev.weir.agent.policy.ConformanceCases;
+import dev.weir.agent.conformance.ConformanceCase;
+import dev.weir.agent.conformance.ConformanceCases;
 import dev.weir.agent.policy.NetpolCluster;
 import dev.weir.agent.policy.PolicyEngine;
 import dev.weir.agent.policy.PolicyParser;
