@@ -1,5 +1,8 @@
 package dev.weir.bench;
 
+import dev.weir.bench.flows.FlowBenchCommand;
+import dev.weir.bench.jmh.JmhCommand;
+import dev.weir.bench.policy.PolicyBenchCommand;
 import dev.weir.bench.prefilter.PrefilterBenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,7 +16,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "weir-bench", mixinStandardHelpOptions = true,
         description = "weir's benchmarks (run as root; see docs/benchmarks.md).",
-        subcommands = {PrefilterBenchCommand.class})
+        subcommands = {PrefilterBenchCommand.class, PolicyBenchCommand.class, FlowBenchCommand.class, JmhCommand.class})
 public final class Main {
 
     private Main() {

@@ -31,7 +31,7 @@ final class ConntrackView implements ConntrackReader {
             CtVal v = e.getValue();
             int family = isMapped(k.saddr()) ? 4 : 6;
             out.add(new Entry(proto(k.proto()), k.dir() == EndpointMaps.DIR_INGRESS ? "INGRESS" : "EGRESS",
-                    FlowPump.text(k.saddr(), family), k.sport(), FlowPump.text(k.daddr(), family), k.dport(), k.epId(),
+                    FlowEvents.text(k.saddr(), family), k.sport(), FlowEvents.text(k.daddr(), family), k.dport(), k.epId(),
                     (v.expiresNs() - now) / 1_000_000_000L, v.packetsFwd(), v.bytesFwd(), v.packetsRev(), v.bytesRev(),
                     v.peerIdentity(), v.rule(), state(v.state()), (v.flags() & CtVal.F_AUDIT) != 0, v.tcpFlagsSeen()));
         }

@@ -1,15 +1,10 @@
 package dev.weir.agent.datapath;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Arrays;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import dev.weir.agent.flow.FlowSink;
-import dev.weir.agent.flow.RawFlowEvent;
 import dev.weir.datapath.DropReason;
 import dev.weir.datapath.endpoint.Counter;
 import dev.weir.datapath.endpoint.CtVal;
@@ -101,18 +96,6 @@ final class FlowPump {
     }
 
     private void publish(FlowEvent e) {
-        sink.get().publish(new RawFlowEvent(Instant.ofEpochSecond(0, e.tsNs() + wallMinusMono), e.epId(), e.ifindex(),
-                e.srcIdentity(), e.dstIdentity(), e.rule(), e.reason(), e.verdict(), e.dir(), e.isReply(), e.family(),
-                e.proto(), e.tcpFlags(), e.match(), e.sport(), e.dport(), text(e.saddr(), e.family()),
-                text(e.daddr(), e.family()), e.len()));
-    }
-
-    static String text(byte[] addr16, int family) {
-        try {
-            byte[] a = family == 4 ? Arrays.copyOfRange(addr16, 12, 16) : addr16;
-            return InetAddress.getByAddress(a).getHostAddress();
-        } catch (UnknownHostException e) {
-            return "?";
-        }
+        sink.get().publish(FlowEvents.raw(e, wallMinusMono));
     }
 }

@@ -23,11 +23,16 @@ public final class FlowDecorator {
     private static final Map<Integer, String> HUBBLE_REASONS = Map.of(142, "POLICY_DENIED", 143, "POLICY_DENY",
             144, "CT_MAP_INSERTION_FAILED");
 
-    private record Context(ClusterState cluster, PolicyView view, Map<String, Endpoint> byIp) {
+    /**
+     * What decoration reads, indexed once per {@link #update}: endpoints by address, rules by id and each
+     * identity's sorted label strings (PolicyView's own lookups scan lists: too slow per event).
+     */
+    private record Context(ClusterState cluster, PolicyView view, Map<String, Endpoint> byIp,
+                           Map<Integer, PolicyView.Rule> rules, Map<Integer, List<String>> labels) {
     }
 
     private final String node;
-    private volatile Context context = new Context(ClusterState.EMPTY, PolicyView.EMPTY, Map.of());
+    private volatile Context context = new Context(ClusterState.EMPTY, PolicyView.EMPTY, Map.of(), Map.of(), Map.of());
 
     public FlowDecorator(String node) {
         this.node = node;
@@ -39,7 +44,16 @@ public final class FlowDecorator {
         for (Endpoint e : cluster.endpoints()) {
             e.addresses().forEach(a -> byIp.put(a, e));
         }
-        context = new Context(cluster, view, byIp);
+        Map<Integer, PolicyView.Rule> rules = new HashMap<>();
+        view.rules().forEach(r -> rules.putIfAbsent(r.id(), r));
+        Map<Integer, List<String>> labels = new HashMap<>();
+        for (PolicyView.Identity i : view.identities()) {
+            List<String> l = new ArrayList<>();
+            i.labels().forEach((k, v) -> l.add(v.isEmpty() ? k : k + "=" + v));
+            l.sort(null);
+            labels.putIfAbsent(i.id(), List.copyOf(l));
+        }
+        context = new Context(cluster, view, byIp, rules, labels);
     }
 
     public FlowRecord decorate(RawFlowEvent e, long seq) {
@@ -51,8 +65,8 @@ public final class FlowDecorator {
         String reasonDesc = DropReason.describe(e.reason());
         List<String> flags = e.protocol() == 6 ? tcpFlags(e.tcpFlags()) : List.of();
         String protocol = protocolName(e.protocol(), e.family());
-        FlowRecord.PolicyRef policy = c.view().rule(e.rule())
-                .map(r -> new FlowRecord.PolicyRef(r.kind(), r.namespace(), r.name())).orElse(null);
+        PolicyView.Rule rule = c.rules().get(e.rule());
+        FlowRecord.PolicyRef policy = rule == null ? null : new FlowRecord.PolicyRef(rule.kind(), rule.namespace(), rule.name());
         String summary = summary(protocol, flags, dropped ? reasonDesc : null);
         return new FlowRecord(seq, e.time(), verdict, e.reason(), reasonName, reasonDesc, e.family(),
                 e.sourceIp(), e.destinationIp(), peer(c, e.sourceIp(), e.sourceIdentity()),
@@ -61,9 +75,7 @@ public final class FlowDecorator {
     }
 
     private static FlowPeer peer(Context c, String ip, int identity) {
-        List<String> labels = new ArrayList<>();
-        c.view().labelsOf(identity).forEach((k, v) -> labels.add(v.isEmpty() ? k : k + "=" + v));
-        labels.sort(null);
+        List<String> labels = c.labels().getOrDefault(identity, List.of());
         Optional<Endpoint> ep = Optional.ofNullable(ip == null ? null : c.byIp().get(ip));
         return new FlowPeer(identity, ep.map(Endpoint::namespace).orElse(null), ep.map(Endpoint::name).orElse(null), labels);
     }

@@ -1,10 +1,10 @@
 package dev.weir.bench.prefilter;
 
 /** The benchmark cannot run on this machine as it is (not root, a tool missing, a name in use); exit 3. */
-final class CannotRunException extends RuntimeException {
+public final class CannotRunException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    CannotRunException(String message) {
+    public CannotRunException(String message) {
         super(message);
     }
 }

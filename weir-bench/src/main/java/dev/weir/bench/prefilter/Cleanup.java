@@ -10,11 +10,11 @@ import java.util.Deque;
  * listed here: the kernel releases them when the process ends. Each step's failure is reported on
  * stderr and does not stop the later steps. Thread-safe.
  */
-final class Cleanup implements AutoCloseable {
+public final class Cleanup implements AutoCloseable {
 
     /** One undo step. */
     @FunctionalInterface
-    interface Step {
+    public interface Step {
         void run() throws Exception;
     }
 
@@ -25,12 +25,12 @@ final class Cleanup implements AutoCloseable {
     private final Thread hook = Thread.ofPlatform().name("weir-bench-cleanup").unstarted(this::runAll);
     private boolean done;
 
-    Cleanup() {
+    public Cleanup() {
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
     /** Registers an undo step; it runs before every step registered earlier. */
-    synchronized void push(String what, Step step) {
+    public synchronized void push(String what, Step step) {
         if (done) {
             throw new IllegalStateException("cleanup already ran; cannot register '" + what + "'");
         }
@@ -38,7 +38,7 @@ final class Cleanup implements AutoCloseable {
     }
 
     /** Runs the steps now; returns the number that failed. */
-    synchronized int runAll() {
+    public synchronized int runAll() {
         int failed = 0;
         done = true;
         while (!steps.isEmpty()) {

@@ -168,11 +168,11 @@ public final class PrefilterBenchCommand implements Callable<Integer> {
         return h;
     }
 
-    static void progress(String what) {
+    public static void progress(String what) {
         System.err.println("weir-bench: " + what);
     }
 
-    private static String cpuModel() {
+    public static String cpuModel() {
         try (var lines = Files.lines(Path.of("/proc/cpuinfo"))) {
             return lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).strip())
                     .findFirst().orElse("unknown CPU");
@@ -186,7 +186,7 @@ public final class PrefilterBenchCommand implements Callable<Integer> {
         return r.ok() ? r.stdout().strip() : "(version unknown)";
     }
 
-    private static String sha256(byte[] bytes) {
+    public static String sha256(byte[] bytes) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)).substring(0, 16);
         } catch (NoSuchAlgorithmException e) {

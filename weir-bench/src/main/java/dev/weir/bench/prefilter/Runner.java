@@ -12,10 +12,10 @@ import dev.weir.ebpf.TestRun;
  * {@code repeat} packets, the order alternating between rounds so that no case always runs first or
  * right after a particular other. Every run's XDP action is checked. Stateless apart from its settings.
  */
-final class Runner {
+public final class Runner {
 
     /** One run: the kernel's average ns per packet (whole ns) and ns per packet by the wall clock. */
-    record Sample(long kernelNs, double wallNs) {
+    public record Sample(long kernelNs, double wallNs) {
     }
 
     private final int repeat;

@@ -1,0 +1,41 @@
+package dev.weir.agent.datapath;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Instant;
+import java.util.Arrays;
+
+import dev.weir.agent.flow.RawFlowEvent;
+import dev.weir.datapath.endpoint.FlowEvent;
+
+/**
+ * The kernel adapter's conversion of a decoded {@code struct flow_event} into the flow pipeline's
+ * {@link RawFlowEvent}: the monotonic timestamp to wall-clock time, addresses to text. Public so that the
+ * flow benchmark runs exactly the agent's decode path. Stateless.
+ */
+public final class FlowEvents {
+
+    private FlowEvents() {
+    }
+
+    /**
+     * @param wallMinusMono wall-clock nanoseconds minus {@code System.nanoTime()} (both since the epoch
+     *                      of their clocks), taken once when the reader starts
+     */
+    public static RawFlowEvent raw(FlowEvent e, long wallMinusMono) {
+        return new RawFlowEvent(Instant.ofEpochSecond(0, e.tsNs() + wallMinusMono), e.epId(), e.ifindex(),
+                e.srcIdentity(), e.dstIdentity(), e.rule(), e.reason(), e.verdict(), e.dir(), e.isReply(), e.family(),
+                e.proto(), e.tcpFlags(), e.match(), e.sport(), e.dport(), text(e.saddr(), e.family()),
+                text(e.daddr(), e.family()), e.len());
+    }
+
+    /** An address of the given family as text; a v4-mapped 16-byte address as dotted IPv4. */
+    static String text(byte[] addr16, int family) {
+        try {
+            byte[] a = family == 4 ? Arrays.copyOfRange(addr16, 12, 16) : addr16;
+            return InetAddress.getByAddress(a).getHostAddress();
+        } catch (UnknownHostException e) {
+            return "?";
+        }
+    }
+}

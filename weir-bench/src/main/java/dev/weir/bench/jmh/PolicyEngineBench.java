@@ -1,0 +1,71 @@
+package dev.weir.bench.jmh;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import dev.weir.agent.identity.InMemoryIdentityAllocator;
+import dev.weir.agent.policy.ClusterSnapshot;
+import dev.weir.agent.policy.PolicyEngine;
+import dev.weir.agent.policy.PolicyObject;
+import dev.weir.agent.policy.PolicyParser;
+import dev.weir.agent.policy.PolicyResult;
+import dev.weir.bench.policy.NetpolModel;
+import dev.weir.bench.policy.NodeWrites;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * JMH: the policy compiler's stages over {@link NetpolModel}'s 1,000 endpoints with 100 or 1,000
+ * NetworkPolicies — parse, {@link PolicyEngine#resolve}, and the per-endpoint {@code pol} compile
+ * ({@code PolicyMapCompiler} through {@link NodeWrites#compile}). Small forks and iterations: the machine
+ * has two cores. Run with {@code java -jar weir-bench.jar jmh}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Fork(value = 1, jvmArgs = {"-Xms1g", "-Xmx1g"})
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+public class PolicyEngineBench {
+
+    @Param({"100", "1000"})
+    public int policies;
+
+    private String yaml;
+    private ClusterSnapshot snapshot;
+    private PolicyResult result;
+    private final PolicyEngine engine = new PolicyEngine();
+
+    @Setup
+    public void setup() {
+        yaml = NetpolModel.policiesYaml(policies);
+        List<PolicyObject> objects = new PolicyParser().parse(yaml, "bench");
+        snapshot = NetpolModel.cluster().withPolicies(objects);
+        result = engine.resolve(snapshot, new InMemoryIdentityAllocator());
+    }
+
+    @Benchmark
+    public List<PolicyObject> parse() {
+        return new PolicyParser().parse(yaml, "bench");
+    }
+
+    @Benchmark
+    public PolicyResult resolve() {
+        return engine.resolve(snapshot, new InMemoryIdentityAllocator());
+    }
+
+    @Benchmark
+    public NodeWrites compileMaps() {
+        return NodeWrites.compile(result, NetpolModel.NODE);
+    }
+}
