@@ -30,7 +30,7 @@ import dev.weir.datapath.endpoint.PolVal;
  * writes. Used by {@link KernelPolicyDataplane} from its sync thread; not thread-safe. Owns nothing: the
  * maps belong to their loaded object.
  */
-final class PolicyMapWriter {
+public final class PolicyMapWriter {
 
     private final KernelPolicyDataplane.NodeMaps maps;
 
@@ -74,7 +74,7 @@ final class PolicyMapWriter {
     }
 
     /** An endpoint's {@code pol} entries under one generation: both directions through {@link PolicyMapCompiler}. */
-    static Map<PolKey, PolVal> polEntries(int epId, int gen, EndpointPolicy p) {
+    public static Map<PolKey, PolVal> polEntries(int epId, int gen, EndpointPolicy p) {
         Map<PolKey, PolVal> out = new LinkedHashMap<>();
         for (Direction dir : Direction.values()) {
             List<PolicyMapCompiler.Entry> entries = new ArrayList<>();
@@ -95,7 +95,7 @@ final class PolicyMapWriter {
     }
 
     /** The endpoint's {@code ep_by_ifindex} value with generation {@code gen} active. */
-    static EpInfo epInfo(int epId, int gen, EndpointPolicy p) {
+    public static EpInfo epInfo(int epId, int gen, EndpointPolicy p) {
         return new EpInfo(epId, p.identity(), p.flags(), gen);
     }
 
