@@ -31,7 +31,7 @@
 #define EP_POL_ENTRIES		65536
 #define EP_CT_ENTRIES		65536
 #define EP_FRAG_ENTRIES		8192
-#define EP_EVENTS_BYTES		(1024 * 1024)
+#define EP_EVENTS_BYTES		(4 * 1024 * 1024)
 
 #define TCP_FIN		0x01
 #define TCP_SYN		0x02

@@ -31,7 +31,7 @@ public final class EndpointMaps {
     public static final int POL_ENTRIES = 65536;
     public static final int CT_ENTRIES = 65536;
     public static final int FRAG_ENTRIES = 8192;
-    public static final int FLOW_EVENTS_BYTES = 1024 * 1024;
+    public static final int FLOW_EVENTS_BYTES = 4 * 1024 * 1024;
 
     /** Direction (pol_key.dir, ct_key.dir, flow_event.dir): to the pod. */
     public static final int DIR_INGRESS = 0;
