@@ -101,6 +101,7 @@ public final class SyncLoop<R> implements Component {
     private void loop() {
         while (running) {
             syncOnce();
+            collectIdentities(Instant.now());
             long waitMs = state.error() != null ? config.retryInterval().toMillis() : config.pollInterval().toMillis();
             synchronized (wake) {
                 try {
@@ -113,6 +114,27 @@ public final class SyncLoop<R> implements Component {
     }
 
     /** Looks once; applies when the revision or the cluster changed, or the last attempt failed. */
+    private Instant lastCollect = Instant.EPOCH;
+
+    /** Identity garbage collection, every few seconds, from the last successful computation's identities. */
+    void collectIdentities(Instant now) {
+        SyncState s = state;
+        if (s.error() != null || s.syncs() == 0 || now.isBefore(lastCollect.plusSeconds(5))) {
+            return;
+        }
+        lastCollect = now;
+        java.util.Set<Integer> inUse = new java.util.HashSet<>();
+        s.view().identities().forEach(i -> inUse.add(i.id()));
+        try {
+            java.util.List<Integer> gone = identities.collect(inUse, now);
+            if (!gone.isEmpty()) {
+                log.accept("identities collected (unused for " + StoreIdentityAllocator.GRACE.toSeconds() + " s): " + gone);
+            }
+        } catch (RuntimeException e) {
+            log.accept("identity collection failed: " + e);
+        }
+    }
+
     void syncOnce() {
         SyncState s = state;
         try {

@@ -10,7 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * An allocation table of a {@link FileStore}: {@code alloc-TABLE.json} holding the next free number and
  * every key's number. Allocation happens under the store's writer lock, re-reading the file, so that two
- * processes never hand out the same number. Numbers are cached once seen (they never change).
+ * processes never hand out the same number. Numbers are cached while the file is unchanged; a key that
+ * was released (garbage-collected) by any process is re-read, and gets a new number, never its old one.
  * Thread-safe.
  */
 final class FileAllocations implements Store.Allocations {
@@ -23,6 +24,7 @@ final class FileAllocations implements Store.Allocations {
     private final int last;
     private final WriterLock lock;
     private final Map<String, Integer> known = new ConcurrentHashMap<>();
+    private volatile long seenMtime = Long.MIN_VALUE;
 
     FileAllocations(Path file, int first, int last, WriterLock lock) {
         if (first < 1 || last < first) {
@@ -36,6 +38,7 @@ final class FileAllocations implements Store.Allocations {
 
     @Override
     public int allocate(String key) {
+        refreshIfChanged();
         Integer n = known.get(key);
         if (n != null) {
             return n;
@@ -57,6 +60,40 @@ final class FileAllocations implements Store.Allocations {
             known.putAll(keys);
             return id;
         });
+    }
+
+    @Override
+    public void release(java.util.Collection<String> keys) {
+        if (keys.isEmpty()) {
+            return;
+        }
+        lock.withLock(() -> {
+            TableFile t = read();
+            Map<String, Integer> left = new TreeMap<>(t.keys());
+            keys.forEach(left::remove);
+            FileStore.writeJson(file, new TableFile(t.next(), left));
+            known.clear();
+            known.putAll(left);
+            return null;
+        });
+    }
+
+    /** Drops the cache when another process changed the table (a release must not be undone by a stale cache). */
+    private void refreshIfChanged() {
+        long m = mtime();
+        if (m != seenMtime) {
+            known.clear();
+            known.putAll(read().keys());
+            seenMtime = m;
+        }
+    }
+
+    private long mtime() {
+        try {
+            return java.nio.file.Files.getLastModifiedTime(file).toMillis() ^ java.nio.file.Files.size(file);
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     @Override

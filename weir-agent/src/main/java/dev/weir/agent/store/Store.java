@@ -68,5 +68,11 @@ public interface Store {
 
         /** Every allocation, key to number, sorted by key. */
         Map<String, Integer> all();
+
+        /**
+         * Forgets keys (garbage collection). Their numbers are not handed out again: a key that returns
+         * gets a new number.
+         */
+        void release(java.util.Collection<String> keys);
     }
 }

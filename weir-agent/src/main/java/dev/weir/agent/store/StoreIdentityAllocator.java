@@ -48,9 +48,46 @@ public final class StoreIdentityAllocator {
         return (cidr ? cidrs : endpoints).allocate(key);
     }
 
-    /** Numbers are kept: a released label set gets its old number back when it returns. */
+    /** References are not counted per caller: identities are collected by {@link #collect} instead. */
     public void release(int identity) {
-        // deliberately nothing: see the class comment
+        // deliberately nothing: see collect()
+    }
+
+    /** How long an identity must be unused, in every computation of this agent, before it is collected. */
+    public static final java.time.Duration GRACE = java.time.Duration.ofSeconds(60);
+
+    private final Map<Integer, java.time.Instant> unusedSince = new java.util.HashMap<>();
+
+    /**
+     * Garbage collection: forgets the label sets of identities that no computation has used for
+     * {@link #GRACE} (every agent computes the whole cluster, so "in use" is the same on every node). A
+     * collected label set that comes back gets a new number. Returns the identities collected now.
+     * Called from one thread (the sync loop).
+     */
+    public java.util.List<Integer> collect(java.util.Set<Integer> inUse, java.time.Instant now) {
+        SortedMap<Integer, Map<String, String>> all = all();
+        unusedSince.keySet().removeIf(id -> inUse.contains(id) || !all.containsKey(id));
+        java.util.List<Integer> due = new java.util.ArrayList<>();
+        all.forEach((id, labels) -> {
+            if (!inUse.contains(id)) {
+                java.time.Instant since = unusedSince.computeIfAbsent(id, k -> now);
+                if (!now.isBefore(since.plus(GRACE))) {
+                    due.add(id);
+                }
+            }
+        });
+        if (due.isEmpty()) {
+            return due;
+        }
+        java.util.List<String> endpointKeys = new java.util.ArrayList<>();
+        java.util.List<String> cidrKeys = new java.util.ArrayList<>();
+        for (int id : due) {
+            (id >= FIRST_CIDR ? cidrKeys : endpointKeys).add(canonical(all.get(id)));
+            unusedSince.remove(id);
+        }
+        endpoints.release(endpointKeys);
+        cidrs.release(cidrKeys);
+        return due;
     }
 
     /** Every allocated identity with its labels, by number. */
