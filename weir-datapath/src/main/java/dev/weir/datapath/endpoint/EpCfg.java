@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.time.Duration;
 
+import dev.weir.datapath.Mem;
 import dev.weir.ebpf.Codec;
 
 /**

@@ -6,6 +6,7 @@ import java.lang.foreign.StructLayout;
 import java.net.InetAddress;
 import java.util.Arrays;
 
+import dev.weir.datapath.Mem;
 import dev.weir.ebpf.Codec;
 
 /**

@@ -6,6 +6,7 @@ import java.lang.foreign.StructLayout;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.weir.datapath.Mem;
 import dev.weir.ebpf.Codec;
 
 /**

@@ -4,6 +4,7 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
+import dev.weir.datapath.Mem;
 import dev.weir.ebpf.Codec;
 
 /**

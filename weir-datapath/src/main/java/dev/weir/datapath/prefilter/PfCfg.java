@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.util.Arrays;
 
+import dev.weir.datapath.Mem;
 import dev.weir.ebpf.Codec;
 
 /**

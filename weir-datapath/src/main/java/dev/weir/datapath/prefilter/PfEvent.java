@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.util.Arrays;
 import java.util.Optional;
 
+import dev.weir.datapath.Mem;
 import dev.weir.datapath.DropReason;
 import dev.weir.ebpf.Codec;
 

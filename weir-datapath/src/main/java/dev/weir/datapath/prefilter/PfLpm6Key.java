@@ -6,6 +6,7 @@ import java.lang.foreign.StructLayout;
 import java.util.Arrays;
 import java.util.HexFormat;
 
+import dev.weir.datapath.Mem;
 import dev.weir.ebpf.Codec;
 
 /**

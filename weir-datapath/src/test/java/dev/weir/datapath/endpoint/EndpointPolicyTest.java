@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;
 
+import dev.weir.datapath.Mem;
 import dev.weir.datapath.DropReason;
 
 import org.junit.jupiter.api.Test;
