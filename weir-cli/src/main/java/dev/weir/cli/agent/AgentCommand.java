@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
  * {@code weir agent --node NAME}: runs one node's agent in the foreground until SIGTERM or SIGINT (a
  * shutdown hook stops its components in reverse). {@code weir lab up} starts one per node, detached.
  */
-@Command(name = "agent", mixinStandardHelpOptions = true,
+@Command(name = "agent", header = "Run a node's agent (started by weir lab up).", mixinStandardHelpOptions = true,
         description = {"Run a node's agent: store sync, endpoint discovery, policy, flows, and the local API on",
                 "/run/weir/<node>/api.sock (mode 0600). Runs until SIGTERM."})
 public final class AgentCommand implements Callable<Integer> {

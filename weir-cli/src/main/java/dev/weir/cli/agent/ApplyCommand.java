@@ -77,6 +77,7 @@ public final class ApplyCommand {
     }
 
     @Command(name = "apply", mixinStandardHelpOptions = true,
+            header = "Create or replace policies from YAML files (all or nothing).",
             description = {"Create or replace policies from Kubernetes-shaped YAML (NetworkPolicy, WeirNetworkPolicy,",
                     "WeirClusterNetworkPolicy, PolicyMode). All-or-nothing: one invalid document (exit 2) changes",
                     "nothing. Returns when every running agent enforces the new revision."})
@@ -88,6 +89,7 @@ public final class ApplyCommand {
     }
 
     @Command(name = "delete", mixinStandardHelpOptions = true,
+            header = "Delete the objects the files name (all or nothing).",
             description = {"Delete the objects the files name. All-or-nothing: when one does not exist (exit 2),",
                     "nothing is deleted. Returns when every running agent enforces the new revision."})
     public static final class Delete extends Base {

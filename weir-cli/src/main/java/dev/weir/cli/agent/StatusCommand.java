@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code weir status}: each node's agent: up, revision, endpoints, identities, policy entries, flows. */
-@Command(name = "status", mixinStandardHelpOptions = true,
+@Command(name = "status", header = "Show each node's agent: revision enforced, endpoints, entries, flows.", mixinStandardHelpOptions = true,
         description = {"Show each node's agent: up, store revision and the revision it enforces, endpoints,",
                 "identities, policy entries, flows seen and lost. Exit 1 when an agent does not answer."})
 public final class StatusCommand implements java.util.concurrent.Callable<Integer> {

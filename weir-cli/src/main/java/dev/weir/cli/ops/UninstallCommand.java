@@ -18,17 +18,18 @@ import picocli.CommandLine.Command;
  * weir made, and nothing else. Programs attached by other tools are left alone; weir's own links are
  * found through their pins, so nothing is detached by guessing.
  */
-@Command(name = "uninstall", description = {
-        "Detach every program weir attached and remove every pin (/sys/fs/bpf/weir) and state file",
-        "(/run/weir) weir made. Programs and pins of other tools are left alone.",
-        "The lab is separate: `weir lab down` removes it."})
+@Command(name = "uninstall", header = "Remove every program, link, pin and state file weir made, nothing else.", description = {
+        "Stop the node agents, detach every program weir attached, and remove every pin",
+        "(/sys/fs/bpf/weir) and runtime file (/run/weir) weir made. Programs and pins of other tools are",
+        "left alone. The desired state (policies in /var/lib/weir/store) is kept; the lab is separate:",
+        "`weir lab down` removes it."})
 public final class UninstallCommand implements Runnable {
 
     static final Path RUN_ROOT = Path.of("/run/weir");
 
     @Override
     public void run() {
-        List<String> done = new ArrayList<>();
+        List<String> done = new ArrayList<>(stopAgents());
         done.addAll(detachLinks(KernelPrefilterDataplane.BPFFS_ROOT));
         int pins = removeTree(KernelPrefilterDataplane.BPFFS_ROOT);
         if (pins > 0) {
@@ -43,6 +44,39 @@ public final class UninstallCommand implements Runnable {
         } else {
             done.forEach(System.out::println);
         }
+    }
+
+    /**
+     * Stops every running node agent (SIGTERM, then SIGKILL after 5 s) and removes its run directory, so
+     * that none re-attaches what is being removed. The lab's own directory is left to {@code lab down}.
+     */
+    static List<String> stopAgents() {
+        List<String> out = new ArrayList<>();
+        if (!Files.isDirectory(RUN_ROOT)) {
+            return out;
+        }
+        try (Stream<Path> s = Files.list(RUN_ROOT)) {
+            for (Path dir : s.filter(Files::isDirectory).toList()) {
+                Path pidFile = dir.resolve("agent.pid");
+                if (!Files.exists(pidFile)) {
+                    continue;
+                }
+                long pid = Long.parseLong(Files.readString(pidFile).strip());
+                ProcessHandle.of(pid).filter(h -> h.info().commandLine().orElse("").contains("agent")).ifPresent(h -> {
+                    h.destroy();
+                    try {
+                        h.onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        h.destroyForcibly();
+                    }
+                    out.add("stopped the agent of " + dir.getFileName() + " (pid " + pid + ")");
+                });
+                removeTree(dir);
+            }
+        } catch (IOException | NumberFormatException e) {
+            throw new IllegalStateException("cannot stop the agents under " + RUN_ROOT + ": " + e.getMessage(), e);
+        }
+        return out;
     }
 
     /** Unpins every link under the root: the kernel detaches a link when its last reference goes. */
