@@ -26,6 +26,8 @@ enum weir_reason {
 	REASON_PASS_REPLY		= 7,	/* conntrack reply */
 	REASON_PASS_ESTABLISHED		= 8,	/* conntrack hit, forward direction */
 	REASON_PASS_POLICY		= 9,	/* new connection allowed by policy */
+	REASON_PASS_SERVICE_DNAT	= 10,	/* service frontend translated to a backend (TC, or a socket's connect/sendmsg) */
+	REASON_PASS_SERVICE_REVNAT	= 11,	/* backend restored to the frontend (TC reply, or a socket's recvmsg/getpeername) */
 
 	/* drop reasons: rules */
 	REASON_DROP_DENY_RULE		= 128,	/* a deny rule matched */
@@ -50,6 +52,9 @@ enum weir_reason {
 	REASON_DROP_POLICY_DENY		= 143,	/* an explicit deny matched */
 	REASON_DROP_CT_FULL		= 144,	/* conntrack insert failed */
 	REASON_DROP_FRAG_NOT_FOUND	= 145,	/* non-first fragment whose first fragment was not seen */
+
+	/* drop reasons: services */
+	REASON_DROP_NO_SERVICE_BACKEND	= 146,	/* service without a usable backend (socket: connect/sendmsg refused) */
 
 	/* bookkeeping counters (stats maps only) */
 	REASON_EVENTS_LOST		= 250,	/* event not written: ring buffer full */
