@@ -3,7 +3,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-PACKAGES=(clang llvm libbpf-dev libbpf1 linux-libc-dev make bpftool iproute2 iptables nftables
+PACKAGES=(clang llvm libbpf-dev libbpf1 linux-libc-dev libc6-dev make bpftool iproute2 iptables nftables
           xdp-tools tcpdump ethtool jq util-linux procps iputils-ping maven)
 
 if [ "$(id -u)" -ne 0 ]; then
