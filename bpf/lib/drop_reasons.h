@@ -26,6 +26,8 @@ enum weir_reason {
 	REASON_PASS_REPLY		= 7,	/* conntrack reply */
 	REASON_PASS_ESTABLISHED		= 8,	/* conntrack hit, forward direction */
 	REASON_PASS_POLICY		= 9,	/* new connection allowed by policy */
+	REASON_PASS_SERVICE_DNAT	= 10,	/* translated to a service backend at TC */
+	REASON_PASS_SERVICE_REVNAT	= 11,	/* reply restored to the service frontend at TC */
 
 	/* drop reasons: rules */
 	REASON_DROP_DENY_RULE		= 128,	/* a deny rule matched */
@@ -50,6 +52,10 @@ enum weir_reason {
 	REASON_DROP_POLICY_DENY		= 143,	/* an explicit deny matched */
 	REASON_DROP_CT_FULL		= 144,	/* conntrack insert failed */
 	REASON_DROP_FRAG_NOT_FOUND	= 145,	/* non-first fragment whose first fragment was not seen */
+
+	/* drop reasons: services */
+	REASON_DROP_NO_SERVICE_BACKEND	= 146,	/* service frontend without a usable backend */
+	REASON_DROP_NAT_FAILED		= 147,	/* packet rewrite (service NAT) failed */
 
 	/* bookkeeping counters (stats maps only) */
 	REASON_EVENTS_LOST		= 250,	/* event not written: ring buffer full */

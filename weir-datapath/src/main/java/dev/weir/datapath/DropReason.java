@@ -20,6 +20,8 @@ public enum DropReason {
     PASS_REPLY(7, "Passed, conntrack reply"),
     PASS_ESTABLISHED(8, "Passed, established connection"),
     PASS_POLICY(9, "Passed, new connection allowed by policy"),
+    PASS_SERVICE_DNAT(10, "Passed, translated to a service backend"),
+    PASS_SERVICE_REVNAT(11, "Passed, reply restored to the service frontend"),
 
     DROP_DENY_RULE(128, "Denied by prefilter rule"),
     DROP_NOT_ALLOWED(129, "Not allowed by any prefilter rule"),
@@ -39,6 +41,8 @@ public enum DropReason {
     DROP_POLICY_DENY(143, "Policy denied by deny rule"),
     DROP_CT_FULL(144, "Conntrack table full"),
     DROP_FRAG_NOT_FOUND(145, "Fragment without its first fragment"),
+    DROP_NO_SERVICE_BACKEND(146, "Service without a usable backend"),
+    DROP_NAT_FAILED(147, "Service address translation failed"),
 
     EVENTS_LOST(250, "Events lost (ring buffer full)"),
     EVENTS_SENT(251, "Events sent"),
