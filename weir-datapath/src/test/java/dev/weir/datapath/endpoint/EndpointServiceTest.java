@@ -204,10 +204,14 @@ class EndpointServiceTest extends EndpointTestBase {
         assertThat(dp.verdicts()).isEqualTo(Map.of(DropReason.PASS, 2L));
     }
 
+    /** Client ports of new connections: never one of an earlier connection (its service entry would decide). */
+    private int nextPort = 20000;
+
+    /** Backends of that many new connections from A to the IPv4 TCP frontend. */
     Map<InetAddress, Integer> spread(int connections) {
         Map<InetAddress, Integer> seen = new HashMap<>();
         for (int i = 0; i < connections; i++) {
-            TestRun.Result r = dp.fromRun(A, frame(4, A4, F4, l4(TCP, 20000 + i, FPORT, SYN)));
+            TestRun.Result r = dp.fromRun(A, frame(4, A4, F4, l4(TCP, nextPort++, FPORT, SYN)));
             assertThat(r.retval()).isEqualTo(TC_ACT_OK);
             seen.merge(Tuple.of(r.dataOut()).dst(), 1, Integer::sum);
         }
