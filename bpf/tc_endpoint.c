@@ -9,6 +9,11 @@
  * docs/policy-datapath.md is the contract: the maps, their structs and the
  * verdict semantics. Every packet leaves through ep_verdict(), which counts
  * it per reason and writes the flow event, if any.
+ *
+ * Services (docs/service-datapath.md, per-packet path): weir_from_ep DNATs
+ * a new connection to a frontend to a backend before policy and conntrack
+ * see it, and remembers the choice in a service entry of ct; weir_to_ep
+ * restores the frontend as the source of the replies.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -24,6 +29,7 @@
 #include "policy.h"
 #include "ct.h"
 #include "flow.h"
+#include "lb.h"
 
 /* Map sizes are defaults; the loader sets them from configuration. */
 #define EP_ENDPOINTS		4096
@@ -45,6 +51,24 @@
 #define ICMPV6_ECHO_REPLY	129
 #define ICMPV6_ND_FIRST		133	/* router solicitation */
 #define ICMPV6_ND_LAST		137	/* redirect */
+
+#define TCP_CSUM_OFF		16
+#define UDP_CSUM_OFF		6
+#define IP4_CSUM_OFF		10
+#define IP4_SADDR_OFF		12
+#define IP4_DADDR_OFF		16
+#define IP6_SADDR_OFF		8
+#define IP6_DADDR_OFF		24
+
+/*
+ * Hairpin: a pod that reaches a service it backs itself gets its packet
+ * back with this source (v4-mapped / IPv6), so that the reply leaves the pod
+ * and can be reverse-translated (docs/service-datapath.md). Set by the loader.
+ */
+volatile const __u8 lb_hairpin4[16] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 169, 254, 42, 1 };
+volatile const __u8 lb_hairpin6[16] = {	/* 100::42:1, discard-only prefix (RFC 6666) */
+	0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x42, 0, 1 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -126,7 +150,15 @@ struct ep_pkt {
 	__be16 dport;		/* ICMP echo request: 0; echo reply: id */
 	__u8   tcp_flags;
 	__u8   is_nd;		/* ICMPv6 neighbour discovery / router message */
+	__u16  l3_off;		/* IP header */
+	__u16  l4_off;		/* L4 header (after IPv6 extension headers) */
 };
+
+/* What a packet's service translation did (ep_dec.nat). */
+#define EP_NAT_NONE		0
+#define EP_NAT_DNAT		1	/* to a backend: a service entry was live */
+#define EP_NAT_DNAT_NEW		2	/* to a backend just selected: service entry to create */
+#define EP_NAT_REVNAT		3	/* reply of a translated connection: source to restore */
 
 /* What was decided, for the verdict helper and the flow event. */
 struct ep_dec {
@@ -139,6 +171,16 @@ struct ep_dec {
 	__u8  is_reply;
 	__u8  match;		/* FLOW_MATCH_* */
 	__u8  event;		/* FLOW_* to report; 0: none (a trace candidate if passed) */
+	__u8  nat;		/* EP_NAT_* */
+	__u8  ct_flags;		/* CT_F_DNAT / CT_F_HAIRPIN of a translated connection */
+	__u8  redirect;		/* hand the packet back to the pod (hairpin reply) */
+	__u8  _pad;
+	__u32 svc_id;		/* translated: the service, the frontend to restore, */
+	__u32 rev_nat_id;	/* the backend chosen */
+	__u32 backend_id;
+	__u8  orig_dst[16];	/* DNAT: the frontend, for the service entry */
+	__be16 orig_dport;
+	__u16 _pad2;
 };
 
 /*
@@ -176,6 +218,8 @@ static __noinline int flow_fill(struct flow_event *e, const struct ep_info *ep,
 	__builtin_memcpy(e->saddr, p->l3.src, sizeof(e->saddr));
 	__builtin_memcpy(e->daddr, p->l3.dst, sizeof(e->daddr));
 	e->len = p->len;
+	e->svc_id = d->svc_id;
+	e->rev_nat_id = d->rev_nat_id;
 	return 0;
 }
 
@@ -317,6 +361,7 @@ __noinline int ep_parse(struct __sk_buff *ctx, struct ep_pkt *p)
 	ret = skb_parse_ethhdr(ctx, &off, &eth_proto);
 	if (ret)
 		return ret;
+	p->l3_off = off;
 	if (eth_proto == bpf_htons(ETH_P_IP))
 		ret = skb_parse_iphdr(ctx, &off, &p->l3);
 	else if (eth_proto == bpf_htons(ETH_P_IPV6))
@@ -327,6 +372,7 @@ __noinline int ep_parse(struct __sk_buff *ctx, struct ep_pkt *p)
 		return ret;
 	if (p->l3.frag == FRAG_LATER)
 		return 0;		/* no L4 header here */
+	p->l4_off = off;
 	return ep_parse_l4(ctx, off, p);
 }
 
@@ -500,22 +546,22 @@ static __always_inline int tcp_syn_only(const struct ep_pkt *p)
 }
 
 /*
- * Conntrack and policy for an IP packet with its ports: a reply of the
- * endpoint's other direction, a packet of a live connection of this
- * direction, or a new connection that policy decides and that is tracked
- * when it passes.
+ * The conntrack entries of an IP packet with its ports: a reply of the
+ * endpoint's other direction, or a packet of a live connection of this
+ * direction. Returns their reason, or 0 for a new connection (*stale: an
+ * expired or closed entry of this tuple exists and is to be overwritten).
+ * A reply of a translated connection at weir_to_ep sets d->nat REVNAT.
+ * Global: called twice from the pod's side, verified once.
  */
-static __always_inline __u32 ep_conntrack(const struct ep_info *ep,
-					  const struct ep_cfg *cfg,
-					  const struct ep_pkt *p,
-					  struct ep_dec *d)
+__noinline int ct_find(const struct ep_info *ep, const struct ep_cfg *cfg,
+		       const struct ep_pkt *p, struct ep_dec *d, int *stale)
 {
 	struct ct_key k;
-	struct ct_val *e, nv;
+	struct ct_val *e;
 	__u64 now = bpf_ktime_get_ns();
-	__u32 reason;
-	__u8 ct_flags = 0, state;
-	int stale = 0, ret;
+
+	if (!ep || !cfg || !p || !d || !stale)
+		return REASON_DROP_CT_FULL;	/* not reached */
 
 	ct_key_of(&k, p, ep->ep_id, !d->dir, 1);
 	e = bpf_map_lookup_elem(&ct, &k);
@@ -524,6 +570,13 @@ static __always_inline __u32 ep_conntrack(const struct ep_info *ep,
 		d->is_reply = 1;
 		d->peer = e->peer_identity;
 		d->rule = e->rule;
+		if (d->dir == EP_DIR_INGRESS && (e->flags & CT_F_DNAT)) {
+			d->nat = EP_NAT_REVNAT;
+			d->ct_flags = e->flags;
+			d->svc_id = e->svc_id;
+			d->rev_nat_id = e->rev_nat_id;
+			d->backend_id = e->backend_id;
+		}
 		return REASON_PASS_REPLY;
 	}
 
@@ -538,34 +591,406 @@ static __always_inline __u32 ep_conntrack(const struct ep_info *ep,
 			d->rule = e->rule;
 			return REASON_PASS_ESTABLISHED;
 		}
-		stale = 1;
+		*stale = 1;
 	}
+	return 0;
+}
 
-	d->peer = ipcache_identity(d->dir == EP_DIR_EGRESS ? p->l3.dst : p->l3.src);
+static __always_inline int addr_eq(const __u8 *a, const volatile __u8 *b)
+{
+	const __u64 *x = (const __u64 *)a;
+	__u64 y0, y1;
+
+	__builtin_memcpy(&y0, (const __u8 *)b, 8);
+	__builtin_memcpy(&y1, (const __u8 *)b + 8, 8);
+	return x[0] == y0 && x[1] == y1;
+}
+
+static __always_inline const volatile __u8 *hairpin_addr(__u8 family)
+{
+	return family == 4 ? lb_hairpin4 : lb_hairpin6;
+}
+
+/*
+ * The peer of a new connection. A hairpinned packet (the pod reaching a
+ * service it backs) arrives at its own weir_to_ep from the hairpin address:
+ * when the pod's egress entry of that very tuple says so, the peer is the
+ * pod itself (a spoofed hairpin source stays world).
+ */
+static __always_inline __u32 ep_peer(const struct ep_info *ep,
+				     const struct ep_pkt *p, __u8 dir)
+{
+	struct ct_key k;
+	struct ct_val *e;
+
+	if (dir == EP_DIR_EGRESS)
+		return ipcache_identity(p->l3.dst);
+	if (addr_eq(p->l3.src, hairpin_addr(p->l3.family))) {
+		ct_key_of(&k, p, ep->ep_id, EP_DIR_EGRESS, 0);
+		e = bpf_map_lookup_elem(&ct, &k);
+		if (e && (e->flags & CT_F_HAIRPIN))
+			return ep->identity;
+	}
+	return ipcache_identity(p->l3.src);
+}
+
+static __always_inline void ct_new_val(struct ct_val *nv, const struct ep_cfg *cfg,
+				       const struct ep_pkt *p,
+				       const struct ep_dec *d, __u64 now)
+{
+	__u8 state = CT_NONE;
+
+	__builtin_memset(nv, 0, sizeof(*nv));
+	if (p->l3.proto == IPPROTO_TCP)
+		state = ct_next_state(p->tcp_flags & TCP_SYN ? CT_SYN_SENT : CT_ESTABLISHED,
+				      p->tcp_flags);
+	nv->expires_ns = now + ct_lifetime(cfg, p->l3.proto, state);
+	nv->created_ns = now;
+	nv->packets_fwd = 1;
+	nv->bytes_fwd = p->len;
+	nv->peer_identity = d->peer;
+	nv->rule = d->rule;
+	nv->state = state;
+	nv->tcp_flags_seen = p->tcp_flags;
+	nv->svc_id = d->svc_id;
+	nv->rev_nat_id = d->rev_nat_id;
+	nv->backend_id = d->backend_id;
+}
+
+/*
+ * A new connection: policy decides (for a translated one, against the
+ * backend), and a connection that passes is tracked. A connection just
+ * translated also gets its service entry: the client's tuple to the
+ * frontend, which keeps its later packets on the same backend. Global:
+ * its stack is not added to the translation's.
+ */
+__noinline int ct_create(const struct ep_info *ep, const struct ep_cfg *cfg,
+			 const struct ep_pkt *p, struct ep_dec *d, int stale)
+{
+	struct ct_key k;
+	struct ct_val nv;
+	__u64 now = bpf_ktime_get_ns();
+	__u32 reason;
+	__u8 ct_flags = 0;
+	int ret;
+
+	if (!ep || !cfg || !p || !d)
+		return REASON_DROP_CT_FULL;	/* not reached */
+	d->peer = ep_peer(ep, p, d->dir);
 	reason = pol_decide(ep, p, d, &ct_flags);
 	if (reason_is_drop(reason))
 		return reason;
 	d->event = ct_flags & CT_F_AUDIT ? FLOW_AUDIT : FLOW_FORWARDED;
 
-	__builtin_memset(&nv, 0, sizeof(nv));
-	state = CT_NONE;
-	if (p->l3.proto == IPPROTO_TCP)
-		state = ct_next_state(p->tcp_flags & TCP_SYN ? CT_SYN_SENT : CT_ESTABLISHED,
-				      p->tcp_flags);
-	nv.expires_ns = now + ct_lifetime(cfg, p->l3.proto, state);
-	nv.created_ns = now;
-	nv.packets_fwd = 1;
-	nv.bytes_fwd = p->len;
-	nv.peer_identity = d->peer;
-	nv.rule = d->rule;
-	nv.state = state;
-	nv.flags = ct_flags;
-	nv.tcp_flags_seen = p->tcp_flags;
+	ct_new_val(&nv, cfg, p, d, now);
+	if (d->nat == EP_NAT_DNAT_NEW) {
+		/* the client: hairpinned, the backend itself */
+		__builtin_memcpy(k.saddr, d->ct_flags & CT_F_HAIRPIN ? p->l3.dst : p->l3.src,
+				 sizeof(k.saddr));
+		__builtin_memcpy(k.daddr, d->orig_dst, sizeof(k.daddr));
+		k.sport = p->sport;
+		k.dport = d->orig_dport;
+		k.proto = p->l3.proto;
+		k.dir = CT_DIR_SERVICE;
+		k._pad = 0;
+		k.ep_id = ep->ep_id;
+		nv.flags = CT_F_SERVICE | (d->ct_flags & CT_F_HAIRPIN);
+		if (bpf_map_update_elem(&ct, &k, &nv, BPF_ANY))
+			return REASON_DROP_CT_FULL;
+	}
+	nv.flags = ct_flags | d->ct_flags;
+	ct_key_of(&k, p, ep->ep_id, d->dir, 0);
 	/* an expired or closed entry is overwritten; else only a new key is
 	 * inserted, and losing a race to another CPU's insert is fine */
 	ret = bpf_map_update_elem(&ct, &k, &nv, stale ? BPF_ANY : BPF_NOEXIST);
 	if (ret && ret != -EEXIST)
 		return REASON_DROP_CT_FULL;
+	return reason;
+}
+
+/*
+ * Rewrites the packet's destination (dst) or source address and port, with
+ * the IPv4 header checksum and the TCP/UDP checksum (pseudo header) fixed
+ * incrementally; a UDP checksum of zero (none, IPv4) stays zero. Updates p.
+ * Returns 0, or -1 when the skb could not be written. Global: one copy
+ * verified once, its stack apart from its callers'.
+ */
+__noinline int ep_nat_rewrite(struct __sk_buff *ctx, struct ep_pkt *p, int dst,
+			      const struct lb_frontend *t)
+{
+	__u32 csum_off;
+	__u64 l4f;
+	__u8 *cur;
+	__be16 *cur_port, port;
+	__be32 from[4], to[4];
+	__s64 diff;
+
+	if (!ctx || !p || !t)
+		return -1;	/* not reached */
+	csum_off = p->l4_off + (p->l3.proto == IPPROTO_TCP ? TCP_CSUM_OFF : UDP_CSUM_OFF);
+	l4f = p->l3.proto == IPPROTO_UDP ? BPF_F_MARK_MANGLED_0 : 0;
+	cur = dst ? p->l3.dst : p->l3.src;
+	cur_port = dst ? &p->dport : &p->sport;
+	port = t->port;
+	__builtin_memcpy(from, cur, 16);
+	__builtin_memcpy(to, t->addr, 16);
+	if (p->l3.family == 4) {
+		diff = bpf_csum_diff(&from[3], 4, &to[3], 4, 0);
+		if (bpf_skb_store_bytes(ctx, p->l3_off + (dst ? IP4_DADDR_OFF : IP4_SADDR_OFF),
+					&to[3], 4, 0) ||
+		    bpf_l3_csum_replace(ctx, p->l3_off + IP4_CSUM_OFF, 0, diff, 0))
+			return -1;
+	} else {
+		diff = bpf_csum_diff(from, 16, to, 16, 0);
+		if (bpf_skb_store_bytes(ctx, p->l3_off + (dst ? IP6_DADDR_OFF : IP6_SADDR_OFF),
+					to, 16, 0))
+			return -1;
+	}
+	if (bpf_l4_csum_replace(ctx, csum_off, 0, diff, l4f | BPF_F_PSEUDO_HDR))
+		return -1;
+	if (*cur_port != port) {
+		if (bpf_l4_csum_replace(ctx, csum_off, *cur_port, port, l4f | sizeof(port)) ||
+		    bpf_skb_store_bytes(ctx, p->l4_off + (dst ? 2 : 0), &port, sizeof(port), 0))
+			return -1;
+		*cur_port = port;
+	}
+	__builtin_memcpy(cur, to, 16);
+	return 0;
+}
+
+static __always_inline int addr_is_v4(const __u8 *a)
+{
+	const __u32 *w = (const __u32 *)a;
+
+	return w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0xffff);
+}
+
+/*
+ * Backend selection (docs/service-datapath.md, Selection): affinity, else
+ * Maglev, else random over slots 1..count of the service's generation.
+ * Returns the backend id, 0 when none. Global: verified once.
+ */
+__noinline __u32 ep_lb_select(const struct lb_svc_val *sv, const struct ep_pkt *p,
+			   __u64 now)
+{
+	struct lb_affinity_key ak;
+	struct lb_affinity_val *av, nav;
+	struct lb_maglev_key mk;
+	struct lb_slot_key sk;
+	struct lb_backend *be;
+	__u32 *id, backend_id = 0;
+
+	if (!sv || !p || !sv->count)
+		return 0;
+	if ((sv->flags & LB_F_AFFINITY) && sv->affinity_timeout_s) {
+		__builtin_memcpy(ak.client, p->l3.src, sizeof(ak.client));
+		ak.svc_id = sv->svc_id;
+		av = bpf_map_lookup_elem(&lb_affinity, &ak);
+		if (av && now - av->last_ns < (__u64)sv->affinity_timeout_s * 1000000000ULL) {
+			backend_id = av->backend_id;
+			be = bpf_map_lookup_elem(&lb_backend, &backend_id);
+			if (be && be->state == LB_BE_ACTIVE) {
+				av->last_ns = now;
+				return backend_id;
+			}
+		}
+		backend_id = 0;
+	}
+	if ((sv->flags & LB_F_MAGLEV) && sv->maglev_m) {
+		mk.svc_id = sv->svc_id;
+		mk.index = lb_hash_tuple(p->l3.src, p->sport, p->l3.proto) % sv->maglev_m;
+		mk.gen = sv->gen;
+		mk._pad[0] = mk._pad[1] = mk._pad[2] = 0;
+		id = bpf_map_lookup_elem(&lb_maglev, &mk);
+		if (id)
+			backend_id = *id;
+	}
+	if (!backend_id) {	/* random, also when a Maglev entry is missing */
+		sk.svc_id = sv->svc_id;
+		sk.slot = bpf_get_prandom_u32() % sv->count + 1;
+		sk.gen = sv->gen;
+		sk._pad = 0;
+		id = bpf_map_lookup_elem(&lb_slot, &sk);
+		if (id)
+			backend_id = *id;
+	}
+	if (backend_id && (sv->flags & LB_F_AFFINITY) && sv->affinity_timeout_s) {
+		nav.last_ns = now;
+		nav.backend_id = backend_id;
+		nav._pad = 0;
+		bpf_map_update_elem(&lb_affinity, &ak, &nav, BPF_ANY);
+	}
+	return backend_id;
+}
+
+/*
+ * Service DNAT of a packet the pod sends (weir_from_ep, no conntrack entry
+ * for its tuple). Not a TCP/UDP packet to a frontend: 0, nothing changed.
+ * Else the backend is the one of the live service entry, or a new choice;
+ * the packet is rewritten to it (and, hairpinned, from the hairpin address),
+ * p holds the translated tuple, d->nat says which: 0. Or a drop reason.
+ * Global: verified once.
+ */
+__noinline int ep_lb(struct __sk_buff *ctx, const struct ep_info *ep,
+		     const struct ep_cfg *cfg, struct ep_pkt *p, struct ep_dec *d)
+{
+	struct lb_svc_key fk;
+	struct lb_svc_val *sv;
+	struct lb_backend *be = NULL;
+	struct lb_frontend t;
+	struct ct_key k;
+	struct ct_val *e;
+	__u32 backend_id;
+	__u64 now;
+
+	if (!ctx || !ep || !cfg || !p || !d)
+		return REASON_DROP_NAT_FAILED;	/* not reached */
+	if ((p->l3.proto != IPPROTO_TCP && p->l3.proto != IPPROTO_UDP) ||
+	    p->l3.frag != FRAG_NONE)
+		return 0;
+	__builtin_memcpy(fk.addr, p->l3.dst, sizeof(fk.addr));
+	fk.port = p->dport;
+	fk.proto = p->l3.proto;
+	fk.scope = LB_SCOPE_LOCAL;	/* the client is on this node */
+	sv = bpf_map_lookup_elem(&lb_svc, &fk);
+	if (!sv) {
+		fk.scope = LB_SCOPE_ANY;
+		sv = bpf_map_lookup_elem(&lb_svc, &fk);
+		if (!sv)
+			return 0;
+	}
+	d->svc_id = sv->svc_id;
+	d->rev_nat_id = sv->rev_nat_id;
+	now = bpf_ktime_get_ns();
+
+	ct_key_of(&k, p, ep->ep_id, CT_DIR_SERVICE, 0);
+	e = bpf_map_lookup_elem(&ct, &k);
+	if (e && e->expires_ns > now && !(e->state == CT_CLOSING && tcp_syn_only(p))) {
+		backend_id = e->backend_id;
+		be = bpf_map_lookup_elem(&lb_backend, &backend_id);
+		if (be) {
+			ct_refresh(e, cfg, p, 0, now);
+			d->nat = EP_NAT_DNAT;
+		}
+	}
+	if (!be) {
+		if (!sv->count)
+			return REASON_DROP_NO_SERVICE_BACKEND;
+		backend_id = ep_lb_select(sv, p, now);
+		be = bpf_map_lookup_elem(&lb_backend, &backend_id);
+		if (!be)
+			return REASON_DROP_NO_SERVICE_BACKEND;
+		d->nat = EP_NAT_DNAT_NEW;
+	}
+	if (addr_is_v4(be->addr) != (p->l3.family == 4))
+		return REASON_DROP_NO_SERVICE_BACKEND;	/* no NAT46/64 */
+	d->backend_id = backend_id;
+	d->ct_flags = CT_F_DNAT;
+	__builtin_memcpy(d->orig_dst, p->l3.dst, sizeof(d->orig_dst));
+	d->orig_dport = p->dport;
+
+	__builtin_memcpy(t.addr, be->addr, sizeof(t.addr));
+	t.port = be->port;
+	if (ep_nat_rewrite(ctx, p, 1, &t))
+		return REASON_DROP_NAT_FAILED;
+	if (addr_eq(p->l3.src, p->l3.dst)) {
+		/* hairpin: from the hairpin address, or the pod would answer
+		 * itself inside its namespace, from the backend's address */
+		__builtin_memcpy(t.addr, (const __u8 *)hairpin_addr(p->l3.family),
+				 sizeof(t.addr));
+		t.port = p->sport;
+		if (ep_nat_rewrite(ctx, p, 0, &t))
+			return REASON_DROP_NAT_FAILED;
+		d->ct_flags |= CT_F_HAIRPIN;
+	}
+	return 0;
+}
+
+/*
+ * Reverse NAT of a reply of a translated connection: the source back to
+ * the frontend (lb_revnat). A hairpin reply (from the pod to the hairpin
+ * address, at weir_from_ep) also gets its destination back to the client,
+ * the pod itself, and is to be handed back to the pod. Returns the reason.
+ * Global: verified once.
+ */
+__noinline int ep_revnat(struct __sk_buff *ctx, const struct ep_info *ep,
+			 const struct ep_cfg *cfg, struct ep_pkt *p, struct ep_dec *d)
+{
+	struct lb_frontend *fe, t;
+	struct ct_key k;
+	struct ct_val *e;
+	__u32 id;
+
+	if (!ctx || !ep || !cfg || !p || !d)
+		return REASON_DROP_NAT_FAILED;	/* not reached */
+	if (d->dir == EP_DIR_EGRESS) {
+		/* a reply from the pod: hairpinned if to the hairpin address,
+		 * where the pod's own egress entry knows the frontend */
+		if (!addr_eq(p->l3.dst, hairpin_addr(p->l3.family)))
+			return REASON_PASS_REPLY;
+		ct_key_of(&k, p, ep->ep_id, EP_DIR_EGRESS, 1);
+		e = bpf_map_lookup_elem(&ct, &k);
+		if (!e || !(e->flags & CT_F_HAIRPIN))
+			return REASON_PASS_REPLY;
+		ct_refresh(e, cfg, p, 1, bpf_ktime_get_ns());
+		d->svc_id = e->svc_id;
+		d->rev_nat_id = e->rev_nat_id;
+		d->backend_id = e->backend_id;
+		d->ct_flags = e->flags;
+	}
+	id = d->rev_nat_id;
+	fe = bpf_map_lookup_elem(&lb_revnat, &id);
+	if (!fe)
+		return REASON_PASS_REPLY;	/* the service is gone */
+	if (addr_is_v4(fe->addr) != (p->l3.family == 4))
+		return REASON_PASS_REPLY;
+	if (d->dir == EP_DIR_EGRESS) {	/* hairpin */
+		__builtin_memcpy(t.addr, p->l3.src, sizeof(t.addr));
+		t.port = p->dport;
+		if (ep_nat_rewrite(ctx, p, 1, &t))
+			return REASON_DROP_NAT_FAILED;
+		d->redirect = 1;
+	}
+	__builtin_memcpy(&t, fe, sizeof(t));
+	if (ep_nat_rewrite(ctx, p, 0, &t))
+		return REASON_DROP_NAT_FAILED;
+	return REASON_PASS_SERVICE_REVNAT;
+}
+
+/*
+ * Conntrack, service translation and policy for an IP packet with its
+ * ports. From the pod, a packet without an entry is first translated if it
+ * goes to a frontend; the translated tuple is then looked up again (a live
+ * connection whose service entry vanished) and judged as new.
+ */
+static __always_inline __u32 ep_conntrack(struct __sk_buff *ctx,
+					  const struct ep_info *ep,
+					  const struct ep_cfg *cfg,
+					  struct ep_pkt *p,
+					  struct ep_dec *d, const __u8 dir)
+{
+	__u32 reason;
+	int stale = 0;
+
+	reason = ct_find(ep, cfg, p, d, &stale);
+	if (reason == REASON_PASS_REPLY &&
+	    (d->nat == EP_NAT_REVNAT || dir == EP_DIR_EGRESS))
+		return ep_revnat(ctx, ep, cfg, p, d);
+	if (reason || dir != EP_DIR_EGRESS)
+		goto create;
+	reason = ep_lb(ctx, ep, cfg, p, d);
+	if (reason || d->nat == EP_NAT_NONE)
+		goto create;
+	stale = 0;
+	reason = ct_find(ep, cfg, p, d, &stale);
+create:
+	if (!reason)
+		reason = ct_create(ep, cfg, p, d, stale);
+	/* a translated packet that passes says so, unless audit mode let it */
+	if ((d->nat == EP_NAT_DNAT || d->nat == EP_NAT_DNAT_NEW) &&
+	    (reason == REASON_PASS || reason == REASON_PASS_POLICY ||
+	     reason == REASON_PASS_ESTABLISHED))
+		reason = REASON_PASS_SERVICE_DNAT;
 	return reason;
 }
 
@@ -614,9 +1039,13 @@ static __always_inline int ep_handle(struct __sk_buff *ctx, const __u8 dir)
 		else if (p.l3.frag == FRAG_LATER)
 			reason = ep_frag_follow(&ep, &p, &d);
 		else
-			reason = ep_conntrack(&ep, &cfg, &p, &d);
+			reason = ep_conntrack(ctx, &ep, &cfg, &p, &d, dir);
 	}
-	return ep_verdict(&ep, &cfg, &p, &d, reason);
+	if (ep_verdict(&ep, &cfg, &p, &d, reason) == TC_ACT_SHOT)
+		return TC_ACT_SHOT;
+	if (dir == EP_DIR_EGRESS && d.redirect)
+		return bpf_redirect_peer(ifindex, 0);	/* hairpin reply: back to the pod */
+	return TC_ACT_OK;
 }
 
 SEC("tc")

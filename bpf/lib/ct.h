@@ -14,6 +14,12 @@
 #define CT_CLOSING	3	/* TCP: FIN or RST seen */
 
 #define CT_F_AUDIT	(1 << 0)	/* allowed only by audit mode */
+#define CT_F_DNAT	(1 << 1)	/* egress entry of a connection translated to a backend (tuple after DNAT) */
+#define CT_F_SERVICE	(1 << 2)	/* service entry (dir CT_DIR_SERVICE): tuple before DNAT */
+#define CT_F_HAIRPIN	(1 << 3)	/* the client is the backend: source rewritten to the hairpin address */
+
+/* ct_key.dir of a service entry: the client's tuple to the frontend, before DNAT. */
+#define CT_DIR_SERVICE	2
 
 struct ct_key {
 	__u8   saddr[16];	/* as in the packet that opened the connection; IPv4 v4-mapped */
@@ -21,7 +27,8 @@ struct ct_key {
 	__be16 sport;		/* ICMP echo: the echo id as sport, 0 as dport */
 	__be16 dport;
 	__u8   proto;
-	__u8   dir;		/* 0 ingress (entry of the destination endpoint), 1 egress (of the source) */
+	__u8   dir;		/* 0 ingress (entry of the destination endpoint), 1 egress (of the source),
+				   2 service (the source's tuple to a frontend, before DNAT) */
 	__u16  _pad;
 	__u32  ep_id;		/* the endpoint whose hook created it */
 };
@@ -38,7 +45,10 @@ struct ct_val {
 	__u8  state;		/* CT_* */
 	__u8  flags;		/* CT_F_* */
 	__u8  tcp_flags_seen;
-	__u8  _pad[5];
+	__u8  _pad;
+	__u32 rev_nat_id;	/* CT_F_DNAT / CT_F_SERVICE: lb_revnat id of the frontend */
+	__u32 svc_id;		/* CT_F_DNAT / CT_F_SERVICE: lb_svc_val.svc_id */
+	__u32 backend_id;	/* CT_F_DNAT / CT_F_SERVICE: the lb_backend chosen */
 };
 
 /*

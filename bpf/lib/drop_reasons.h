@@ -55,6 +55,7 @@ enum weir_reason {
 
 	/* drop reasons: services */
 	REASON_DROP_NO_SERVICE_BACKEND	= 146,	/* service without a usable backend (socket: connect/sendmsg refused) */
+	REASON_DROP_NAT_FAILED		= 147,	/* packet rewrite (service NAT) failed */
 
 	/* bookkeeping counters (stats maps only) */
 	REASON_EVENTS_LOST		= 250,	/* event not written: ring buffer full */

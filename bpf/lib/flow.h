@@ -40,6 +40,8 @@ struct flow_event {
 	__u8   saddr[16];
 	__u8   daddr[16];
 	__u32  len;		/* skb->len */
+	__u32  svc_id;		/* translated at TC (DNAT or reverse NAT): lb_svc_val.svc_id; 0 none */
+	__u32  rev_nat_id;	/* its frontend: lb_revnat key; 0 none */
 };
 
 #endif /* __WEIR_FLOW_H */

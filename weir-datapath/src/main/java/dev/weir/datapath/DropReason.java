@@ -42,6 +42,7 @@ public enum DropReason {
     DROP_CT_FULL(144, "Conntrack table full"),
     DROP_FRAG_NOT_FOUND(145, "Fragment without its first fragment"),
     DROP_NO_SERVICE_BACKEND(146, "Service has no usable backend"),
+    DROP_NAT_FAILED(147, "Service address translation failed"),
 
     EVENTS_LOST(250, "Events lost (ring buffer full)"),
     EVENTS_SENT(251, "Events sent"),

@@ -20,7 +20,8 @@ import dev.weir.ebpf.Codec;
  * @param dport destination port
  * @param proto IP protocol
  * @param dir {@link EndpointMaps#DIR_INGRESS} (entry of the destination endpoint) or
- *            {@link EndpointMaps#DIR_EGRESS} (of the source endpoint)
+ *            {@link EndpointMaps#DIR_EGRESS} (of the source endpoint), or {@link #DIR_SERVICE} (a service
+ *            entry of the source endpoint: its tuple to a frontend, before DNAT)
  * @param epId the endpoint whose hook created it
  */
 public record CtKey(byte[] saddr, byte[] daddr, int sport, int dport, int proto, int dir, int epId) {
@@ -36,6 +37,9 @@ public record CtKey(byte[] saddr, byte[] daddr, int sport, int dport, int proto,
             Mem.U32.withName("ep_id")).withName("ct_key");
 
     /** The map codec: {@link #LAYOUT}. */
+    /** {@code dir} of a service entry: the client's tuple to a service frontend, before DNAT. */
+    public static final int DIR_SERVICE = 2;
+
     public static final Codec<CtKey> CODEC = Codec.of(LAYOUT, CtKey::encode, CtKey::decode);
 
     public CtKey {
@@ -93,6 +97,6 @@ public record CtKey(byte[] saddr, byte[] daddr, int sport, int dport, int proto,
     @Override
     public String toString() {
         return "CtKey[ep=%d %s proto=%d %s:%d > %s:%d]".formatted(epId, dir == EndpointMaps.DIR_EGRESS ? "egress"
-                : "ingress", proto, Mem.text(saddr), sport, Mem.text(daddr), dport);
+                : dir == DIR_SERVICE ? "service" : "ingress", proto, Mem.text(saddr), sport, Mem.text(daddr), dport);
     }
 }

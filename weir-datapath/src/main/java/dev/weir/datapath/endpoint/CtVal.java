@@ -22,9 +22,13 @@ import dev.weir.ebpf.Codec;
  * @param state {@link #NONE} (not TCP), {@link #SYN_SENT}, {@link #ESTABLISHED}, {@link #CLOSING}
  * @param flags {@link #F_AUDIT}
  * @param tcpFlagsSeen every TCP flag seen, either direction
+ * @param revNatId {@link #F_DNAT} / {@link #F_SERVICE}: the frontend to restore ({@code lb_revnat} key), else 0
+ * @param svcId {@link #F_DNAT} / {@link #F_SERVICE}: the service ({@code lb_svc_val.svc_id}), else 0
+ * @param backendId {@link #F_DNAT} / {@link #F_SERVICE}: the backend chosen ({@code lb_backend} key), else 0
  */
 public record CtVal(long expiresNs, long createdNs, long packetsFwd, long bytesFwd, long packetsRev, long bytesRev,
-                    int peerIdentity, int rule, int state, int flags, int tcpFlagsSeen) {
+                    int peerIdentity, int rule, int state, int flags, int tcpFlagsSeen, int revNatId, int svcId,
+                    int backendId) {
 
     public static final int NONE = 0;
     public static final int SYN_SENT = 1;
@@ -33,6 +37,12 @@ public record CtVal(long expiresNs, long createdNs, long packetsFwd, long bytesF
 
     /** Allowed only by audit mode. */
     public static final int F_AUDIT = 1;
+    /** Egress entry of a connection translated to a service backend (its tuple after DNAT). */
+    public static final int F_DNAT = 1 << 1;
+    /** Service entry ({@link CtKey#DIR_SERVICE}): the client's tuple to the frontend, before DNAT. */
+    public static final int F_SERVICE = 1 << 2;
+    /** The client is the backend: its source was rewritten to the hairpin address. */
+    public static final int F_HAIRPIN = 1 << 3;
 
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             Mem.U64.withName("expires_ns"),
@@ -46,7 +56,10 @@ public record CtVal(long expiresNs, long createdNs, long packetsFwd, long bytesF
             Mem.U8.withName("state"),
             Mem.U8.withName("flags"),
             Mem.U8.withName("tcp_flags_seen"),
-            Mem.pad(5)).withName("ct_val");
+            Mem.pad(1),
+            Mem.U32.withName("rev_nat_id"),
+            Mem.U32.withName("svc_id"),
+            Mem.U32.withName("backend_id")).withName("ct_val");
 
     /** The map codec: {@link #LAYOUT}, host byte order. */
     public static final Codec<CtVal> CODEC = Codec.of(LAYOUT, CtVal::encode, CtVal::decode);
@@ -63,12 +76,15 @@ public record CtVal(long expiresNs, long createdNs, long packetsFwd, long bytesF
         Mem.u8(dst, 56, state);
         Mem.u8(dst, 57, flags);
         Mem.u8(dst, 58, tcpFlagsSeen);
-        dst.asSlice(59, 5).fill((byte) 0);
+        Mem.u8(dst, 59, 0);
+        Mem.u32(dst, 60, revNatId);
+        Mem.u32(dst, 64, svcId);
+        Mem.u32(dst, 68, backendId);
     }
 
     public static CtVal decode(MemorySegment src) {
         return new CtVal(Mem.u64(src, 0), Mem.u64(src, 8), Mem.u64(src, 16), Mem.u64(src, 24), Mem.u64(src, 32),
                 Mem.u64(src, 40), Mem.u32(src, 48), Mem.u32(src, 52), Mem.u8(src, 56), Mem.u8(src, 57),
-                Mem.u8(src, 58));
+                Mem.u8(src, 58), Mem.u32(src, 60), Mem.u32(src, 64), Mem.u32(src, 68));
     }
 }

@@ -33,10 +33,13 @@ import dev.weir.ebpf.Codec;
  * @param saddr source, 16 bytes (IPv4 v4-mapped)
  * @param daddr destination, 16 bytes
  * @param len packet length ({@code skb->len})
+ * @param svcId the service when the packet was translated at TC (DNAT, or a reply's reverse NAT), else 0;
+ *        the addresses and ports are the packet's after translation
+ * @param revNatId the frontend of that service ({@code lb_revnat} key), else 0
  */
 public record FlowEvent(long tsNs, int epId, int ifindex, int srcIdentity, int dstIdentity, int rule, int reason,
                         int verdict, int dir, boolean isReply, int family, int proto, int tcpFlags, int match,
-                        int sport, int dport, byte[] saddr, byte[] daddr, int len) {
+                        int sport, int dport, byte[] saddr, byte[] daddr, int len, int svcId, int revNatId) {
 
     public static final int FORWARDED = 1;
     public static final int DROPPED = 2;
@@ -73,7 +76,9 @@ public record FlowEvent(long tsNs, int epId, int ifindex, int srcIdentity, int d
             Mem.BE16.withName("dport"),
             Mem.addr("saddr"),
             Mem.addr("daddr"),
-            Mem.U32.withName("len")).withName("flow_event");
+            Mem.U32.withName("len"),
+            Mem.U32.withName("svc_id"),
+            Mem.U32.withName("rev_nat_id")).withName("flow_event");
 
     /** The record codec: {@link #LAYOUT}. */
     public static final Codec<FlowEvent> CODEC = Codec.of(LAYOUT, FlowEvent::encode, FlowEvent::decode);
@@ -119,13 +124,16 @@ public record FlowEvent(long tsNs, int epId, int ifindex, int srcIdentity, int d
         Mem.bytes(dst, 44, saddr);
         Mem.bytes(dst, 60, daddr);
         Mem.u32(dst, 76, len);
+        Mem.u32(dst, 80, svcId);
+        Mem.u32(dst, 84, revNatId);
     }
 
     public static FlowEvent decode(MemorySegment src) {
         return new FlowEvent(Mem.u64(src, 0), Mem.u32(src, 8), Mem.u32(src, 12), Mem.u32(src, 16), Mem.u32(src, 20),
                 Mem.u32(src, 24), Mem.u16(src, 28), Mem.u8(src, 30), Mem.u8(src, 31), Mem.u8(src, 32) != 0,
                 Mem.u8(src, 33), Mem.u8(src, 34), Mem.u8(src, 35), Mem.u8(src, 36), Mem.be16(src, 40),
-                Mem.be16(src, 42), Mem.bytes(src, 44, 16), Mem.bytes(src, 60, 16), Mem.u32(src, 76));
+                Mem.be16(src, 42), Mem.bytes(src, 44, 16), Mem.bytes(src, 60, 16), Mem.u32(src, 76),
+                Mem.u32(src, 80), Mem.u32(src, 84));
     }
 
     @Override
@@ -135,7 +143,7 @@ public record FlowEvent(long tsNs, int epId, int ifindex, int srcIdentity, int d
                 && e.reason == reason && e.verdict == verdict && e.dir == dir && e.isReply == isReply
                 && e.family == family && e.proto == proto && e.tcpFlags == tcpFlags && e.match == match
                 && e.sport == sport && e.dport == dport && Arrays.equals(e.saddr, saddr)
-                && Arrays.equals(e.daddr, daddr) && e.len == len;
+                && Arrays.equals(e.daddr, daddr) && e.len == len && e.svcId == svcId && e.revNatId == revNatId;
     }
 
     @Override
@@ -152,10 +160,12 @@ public record FlowEvent(long tsNs, int epId, int ifindex, int srcIdentity, int d
             case TRACED -> "TRACED";
             default -> "verdict " + verdict;
         };
-        return "FlowEvent[%s %s ep=%d %s%s id %d>%d proto=%d %s:%d > %s:%d flags=0x%x rule=%d match=%d len=%d]"
+        return "FlowEvent[%s %s ep=%d %s%s id %d>%d proto=%d %s:%d > %s:%d flags=0x%x rule=%d match=%d len=%d%s]"
                 .formatted(v, DropReason.describe(reason), epId, dir == EndpointMaps.DIR_EGRESS ? "egress" : "ingress",
                         isReply ? " reply" : "", Integer.toUnsignedLong(srcIdentity),
                         Integer.toUnsignedLong(dstIdentity), proto, family == 0 ? "?" : Mem.text(saddr), sport,
-                        family == 0 ? "?" : Mem.text(daddr), dport, tcpFlags, rule, match, len);
+                        family == 0 ? "?" : Mem.text(daddr), dport, tcpFlags, rule, match, len,
+                        svcId == 0 ? "" : " svc=" + Integer.toUnsignedLong(svcId) + " revnat="
+                                + Integer.toUnsignedLong(revNatId));
     }
 }

@@ -38,7 +38,15 @@ class BtfAlignmentTest {
                 Arguments.of(EpFragKey.LAYOUT),
                 Arguments.of(EpFragVal.LAYOUT),
                 Arguments.of(Counter.LAYOUT),
-                Arguments.of(FlowEvent.LAYOUT));
+                Arguments.of(FlowEvent.LAYOUT),
+                Arguments.of(LbTc.SVC_KEY),
+                Arguments.of(LbTc.SVC_VAL),
+                Arguments.of(LbTc.SLOT_KEY),
+                Arguments.of(LbTc.MAGLEV_KEY),
+                Arguments.of(LbTc.BACKEND_VAL),
+                Arguments.of(LbTc.FRONTEND),
+                Arguments.of(LbTc.AFFINITY_KEY),
+                Arguments.of(LbTc.AFFINITY_VAL));
     }
 
     @ParameterizedTest(name = "{0}")

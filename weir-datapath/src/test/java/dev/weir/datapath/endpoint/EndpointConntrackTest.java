@@ -181,7 +181,7 @@ class EndpointConntrackTest extends EndpointTestBase {
 
         // an entry the agent left behind, expired: overwritten, policy decides
         CtKey old = CtKey.of(ip(A4), ip(B4), 7, 80, TCP, IN, EP_B);
-        dp.ct.put(old, new CtVal(1, 1, 99, 99, 99, 99, ID_C, 123, CtVal.ESTABLISHED, 0, 0));
+        dp.ct.put(old, new CtVal(1, 1, 99, 99, 99, 99, ID_C, 123, CtVal.ESTABLISHED, 0, 0, 0, 0, 0));
         dp.allow(bIngressTcp4(ID_A, 80), 2);
         assertThat(dp.to(b, tcp4(A4, B4, 7, 80, SYN))).isEqualTo(TC_ACT_OK);
         CtVal v = dp.ct(old).orElseThrow();

@@ -47,6 +47,13 @@ final class EndpointDatapath implements AutoCloseable {
     final BpfMap<EpFragKey, EpFragVal> frag;
     final BpfMap<Integer, EpCfg> cfg;
     final BpfPerCpuMap<Integer, Counter> stats;
+    /** Service maps, raw bytes (test-local codecs in {@link LbTc}). */
+    final BpfMap<byte[], byte[]> lbSvc;
+    final BpfMap<byte[], byte[]> lbSlot;
+    final BpfMap<Integer, byte[]> lbBackend;
+    final BpfMap<Integer, byte[]> lbRevnat;
+    final BpfMap<byte[], byte[]> lbAffinity;
+    final BpfMap<byte[], byte[]> lbMaglev;
     private final RingBufferReader events;
     private final List<FlowEvent> received = new ArrayList<>();
 
@@ -62,6 +69,12 @@ final class EndpointDatapath implements AutoCloseable {
                 .maxEntries(EndpointMaps.CT, ctEntries)
                 .maxEntries(EndpointMaps.FRAG, 64)
                 .maxEntries(EndpointMaps.FLOW_EVENTS, eventBytes)
+                .maxEntries(LbTc.SVC, 16)
+                .maxEntries(LbTc.SLOT, 64)
+                .maxEntries(LbTc.BACKEND, 16)
+                .maxEntries(LbTc.REVNAT, 16)
+                .maxEntries(LbTc.AFFINITY, 16)
+                .maxEntries(LbTc.MAGLEV, 64)
                 .build();
         obj = BpfObject.load(SPEC, opts);
         try {
@@ -74,6 +87,12 @@ final class EndpointDatapath implements AutoCloseable {
             frag = obj.map(EndpointMaps.FRAG, EpFragKey.CODEC, EpFragVal.CODEC);
             cfg = obj.map(EndpointMaps.CFG, Codec.u32(), EpCfg.CODEC);
             stats = obj.perCpuMap(EndpointMaps.STATS, Codec.u32(), Counter.CODEC);
+            lbSvc = obj.map(LbTc.SVC, Codec.bytes(20), Codec.bytes(28));
+            lbSlot = obj.map(LbTc.SLOT, Codec.bytes(8), Codec.bytes(4));
+            lbBackend = obj.map(LbTc.BACKEND, Codec.u32(), Codec.bytes(24));
+            lbRevnat = obj.map(LbTc.REVNAT, Codec.u32(), Codec.bytes(20));
+            lbAffinity = obj.map(LbTc.AFFINITY, Codec.bytes(20), Codec.bytes(16));
+            lbMaglev = obj.map(LbTc.MAGLEV, Codec.bytes(12), Codec.bytes(4));
             events = RingBufferReader.open(obj.map(EndpointMaps.FLOW_EVENTS, Codec.bytes(0), Codec.bytes(0)),
                     seg -> received.add(FlowEvent.decode(seg)));
         } catch (RuntimeException e) {
@@ -92,6 +111,18 @@ final class EndpointDatapath implements AutoCloseable {
     int to(EpInfo ep, byte[] frame) {
         endpoints.put(ifindex, ep);
         return toEp.testRun(TestRun.of(frame)).retval();
+    }
+
+    /** As {@link #from}, with the packet as the program left it. */
+    TestRun.Result fromRun(EpInfo ep, byte[] frame) {
+        endpoints.put(ifindex, ep);
+        return fromEp.testRun(TestRun.of(frame));
+    }
+
+    /** As {@link #to}, with the packet as the program left it. */
+    TestRun.Result toRun(EpInfo ep, byte[] frame) {
+        endpoints.put(ifindex, ep);
+        return toEp.testRun(TestRun.of(frame));
     }
 
     /** Runs through a program with whatever ep_by_ifindex holds. */

@@ -53,7 +53,7 @@ class PolKeyTest {
             CtKey.CODEC.encode(ck, s);
             assertThat(CtKey.CODEC.decode(s)).isEqualTo(ck);
             assertThat(ck.reversed().reversed()).isEqualTo(ck);
-            CtVal cv = new CtVal(1, 2, 3, 4, 5, 6, 7, 8, 2, 1, 0x12);
+            CtVal cv = new CtVal(1, 2, 3, 4, 5, 6, 7, 8, 2, 1, 0x12, 9, 10, 11);
             MemorySegment v = a.allocate(CtVal.CODEC.size());
             CtVal.CODEC.encode(cv, v);
             assertThat(CtVal.CODEC.decode(v)).isEqualTo(cv);
