@@ -30,7 +30,7 @@ final class ConntrackView implements ConntrackReader {
             CtKey k = e.getKey();
             CtVal v = e.getValue();
             int family = isMapped(k.saddr()) ? 4 : 6;
-            out.add(new Entry(proto(k.proto()), k.dir() == EndpointMaps.DIR_INGRESS ? "INGRESS" : "EGRESS",
+            out.add(new Entry(proto(k.proto()), direction(k.dir()),
                     FlowEvents.text(k.saddr(), family), k.sport(), FlowEvents.text(k.daddr(), family), k.dport(), k.epId(),
                     (v.expiresNs() - now) / 1_000_000_000L, v.packetsFwd(), v.bytesFwd(), v.packetsRev(), v.bytesRev(),
                     v.peerIdentity(), v.rule(), state(v.state()), (v.flags() & CtVal.F_AUDIT) != 0, v.tcpFlagsSeen()));
@@ -42,6 +42,15 @@ final class ConntrackView implements ConntrackReader {
     public int capacity() {
         KernelPolicyDataplane.NodeMaps m = maps.get();
         return m == null ? 0 : m.ct.maxEntries();
+    }
+
+    private static String direction(int dir) {
+        return switch (dir) {
+            case EndpointMaps.DIR_INGRESS -> "INGRESS";
+            case EndpointMaps.DIR_EGRESS -> "EGRESS";
+            case CtKey.DIR_SERVICE -> "SERVICE";
+            default -> Integer.toString(dir);
+        };
     }
 
     private static boolean isMapped(byte[] a) {
