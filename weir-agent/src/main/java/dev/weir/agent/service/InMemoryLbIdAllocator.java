@@ -1,0 +1,75 @@
+package dev.weir.agent.service;
+
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * An {@link LbIdAllocator} in memory: lowest free number first, up to a limit per space (the map sizes).
+ * Thread-safe (synchronized).
+ */
+public final class InMemoryLbIdAllocator implements LbIdAllocator {
+
+    private final int limit;
+    private final Map<Kind, Map<String, Integer>> byKey = new EnumMap<>(Kind.class);
+    private final Map<Kind, Set<Integer>> used = new EnumMap<>(Kind.class);
+    private final Map<Kind, Integer> lowestFree = new EnumMap<>(Kind.class);
+
+    /** Numbers 1..65535 in each space (the default map sizes). */
+    public InMemoryLbIdAllocator() {
+        this(65535);
+    }
+
+    public InMemoryLbIdAllocator(int limit) {
+        this.limit = limit;
+        for (Kind k : Kind.values()) {
+            byKey.put(k, new HashMap<>());
+            used.put(k, new HashSet<>());
+            lowestFree.put(k, 1);
+        }
+    }
+
+    @Override
+    public synchronized int allocate(Kind kind, String key) {
+        Integer id = byKey.get(kind).get(key);
+        if (id != null) {
+            return id;
+        }
+        Set<Integer> u = used.get(kind);
+        int next = lowestFree.get(kind);
+        while (u.contains(next)) {
+            next++;
+        }
+        if (next > limit) {
+            throw new IllegalStateException(kind + " ids exhausted (" + limit + ")");
+        }
+        u.add(next);
+        lowestFree.put(kind, next + 1);
+        byKey.get(kind).put(key, next);
+        return next;
+    }
+
+    @Override
+    public synchronized void release(Kind kind, String key) {
+        Integer id = byKey.get(kind).remove(key);
+        if (id != null) {
+            used.get(kind).remove(id);
+            lowestFree.merge(kind, id, Math::min);
+        }
+    }
+
+    /** Keys and their numbers in one space, by key. */
+    public synchronized Map<String, Integer> allocated(Kind kind) {
+        return new TreeMap<>(byKey.get(kind));
+    }
+
+    /** Releases every key of the space not in {@code live}; returns how many. */
+    public synchronized int retainOnly(Kind kind, Set<String> live) {
+        var stale = byKey.get(kind).keySet().stream().filter(k -> !live.contains(k)).toList();
+        stale.forEach(k -> release(kind, k));
+        return stale.size();
+    }
+}

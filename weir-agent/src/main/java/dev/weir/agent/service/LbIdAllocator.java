@@ -1,0 +1,24 @@
+package dev.weir.agent.service;
+
+/**
+ * Hands out the datapath's numbers: service ids ({@code lb_svc_val.svc_id}, the slot and Maglev key),
+ * backend ids ({@code lb_backend}) and rev-NAT ids ({@code lb_revnat}). A key keeps its number until it is
+ * released, so recomputing the load-balancer state renumbers nothing; released numbers may be reused.
+ * Numbers start at 1 (0 means none in the datapath). The in-memory implementation serves tests and a
+ * single agent; the agent's store will back another. Implementations are thread-safe.
+ */
+public interface LbIdAllocator {
+
+    /** The three numbering spaces. */
+    enum Kind { SERVICE, BACKEND, REV_NAT }
+
+    /**
+     * The number of {@code key} in its space, allocating the lowest free one when it has none.
+     *
+     * @throws IllegalStateException when the space is exhausted
+     */
+    int allocate(Kind kind, String key);
+
+    /** Forgets a key; its number may be handed out again. Unknown keys are ignored. */
+    void release(Kind kind, String key);
+}
