@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
                 dev.weir.cli.agent.ApplyCommand.Apply.class,
                 dev.weir.cli.agent.ApplyCommand.Delete.class,
                 dev.weir.cli.agent.ObserveCommand.class,
+                dev.weir.cli.agent.ServiceCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

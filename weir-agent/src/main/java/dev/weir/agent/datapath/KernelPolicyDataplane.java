@@ -116,6 +116,11 @@ public final class KernelPolicyDataplane implements PolicyDataplane<PolicyResult
         }
     }
 
+    /** The loaded object (maps shared with the service writer); null before {@link #start}. */
+    BpfObject object() {
+        return obj;
+    }
+
     /** The conntrack table, for {@code weir bpf ct list}. */
     public dev.weir.agent.runtime.ConntrackReader conntrack() {
         return new ConntrackView(() -> maps);

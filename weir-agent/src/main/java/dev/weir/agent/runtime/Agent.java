@@ -72,20 +72,21 @@ public final class Agent<R> {
     }
 
     /**
-     * The standard agent: lab endpoints, the file store, the policy engine and the kernel datapath
-     * (tc_endpoint pinned under {@code /sys/fs/bpf/weir/<node>/}), its flow events feeding the history.
+     * The standard agent: lab endpoints, the file store, the policy and service engines and the kernel
+     * datapath (tc_endpoint pinned under {@code /sys/fs/bpf/weir/<node>/}: policy, conntrack, service
+     * translation), its flow events feeding the history.
      */
-    public static Agent<dev.weir.agent.policy.PolicyResult> standard(AgentConfig config, Consumer<String> log) {
+    public static Agent<ComputedState> standard(AgentConfig config, Consumer<String> log) {
         FileStore store = new FileStore(FileStore.Config.of(config.storeDir()));
         EndpointSource endpoints = new LabEndpointSource(new LabEndpointSource.Config(config.labState()),
                 new EndpointIds(store));
         java.util.concurrent.atomic.AtomicReference<dev.weir.agent.flow.FlowSink> sink =
                 new java.util.concurrent.atomic.AtomicReference<>();
-        var dataplane = new dev.weir.agent.datapath.KernelPolicyDataplane(
+        var dataplane = new dev.weir.agent.datapath.KernelDataplane(
                 dev.weir.agent.datapath.KernelPolicyDataplane.Config.defaults(config.node()), sink::get, log);
-        Parts<dev.weir.agent.policy.PolicyResult> parts = new Parts<>(new EnginePolicyCompiler(), dataplane,
-                dataplane.conntrack(), dataplane::counters);
-        Agent<dev.weir.agent.policy.PolicyResult> agent = new Agent<>(config, parts, endpoints, store, log);
+        Parts<ComputedState> parts = new Parts<>(new ClusterCompiler(ClusterCompiler.storeIds(store, config.node())),
+                dataplane, dataplane.conntrack(), dataplane::counters);
+        Agent<ComputedState> agent = new Agent<>(config, parts, endpoints, store, log);
         sink.set(agent.flows());
         return agent;
     }

@@ -1,0 +1,55 @@
+package dev.weir.agent.datapath;
+
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+import dev.weir.agent.flow.FlowSink;
+import dev.weir.agent.runtime.ComputedState;
+import dev.weir.agent.runtime.ConntrackReader;
+import dev.weir.agent.runtime.PolicyDataplane;
+import dev.weir.agent.runtime.PolicyView;
+
+/**
+ * The node's whole kernel datapath: network policy ({@link KernelPolicyDataplane}) and service load
+ * balancing ({@link LbMapWriter}, into the service maps of the same pinned {@code tc_endpoint} object,
+ * which translates at TC). Same lifetime rules: {@link #stop} leaves everything attached and pinned.
+ */
+public final class KernelDataplane implements PolicyDataplane<ComputedState> {
+
+    private final KernelPolicyDataplane policy;
+    private LbMapWriter services;
+
+    public KernelDataplane(KernelPolicyDataplane.Config config, Supplier<FlowSink> sink, Consumer<String> log) {
+        this.policy = new KernelPolicyDataplane(config, sink, log);
+    }
+
+    @Override
+    public String name() {
+        return policy.name();
+    }
+
+    @Override
+    public void start() throws Exception {
+        policy.start();
+        services = new LbMapWriter(policy.object());
+    }
+
+    @Override
+    public void stop() {
+        policy.stop();
+    }
+
+    @Override
+    public void apply(Update<ComputedState> update) {
+        policy.apply(new Update<>(update.revision(), update.node(), update.cluster(), update.result().policy()));
+        services.write(update.result().services());
+    }
+
+    public ConntrackReader conntrack() {
+        return policy.conntrack();
+    }
+
+    public long[] counters(int endpointId, PolicyView.Entry entry) {
+        return policy.counters(endpointId, entry);
+    }
+}

@@ -1,0 +1,128 @@
+package dev.weir.agent.runtime;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import dev.weir.agent.policy.PolicyResult;
+import dev.weir.agent.service.LbIdAllocator;
+import dev.weir.agent.service.LbState;
+import dev.weir.agent.service.ServiceConfig;
+import dev.weir.agent.service.ServiceEngine;
+import dev.weir.agent.service.ServiceObjects;
+import dev.weir.agent.service.ServiceParser;
+import dev.weir.agent.service.ServiceValidationException;
+import dev.weir.agent.store.ObjectKey;
+import dev.weir.agent.store.Store;
+import dev.weir.agent.store.StoredObject;
+
+/**
+ * The agent's {@link PolicyCompiler} for everything {@code weir apply} takes: network policies go to the
+ * policy engine ({@link EnginePolicyCompiler}), {@code Service} and {@code EndpointSlice} objects to the
+ * service engine. Each document of a file is routed by its kind. Service ids are per node and stored, so
+ * a restarted agent keeps the numbers its pinned maps and conntrack entries use. Thread-safe.
+ */
+public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
+
+    private static final Set<String> SERVICE_KINDS = Set.of("Service", "EndpointSlice");
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    private final EnginePolicyCompiler policies = new EnginePolicyCompiler();
+    private final ServiceParser services = new ServiceParser(ServiceConfig.lab());
+    private final ServiceEngine engine;
+
+    public ClusterCompiler(LbIdAllocator ids) {
+        this.engine = new ServiceEngine(ServiceConfig.lab(), ids);
+    }
+
+    /** Service ids kept in the store's allocation tables, one numbering per node. */
+    public static LbIdAllocator storeIds(Store store, String node) {
+        return new LbIdAllocator() {
+            @Override
+            public int allocate(Kind kind, String key) {
+                return table(kind).allocate(key);
+            }
+
+            @Override
+            public void release(Kind kind, String key) {
+                table(kind).release(List.of(key));
+            }
+
+            private Store.Allocations table(Kind kind) {
+                return store.allocations("lb-" + kind.name().toLowerCase().replace('_', '-') + "-" + node, 1, 65535);
+            }
+        };
+    }
+
+    @Override
+    public List<ParsedObject> parse(String source, String text) {
+        List<ParsedObject> out = new ArrayList<>();
+        for (JsonNode doc : documents(source, text)) {
+            String json = doc.toString();
+            if (SERVICE_KINDS.contains(doc.path("kind").asText())) {
+                out.add(parseService(source, json));
+            } else {
+                out.addAll(policies.parse(source, json));
+            }
+        }
+        return out;
+    }
+
+    private ParsedObject parseService(String source, String json) {
+        try {
+            ServiceObjects o = services.parse(json, source);
+            if (!o.services().isEmpty()) {
+                var s = o.services().getFirst();
+                return new ParsedObject(new ObjectKey("Service", s.namespace(), s.name()), json);
+            }
+            var e = o.slices().getFirst();
+            return new ParsedObject(new ObjectKey("EndpointSlice", e.namespace(), e.name()), json);
+        } catch (ServiceValidationException e) {
+            throw new PolicyInputException(source, "", "", e.getMessage());
+        }
+    }
+
+    private static List<JsonNode> documents(String source, String text) {
+        List<JsonNode> out = new ArrayList<>();
+        try (var it = YAML.readerFor(JsonNode.class).readValues(text)) {
+            while (it.hasNextValue()) {
+                JsonNode doc = (JsonNode) it.nextValue();
+                if (doc != null && !doc.isNull() && !doc.isMissingNode()) {
+                    out.add(doc);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new PolicyInputException(source, "", "", "not valid YAML: " + e.getMessage());
+        }
+        return out;
+    }
+
+    @Override
+    public ComputedState compile(Input input) {
+        List<StoredObject> policyObjects = new ArrayList<>();
+        StringBuilder serviceYaml = new StringBuilder();
+        for (StoredObject o : input.objects()) {
+            if (SERVICE_KINDS.contains(o.key().kind())) {
+                serviceYaml.append(o.document()).append("\n---\n");
+            } else {
+                policyObjects.add(o);
+            }
+        }
+        PolicyResult policy = policies.compile(new Input(input.node(), input.cluster(), policyObjects,
+                input.revision(), input.identities()));
+        ServiceObjects objects = serviceYaml.isEmpty() ? new ServiceObjects(List.of(), List.of())
+                : services.parse(serviceYaml.toString(), "store");
+        LbState lb = engine.resolve(objects.services(), objects.slices(), input.cluster().nodes(), input.node());
+        return new ComputedState(policy, lb);
+    }
+
+    @Override
+    public PolicyView view(ComputedState state) {
+        return policies.view(state.policy());
+    }
+}
