@@ -63,8 +63,6 @@ final class IptablesMode implements Mode {
     @Override
     public void remove() throws Exception {
         installed = null;
-        if (node.hasNatTable()) {
-            node.run(null, "nft", "delete", "table", "ip", "nat");
-        }
+        node.deleteNatTable();
     }
 }

@@ -68,8 +68,6 @@ record RestoreTiming(NodeShell node, int services, int endpoints) {
     }
 
     private void drop() throws Exception {
-        if (node.hasNatTable()) {
-            node.run(null, "nft", "delete", "table", "ip", "nat");
-        }
+        node.deleteNatTable();
     }
 }

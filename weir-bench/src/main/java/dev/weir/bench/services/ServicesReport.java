@@ -44,14 +44,21 @@ final class ServicesReport {
                 out.printf("%-12s n/a (%s)%n", m.name(), m.unavailable().get());
                 continue;
             }
-            List<Double> atHi = r.rates().get(new Sweep.Key(m.name(), hi, true));
-            out.printf("%-12s ClusterIP %,d / %,d services: %.2f; ClusterIP / pod IP at %,d: %.2f; pod IP at %,d / no rules: %.2f%n",
-                    m.name(), hi, lo, ratio(atHi, r.rates().get(new Sweep.Key(m.name(), lo, true))),
-                    hi, ratio(atHi, r.rates().get(new Sweep.Key(m.name(), hi, false))),
-                    hi, ratio(r.rates().get(new Sweep.Key(m.name(), hi, false)), r.noRules()));
+            for (int n : counts) {
+                if (n == lo) {
+                    continue;
+                }
+                List<Double> at = r.rates().get(new Sweep.Key(m.name(), n, true));
+                List<Double> pod = r.rates().get(new Sweep.Key(m.name(), n, false));
+                out.printf("%-12s %,7d services: ClusterIP / ClusterIP at %,d: %.2f; ClusterIP / pod IP: %.2f;"
+                                + " pod IP / pod IP without rules: %.2f%n",
+                        m.name(), n, lo, ratio(at, r.rates().get(new Sweep.Key(m.name(), lo, true))), ratio(at, pod),
+                        ratio(pod, r.noRules()));
+            }
         }
-        out.printf("targets: weir TC and weir socket ClusterIP at %,d >= 0.9 x at %,d; >= 3 x iptables at %,d;"
-                + " weir socket within 5%% of the pod IP: n/a until built%n", hi, lo, hi);
+        int at = counts.contains(10_000) ? 10_000 : hi;
+        out.printf("targets (issue): weir ClusterIP at %,d >= 0.9 x at %,d and >= 3 x iptables at %,d;"
+                + " weir socket within 5%% of the pod IP%n", at, lo, at);
 
         out.println();
         out.println("install (the mode's apply step, seconds; median (min–max))");
