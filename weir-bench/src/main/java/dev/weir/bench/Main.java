@@ -4,6 +4,7 @@ import dev.weir.bench.flows.FlowBenchCommand;
 import dev.weir.bench.jmh.JmhCommand;
 import dev.weir.bench.policy.PolicyBenchCommand;
 import dev.weir.bench.prefilter.PrefilterBenchCommand;
+import dev.weir.bench.services.ServicesBenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -16,7 +17,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "weir-bench", mixinStandardHelpOptions = true,
         description = "weir's benchmarks (run as root; see docs/benchmarks.md).",
-        subcommands = {PrefilterBenchCommand.class, PolicyBenchCommand.class, FlowBenchCommand.class, JmhCommand.class})
+        subcommands = {PrefilterBenchCommand.class, PolicyBenchCommand.class, FlowBenchCommand.class,
+                ServicesBenchCommand.class, JmhCommand.class})
 public final class Main {
 
     private Main() {

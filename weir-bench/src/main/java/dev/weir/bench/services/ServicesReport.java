@@ -1,0 +1,116 @@
+package dev.weir.bench.services;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.weir.bench.prefilter.Stat;
+
+/** Prints the services benchmark's tables: connect rates per mode, the ratios the issue targets, restore timings. */
+final class ServicesReport {
+
+    private ServicesReport() {
+    }
+
+    static void print(PrintStream out, List<Mode> modes, List<Integer> counts, Sweep.Result r,
+                      RestoreTiming.Result restore, int restoreServices, int restoreEndpoints) {
+        out.println("new connections/s, median (min–max) over rounds");
+        StringBuilder head = new StringBuilder(String.format("%-10s %-22s", "services", "target"));
+        for (Mode m : modes) {
+            head.append(String.format(" %-26s", m.name()));
+        }
+        out.println(head);
+        out.println(String.format("%-10s %-22s %-26s", "—", "pod IP, no rules", rate(r.noRules())));
+        for (int n : counts) {
+            for (boolean cluster : new boolean[] {true, false}) {
+                StringBuilder row = new StringBuilder(String.format("%-10s %-22s", String.format("%,d", n),
+                        cluster ? "ClusterIP (last svc)" : "pod IP"));
+                for (Mode m : modes) {
+                    String cell = m.unavailable().map(why -> "n/a (" + why + ")")
+                            .orElseGet(() -> rate(r.rates().get(new Sweep.Key(m.name(), n, cluster))));
+                    row.append(String.format(" %-26s", cell));
+                }
+                out.println(row);
+            }
+        }
+        out.printf("%ncompleted connections: %,d; failed: %,d%n", r.connections(), r.errors());
+
+        out.println();
+        out.println("ratios (median of per-round ratios)");
+        int lo = counts.stream().mapToInt(Integer::intValue).min().orElseThrow();
+        int hi = counts.stream().mapToInt(Integer::intValue).max().orElseThrow();
+        for (Mode m : modes) {
+            if (m.unavailable().isPresent()) {
+                out.printf("%-12s n/a (%s)%n", m.name(), m.unavailable().get());
+                continue;
+            }
+            for (int n : counts) {
+                if (n == lo) {
+                    continue;
+                }
+                List<Double> at = r.rates().get(new Sweep.Key(m.name(), n, true));
+                List<Double> pod = r.rates().get(new Sweep.Key(m.name(), n, false));
+                out.printf("%-12s %,7d services: ClusterIP / ClusterIP at %,d: %.2f; ClusterIP / pod IP: %.2f;"
+                                + " pod IP / pod IP without rules: %.2f%n",
+                        m.name(), n, lo, ratio(at, r.rates().get(new Sweep.Key(m.name(), lo, true))), ratio(at, pod),
+                        ratio(pod, r.noRules()));
+            }
+        }
+        int at = counts.contains(10_000) ? 10_000 : hi;
+        out.printf("targets (issue): weir ClusterIP at %,d >= 0.9 x at %,d and >= 3 x iptables at %,d;"
+                + " weir socket within 5%% of the pod IP%n", at, lo, at);
+
+        out.println();
+        out.println("install (the mode's apply step, seconds; median (min–max))");
+        for (Mode m : modes) {
+            if (m.unavailable().isEmpty()) {
+                StringBuilder row = new StringBuilder(String.format("%-12s", m.name()));
+                for (int n : counts) {
+                    row.append(String.format("  %,d: %s", n, secs(r.installs().get(new Sweep.Key(m.name(), n, true)))));
+                }
+                out.println(row);
+            }
+        }
+        if (restore != null) {
+            out.println();
+            out.printf("iptables-restore, %,d services x %d endpoints (%,d chains, %,d rules, %,d bytes of input), seconds%n",
+                    restoreServices, restoreEndpoints, restore.chains(), restore.rules(), restore.inputBytes());
+            out.printf("  apply into an empty nat table:                    %s%n", secs(restore.apply()));
+            out.printf("  change one endpoint, full sync (all chains):      %s%n", secs(restore.changeFull()));
+            out.printf("  change one endpoint, partial sync (1.28+ style):  %s%n", secs(restore.changePartial()));
+        }
+    }
+
+    static String rate(List<Double> v) {
+        if (v == null || v.isEmpty()) {
+            return "—";
+        }
+        return String.format("%,.0f (%,.0f–%,.0f)", Stat.median(v), min(v), max(v));
+    }
+
+    static String secs(List<Double> v) {
+        if (v == null || v.isEmpty()) {
+            return "—";
+        }
+        return String.format("%.2f (%.2f–%.2f)", Stat.median(v), min(v), max(v));
+    }
+
+    static double ratio(List<Double> a, List<Double> b) {
+        if (a == null || b == null || a.size() != b.size()) {
+            return Double.NaN;
+        }
+        List<Double> r = new ArrayList<>();
+        for (int i = 0; i < a.size(); i++) {
+            r.add(a.get(i) / b.get(i));
+        }
+        return Stat.median(r);
+    }
+
+    private static double min(List<Double> v) {
+        return v.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+    }
+
+    private static double max(List<Double> v) {
+        return v.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+    }
+}
