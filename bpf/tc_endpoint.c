@@ -881,6 +881,12 @@ __noinline int ep_lb(struct __sk_buff *ctx, const struct ep_info *ep,
 		if (!be)
 			return REASON_DROP_NO_SERVICE_BACKEND;
 		d->nat = EP_NAT_DNAT_NEW;
+		/* a closed connection to this address and port from before it
+		 * was a frontend (the client reuses its port) must not shadow
+		 * the new translated one: its later packets would pass
+		 * untranslated as "established" */
+		ct_key_of(&k, p, ep->ep_id, EP_DIR_EGRESS, 0);
+		bpf_map_delete_elem(&ct, &k);
 	}
 	if (addr_is_v4(be->addr) != (p->l3.family == 4))
 		return REASON_DROP_NO_SERVICE_BACKEND;	/* no NAT46/64 */

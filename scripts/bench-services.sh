@@ -41,4 +41,5 @@ case " $* " in
     fi
     ;;
 esac
+export WEIR_ROOT
 exec java --enable-native-access=ALL-UNNAMED -jar "$BENCH_JAR" services --client "$BENCH_DIR/crr-client" "$@"

@@ -37,6 +37,11 @@ final class IptablesMode implements Mode {
         return Optional.empty();
     }
 
+    /** The services it serves (shared with the other modes). */
+    ServiceSet serviceSet() {
+        return set;
+    }
+
     /** Refuses to run on a node whose nat table someone else uses. */
     void checkUnused() throws Exception {
         if (node.hasNatTable()) {

@@ -75,7 +75,7 @@ public final class ServicesBenchCommand implements Callable<Integer> {
 
     /** The columns, in order. weir's modes go here once they exist. */
     static List<Mode> modes(IptablesMode iptables) {
-        return List.of(iptables, new NotBuiltMode("weir TC"), new NotBuiltMode("weir socket"));
+        return List.of(iptables, new WeirTcMode(iptables.serviceSet()), new NotBuiltMode("weir socket"));
     }
 
     @Override

@@ -192,6 +192,25 @@ class EndpointServiceTest extends EndpointTestBase {
         assertThat(dp.ct.count()).isZero();
     }
 
+    /**
+     * A connection to an address and port closed before they became a frontend (iptables served them, or
+     * nothing did) must not shadow the translated one when the client reuses its port: after the SYN is
+     * translated, the handshake's ACK must be translated too, not pass as "established" untranslated.
+     */
+    @Test
+    void aClosedConnectionFromBeforeTheServiceDoesNotShadowIt() {
+        byte[] syn = frame(4, A4, F4, l4(TCP, 40100, FPORT, SYN));
+        byte[] rst = frame(4, A4, F4, l4(TCP, 40100, FPORT, RST));
+        assertThat(dp.from(A, syn)).isEqualTo(TC_ACT_OK);   // no service yet: tracked as is
+        assertThat(dp.from(A, rst)).isEqualTo(TC_ACT_OK);   // closed
+        backendsBC(4, TCP);
+        service(4, TCP, BE_B);
+        TestRun.Result r = dp.fromRun(A, syn);               // the port comes back: now a service
+        assertThat(Tuple.of(r.dataOut())).isEqualTo(tuple(A4, 40100, B4, BPORT));
+        r = dp.fromRun(A, frame(4, A4, F4, l4(TCP, 40100, FPORT, ACK)));
+        assertThat(Tuple.of(r.dataOut())).as("the ACK follows the SYN to the backend").isEqualTo(tuple(A4, 40100, B4, BPORT));
+    }
+
     @Test
     void notAFrontendIsUntouched() {
         backendsBC(4, TCP);
