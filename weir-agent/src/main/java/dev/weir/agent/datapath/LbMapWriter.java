@@ -36,6 +36,9 @@ final class LbMapWriter {
     private final BpfMap<LbMaglevKey, Integer> maglev;
     private final Map<Integer, LbService> written = new HashMap<>();
     private final Map<Integer, Integer> gens = new HashMap<>();
+    /** Slots (highest slot number) and Maglev entries (table size) present per (service, generation). */
+    private final Map<Long, Integer> slotCounts = new HashMap<>();
+    private final Map<Long, Integer> maglevSizes = new HashMap<>();
 
     LbMapWriter(BpfObject obj) {
         svc = obj.map(LbMaps.SVC, LbSvcKey.CODEC, LbSvcVal.CODEC);
@@ -46,9 +49,22 @@ final class LbMapWriter {
         recoverGenerations();
     }
 
-    /** Generations of the services already in the maps (after an agent restart). */
+    /**
+     * What the maps already hold (after an agent restart): each service's generation, and how many slot and
+     * Maglev entries each (service, generation) has, so that clearing one never scans a whole map.
+     */
     private void recoverGenerations() {
         svc.entries().values().forEach(v -> gens.put(v.svcId(), v.gen()));
+        for (LbSlotKey k : slot.keys()) {
+            slotCounts.merge(key(k.svcId(), k.gen()), k.slot(), Math::max);
+        }
+        for (LbMaglevKey k : maglev.keys()) {
+            maglevSizes.merge(key(k.svcId(), k.gen()), k.index() + 1, Math::max);
+        }
+    }
+
+    private static long key(int svcId, int gen) {
+        return (long) svcId << 1 | gen;
     }
 
     void write(LbState state) {
@@ -86,22 +102,24 @@ final class LbMapWriter {
         for (int i = 0; i < table.size(); i++) {
             maglev.put(new LbMaglevKey(s.id(), i, gen), table.get(i));
         }
+        if (!s.slots().isEmpty()) {
+            slotCounts.put(key(s.id(), gen), s.slots().size());
+        }
+        if (!table.isEmpty()) {
+            maglevSizes.put(key(s.id(), gen), table.size());
+        }
         gens.put(s.id(), gen);
         written.put(s.id(), s);
     }
 
     private void clearGeneration(int svcId, int gen) {
-        for (LbSlotKey k : slot.keys()) {
-            if (k.svcId() == svcId && k.gen() == gen) {
-                slot.delete(k);
-            }
+        Integer slots = slotCounts.remove(key(svcId, gen));
+        for (int i = 1; slots != null && i <= slots; i++) {
+            slot.delete(new LbSlotKey(svcId, i, gen));
         }
-        if (written.get(svcId) == null || !written.get(svcId).maglev().isEmpty()) {
-            for (LbMaglevKey k : maglev.keys()) {
-                if (k.svcId() == svcId && k.gen() == gen) {
-                    maglev.delete(k);
-                }
-            }
+        Integer size = maglevSizes.remove(key(svcId, gen));
+        for (int i = 0; size != null && i < size; i++) {
+            maglev.delete(new LbMaglevKey(svcId, i, gen));
         }
     }
 
