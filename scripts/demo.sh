@@ -61,13 +61,23 @@ weir apply -f examples/policies/03-z-deny-in-audit.yaml
 weir lab matrix --ports TCP/80
 weir observe --verdict AUDIT --last 5
 
+step "A ClusterIP service over x's pods (TCP/UDP 80, dual stack, Maglev), translated per packet at TC"
+weir delete -f examples/policies/03-z-deny-in-audit.yaml
+weir apply -f examples/services/01-x-web-clusterip.yaml
+weir service list
+for i in 1 2 3 4 5 6; do weir lab probe y/b 10.96.0.10 TCP/80; done
+weir lab probe y/c fd00:10:96::a TCP/80      # IPv6 through the service
+weir lab probe z/c 10.96.0.10 TCP/80         # blocked: x's NetworkPolicy applies to the backend after translation
+weir bpf lb list --node node2
+
 cat <<'MSG'
 
 Try next:
   bin/weir observe --follow --from-pod y/b            # Hubble-style flows, -o json for Hubble's field names
   bin/weir lab probe z/a x/a TCP/81                   # blocked: only y may reach x, on TCP/80
   bin/weir delete -f examples/policies/03-z-deny-in-audit.yaml
-  bin/weir bpf ct list                                # the conntrack table of each node
+  bin/weir bpf ct list                                # conntrack, with the service entries
+  bin/weir apply -f examples/services/02-y-web-nodeport.yaml; bin/weir service list
   bin/weir identity list; bin/weir endpoint list
   bin/weir prefilter attach --netns weir-node1 eth0 && bin/weir prefilter add --netns weir-node1 --src 10.244.2.0/24
   bin/weir lab exec x/a -- ping -c1 10.244.2.20

@@ -103,7 +103,8 @@ public final class LbListCommand {
             try {
                 boolean v4 = Arrays.equals(Arrays.copyOfRange(addr16, 0, 12),
                         new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff});
-                String a = InetAddress.getByAddress(v4 ? Arrays.copyOfRange(addr16, 12, 16) : addr16).getHostAddress();
+                String a = v4 ? InetAddress.getByAddress(Arrays.copyOfRange(addr16, 12, 16)).getHostAddress()
+                        : new dev.weir.agent.net.Cidr(addr16, 128).toString().replace("/128", "");
                 return v4 ? a + ":" + port : "[" + a + "]:" + port;
             } catch (UnknownHostException e) {
                 return "?";
