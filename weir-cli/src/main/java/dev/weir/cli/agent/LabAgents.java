@@ -37,7 +37,7 @@ public final class LabAgents {
     private static final Path LAB_RUN = Path.of("/run/weir/lab");
     private static final Path PINS = Path.of("/sys/fs/bpf/weir");
     private static final String MARKER = "lab";
-    private static final List<String> JVM_FLAGS = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx192m",
+    private static final List<String> JVM_FLAGS = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx1g",
             "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xshare:auto", "--enable-native-access=ALL-UNNAMED");
 
     /** One started agent. */
