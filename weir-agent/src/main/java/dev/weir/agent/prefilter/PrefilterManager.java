@@ -66,9 +66,10 @@ public final class PrefilterManager {
 
     /** Adds rules: all or nothing. Returns them with their ids. */
     public List<PrefilterRule> add(List<PrefilterRule> rules) {
-        RuleSet before = state(Capacity.DEFAULT).rules();
+        java.util.Set<Integer> before = new java.util.HashSet<>();
+        state(Capacity.DEFAULT).rules().rules().forEach(r -> before.add(r.id()));
         RuleSet after = change(rs -> rs.add(rules));
-        return after.rules().stream().filter(r -> before.rules().stream().noneMatch(b -> b.id() == r.id())).toList();
+        return after.rules().stream().filter(r -> !before.contains(r.id())).toList();
     }
 
     /** Removes rules by id: all or nothing. */
