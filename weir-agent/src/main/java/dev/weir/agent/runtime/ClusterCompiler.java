@@ -35,26 +35,41 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
     private final EnginePolicyCompiler policies = new EnginePolicyCompiler();
     private final ServiceParser services = new ServiceParser(ServiceConfig.lab());
     private final ServiceEngine engine;
+    private final LbIdAllocator ids;
+    /** The last state computed, whose ids the next computation releases when it no longer uses them. */
+    private LbState previous;
 
     public ClusterCompiler(LbIdAllocator ids) {
         this.engine = new ServiceEngine(ServiceConfig.lab(), ids);
+        this.ids = ids;
     }
 
-    /** Service ids kept in the store's allocation tables, one numbering per node. */
+    /**
+     * Service ids kept in the store's allocation tables, one numbering per node. Numbers are never
+     * reused (a released key that returns gets a new number), so the range is the datapath's whole u32
+     * space that Java's int reaches. A {@link LbIdAllocator#batch} holds the store's writer lock and
+     * writes each table once.
+     */
     public static LbIdAllocator storeIds(Store store, String node) {
+        java.util.EnumMap<LbIdAllocator.Kind, Store.Allocations> tables = new java.util.EnumMap<>(LbIdAllocator.Kind.class);
+        for (LbIdAllocator.Kind kind : LbIdAllocator.Kind.values()) {
+            tables.put(kind, store.allocations("lb-" + kind.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + "-" + node,
+                    1, Integer.MAX_VALUE - 1));
+        }
         return new LbIdAllocator() {
             @Override
             public int allocate(Kind kind, String key) {
-                return table(kind).allocate(key);
+                return tables.get(kind).allocate(key);
             }
 
             @Override
             public void release(Kind kind, String key) {
-                table(kind).release(List.of(key));
+                tables.get(kind).release(List.of(key));
             }
 
-            private Store.Allocations table(Kind kind) {
-                return store.allocations("lb-" + kind.name().toLowerCase().replace('_', '-') + "-" + node, 1, 65535);
+            @Override
+            public <T> T batch(java.util.function.Supplier<T> work) {
+                return tables.get(Kind.SERVICE).batch(() -> tables.get(Kind.BACKEND).batch(() -> tables.get(Kind.REV_NAT).batch(work)));
             }
         };
     }
@@ -103,7 +118,7 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
     }
 
     @Override
-    public ComputedState compile(Input input) {
+    public synchronized ComputedState compile(Input input) {
         List<StoredObject> policyObjects = new ArrayList<>();
         StringBuilder serviceYaml = new StringBuilder();
         for (StoredObject o : input.objects()) {
@@ -117,7 +132,14 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
                 input.revision(), input.identities()));
         ServiceObjects objects = serviceYaml.isEmpty() ? new ServiceObjects(List.of(), List.of())
                 : services.parse(serviceYaml.toString(), "store");
-        LbState lb = engine.resolve(objects.services(), objects.slices(), input.cluster().nodes(), input.node());
+        LbState lb = ids.batch(() -> {
+            LbState now = engine.resolve(objects.services(), objects.slices(), input.cluster().nodes(), input.node());
+            if (previous != null) {
+                ServiceEngine.releaseUnused(previous, now, ids);
+            }
+            return now;
+        });
+        previous = lb;
         return new ComputedState(policy, lb);
     }
 

@@ -21,4 +21,12 @@ public interface LbIdAllocator {
 
     /** Forgets a key; its number may be handed out again. Unknown keys are ignored. */
     void release(Kind kind, String key);
+
+    /**
+     * Runs a computation that allocates many numbers; a persistent allocator writes them once at the
+     * end instead of once per key. The default just runs it.
+     */
+    default <T> T batch(java.util.function.Supplier<T> work) {
+        return work.get();
+    }
 }

@@ -25,6 +25,20 @@ final class FileAllocations implements Store.Allocations {
     private final WriterLock lock;
     private final Map<String, Integer> known = new ConcurrentHashMap<>();
     private volatile long seenMtime = Long.MIN_VALUE;
+    /** The table being changed by a {@link #batch}; only touched by the thread holding the lock. */
+    private Pending pending;
+
+    /** A batch's working copy of the table. */
+    private static final class Pending {
+        long next;
+        final Map<String, Integer> keys;
+        boolean dirty;
+
+        Pending(TableFile t) {
+            next = t.next();
+            keys = new TreeMap<>(t.keys());
+        }
+    }
 
     FileAllocations(Path file, int first, int last, WriterLock lock) {
         if (first < 1 || last < first) {
@@ -44,21 +58,53 @@ final class FileAllocations implements Store.Allocations {
             return n;
         }
         return lock.withLock(() -> {
-            TableFile t = read();
-            Integer have = t.keys().get(key);
-            if (have != null) {
-                known.putAll(t.keys());
-                return have;
+            if (pending != null) {
+                return allocateIn(pending, key);
             }
-            if (t.next() > last) {
+            Pending p = new Pending(read());
+            int id = allocateIn(p, key);
+            write(p);
+            return id;
+        });
+    }
+
+    private int allocateIn(Pending p, String key) {
+        Integer have = p.keys.get(key);
+        if (have == null) {
+            if (p.next > last) {
                 throw new StoreException("allocation table " + file + " is full (" + first + ".." + last + ")");
             }
-            int id = (int) t.next();
-            Map<String, Integer> keys = new TreeMap<>(t.keys());
-            keys.put(key, id);
-            FileStore.writeJson(file, new TableFile(id + 1L, keys));
-            known.putAll(keys);
-            return id;
+            have = (int) p.next++;
+            p.keys.put(key, have);
+            p.dirty = true;
+        }
+        known.put(key, have);
+        return have;
+    }
+
+    private void write(Pending p) {
+        if (p.dirty) {
+            FileStore.writeJson(file, new TableFile(p.next, p.keys));
+            seenMtime = mtime();
+        }
+        known.clear();
+        known.putAll(p.keys);
+    }
+
+    @Override
+    public <T> T batch(java.util.function.Supplier<T> work) {
+        return lock.withLock(() -> {
+            if (pending != null) {
+                return work.get();
+            }
+            pending = new Pending(read());
+            try {
+                return work.get();
+            } finally {
+                Pending p = pending;
+                pending = null;
+                write(p);
+            }
         });
     }
 
@@ -68,18 +114,23 @@ final class FileAllocations implements Store.Allocations {
             return;
         }
         lock.withLock(() -> {
-            TableFile t = read();
-            Map<String, Integer> left = new TreeMap<>(t.keys());
-            keys.forEach(left::remove);
-            FileStore.writeJson(file, new TableFile(t.next(), left));
-            known.clear();
-            known.putAll(left);
+            Pending p = pending != null ? pending : new Pending(read());
+            for (String k : keys) {
+                p.dirty |= p.keys.remove(k) != null;
+            }
+            if (p != pending) {
+                write(p);
+            }
+            known.keySet().removeAll(keys);
             return null;
         });
     }
 
     /** Drops the cache when another process changed the table (a release must not be undone by a stale cache). */
     private void refreshIfChanged() {
+        if (lock.heldByCurrentThread() && pending != null) {
+            return;
+        }
         long m = mtime();
         if (m != seenMtime) {
             known.clear();
@@ -98,6 +149,9 @@ final class FileAllocations implements Store.Allocations {
 
     @Override
     public Map<String, Integer> all() {
+        if (lock.heldByCurrentThread() && pending != null) {
+            return new TreeMap<>(pending.keys);
+        }
         Map<String, Integer> all = new TreeMap<>(read().keys());
         known.putAll(all);
         return all;

@@ -74,5 +74,13 @@ public interface Store {
          * gets a new number.
          */
         void release(java.util.Collection<String> keys);
+
+        /**
+         * Runs {@code work} holding the store's writer lock; the table is read once, and what
+         * {@link #allocate} and {@link #release} do inside is written once when the work ends (also when
+         * it throws: numbers handed out stay handed out). For computations that allocate thousands of
+         * keys. Batches of several tables of one store nest.
+         */
+        <T> T batch(java.util.function.Supplier<T> work);
     }
 }

@@ -24,17 +24,26 @@ final class WriterLock {
         this.file = file;
     }
 
-    /** Runs the action holding the lock, waiting for other writers. */
+    /** Runs the action holding the lock, waiting for other writers. Reentrant: a nested call just runs. */
     <T> T withLock(Supplier<T> action) {
         local.lock();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock ignored = acquire(ch)) {
-            return action.get();
-        } catch (IOException e) {
-            throw new StoreException("cannot lock " + file + ": " + e, e);
+        try {
+            if (local.getHoldCount() > 1) {
+                return action.get();
+            }
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock ignored = acquire(ch)) {
+                return action.get();
+            } catch (IOException e) {
+                throw new StoreException("cannot lock " + file + ": " + e, e);
+            }
         } finally {
             local.unlock();
         }
+    }
+
+    boolean heldByCurrentThread() {
+        return local.isHeldByCurrentThread();
     }
 
     private FileLock acquire(FileChannel ch) throws IOException {

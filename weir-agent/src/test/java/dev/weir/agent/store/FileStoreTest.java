@@ -144,4 +144,35 @@ class FileStoreTest {
         assertThat(a.all()).containsKeys(256, 257, 1 << 24);
         assertThat(a.all().get(256)).containsEntry("k8s:pod", "a");
     }
+
+    @Test
+    void aBatchAllocatesInMemoryAndWritesOnceWhileOthersWait() throws Exception {
+        Store.Allocations table = open().allocations("lb-backend-n1", 1, 1_000_000);
+        Store.Allocations other = open().allocations("lb-backend-n1", 1, 1_000_000);
+        Path file = dir.resolve("alloc-lb-backend-n1.json");
+        int first = table.allocate("keep");
+        table.allocate("gone");
+        long before = Files.getLastModifiedTime(file).toMillis();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<Integer> waiting = table.batch(() -> {
+                Future<Integer> f = pool.submit(() -> other.allocate("late"));
+                for (int i = 0; i < 20_000; i++) {
+                    table.allocate("k" + i);
+                }
+                table.release(List.of("gone"));
+                assertThat(table.all()).containsKey("k19999").doesNotContainKey("gone");
+                assertThat(f).as("another writer waits for the batch").isNotDone();
+                return f;
+            });
+            assertThat(waiting.get()).as("numbers are never reused").isEqualTo(20_003);
+        } finally {
+            pool.shutdown();
+        }
+        assertThat(Files.getLastModifiedTime(file).toMillis()).isGreaterThanOrEqualTo(before);
+        Map<String, Integer> all = open().allocations("lb-backend-n1", 1, 1_000_000).all();
+        assertThat(all).hasSize(20_002).containsEntry("keep", first).containsEntry("k0", 3).containsEntry("k19999", 20_002)
+                .doesNotContainKey("gone");
+        assertThat(table.allocate("k5")).as("cached after the batch").isEqualTo(8);
+    }
 }
