@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * <pre>
  * Jun  2 12:00:00.123: x/a:43210 (ID:256) -> y/b:80 (ID:257) policy-verdict:L3-L4 INGRESS ALLOWED (TCP Flags: SYN)
  * Jun  2 12:00:00.125: x/a:43212 (ID:256) -> z/c:81 (ID:259) policy-verdict:none INGRESS DENIED (TCP Flags: SYN)
+ * Jun  2 12:00:01.001: x/a:43214 (ID:256) -> y/b:80 (ID:257) via x/web (10.96.0.10:80) policy-verdict:L3-L4 EGRESS ALLOWED (TCP Flags: SYN)
  * </pre>
  * Replies print with the sides swapped and {@code <-}, as Hubble does. It works from JSON so that the CLI
  * can render what agents send. Stateless.
@@ -32,6 +33,11 @@ public final class CompactFormat {
         String dst = endpoint(flow.path("IP").path("destination").asText(), flow.path("destination"),
                 flow.path("l4").path(l4).path("destination_port").asInt(0));
         String arrow = "->";
+        JsonNode svc = flow.has("destination_service") ? flow.path("destination_service") : flow.path("source_service");
+        if (!svc.isMissingNode()) {
+            dst = dst + " via " + svc.path("namespace").asText() + "/" + svc.path("name").asText() + " ("
+                    + svc.path("frontend").asText() + ")";
+        }
         if (flow.path("is_reply").asBoolean(false)) {
             String t = src;
             src = dst;

@@ -28,11 +28,12 @@ public final class FlowDecorator {
      * identity's sorted label strings (PolicyView's own lookups scan lists: too slow per event).
      */
     private record Context(ClusterState cluster, PolicyView view, Map<String, Endpoint> byIp,
-                           Map<Integer, PolicyView.Rule> rules, Map<Integer, List<String>> labels) {
+                           Map<Integer, PolicyView.Rule> rules, Map<Integer, List<String>> labels,
+                           Map<Integer, FlowRecord.ServiceRef> services) {
     }
 
     private final String node;
-    private volatile Context context = new Context(ClusterState.EMPTY, PolicyView.EMPTY, Map.of(), Map.of(), Map.of());
+    private volatile Context context = new Context(ClusterState.EMPTY, PolicyView.EMPTY, Map.of(), Map.of(), Map.of(), Map.of());
 
     public FlowDecorator(String node) {
         this.node = node;
@@ -53,7 +54,14 @@ public final class FlowDecorator {
             l.sort(null);
             labels.putIfAbsent(i.id(), List.copyOf(l));
         }
-        context = new Context(cluster, view, byIp, rules, labels);
+        Map<Integer, FlowRecord.ServiceRef> services = new HashMap<>();
+        for (PolicyView.Frontend f : view.frontends()) {
+            int slash = f.service().indexOf('/');
+            String addr = f.address().contains(":") ? "[" + f.address() + "]" : f.address();
+            services.putIfAbsent(f.revNatId(), new FlowRecord.ServiceRef(f.service().substring(0, slash),
+                    f.service().substring(slash + 1), addr + ":" + f.port()));
+        }
+        context = new Context(cluster, view, byIp, rules, labels, services);
     }
 
     public FlowRecord decorate(RawFlowEvent e, long seq) {
@@ -71,7 +79,8 @@ public final class FlowDecorator {
         return new FlowRecord(seq, e.time(), verdict, e.reason(), reasonName, reasonDesc, e.family(),
                 e.sourceIp(), e.destinationIp(), peer(c, e.sourceIp(), e.sourceIdentity()),
                 peer(c, e.destinationIp(), e.destinationIdentity()), protocol, e.sourcePort(), e.destinationPort(),
-                flags, e.direction() == 0 ? "INGRESS" : "EGRESS", e.reply(), node, e.match(), policy, summary);
+                flags, e.direction() == 0 ? "INGRESS" : "EGRESS", e.reply(), node, e.match(), policy, summary,
+                e.revNatId() == 0 ? null : c.services().get(e.revNatId()));
     }
 
     private static FlowPeer peer(Context c, String ip, int identity) {

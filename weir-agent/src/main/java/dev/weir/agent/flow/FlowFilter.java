@@ -9,14 +9,22 @@ import java.util.function.Predicate;
  * A flow filter in Hubble's vocabulary. Several values of one option match any of them (OR); different
  * options must all match (AND). A pod is {@code ns/name} or a prefix of it ({@code x/}, {@code x/a});
  * a label is {@code key=value} or {@code key} and matches with or without the {@code k8s:} source prefix;
- * {@code namespaces} and {@code pods} match either side; {@code ports} match either port. Immutable.
+ * {@code namespaces} and {@code pods} match either side; {@code ports} match either port; a service is
+ * {@code ns/name} (or {@code name} in {@code default}) and matches flows translated through it. Immutable.
  */
 public record FlowFilter(List<String> verdicts, List<String> fromPods, List<String> toPods, List<String> pods,
                          List<String> fromLabels, List<String> toLabels, List<String> namespaces,
-                         List<Integer> ports, List<String> protocols, Instant since) {
+                         List<Integer> ports, List<String> protocols, Instant since, List<String> services) {
 
     public static final FlowFilter ALL = new FlowFilter(List.of(), List.of(), List.of(), List.of(), List.of(),
             List.of(), List.of(), List.of(), List.of(), null);
+
+    /** A filter without services. */
+    public FlowFilter(List<String> verdicts, List<String> fromPods, List<String> toPods, List<String> pods,
+                      List<String> fromLabels, List<String> toLabels, List<String> namespaces,
+                      List<Integer> ports, List<String> protocols, Instant since) {
+        this(verdicts, fromPods, toPods, pods, fromLabels, toLabels, namespaces, ports, protocols, since, List.of());
+    }
 
     public FlowFilter {
         verdicts = copy(verdicts);
@@ -28,6 +36,7 @@ public record FlowFilter(List<String> verdicts, List<String> fromPods, List<Stri
         namespaces = copy(namespaces);
         ports = ports == null ? List.of() : List.copyOf(ports);
         protocols = copy(protocols);
+        services = copy(services);
         for (String v : verdicts) {
             try {
                 Verdict.valueOf(v.toUpperCase(Locale.ROOT));
@@ -47,6 +56,8 @@ public record FlowFilter(List<String> verdicts, List<String> fromPods, List<Stri
                 && any(namespaces, n -> n.equals(f.source().namespace()) || n.equals(f.destination().namespace()))
                 && any(ports, p -> f.hasPorts() && (f.sourcePort() == p || f.destinationPort() == p))
                 && any(protocols, p -> protocolMatches(f.protocol(), p))
+                && any(services, s -> f.service() != null
+                        && (f.service().namespace() + "/" + f.service().name()).equals(s.contains("/") ? s : "default/" + s))
                 && (since == null || !f.time().isBefore(since));
     }
 

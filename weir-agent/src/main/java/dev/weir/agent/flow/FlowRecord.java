@@ -16,15 +16,36 @@ import java.util.List;
  * @param policyMatchType  0 none, 1 L3 only, 2 L3+L4, 3 L4 only, 4 all (Cilium's numbering)
  * @param policy           the policy that decided, or null
  * @param summary          Hubble's Summary, e.g. {@code TCP Flags: SYN}
+ * @param service          the service the flow was translated through (the destination's for a connection
+ *                         to a frontend, the source's for a reply restored to it), or null
  */
 public record FlowRecord(long seq, Instant time, Verdict verdict, int dropReason, String dropReasonName,
                          String dropReasonDesc, int ipVersion, String sourceIp, String destinationIp,
                          FlowPeer source, FlowPeer destination, String protocol, int sourcePort,
                          int destinationPort, List<String> tcpFlags, String trafficDirection, boolean isReply,
-                         String nodeName, int policyMatchType, PolicyRef policy, String summary) {
+                         String nodeName, int policyMatchType, PolicyRef policy, String summary, ServiceRef service) {
 
     public FlowRecord {
         tcpFlags = List.copyOf(tcpFlags);
+    }
+
+    /** A flow that went through no service. */
+    public FlowRecord(long seq, Instant time, Verdict verdict, int dropReason, String dropReasonName,
+                      String dropReasonDesc, int ipVersion, String sourceIp, String destinationIp,
+                      FlowPeer source, FlowPeer destination, String protocol, int sourcePort,
+                      int destinationPort, List<String> tcpFlags, String trafficDirection, boolean isReply,
+                      String nodeName, int policyMatchType, PolicyRef policy, String summary) {
+        this(seq, time, verdict, dropReason, dropReasonName, dropReasonDesc, ipVersion, sourceIp, destinationIp, source,
+                destination, protocol, sourcePort, destinationPort, tcpFlags, trafficDirection, isReply, nodeName,
+                policyMatchType, policy, summary, null);
+    }
+
+    /**
+     * A service as a flow names it.
+     *
+     * @param frontend the address and port the client used, {@code 10.96.0.10:80} or {@code [fd00:10:96::10]:80}
+     */
+    public record ServiceRef(String namespace, String name, String frontend) {
     }
 
     /** The policy (or part of one) that allowed or denied the flow. */
@@ -35,7 +56,7 @@ public record FlowRecord(long seq, Instant time, Verdict verdict, int dropReason
     public FlowRecord withSeq(long n) {
         return new FlowRecord(n, time, verdict, dropReason, dropReasonName, dropReasonDesc, ipVersion, sourceIp,
                 destinationIp, source, destination, protocol, sourcePort, destinationPort, tcpFlags, trafficDirection,
-                isReply, nodeName, policyMatchType, policy, summary);
+                isReply, nodeName, policyMatchType, policy, summary, service);
     }
 
     public boolean hasPorts() {

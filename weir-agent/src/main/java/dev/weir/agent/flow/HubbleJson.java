@@ -50,6 +50,12 @@ public final class HubbleJson {
             p.put("namespace", f.policy().namespace());
             p.put("name", f.policy().name());
         }
+        if (f.service() != null) {
+            ObjectNode svc = o.putObject(f.isReply() ? "source_service" : "destination_service");
+            svc.put("name", f.service().name());
+            svc.put("namespace", f.service().namespace());
+            svc.put("frontend", f.service().frontend());
+        }
         o.put("Summary", f.summary());
         return o;
     }

@@ -11,9 +11,20 @@ import java.time.Instant;
  * @param direction 0 ingress (to the pod), 1 egress (from the pod)
  * @param match     0 none, 1 L3 only, 2 L3+L4, 3 L4 only, 4 all
  * @param tcpFlags  FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 URG 0x20
+ * @param svcId     the datapath service when the packet was translated (DNAT, or a reply's reverse NAT), else 0
+ * @param revNatId  the frontend it was translated from or to ({@code lb_revnat} key), else 0
  */
 public record RawFlowEvent(Instant time, int endpointId, int ifindex, int sourceIdentity, int destinationIdentity,
                            int rule, int reason, int verdict, int direction, boolean reply, int family, int protocol,
                            int tcpFlags, int match, int sourcePort, int destinationPort, String sourceIp,
-                           String destinationIp, int length) {
+                           String destinationIp, int length, int svcId, int revNatId) {
+
+    /** An event of a packet that was not translated. */
+    public RawFlowEvent(Instant time, int endpointId, int ifindex, int sourceIdentity, int destinationIdentity,
+                        int rule, int reason, int verdict, int direction, boolean reply, int family, int protocol,
+                        int tcpFlags, int match, int sourcePort, int destinationPort, String sourceIp,
+                        String destinationIp, int length) {
+        this(time, endpointId, ifindex, sourceIdentity, destinationIdentity, rule, reason, verdict, direction, reply,
+                family, protocol, tcpFlags, match, sourcePort, destinationPort, sourceIp, destinationIp, length, 0, 0);
+    }
 }

@@ -145,6 +145,10 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
 
     @Override
     public PolicyView view(ComputedState state) {
-        return policies.view(state.policy());
+        List<PolicyView.Frontend> frontends = new ArrayList<>();
+        for (var f : state.services().frontends()) {
+            frontends.add(new PolicyView.Frontend(f.revNatId(), f.service(), f.address().toString(), f.port(), f.protocol().name()));
+        }
+        return policies.view(state.policy()).withFrontends(frontends);
     }
 }

@@ -11,9 +11,10 @@ import java.util.Map;
  * @param endpoints  by endpoint id: the endpoint's identity, enforcement and entries
  * @param rules      the rule table entries refer to; index 0 is "none"
  * @param warnings   what the engine wants an operator to know (e.g. an ipBlock it cannot enforce exactly)
+ * @param frontends  the service frontends the node's datapath translates, which flows name by rev-NAT id
  */
 public record PolicyView(List<Identity> identities, Map<Integer, EndpointPolicy> endpoints, List<Rule> rules,
-                         List<String> warnings) {
+                         List<String> warnings, List<Frontend> frontends) {
 
     public static final PolicyView EMPTY = new PolicyView(List.of(), Map.of(), List.of(), List.of());
 
@@ -22,6 +23,30 @@ public record PolicyView(List<Identity> identities, Map<Integer, EndpointPolicy>
         endpoints = Map.copyOf(endpoints);
         rules = List.copyOf(rules);
         warnings = List.copyOf(warnings);
+        frontends = List.copyOf(frontends);
+    }
+
+    /** A view without services. */
+    public PolicyView(List<Identity> identities, Map<Integer, EndpointPolicy> endpoints, List<Rule> rules,
+                      List<String> warnings) {
+        this(identities, endpoints, rules, warnings, List.of());
+    }
+
+    /** The same view with these service frontends. */
+    public PolicyView withFrontends(List<Frontend> f) {
+        return new PolicyView(identities, endpoints, rules, warnings, f);
+    }
+
+    /**
+     * A service frontend as flows name it.
+     *
+     * @param revNatId the datapath's rev-NAT id of the frontend (flow events carry it)
+     * @param service  the Service's {@code namespace/name}
+     * @param address  the frontend's address ({@code 10.96.0.10}, {@code fd00:10:96::10})
+     * @param port     its port
+     * @param protocol {@code TCP} or {@code UDP}
+     */
+    public record Frontend(int revNatId, String service, String address, int port, String protocol) {
     }
 
     /** @param kind RESERVED, ENDPOINT or CIDR */

@@ -28,7 +28,8 @@ final class FlowFixtures {
                 List.of(new PolicyView.Identity(256, "ENDPOINT", Map.of("k8s:pod", "a", "k8s:io.kubernetes.pod.namespace", "x")),
                         new PolicyView.Identity(257, "ENDPOINT", Map.of("k8s:pod", "b", "k8s:io.kubernetes.pod.namespace", "y"))),
                 Map.of(), List.of(new PolicyView.Rule(1, "NetworkPolicy", "y", "allow-80", "spec.ingress[0]")), List.of());
-        d.update(cluster, view);
+        d.update(cluster, view.withFrontends(List.of(new PolicyView.Frontend(7, "x/web", "10.96.0.10", 80, "TCP"),
+                new PolicyView.Frontend(8, "x/web", "fd00:10:96::10", 80, "TCP"))));
         return d;
     }
 
@@ -42,5 +43,11 @@ final class FlowFixtures {
     static RawFlowEvent udpReply() {
         return new RawFlowEvent(T0.plusSeconds(10), 1, 3, 257, 256, 0, 7, 1, 0, true, 6, 17, 0, 0, 53, 40000,
                 "fd00:10:244:2::20", "fd00:10:244:1::10", 80);
+    }
+
+    /** x/a -> y/b TCP SYN forwarded after DNAT from the service frontend with rev-NAT id {@code revNat}. */
+    static RawFlowEvent tcpViaService(int revNat) {
+        return new RawFlowEvent(T0, 1, 7, 256, 257, 1, 10, 1, 1, false, 4, 6, 0x02, 2, 43214, 80,
+                "10.244.1.10", "10.244.2.20", 60, 3, revNat);
     }
 }

@@ -60,4 +60,25 @@ class HubbleJsonTest {
         String reply = CompactFormat.line(HubbleJson.render(decorator.decorate(FlowFixtures.udpReply(), 3)), ZoneOffset.UTC);
         assertThat(reply).contains("x/a:40000 (ID:256) <- y/b:53 (ID:257)");
     }
+
+    @Test
+    void aTranslatedFlowNamesItsServiceAndFrontend() {
+        FlowRecord f = decorator.decorate(FlowFixtures.tcpViaService(7), 4);
+        JsonNode j = HubbleJson.render(f);
+        assertThat(j.path("destination_service").path("namespace").asText()).isEqualTo("x");
+        assertThat(j.path("destination_service").path("name").asText()).isEqualTo("web");
+        assertThat(j.path("destination_service").path("frontend").asText()).isEqualTo("10.96.0.10:80");
+        assertThat(j.path("destination").path("pod_name").asText()).as("the backend").isEqualTo("b");
+        assertThat(CompactFormat.line(j, ZoneOffset.UTC)).isEqualTo("Jun  2 12:00:00.123: x/a:43214 (ID:256) -> y/b:80 (ID:257) "
+                + "via x/web (10.96.0.10:80) policy-verdict:L3-L4 EGRESS ALLOWED (TCP Flags: SYN)");
+        assertThat(HubbleJson.render(decorator.decorate(FlowFixtures.tcpViaService(8), 5)).path("destination_service")
+                .path("frontend").asText()).isEqualTo("[fd00:10:96::10]:80");
+        assertThat(HubbleJson.render(decorator.decorate(FlowFixtures.tcpViaService(99), 6)).has("destination_service"))
+                .as("an unknown rev-NAT id names nothing").isFalse();
+        FlowFilter web = new FlowFilter(null, null, null, null, null, null, null, null, null, null, java.util.List.of("x/web"));
+        assertThat(web.matches(f)).isTrue();
+        assertThat(web.matches(decorator.decorate(FlowFixtures.tcp(80, 1, 0), 1))).isFalse();
+        assertThat(new FlowFilter(null, null, null, null, null, null, null, null, null, null, java.util.List.of("web")).matches(f))
+                .as("a bare name is in default").isFalse();
+    }
 }

@@ -70,6 +70,9 @@ public final class ObserveCommand implements Callable<Integer> {
     @Option(names = "--protocol", description = "tcp, udp, sctp, icmp, icmpv6.")
     List<String> protocols = new ArrayList<>();
 
+    @Option(names = "--service", paramLabel = "[NS/]NAME", description = "Flows translated through the service (to its frontend, or replies from it).")
+    List<String> services = new ArrayList<>();
+
     @Option(names = "--node", description = "Only this node's agent (default: every node, merged by time).")
     String node;
 
@@ -79,7 +82,7 @@ public final class ObserveCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         ObjectNode params = params();
-        new FlowFilter(verdicts, fromPods, toPods, pods, fromLabels, toLabels, namespaces, ports, protocols, null);
+        new FlowFilter(verdicts, fromPods, toPods, pods, fromLabels, toLabels, namespaces, ports, protocols, null, services);
         List<AgentDirectory.Agent> agents = AgentDirectory.select(node);
         PrintWriter out = new PrintWriter(System.out, true);
         List<JsonNode> flows = new ArrayList<>();
@@ -154,6 +157,7 @@ public final class ObserveCommand implements Callable<Integer> {
         put(p, "to_label", toLabels);
         put(p, "namespace", namespaces);
         put(p, "protocol", protocols);
+        put(p, "service", services);
         ArrayNode portArray = p.putArray("port");
         ports.forEach(portArray::add);
         if (since != null) {
