@@ -2,7 +2,9 @@ package dev.weir.agent.runtime;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,8 +12,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import dev.weir.agent.policy.PolicyResult;
+import dev.weir.agent.service.EndpointSlice;
 import dev.weir.agent.service.LbIdAllocator;
 import dev.weir.agent.service.LbState;
+import dev.weir.agent.service.Service;
 import dev.weir.agent.service.ServiceConfig;
 import dev.weir.agent.service.ServiceEngine;
 import dev.weir.agent.service.ServiceObjects;
@@ -38,6 +42,11 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
     private final LbIdAllocator ids;
     /** The last state computed, whose ids the next computation releases when it no longer uses them. */
     private LbState previous;
+    /** Service and EndpointSlice objects as last parsed, by key: an unchanged document is not parsed again. */
+    private Map<ObjectKey, ParsedDocument> parsed = new HashMap<>();
+
+    private record ParsedDocument(String document, ServiceObjects objects) {
+    }
 
     public ClusterCompiler(LbIdAllocator ids) {
         this.engine = new ServiceEngine(ServiceConfig.lab(), ids);
@@ -120,18 +129,26 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
     @Override
     public synchronized ComputedState compile(Input input) {
         List<StoredObject> policyObjects = new ArrayList<>();
-        StringBuilder serviceYaml = new StringBuilder();
+        List<Service> svcs = new ArrayList<>();
+        List<EndpointSlice> slices = new ArrayList<>();
+        Map<ObjectKey, ParsedDocument> seen = new HashMap<>();
         for (StoredObject o : input.objects()) {
             if (SERVICE_KINDS.contains(o.key().kind())) {
-                serviceYaml.append(o.document()).append("\n---\n");
+                ParsedDocument d = parsed.get(o.key());
+                if (d == null || !d.document().equals(o.document())) {
+                    d = new ParsedDocument(o.document(), services.parse(o.document(), o.source().isEmpty() ? "store" : o.source()));
+                }
+                seen.put(o.key(), d);
+                svcs.addAll(d.objects().services());
+                slices.addAll(d.objects().slices());
             } else {
                 policyObjects.add(o);
             }
         }
+        parsed = seen;
         PolicyResult policy = policies.compile(new Input(input.node(), input.cluster(), policyObjects,
                 input.revision(), input.identities()));
-        ServiceObjects objects = serviceYaml.isEmpty() ? new ServiceObjects(List.of(), List.of())
-                : services.parse(serviceYaml.toString(), "store");
+        ServiceObjects objects = new ServiceObjects(svcs, slices);
         LbState lb = ids.batch(() -> {
             LbState now = engine.resolve(objects.services(), objects.slices(), input.cluster().nodes(), input.node());
             if (previous != null) {

@@ -129,9 +129,14 @@ public final class ServicesBenchCommand implements Callable<Integer> {
             Sweep.Result result = sweep.run();
             RestoreTiming.Result restore = s.restoreServices > 0
                     ? new RestoreTiming(node, s.restoreServices, restoreEndpoints).measure(s.restoreRounds) : null;
+            WeirTcMode weirTc = modes.stream().filter(m -> m instanceof WeirTcMode && m.unavailable().isEmpty())
+                    .map(m -> (WeirTcMode) m).findFirst().orElse(null);
+            WeirApplyTiming.Result weirApply = s.restoreServices > 0 && weirTc != null
+                    ? new WeirApplyTiming(weirTc.weir(), s.restoreServices, restoreEndpoints).measure(s.restoreRounds) : null;
             h.forEach((k, v) -> System.out.println("# " + k + ": " + v));
             System.out.println();
             ServicesReport.print(System.out, modes, s.services, result, restore, s.restoreServices, restoreEndpoints);
+            ServicesReport.printWeirApply(System.out, weirApply, restore, s.restoreServices, restoreEndpoints);
             return 0;
         } catch (Sweep.CheckFailed e) {
             System.err.println("weir-bench: check failed: " + e.getMessage());

@@ -81,6 +81,27 @@ final class ServicesReport {
         }
     }
 
+    /** weir's apply timings beside iptables-restore's, with ratios (iptables / weir: above 1, weir is faster). */
+    static void printWeirApply(PrintStream out, WeirApplyTiming.Result weir, RestoreTiming.Result restore, int services,
+                               int endpoints) {
+        if (weir == null) {
+            return;
+        }
+        out.println();
+        out.printf("weir apply, %,d services x %d endpoints (%,d objects, %,d bytes of YAML), seconds until every node enforces%n",
+                services, endpoints, weir.objects(), weir.inputBytes());
+        out.printf("  apply into an empty store:                        %s%s%n", secs(weir.apply()),
+                restore == null ? "" : vs(restore.apply(), weir.apply(), "iptables-restore apply"));
+        out.printf("  change one endpoint, whole file applied again:    %s%s%n", secs(weir.changeWhole()),
+                restore == null ? "" : vs(restore.changeFull(), weir.changeWhole(), "full sync"));
+        out.printf("  change one endpoint, only its EndpointSlice:      %s%s%n", secs(weir.changeOne()),
+                restore == null ? "" : vs(restore.changePartial(), weir.changeOne(), "partial sync"));
+    }
+
+    private static String vs(List<Double> iptables, List<Double> weir, String what) {
+        return String.format("   (%s / weir: %.2f)", what, Stat.median(iptables) / Stat.median(weir));
+    }
+
     static String rate(List<Double> v) {
         if (v == null || v.isEmpty()) {
             return "—";

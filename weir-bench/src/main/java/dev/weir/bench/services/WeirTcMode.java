@@ -86,6 +86,11 @@ final class WeirTcMode implements Mode {
     }
 
     private void run(String... args) throws IOException, InterruptedException {
+        run(weir, args);
+    }
+
+    /** Runs {@code bin/weir} with the arguments and returns what it printed; a non-zero exit throws. */
+    static String run(Path weir, String... args) throws IOException, InterruptedException {
         List<String> cmd = new java.util.ArrayList<>(List.of(weir.toString()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -93,5 +98,10 @@ final class WeirTcMode implements Mode {
         if (p.waitFor() != 0) {
             throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out.strip());
         }
+        return out;
+    }
+
+    Path weir() {
+        return weir;
     }
 }

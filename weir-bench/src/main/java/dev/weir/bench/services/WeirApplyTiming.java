@@ -1,0 +1,88 @@
+package dev.weir.bench.services;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.weir.bench.prefilter.PrefilterBenchCommand;
+
+/**
+ * weir's side of {@link RestoreTiming}: the same services × endpoints (unrouted addresses) as Service and
+ * EndpointSlice objects through {@code weir apply}, which returns once every node's agent enforces them
+ * ("apply"); then one endpoint of the last service changed and the whole file applied again ("change,
+ * whole file": the CLI parses every object, the store keeps the one that changed, the agents recompute and
+ * write only that service's entries), and only the changed EndpointSlice applied ("change, one object": what
+ * a Kubernetes EndpointSlice update is). Each change is checked with {@code weir service list}. Everything
+ * is deleted after every round. Times include the CLI's JVM start.
+ */
+record WeirApplyTiming(Path weir, int services, int endpoints) {
+
+    /** Seconds per round for each step. */
+    record Result(List<Double> apply, List<Double> changeWhole, List<Double> changeOne, int objects, int inputBytes) {
+    }
+
+    Result measure(int rounds) throws Exception {
+        KubeProxyRules rules = KubeProxyRules.distinct(services, 80, endpoints);
+        String all = WeirTcMode.yaml(rules);
+        List<Double> apply = new ArrayList<>();
+        List<Double> whole = new ArrayList<>();
+        List<Double> one = new ArrayList<>();
+        int last = services - 1;
+        Path file = Files.createTempFile("weir-bench-apply-", ".yaml");
+        Path slice = Files.createTempFile("weir-bench-slice-", ".yaml");
+        try {
+            for (int r = 0; r < rounds; r++) {
+                PrefilterBenchCommand.progress(String.format("weir apply of %,d services x %d endpoints, round %d/%d",
+                        services, endpoints, r + 1, rounds));
+                Files.writeString(file, all);
+                apply.add(time("apply", "-f", file.toString(), "--timeout", "900"));
+                KubeProxyRules.Endpoint moved = new KubeProxyRules.Endpoint(KubeProxyRules.syntheticPod(services * endpoints + 2 * r), 80);
+                KubeProxyRules changed = rules.withEndpoint(last, 0, moved);
+                Files.writeString(file, WeirTcMode.yaml(changed));
+                whole.add(time("apply", "-f", file.toString(), "--timeout", "900"));
+                expect(moved);
+                KubeProxyRules.Endpoint moved2 = new KubeProxyRules.Endpoint(KubeProxyRules.syntheticPod(services * endpoints + 2 * r + 1), 80);
+                KubeProxyRules changed2 = changed.withEndpoint(last, 0, moved2);
+                Files.writeString(slice, lastSlice(WeirTcMode.yaml(changed2)));
+                one.add(time("apply", "-f", slice.toString(), "--timeout", "900"));
+                expect(moved2);
+                time("delete", "-f", file.toString(), "--timeout", "900");
+            }
+        } finally {
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(slice);
+        }
+        return new Result(apply, whole, one, 2 * services, all.length());
+    }
+
+    /** The last document of the stream: the last service's EndpointSlice. */
+    static String lastSlice(String yaml) {
+        String[] docs = yaml.split("(?m)^---\n");
+        for (int i = docs.length - 1; i >= 0; i--) {
+            if (docs[i].contains("kind: EndpointSlice")) {
+                return docs[i];
+            }
+        }
+        throw new IllegalArgumentException("no EndpointSlice in the stream");
+    }
+
+    /** The moved endpoint is a backend of the last service on every node. */
+    private void expect(KubeProxyRules.Endpoint moved) throws IOException, InterruptedException {
+        String out = run("service", "list", "-o", "json");
+        if (!out.contains("\"" + moved.ip() + "\"") && !out.contains(moved.ip() + ":")) {
+            throw new IllegalStateException("after the change weir service list does not show " + moved.hostPort());
+        }
+    }
+
+    private double time(String... args) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        run(args);
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    private String run(String... args) throws IOException, InterruptedException {
+        return WeirTcMode.run(weir, args);
+    }
+}
