@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "services", mixinStandardHelpOptions = true,
         description = {"ClusterIP connect rate (TCP_CRR-like) with 1..N services for each mode (kube-proxy-style",
-                "iptables today; weir TC and socket translation when built), and iptables-restore timings.",
+                "iptables, weir TC, weir socket), the pod IP directly as the baseline, and iptables-restore timings.",
                 "Needs root and the lab (weir lab up)."})
 public final class ServicesBenchCommand implements Callable<Integer> {
 
@@ -73,9 +73,9 @@ public final class ServicesBenchCommand implements Callable<Integer> {
 
     static final int PORT = 80;
 
-    /** The columns, in order. weir's modes go here once they exist. */
+    /** The columns, in order. */
     static List<Mode> modes(IptablesMode iptables) {
-        return List.of(iptables, new WeirTcMode(iptables.serviceSet()), new NotBuiltMode("weir socket"));
+        return List.of(iptables, WeirMode.tc(iptables.serviceSet()), WeirMode.socket(iptables.serviceSet()));
     }
 
     @Override
