@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The services benchmark (docs/benchmarks.md): new TCP connections/s (connect, read the reply, close —
 # like netperf's TCP_CRR) from lab pod x/a to the last of N ClusterIPs, side by side for each mode
-# (kube-proxy-style iptables now; weir TC and weir socket translation when built), and iptables-restore
+# (kube-proxy-style iptables, weir TC with the agents on --socket-lb off, weir socket with --socket-lb on), and iptables-restore
 # timings at 10,000 services x 10 endpoints. Needs root; brings the lab up if it is not (and leaves it up:
 # `bin/weir lab down` when done).
 #

@@ -2,7 +2,9 @@ package dev.weir.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 import org.junit.jupiter.api.AfterAll;
@@ -16,8 +18,9 @@ import dev.weir.lab.probe.ProbeResult;
 import dev.weir.testkit.Requirements;
 
 /**
- * A ClusterIP service end to end, translated per packet at TC by the agents: reachable from pods on both
- * nodes over TCP and UDP and both families, spread over its backends, listed, and gone after delete.
+ * A ClusterIP service end to end, translated per packet at TC by the agents (started with
+ * {@code --socket-lb off}; SocketLbLabTest covers the socket path): reachable from pods on both nodes over
+ * TCP and UDP and both families, spread over its backends, listed, and gone after delete.
  */
 class ServiceLabTest {
 
@@ -28,11 +31,18 @@ class ServiceLabTest {
     @BeforeAll
     static void up() {
         Requirements.rootWithBpffs();
-        Cli.Result r = Cli.run("lab", "up");
+        lab = labWith(SERVICE, "--socket-lb", "off");
+    }
+
+    /** {@code weir lab up} with the options, then {@code weir apply -f} the service file; the lab. */
+    static Lab labWith(String service, String... upOptions) {
+        List<String> up = new ArrayList<>(List.of("lab", "up"));
+        up.addAll(List.of(upOptions));
+        Cli.Result r = Cli.run(up.toArray(String[]::new));
         assertThat(r.exit()).as(r.toString()).isZero();
-        lab = Lab.current().orElseThrow();
-        Cli.Result applied = Cli.run("apply", "-f", SERVICE);
+        Cli.Result applied = Cli.run("apply", "-f", service);
         assertThat(applied.exit()).as(applied.toString()).isZero();
+        return Lab.current().orElseThrow();
     }
 
     @AfterAll

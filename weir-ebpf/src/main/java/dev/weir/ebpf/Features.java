@@ -66,6 +66,24 @@ public final class Features {
     }
 
     /**
+     * Whether cgroup {@code sock_addr} programs load for the hook {@code type} (e.g.
+     * {@link AttachType#CGROUP_INET4_GETPEERNAME}, the newest of the socket-LB hooks): a trivial program with
+     * that expected attach type is loaded and closed at once; the kernel refuses an attach type it does not
+     * know with EINVAL.
+     */
+    public static Probe cgroupSockAddr(AttachType type) {
+        String feature = "cgroup sock_addr hook " + type;
+        return cached(feature, () -> {
+            try (Fd prog = TrivialProgram.load(ProgramType.CGROUP_SOCK_ADDR, type, 1)) {
+                return new Probe.Supported();
+            } catch (BpfKernelException e) {
+                return e.errno() == Errno.EINVAL ? new Probe.Unsupported(feature, kernel())
+                        : new Probe.Inconclusive(e.getMessage());
+            }
+        });
+    }
+
+    /**
      * Whether {@code ifname} (in the calling thread's namespace) takes XDP in native mode: attaches a
      * trivial XDP program in native mode and detaches it at once. Inconclusive when another XDP program
      * is already attached there.

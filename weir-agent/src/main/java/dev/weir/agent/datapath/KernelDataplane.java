@@ -12,15 +12,21 @@ import dev.weir.agent.runtime.PolicyView;
 /**
  * The node's whole kernel datapath: network policy ({@link KernelPolicyDataplane}) and service load
  * balancing ({@link LbMapWriter}, into the service maps of the same pinned {@code tc_endpoint} object,
- * which translates at TC). Same lifetime rules: {@link #stop} leaves everything attached and pinned.
+ * which translates at TC; and, unless {@link SocketLbMode#off}, {@link SocketLb} at the sockets of local
+ * pods, over the same maps). Same lifetime rules: {@link #stop} leaves everything attached and pinned.
  */
 public final class KernelDataplane implements PolicyDataplane<ComputedState> {
 
     private final KernelPolicyDataplane policy;
+    private final SocketLb socketLb;
+    private final String node;
     private LbMapWriter services;
 
-    public KernelDataplane(KernelPolicyDataplane.Config config, Supplier<FlowSink> sink, Consumer<String> log) {
+    public KernelDataplane(KernelPolicyDataplane.Config config, SocketLbMode socketLb, Supplier<FlowSink> sink,
+                           Consumer<String> log) {
         this.policy = new KernelPolicyDataplane(config, sink, log);
+        this.socketLb = new SocketLb(new SocketLb.Config(config.pinDir(), socketLb), log);
+        this.node = config.node();
     }
 
     @Override
@@ -31,18 +37,32 @@ public final class KernelDataplane implements PolicyDataplane<ComputedState> {
     @Override
     public void start() throws Exception {
         policy.start();
-        services = new LbMapWriter(policy.object());
+        try {
+            services = new LbMapWriter(policy.object());
+            socketLb.start(policy.object());
+        } catch (Exception e) {
+            policy.stop();
+            throw e;
+        }
     }
 
     @Override
     public void stop() {
+        socketLb.stop();
         policy.stop();
+    }
+
+    /** Which paths translate services: {@code socket+tc}, or {@code tc (why not the socket)}. */
+    @Override
+    public java.util.Map<String, String> details() {
+        return java.util.Map.of("serviceLb", socketLb.state());
     }
 
     @Override
     public void apply(Update<ComputedState> update) {
         policy.apply(new Update<>(update.revision(), update.node(), update.cluster(), update.result().policy()));
         services.write(update.result().services());
+        socketLb.apply(update.cluster().endpointsOn(node));
     }
 
     public ConntrackReader conntrack() {

@@ -209,7 +209,8 @@ public final class KernelPolicyDataplane implements PolicyDataplane<PolicyResult
         }
     }
 
-    private static void unpin(Path pin) {
+    /** Removes a link pin (the kernel detaches the link with its last reference), or a stale file there. */
+    static void unpin(Path pin) {
         try (BpfLink link = BpfLink.fromPin(pin)) {
             link.unpin();
         } catch (RuntimeException e) {

@@ -77,8 +77,10 @@ public final class LabEndpointSource implements EndpointSource {
         for (JsonNode p : lab.path("pods")) {
             String namespace = p.path("namespace").asText();
             String name = p.path("name").asText();
+            // the pod's processes run in the cgroup of its lab agent (agents["ns/name"].cgroup)
+            String cgroup = text(lab.path("agents").path(namespace + "/" + name), "cgroup");
             endpoints.add(new Endpoint(ids.idOf(namespace, name), namespace, name, labels(p.path("labels")),
-                    p.path("node").asText(), text(p, "ipv4"), text(p, "ipv6"), text(p, "hostInterface")));
+                    p.path("node").asText(), text(p, "ipv4"), text(p, "ipv6"), text(p, "hostInterface"), cgroup));
         }
         return new ClusterState(nodes, namespaces, endpoints);
     }

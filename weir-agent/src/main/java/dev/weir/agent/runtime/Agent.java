@@ -61,7 +61,7 @@ public final class Agent<R> {
         this.sync = new SyncLoop<>(new SyncLoop.Config(config.node(), config.pollInterval(), null), store, endpoints,
                 parts.compiler(), parts.dataplane(), List.of(s -> decorator.update(s.cluster(), s.view())), log);
         AgentApi api = new AgentApi(config.node(), store, parts.compiler(), sync::state, sync::poke, flows,
-                parts.conntrack(), parts.dataplane().name(), parts.counters());
+                parts.conntrack(), parts.dataplane().name(), parts.counters(), parts.dataplane()::details);
         FlowApi flowApi = new FlowApi(flows);
         Map<String, ApiHandler> handlers = new HashMap<>(api.handlers());
         handlers.putAll(flowApi.handlers());
@@ -77,13 +77,22 @@ public final class Agent<R> {
      * translation), its flow events feeding the history.
      */
     public static Agent<ComputedState> standard(AgentConfig config, Consumer<String> log) {
+        return standard(config, dev.weir.agent.datapath.SocketLbMode.auto, log);
+    }
+
+    /**
+     * The standard agent with the socket-level service translation {@code socketLb}: on the cgroup of every
+     * local pod as well as at TC (on), TC only (off), or on where the kernel has the hooks (auto).
+     */
+    public static Agent<ComputedState> standard(AgentConfig config, dev.weir.agent.datapath.SocketLbMode socketLb,
+                                                Consumer<String> log) {
         FileStore store = new FileStore(FileStore.Config.of(config.storeDir()));
         EndpointSource endpoints = new LabEndpointSource(new LabEndpointSource.Config(config.labState()),
                 new EndpointIds(store));
         java.util.concurrent.atomic.AtomicReference<dev.weir.agent.flow.FlowSink> sink =
                 new java.util.concurrent.atomic.AtomicReference<>();
         var dataplane = new dev.weir.agent.datapath.KernelDataplane(
-                dev.weir.agent.datapath.KernelPolicyDataplane.Config.defaults(config.node()), sink::get, log);
+                dev.weir.agent.datapath.KernelPolicyDataplane.Config.defaults(config.node()), socketLb, sink::get, log);
         Parts<ComputedState> parts = new Parts<>(new ClusterCompiler(ClusterCompiler.storeIds(store, config.node())),
                 dataplane, dataplane.conntrack(), dataplane::counters);
         Agent<ComputedState> agent = new Agent<>(config, parts, endpoints, store, log);

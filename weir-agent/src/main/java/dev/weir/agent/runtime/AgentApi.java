@@ -41,6 +41,7 @@ public final class AgentApi {
     private final FlowHistory flows;
     private final ConntrackReader conntrack;
     private final String dataplane;
+    private final Supplier<Map<String, String>> dataplaneDetails;
 
     private final EntryCounters counters;
 
@@ -51,6 +52,14 @@ public final class AgentApi {
 
     public AgentApi(String node, Store store, PolicyCompiler<?> compiler, Supplier<SyncState> sync, Runnable poke,
                     FlowHistory flows, ConntrackReader conntrack, String dataplane, EntryCounters counters) {
+        this(node, store, compiler, sync, poke, flows, conntrack, dataplane, counters, Map::of);
+    }
+
+    /** @param dataplaneDetails what status adds about the dataplane ({@link PolicyDataplane#details()}) */
+    public AgentApi(String node, Store store, PolicyCompiler<?> compiler, Supplier<SyncState> sync, Runnable poke,
+                    FlowHistory flows, ConntrackReader conntrack, String dataplane, EntryCounters counters,
+                    Supplier<Map<String, String>> dataplaneDetails) {
+        this.dataplaneDetails = dataplaneDetails;
         this.counters = counters;
         this.node = node;
         this.store = store;
@@ -100,6 +109,7 @@ public final class AgentApi {
         o.set("warnings", M.valueToTree(s.view().warnings()));
         o.set("flows", M.valueToTree(flows.counters()));
         o.put("dataplane", dataplane);
+        dataplaneDetails.get().forEach(o::put);
         return o;
     }
 

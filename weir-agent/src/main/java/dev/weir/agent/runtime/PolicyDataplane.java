@@ -24,4 +24,9 @@ public interface PolicyDataplane<R> extends Component {
      * @throws RuntimeException when the kernel refuses; the sync loop reports it and retries
      */
     void apply(Update<R> update);
+
+    /** What {@code weir status} shows about this dataplane beyond its name (e.g. {@code serviceLb}); thread-safe. */
+    default java.util.Map<String, String> details() {
+        return java.util.Map.of();
+    }
 }

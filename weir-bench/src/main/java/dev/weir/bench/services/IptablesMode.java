@@ -1,7 +1,6 @@
 package dev.weir.bench.services;
 
 import java.util.Optional;
-import java.util.Set;
 
 import dev.weir.bench.prefilter.CannotRunException;
 
@@ -61,8 +60,7 @@ final class IptablesMode implements Mode {
 
     @Override
     public Target target() {
-        KubeProxyRules.Service last = installed.services().getLast();
-        return new Target(last.clusterIp(), last.port(), Set.copyOf(set.names()));
+        return set.lastOf(installed);
     }
 
     @Override

@@ -19,6 +19,12 @@ record ServiceSet(int port, int perService, List<KubeProxyRules.Endpoint> backen
         return KubeProxyRules.of(services, port, perService, backends);
     }
 
+    /** The last service of an installed set, and the replies that prove a connection went through it. */
+    Mode.Target lastOf(KubeProxyRules installed) {
+        KubeProxyRules.Service last = installed.services().getLast();
+        return new Mode.Target(last.clusterIp(), last.port(), java.util.Set.copyOf(names()));
+    }
+
     /** The replies a connection to any service may get: the names of the endpoints in use. */
     List<String> names() {
         return backends.stream().limit(perService).map(e -> podNames.get(e.ip())).distinct().toList();

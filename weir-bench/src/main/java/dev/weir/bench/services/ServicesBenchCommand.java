@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "services", mixinStandardHelpOptions = true,
         description = {"ClusterIP connect rate (TCP_CRR-like) with 1..N services for each mode (kube-proxy-style",
-                "iptables today; weir TC and socket translation when built), and iptables-restore timings.",
+                "iptables, weir TC, weir socket), the pod IP directly as the baseline, and iptables-restore timings.",
                 "Needs root and the lab (weir lab up)."})
 public final class ServicesBenchCommand implements Callable<Integer> {
 
@@ -73,9 +73,9 @@ public final class ServicesBenchCommand implements Callable<Integer> {
 
     static final int PORT = 80;
 
-    /** The columns, in order. weir's modes go here once they exist. */
+    /** The columns, in order. */
     static List<Mode> modes(IptablesMode iptables) {
-        return List.of(iptables, new WeirTcMode(iptables.serviceSet()), new NotBuiltMode("weir socket"));
+        return List.of(iptables, WeirMode.tc(iptables.serviceSet()), WeirMode.socket(iptables.serviceSet()));
     }
 
     @Override
@@ -129,8 +129,8 @@ public final class ServicesBenchCommand implements Callable<Integer> {
             Sweep.Result result = sweep.run();
             RestoreTiming.Result restore = s.restoreServices > 0
                     ? new RestoreTiming(node, s.restoreServices, restoreEndpoints).measure(s.restoreRounds) : null;
-            WeirTcMode weirTc = modes.stream().filter(m -> m instanceof WeirTcMode && m.unavailable().isEmpty())
-                    .map(m -> (WeirTcMode) m).findFirst().orElse(null);
+            WeirMode weirTc = modes.stream().filter(m -> m instanceof WeirMode && m.unavailable().isEmpty())
+                    .map(m -> (WeirMode) m).findFirst().orElse(null);
             WeirApplyTiming.Result weirApply = s.restoreServices > 0 && weirTc != null
                     ? new WeirApplyTiming(weirTc.weir(), s.restoreServices, restoreEndpoints).measure(s.restoreRounds) : null;
             h.forEach((k, v) -> System.out.println("# " + k + ": " + v));

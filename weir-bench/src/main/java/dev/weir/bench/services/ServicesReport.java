@@ -56,6 +56,18 @@ final class ServicesReport {
                         ratio(pod, r.noRules()));
             }
         }
+        out.println();
+        out.println("ClusterIP / pod IP directly (same mode, same round; median of per-round ratios; socket target >= 0.95)");
+        for (Mode m : modes) {
+            if (m.unavailable().isEmpty()) {
+                StringBuilder row = new StringBuilder(String.format("%-12s", m.name()));
+                for (int n : counts) {
+                    row.append(String.format("  %,d: %.2f", n, ratio(r.rates().get(new Sweep.Key(m.name(), n, true)),
+                            r.rates().get(new Sweep.Key(m.name(), n, false)))));
+                }
+                out.println(row);
+            }
+        }
         int at = counts.contains(10_000) ? 10_000 : hi;
         out.printf("targets (issue): weir ClusterIP at %,d >= 0.9 x at %,d and >= 3 x iptables at %,d;"
                 + " weir socket within 5%% of the pod IP%n", at, lo, at);

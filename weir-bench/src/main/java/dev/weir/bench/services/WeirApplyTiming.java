@@ -25,7 +25,7 @@ record WeirApplyTiming(Path weir, int services, int endpoints) {
 
     Result measure(int rounds) throws Exception {
         KubeProxyRules rules = KubeProxyRules.distinct(services, 80, endpoints);
-        String all = WeirTcMode.yaml(rules);
+        String all = WeirMode.yaml(rules);
         List<Double> apply = new ArrayList<>();
         List<Double> whole = new ArrayList<>();
         List<Double> one = new ArrayList<>();
@@ -40,12 +40,12 @@ record WeirApplyTiming(Path weir, int services, int endpoints) {
                 apply.add(time("apply", "-f", file.toString(), "--timeout", "900"));
                 KubeProxyRules.Endpoint moved = new KubeProxyRules.Endpoint(KubeProxyRules.syntheticPod(services * endpoints + 2 * r), 80);
                 KubeProxyRules changed = rules.withEndpoint(last, 0, moved);
-                Files.writeString(file, WeirTcMode.yaml(changed));
+                Files.writeString(file, WeirMode.yaml(changed));
                 whole.add(time("apply", "-f", file.toString(), "--timeout", "900"));
                 expect(moved);
                 KubeProxyRules.Endpoint moved2 = new KubeProxyRules.Endpoint(KubeProxyRules.syntheticPod(services * endpoints + 2 * r + 1), 80);
                 KubeProxyRules changed2 = changed.withEndpoint(last, 0, moved2);
-                Files.writeString(slice, lastSlice(WeirTcMode.yaml(changed2)));
+                Files.writeString(slice, lastSlice(WeirMode.yaml(changed2)));
                 one.add(time("apply", "-f", slice.toString(), "--timeout", "900"));
                 expect(moved2);
                 time("delete", "-f", file.toString(), "--timeout", "900");
@@ -83,6 +83,6 @@ record WeirApplyTiming(Path weir, int services, int endpoints) {
     }
 
     private String run(String... args) throws IOException, InterruptedException {
-        return WeirTcMode.run(weir, args);
+        return WeirMode.run(weir, args);
     }
 }

@@ -3,6 +3,7 @@ package dev.weir.cli.agent;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
+import dev.weir.agent.datapath.SocketLbMode;
 import dev.weir.agent.runtime.Agent;
 import dev.weir.agent.runtime.AgentConfig;
 import dev.weir.agent.runtime.AgentLog;
@@ -37,13 +38,19 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--flow-capacity", defaultValue = "8192", description = "Flows kept in the history (default: ${DEFAULT-VALUE}).")
     int flowCapacity;
 
+    @Option(names = "--socket-lb", defaultValue = "auto", paramLabel = "auto|on|off",
+            description = {"Socket-level service translation on the cgroup of every local pod, besides TC's per-packet",
+                    "translation: auto = on when the kernel has the cgroup sock_addr hooks; on = fail to start",
+                    "without them; off = TC only (links an earlier agent attached are detached). Default: ${DEFAULT-VALUE}."})
+    SocketLbMode socketLb;
+
     @Override
     public Integer call() throws Exception {
         AgentConfig config = new AgentConfig(node, stateDir, runDir, logFile, labState, flowCapacity, null);
         try (AgentLog log = new AgentLog(config.logFile(), System.console() != null ? System.err : null)) {
             log.accept("weir agent for " + node + " (pid " + ProcessHandle.current().pid() + "), store "
-                    + config.storeDir() + ", socket " + config.socket());
-            Agent<?> agent = Agent.standard(config, log);
+                    + config.storeDir() + ", socket " + config.socket() + ", socket LB " + socketLb);
+            Agent<?> agent = Agent.standard(config, socketLb, log);
             Thread hook = new Thread(() -> {
                 log.accept("signal: stopping");
                 agent.stop();

@@ -17,6 +17,7 @@ import java.util.stream.Stream;
 
 import dev.weir.agent.api.ApiClient;
 import dev.weir.agent.api.ApiException;
+import dev.weir.agent.datapath.SocketLbMode;
 import dev.weir.agent.runtime.AgentConfig;
 import dev.weir.agent.runtime.PidFile;
 import dev.weir.cli.Main;
@@ -53,10 +54,16 @@ public final class LabAgents {
      * @throws IllegalStateException naming the node, with the end of its log
      */
     public static List<Started> start(List<String> nodes, Duration timeout, Consumer<String> progress) {
+        return start(nodes, timeout, SocketLbMode.auto, progress);
+    }
+
+    /** Like {@link #start(List, Duration, Consumer)}, with the agents' {@code --socket-lb} setting. */
+    public static List<Started> start(List<String> nodes, Duration timeout, SocketLbMode socketLb,
+                                      Consumer<String> progress) {
         List<Started> started = new ArrayList<>();
         try {
             for (String node : nodes) {
-                started.add(launch(node));
+                started.add(launch(node, socketLb));
             }
             for (Started s : started) {
                 awaitReady(s, timeout);
@@ -69,13 +76,24 @@ public final class LabAgents {
         }
     }
 
-    private static Started launch(String node) {
+    /**
+     * Restarts the agents of the given nodes with {@code socketLb}: SIGTERM (SIGKILL after {@code grace}),
+     * then {@link #start}. Pins, links and maps stay as they are in between, so traffic is not disturbed;
+     * the new agents restore from them (and detach the socket-LB links when {@code socketLb} is off).
+     */
+    public static List<Started> restart(List<String> nodes, Duration grace, Duration timeout, SocketLbMode socketLb,
+                                        Consumer<String> progress) {
+        terminate(nodes, grace, progress);
+        return start(nodes, timeout, socketLb, progress);
+    }
+
+    private static Started launch(String node, SocketLbMode socketLb) {
         AgentConfig config = new AgentConfig(node, LAB_STORE, null, null, null, 0, null);
         Path log = LAB_RUN.resolve("logs").resolve("agent-" + node + ".log");
         List<String> argv = new ArrayList<>(List.of("setsid", javaBinary()));
         argv.addAll(JVM_FLAGS);
         argv.addAll(List.of("-cp", classPath(), Main.class.getName(), "agent", "--node", node,
-                "--state-dir", LAB_STORE.toString(), "--log-file", log.toString()));
+                "--state-dir", LAB_STORE.toString(), "--log-file", log.toString(), "--socket-lb", socketLb.name()));
         try {
             Files.createDirectories(log.getParent());
             Files.createDirectories(config.runDir());
@@ -129,6 +147,19 @@ public final class LabAgents {
     }
 
     private static List<String> stop(List<String> nodes, Duration grace, Consumer<String> progress) {
+        List<String> stopped = terminate(nodes, grace, progress);
+        for (String node : nodes) {
+            deleteTree(AgentConfig.RUN_ROOT.resolve(node));
+            deleteTree(PINS.resolve(node));
+        }
+        if (!stopped.isEmpty()) {
+            progress.accept("stopped the agents of " + String.join(", ", stopped));
+        }
+        return stopped;
+    }
+
+    /** Stops the agents of the nodes (SIGTERM, SIGKILL after the grace period); run directories and pins stay. */
+    private static List<String> terminate(List<String> nodes, Duration grace, Consumer<String> progress) {
         List<String> stopped = new ArrayList<>();
         List<ProcessHandle> terminating = new ArrayList<>();
         for (String node : nodes) {
@@ -151,13 +182,6 @@ public final class LabAgents {
                 h.destroyForcibly();
                 h.onExit().join();
             }
-        }
-        for (String node : nodes) {
-            deleteTree(AgentConfig.RUN_ROOT.resolve(node));
-            deleteTree(PINS.resolve(node));
-        }
-        if (!stopped.isEmpty()) {
-            progress.accept("stopped the agents of " + String.join(", ", stopped));
         }
         return stopped;
     }

@@ -17,7 +17,8 @@ import picocli.CommandLine.Mixin;
 /** {@code weir status}: each node's agent: up, revision, endpoints, identities, policy entries, flows. */
 @Command(name = "status", header = "Show each node's agent: revision enforced, endpoints, entries, flows.", mixinStandardHelpOptions = true,
         description = {"Show each node's agent: up, store revision and the revision it enforces, endpoints,",
-                "identities, policy entries, flows seen and lost. Exit 1 when an agent does not answer."})
+                "identities, policy entries, flows seen and lost, which paths translate services (SERVICE LB: socket+tc,",
+                "or tc and why not the socket). Exit 1 when an agent does not answer."})
 public final class StatusCommand implements java.util.concurrent.Callable<Integer> {
 
     @Mixin
@@ -46,10 +47,10 @@ public final class StatusCommand implements java.util.concurrent.Callable<Intege
             Json.print(out, rows);
         } else {
             Table t = new Table("NODE", "UP", "PID", "REVISION", "APPLIED", "ENDPOINTS", "IDENTITIES", "POLICIES",
-                    "ENTRIES", "FLOWS", "LOST", "DATAPLANE", "ERROR");
+                    "ENTRIES", "FLOWS", "LOST", "DATAPLANE", "SERVICE LB", "ERROR");
             for (JsonNode r : rows) {
                 if (!r.path("up").asBoolean()) {
-                    t.row(r.path("node").asText(), "no", "", "", "", "", "", "", "", "", "", "", r.path("error").asText());
+                    t.row(r.path("node").asText(), "no", "", "", "", "", "", "", "", "", "", "", "", r.path("error").asText());
                     continue;
                 }
                 JsonNode f = r.path("flows");
@@ -57,6 +58,7 @@ public final class StatusCommand implements java.util.concurrent.Callable<Intege
                         r.path("appliedRevision").asLong(), r.path("endpoints").asInt(), r.path("identities").asInt(),
                         r.path("policies").asInt(), r.path("policyEntries").asInt(), f.path("seen").asLong(),
                         f.path("kernelLost").asLong() + f.path("followerLost").asLong(), r.path("dataplane").asText(),
+                        r.path("serviceLb").asText(""),
                         r.path("syncError").isNull() ? "" : r.path("syncError").asText());
             }
             t.print(out);

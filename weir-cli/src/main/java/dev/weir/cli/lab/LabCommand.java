@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 LabProbeCommand.class,
                 LabExecCommand.class,
                 LabMatrixCommand.class,
+                LabRestartAgentsCommand.class,
         })
 public final class LabCommand implements Runnable {
 

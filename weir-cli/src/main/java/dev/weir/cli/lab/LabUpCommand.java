@@ -2,6 +2,7 @@ package dev.weir.cli.lab;
 
 import java.time.Duration;
 
+import dev.weir.agent.datapath.SocketLbMode;
 import dev.weir.agent.prefilter.PrefilterScopes;
 import dev.weir.lab.Lab;
 import dev.weir.lab.model.LabNames;
@@ -26,6 +27,11 @@ final class LabUpCommand implements Runnable {
     @Option(names = "--ready-timeout", defaultValue = "60s", description = "How long to wait for the pod agents (default: ${DEFAULT-VALUE}).")
     String readyTimeout;
 
+    @Option(names = "--socket-lb", defaultValue = "auto", paramLabel = "auto|on|off",
+            description = {"The weir agents' socket-level service translation (weir agent --socket-lb): auto, on or off",
+                    "(TC only). Default: ${DEFAULT-VALUE}; `weir lab restart-agents --socket-lb` changes it."})
+    SocketLbMode socketLb;
+
     @Override
     public void run() {
         Duration ready = Durations.parse(readyTimeout, "--ready-timeout");
@@ -33,6 +39,6 @@ final class LabUpCommand implements Runnable {
         PrefilterScopes.system().purge(LabNames::isLabNetns);
         Lab lab = Lab.up(new LabConfig(model, nodes, ready), Progress::line);
         // one weir agent per node, in the host namespace (it must not keep a lab namespace busy)
-        LabAgents.start(lab.model().nodes().stream().map(NodeSpec::name).toList(), ready, Progress::line);
+        LabAgents.start(lab.model().nodes().stream().map(NodeSpec::name).toList(), ready, socketLb, Progress::line);
     }
 }

@@ -9,6 +9,7 @@ import java.util.List;
 import dev.weir.cli.output.Json;
 import dev.weir.cli.output.OutputFormat;
 import dev.weir.cli.output.Table;
+import dev.weir.ebpf.AttachType;
 import dev.weir.ebpf.Features;
 import dev.weir.ebpf.MapType;
 import dev.weir.ebpf.Probe;
@@ -71,6 +72,8 @@ public final class ProbeCommand implements Runnable {
         rows.add(helper(ProgramType.SCHED_CLS, "bpf_skb_store_bytes", "NAT rewrites at TC"));
         rows.add(helper(ProgramType.SCHED_CLS, "bpf_fib_lookup", "forwarding decisions at TC"));
         rows.add(row("tcx links", Features.tcx(), "TC attach as bpf_link (else clsact + cls_bpf)"));
+        rows.add(row("cgroup getpeername hooks", Features.cgroupSockAddr(AttachType.CGROUP_INET6_GETPEERNAME),
+                "socket-level service translation (weir agent --socket-lb)"));
         rows.add(cgroup2());
         if (iface != null) {
             NetworkNamespace ns = netns == null ? NetworkNamespace.current() : NetworkNamespace.named(netns);

@@ -79,11 +79,14 @@ public final class UninstallCommand implements Runnable {
         return out;
     }
 
+    /** Directories weir pins links in: TC/XDP links ({@code links}), the socket-LB cgroup links ({@code sock-links}). */
+    private static final java.util.Set<String> LINK_DIRS = java.util.Set.of("links", "sock-links");
+
     /** Unpins every link under the root: the kernel detaches a link when its last reference goes. */
     static List<String> detachLinks(Path root) {
         List<String> out = new ArrayList<>();
         for (Path p : files(root)) {
-            if (!p.getParent().getFileName().toString().equals("links")) {
+            if (!LINK_DIRS.contains(p.getParent().getFileName().toString())) {
                 continue;
             }
             try (BpfLink link = BpfLink.fromPin(p)) {

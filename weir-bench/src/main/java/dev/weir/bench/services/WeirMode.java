@@ -5,29 +5,46 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
- * weir's per-packet service translation: the benchmark's services as Kubernetes Service + EndpointSlice
- * objects through {@code weir apply} (which returns once every node's agent has written them into its
- * pinned maps), translated by {@code tc_endpoint} on the client pod's veth. {@link #install} reports the
- * apply time; iptables is not involved (its nat table is removed by its own mode).
+ * weir's service translation: the benchmark's services as Kubernetes Service + EndpointSlice objects
+ * through {@code weir apply} (which returns once every node's agent has written them into its pinned maps),
+ * with the lab's agents running with {@code --socket-lb off} (the "weir TC" column: {@code tc_endpoint}
+ * translates per packet on the client pod's veth) or {@code on} (the "weir socket" column: {@code sock_lb}
+ * on the client pod's cgroup rewrites {@code connect()}; the crr-client runs in that cgroup, see
+ * {@link CrrRun}). {@link #install} first restarts the agents with the mode's setting when they run with
+ * another (not timed; {@code weir lab restart-agents}), then reports the apply time; iptables is not
+ * involved (its nat table is removed by its own mode).
  */
-final class WeirTcMode implements Mode {
+final class WeirMode implements Mode {
 
     private final ServiceSet set;
+    private final String name;
+    private final String socketLb;
     private final Path weir;
     private Path file;
     private KubeProxyRules installed;
 
-    WeirTcMode(ServiceSet set) {
+    private WeirMode(ServiceSet set, String name, String socketLb) {
         this.set = set;
+        this.name = name;
+        this.socketLb = socketLb;
         this.weir = Path.of(System.getenv().getOrDefault("WEIR_ROOT", ".")).resolve("bin/weir");
+    }
+
+    /** Per-packet translation at TC only (agents with {@code --socket-lb off}). */
+    static WeirMode tc(ServiceSet set) {
+        return new WeirMode(set, "weir TC", "off");
+    }
+
+    /** Socket-level translation (agents with {@code --socket-lb on}). */
+    static WeirMode socket(ServiceSet set) {
+        return new WeirMode(set, "weir socket", "on");
     }
 
     @Override
     public String name() {
-        return "weir TC";
+        return name;
     }
 
     @Override
@@ -38,6 +55,7 @@ final class WeirTcMode implements Mode {
     @Override
     public double install(int services) throws Exception {
         remove();
+        ensureAgents();
         KubeProxyRules rules = set.rules(services);
         file = Files.createTempFile("weir-bench-services-", ".yaml");
         Files.writeString(file, yaml(rules));
@@ -50,8 +68,7 @@ final class WeirTcMode implements Mode {
 
     @Override
     public Target target() {
-        KubeProxyRules.Service last = installed.services().getLast();
-        return new Target(last.clusterIp(), last.port(), Set.copyOf(set.names()));
+        return set.lastOf(installed);
     }
 
     @Override
@@ -85,8 +102,21 @@ final class WeirTcMode implements Mode {
         return b.toString();
     }
 
-    private void run(String... args) throws IOException, InterruptedException {
-        run(weir, args);
+    /** Restarts the lab's agents with this mode's {@code --socket-lb} unless every one runs with it already. */
+    private void ensureAgents() throws IOException, InterruptedException {
+        String want = socketLb.equals("on") ? "socket+tc" : "tc (socket LB off)";
+        var agents = new com.fasterxml.jackson.databind.ObjectMapper().readTree(run("status", "-o", "json"));
+        boolean all = agents.size() > 0;
+        for (var a : agents) {
+            all &= a.path("serviceLb").asText().equals(want);
+        }
+        if (!all) {
+            run("lab", "restart-agents", "--socket-lb", socketLb);
+        }
+    }
+
+    private String run(String... args) throws IOException, InterruptedException {
+        return run(weir, args);
     }
 
     /** Runs {@code bin/weir} with the arguments and returns what it printed; a non-zero exit throws. */

@@ -1,0 +1,199 @@
+package dev.weir.agent.datapath;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+import dev.weir.agent.cluster.Endpoint;
+import dev.weir.datapath.Datapath;
+import dev.weir.datapath.lb.LbMaps;
+import dev.weir.ebpf.AttachType;
+import dev.weir.ebpf.BpfLink;
+import dev.weir.ebpf.BpfObject;
+import dev.weir.ebpf.CgroupLink;
+import dev.weir.ebpf.Codec;
+import dev.weir.ebpf.Features;
+import dev.weir.ebpf.LoadOptions;
+import dev.weir.ebpf.MapSpec;
+import dev.weir.ebpf.ObjectSpec;
+import dev.weir.ebpf.Probe;
+
+/**
+ * Socket-level service translation (docs/service-datapath.md, "Socket path details"): {@code sock_lb.o}
+ * loaded with the node's pinned LB maps reused by name (sized like the already loaded {@code tc_endpoint}
+ * object's, read from its maps, so both always agree) and {@code lb_sock_stats} pinned beside them; its
+ * eight programs ({@link LbMaps#SOCK_HOOKS}) attached as cgroup links to the own cgroup of every local
+ * pod, each link pinned at {@code <pinDir>/sock-links/<namespace>_<pod>_<hook>}. Never the cgroup2 root,
+ * never the agent's own cgroup.
+ *
+ * <p>Lifetime: {@link #start} once (loads, or with {@link SocketLbMode#off} / an unsupported kernel under
+ * {@link SocketLbMode#auto} detaches every pinned link a previous agent left); {@link #apply} from the sync
+ * loop's thread; {@link #stop} closes the object and leaves the pinned links attached, so a restarted agent
+ * disturbs no socket. Throws {@link IllegalStateException} for a refused cgroup or an unsupported kernel
+ * under {@link SocketLbMode#on}, kernel exceptions for failed loads and attaches.
+ */
+final class SocketLb {
+
+    /** Where the cgroup links are pinned, under the node's pin directory. */
+    static final String LINK_DIR = "sock-links";
+    /** The newest hook the object needs (Linux 5.8); the others are older. */
+    private static final AttachType PROBED = AttachType.CGROUP_INET6_GETPEERNAME;
+
+    /**
+     * @param pinDir {@code /sys/fs/bpf/weir/<node>}
+     * @param mode   the {@code --socket-lb} setting
+     */
+    record Config(Path pinDir, SocketLbMode mode) {
+    }
+
+    private final Config config;
+    private final Consumer<String> log;
+    /** Pins this agent attached or checked, with the cgroup id their link is on. */
+    private final Map<String, Long> verified = new HashMap<>();
+    private BpfObject obj;
+    private String state = "not started";
+
+    SocketLb(Config config, Consumer<String> log) {
+        this.config = config;
+        this.log = log;
+    }
+
+    /** Loads {@code sock_lb.o} reusing the maps of {@code tcEndpoint}, or detaches every link when off. */
+    void start(BpfObject tcEndpoint) throws IOException {
+        Files.createDirectories(linkDir());
+        Probe probe = Features.cgroupSockAddr(PROBED);
+        if (config.mode() == SocketLbMode.on && !probe.isSupported()) {
+            throw new IllegalStateException("--socket-lb on, but " + probe.reason());
+        }
+        if (config.mode() == SocketLbMode.off || !probe.isSupported()) {
+            state = config.mode() == SocketLbMode.off ? "tc (socket LB off)" : "tc (socket LB unsupported: " + probe.reason() + ")";
+            int n = detachAll();
+            log.accept("dataplane: socket LB off" + (n > 0 ? ", detached " + n + " cgroup links" : "") + "; services at TC only");
+            return;
+        }
+        ObjectSpec spec = ObjectSpec.read(LbMaps.SOCK_OBJECT, Datapath.object(LbMaps.SOCK_OBJECT));
+        Set<String> pinned = new HashSet<>(LbMaps.SHARED);
+        pinned.add(LbMaps.SOCK_STATS);
+        LoadOptions.Builder options = LoadOptions.builder().pinDirectory(config.pinDir()).pinMaps(pinned).reusePinned(true);
+        for (String name : LbMaps.SHARED) {
+            MapSpec m = tcEndpoint.spec().map(name);
+            options.maxEntries(name, tcEndpoint.map(name, Codec.bytes(m.keySize()), Codec.bytes(m.valueSize())).maxEntries());
+        }
+        obj = BpfObject.load(spec, options.build());
+        state = "socket+tc";
+        log.accept("dataplane: sock_lb loaded (LB maps shared with tc_endpoint); services at the socket of local pods, TC for the rest");
+    }
+
+    /** What {@code weir status} shows: {@code socket+tc}, or {@code tc (why)}. */
+    String state() {
+        return state;
+    }
+
+    void stop() {
+        if (obj != null) {
+            obj.close();
+            obj = null;
+        }
+    }
+
+    /**
+     * Attaches the hooks to the cgroup of every local endpoint that has one (pins whose link still sits on
+     * that very cgroup are kept) and detaches the links of pods that are gone. Nothing when off.
+     *
+     * @throws IllegalStateException naming the pods whose cgroup was refused or could not be attached,
+     *                               after every other pod was handled
+     */
+    void apply(List<Endpoint> local) {
+        if (obj == null) {
+            return;
+        }
+        Set<String> expected = new HashSet<>();
+        List<String> problems = new ArrayList<>();
+        for (Endpoint ep : local) {
+            if (ep.cgroup() == null) {
+                continue;
+            }
+            try {
+                Path cgroup = PodCgroups.check(Path.of(ep.cgroup()));
+                long id = PodCgroups.id(cgroup);
+                for (LbMaps.Hook h : LbMaps.SOCK_HOOKS) {
+                    String pin = pinName(ep, h);
+                    expected.add(pin);
+                    attach(pin, h, cgroup, id);
+                }
+            } catch (RuntimeException | IOException e) {
+                problems.add(ep.key() + ": " + e.getMessage());
+            }
+        }
+        detachExcept(expected);
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException("socket LB not attached for " + String.join("; ", problems));
+        }
+    }
+
+    private void attach(String name, LbMaps.Hook hook, Path cgroup, long cgroupId) {
+        if (verified.getOrDefault(name, -1L) == cgroupId) {
+            return;
+        }
+        Path pin = linkDir().resolve(name);
+        if (Files.exists(pin)) {
+            if (linkCgroup(pin) == cgroupId) {
+                verified.put(name, cgroupId);
+                return;
+            }
+            KernelPolicyDataplane.unpin(pin);
+        }
+        try (CgroupLink link = CgroupLink.attach(obj.program(hook.program()), cgroup, hook.attachType())) {
+            link.pin(pin);
+        }
+        verified.put(name, cgroupId);
+    }
+
+    /** bpffs refuses names with a dot, so a pod name's dots become underscores. */
+    static String pinName(Endpoint ep, LbMaps.Hook hook) {
+        return (ep.namespace() + "_" + ep.name()).replace('.', '_') + "_" + hook.program().replace("weir_", "");
+    }
+
+    private Path linkDir() {
+        return config.pinDir().resolve(LINK_DIR);
+    }
+
+    /** The cgroup id the pinned link is on; 0 when its cgroup is gone or the pin is no link. */
+    private static long linkCgroup(Path pin) {
+        try (BpfLink link = BpfLink.fromPin(pin)) {
+            return link.info().cgroupId();
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    private int detachAll() {
+        return detachExcept(Set.of());
+    }
+
+    private int detachExcept(Set<String> keep) {
+        int n = 0;
+        try (Stream<Path> s = Files.list(linkDir())) {
+            for (Path p : s.toList()) {
+                String name = p.getFileName().toString();
+                if (!keep.contains(name)) {
+                    KernelPolicyDataplane.unpin(p);
+                    verified.remove(name);
+                    n++;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return n;
+    }
+}
