@@ -31,7 +31,7 @@ public final class KernelDataplane implements PolicyDataplane<ComputedState> {
     @Override
     public void start() throws Exception {
         policy.start();
-        services = new LbMapWriter(policy.object());
+        services = new LbMapWriter(LbTables.of(policy.object()));
     }
 
     @Override
