@@ -83,8 +83,9 @@ public final class Agent<R> {
         java.util.concurrent.atomic.AtomicReference<dev.weir.agent.flow.FlowSink> sink =
                 new java.util.concurrent.atomic.AtomicReference<>();
         var dataplane = new dev.weir.agent.datapath.KernelDataplane(
-                dev.weir.agent.datapath.KernelPolicyDataplane.Config.defaults(config.node()), sink::get, log);
-        Parts<ComputedState> parts = new Parts<>(new ClusterCompiler(ClusterCompiler.storeIds(store, config.node())),
+                dev.weir.agent.datapath.KernelPolicyDataplane.Config.defaults(config.node()).withLbSizes(config.lbMapSizes()),
+                sink::get, log);
+        Parts<ComputedState> parts = new Parts<>(new ClusterCompiler(ClusterCompiler.storeIds(store, config.node()), config.lbMapSizes()),
                 dataplane, dataplane.conntrack(), dataplane::counters);
         Agent<ComputedState> agent = new Agent<>(config, parts, endpoints, store, log);
         sink.set(agent.flows());

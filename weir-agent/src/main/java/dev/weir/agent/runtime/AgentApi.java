@@ -188,7 +188,9 @@ public final class AgentApi {
         }
         CommitResult r;
         try {
-            r = store.commit(changes);
+            r = store.commit(changes, (before, after) -> compiler.check(node, sync.get().cluster(), before, after));
+        } catch (PolicyInputException e) {
+            throw new ApiException(ApiException.INVALID, e.getMessage() + " (nothing was " + (delete ? "deleted" : "applied") + ")", e);
         } catch (IllegalArgumentException e) {
             ObjectKey missing = changes.stream().map(Change::key).filter(k -> e.getMessage().startsWith(k.toString()))
                     .findFirst().orElse(null);

@@ -2,14 +2,24 @@ package dev.weir.agent.runtime;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
+import dev.weir.agent.cluster.Node;
+import dev.weir.agent.datapath.LbCapacity;
+import dev.weir.agent.endpoint.ClusterState;
 import dev.weir.agent.policy.PolicyResult;
+import dev.weir.agent.service.BackendOverrides;
+import dev.weir.agent.service.EndpointSlice;
+import dev.weir.agent.service.InMemoryLbIdAllocator;
+import dev.weir.agent.service.Service;
+import dev.weir.agent.service.ServiceCatalog;
 import dev.weir.agent.service.LbIdAllocator;
 import dev.weir.agent.service.LbState;
 import dev.weir.agent.service.ServiceConfig;
@@ -20,6 +30,7 @@ import dev.weir.agent.service.ServiceValidationException;
 import dev.weir.agent.store.ObjectKey;
 import dev.weir.agent.store.Store;
 import dev.weir.agent.store.StoredObject;
+import dev.weir.datapath.lb.LbMapSizes;
 
 /**
  * The agent's {@link PolicyCompiler} for everything {@code weir apply} takes: network policies go to the
@@ -36,12 +47,21 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
     private final ServiceParser services = new ServiceParser(ServiceConfig.lab());
     private final ServiceEngine engine;
     private final LbIdAllocator ids;
+    private final LbMapSizes sizes;
+    /** Service objects parsed by {@link #parse}, for {@link #check} (pruned to the store's objects there). */
+    private final Map<Parsed, ServiceObjects> parsed = new java.util.concurrent.ConcurrentHashMap<>();
     /** The last state computed, whose ids the next computation releases when it no longer uses them. */
     private LbState previous;
 
     public ClusterCompiler(LbIdAllocator ids) {
+        this(ids, LbMapSizes.DEFAULTS);
+    }
+
+    /** @param sizes the service maps' sizes, for the capacity check of {@link #check} */
+    public ClusterCompiler(LbIdAllocator ids, LbMapSizes sizes) {
         this.engine = new ServiceEngine(ServiceConfig.lab(), ids);
         this.ids = ids;
+        this.sizes = sizes;
     }
 
     /**
@@ -91,6 +111,7 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
     private ParsedObject parseService(String source, String json) {
         try {
             ServiceObjects o = services.parse(json, source);
+            parsed.put(new Parsed(source, json), o);
             if (!o.services().isEmpty()) {
                 var s = o.services().getFirst();
                 return new ParsedObject(new ObjectKey("Service", s.namespace(), s.name()), json);
@@ -99,6 +120,79 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
             return new ParsedObject(new ObjectKey("EndpointSlice", e.namespace(), e.name()), json);
         } catch (ServiceValidationException e) {
             throw new PolicyInputException(source, "", "", e.getMessage());
+        }
+    }
+
+    /**
+     * The service objects a commit would leave, checked together (a ClusterIP or NodePort taken twice, two
+     * frontends alike: {@link ServiceCatalog}) and against the service maps' sizes on every node (the
+     * entries {@code LbMapWriter} would need going from the stored state to the new one). Skipped when the
+     * commit changes no Service or EndpointSlice.
+     */
+    @Override
+    public void check(String node, ClusterState cluster, List<StoredObject> before, List<StoredObject> after) {
+        List<StoredObject> now = serviceObjects(before);
+        List<StoredObject> next = serviceObjects(after);
+        if (now.equals(next)) {
+            return;
+        }
+        java.util.Set<StoredObject> unchanged = new java.util.HashSet<>(now);
+        ServiceCatalog catalog = catalog(next, cluster.nodes(), next.stream().filter(unchanged::contains)
+                .map(o -> o.key().namespace() + "/" + o.key().name()).collect(java.util.stream.Collectors.toSet()));
+        java.util.Set<Parsed> keep = new java.util.HashSet<>();
+        next.forEach(o -> keep.add(new Parsed(o.source() == null ? "store" : o.source(), o.document())));
+        now.forEach(o -> keep.add(new Parsed(o.source() == null ? "store" : o.source(), o.document())));
+        parsed.keySet().retainAll(keep);
+        if (cluster.nodes().isEmpty()) {
+            return;
+        }
+        ServiceCatalog old;
+        try {
+            old = catalog(now, cluster.nodes(), java.util.Set.of());
+        } catch (PolicyInputException e) {
+            old = ServiceCatalog.build(List.of(), List.of(), cluster.nodes(), ServiceConfig.lab());
+        }
+        for (Node n : cluster.nodes()) {
+            ServiceEngine counting = new ServiceEngine(ServiceConfig.lab(), new InMemoryLbIdAllocator(Integer.MAX_VALUE - 1));
+            LbState was = counting.resolve(old, cluster.nodes(), n.name(), BackendOverrides.NONE);
+            LbState will = counting.resolve(catalog, cluster.nodes(), n.name(), BackendOverrides.NONE);
+            LbCapacity.overflow(n.name(), was, will, sizes).ifPresent(m -> {
+                throw new PolicyInputException("", "", "", m);
+            });
+        }
+    }
+
+    private record Parsed(String source, String document) {
+    }
+
+    private static List<StoredObject> serviceObjects(List<StoredObject> objects) {
+        return objects.stream().filter(o -> SERVICE_KINDS.contains(o.key().kind())).toList();
+    }
+
+    /** The objects parsed (each file's at once, so errors name the file) and checked together. */
+    private ServiceCatalog catalog(List<StoredObject> objects, List<Node> nodes, java.util.Set<String> established) {
+        Map<String, StringBuilder> bySource = new LinkedHashMap<>();
+        List<Service> svcs = new ArrayList<>();
+        List<EndpointSlice> slices = new ArrayList<>();
+        for (StoredObject o : objects) {
+            String source = o.source() == null ? "store" : o.source();
+            ServiceObjects known = parsed.get(new Parsed(source, o.document()));
+            if (known != null) {
+                svcs.addAll(known.services());
+                slices.addAll(known.slices());
+            } else {
+                bySource.computeIfAbsent(source, s -> new StringBuilder()).append(o.document()).append("\n---\n");
+            }
+        }
+        try {
+            bySource.forEach((source, yaml) -> {
+                ServiceObjects o = services.parse(yaml.toString(), source);
+                svcs.addAll(o.services());
+                slices.addAll(o.slices());
+            });
+            return ServiceCatalog.build(svcs, slices, nodes, ServiceConfig.lab(), established);
+        } catch (ServiceValidationException e) {
+            throw new PolicyInputException(e.file(), e.object(), e.path(), e.problem());
         }
     }
 

@@ -50,7 +50,18 @@ public record ServiceCatalog(List<Service> services, Map<String, List<EndpointSl
      */
     public static ServiceCatalog build(List<Service> services, List<EndpointSlice> slices, List<Node> nodes,
                                        ServiceConfig config) {
-        List<Service> sorted = services.stream().sorted(Comparator.comparing(Service::key)).toList();
+        return build(services, slices, nodes, config, java.util.Set.of());
+    }
+
+    /**
+     * {@link #build(List, List, List, ServiceConfig)}, where the services named in {@code established}
+     * ({@code namespace/name}, those a store already holds unchanged) claim their addresses and ports first,
+     * so that a clash is reported against the new or changed object.
+     */
+    public static ServiceCatalog build(List<Service> services, List<EndpointSlice> slices, List<Node> nodes,
+                                       ServiceConfig config, java.util.Set<String> established) {
+        List<Service> sorted = services.stream().sorted(Comparator.comparing((Service s) -> !established.contains(s.key()))
+                .thenComparing(Service::key)).toList();
         List<String> warnings = new ArrayList<>();
         Checker checker = new Checker(config, nodes);
         Service prev = null;

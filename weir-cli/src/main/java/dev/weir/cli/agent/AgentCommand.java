@@ -1,12 +1,15 @@
 package dev.weir.cli.agent;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 import dev.weir.agent.runtime.Agent;
 import dev.weir.agent.runtime.AgentConfig;
 import dev.weir.agent.runtime.AgentLog;
 import dev.weir.agent.runtime.Components;
+import dev.weir.cli.UserError;
+import dev.weir.datapath.lb.LbMapSizes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -37,9 +40,21 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--flow-capacity", defaultValue = "8192", description = "Flows kept in the history (default: ${DEFAULT-VALUE}).")
     int flowCapacity;
 
+    @Option(names = "--lb-map-size", paramLabel = "MAP=ENTRIES",
+            description = {"Size of a service map, repeatable: lb_svc, lb_slot, lb_backend, lb_revnat, lb_affinity,",
+                    "lb_maglev, lb_sock_rev (defaults 65536, 262144, 65536, 65536, 65536, 1048576, 65536).",
+                    "Every agent of a cluster should use the same sizes: weir apply refuses a state that would not fit."})
+    List<String> lbMapSizes;
+
     @Override
     public Integer call() throws Exception {
-        AgentConfig config = new AgentConfig(node, stateDir, runDir, logFile, labState, flowCapacity, null);
+        LbMapSizes sizes;
+        try {
+            sizes = LbMapSizes.parse(lbMapSizes);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+        AgentConfig config = new AgentConfig(node, stateDir, runDir, logFile, labState, flowCapacity, null, sizes);
         try (AgentLog log = new AgentLog(config.logFile(), System.console() != null ? System.err : null)) {
             log.accept("weir agent for " + node + " (pid " + ProcessHandle.current().pid() + "), store "
                     + config.storeDir() + ", socket " + config.socket());

@@ -19,6 +19,7 @@ import dev.weir.agent.api.ApiClient;
 import dev.weir.agent.api.ApiException;
 import dev.weir.agent.runtime.AgentConfig;
 import dev.weir.agent.runtime.PidFile;
+import dev.weir.datapath.lb.LbMapSizes;
 import dev.weir.cli.Main;
 
 /**
@@ -53,10 +54,15 @@ public final class LabAgents {
      * @throws IllegalStateException naming the node, with the end of its log
      */
     public static List<Started> start(List<String> nodes, Duration timeout, Consumer<String> progress) {
+        return start(nodes, timeout, progress, LbMapSizes.DEFAULTS);
+    }
+
+    /** {@link #start(List, Duration, Consumer)} with service map sizes for every agent. */
+    public static List<Started> start(List<String> nodes, Duration timeout, Consumer<String> progress, LbMapSizes sizes) {
         List<Started> started = new ArrayList<>();
         try {
             for (String node : nodes) {
-                started.add(launch(node));
+                started.add(launch(node, sizes));
             }
             for (Started s : started) {
                 awaitReady(s, timeout);
@@ -69,13 +75,14 @@ public final class LabAgents {
         }
     }
 
-    private static Started launch(String node) {
+    private static Started launch(String node, LbMapSizes sizes) {
         AgentConfig config = new AgentConfig(node, LAB_STORE, null, null, null, 0, null);
         Path log = LAB_RUN.resolve("logs").resolve("agent-" + node + ".log");
         List<String> argv = new ArrayList<>(List.of("setsid", javaBinary()));
         argv.addAll(JVM_FLAGS);
         argv.addAll(List.of("-cp", classPath(), Main.class.getName(), "agent", "--node", node,
                 "--state-dir", LAB_STORE.toString(), "--log-file", log.toString()));
+        sizes.overrides().forEach(o -> argv.addAll(List.of("--lb-map-size", o)));
         try {
             Files.createDirectories(log.getParent());
             Files.createDirectories(config.runDir());
