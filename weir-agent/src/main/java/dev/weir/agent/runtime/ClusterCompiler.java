@@ -215,8 +215,11 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
     public synchronized ComputedState compile(Input input) {
         List<StoredObject> policyObjects = new ArrayList<>();
         StringBuilder serviceYaml = new StringBuilder();
+        List<String> overrides = new ArrayList<>();
         for (StoredObject o : input.objects()) {
-            if (SERVICE_KINDS.contains(o.key().kind())) {
+            if (o.key().kind().equals(BackendOverrides.KIND)) {
+                overrides.add(o.document());
+            } else if (SERVICE_KINDS.contains(o.key().kind())) {
                 serviceYaml.append(o.document()).append("\n---\n");
             } else {
                 policyObjects.add(o);
@@ -227,7 +230,8 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
         ServiceObjects objects = serviceYaml.isEmpty() ? new ServiceObjects(List.of(), List.of())
                 : services.parse(serviceYaml.toString(), "store");
         LbState lb = ids.batch(() -> {
-            LbState now = engine.resolve(objects.services(), objects.slices(), input.cluster().nodes(), input.node());
+            LbState now = engine.resolve(objects.services(), objects.slices(), input.cluster().nodes(), input.node(),
+                    BackendOverrides.fromDocuments(overrides));
             if (previous != null) {
                 ServiceEngine.releaseUnused(previous, now, ids);
             }
