@@ -60,4 +60,9 @@ public record AgentConfig(String node, Path storeDir, Path runDir, Path logFile,
     public Path pidFile() {
         return runDir.resolve("agent.pid");
     }
+
+    /** Written when the agent stops on a fatal error (what and when); removed when an agent starts. */
+    public Path failedFile() {
+        return runDir.resolve("agent.failed");
+    }
 }

@@ -75,6 +75,10 @@ public final class AgentCommand implements Callable<Integer> {
             }
             log.accept("agent ready");
             agent.awaitStop();
+            if (agent.failure().isPresent()) {
+                log.accept("agent stopped on a fatal error (" + config.failedFile() + "); exit 1");
+                return 1;
+            }
             return 0;
         }
     }
