@@ -1,5 +1,7 @@
 package dev.weir.agent.runtime;
 
+import dev.weir.agent.yaml.ValidationException;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,7 +28,6 @@ import dev.weir.agent.service.ServiceConfig;
 import dev.weir.agent.service.ServiceEngine;
 import dev.weir.agent.service.ServiceObjects;
 import dev.weir.agent.service.ServiceParser;
-import dev.weir.agent.service.ServiceValidationException;
 import dev.weir.agent.store.ObjectKey;
 import dev.weir.agent.store.Store;
 import dev.weir.agent.store.StoredObject;
@@ -118,7 +119,7 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
             }
             var e = o.slices().getFirst();
             return new ParsedObject(new ObjectKey("EndpointSlice", e.namespace(), e.name()), json);
-        } catch (ServiceValidationException e) {
+        } catch (ValidationException e) {
             throw new PolicyInputException(source, "", "", e.getMessage());
         }
     }
@@ -191,7 +192,7 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
                 slices.addAll(o.slices());
             });
             return ServiceCatalog.build(svcs, slices, nodes, ServiceConfig.lab(), established);
-        } catch (ServiceValidationException e) {
+        } catch (ValidationException e) {
             throw new PolicyInputException(e.file(), e.object(), e.path(), e.problem());
         }
     }
