@@ -91,4 +91,37 @@ class ServiceLabTest {
         assertThat(Cli.run("apply", "-f", SERVICE).exit()).isZero();
         assertThat(probe("y/a", "10.96.0.10", "TCP/80", Family.IPV4).allowed()).isTrue();
     }
+
+    @Test
+    void quarantinedBackendGetsNoNewConnectionsUntilActivated() {
+        Cli.Result q = Cli.run("service", "backend", "quarantine", "10.244.1.20:80");
+        try {
+            assertThat(q.exit()).as(q.toString()).isZero();
+            assertThat(q.out()).contains("backend 10.244.1.20:80/TCP quarantined", "node1", "node2");
+            assertThat(Cli.run("service", "list").out()).contains("10.244.1.20:80 quarantined");
+            Set<String> seen = new HashSet<>();
+            for (int i = 0; i < 30; i++) {
+                ProbeResult r = probe(i % 2 == 0 ? "y/b" : "y/a", "10.96.0.10", "TCP/80", Family.IPV4);
+                assertThat(r.allowed()).as(r.summary()).isTrue();
+                seen.add(r.backend());
+            }
+            assertThat(seen).as("30 connections while x/b is quarantined").doesNotContain("x/b").isNotEmpty();
+            // the override is per protocol: UDP/80 of x/b still takes part
+            Set<String> udp = new HashSet<>();
+            for (int i = 0; i < 30 && !udp.contains("x/b"); i++) {
+                udp.add(probe("y/b", "10.96.0.10", "UDP/80", Family.IPV4).backend());
+            }
+            assertThat(udp).contains("x/b");
+        } finally {
+            Cli.Result a = Cli.run("service", "backend", "activate", "10.244.1.20:80");
+            assertThat(a.exit()).as(a.toString()).isZero();
+        }
+        assertThat(Cli.run("service", "list").out()).doesNotContain("quarantined");
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < 60 && !seen.contains("x/b"); i++) {
+            seen.add(probe("y/b", "10.96.0.10", "TCP/80", Family.IPV4).backend());
+        }
+        assertThat(seen).as("x/b is back after activate").contains("x/b");
+        assertThat(Cli.run("service", "backend", "quarantine", "10.244.1.20:99999").exit()).as("bad port").isEqualTo(2);
+    }
 }

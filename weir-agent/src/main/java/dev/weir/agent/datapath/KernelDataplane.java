@@ -38,7 +38,7 @@ public final class KernelDataplane implements PolicyDataplane<ComputedState> {
     public void start() throws Exception {
         policy.start();
         try {
-            services = new LbMapWriter(policy.object());
+            services = new LbMapWriter(LbTables.of(policy.object()));
             socketLb.start(policy.object());
         } catch (Exception e) {
             policy.stop();

@@ -59,10 +59,19 @@ public final class KernelPolicyDataplane implements PolicyDataplane<PolicyResult
      * @param node     this node
      * @param pinDir   {@code /sys/fs/bpf/weir/<node>}
      * @param ctEntries conntrack capacity
+     * @param lbSizes   sizes of the service maps the object shares with every LB object
      */
-    public record Config(String node, Path pinDir, int ctEntries) {
+    public record Config(String node, Path pinDir, int ctEntries, dev.weir.datapath.lb.LbMapSizes lbSizes) {
+        public Config {
+            lbSizes = lbSizes == null ? dev.weir.datapath.lb.LbMapSizes.DEFAULTS : lbSizes;
+        }
+
         public static Config defaults(String node) {
-            return new Config(node, Path.of("/sys/fs/bpf/weir").resolve(node), EndpointMaps.CT_ENTRIES);
+            return new Config(node, Path.of("/sys/fs/bpf/weir").resolve(node), EndpointMaps.CT_ENTRIES, null);
+        }
+
+        public Config withLbSizes(dev.weir.datapath.lb.LbMapSizes sizes) {
+            return new Config(node, pinDir, ctEntries, sizes);
         }
     }
 
@@ -89,8 +98,8 @@ public final class KernelPolicyDataplane implements PolicyDataplane<PolicyResult
     public void start() throws Exception {
         Files.createDirectories(config.pinDir().resolve("links"));
         ObjectSpec spec = ObjectSpec.read(EndpointMaps.OBJECT, Datapath.object(EndpointMaps.OBJECT));
-        obj = BpfObject.load(spec, LoadOptions.builder().pinDirectory(config.pinDir()).reusePinned(true)
-                .maxEntries(EndpointMaps.CT, config.ctEntries()).build());
+        obj = BpfObject.load(spec, config.lbSizes().applyTo(LoadOptions.builder().pinDirectory(config.pinDir()).reusePinned(true)
+                .maxEntries(EndpointMaps.CT, config.ctEntries())).build());
         try {
             maps = new NodeMaps(obj);
             writer = new PolicyMapWriter(maps);

@@ -6,61 +6,87 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 import dev.weir.agent.service.LbFrontend;
 import dev.weir.agent.service.LbService;
 import dev.weir.agent.service.LbState;
+import dev.weir.datapath.lb.LbBackend;
 import dev.weir.datapath.lb.LbMaglevKey;
-import dev.weir.datapath.lb.LbMaps;
 import dev.weir.datapath.lb.LbSlotKey;
 import dev.weir.datapath.lb.LbSvcKey;
 import dev.weir.datapath.lb.LbSvcVal;
-import dev.weir.ebpf.BpfMap;
-import dev.weir.ebpf.BpfObject;
-import dev.weir.ebpf.Codec;
 
 /**
- * Writes a node's {@link LbState} into the service maps of docs/service-datapath.md, atomically per
- * service: a changed service's slots (and Maglev table) are written under its idle generation, then every
- * frontend of it flips to that generation with one {@code lb_svc} update each; backends and rev-NAT entries
- * are written before any frontend can name them and removed only after no frontend does. Unchanged
- * services are not touched. Keeps what it wrote last in memory (a restarted agent rewrites once). Used
- * from the sync loop's thread only.
+ * Writes a node's {@link LbState} into the service maps of docs/service-datapath.md as a diff against what
+ * it wrote last, atomically per service:
+ * <ol>
+ *   <li>the previous write's superseded generations are deleted (no frontend has named them since);</li>
+ *   <li>new or changed backends and rev-NAT entries are written (before any frontend can name them);</li>
+ *   <li>a service whose slots or Maglev table changed gets them under its idle generation;</li>
+ *   <li>new or changed frontends are written: each flips to its service's generation in one update;</li>
+ *   <li>frontends, then services' slots, then backends and rev-NAT entries no longer in the state are
+ *       deleted (after no frontend names them).</li>
+ * </ol>
+ * Unchanged entries are not touched, so changing one backend of one service writes that service's slots,
+ * its frontends and the backend, whatever the number of services. What it wrote is kept in memory and
+ * read back from the maps when the writer is made (an agent restart), so a restarted agent writes nothing
+ * when nothing changed. Used from the sync loop's thread only; the maps belong to the caller.
  */
 final class LbMapWriter {
 
-    private final BpfMap<LbSvcKey, LbSvcVal> svc;
-    private final BpfMap<LbSlotKey, Integer> slot;
-    private final BpfMap<Integer, dev.weir.datapath.lb.LbBackend> backend;
-    private final BpfMap<Integer, dev.weir.datapath.lb.LbFrontend> revnat;
-    private final BpfMap<LbMaglevKey, Integer> maglev;
-    private final Map<Integer, LbService> written = new HashMap<>();
-    private final Map<Integer, Integer> gens = new HashMap<>();
-    /** Slots (highest slot number) and Maglev entries (table size) present per (service, generation). */
-    private final Map<Long, Integer> slotCounts = new HashMap<>();
-    private final Map<Long, Integer> maglevSizes = new HashMap<>();
+    /** One service's current generation and what that generation holds. */
+    private record Written(int gen, List<Integer> slots, List<Integer> maglev) {
+    }
 
-    LbMapWriter(BpfObject obj) {
-        svc = obj.map(LbMaps.SVC, LbSvcKey.CODEC, LbSvcVal.CODEC);
-        slot = obj.map(LbMaps.SLOT, LbSlotKey.CODEC, Codec.u32());
-        backend = obj.map(LbMaps.BACKEND, Codec.u32(), dev.weir.datapath.lb.LbBackend.CODEC);
-        revnat = obj.map(LbMaps.REVNAT, Codec.u32(), dev.weir.datapath.lb.LbFrontend.CODEC);
-        maglev = obj.map(LbMaps.MAGLEV, LbMaglevKey.CODEC, Codec.u32());
+    /** A generation no frontend names any more: deleted at the start of the next write. */
+    private record Stale(int svcId, int gen, int slots, int maglev) {
+    }
+
+    private final LbTables maps;
+    private final Map<LbSvcKey, LbSvcVal> frontends;
+    private final Map<Integer, LbBackend> backends;
+    private final Map<Integer, dev.weir.datapath.lb.LbFrontend> revnats;
+    private final Map<Integer, Written> services = new HashMap<>();
+    private final List<Stale> stale = new ArrayList<>();
+
+    /** Reads what the maps already hold (a restarted agent's pins), so that the first write is a diff too. */
+    LbMapWriter(LbTables maps) {
+        this.maps = maps;
+        this.frontends = new HashMap<>(maps.svc().entries());
+        this.backends = new HashMap<>(maps.backend().entries());
+        this.revnats = new HashMap<>(maps.revnat().entries());
         recoverGenerations();
     }
 
-    /**
-     * What the maps already hold (after an agent restart): each service's generation, and how many slot and
-     * Maglev entries each (service, generation) has, so that clearing one never scans a whole map.
-     */
     private void recoverGenerations() {
-        svc.entries().values().forEach(v -> gens.put(v.svcId(), v.gen()));
-        for (LbSlotKey k : slot.keys()) {
-            slotCounts.merge(key(k.svcId(), k.gen()), k.slot(), Math::max);
+        Map<Long, TreeMap<Integer, Integer>> slots = new HashMap<>();
+        maps.slot().entries().forEach((k, v) -> slots.computeIfAbsent(key(k.svcId(), k.gen()), x -> new TreeMap<>()).put(k.slot(), v));
+        Map<Long, TreeMap<Integer, Integer>> tables = new HashMap<>();
+        maps.maglev().entries().forEach((k, v) -> tables.computeIfAbsent(key(k.svcId(), k.gen()), x -> new TreeMap<>()).put(k.index(), v));
+        Map<Integer, Integer> gens = new HashMap<>();
+        frontends.values().forEach(v -> gens.put(v.svcId(), v.gen()));
+        gens.forEach((id, gen) -> services.put(id, new Written(gen, dense(slots.remove(key(id, gen)), 1),
+                dense(tables.remove(key(id, gen)), 0))));
+        Set<Long> left = new HashSet<>(slots.keySet());
+        left.addAll(tables.keySet());
+        for (long k : left) {
+            TreeMap<Integer, Integer> s = slots.get(k);
+            TreeMap<Integer, Integer> t = tables.get(k);
+            stale.add(new Stale((int) (k >>> 1), (int) (k & 1), dense(s, 1).size(), dense(t, 0).size()));
         }
-        for (LbMaglevKey k : maglev.keys()) {
-            maglevSizes.merge(key(k.svcId(), k.gen()), k.index() + 1, Math::max);
+    }
+
+    /**
+     * Entries numbered {@code first..}, as a list; a gap (entries deleted by hand) is a null element, so
+     * the list equals no computed one and the service is rewritten, and its size still covers every entry.
+     */
+    private static List<Integer> dense(TreeMap<Integer, Integer> entries, int first) {
+        List<Integer> out = new ArrayList<>();
+        for (int i = first; entries != null && i <= entries.lastKey(); i++) {
+            out.add(entries.get(i));
         }
+        return out;
     }
 
     private static long key(int svcId, int gen) {
@@ -68,83 +94,88 @@ final class LbMapWriter {
     }
 
     void write(LbState state) {
+        stale.forEach(this::clear);
+        stale.clear();
+        Map<Integer, LbBackend> wantBackends = new HashMap<>();
         for (var b : state.backends()) {
-            backend.put(b.id(), new dev.weir.datapath.lb.LbBackend(b.address().bytes16(), b.port(),
-                    b.protocol().number(), b.state().code()));
+            wantBackends.put(b.id(), new LbBackend(b.address().bytes16(), b.port(), b.protocol().number(), b.state().code()));
         }
+        Map<Integer, dev.weir.datapath.lb.LbFrontend> wantRevnats = new HashMap<>();
         for (LbFrontend f : state.frontends()) {
-            revnat.put(f.revNatId(), new dev.weir.datapath.lb.LbFrontend(f.address().bytes16(), f.port(),
-                    f.protocol().number()));
+            wantRevnats.put(f.revNatId(), new dev.weir.datapath.lb.LbFrontend(f.address().bytes16(), f.port(), f.protocol().number()));
         }
+        putChanged(wantBackends, backends, maps.backend());
+        putChanged(wantRevnats, revnats, maps.revnat());
         for (LbService s : state.services()) {
-            if (!s.equals(written.get(s.id()))) {
-                writeSlots(s);
-            }
+            writeSlots(s);
         }
-        Set<LbSvcKey> live = new HashSet<>();
+        Map<LbSvcKey, LbSvcVal> wantFrontends = new HashMap<>();
         for (LbFrontend f : state.frontends()) {
             LbSvcKey key = new LbSvcKey(f.address().bytes16(), f.port(), f.protocol().number(), f.clientScope().code());
-            live.add(key);
-            svc.put(key, new LbSvcVal(f.svcId(), f.revNatId(), f.count(), f.flags(), gens.getOrDefault(f.svcId(), 0),
+            wantFrontends.put(key, new LbSvcVal(f.svcId(), f.revNatId(), f.count(), f.flags(), services.get(f.svcId()).gen(),
                     f.affinityTimeout(), f.maglevM()));
         }
-        removeStale(state, live);
+        putChanged(wantFrontends, frontends, maps.svc());
+        deleteGone(wantFrontends, frontends, maps.svc());
+        Set<Integer> live = new HashSet<>();
+        state.services().forEach(s -> live.add(s.id()));
+        for (Integer id : new ArrayList<>(services.keySet())) {
+            if (!live.contains(id)) {
+                Written w = services.remove(id);
+                clear(new Stale(id, w.gen(), w.slots().size(), w.maglev().size()));
+            }
+        }
+        deleteGone(wantBackends, backends, maps.backend());
+        deleteGone(wantRevnats, revnats, maps.revnat());
     }
 
-    /** The service's slots and Maglev table under its idle generation (emptied first). */
+    private static <K, V> void putChanged(Map<K, V> want, Map<K, V> have, LbTables.Table<K, V> table) {
+        want.forEach((k, v) -> {
+            if (!v.equals(have.get(k))) {
+                table.put(k, v);
+                have.put(k, v);
+            }
+        });
+    }
+
+    private static <K, V> void deleteGone(Map<K, V> want, Map<K, V> have, LbTables.Table<K, V> table) {
+        for (K k : new ArrayList<>(have.keySet())) {
+            if (!want.containsKey(k)) {
+                table.delete(k);
+                have.remove(k);
+            }
+        }
+    }
+
+    /**
+     * The service's slots and Maglev table under its idle generation when they differ from the current
+     * one's; the current one becomes stale (deleted at the next write, once no frontend names it).
+     */
     private void writeSlots(LbService s) {
-        int gen = written.containsKey(s.id()) || gens.containsKey(s.id()) ? 1 - gens.getOrDefault(s.id(), 0) : 0;
-        clearGeneration(s.id(), gen);
+        Written w = services.get(s.id());
+        if (w != null && s.slots().equals(w.slots()) && s.maglev().equals(w.maglev())) {
+            return;
+        }
+        int gen = w == null ? 0 : 1 - w.gen();
         for (int i = 0; i < s.slots().size(); i++) {
-            slot.put(new LbSlotKey(s.id(), i + 1, gen), s.slots().get(i));
+            maps.slot().put(new LbSlotKey(s.id(), i + 1, gen), s.slots().get(i));
         }
         List<Integer> table = s.maglev();
         for (int i = 0; i < table.size(); i++) {
-            maglev.put(new LbMaglevKey(s.id(), i, gen), table.get(i));
+            maps.maglev().put(new LbMaglevKey(s.id(), i, gen), table.get(i));
         }
-        if (!s.slots().isEmpty()) {
-            slotCounts.put(key(s.id(), gen), s.slots().size());
+        if (w != null) {
+            stale.add(new Stale(s.id(), w.gen(), w.slots().size(), w.maglev().size()));
         }
-        if (!table.isEmpty()) {
-            maglevSizes.put(key(s.id(), gen), table.size());
-        }
-        gens.put(s.id(), gen);
-        written.put(s.id(), s);
+        services.put(s.id(), new Written(gen, s.slots(), s.maglev()));
     }
 
-    private void clearGeneration(int svcId, int gen) {
-        Integer slots = slotCounts.remove(key(svcId, gen));
-        for (int i = 1; slots != null && i <= slots; i++) {
-            slot.delete(new LbSlotKey(svcId, i, gen));
+    private void clear(Stale g) {
+        for (int i = 1; i <= g.slots(); i++) {
+            maps.slot().delete(new LbSlotKey(g.svcId(), i, g.gen()));
         }
-        Integer size = maglevSizes.remove(key(svcId, gen));
-        for (int i = 0; size != null && i < size; i++) {
-            maglev.delete(new LbMaglevKey(svcId, i, gen));
+        for (int i = 0; i < g.maglev(); i++) {
+            maps.maglev().delete(new LbMaglevKey(g.svcId(), i, g.gen()));
         }
-    }
-
-    /** Frontends, services, backends and rev-NAT entries the new state no longer has. */
-    private void removeStale(LbState state, Set<LbSvcKey> live) {
-        for (LbSvcKey k : svc.keys()) {
-            if (!live.contains(k)) {
-                svc.delete(k);
-            }
-        }
-        Set<Integer> services = new HashSet<>();
-        state.services().forEach(s -> services.add(s.id()));
-        for (Integer id : new ArrayList<>(gens.keySet())) {
-            if (!services.contains(id)) {
-                clearGeneration(id, 0);
-                clearGeneration(id, 1);
-                gens.remove(id);
-                written.remove(id);
-            }
-        }
-        Set<Integer> backends = new HashSet<>();
-        state.backends().forEach(b -> backends.add(b.id()));
-        backend.keys().stream().filter(k -> !backends.contains(k)).forEach(backend::delete);
-        Set<Integer> revnats = new HashSet<>();
-        state.frontends().forEach(f -> revnats.add(f.revNatId()));
-        revnat.keys().stream().filter(k -> !revnats.contains(k)).forEach(revnat::delete);
     }
 }

@@ -1,5 +1,7 @@
 package dev.weir.agent.policy;
 
+import dev.weir.agent.yaml.YamlNode;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -22,8 +24,8 @@ final class CommonReader {
     }
 
     /** metadata.name, checked as a DNS subdomain. */
-    static String name(YamlField doc) {
-        YamlField f = doc.get("metadata").get("name");
+    static String name(YamlNode doc) {
+        YamlNode f = doc.get("metadata").get("name");
         if (f.isNull() || f.text().isEmpty()) {
             throw f.error("missing name");
         }
@@ -34,8 +36,8 @@ final class CommonReader {
     }
 
     /** metadata.namespace, or {@code dflt} when absent. */
-    static String namespace(YamlField doc, String dflt) {
-        YamlField f = doc.get("metadata").get("namespace");
+    static String namespace(YamlNode doc, String dflt) {
+        YamlNode f = doc.get("metadata").get("namespace");
         if (f.isNull()) {
             return dflt;
         }
@@ -45,32 +47,32 @@ final class CommonReader {
         return f.text();
     }
 
-    static void metadata(YamlField doc) {
-        YamlField m = doc.get("metadata");
+    static void metadata(YamlNode doc) {
+        YamlNode m = doc.get("metadata");
         if (m.isNull()) {
             throw m.error("missing metadata (name is required)");
         }
         m.object(METADATA);
-        m.get("labels").stringMap();
-        m.get("annotations").stringMap();
+        m.get("labels").labels();
+        m.get("annotations").labels();
     }
 
     /** A label selector; null when absent. */
-    static LabelSelector selector(YamlField f) {
+    static LabelSelector selector(YamlNode f) {
         if (f.isNull()) {
             return null;
         }
         f.object(Set.of("matchLabels", "matchExpressions"));
-        var labels = f.get("matchLabels").stringMap();
+        var labels = f.get("matchLabels").labels();
         labels.forEach((k, v) -> checkLabel(f.get("matchLabels").get(k), k, v));
         List<LabelSelector.Requirement> reqs = new ArrayList<>();
-        for (YamlField e : f.get("matchExpressions").list()) {
+        for (YamlNode e : f.get("matchExpressions").list()) {
             reqs.add(requirement(e));
         }
         return new LabelSelector(labels, reqs);
     }
 
-    private static LabelSelector.Requirement requirement(YamlField e) {
+    private static LabelSelector.Requirement requirement(YamlNode e) {
         e.object(Set.of("key", "operator", "values"));
         String key = e.get("key").text();
         checkKey(e.get("key"), key);
@@ -83,7 +85,7 @@ final class CommonReader {
             default -> throw e.get("operator").error("unknown operator '" + opText + "' (expected In, NotIn, Exists or DoesNotExist)");
         };
         List<String> values = new ArrayList<>();
-        for (YamlField v : e.get("values").list()) {
+        for (YamlNode v : e.get("values").list()) {
             values.add(v.text());
             checkLabel(v, key, v.text());
         }
@@ -97,20 +99,20 @@ final class CommonReader {
         return new LabelSelector.Requirement(key, op, values);
     }
 
-    private static void checkKey(YamlField f, String key) {
+    private static void checkKey(YamlNode f, String key) {
         if (key.isEmpty() || key.length() > 317) {
             throw f.error("invalid label key '" + key + "'");
         }
     }
 
-    private static void checkLabel(YamlField f, String key, String value) {
+    private static void checkLabel(YamlNode f, String key, String value) {
         checkKey(f, key);
         if (!LABEL_VALUE.matcher(value).matches()) {
             throw f.error("invalid label value '" + value + "' (at most 63 letters, digits, '-', '_', '.')");
         }
     }
 
-    static Cidr cidr(YamlField f) {
+    static Cidr cidr(YamlNode f) {
         try {
             return Cidr.parse(f.text());
         } catch (IllegalArgumentException e) {
@@ -119,14 +121,14 @@ final class CommonReader {
     }
 
     /** An ipBlock/CIDR set: {@code cidr} and {@code except} (each strictly inside the cidr). */
-    static IpBlock ipBlock(YamlField f) {
+    static IpBlock ipBlock(YamlNode f) {
         f.object(Set.of("cidr", "except"));
         if (f.get("cidr").isNull()) {
             throw f.get("cidr").error("missing cidr");
         }
         Cidr cidr = cidr(f.get("cidr"));
         List<Cidr> except = new ArrayList<>();
-        for (YamlField e : f.get("except").list()) {
+        for (YamlNode e : f.get("except").list()) {
             Cidr x = cidr(e);
             if (!cidr.contains(x) || x.length() == cidr.length()) {
                 throw e.error("except " + x + " is not inside cidr " + cidr);
@@ -137,7 +139,7 @@ final class CommonReader {
     }
 
     /** A port number 1..65535 from an integer node; strings are named ports, which weir rejects. */
-    static int portNumber(YamlField f, boolean allowNumericString) {
+    static int portNumber(YamlNode f, boolean allowNumericString) {
         if (!f.isNull() && f.node().isTextual()) {
             String t = f.node().asText();
             if (allowNumericString && t.matches("\\d{1,5}")) {
@@ -152,7 +154,7 @@ final class CommonReader {
         return checkRange(f, f.node().asInt());
     }
 
-    private static int checkRange(YamlField f, int port) {
+    private static int checkRange(YamlNode f, int port) {
         if (port < 1 || port > 65535) {
             throw f.error("port " + port + " out of range 1..65535");
         }
@@ -160,9 +162,9 @@ final class CommonReader {
     }
 
     /** port/endPort into a range; null when port is absent (endPort then is an error). */
-    static PortRange range(YamlField item, boolean numericStrings) {
-        YamlField port = item.get("port");
-        YamlField end = item.get("endPort");
+    static PortRange range(YamlNode item, boolean numericStrings) {
+        YamlNode port = item.get("port");
+        YamlNode end = item.get("endPort");
         if (port.isNull()) {
             if (!end.isNull()) {
                 throw end.error("endPort needs port");
@@ -181,7 +183,7 @@ final class CommonReader {
     }
 
     /** TCP, UDP or SCTP as the Kubernetes API spells them (upper case). */
-    static Protocol protocol(YamlField f, Protocol dflt, boolean allowAny) {
+    static Protocol protocol(YamlNode f, Protocol dflt, boolean allowAny) {
         if (f.isNull()) {
             return dflt;
         }

@@ -1,5 +1,7 @@
 package dev.weir.agent.policy;
 
+import dev.weir.agent.yaml.YamlNode;
+
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -13,8 +15,8 @@ final class NetworkPolicyReader {
     private NetworkPolicyReader() {
     }
 
-    static NetworkPolicy read(YamlField doc, String name, String namespace) {
-        YamlField spec = doc.get("spec");
+    static NetworkPolicy read(YamlNode doc, String name, String namespace) {
+        YamlNode spec = doc.get("spec");
         if (spec.isNull()) {
             throw spec.error("missing spec");
         }
@@ -28,9 +30,9 @@ final class NetworkPolicyReader {
     }
 
     /** Absent or empty: Ingress, plus Egress when there are egress rules (the API server's default). */
-    private static Set<Direction> policyTypes(YamlField f, boolean hasEgress) {
+    private static Set<Direction> policyTypes(YamlNode f, boolean hasEgress) {
         Set<Direction> types = EnumSet.noneOf(Direction.class);
-        for (YamlField t : f.list()) {
+        for (YamlNode t : f.list()) {
             Direction d = switch (t.text()) {
                 case "Ingress" -> Direction.INGRESS;
                 case "Egress" -> Direction.EGRESS;
@@ -49,16 +51,16 @@ final class NetworkPolicyReader {
         return types;
     }
 
-    private static List<NetworkPolicy.Rule> rules(YamlField list, String peersField) {
+    private static List<NetworkPolicy.Rule> rules(YamlNode list, String peersField) {
         List<NetworkPolicy.Rule> out = new ArrayList<>();
-        for (YamlField r : list.list()) {
+        for (YamlNode r : list.list()) {
             r.object(Set.of(peersField, "ports"));
             List<NetworkPolicy.Peer> peers = new ArrayList<>();
-            for (YamlField p : r.get(peersField).list()) {
+            for (YamlNode p : r.get(peersField).list()) {
                 peers.add(peer(p));
             }
             List<PortRule> ports = new ArrayList<>();
-            for (YamlField p : r.get("ports").list()) {
+            for (YamlNode p : r.get("ports").list()) {
                 p.object(Set.of("protocol", "port", "endPort"));
                 ports.add(new PortRule(CommonReader.protocol(p.get("protocol"), Protocol.TCP, false),
                         CommonReader.range(p, false)));
@@ -68,7 +70,7 @@ final class NetworkPolicyReader {
         return out;
     }
 
-    private static NetworkPolicy.Peer peer(YamlField p) {
+    private static NetworkPolicy.Peer peer(YamlNode p) {
         p.object(Set.of("podSelector", "namespaceSelector", "ipBlock"));
         LabelSelector pods = CommonReader.selector(p.get("podSelector"));
         LabelSelector namespaces = CommonReader.selector(p.get("namespaceSelector"));

@@ -1,5 +1,7 @@
 package dev.weir.agent.policy;
 
+import dev.weir.agent.yaml.YamlNode;
+
 import java.util.Set;
 
 /** Reads weir's PolicyMode, strictly. */
@@ -8,8 +10,8 @@ final class PolicyModeReader {
     private PolicyModeReader() {
     }
 
-    static PolicyMode read(YamlField doc, String name, String namespace) {
-        YamlField spec = doc.get("spec");
+    static PolicyMode read(YamlNode doc, String name, String namespace) {
+        YamlNode spec = doc.get("spec");
         if (spec.isNull()) {
             throw spec.error("missing spec");
         }

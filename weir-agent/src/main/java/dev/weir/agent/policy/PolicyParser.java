@@ -1,38 +1,31 @@
 package dev.weir.agent.policy;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import dev.weir.agent.yaml.ValidationException;
+import dev.weir.agent.yaml.YamlDocuments;
+import dev.weir.agent.yaml.YamlNode;
 
 /**
  * Parses Kubernetes-shaped YAML (multi-document files, or directories of {@code .yaml}/{@code .yml}
  * files) into validated, defaulted {@link PolicyObject}s. All-or-nothing: every document is parsed and
  * checked before anything is returned, and the first problem is thrown as a
- * {@link PolicyValidationException}. Stateless and thread-safe.
+ * {@link ValidationException}. Stateless and thread-safe.
  */
 public final class PolicyParser {
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-
     /** Parses a file or every YAML file below a directory (in path order). */
     public List<PolicyObject> parse(Path fileOrDir) {
-        List<Path> files = files(fileOrDir);
+        List<Path> files = YamlDocuments.files(fileOrDir);
         List<PolicyObject> out = new ArrayList<>();
         for (Path f : files) {
-            out.addAll(parseDocuments(read(f), f.toString()));
+            out.addAll(parseDocuments(YamlDocuments.text(f), f.toString()));
         }
         checkDuplicates(out);
         return List.copyOf(out);
@@ -45,57 +38,13 @@ public final class PolicyParser {
         return out;
     }
 
-    private static List<Path> files(Path p) {
-        if (!Files.isDirectory(p)) {
-            return List.of(p);
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            return s.filter(Files::isRegularFile)
-                    .filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml"))
-                    .sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + p, e);
-        }
-    }
-
-    private static String read(Path f) {
-        try {
-            return Files.readString(f);
-        } catch (IOException e) {
-            throw new PolicyValidationException(f.toString(), null, null, "cannot read: " + e.getMessage());
-        }
-    }
-
     private List<PolicyObject> parseDocuments(String yaml, String source) {
-        List<PolicyObject> out = new ArrayList<>();
-        int index = 0;
-        try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(yaml)) {
-            while (it.hasNextValue()) {
-                JsonNode node = it.nextValue();
-                index++;
-                if (node == null || node.isNull() || node.isMissingNode()) {
-                    continue;
-                }
-                out.add(parseDocument(node, source, index));
-            }
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof PolicyValidationException pve) {
-                throw pve;
-            }
-            throw new PolicyValidationException(source, "document " + (index + 1), null, "invalid YAML: " + firstLine(e));
-        }
-        return out;
-    }
-
-    private static String firstLine(Exception e) {
-        String m = String.valueOf(e.getMessage());
-        int nl = m.indexOf('\n');
-        return nl < 0 ? m : m.substring(0, nl);
+        return YamlDocuments.read(yaml, source, this::parseDocument);
     }
 
     private PolicyObject parseDocument(JsonNode node, String source, int index) {
-        YamlField.Doc doc = new YamlField.Doc(source, "document " + index);
-        YamlField root = new YamlField(node, "", doc);
+        YamlNode.Doc doc = new YamlNode.Doc(source, "document " + index);
+        YamlNode root = new YamlNode(node, "", doc);
         root.object(CommonReader.TOP);
         String apiVersion = root.get("apiVersion").text();
         String kind = root.get("kind").text();
@@ -135,12 +84,12 @@ public final class PolicyParser {
         for (PolicyObject o : objects) {
             PolicyObject prev = seen.putIfAbsent(o.ref(), o);
             if (prev != null) {
-                throw new PolicyValidationException(o.source(), o.ref(), "metadata.name",
+                throw new ValidationException(o.source(), o.ref(), "metadata.name",
                         "duplicate object in one apply (also in " + prev.source() + ")");
             }
             if (o instanceof PolicyMode m && m.scope() == PolicyMode.Scope.CLUSTER) {
                 if (clusterMode != null) {
-                    throw new PolicyValidationException(o.source(), o.ref(), "metadata.namespace",
+                    throw new ValidationException(o.source(), o.ref(), "metadata.namespace",
                             "only one cluster-wide PolicyMode may exist (also " + clusterMode.ref() + ")");
                 }
                 clusterMode = m;

@@ -1,5 +1,7 @@
 package dev.weir.agent.policy;
 
+import dev.weir.agent.yaml.YamlNode;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -10,8 +12,8 @@ final class WeirPolicyReader {
     private WeirPolicyReader() {
     }
 
-    static WeirPolicy read(YamlField doc, boolean clusterWide, String name, String namespace) {
-        YamlField spec = doc.get("spec");
+    static WeirPolicy read(YamlNode doc, boolean clusterWide, String name, String namespace) {
+        YamlNode spec = doc.get("spec");
         if (spec.isNull()) {
             throw spec.error("missing spec");
         }
@@ -27,26 +29,26 @@ final class WeirPolicyReader {
     }
 
     /** Null when the key is absent (the direction is then not isolated by this policy). */
-    private static List<WeirPolicy.Rule> rules(YamlField list, String prefix) {
+    private static List<WeirPolicy.Rule> rules(YamlNode list, String prefix) {
         if (list.isNull()) {
             return null;
         }
         List<WeirPolicy.Rule> out = new ArrayList<>();
-        for (YamlField r : list.list()) {
+        for (YamlNode r : list.list()) {
             out.add(rule(r, prefix));
         }
         return out;
     }
 
-    private static WeirPolicy.Rule rule(YamlField r, String p) {
+    private static WeirPolicy.Rule rule(YamlNode r, String p) {
         r.object(Set.of(p + "Endpoints", p + "Entities", p + "CIDR", p + "CIDRSet", "toPorts"));
         List<LabelSelector> endpoints = new ArrayList<>();
-        for (YamlField s : r.get(p + "Endpoints").list()) {
+        for (YamlNode s : r.get(p + "Endpoints").list()) {
             LabelSelector sel = normalize(CommonReader.selector(s));
             endpoints.add(sel == null ? LabelSelector.ALL : sel);
         }
         List<Entity> entities = new ArrayList<>();
-        for (YamlField e : r.get(p + "Entities").list()) {
+        for (YamlNode e : r.get(p + "Entities").list()) {
             try {
                 entities.add(Entity.parse(e.text()));
             } catch (IllegalArgumentException ex) {
@@ -54,10 +56,10 @@ final class WeirPolicyReader {
             }
         }
         List<IpBlock> cidrs = new ArrayList<>();
-        for (YamlField c : r.get(p + "CIDR").list()) {
+        for (YamlNode c : r.get(p + "CIDR").list()) {
             cidrs.add(new IpBlock(CommonReader.cidr(c), List.of()));
         }
-        for (YamlField c : r.get(p + "CIDRSet").list()) {
+        for (YamlNode c : r.get(p + "CIDRSet").list()) {
             cidrs.add(CommonReader.ipBlock(c));
         }
         return new WeirPolicy.Rule(endpoints, entities, cidrs, toPorts(r.get("toPorts")));
@@ -76,14 +78,14 @@ final class WeirPolicyReader {
         return new LabelSelector(labels, reqs);
     }
 
-    private static List<PortRule> toPorts(YamlField list) {
+    private static List<PortRule> toPorts(YamlNode list) {
         List<PortRule> out = new ArrayList<>();
-        for (YamlField tp : list.list()) {
+        for (YamlNode tp : list.list()) {
             tp.object(Set.of("ports"));
             if (tp.get("ports").list().isEmpty()) {
                 throw tp.get("ports").error("toPorts entry needs at least one port");
             }
-            for (YamlField p : tp.get("ports").list()) {
+            for (YamlNode p : tp.get("ports").list()) {
                 p.object(Set.of("port", "endPort", "protocol"));
                 out.add(new PortRule(CommonReader.protocol(p.get("protocol"), null, true), CommonReader.range(p, true)));
             }

@@ -1,5 +1,7 @@
 package dev.weir.agent.runtime;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +49,8 @@ public final class Agent<R> {
     private final SyncLoop<R> sync;
     private final Components components;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Consumer<String> log;
+    private volatile Throwable failure;
 
     /**
      * Wires the agent; nothing starts yet, except that the store's directory is created and cleaned.
@@ -58,8 +62,9 @@ public final class Agent<R> {
         this.store = store;
         FlowDecorator decorator = new FlowDecorator(config.node());
         this.flows = new FlowHistory(new FlowHistory.Config(config.flowCapacity(), 1024), decorator);
+        this.log = log;
         this.sync = new SyncLoop<>(new SyncLoop.Config(config.node(), config.pollInterval(), null), store, endpoints,
-                parts.compiler(), parts.dataplane(), List.of(s -> decorator.update(s.cluster(), s.view())), log);
+                parts.compiler(), parts.dataplane(), List.of(s -> decorator.update(s.cluster(), s.view())), log, this::fatal);
         AgentApi api = new AgentApi(config.node(), store, parts.compiler(), sync::state, sync::poke, flows,
                 parts.conntrack(), parts.dataplane().name(), parts.counters(), parts.dataplane()::details);
         FlowApi flowApi = new FlowApi(flows);
@@ -92,8 +97,9 @@ public final class Agent<R> {
         java.util.concurrent.atomic.AtomicReference<dev.weir.agent.flow.FlowSink> sink =
                 new java.util.concurrent.atomic.AtomicReference<>();
         var dataplane = new dev.weir.agent.datapath.KernelDataplane(
-                dev.weir.agent.datapath.KernelPolicyDataplane.Config.defaults(config.node()), socketLb, sink::get, log);
-        Parts<ComputedState> parts = new Parts<>(new ClusterCompiler(ClusterCompiler.storeIds(store, config.node())),
+                dev.weir.agent.datapath.KernelPolicyDataplane.Config.defaults(config.node()).withLbSizes(config.lbMapSizes()),
+                socketLb, sink::get, log);
+        Parts<ComputedState> parts = new Parts<>(new ClusterCompiler(ClusterCompiler.storeIds(store, config.node()), config.lbMapSizes()),
                 dataplane, dataplane.conntrack(), dataplane::counters);
         Agent<ComputedState> agent = new Agent<>(config, parts, endpoints, store, log);
         sink.set(agent.flows());
@@ -106,7 +112,36 @@ public final class Agent<R> {
      * @throws Components.ComponentStartException naming the failed component, after stopping the others
      */
     public void start() {
+        try {
+            java.nio.file.Files.deleteIfExists(config.failedFile());
+        } catch (java.io.IOException e) {
+            log.accept("cannot remove " + config.failedFile() + ": " + e);
+        }
         components.start();
+    }
+
+    /**
+     * The sync thread died of an {@link Error}: logged, written to {@link AgentConfig#failedFile} (which
+     * {@code weir status} shows), and the agent stops (on another thread: this one is the sync thread that
+     * {@link #stop} joins); {@link #failure} then says why, and the process should exit non-zero.
+     */
+    private void fatal(Throwable t) {
+        failure = t;
+        StringWriter trace = new StringWriter();
+        t.printStackTrace(new PrintWriter(trace));
+        log.accept("FATAL: the sync thread died, stopping the agent: " + t + "\n" + trace);
+        try {
+            java.nio.file.Files.createDirectories(config.runDir());
+            java.nio.file.Files.writeString(config.failedFile(), java.time.Instant.now() + " sync thread died: " + t + "\n");
+        } catch (java.io.IOException | RuntimeException e) {
+            log.accept("cannot write " + config.failedFile() + ": " + e);
+        }
+        Thread.ofPlatform().name("weir-fatal-stop").start(this::stop);
+    }
+
+    /** The error that stopped the agent, if one did. */
+    public java.util.Optional<Throwable> failure() {
+        return java.util.Optional.ofNullable(failure);
     }
 
     /** Stops every component in reverse; idempotent. */

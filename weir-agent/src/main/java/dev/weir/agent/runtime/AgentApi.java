@@ -18,6 +18,8 @@ import dev.weir.agent.api.ApiHandler;
 import dev.weir.agent.api.ApiProtocol;
 import dev.weir.agent.cluster.Endpoint;
 import dev.weir.agent.flow.FlowHistory;
+import dev.weir.agent.service.BackendOverrides;
+import dev.weir.agent.service.BackendState;
 import dev.weir.agent.store.Change;
 import dev.weir.agent.store.CommitResult;
 import dev.weir.agent.store.ObjectKey;
@@ -80,6 +82,7 @@ public final class AgentApi {
         h.put("policy.get", this::policyGet);
         h.put("apply", this::apply);
         h.put("ct.list", p -> ctList());
+        h.put("service.backend", this::backendState);
         return h;
     }
 
@@ -198,7 +201,9 @@ public final class AgentApi {
         }
         CommitResult r;
         try {
-            r = store.commit(changes);
+            r = store.commit(changes, (before, after) -> compiler.check(node, sync.get().cluster(), before, after));
+        } catch (PolicyInputException e) {
+            throw new ApiException(ApiException.INVALID, e.getMessage() + " (nothing was " + (delete ? "deleted" : "applied") + ")", e);
         } catch (IllegalArgumentException e) {
             ObjectKey missing = changes.stream().map(Change::key).filter(k -> e.getMessage().startsWith(k.toString()))
                     .findFirst().orElse(null);
@@ -212,6 +217,39 @@ public final class AgentApi {
         ArrayNode outcomes = o.putArray("objects");
         r.outcomes().forEach((k, v) -> outcomes.addObject().put("object", k.toString()).put("source", sources.get(k))
                 .put("outcome", v));
+        return o;
+    }
+
+    /**
+     * {@code {"backend": "10.244.1.10:80", "protocol": "TCP", "state": "quarantined|maintenance|active"}}:
+     * stores (or, for active, removes) the backend's override, which every node's service engine applies.
+     */
+    private JsonNode backendState(JsonNode params) {
+        String key;
+        BackendState state;
+        try {
+            key = BackendOverrides.parseKey(params.path("backend").asText(""), params.path("protocol").asText("TCP"));
+            state = BackendState.valueOf(params.path("state").asText("").toUpperCase(java.util.Locale.ROOT));
+            if (state == BackendState.TERMINATING) {
+                throw new IllegalArgumentException("terminating comes from the EndpointSlices, not from an operator");
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(ApiException.INVALID, e.getMessage(), e);
+        }
+        ObjectKey k = new ObjectKey(BackendOverrides.KIND, "", key);
+        CommitResult r;
+        if (state == BackendState.ACTIVE) {
+            r = store.get(k).isEmpty() ? new CommitResult(store.revision(), Map.of(k, "unchanged"))
+                    : store.commit(List.of(new Change.Delete(k)));
+        } else {
+            r = store.commit(List.of(new Change.Put(k, BackendOverrides.document(key, state), "weir service backend")));
+        }
+        poke.run();
+        ObjectNode o = M.createObjectNode();
+        o.put("backend", key);
+        o.put("state", state.name().toLowerCase(java.util.Locale.ROOT));
+        o.put("revision", r.revision());
+        o.put("changed", r.changed());
         return o;
     }
 

@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 
+import dev.weir.datapath.lb.LbMapSizes;
+
 /**
  * The agent's configuration. Immutable.
  *
@@ -14,9 +16,10 @@ import java.util.Objects;
  * @param labState     the lab's {@code lab.json}, the endpoint source
  * @param flowCapacity flows kept in the history
  * @param pollInterval how often the sync loop looks at the store and the endpoints
+ * @param lbMapSizes   sizes of the service maps (loading, and {@code weir apply}'s capacity check)
  */
 public record AgentConfig(String node, Path storeDir, Path runDir, Path logFile, Path labState, int flowCapacity,
-                          Duration pollInterval) {
+                          Duration pollInterval, LbMapSizes lbMapSizes) {
 
     public static final Path DEFAULT_STORE = Path.of("/var/lib/weir/store");
     public static final Path RUN_ROOT = Path.of("/run/weir");
@@ -36,6 +39,13 @@ public record AgentConfig(String node, Path storeDir, Path runDir, Path logFile,
         labState = labState == null ? DEFAULT_LAB_STATE : labState;
         flowCapacity = flowCapacity <= 0 ? 8192 : flowCapacity;
         pollInterval = pollInterval == null ? Duration.ofMillis(100) : pollInterval;
+        lbMapSizes = lbMapSizes == null ? LbMapSizes.DEFAULTS : lbMapSizes;
+    }
+
+    /** With the default service map sizes. */
+    public AgentConfig(String node, Path storeDir, Path runDir, Path logFile, Path labState, int flowCapacity,
+                       Duration pollInterval) {
+        this(node, storeDir, runDir, logFile, labState, flowCapacity, pollInterval, null);
     }
 
     /** Defaults for a node: {@code /var/lib/weir/store}, {@code /run/weir/<node>}, the lab's state. */
@@ -49,5 +59,10 @@ public record AgentConfig(String node, Path storeDir, Path runDir, Path logFile,
 
     public Path pidFile() {
         return runDir.resolve("agent.pid");
+    }
+
+    /** Written when the agent stops on a fatal error (what and when); removed when an agent starts. */
+    public Path failedFile() {
+        return runDir.resolve("agent.failed");
     }
 }

@@ -1,8 +1,11 @@
 package dev.weir.agent.runtime;
 
+import dev.weir.agent.yaml.ValidationException;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -11,19 +14,25 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
+import dev.weir.agent.cluster.Node;
+import dev.weir.agent.datapath.LbCapacity;
+import dev.weir.agent.endpoint.ClusterState;
 import dev.weir.agent.policy.PolicyResult;
+import dev.weir.agent.service.BackendOverrides;
 import dev.weir.agent.service.EndpointSlice;
+import dev.weir.agent.service.InMemoryLbIdAllocator;
+import dev.weir.agent.service.Service;
+import dev.weir.agent.service.ServiceCatalog;
 import dev.weir.agent.service.LbIdAllocator;
 import dev.weir.agent.service.LbState;
-import dev.weir.agent.service.Service;
 import dev.weir.agent.service.ServiceConfig;
 import dev.weir.agent.service.ServiceEngine;
 import dev.weir.agent.service.ServiceObjects;
 import dev.weir.agent.service.ServiceParser;
-import dev.weir.agent.service.ServiceValidationException;
 import dev.weir.agent.store.ObjectKey;
 import dev.weir.agent.store.Store;
 import dev.weir.agent.store.StoredObject;
+import dev.weir.datapath.lb.LbMapSizes;
 
 /**
  * The agent's {@link PolicyCompiler} for everything {@code weir apply} takes: network policies go to the
@@ -40,17 +49,26 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
     private final ServiceParser services = new ServiceParser(ServiceConfig.lab());
     private final ServiceEngine engine;
     private final LbIdAllocator ids;
+    private final LbMapSizes sizes;
+    /** Service objects parsed by {@link #parse}, for {@link #check} (pruned to the store's objects there). */
+    private final Map<Parsed, ServiceObjects> parsed = new java.util.concurrent.ConcurrentHashMap<>();
     /** The last state computed, whose ids the next computation releases when it no longer uses them. */
     private LbState previous;
-    /** Service and EndpointSlice objects as last parsed, by key: an unchanged document is not parsed again. */
-    private Map<ObjectKey, ParsedDocument> parsed = new HashMap<>();
+    /** Stored Service and EndpointSlice objects as {@link #compile} last parsed them: unchanged ones are not parsed again. */
+    private Map<ObjectKey, StoredDocument> stored = new HashMap<>();
 
-    private record ParsedDocument(String document, ServiceObjects objects) {
+    private record StoredDocument(String document, ServiceObjects objects) {
     }
 
     public ClusterCompiler(LbIdAllocator ids) {
+        this(ids, LbMapSizes.DEFAULTS);
+    }
+
+    /** @param sizes the service maps' sizes, for the capacity check of {@link #check} */
+    public ClusterCompiler(LbIdAllocator ids, LbMapSizes sizes) {
         this.engine = new ServiceEngine(ServiceConfig.lab(), ids);
         this.ids = ids;
+        this.sizes = sizes;
     }
 
     /**
@@ -100,14 +118,88 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
     private ParsedObject parseService(String source, String json) {
         try {
             ServiceObjects o = services.parse(json, source);
+            parsed.put(new Parsed(source, json), o);
             if (!o.services().isEmpty()) {
                 var s = o.services().getFirst();
                 return new ParsedObject(new ObjectKey("Service", s.namespace(), s.name()), json);
             }
             var e = o.slices().getFirst();
             return new ParsedObject(new ObjectKey("EndpointSlice", e.namespace(), e.name()), json);
-        } catch (ServiceValidationException e) {
+        } catch (ValidationException e) {
             throw new PolicyInputException(source, "", "", e.getMessage());
+        }
+    }
+
+    /**
+     * The service objects a commit would leave, checked together (a ClusterIP or NodePort taken twice, two
+     * frontends alike: {@link ServiceCatalog}) and against the service maps' sizes on every node (the
+     * entries {@code LbMapWriter} would need going from the stored state to the new one). Skipped when the
+     * commit changes no Service or EndpointSlice.
+     */
+    @Override
+    public void check(String node, ClusterState cluster, List<StoredObject> before, List<StoredObject> after) {
+        List<StoredObject> now = serviceObjects(before);
+        List<StoredObject> next = serviceObjects(after);
+        if (now.equals(next)) {
+            return;
+        }
+        java.util.Set<StoredObject> unchanged = new java.util.HashSet<>(now);
+        ServiceCatalog catalog = catalog(next, cluster.nodes(), next.stream().filter(unchanged::contains)
+                .map(o -> o.key().namespace() + "/" + o.key().name()).collect(java.util.stream.Collectors.toSet()));
+        java.util.Set<Parsed> keep = new java.util.HashSet<>();
+        next.forEach(o -> keep.add(new Parsed(o.source() == null ? "store" : o.source(), o.document())));
+        now.forEach(o -> keep.add(new Parsed(o.source() == null ? "store" : o.source(), o.document())));
+        parsed.keySet().retainAll(keep);
+        if (cluster.nodes().isEmpty()) {
+            return;
+        }
+        ServiceCatalog old;
+        try {
+            old = catalog(now, cluster.nodes(), java.util.Set.of());
+        } catch (PolicyInputException e) {
+            old = ServiceCatalog.build(List.of(), List.of(), cluster.nodes(), ServiceConfig.lab());
+        }
+        for (Node n : cluster.nodes()) {
+            ServiceEngine counting = new ServiceEngine(ServiceConfig.lab(), new InMemoryLbIdAllocator(Integer.MAX_VALUE - 1));
+            LbState was = counting.resolve(old, cluster.nodes(), n.name(), BackendOverrides.NONE);
+            LbState will = counting.resolve(catalog, cluster.nodes(), n.name(), BackendOverrides.NONE);
+            LbCapacity.overflow(n.name(), was, will, sizes).ifPresent(m -> {
+                throw new PolicyInputException("", "", "", m);
+            });
+        }
+    }
+
+    private record Parsed(String source, String document) {
+    }
+
+    private static List<StoredObject> serviceObjects(List<StoredObject> objects) {
+        return objects.stream().filter(o -> SERVICE_KINDS.contains(o.key().kind())).toList();
+    }
+
+    /** The objects parsed (each file's at once, so errors name the file) and checked together. */
+    private ServiceCatalog catalog(List<StoredObject> objects, List<Node> nodes, java.util.Set<String> established) {
+        Map<String, StringBuilder> bySource = new LinkedHashMap<>();
+        List<Service> svcs = new ArrayList<>();
+        List<EndpointSlice> slices = new ArrayList<>();
+        for (StoredObject o : objects) {
+            String source = o.source() == null ? "store" : o.source();
+            ServiceObjects known = parsed.get(new Parsed(source, o.document()));
+            if (known != null) {
+                svcs.addAll(known.services());
+                slices.addAll(known.slices());
+            } else {
+                bySource.computeIfAbsent(source, s -> new StringBuilder()).append(o.document()).append("\n---\n");
+            }
+        }
+        try {
+            bySource.forEach((source, yaml) -> {
+                ServiceObjects o = services.parse(yaml.toString(), source);
+                svcs.addAll(o.services());
+                slices.addAll(o.slices());
+            });
+            return ServiceCatalog.build(svcs, slices, nodes, ServiceConfig.lab(), established);
+        } catch (ValidationException e) {
+            throw new PolicyInputException(e.file(), e.object(), e.path(), e.problem());
         }
     }
 
@@ -129,14 +221,18 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
     @Override
     public synchronized ComputedState compile(Input input) {
         List<StoredObject> policyObjects = new ArrayList<>();
+        List<String> overrides = new ArrayList<>();
         List<Service> svcs = new ArrayList<>();
         List<EndpointSlice> slices = new ArrayList<>();
-        Map<ObjectKey, ParsedDocument> seen = new HashMap<>();
+        Map<ObjectKey, StoredDocument> seen = new HashMap<>();
         for (StoredObject o : input.objects()) {
-            if (SERVICE_KINDS.contains(o.key().kind())) {
-                ParsedDocument d = parsed.get(o.key());
+            if (o.key().kind().equals(BackendOverrides.KIND)) {
+                overrides.add(o.document());
+            } else if (SERVICE_KINDS.contains(o.key().kind())) {
+                StoredDocument d = stored.get(o.key());
                 if (d == null || !d.document().equals(o.document())) {
-                    d = new ParsedDocument(o.document(), services.parse(o.document(), o.source().isEmpty() ? "store" : o.source()));
+                    d = new StoredDocument(o.document(), services.parse(o.document(),
+                            o.source() == null || o.source().isEmpty() ? "store" : o.source()));
                 }
                 seen.put(o.key(), d);
                 svcs.addAll(d.objects().services());
@@ -145,12 +241,13 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
                 policyObjects.add(o);
             }
         }
-        parsed = seen;
+        stored = seen;
         PolicyResult policy = policies.compile(new Input(input.node(), input.cluster(), policyObjects,
                 input.revision(), input.identities()));
         ServiceObjects objects = new ServiceObjects(svcs, slices);
         LbState lb = ids.batch(() -> {
-            LbState now = engine.resolve(objects.services(), objects.slices(), input.cluster().nodes(), input.node());
+            LbState now = engine.resolve(objects.services(), objects.slices(), input.cluster().nodes(), input.node(),
+                    BackendOverrides.fromDocuments(overrides));
             if (previous != null) {
                 ServiceEngine.releaseUnused(previous, now, ids);
             }

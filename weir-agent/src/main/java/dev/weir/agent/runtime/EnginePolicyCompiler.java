@@ -1,5 +1,7 @@
 package dev.weir.agent.runtime;
 
+import dev.weir.agent.yaml.ValidationException;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +22,6 @@ import dev.weir.agent.policy.PolicyEntry;
 import dev.weir.agent.policy.PolicyObject;
 import dev.weir.agent.policy.PolicyParser;
 import dev.weir.agent.policy.PolicyResult;
-import dev.weir.agent.policy.PolicyValidationException;
 import dev.weir.agent.policy.RuleRef;
 import dev.weir.agent.store.ObjectKey;
 import dev.weir.agent.store.StoreIdentityAllocator;
@@ -45,7 +46,7 @@ public final class EnginePolicyCompiler implements PolicyCompiler<PolicyResult> 
         List<PolicyObject> objects;
         try {
             objects = parser.parse(text, source);
-        } catch (PolicyValidationException e) {
+        } catch (ValidationException e) {
             throw new PolicyInputException(e.file() == null ? source : e.file(), e.object(), e.path(), e.problem());
         }
         List<ParsedObject> out = new ArrayList<>();
@@ -80,7 +81,7 @@ public final class EnginePolicyCompiler implements PolicyCompiler<PolicyResult> 
         for (StoredObject o : input.objects()) {
             try {
                 policies.addAll(parser.parse(o.document(), o.source()));
-            } catch (PolicyValidationException e) {
+            } catch (ValidationException e) {
                 throw new PolicyInputException(o.source(), o.key().toString(), e.path(), e.problem());
             }
         }

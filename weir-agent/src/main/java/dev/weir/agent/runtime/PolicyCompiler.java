@@ -40,6 +40,20 @@ public interface PolicyCompiler<R> {
     List<ParsedObject> parse(String source, String text);
 
     /**
+     * Checks what a commit would make of the store, before it is written (under the store's writer lock):
+     * what needs every object (a ClusterIP taken twice) or this node's datapath (a state that would not
+     * fit its maps). The default checks nothing.
+     *
+     * @param node    this node
+     * @param cluster the nodes and endpoints as this agent last saw them
+     * @param before  the stored objects now
+     * @param after   the stored objects the commit would leave
+     * @throws PolicyInputException naming file, object and field, or the map that would overflow
+     */
+    default void check(String node, ClusterState cluster, List<StoredObject> before, List<StoredObject> after) {
+    }
+
+    /**
      * Computes identities and per-endpoint policy for the whole cluster.
      *
      * @throws PolicyInputException when a stored object no longer parses (a newer agent wrote it)

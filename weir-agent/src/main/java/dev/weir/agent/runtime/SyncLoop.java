@@ -16,7 +16,9 @@ import dev.weir.agent.store.StoreIdentityAllocator;
  * it compiles the whole state ({@link PolicyCompiler}), hands the result to the {@link PolicyDataplane},
  * and records the applied revision ({@link #state}). A failure is recorded and retried after
  * {@code retryInterval}. One platform thread, started by {@link #start} and joined by {@link #stop}; the
- * loop owns nothing else. {@link #state} is safe from any thread.
+ * loop owns nothing else. {@link #state} is safe from any thread. An {@link Error} (OutOfMemoryError, a
+ * linkage error) on that thread is not retried: the thread hands it to the {@code fatal} handler and ends,
+ * and the owner stops the agent (a process that cannot sync must not go on answering as if it did).
  *
  * @param <R> the engine's result type
  */
@@ -43,6 +45,7 @@ public final class SyncLoop<R> implements Component {
     private final StoreIdentityAllocator identities;
     private final List<Consumer<SyncState>> listeners;
     private final Consumer<String> log;
+    private final Consumer<Throwable> fatal;
     private final Object wake = new Object();
     private volatile SyncState state = SyncState.INITIAL;
     private volatile boolean running;
@@ -50,6 +53,14 @@ public final class SyncLoop<R> implements Component {
 
     public SyncLoop(Config config, Store store, EndpointSource endpoints, PolicyCompiler<R> compiler,
                     PolicyDataplane<R> dataplane, List<Consumer<SyncState>> listeners, Consumer<String> log) {
+        this(config, store, endpoints, compiler, dataplane, listeners, log, t -> log.accept("sync thread died: " + t));
+    }
+
+    /** @param fatal called once, on the sync thread, with an {@link Error} that ended it */
+    public SyncLoop(Config config, Store store, EndpointSource endpoints, PolicyCompiler<R> compiler,
+                    PolicyDataplane<R> dataplane, List<Consumer<SyncState>> listeners, Consumer<String> log,
+                    Consumer<Throwable> fatal) {
+        this.fatal = fatal;
         this.config = config;
         this.store = store;
         this.endpoints = endpoints;
@@ -99,6 +110,15 @@ public final class SyncLoop<R> implements Component {
     }
 
     private void loop() {
+        try {
+            loopUntilStopped();
+        } catch (Error e) {
+            running = false;
+            fatal.accept(e);
+        }
+    }
+
+    private void loopUntilStopped() {
         while (running) {
             syncOnce();
             collectIdentities(Instant.now());

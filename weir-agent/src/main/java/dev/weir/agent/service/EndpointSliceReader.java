@@ -1,5 +1,7 @@
 package dev.weir.agent.service;
 
+import dev.weir.agent.yaml.YamlNode;
+
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -19,9 +21,9 @@ final class EndpointSliceReader {
     private EndpointSliceReader() {
     }
 
-    static EndpointSlice read(Yaml doc, Meta.Header h) {
+    static EndpointSlice read(YamlNode doc, Meta.Header h) {
         doc.object(TOP);
-        Yaml label = doc.get("metadata").get("labels").get(EndpointSlice.SERVICE_NAME_LABEL);
+        YamlNode label = doc.get("metadata").get("labels").get(EndpointSlice.SERVICE_NAME_LABEL);
         if (label.isNull()) {
             throw label.error("missing: weir binds a slice to its Service by this label");
         }
@@ -29,7 +31,7 @@ final class EndpointSliceReader {
         if (!Meta.DNS_LABEL.matcher(service).matches()) {
             throw label.error("'" + service + "' is not a valid Service name");
         }
-        Yaml at = doc.get("addressType");
+        YamlNode at = doc.get("addressType");
         IpFamily family = switch (at.text()) {
             case "IPv4" -> IpFamily.IPV4;
             case "IPv6" -> IpFamily.IPV6;
@@ -37,12 +39,12 @@ final class EndpointSliceReader {
             default -> throw at.error("unknown addressType '" + at.text() + "' (expected IPv4 or IPv6)");
         };
         List<EndpointSlice.SliceEndpoint> endpoints = new ArrayList<>();
-        for (Yaml e : doc.get("endpoints").list()) {
+        for (YamlNode e : doc.get("endpoints").list()) {
             endpoints.add(endpoint(e, family));
         }
         List<EndpointSlice.Port> ports = new ArrayList<>();
         Set<String> names = new HashSet<>();
-        for (Yaml p : doc.get("ports").list()) {
+        for (YamlNode p : doc.get("ports").list()) {
             p.object(Set.of("name", "port", "protocol", "appProtocol"));
             String name = Meta.portName(p.get("name"));
             if (!names.add(name)) {
@@ -59,21 +61,21 @@ final class EndpointSliceReader {
         return new EndpointSlice(h.namespace(), h.name(), doc.doc().file, service, family, endpoints, ports);
     }
 
-    private static EndpointSlice.SliceEndpoint endpoint(Yaml e, IpFamily family) {
+    private static EndpointSlice.SliceEndpoint endpoint(YamlNode e, IpFamily family) {
         e.object(ENDPOINT);
-        List<Yaml> addrs = e.get("addresses").list();
+        List<YamlNode> addrs = e.get("addresses").list();
         if (addrs.isEmpty() || addrs.size() > 100) {
             throw e.get("addresses").error("an endpoint needs 1 to 100 addresses, found " + addrs.size());
         }
         List<IpAddress> addresses = new ArrayList<>();
-        for (Yaml a : addrs) {
+        for (YamlNode a : addrs) {
             IpAddress ip = Meta.address(a);
             if (ip.family() != family) {
                 throw a.error("address " + ip + " is not of the slice's addressType " + family);
             }
             addresses.add(ip);
         }
-        Yaml c = e.get("conditions");
+        YamlNode c = e.get("conditions");
         Boolean ready = null;
         Boolean serving = null;
         boolean terminating = false;
@@ -94,7 +96,7 @@ final class EndpointSliceReader {
         return new EndpointSlice.SliceEndpoint(addresses, r, serving == null ? r : serving, terminating, node, targetRef(e.get("targetRef")));
     }
 
-    private static String targetRef(Yaml t) {
+    private static String targetRef(YamlNode t) {
         if (!t.optionalObject(TARGET_REF)) {
             return null;
         }

@@ -1,5 +1,7 @@
 package dev.weir.agent.service;
 
+import dev.weir.agent.yaml.YamlNode;
+
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -24,13 +26,13 @@ final class Meta {
     record Header(String name, String namespace, Map<String, String> labels, Map<String, String> annotations) {
     }
 
-    static Header header(Yaml doc) {
-        Yaml m = doc.get("metadata");
+    static Header header(YamlNode doc) {
+        YamlNode m = doc.get("metadata");
         if (m.isNull()) {
             throw m.error("missing metadata (name is required)");
         }
         m.object(METADATA);
-        Yaml n = m.get("name");
+        YamlNode n = m.get("name");
         if (n.isNull() || n.text().isEmpty()) {
             throw n.error("missing name (generateName is not supported)");
         }
@@ -38,7 +40,7 @@ final class Meta {
             throw n.error("'" + n.text() + "' is not a valid name (lower-case letters, digits, '-' and '.')");
         }
         String ns = "default";
-        Yaml nsField = m.get("namespace");
+        YamlNode nsField = m.get("namespace");
         if (!nsField.isNull()) {
             ns = nsField.text();
             if (!DNS_LABEL.matcher(ns).matches()) {
@@ -48,7 +50,7 @@ final class Meta {
         return new Header(n.text(), ns, m.get("labels").stringMap(), m.get("annotations").stringMap());
     }
 
-    static IpAddress address(Yaml f) {
+    static IpAddress address(YamlNode f) {
         try {
             return IpAddress.parse(f.text());
         } catch (IllegalArgumentException e) {
@@ -56,7 +58,7 @@ final class Meta {
         }
     }
 
-    static Cidr cidr(Yaml f) {
+    static Cidr cidr(YamlNode f) {
         try {
             return Cidr.parse(f.text());
         } catch (IllegalArgumentException e) {
@@ -65,7 +67,7 @@ final class Meta {
     }
 
     /** TCP (the default), UDP or SCTP, as the API spells them. */
-    static Protocol protocol(Yaml f) {
+    static Protocol protocol(YamlNode f) {
         String t = f.textOr("TCP");
         return switch (t) {
             case "TCP" -> Protocol.TCP;
@@ -76,7 +78,7 @@ final class Meta {
     }
 
     /** An optional port name: "" when absent; else a DNS label. */
-    static String portName(Yaml f) {
+    static String portName(YamlNode f) {
         if (f.isNull()) {
             return "";
         }

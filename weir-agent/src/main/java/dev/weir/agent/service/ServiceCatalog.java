@@ -1,5 +1,7 @@
 package dev.weir.agent.service;
 
+import dev.weir.agent.yaml.ValidationException;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -18,7 +20,7 @@ import dev.weir.agent.net.Protocol;
  * whose Service does not exist (yet) is accepted and kept as pending, as Kubernetes does; it binds when
  * the Service arrives. Things that are legal but do nothing (a slice port no service port names, an
  * external IP of a family the service does not have) are warnings. Immutable; built by {@link #build},
- * which throws {@link ServiceValidationException} for the first problem, in service key order.
+ * which throws {@link ValidationException} for the first problem, in service key order.
  *
  * @param services services in key order
  * @param slices   bound slices by service key, each list in slice name order
@@ -46,17 +48,28 @@ public record ServiceCatalog(List<Service> services, Map<String, List<EndpointSl
      * @param services every Service (this apply's and those already stored)
      * @param slices   every EndpointSlice
      * @param nodes    the cluster's nodes (their addresses carry NodePorts)
-     * @throws ServiceValidationException naming the file, object and field of the first clash
+     * @throws ValidationException naming the file, object and field of the first clash
      */
     public static ServiceCatalog build(List<Service> services, List<EndpointSlice> slices, List<Node> nodes,
                                        ServiceConfig config) {
-        List<Service> sorted = services.stream().sorted(Comparator.comparing(Service::key)).toList();
+        return build(services, slices, nodes, config, java.util.Set.of());
+    }
+
+    /**
+     * {@link #build(List, List, List, ServiceConfig)}, where the services named in {@code established}
+     * ({@code namespace/name}, those a store already holds unchanged) claim their addresses and ports first,
+     * so that a clash is reported against the new or changed object.
+     */
+    public static ServiceCatalog build(List<Service> services, List<EndpointSlice> slices, List<Node> nodes,
+                                       ServiceConfig config, java.util.Set<String> established) {
+        List<Service> sorted = services.stream().sorted(Comparator.comparing((Service s) -> !established.contains(s.key()))
+                .thenComparing(Service::key)).toList();
         List<String> warnings = new ArrayList<>();
         Checker checker = new Checker(config, nodes);
         Service prev = null;
         for (Service s : sorted) {
             if (prev != null && prev.key().equals(s.key())) {
-                throw new ServiceValidationException(s.source(), s.ref(), "metadata.name",
+                throw new ValidationException(s.source(), s.ref(), "metadata.name",
                         "duplicate Service (also in " + prev.source() + ")");
             }
             checker.check(s, warnings);
@@ -69,7 +82,7 @@ public record ServiceCatalog(List<Service> services, Map<String, List<EndpointSl
         EndpointSlice prevSlice = null;
         for (EndpointSlice es : slices.stream().sorted(Comparator.comparing(EndpointSlice::key)).toList()) {
             if (prevSlice != null && prevSlice.key().equals(es.key())) {
-                throw new ServiceValidationException(es.source(), es.ref(), "metadata.name",
+                throw new ValidationException(es.source(), es.ref(), "metadata.name",
                         "duplicate EndpointSlice (also in " + prevSlice.source() + ")");
             }
             prevSlice = es;
@@ -206,8 +219,8 @@ public record ServiceCatalog(List<Service> services, Map<String, List<EndpointSl
             return other.source() == null ? "" : " (" + other.source() + ")";
         }
 
-        private static ServiceValidationException fail(Service s, String path, String problem) {
-            return new ServiceValidationException(s.source(), s.ref(), path, problem);
+        private static ValidationException fail(Service s, String path, String problem) {
+            return new ValidationException(s.source(), s.ref(), path, problem);
         }
     }
 }

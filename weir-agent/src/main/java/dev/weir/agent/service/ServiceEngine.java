@@ -1,5 +1,7 @@
 package dev.weir.agent.service;
 
+import dev.weir.agent.yaml.ValidationException;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -42,7 +44,7 @@ public final class ServiceEngine {
     /**
      * Validates the objects together ({@link ServiceCatalog}) and computes this node's state.
      *
-     * @throws ServiceValidationException when the objects clash
+     * @throws ValidationException when the objects clash
      * @throws IllegalArgumentException   when {@code thisNode} is not among the nodes
      */
     public LbState resolve(List<Service> services, List<EndpointSlice> slices, List<Node> nodes, String thisNode,

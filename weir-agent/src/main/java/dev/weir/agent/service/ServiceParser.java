@@ -1,33 +1,26 @@
 package dev.weir.agent.service;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import dev.weir.agent.yaml.ValidationException;
+import dev.weir.agent.yaml.YamlDocuments;
+import dev.weir.agent.yaml.YamlNode;
 
 /**
  * Parses Kubernetes-shaped YAML (multi-document files, or directories of {@code .yaml}/{@code .yml}
  * files) holding {@code v1 Service} and {@code discovery.k8s.io/v1 EndpointSlice} objects into validated,
  * defaulted {@link Service}s and {@link EndpointSlice}s. All-or-nothing per call: every document of every
  * file is parsed and checked before anything is returned; the first problem is thrown as a
- * {@link ServiceValidationException} naming file, object and field path. Checks that need every object
+ * {@link ValidationException} naming file, object and field path. Checks that need every object
  * (address and port clashes) are {@link ServiceCatalog}'s. Stateless and thread-safe.
  */
 public final class ServiceParser {
-
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private final ServiceReader services;
 
@@ -39,8 +32,8 @@ public final class ServiceParser {
     public ServiceObjects parse(List<Path> filesOrDirs) {
         List<Object> out = new ArrayList<>();
         for (Path p : filesOrDirs) {
-            for (Path f : files(p)) {
-                out.addAll(parseDocuments(read(f), f.toString()));
+            for (Path f : YamlDocuments.files(p)) {
+                out.addAll(parseDocuments(YamlDocuments.text(f), f.toString()));
             }
         }
         return collect(out);
@@ -56,57 +49,13 @@ public final class ServiceParser {
         return collect(parseDocuments(yaml, source));
     }
 
-    private static List<Path> files(Path p) {
-        if (!Files.isDirectory(p)) {
-            return List.of(p);
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            return s.filter(Files::isRegularFile)
-                    .filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml"))
-                    .sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + p, e);
-        }
-    }
-
-    private static String read(Path f) {
-        try {
-            return Files.readString(f);
-        } catch (IOException e) {
-            throw new ServiceValidationException(f.toString(), null, null, "cannot read: " + e.getMessage());
-        }
-    }
-
     private List<Object> parseDocuments(String yaml, String source) {
-        List<Object> out = new ArrayList<>();
-        int index = 0;
-        try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(yaml)) {
-            while (it.hasNextValue()) {
-                JsonNode node = it.nextValue();
-                index++;
-                if (node == null || node.isNull() || node.isMissingNode()) {
-                    continue;
-                }
-                out.add(parseDocument(node, source, index));
-            }
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof ServiceValidationException sve) {
-                throw sve;
-            }
-            throw new ServiceValidationException(source, "document " + (index + 1), null, "invalid YAML: " + firstLine(e));
-        }
-        return out;
-    }
-
-    private static String firstLine(Exception e) {
-        String m = String.valueOf(e.getMessage());
-        int nl = m.indexOf('\n');
-        return nl < 0 ? m : m.substring(0, nl);
+        return YamlDocuments.read(yaml, source, this::parseDocument);
     }
 
     private Object parseDocument(JsonNode node, String source, int index) {
-        Yaml.Doc doc = new Yaml.Doc(source, "document " + index);
-        Yaml root = new Yaml(node, "", doc);
+        YamlNode.Doc doc = new YamlNode.Doc(source, "document " + index);
+        YamlNode root = new YamlNode(node, "", doc);
         if (!node.isObject()) {
             throw root.error("expected a mapping, found " + root.describe());
         }
@@ -132,7 +81,7 @@ public final class ServiceParser {
             String source = o instanceof Service s ? s.source() : ((EndpointSlice) o).source();
             String prev = seen.putIfAbsent(ref, source);
             if (prev != null) {
-                throw new ServiceValidationException(source, ref, "metadata.name", "duplicate object in one apply (also in " + prev + ")");
+                throw new ValidationException(source, ref, "metadata.name", "duplicate object in one apply (also in " + prev + ")");
             }
             if (o instanceof Service s) {
                 services.add(s);

@@ -1,5 +1,7 @@
 package dev.weir.agent.service;
 
+import dev.weir.agent.yaml.YamlNode;
+
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -31,9 +33,9 @@ final class ServiceReader {
         this.config = config;
     }
 
-    Service read(Yaml doc, Meta.Header h) {
+    Service read(YamlNode doc, Meta.Header h) {
         doc.object(TOP);
-        Yaml spec = doc.get("spec");
+        YamlNode spec = doc.get("spec");
         if (spec.isNull()) {
             throw spec.error("missing spec");
         }
@@ -42,7 +44,7 @@ final class ServiceReader {
         spec.get("selector").stringMap();
         spec.get("publishNotReadyAddresses").bool(false);
         spec.get("loadBalancerClass").textOr(null);
-        Yaml td = spec.get("trafficDistribution");
+        YamlNode td = spec.get("trafficDistribution");
         if (!td.isNull() && !td.text().equals("PreferClose")) {
             throw td.error("unknown trafficDistribution '" + td.text() + "' (expected PreferClose)");
         }
@@ -61,14 +63,14 @@ final class ServiceReader {
         Service.TrafficPolicy etp = externalPolicy(spec.get("externalTrafficPolicy"), external);
         Service.TrafficPolicy itp = policy(spec.get("internalTrafficPolicy"));
         healthCheckNodePort(spec.get("healthCheckNodePort"), type, etp);
-        Yaml ann = doc.get("metadata").get("annotations");
+        YamlNode ann = doc.get("metadata").get("annotations");
         Service.Algorithm algorithm = algorithm(ann, h.annotations());
         int m = maglevSize(ann, h.annotations(), algorithm);
         return new Service(h.namespace(), h.name(), doc.doc().file, type, headless, fam.ips, fam.families, fam.policy,
                 ports, externalIps, lbIps, ranges, timeout, etp, itp, algorithm, m, h.annotations());
     }
 
-    private static Service.Type type(Yaml f) {
+    private static Service.Type type(YamlNode f) {
         String t = f.textOr("ClusterIP");
         return switch (t) {
             case "ClusterIP" -> Service.Type.CLUSTER_IP;
@@ -79,9 +81,9 @@ final class ServiceReader {
         };
     }
 
-    private static boolean isHeadless(Yaml spec, Service.Type type) {
+    private static boolean isHeadless(YamlNode spec, Service.Type type) {
         boolean none = "None".equals(spec.get("clusterIP").textOr(null));
-        List<Yaml> ips = spec.get("clusterIPs").list();
+        List<YamlNode> ips = spec.get("clusterIPs").list();
         boolean noneInList = !ips.isEmpty() && "None".equals(ips.getFirst().text());
         if (noneInList && (ips.size() != 1 || (!none && spec.has("clusterIP")))) {
             throw spec.get("clusterIPs").error("a headless service has clusterIPs [None] and clusterIP None, nothing else");
@@ -98,18 +100,18 @@ final class ServiceReader {
     /** The cluster IPs, families and family policy, cross-checked as the API server does. */
     private record Families(List<IpAddress> ips, List<IpFamily> families, Service.IpFamilyPolicy policy) {
 
-        static Families headless(Yaml spec) {
+        static Families headless(YamlNode spec) {
             List<IpFamily> fams = familyList(spec.get("ipFamilies"));
             Service.IpFamilyPolicy p = familyPolicy(spec.get("ipFamilyPolicy"), fams.size());
             return new Families(List.of(), fams.isEmpty() ? List.of(IpFamily.IPV4) : fams, p);
         }
     }
 
-    private Families families(Yaml spec) {
-        Yaml one = spec.get("clusterIP");
-        Yaml many = spec.get("clusterIPs");
+    private Families families(YamlNode spec) {
+        YamlNode one = spec.get("clusterIP");
+        YamlNode many = spec.get("clusterIPs");
         List<IpAddress> ips = new ArrayList<>();
-        for (Yaml y : many.list()) {
+        for (YamlNode y : many.list()) {
             ips.add(Meta.address(y));
         }
         if (!one.isNull() && !one.text().isEmpty()) {
@@ -145,9 +147,9 @@ final class ServiceReader {
         return new Families(List.copyOf(ips), fams, policy);
     }
 
-    private static List<IpFamily> familyList(Yaml f) {
+    private static List<IpFamily> familyList(YamlNode f) {
         List<IpFamily> out = new ArrayList<>();
-        for (Yaml y : f.list()) {
+        for (YamlNode y : f.list()) {
             IpFamily fam = IpFamily.fromApi(y.text());
             if (fam == null) {
                 throw y.error("unknown IP family '" + y.text() + "' (expected IPv4 or IPv6)");
@@ -161,7 +163,7 @@ final class ServiceReader {
     }
 
     /** Absent: SingleStack for one family; two families need PreferDualStack or RequireDualStack. */
-    private static Service.IpFamilyPolicy familyPolicy(Yaml f, int families) {
+    private static Service.IpFamilyPolicy familyPolicy(YamlNode f, int families) {
         Service.IpFamilyPolicy p = switch (f.textOr(families > 1 ? "" : "SingleStack")) {
             case "SingleStack" -> Service.IpFamilyPolicy.SINGLE_STACK;
             case "PreferDualStack" -> Service.IpFamilyPolicy.PREFER_DUAL_STACK;
@@ -175,15 +177,15 @@ final class ServiceReader {
         return p;
     }
 
-    private static boolean allocateNodePorts(Yaml f, Service.Type type) {
+    private static boolean allocateNodePorts(YamlNode f, Service.Type type) {
         if (!f.isNull() && type != Service.Type.LOAD_BALANCER) {
             throw f.error("only valid for type LoadBalancer");
         }
         return f.bool(true);
     }
 
-    private List<ServicePort> ports(Yaml list, Service.Type type, boolean headless, boolean lbNodePorts) {
-        List<Yaml> items = list.list();
+    private List<ServicePort> ports(YamlNode list, Service.Type type, boolean headless, boolean lbNodePorts) {
+        List<YamlNode> items = list.list();
         if (items.isEmpty() && !headless) {
             throw list.error("missing: a service needs at least one port");
         }
@@ -207,7 +209,7 @@ final class ServiceReader {
         return out;
     }
 
-    private static ServicePort port(Yaml y, int index, Service.Type type, boolean needsNodePort) {
+    private static ServicePort port(YamlNode y, int index, Service.Type type, boolean needsNodePort) {
         y.object(PORT);
         String name = Meta.portName(y.get("name"));
         Protocol proto = Meta.protocol(y.get("protocol"));
@@ -220,7 +222,7 @@ final class ServiceReader {
         int port = y.get("port").integer(1, 65535);
         ServicePort.TargetPort target = targetPort(y.get("targetPort"), port);
         y.get("appProtocol").textOr(null);
-        Yaml np = y.get("nodePort");
+        YamlNode np = y.get("nodePort");
         int nodePort = 0;
         if (!np.isNull() && np.integer(0, 65535) != 0) {
             if (type == Service.Type.CLUSTER_IP) {
@@ -234,7 +236,7 @@ final class ServiceReader {
     }
 
     /** A number 1..65535, or an IANA service name; absent means the service port. */
-    private static ServicePort.TargetPort targetPort(Yaml f, int port) {
+    private static ServicePort.TargetPort targetPort(YamlNode f, int port) {
         if (f.isNull()) {
             return ServicePort.TargetPort.of(port);
         }
@@ -249,9 +251,9 @@ final class ServiceReader {
         return ServicePort.TargetPort.of(f.integer(1, 65535));
     }
 
-    private static List<IpAddress> addresses(Yaml list) {
+    private static List<IpAddress> addresses(YamlNode list) {
         Set<IpAddress> out = new LinkedHashSet<>();
-        for (Yaml y : list.list()) {
+        for (YamlNode y : list.list()) {
             if (!out.add(Meta.address(y))) {
                 throw y.error("duplicate address " + y.text());
             }
@@ -260,13 +262,13 @@ final class ServiceReader {
     }
 
     /** status.loadBalancer.ingress[].ip, then spec.loadBalancerIP, without duplicates. */
-    private static List<IpAddress> loadBalancerIps(Yaml doc, Service.Type type) {
+    private static List<IpAddress> loadBalancerIps(YamlNode doc, Service.Type type) {
         Set<IpAddress> out = new LinkedHashSet<>();
-        Yaml status = doc.get("status");
+        YamlNode status = doc.get("status");
         if (status.optionalObject(Set.of("loadBalancer", "conditions"))) {
-            Yaml lb = status.get("loadBalancer");
+            YamlNode lb = status.get("loadBalancer");
             if (lb.optionalObject(Set.of("ingress"))) {
-                for (Yaml in : lb.get("ingress").list()) {
+                for (YamlNode in : lb.get("ingress").list()) {
                     in.object(Set.of("ip", "hostname", "ipMode", "ports"));
                     if (in.has("hostname")) {
                         throw in.get("hostname").error("hostname ingress is not supported: weir needs an ip");
@@ -282,7 +284,7 @@ final class ServiceReader {
                 }
             }
         }
-        Yaml ip = doc.get("spec").get("loadBalancerIP");
+        YamlNode ip = doc.get("spec").get("loadBalancerIP");
         if (!ip.isNull() && !ip.text().isEmpty()) {
             if (type != Service.Type.LOAD_BALANCER) {
                 throw ip.error("only valid for type LoadBalancer");
@@ -292,16 +294,16 @@ final class ServiceReader {
         return List.copyOf(out);
     }
 
-    private static void mode(Yaml f) {
+    private static void mode(YamlNode f) {
         String m = f.textOr("VIP");
         if (!m.equals("VIP") && !m.equals("Proxy")) {
             throw f.error("unknown ipMode '" + m + "' (expected VIP or Proxy)");
         }
     }
 
-    private static List<Cidr> sourceRanges(Yaml list, Service.Type type) {
+    private static List<Cidr> sourceRanges(YamlNode list, Service.Type type) {
         List<Cidr> out = new ArrayList<>();
-        for (Yaml y : list.list()) {
+        for (YamlNode y : list.list()) {
             out.add(Meta.cidr(y));
         }
         if (!out.isEmpty() && type != Service.Type.LOAD_BALANCER) {
@@ -311,9 +313,9 @@ final class ServiceReader {
     }
 
     /** ClientIP: the timeout (default 10800 s, 1..86400); None: 0. */
-    private static int affinity(Yaml spec) {
-        Yaml sa = spec.get("sessionAffinity");
-        Yaml cfg = spec.get("sessionAffinityConfig");
+    private static int affinity(YamlNode spec) {
+        YamlNode sa = spec.get("sessionAffinity");
+        YamlNode cfg = spec.get("sessionAffinityConfig");
         String mode = sa.textOr("None");
         if (!mode.equals("None") && !mode.equals("ClientIP")) {
             throw sa.error("unknown sessionAffinity '" + mode + "' (expected None or ClientIP)");
@@ -327,14 +329,14 @@ final class ServiceReader {
         if (!cfg.optionalObject(Set.of("clientIP"))) {
             return Service.DEFAULT_AFFINITY_TIMEOUT;
         }
-        Yaml cip = cfg.get("clientIP");
+        YamlNode cip = cfg.get("clientIP");
         if (!cip.optionalObject(Set.of("timeoutSeconds")) || cip.get("timeoutSeconds").isNull()) {
             return Service.DEFAULT_AFFINITY_TIMEOUT;
         }
         return cip.get("timeoutSeconds").integer(1, 86400);
     }
 
-    private static Service.TrafficPolicy policy(Yaml f) {
+    private static Service.TrafficPolicy policy(YamlNode f) {
         return switch (f.textOr("Cluster")) {
             case "Cluster" -> Service.TrafficPolicy.CLUSTER;
             case "Local" -> Service.TrafficPolicy.LOCAL;
@@ -342,14 +344,14 @@ final class ServiceReader {
         };
     }
 
-    private static Service.TrafficPolicy externalPolicy(Yaml f, boolean external) {
+    private static Service.TrafficPolicy externalPolicy(YamlNode f, boolean external) {
         if (!f.isNull() && !external) {
             throw f.error("only valid for a service reachable from outside (NodePort, LoadBalancer or externalIPs)");
         }
         return policy(f);
     }
 
-    private static void healthCheckNodePort(Yaml f, Service.Type type, Service.TrafficPolicy etp) {
+    private static void healthCheckNodePort(YamlNode f, Service.Type type, Service.TrafficPolicy etp) {
         if (f.isNull()) {
             return;
         }
@@ -359,7 +361,7 @@ final class ServiceReader {
         f.integer(1, 65535);
     }
 
-    private static Service.Algorithm algorithm(Yaml ann, Map<String, String> annotations) {
+    private static Service.Algorithm algorithm(YamlNode ann, Map<String, String> annotations) {
         for (String k : annotations.keySet()) {
             if (k.startsWith("weir.dev/") && !k.equals(Service.ALGORITHM_ANNOTATION) && !k.equals(Service.MAGLEV_SIZE_ANNOTATION)) {
                 throw ann.get(k).error("unknown weir annotation (expected " + Service.ALGORITHM_ANNOTATION
@@ -374,12 +376,12 @@ final class ServiceReader {
         };
     }
 
-    private int maglevSize(Yaml ann, Map<String, String> annotations, Service.Algorithm algorithm) {
+    private int maglevSize(YamlNode ann, Map<String, String> annotations, Service.Algorithm algorithm) {
         String m = annotations.get(Service.MAGLEV_SIZE_ANNOTATION);
         if (m == null) {
             return algorithm == Service.Algorithm.MAGLEV ? config.defaultMaglevM() : 0;
         }
-        Yaml f = ann.get(Service.MAGLEV_SIZE_ANNOTATION);
+        YamlNode f = ann.get(Service.MAGLEV_SIZE_ANNOTATION);
         if (algorithm != Service.Algorithm.MAGLEV) {
             throw f.error("a Maglev table size needs " + Service.ALGORITHM_ANNOTATION + ": maglev");
         }

@@ -122,17 +122,17 @@ public final class FileStore implements Store {
     }
 
     @Override
-    public CommitResult commit(List<Change> changes) {
+    public CommitResult commit(List<Change> changes, CommitCheck check) {
         Set<ObjectKey> seen = new HashSet<>();
         for (Change c : changes) {
             if (!seen.add(c.key())) {
                 throw new IllegalArgumentException(c.key() + " appears twice in one change set");
             }
         }
-        return lock.withLock(() -> commitLocked(changes));
+        return lock.withLock(() -> commitLocked(changes, check));
     }
 
-    private CommitResult commitLocked(List<Change> changes) {
+    private CommitResult commitLocked(List<Change> changes, CommitCheck check) {
         AtomicFiles.removeLeftovers(config.dir());
         Snapshot current = snapshot();
         long next = current.revision() + 1;
@@ -163,6 +163,8 @@ public final class FileStore implements Store {
         if (!result.changed()) {
             return new CommitResult(current.revision(), outcomes);
         }
+        List<StoredObject> after = new ArrayList<>(objects.values());
+        check.check(current.objects(), after);
         writeJson(state, new StateFile(next, new ArrayList<>(objects.values())));
         return result;
     }

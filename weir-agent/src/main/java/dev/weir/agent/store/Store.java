@@ -35,7 +35,22 @@ public interface Store {
      * @throws IllegalArgumentException when a delete names an object that does not exist, or a key appears
      *     twice; nothing is changed then
      */
-    CommitResult commit(List<Change> changes);
+    default CommitResult commit(List<Change> changes) {
+        return commit(changes, (before, after) -> { });
+    }
+
+    /**
+     * {@link #commit(List)}, with a check of the outcome made under the writer lock before anything is
+     * written (so no other commit comes in between): when it throws, nothing changes and the exception
+     * propagates. Not called when the changes change nothing.
+     */
+    CommitResult commit(List<Change> changes, CommitCheck check);
+
+    /** Judges a commit by the objects before and after it (each list sorted by key). */
+    @FunctionalInterface
+    interface CommitCheck {
+        void check(List<StoredObject> before, List<StoredObject> after);
+    }
 
     /**
      * Waits until the revision is above {@code seen} or the timeout passes, and returns the revision then.

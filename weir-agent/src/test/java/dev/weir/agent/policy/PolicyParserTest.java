@@ -1,5 +1,7 @@
 package dev.weir.agent.policy;
 
+import dev.weir.agent.yaml.ValidationException;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -91,7 +93,7 @@ class PolicyParserTest {
     })
     void rejectsWithFileObjectAndPath(String spec, String path, String message) {
         assertThatThrownBy(() -> parser.parse(np(spec.replace("\\n", "\n")), "bad.yaml"))
-                .isInstanceOfSatisfying(PolicyValidationException.class, e -> {
+                .isInstanceOfSatisfying(ValidationException.class, e -> {
                     assertThat(e.file()).isEqualTo("bad.yaml");
                     assertThat(e.object()).isEqualTo("NetworkPolicy x/p");
                     assertThat(e.path()).isEqualTo(path);

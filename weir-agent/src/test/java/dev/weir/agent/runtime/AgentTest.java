@@ -153,4 +153,58 @@ class AgentTest {
         assertThat(stopped).containsExactly("dataplane");
         assertThat(c.pidFile()).as("the pid file component stopped too").doesNotExist();
     }
+
+    @Test
+    void errorInTheSyncThreadStopsTheAgentLoudly() throws Exception {
+        AgentConfig c = config("node1");
+        java.util.concurrent.atomic.AtomicInteger applies = new java.util.concurrent.atomic.AtomicInteger();
+        RecordingPolicyDataplane<PolicyView> recording = new RecordingPolicyDataplane<>();
+        PolicyDataplane<PolicyView> dying = new PolicyDataplane<>() {
+            @Override
+            public String name() {
+                return "dying";
+            }
+
+            @Override
+            public void start() {
+            }
+
+            @Override
+            public void stop() {
+            }
+
+            @Override
+            public void apply(Update<PolicyView> update) {
+                if (applies.incrementAndGet() > 1) {
+                    throw new OutOfMemoryError("injected: Java heap space");
+                }
+                recording.apply(update);
+            }
+        };
+        List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
+        FileStore store = new FileStore(FileStore.Config.of(c.storeDir()));
+        Files.createDirectories(c.runDir());
+        Files.writeString(c.failedFile(), "left by an earlier agent\n");
+        Agent<PolicyView> agent = new Agent<>(c, new Agent.Parts<>(new PlaceholderPolicyCompiler(), dying, ConntrackReader.NONE),
+                new LabEndpointSource(new LabEndpointSource.Config(c.labState()), new EndpointIds(store)), store, log::add);
+        agent.start();
+        assertThat(c.failedFile()).as("a new agent forgets an earlier failure").doesNotExist();
+        assertThat(agent.failure()).isEmpty();
+        new ApiClient(c.socket()).call("apply", apply(POLICY, false), Duration.ofSeconds(5));
+
+        Thread waiter = Thread.ofVirtual().start(() -> {
+            try {
+                agent.awaitStop();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        waiter.join(Duration.ofSeconds(10));
+        assertThat(waiter.isAlive()).as("the agent stops by itself").isFalse();
+        assertThat(agent.failure()).containsInstanceOf(OutOfMemoryError.class);
+        assertThat(Files.readString(c.failedFile())).contains("sync thread died", "OutOfMemoryError", "injected");
+        assertThat(log).anyMatch(l -> l.startsWith("FATAL: the sync thread died") && l.contains("injected"));
+        assertThat(c.socket()).as("nothing answers for a dead sync loop").doesNotExist();
+        assertThat(c.pidFile()).doesNotExist();
+    }
 }

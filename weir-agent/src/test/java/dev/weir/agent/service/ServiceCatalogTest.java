@@ -1,5 +1,7 @@
 package dev.weir.agent.service;
 
+import dev.weir.agent.yaml.ValidationException;
+
 import static dev.weir.agent.service.Lab.parse;
 import static dev.weir.agent.service.Lab.svc;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -32,7 +34,7 @@ class ServiceCatalogTest {
             """)
     void rejectsClashesNamingTheLaterService(String a, String b, String message) {
         String yaml = svc("a", "  {" + a + "}\n").replace("spec:\n  {", "spec: {") + "---\n" + svc("b", "  {" + b + "}\n").replace("spec:\n  {", "spec: {");
-        assertThatThrownBy(() -> catalog(yaml)).isInstanceOf(ServiceValidationException.class)
+        assertThatThrownBy(() -> catalog(yaml)).isInstanceOf(ValidationException.class)
                 .hasMessageStartingWith("t.yaml: Service x/" + (message.contains("outside") || message.contains("lies in")
                         || message.contains("another port") ? "a" : "b") + ": " + message);
     }

@@ -1,5 +1,7 @@
 package dev.weir.agent.service;
 
+import dev.weir.agent.yaml.ValidationException;
+
 import static dev.weir.agent.service.Lab.parse;
 import static dev.weir.agent.service.Lab.service;
 import static dev.weir.agent.service.Lab.svc;
@@ -128,7 +130,7 @@ class ServiceParserTest {
     void rejectsWithFileObjectAndPath(String doc, String path, String problem) {
         String yaml = "apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: x}\n" + doc.replace("}, status:", "}\nstatus:") + "\n";
         assertThatThrownBy(() -> parse(yaml))
-                .isInstanceOf(ServiceValidationException.class)
+                .isInstanceOf(ValidationException.class)
                 .hasMessageStartingWith("t.yaml: Service x/s: " + path + ": ")
                 .hasMessageContaining(problem);
     }
@@ -145,7 +147,7 @@ class ServiceParserTest {
         String a = annotations.startsWith("{") ? annotations : "{" + annotations + "}";
         assertThatThrownBy(() -> parse("apiVersion: v1\nkind: Service\nmetadata: {name: s, annotations: " + a + "}\n"
                 + "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}]}\n"))
-                .isInstanceOf(ServiceValidationException.class)
+                .isInstanceOf(ValidationException.class)
                 .hasMessageContaining("metadata.annotations.weir.dev/")
                 .hasMessageContaining(problem);
         assertThat(service("apiVersion: v1\nkind: Service\nmetadata: {name: s, annotations: {weir.dev/lb-algorithm: maglev,"
@@ -167,7 +169,7 @@ class ServiceParserTest {
         String yaml = "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: e, namespace: x, labels:"
                 + " {kubernetes.io/service-name: s}}\n" + body.replace("\\n", "\n") + "\n";
         assertThatThrownBy(() -> parse(yaml))
-                .isInstanceOf(ServiceValidationException.class)
+                .isInstanceOf(ValidationException.class)
                 .hasMessageStartingWith("t.yaml: EndpointSlice x/e: " + path + ": ")
                 .hasMessageContaining(problem);
     }
@@ -187,7 +189,7 @@ class ServiceParserTest {
         assertThatThrownBy(() -> parse(good + "---\n" + svc("  clusterIP: 10.96.0.2\n  ports: [{port: 80}]\n")))
                 .hasMessage("t.yaml: Service x/s: metadata.name: duplicate object in one apply (also in t.yaml)");
         assertThatThrownBy(() -> parse(good + "---\n" + "apiVersion: v1\nkind: Service\nmetadata: {name: t}\nspec: {bogus: 1}\n"))
-                .isInstanceOf(ServiceValidationException.class).hasMessageContaining("Service default/t: spec.bogus");
+                .isInstanceOf(ValidationException.class).hasMessageContaining("Service default/t: spec.bogus");
         assertThatThrownBy(() -> parse(good + "---\n" + "a: [1\n"))
                 .hasMessageStartingWith("t.yaml: document 2: invalid YAML");
         assertThatThrownBy(() -> parse("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {clusterIP: 10.96.0.1, clusterIP: 10.96.0.2}\n"))

@@ -1,6 +1,7 @@
 package dev.weir.cli.agent;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 import dev.weir.agent.datapath.SocketLbMode;
@@ -8,6 +9,8 @@ import dev.weir.agent.runtime.Agent;
 import dev.weir.agent.runtime.AgentConfig;
 import dev.weir.agent.runtime.AgentLog;
 import dev.weir.agent.runtime.Components;
+import dev.weir.cli.UserError;
+import dev.weir.datapath.lb.LbMapSizes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -44,9 +47,21 @@ public final class AgentCommand implements Callable<Integer> {
                     "without them; off = TC only (links an earlier agent attached are detached). Default: ${DEFAULT-VALUE}."})
     SocketLbMode socketLb;
 
+    @Option(names = "--lb-map-size", paramLabel = "MAP=ENTRIES",
+            description = {"Size of a service map, repeatable: lb_svc, lb_slot, lb_backend, lb_revnat, lb_affinity,",
+                    "lb_maglev, lb_sock_rev (defaults 65536, 262144, 65536, 65536, 65536, 1048576, 65536).",
+                    "Every agent of a cluster should use the same sizes: weir apply refuses a state that would not fit."})
+    List<String> lbMapSizes;
+
     @Override
     public Integer call() throws Exception {
-        AgentConfig config = new AgentConfig(node, stateDir, runDir, logFile, labState, flowCapacity, null);
+        LbMapSizes sizes;
+        try {
+            sizes = LbMapSizes.parse(lbMapSizes);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+        AgentConfig config = new AgentConfig(node, stateDir, runDir, logFile, labState, flowCapacity, null, sizes);
         try (AgentLog log = new AgentLog(config.logFile(), System.console() != null ? System.err : null)) {
             log.accept("weir agent for " + node + " (pid " + ProcessHandle.current().pid() + "), store "
                     + config.storeDir() + ", socket " + config.socket() + ", socket LB " + socketLb);
@@ -67,6 +82,10 @@ public final class AgentCommand implements Callable<Integer> {
             }
             log.accept("agent ready");
             agent.awaitStop();
+            if (agent.failure().isPresent()) {
+                log.accept("agent stopped on a fatal error (" + config.failedFile() + "); exit 1");
+                return 1;
+            }
             return 0;
         }
     }

@@ -37,6 +37,29 @@ final class AgentDirectory {
         return Path.of(env == null || env.isBlank() ? "/run/weir" : env);
     }
 
+    /**
+     * Nodes whose agent stopped on a fatal error and has not been restarted: node to the reason written in
+     * {@code <run-dir>/agent.failed}.
+     */
+    static java.util.Map<String, String> failed() {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        Path root = runRoot();
+        if (!Files.isDirectory(root)) {
+            return out;
+        }
+        try (Stream<Path> dirs = Files.list(root)) {
+            for (Path d : dirs.sorted().toList()) {
+                Path f = d.resolve("agent.failed");
+                if (Files.isRegularFile(f)) {
+                    out.put(d.getFileName().toString(), Files.readString(f).strip());
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list " + root + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
     /** Every agent with a socket, sorted by node. */
     static List<Agent> all() {
         Path root = runRoot();

@@ -20,6 +20,7 @@ import dev.weir.agent.api.ApiException;
 import dev.weir.agent.datapath.SocketLbMode;
 import dev.weir.agent.runtime.AgentConfig;
 import dev.weir.agent.runtime.PidFile;
+import dev.weir.datapath.lb.LbMapSizes;
 import dev.weir.cli.Main;
 
 /**
@@ -54,16 +55,16 @@ public final class LabAgents {
      * @throws IllegalStateException naming the node, with the end of its log
      */
     public static List<Started> start(List<String> nodes, Duration timeout, Consumer<String> progress) {
-        return start(nodes, timeout, SocketLbMode.auto, progress);
+        return start(nodes, timeout, SocketLbMode.auto, LbMapSizes.DEFAULTS, progress);
     }
 
-    /** Like {@link #start(List, Duration, Consumer)}, with the agents' {@code --socket-lb} setting. */
-    public static List<Started> start(List<String> nodes, Duration timeout, SocketLbMode socketLb,
+    /** Like {@link #start(List, Duration, Consumer)}, with the agents' {@code --socket-lb} setting and service map sizes. */
+    public static List<Started> start(List<String> nodes, Duration timeout, SocketLbMode socketLb, LbMapSizes sizes,
                                       Consumer<String> progress) {
         List<Started> started = new ArrayList<>();
         try {
             for (String node : nodes) {
-                started.add(launch(node, socketLb));
+                started.add(launch(node, socketLb, sizes));
             }
             for (Started s : started) {
                 awaitReady(s, timeout);
@@ -79,21 +80,44 @@ public final class LabAgents {
     /**
      * Restarts the agents of the given nodes with {@code socketLb}: SIGTERM (SIGKILL after {@code grace}),
      * then {@link #start}. Pins, links and maps stay as they are in between, so traffic is not disturbed;
-     * the new agents restore from them (and detach the socket-LB links when {@code socketLb} is off).
+     * the new agents restore from them (and detach the socket-LB links when {@code socketLb} is off). The
+     * new agents get the service map sizes the old ones ran with (their pinned maps have those sizes).
      */
     public static List<Started> restart(List<String> nodes, Duration grace, Duration timeout, SocketLbMode socketLb,
                                         Consumer<String> progress) {
+        LbMapSizes sizes = runningSizes(nodes);
         terminate(nodes, grace, progress);
-        return start(nodes, timeout, socketLb, progress);
+        return start(nodes, timeout, socketLb, sizes, progress);
     }
 
-    private static Started launch(String node, SocketLbMode socketLb) {
+    /** The {@code --lb-map-size} settings of the first running agent of the nodes, else the defaults. */
+    private static LbMapSizes runningSizes(List<String> nodes) {
+        for (String node : nodes) {
+            AgentConfig config = new AgentConfig(node, LAB_STORE, null, null, null, 0, null);
+            Optional<String[]> args = PidFile.read(config.pidFile()).flatMap(ProcessHandle::of)
+                    .filter(h -> isWeirAgent(h, node)).flatMap(h -> h.info().arguments());
+            if (args.isPresent()) {
+                List<String> sizes = new ArrayList<>();
+                String[] a = args.get();
+                for (int i = 0; i + 1 < a.length; i++) {
+                    if (a[i].equals("--lb-map-size")) {
+                        sizes.add(a[i + 1]);
+                    }
+                }
+                return LbMapSizes.parse(sizes);
+            }
+        }
+        return LbMapSizes.DEFAULTS;
+    }
+
+    private static Started launch(String node, SocketLbMode socketLb, LbMapSizes sizes) {
         AgentConfig config = new AgentConfig(node, LAB_STORE, null, null, null, 0, null);
         Path log = LAB_RUN.resolve("logs").resolve("agent-" + node + ".log");
         List<String> argv = new ArrayList<>(List.of("setsid", javaBinary()));
         argv.addAll(JVM_FLAGS);
         argv.addAll(List.of("-cp", classPath(), Main.class.getName(), "agent", "--node", node,
                 "--state-dir", LAB_STORE.toString(), "--log-file", log.toString(), "--socket-lb", socketLb.name()));
+        sizes.overrides().forEach(o -> argv.addAll(List.of("--lb-map-size", o)));
         try {
             Files.createDirectories(log.getParent());
             Files.createDirectories(config.runDir());

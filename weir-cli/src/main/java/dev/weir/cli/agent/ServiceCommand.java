@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import dev.weir.agent.cluster.Node;
+import dev.weir.agent.service.BackendOverrides;
 import dev.weir.agent.service.InMemoryLbIdAllocator;
 import dev.weir.agent.service.LbBackend;
 import dev.weir.agent.service.LbFrontend;
@@ -33,7 +34,7 @@ import picocli.CommandLine.Option;
  * (ClusterIP, NodePort, LoadBalancer, external IP) with its backends and their states. Computed from the
  * store with the agents' service engine; {@code weir bpf lb list} shows the maps themselves.
  */
-@Command(name = "service", description = "Services (kube-proxy replacement).", subcommands = ServiceCommand.List_.class)
+@Command(name = "service", description = "Services (kube-proxy replacement).", subcommands = {ServiceCommand.List_.class, BackendCommand.class})
 public final class ServiceCommand {
 
     @Command(name = "list", mixinStandardHelpOptions = true,
@@ -79,7 +80,7 @@ public final class ServiceCommand {
             rows.forEach(r -> t.row(r.service(), r.type(), r.frontend(), r.protocol(), r.scope(),
                     r.backends().isEmpty() ? "(none)" : String.join(", ", r.backends())));
             t.print(out);
-            state.pending().forEach(p -> out.println("pending: " + p));
+            state.pending().forEach(p -> out.println("pending: EndpointSlice " + p + " (its Service does not exist yet)"));
             state.warnings().forEach(w -> out.println("warning: " + w));
         }
 
@@ -94,17 +95,20 @@ public final class ServiceCommand {
 
         private static LbState resolve(List<Node> nodes, String self) {
             StringBuilder yaml = new StringBuilder();
+            List<String> overrides = new ArrayList<>();
             if (Files.isDirectory(store())) {
                 for (StoredObject o : new FileStore(FileStore.Config.of(store())).snapshot().objects()) {
                     if (o.key().kind().equals("Service") || o.key().kind().equals("EndpointSlice")) {
                         yaml.append(o.document()).append("\n---\n");
+                    } else if (o.key().kind().equals(BackendOverrides.KIND)) {
+                        overrides.add(o.document());
                     }
                 }
             }
             ServiceObjects objects = yaml.isEmpty() ? new ServiceObjects(List.of(), List.of())
                     : new ServiceParser(ServiceConfig.lab()).parse(yaml.toString(), "store");
             return new ServiceEngine(ServiceConfig.lab(), new InMemoryLbIdAllocator())
-                    .resolve(objects.services(), objects.slices(), nodes, self);
+                    .resolve(objects.services(), objects.slices(), nodes, self, BackendOverrides.fromDocuments(overrides));
         }
     }
 }

@@ -28,7 +28,20 @@ public final class StatusCommand implements java.util.concurrent.Callable<Intege
     public Integer call() {
         List<JsonNode> rows = new ArrayList<>();
         boolean allUp = true;
-        for (AgentDirectory.Agent a : AgentDirectory.select(options.node)) {
+        java.util.Map<String, String> failed = AgentDirectory.failed();
+        failed.keySet().removeIf(n -> options.node != null && !options.node.equals(n));
+        List<AgentDirectory.Agent> agents = failed.isEmpty() ? AgentDirectory.select(options.node)
+                : AgentDirectory.all().stream().filter(a -> options.node == null || a.node().equals(options.node)).toList();
+        agents.forEach(a -> failed.remove(a.node()));
+        for (var f : failed.entrySet()) {
+            allUp = false;
+            ObjectNode s = Json.mapper().createObjectNode();
+            s.put("node", f.getKey());
+            s.put("up", false);
+            s.put("error", "agent stopped: " + f.getValue());
+            rows.add(s);
+        }
+        for (AgentDirectory.Agent a : agents) {
             try {
                 ObjectNode s = (ObjectNode) a.call("status", null);
                 s.put("up", true);

@@ -9,6 +9,7 @@ import dev.weir.lab.model.LabNames;
 import dev.weir.lab.LabConfig;
 import dev.weir.lab.model.NodeSpec;
 import dev.weir.cli.agent.LabAgents;
+import dev.weir.datapath.lb.LbMapSizes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -32,13 +33,24 @@ final class LabUpCommand implements Runnable {
                     "(TC only). Default: ${DEFAULT-VALUE}; `weir lab restart-agents --socket-lb` changes it."})
     SocketLbMode socketLb;
 
+    @Option(names = "--lb-map-size", paramLabel = "MAP=ENTRIES",
+            description = {"Size of a service map for every agent, repeatable (see weir agent --help), e.g.",
+                    "lb_backend=200000 for 10,000 services of 10 backends."})
+    java.util.List<String> lbMapSizes;
+
     @Override
     public void run() {
         Duration ready = Durations.parse(readyTimeout, "--ready-timeout");
+        LbMapSizes sizes;
+        try {
+            sizes = LbMapSizes.parse(lbMapSizes);
+        } catch (IllegalArgumentException e) {
+            throw new dev.weir.cli.UserError(e.getMessage());
+        }
         // a new lab starts clean: no prefilter pins or rules left from an earlier lab's namespaces
         PrefilterScopes.system().purge(LabNames::isLabNetns);
         Lab lab = Lab.up(new LabConfig(model, nodes, ready), Progress::line);
         // one weir agent per node, in the host namespace (it must not keep a lab namespace busy)
-        LabAgents.start(lab.model().nodes().stream().map(NodeSpec::name).toList(), ready, socketLb, Progress::line);
+        LabAgents.start(lab.model().nodes().stream().map(NodeSpec::name).toList(), ready, socketLb, sizes, Progress::line);
     }
 }

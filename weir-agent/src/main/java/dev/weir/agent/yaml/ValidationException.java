@@ -1,19 +1,19 @@
-package dev.weir.agent.service;
+package dev.weir.agent.yaml;
 
 /**
- * A Service or EndpointSlice is invalid, alone or together with the other objects of the apply: names
- * the file, the object ({@code kind namespace/name}, or the document's index when it has no name yet) and
- * the field path ({@code spec.ports[1].nodePort}). Nothing of the apply that raised it has taken effect.
- * Same shape as the policy package's {@code PolicyValidationException}.
+ * A document is invalid (a policy, a Service, an EndpointSlice), alone or together with the other objects
+ * of the apply: names the file, the object ({@code kind namespace/name}, or the document's index when it
+ * has no name yet) and the field path ({@code spec.ports[1].nodePort}). Nothing of the apply that raised it
+ * has taken effect.
  */
-public final class ServiceValidationException extends RuntimeException {
+public final class ValidationException extends RuntimeException {
 
     private final String file;
     private final String object;
     private final String path;
     private final String problem;
 
-    public ServiceValidationException(String file, String object, String path, String problem) {
+    public ValidationException(String file, String object, String path, String problem) {
         super(format(file, object, path, problem));
         this.file = file;
         this.object = object;

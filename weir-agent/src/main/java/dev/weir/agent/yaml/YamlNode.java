@@ -1,4 +1,4 @@
-package dev.weir.agent.service;
+package dev.weir.agent.yaml;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -11,42 +11,42 @@ import java.util.TreeSet;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * A YAML node with its field path and the document it belongs to, for strict reading: every accessor
- * checks the type and every error names file, object and path. The policy package's {@code YamlField}
- * is package-private there, so this is its twin (plus integers). Immutable; {@link Doc} carries the
- * object's name once known.
+ * A YAML node with its field path and the document it belongs to, for strict reading (the policy and
+ * service parsers): every accessor checks the type and every error is a {@link ValidationException}
+ * naming file, object and path. Immutable, apart from {@link Doc#object}, which a parser sets once the
+ * object's name is known.
  */
-record Yaml(JsonNode node, String path, Doc doc) {
+public record YamlNode(JsonNode node, String path, Doc doc) {
 
     /** The file and object a node belongs to. */
-    static final class Doc {
-        final String file;
-        String object;
+    public static final class Doc {
+        public final String file;
+        public String object;
 
-        Doc(String file, String object) {
+        public Doc(String file, String object) {
             this.file = file;
             this.object = object;
         }
     }
 
-    ServiceValidationException error(String problem) {
-        return new ServiceValidationException(doc.file, doc.object, path, problem);
+    public ValidationException error(String problem) {
+        return new ValidationException(doc.file, doc.object, path, problem);
     }
 
-    boolean isNull() {
+    public boolean isNull() {
         return node == null || node.isNull() || node.isMissingNode();
     }
 
-    Yaml get(String field) {
-        return new Yaml(node == null ? null : node.get(field), path.isEmpty() ? field : path + "." + field, doc);
+    public YamlNode get(String field) {
+        return new YamlNode(node == null ? null : node.get(field), path.isEmpty() ? field : path + "." + field, doc);
     }
 
-    boolean has(String field) {
+    public boolean has(String field) {
         return !get(field).isNull();
     }
 
     /** This node as a mapping whose keys are all among {@code allowed}. */
-    Yaml object(Set<String> allowed) {
+    public YamlNode object(Set<String> allowed) {
         if (isNull() || !node.isObject()) {
             throw error("expected a mapping, found " + describe());
         }
@@ -60,7 +60,7 @@ record Yaml(JsonNode node, String path, Doc doc) {
     }
 
     /** Like {@link #object} but absent is fine (returns false). */
-    boolean optionalObject(Set<String> allowed) {
+    public boolean optionalObject(Set<String> allowed) {
         if (isNull()) {
             return false;
         }
@@ -69,32 +69,32 @@ record Yaml(JsonNode node, String path, Doc doc) {
     }
 
     /** The elements of a sequence; an absent or null node is the empty list. */
-    List<Yaml> list() {
+    public List<YamlNode> list() {
         if (isNull()) {
             return List.of();
         }
         if (!node.isArray()) {
             throw error("expected a list, found " + describe());
         }
-        List<Yaml> out = new ArrayList<>();
+        List<YamlNode> out = new ArrayList<>();
         for (int i = 0; i < node.size(); i++) {
-            out.add(new Yaml(node.get(i), path + "[" + i + "]", doc));
+            out.add(new YamlNode(node.get(i), path + "[" + i + "]", doc));
         }
         return out;
     }
 
-    String text() {
+    public String text() {
         if (isNull() || !node.isTextual()) {
             throw error("expected a string, found " + describe() + (isNull() || node.isContainerNode() ? "" : " (quote it)"));
         }
         return node.asText();
     }
 
-    String textOr(String dflt) {
+    public String textOr(String dflt) {
         return isNull() ? dflt : text();
     }
 
-    boolean bool(boolean dflt) {
+    public boolean bool(boolean dflt) {
         if (isNull()) {
             return dflt;
         }
@@ -105,12 +105,12 @@ record Yaml(JsonNode node, String path, Doc doc) {
     }
 
     /** A tri-state boolean: null when absent. */
-    Boolean boolOrNull() {
+    public Boolean boolOrNull() {
         return isNull() ? null : bool(false);
     }
 
     /** An integer in {@code min..max}. */
-    int integer(int min, int max) {
+    public int integer(int min, int max) {
         if (isNull() || !node.isIntegralNumber() || !node.canConvertToInt()) {
             throw error("expected an integer, found " + describe());
         }
@@ -121,8 +121,17 @@ record Yaml(JsonNode node, String path, Doc doc) {
         return v;
     }
 
-    /** A string-to-string mapping (labels, annotations); values must be strings. */
-    Map<String, String> stringMap() {
+    /** A string-to-string mapping (annotations); values must be strings. */
+    public Map<String, String> stringMap() {
+        return stringMap("values");
+    }
+
+    /** A label mapping: {@link #stringMap} whose error says label values. */
+    public Map<String, String> labels() {
+        return stringMap("label values");
+    }
+
+    private Map<String, String> stringMap(String what) {
         Map<String, String> out = new LinkedHashMap<>();
         if (isNull()) {
             return out;
@@ -132,16 +141,16 @@ record Yaml(JsonNode node, String path, Doc doc) {
         }
         for (var it = node.fields(); it.hasNext(); ) {
             var e = it.next();
-            Yaml v = get(e.getKey());
+            YamlNode v = get(e.getKey());
             if (!e.getValue().isTextual()) {
-                throw v.error("values must be strings, found " + v.describe() + " (quote it)");
+                throw v.error(what + " must be strings, found " + v.describe() + " (quote it)");
             }
             out.put(e.getKey(), e.getValue().asText());
         }
         return out;
     }
 
-    String describe() {
+    public String describe() {
         if (isNull()) {
             return "nothing";
         }

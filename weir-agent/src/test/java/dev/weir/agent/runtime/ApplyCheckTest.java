@@ -1,0 +1,132 @@
+package dev.weir.agent.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.weir.agent.cluster.Node;
+import dev.weir.agent.endpoint.ClusterState;
+import dev.weir.agent.service.InMemoryLbIdAllocator;
+import dev.weir.agent.store.Change;
+import dev.weir.agent.store.CommitResult;
+import dev.weir.agent.store.FileStore;
+import dev.weir.datapath.lb.LbMapSizes;
+
+/**
+ * {@code weir apply}'s checks of the whole new state, made under the store's lock before the commit
+ * (as {@code AgentApi.apply} does): a clash or a state that would not fit the maps changes nothing.
+ */
+class ApplyCheckTest {
+
+    private static final ClusterState CLUSTER = new ClusterState(List.of(
+            new Node("node1", "weir-node1", "192.168.100.1", null), new Node("node2", "weir-node2", "192.168.100.2", null)),
+            List.of(), List.of());
+
+    @TempDir
+    Path dir;
+
+    private static String svc(String name, String ip, String extra) {
+        return "apiVersion: v1\nkind: Service\nmetadata: {name: " + name + ", namespace: x}\nspec: {clusterIP: " + ip
+                + ", ports: [{port: 80" + extra + "}]}\n";
+    }
+
+    private static String slice(String name, String service, int endpoints, int first) {
+        StringBuilder y = new StringBuilder("apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: " + name
+                + ", namespace: x, labels: {kubernetes.io/service-name: " + service + "}}\naddressType: IPv4\n"
+                + "ports: [{name: \"\", port: 80}]\nendpoints:\n");
+        for (int i = 0; i < endpoints; i++) {
+            y.append("- {addresses: [10.244.1.").append(first + i).append("], nodeName: node1}\n");
+        }
+        return y.toString();
+    }
+
+    private static CommitResult apply(FileStore store, ClusterCompiler compiler, String source, String yaml) {
+        List<Change> changes = compiler.parse(source, yaml).stream()
+                .map(o -> (Change) new Change.Put(o.key(), o.document(), source)).toList();
+        return store.commit(changes, (before, after) -> compiler.check("node1", CLUSTER, before, after));
+    }
+
+    private FileStore store() {
+        return new FileStore(FileStore.Config.of(dir.resolve("store")));
+    }
+
+    @Test
+    void clusterIpTakenIsRejectedAgainstTheNewObjectAndNothingChanges() {
+        FileStore store = store();
+        ClusterCompiler compiler = new ClusterCompiler(new InMemoryLbIdAllocator());
+        long rev = apply(store, compiler, "a.yaml", svc("z", "10.96.0.10", "")).revision();
+        // x/a sorts before the stored x/z, yet the error is about x/a, the newcomer
+        assertThatThrownBy(() -> apply(store, compiler, "b.yaml", svc("a", "10.96.0.10", "") + "---\n" + svc("b", "10.96.0.11", "")))
+                .isInstanceOfSatisfying(PolicyInputException.class, e -> {
+                    assertThat(e.file()).isEqualTo("b.yaml");
+                    assertThat(e.object()).isEqualTo("Service x/a");
+                    assertThat(e.field()).isEqualTo("spec.clusterIPs[0]");
+                    assertThat(e.problem()).contains("already taken by Service x/z (a.yaml)");
+                });
+        assertThat(store.revision()).isEqualTo(rev);
+        assertThat(store.list()).hasSize(1);
+    }
+
+    @Test
+    void nodePortOutOfRangeAndClashesAreRejected() {
+        FileStore store = store();
+        ClusterCompiler compiler = new ClusterCompiler(new InMemoryLbIdAllocator());
+        String np = "apiVersion: v1\nkind: Service\nmetadata: {name: np, namespace: x}\n"
+                + "spec: {type: NodePort, clusterIP: 10.96.0.20, ports: [{port: 80, nodePort: %d}]}\n";
+        assertThatThrownBy(() -> apply(store, compiler, "np.yaml", np.formatted(40000)))
+                .isInstanceOf(PolicyInputException.class)
+                .hasMessage("np.yaml: Service x/np: spec.ports[0].nodePort: nodePort 40000 is outside the NodePort range 30000-32767");
+        apply(store, compiler, "np.yaml", np.formatted(30080));
+        String other = np.formatted(30080).replace("name: np", "name: np2").replace("10.96.0.20", "10.96.0.21");
+        assertThatThrownBy(() -> apply(store, compiler, "np2.yaml", other))
+                .isInstanceOf(PolicyInputException.class)
+                .hasMessageContaining("np2.yaml: Service x/np2: spec.ports[0].nodePort: nodePort 30080/TCP is already taken by Service x/np");
+        assertThat(store.list()).hasSize(1);
+    }
+
+    @Test
+    void sliceWithoutItsServiceIsAcceptedAndWaits() {
+        FileStore store = store();
+        ClusterCompiler compiler = new ClusterCompiler(new InMemoryLbIdAllocator());
+        assertThat(apply(store, compiler, "s.yaml", slice("web-1", "web", 2, 10)).changed()).isTrue();
+        assertThat(apply(store, compiler, "w.yaml", svc("web", "10.96.0.30", "")).changed()).isTrue();
+    }
+
+    @Test
+    void stateThatWouldNotFitIsRejectedNamingTheMap() {
+        FileStore store = store();
+        ClusterCompiler compiler = new ClusterCompiler(new InMemoryLbIdAllocator(),
+                LbMapSizes.parse(List.of("lb_backend=6", "lb_slot=10")));
+        assertThatThrownBy(() -> apply(store, compiler, "w.yaml", svc("web", "10.96.0.30", "") + "---\n" + slice("web-1", "web", 7, 10)))
+                .isInstanceOf(PolicyInputException.class)
+                .hasMessageContaining("lb_backend holds 6 entries, but the services would need 7 on node1")
+                .hasMessageContaining("--lb-map-size lb_backend=N");
+        assertThat(store.revision()).isZero();
+
+        apply(store, compiler, "w.yaml", svc("web", "10.96.0.30", "") + "---\n" + slice("web-1", "web", 5, 10));
+        // moving one backend: the new one is written before the old one goes (6 backends), and 5 slots of
+        // the current generation + 5 of the new one fit in 10
+        long rev = apply(store, compiler, "w.yaml", slice("web-1", "web", 5, 11)).revision();
+        // a second service of 2 backends: 5 + 2 backends do not fit
+        assertThatThrownBy(() -> apply(store, compiler, "v.yaml", svc("v", "10.96.0.31", "") + "---\n" + slice("v-1", "v", 2, 100)))
+                .isInstanceOf(PolicyInputException.class).hasMessageContaining("lb_backend holds 6 entries, but the services would need 7");
+        assertThat(store.revision()).isEqualTo(rev);
+    }
+
+    @Test
+    void bothGenerationsOfAChangingServiceCount() {
+        FileStore store = store();
+        ClusterCompiler compiler = new ClusterCompiler(new InMemoryLbIdAllocator(), LbMapSizes.parse(List.of("lb_slot=9")));
+        apply(store, compiler, "w.yaml", svc("web", "10.96.0.30", "") + "---\n" + slice("web-1", "web", 5, 10));
+        // 5 slots fit; rewriting them under the idle generation needs 10 while the write lasts
+        assertThatThrownBy(() -> apply(store, compiler, "w.yaml", slice("web-1", "web", 5, 11)))
+                .isInstanceOf(PolicyInputException.class)
+                .hasMessageContaining("lb_slot holds 9 entries, but the services would need 10 on node1")
+                .hasMessageContaining("two generations");
+    }
+}
