@@ -13,7 +13,11 @@
  * remember lb_sock_rev[socket cookie, backend] = frontend for the reverse
  * hooks. A service without a usable backend refuses: the connect() or
  * sendmsg() fails with ECONNREFUSED. Every outcome is counted per reason in
- * lb_sock_stats (packets = calls, bytes always 0).
+ * lb_sock_stats (packets = calls, bytes always 0). A socket's first
+ * translation to a backend is reported as a FLOW_TRANSLATED event on the
+ * node's flow_events ring (shared with tc_endpoint), naming the pod by its
+ * cgroup (lb_sock_ep, written by the agent) and the backend's identity
+ * (ipcache, shared).
  */
 #include <linux/bpf.h>
 #include <linux/errno.h>
@@ -23,6 +27,8 @@
 
 #include "drop_reasons.h"
 #include "counters.h"
+#include "flow.h"
+#include "ipcache.h"
 #include "lb.h"
 
 #define SYS_REJECT	0
@@ -34,6 +40,34 @@ struct {
 	__type(key, __u32);
 	__type(value, struct weir_counter);
 } lb_sock_stats SEC(".maps");
+
+/* tc_endpoint's maps, reused by name from the node's pins (the loader copies their sizes). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 * 1024 * 1024);
+} flow_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct ipcache_key);
+	__type(value, struct ipcache_val);
+} ipcache SEC(".maps");
+
+/* The pod of a cgroup (bpf_get_current_cgroup_id()), for flow events. */
+struct sock_ep {
+	__u32 ep_id;
+	__u32 _pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, struct sock_ep);
+} lb_sock_ep SEC(".maps");
 
 /* A destination or source as the hook sees it, in the maps' form. */
 struct sock_peer {
@@ -112,9 +146,9 @@ static __always_inline __u32 sock_hash(struct bpf_sock_addr *ctx, __u64 cookie, 
 	return lb_hash_tuple(local, lport, ctx->protocol);
 }
 
-/* Remembers the frontend for the reverse hooks; skipped when already there. */
-static __always_inline void sock_remember(__u64 cookie, const struct lb_backend *be,
-					  const struct lb_svc_key *fe_key)
+/* Remembers the frontend for the reverse hooks; skipped (returns 0) when already there. */
+static __always_inline int sock_remember(__u64 cookie, const struct lb_backend *be,
+					 const struct lb_svc_key *fe_key)
 {
 	struct lb_sock_rev_key rk = { .cookie = cookie, .port = be->port };
 	struct lb_frontend fe = { .port = fe_key->port, .proto = fe_key->proto };
@@ -124,8 +158,64 @@ static __always_inline void sock_remember(__u64 cookie, const struct lb_backend 
 	__builtin_memcpy(fe.addr, fe_key->addr, 16);
 	old = bpf_map_lookup_elem(&lb_sock_rev, &rk);
 	if (old && old->port == fe.port && lb_addr_eq(old->addr, fe.addr))
-		return;
+		return 0;
 	bpf_map_update_elem(&lb_sock_rev, &rk, &fe, BPF_ANY);
+	return 1;
+}
+
+/*
+ * The FLOW_TRANSLATED event of a socket's first translation to a backend:
+ * the pod by cgroup, the socket's local address and port when bound (else
+ * zero), the backend with its ipcache identity, the service.
+ */
+static __always_inline void sock_trace(struct bpf_sock_addr *ctx, const struct lb_backend *be,
+				       const struct lb_svc_val *svc, int v4)
+{
+	struct ipcache_key ik = { .prefixlen = 128 };
+	struct ipcache_val *iv;
+	struct flow_event *e;
+	struct bpf_sock *sk;
+	struct sock_ep *ep;
+	__u64 cgroup = bpf_get_current_cgroup_id();
+	__u32 *w;
+
+	e = bpf_ringbuf_reserve(&flow_events, sizeof(*e), 0);
+	if (!e) {
+		count_packet(&lb_sock_stats, REASON_EVENTS_LOST, sizeof(*e));
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = bpf_ktime_get_ns();
+	ep = bpf_map_lookup_elem(&lb_sock_ep, &cgroup);
+	if (ep)
+		e->ep_id = ep->ep_id;
+	__builtin_memcpy(ik.addr, be->addr, 16);
+	iv = bpf_map_lookup_elem(&ipcache, &ik);
+	e->dst_identity = iv ? iv->identity : ID_WORLD;
+	e->reason = REASON_PASS_SERVICE_DNAT;
+	e->verdict = FLOW_TRANSLATED;
+	e->dir = 1;
+	e->family = lb_addr_is_mapped4(be->addr) ? 4 : 6;
+	e->proto = (__u8)ctx->protocol;
+	sk = ctx->sk;
+	if (sk && sk->src_port) {
+		e->sport = bpf_htons((__u16)sk->src_port);
+		w = (__u32 *)e->saddr;
+		if (v4) {
+			lb_addr_mapped4(e->saddr, sk->src_ip4);
+		} else {
+			w[0] = sk->src_ip6[0];
+			w[1] = sk->src_ip6[1];
+			w[2] = sk->src_ip6[2];
+			w[3] = sk->src_ip6[3];
+		}
+	}
+	e->dport = be->port;
+	__builtin_memcpy(e->daddr, be->addr, 16);
+	e->svc_id = svc->svc_id;
+	e->rev_nat_id = svc->rev_nat_id;
+	bpf_ringbuf_submit(e, 0);
+	count_packet(&lb_sock_stats, REASON_EVENTS_SENT, sizeof(*e));
 }
 
 /*
@@ -167,7 +257,8 @@ static __always_inline int sock_fwd(struct bpf_sock_addr *ctx, int v4)
 		return SYS_REJECT;
 	}
 
-	sock_remember(cookie, be, &key);
+	if (sock_remember(cookie, be, &key))
+		sock_trace(ctx, be, svc, v4);
 	if (v4)
 		sock_set4(ctx, be->addr, be->port);
 	else

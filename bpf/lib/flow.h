@@ -12,6 +12,7 @@
 #define FLOW_DROPPED	2
 #define FLOW_AUDIT	3
 #define FLOW_TRACED	4
+#define FLOW_TRANSLATED	5	/* sock_lb translated a connect()/sendmsg() to a backend (Hubble's TRANSLATED) */
 
 #define FLOW_MATCH_NONE		0
 #define FLOW_MATCH_L3		1	/* identity entry without protocol */

@@ -18,6 +18,7 @@ import dev.weir.datapath.Datapath;
 import dev.weir.datapath.lb.LbMaps;
 import dev.weir.ebpf.AttachType;
 import dev.weir.ebpf.BpfLink;
+import dev.weir.ebpf.BpfMap;
 import dev.weir.ebpf.BpfObject;
 import dev.weir.ebpf.CgroupLink;
 import dev.weir.ebpf.Codec;
@@ -60,6 +61,8 @@ final class SocketLb {
     /** Pins this agent attached or checked, with the cgroup id their link is on. */
     private final Map<String, Long> verified = new HashMap<>();
     private BpfObject obj;
+    /** {@code lb_sock_ep}: cgroup id to endpoint id (the value's low 32 bits: {@code struct sock_ep} on little-endian). */
+    private BpfMap<Long, Long> podsByCgroup;
     private String state = "not started";
 
     SocketLb(Config config, Consumer<String> log) {
@@ -82,13 +85,18 @@ final class SocketLb {
         }
         ObjectSpec spec = ObjectSpec.read(LbMaps.SOCK_OBJECT, Datapath.object(LbMaps.SOCK_OBJECT));
         Set<String> pinned = new HashSet<>(LbMaps.SHARED);
+        pinned.addAll(LbMaps.SOCK_FROM_ENDPOINT);
         pinned.add(LbMaps.SOCK_STATS);
+        pinned.add(LbMaps.SOCK_EP);
         LoadOptions.Builder options = LoadOptions.builder().pinDirectory(config.pinDir()).pinMaps(pinned).reusePinned(true);
-        for (String name : LbMaps.SHARED) {
+        List<String> shared = new ArrayList<>(LbMaps.SHARED);
+        shared.addAll(LbMaps.SOCK_FROM_ENDPOINT);
+        for (String name : shared) {
             MapSpec m = tcEndpoint.spec().map(name);
             options.maxEntries(name, tcEndpoint.map(name, Codec.bytes(m.keySize()), Codec.bytes(m.valueSize())).maxEntries());
         }
         obj = BpfObject.load(spec, options.build());
+        podsByCgroup = obj.map(LbMaps.SOCK_EP, Codec.u64(), Codec.u64());
         state = "socket+tc";
         log.accept("dataplane: sock_lb loaded (LB maps shared with tc_endpoint); services at the socket of local pods, TC for the rest");
     }
@@ -117,6 +125,7 @@ final class SocketLb {
             return;
         }
         Set<String> expected = new HashSet<>();
+        Map<Long, Long> pods = new HashMap<>();
         List<String> problems = new ArrayList<>();
         for (Endpoint ep : local) {
             if (ep.cgroup() == null) {
@@ -125,6 +134,10 @@ final class SocketLb {
             try {
                 Path cgroup = PodCgroups.check(Path.of(ep.cgroup()));
                 long id = PodCgroups.id(cgroup);
+                pods.put(id, (long) ep.id());
+                if (!Long.valueOf(ep.id()).equals(podsByCgroup.lookup(id).orElse(null))) {
+                    podsByCgroup.put(id, (long) ep.id());
+                }
                 for (LbMaps.Hook h : LbMaps.SOCK_HOOKS) {
                     String pin = pinName(ep, h);
                     expected.add(pin);
@@ -135,6 +148,7 @@ final class SocketLb {
             }
         }
         detachExcept(expected);
+        podsByCgroup.keys().stream().filter(k -> !pods.containsKey(k)).forEach(podsByCgroup::delete);
         if (!problems.isEmpty()) {
             throw new IllegalStateException("socket LB not attached for " + String.join("; ", problems));
         }

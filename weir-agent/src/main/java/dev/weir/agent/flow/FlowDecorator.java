@@ -27,13 +27,13 @@ public final class FlowDecorator {
      * What decoration reads, indexed once per {@link #update}: endpoints by address, rules by id and each
      * identity's sorted label strings (PolicyView's own lookups scan lists: too slow per event).
      */
-    private record Context(ClusterState cluster, PolicyView view, Map<String, Endpoint> byIp,
+    private record Context(ClusterState cluster, PolicyView view, Map<String, Endpoint> byIp, Map<Integer, Endpoint> byId,
                            Map<Integer, PolicyView.Rule> rules, Map<Integer, List<String>> labels,
                            Map<Integer, FlowRecord.ServiceRef> services) {
     }
 
     private final String node;
-    private volatile Context context = new Context(ClusterState.EMPTY, PolicyView.EMPTY, Map.of(), Map.of(), Map.of(), Map.of());
+    private volatile Context context = new Context(ClusterState.EMPTY, PolicyView.EMPTY, Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
 
     public FlowDecorator(String node) {
         this.node = node;
@@ -42,8 +42,10 @@ public final class FlowDecorator {
     /** Decorates from now on with this cluster and policy. */
     public void update(ClusterState cluster, PolicyView view) {
         Map<String, Endpoint> byIp = new HashMap<>();
+        Map<Integer, Endpoint> byId = new HashMap<>();
         for (Endpoint e : cluster.endpoints()) {
             e.addresses().forEach(a -> byIp.put(a, e));
+            byId.put(e.id(), e);
         }
         Map<Integer, PolicyView.Rule> rules = new HashMap<>();
         view.rules().forEach(r -> rules.putIfAbsent(r.id(), r));
@@ -61,7 +63,7 @@ public final class FlowDecorator {
             services.putIfAbsent(f.revNatId(), new FlowRecord.ServiceRef(f.service().substring(0, slash),
                     f.service().substring(slash + 1), addr + ":" + f.port()));
         }
-        context = new Context(cluster, view, byIp, rules, labels, services);
+        context = new Context(cluster, view, byIp, byId, rules, labels, services);
     }
 
     public FlowRecord decorate(RawFlowEvent e, long seq) {
@@ -76,8 +78,22 @@ public final class FlowDecorator {
         PolicyView.Rule rule = c.rules().get(e.rule());
         FlowRecord.PolicyRef policy = rule == null ? null : new FlowRecord.PolicyRef(rule.kind(), rule.namespace(), rule.name());
         String summary = summary(protocol, flags, dropped ? reasonDesc : null);
+        String sourceIp = e.sourceIp();
+        int sourceIdentity = e.sourceIdentity();
+        Endpoint own = c.byId().get(e.endpointId());
+        if (verdict == Verdict.TRANSLATED && own != null) {
+            // the socket LB names its pod by cgroup; the socket may not have a local address yet
+            String address = e.family() == 6 ? own.ipv6() : own.ipv4();
+            if (isUnspecified(sourceIp) && address != null) {
+                sourceIp = address;
+            }
+            PolicyView.EndpointPolicy p = c.view().endpoints().get(own.id());
+            if (sourceIdentity == 0 && p != null) {
+                sourceIdentity = p.identity();
+            }
+        }
         return new FlowRecord(seq, e.time(), verdict, e.reason(), reasonName, reasonDesc, e.family(),
-                e.sourceIp(), e.destinationIp(), peer(c, e.sourceIp(), e.sourceIdentity()),
+                sourceIp, e.destinationIp(), peer(c, sourceIp, sourceIdentity),
                 peer(c, e.destinationIp(), e.destinationIdentity()), protocol, e.sourcePort(), e.destinationPort(),
                 flags, e.direction() == 0 ? "INGRESS" : "EGRESS", e.reply(), node, e.match(), policy, summary,
                 e.revNatId() == 0 ? null : c.services().get(e.revNatId()));
@@ -87,6 +103,10 @@ public final class FlowDecorator {
         List<String> labels = c.labels().getOrDefault(identity, List.of());
         Optional<Endpoint> ep = Optional.ofNullable(ip == null ? null : c.byIp().get(ip));
         return new FlowPeer(identity, ep.map(Endpoint::namespace).orElse(null), ep.map(Endpoint::name).orElse(null), labels);
+    }
+
+    private static boolean isUnspecified(String ip) {
+        return ip == null || ip.equals("0.0.0.0") || ip.equals("::") || ip.equals("0:0:0:0:0:0:0:0");
     }
 
     static List<String> tcpFlags(int bits) {

@@ -41,7 +41,7 @@ public record FlowFilter(List<String> verdicts, List<String> fromPods, List<Stri
             try {
                 Verdict.valueOf(v.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown verdict '" + v + "' (expected FORWARDED, DROPPED, AUDIT or TRACED)");
+                throw new IllegalArgumentException("unknown verdict '" + v + "' (expected FORWARDED, DROPPED, AUDIT, TRACED or TRANSLATED)");
             }
         }
     }

@@ -81,4 +81,19 @@ class HubbleJsonTest {
         assertThat(new FlowFilter(null, null, null, null, null, null, null, null, null, null, java.util.List.of("web")).matches(f))
                 .as("a bare name is in default").isFalse();
     }
+
+    @Test
+    void aSocketTranslationNamesItsPodByEndpointAndTheService() {
+        RawFlowEvent sock = new RawFlowEvent(FlowFixtures.T0, 1, 0, 0, 257, 0, 10, 5, 1, false, 4, 6, 0, 0, 0, 80,
+                "0.0.0.0", "10.244.2.20", 0, 3, 7);
+        JsonNode j = HubbleJson.render(decorator.decorate(sock, 7));
+        assertThat(j.path("verdict").asText()).isEqualTo("TRANSLATED");
+        assertThat(j.path("IP").path("source").asText()).as("the pod's address, the socket had none yet").isEqualTo("10.244.1.10");
+        assertThat(j.path("source").path("pod_name").asText()).isEqualTo("a");
+        assertThat(j.path("destination").path("pod_name").asText()).isEqualTo("b");
+        assertThat(j.path("destination_service").path("name").asText()).isEqualTo("web");
+        assertThat(CompactFormat.line(j, ZoneOffset.UTC)).contains("-> y/b:80 (ID:257) via x/web (10.96.0.10:80) sock-xlate-fwd TRANSLATED");
+        assertThat(new FlowFilter(java.util.List.of("translated"), null, null, null, null, null, null, null, null, null)
+                .matches(decorator.decorate(sock, 7))).isTrue();
+    }
 }

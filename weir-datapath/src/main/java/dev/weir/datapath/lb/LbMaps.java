@@ -24,6 +24,13 @@ public final class LbMaps {
     public static final String SOCK_REV = "lb_sock_rev";
     /** The socket LB's per-reason counters (per-CPU array of {@code weir_counter}; packets = calls, bytes 0). */
     public static final String SOCK_STATS = "lb_sock_stats";
+    /**
+     * The socket LB's cgroup id to endpoint id (hash, u64 to {@code struct sock_ep {u32 ep_id; u32 pad}}),
+     * written by the agent for its flow events; {@code sock_lb.o} only.
+     */
+    public static final String SOCK_EP = "lb_sock_ep";
+    /** tc_endpoint's maps that {@code sock_lb.o} also uses (flow events, identities), reused from their pins. */
+    public static final List<String> SOCK_FROM_ENDPOINT = List.of("flow_events", "ipcache");
 
     /** The maps every LB object shares (pin once, reuse by name). */
     public static final List<String> SHARED = List.of(SVC, SLOT, BACKEND, REVNAT, AFFINITY, MAGLEV, SOCK_REV);
