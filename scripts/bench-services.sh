@@ -36,8 +36,9 @@ case " $* " in
 *" --help "*|*" -h "*) ;;
 *)
     if ! "$WEIR_ROOT/bin/weir" lab status >/dev/null 2>&1; then
-        echo "bench: bringing the lab up (bin/weir lab up)" >&2
-        "$WEIR_ROOT/bin/weir" lab up >&2
+        # 10,000 services x 10 endpoints (the apply timing) need 100,000 lb_backend entries, above the default
+        echo "bench: bringing the lab up (bin/weir lab up --lb-map-size lb_backend=262144)" >&2
+        "$WEIR_ROOT/bin/weir" lab up --lb-map-size lb_backend=262144 >&2
     fi
     ;;
 esac
