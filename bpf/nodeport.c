@@ -34,6 +34,7 @@
 
 #define LB_SRC_RANGE_ENTRIES	65536
 #define NP_SNAT_TRIES		16
+#define NP_PACKET_HOST		0	/* skb->pkt_type of a frame to this host (linux/if_packet.h) */
 #define NP_SNAT_PORT_MIN	32768	/* above the NodePort range, like Cilium's */
 #define NP_SNAT_PORT_MAX	65535
 
@@ -385,7 +386,11 @@ int weir_from_netdev(struct __sk_buff *ctx)
 	int reason;
 
 	p.len = ctx->len;
-	reason = np_parse(ctx, &p);
+	/* only frames for this host: the bridge floods others' unicast to us too */
+	if (ctx->pkt_type != NP_PACKET_HOST)
+		reason = REASON_PASS;
+	else
+		reason = np_parse(ctx, &p);
 	if (!reason)
 		reason = np_handle(ctx, &p);
 	count_packet(&np_stats, reason, p.len);

@@ -10,17 +10,22 @@ import dev.weir.agent.runtime.PolicyDataplane;
 import dev.weir.agent.runtime.PolicyView;
 
 /**
- * The node's whole kernel datapath: network policy ({@link KernelPolicyDataplane}) and service load
+ * The node's whole kernel datapath: network policy ({@link KernelPolicyDataplane}), service load
  * balancing ({@link LbMapWriter}, into the service maps of the same pinned {@code tc_endpoint} object,
- * which translates at TC). Same lifetime rules: {@link #stop} leaves everything attached and pinned.
+ * which translates at TC) and services reached from outside the node ({@link NodePortDataplane}, on the
+ * underlay interface). Same lifetime rules: {@link #stop} leaves everything attached and pinned.
  */
 public final class KernelDataplane implements PolicyDataplane<ComputedState> {
 
+    private final KernelPolicyDataplane.Config config;
     private final KernelPolicyDataplane policy;
+    private final NodePortDataplane nodePort;
     private LbMapWriter services;
 
     public KernelDataplane(KernelPolicyDataplane.Config config, Supplier<FlowSink> sink, Consumer<String> log) {
+        this.config = config;
         this.policy = new KernelPolicyDataplane(config, sink, log);
+        this.nodePort = new NodePortDataplane(config.node(), config.pinDir(), log);
     }
 
     @Override
@@ -31,11 +36,18 @@ public final class KernelDataplane implements PolicyDataplane<ComputedState> {
     @Override
     public void start() throws Exception {
         policy.start();
-        services = new LbMapWriter(policy.object());
+        try {
+            services = new LbMapWriter(policy.object());
+            nodePort.start(policy.object());
+        } catch (RuntimeException e) {
+            policy.stop();
+            throw e;
+        }
     }
 
     @Override
     public void stop() {
+        nodePort.stop();
         policy.stop();
     }
 
@@ -43,6 +55,7 @@ public final class KernelDataplane implements PolicyDataplane<ComputedState> {
     public void apply(Update<ComputedState> update) {
         policy.apply(new Update<>(update.revision(), update.node(), update.cluster(), update.result().policy()));
         services.write(update.result().services());
+        update.cluster().node(config.node()).ifPresent(n -> nodePort.apply(n, update.result().services()));
     }
 
     public ConntrackReader conntrack() {

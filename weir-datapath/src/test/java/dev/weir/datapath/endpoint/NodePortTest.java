@@ -97,8 +97,17 @@ class NodePortTest {
         dp.lbBackend.put(BE_B, LbTc.backend(ip(b(family)), BPORT, proto, LbTc.BE_ACTIVE));
     }
 
+    /**
+     * A frame with correct checksums to this host: BPF_PROG_TEST_RUN runs on lo, whose MAC address is all
+     * zero, so that is the destination MAC (else the frame is for another host and passes).
+     */
     static byte[] frame(int family, String src, String dst, L4 l4) {
-        return EndpointServiceTest.frame(family, src, dst, l4);
+        return toHost(EndpointServiceTest.frame(family, src, dst, l4));
+    }
+
+    static byte[] toHost(byte[] frame) {
+        java.util.Arrays.fill(frame, 0, 6, (byte) 0);
+        return frame;
     }
 
     static L4 l4(int proto, int sport, int dport, int flags) {
@@ -195,7 +204,7 @@ class NodePortTest {
     void aZeroUdpChecksumStaysZero() {
         backendB(4, UDP);
         frontend(NODE4, NODEPORT, UDP, LbMaps.F_NODEPORT, BE_B);
-        byte[] f = Checksums.fill(ipv4(EXT4, NODE4, udp(CPORT, NODEPORT, 11)).eth(), true);
+        byte[] f = toHost(Checksums.fill(ipv4(EXT4, NODE4, udp(CPORT, NODEPORT, 11)).eth(), true));
         TestRun.Result r = dp.underlay(f);
         assertTranslated(r, tuple(NODE4, CPORT, EndpointTestBase.B4, BPORT));
         assertThat(Checksums.udpZero(r.dataOut())).isTrue();
@@ -289,9 +298,20 @@ class NodePortTest {
         r = dp.underlay(podToPod);
         assertThat(r.retval()).isEqualTo(TC_ACT_OK);
         assertThat(r.dataOut()).isEqualTo(podToPod);
-        assertThat(dp.underlay(arp()).retval()).isEqualTo(TC_ACT_OK);
+        assertThat(dp.underlay(toHost(arp())).retval()).isEqualTo(TC_ACT_OK);
         assertThat(dp.npPackets(DropReason.PASS)).isEqualTo(2);
         assertThat(dp.npPackets(DropReason.PASS_NOT_IP)).isEqualTo(1);
+        assertThat(dp.npCt.keys()).isEmpty();
+    }
+
+    @Test
+    void framesForOtherHostsPassUntouched() {
+        backendB(4, TCP);
+        frontend(NODE4, NODEPORT, TCP, LbMaps.F_NODEPORT, BE_B);
+        byte[] f = EndpointServiceTest.frame(4, EXT4, NODE4, l4(TCP, CPORT, NODEPORT, SYN)); // MAC 02:..:02
+        TestRun.Result r = dp.underlay(f);
+        assertThat(r.retval()).isEqualTo(TC_ACT_OK);
+        assertThat(r.dataOut()).isEqualTo(f);
         assertThat(dp.npCt.keys()).isEmpty();
     }
 
