@@ -137,6 +137,16 @@ class NodePortLabTest {
         assertThat(allowed("203.0.113.10", "TCP/80").backend()).isEqualTo("y/a");
     }
 
+    @Test
+    void listedByTheCli() {
+        allowed(NODE2, "UDP/30090");
+        Cli.Result np = Cli.run("bpf", "nodeport", "list", "--node", "node2");
+        assertThat(np.exit()).as(np.toString()).isZero();
+        assertThat(np.out()).contains(EXT + ":", NODE2 + ":30090", "UDP");
+        Cli.Result lb = Cli.run("bpf", "lb", "list", "--node", "node1");
+        assertThat(lb.out()).contains("203.0.113.9:80/TCP", "10.0.0.0/8", "ext-local");
+    }
+
     /** Packets node's underlay program counted for a reason (its pinned np_stats). */
     private static long dropped(String node, DropReason reason) {
         try (BpfPerCpuMap<Integer, Counter> stats = BpfPerCpuMap.fromPinPerCpu(

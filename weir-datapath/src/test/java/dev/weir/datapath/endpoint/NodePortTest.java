@@ -201,6 +201,18 @@ class NodePortTest {
     }
 
     @Test
+    void policyStillAppliesAtTheBackendWhichSeesTheNode() {
+        backendB(4, TCP);
+        frontend(NODE4, NODEPORT, TCP, LbMaps.F_NODEPORT, BE_B);
+        TestRun.Result r = dp.underlay(frame(4, EXT4, NODE4, l4(TCP, CPORT, NODEPORT, SYN)));
+        assertTranslated(r, tuple(NODE4, CPORT, EndpointTestBase.B4, BPORT));
+        // B's ingress is enforced and admits nothing: the translated packet drops at weir_to_ep
+        EpInfo enforced = EndpointTestBase.enforced(EndpointTestBase.B, EndpointTestBase.IN);
+        assertThat(dp.to(enforced, r.dataOut()).retval()).isEqualTo(TC_ACT_SHOT);
+        assertThat(dp.epPackets(DropReason.DROP_POLICY)).isEqualTo(1);
+    }
+
+    @Test
     void aZeroUdpChecksumStaysZero() {
         backendB(4, UDP);
         frontend(NODE4, NODEPORT, UDP, LbMaps.F_NODEPORT, BE_B);
