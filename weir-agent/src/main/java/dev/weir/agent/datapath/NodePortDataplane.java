@@ -56,6 +56,7 @@ final class NodePortDataplane {
     private BpfMap<Integer, NpCfg> cfg;
     private BpfMap<LbSrcRangeKey, Integer> ranges;
     private String attached;
+    private String attachError;
 
     NodePortDataplane(String node, Path pinDir, Consumer<String> log) {
         this.node = node;
@@ -91,7 +92,19 @@ final class NodePortDataplane {
         }
     }
 
-    /** SNAT addresses from the node, source ranges from the state, and the underlay link (once). */
+    /**
+     * Before the service maps are written: the source ranges the state's frontends need, so that a new
+     * LoadBalancer frontend with ranges never admits nothing for a moment.
+     */
+    void addRanges(LbState state) {
+        ranges(state).forEach(k -> ranges.put(k, 1));
+    }
+
+    /**
+     * After the service maps are written: the SNAT addresses from the node, source ranges no frontend has
+     * removed, and the underlay link (attached once; failing that is logged and retried at the next apply,
+     * without failing the rest of the datapath).
+     */
     void apply(Node n, LbState state) {
         InetAddress v4 = address(n.ipv4());
         InetAddress v6 = address(n.ipv6());
@@ -99,16 +112,28 @@ final class NodePortDataplane {
         if (!cfg.lookup(0).map(want::equals).orElse(false)) {
             cfg.put(0, want);
         }
-        writeRanges(state);
+        Set<LbSrcRangeKey> live = ranges(state);
+        for (LbSrcRangeKey k : ranges.keys()) {
+            if (!live.contains(k)) {
+                ranges.delete(k);
+            }
+        }
         if (attached == null) {
             NetworkNamespace ns = n.netns() == null ? NetworkNamespace.current() : NetworkNamespace.named(n.netns());
-            attached = ns.callUnchecked(() -> attach(underlay(v4, v6)));
-            log.accept("dataplane: " + NodePortMaps.FROM_NETDEV + " on the underlay interface " + attached + " of " + node);
+            try {
+                attached = ns.callUnchecked(() -> attach(underlay(v4, v6)));
+                log.accept("dataplane: " + NodePortMaps.FROM_NETDEV + " on the underlay interface " + attached + " of " + node);
+            } catch (RuntimeException e) {
+                if (!String.valueOf(e.getMessage()).equals(attachError)) {
+                    attachError = String.valueOf(e.getMessage());
+                    log.accept("dataplane: services from outside the node are not translated: " + attachError);
+                }
+            }
         }
     }
 
-    /** loadBalancerSourceRanges of the frontends for external clients: written, and what is gone deleted. */
-    private void writeRanges(LbState state) {
+    /** loadBalancerSourceRanges of the frontends for external clients, per family. */
+    private static Set<LbSrcRangeKey> ranges(LbState state) {
         Set<LbSrcRangeKey> want = new HashSet<>();
         for (LbFrontend f : state.frontends()) {
             if ((f.flags() & LbFrontend.SRC_RANGES) == 0 || f.clientScope() != LbFrontend.ClientScope.ANY) {
@@ -121,12 +146,7 @@ final class NodePortDataplane {
                 }
             }
         }
-        for (LbSrcRangeKey k : ranges.keys()) {
-            if (!want.contains(k)) {
-                ranges.delete(k);
-            }
-        }
-        want.forEach(k -> ranges.put(k, 1));
+        return want;
     }
 
     /** Attaches weir_from_netdev unless a live pinned link holds it; returns the interface. */
