@@ -356,6 +356,20 @@ static __always_inline int np_to_snat_addr(const struct np_pkt *p)
 	return !np_snat_of(p->family, addr, &min, &max) && lb_addr_eq(p->dst, addr);
 }
 
+/* Whether the packet goes to a frontend for external clients (lb_svc, scope 0, an external kind). */
+static __always_inline int np_frontend(const struct np_pkt *p)
+{
+	struct lb_svc_key fk;
+	struct lb_svc_val *sv;
+
+	__builtin_memcpy(fk.addr, p->dst, sizeof(fk.addr));
+	fk.port = p->dport;
+	fk.proto = p->proto;
+	fk.scope = LB_SCOPE_ANY;
+	sv = bpf_map_lookup_elem(&lb_svc, &fk);
+	return sv && (sv->flags & (LB_F_NODEPORT | LB_F_LOADBALANCER | LB_F_EXTERNAL_IP));
+}
+
 /* A TCP/UDP packet from outside: a reply to restore, a connection's next packet, a new one, or none of ours. */
 static __always_inline int np_handle(struct __sk_buff *ctx, struct np_pkt *p)
 {
@@ -370,6 +384,8 @@ static __always_inline int np_handle(struct __sk_buff *ctx, struct np_pkt *p)
 		if (ret < 0)
 			return REASON_DROP_NAT_FAILED;
 	}
+	if (!np_frontend(p))
+		return REASON_PASS;	/* most packets: one lookup */
 	reason = np_forward(ctx, &cfg, p);
 	if (reason)
 		return reason;

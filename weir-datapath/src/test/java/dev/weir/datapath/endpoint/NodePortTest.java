@@ -213,6 +213,27 @@ class NodePortTest {
     }
 
     @Test
+    void aDeletedFrontendIsNoLongerTranslatedButARemovedBackendIsReplaced() {
+        backendB(4, TCP);
+        dp.lbBackend.put(2, LbTc.backend(ip(EndpointTestBase.C4), BPORT, TCP, LbTc.BE_ACTIVE));
+        frontend(NODE4, NODEPORT, TCP, LbMaps.F_NODEPORT, BE_B);
+        assertTranslated(dp.underlay(frame(4, EXT4, NODE4, l4(TCP, CPORT, NODEPORT, SYN))),
+                tuple(NODE4, CPORT, EndpointTestBase.B4, BPORT));
+        // B leaves: the connection's next packet gets a new backend (C)
+        dp.lbBackend.delete(BE_B);
+        frontend(NODE4, NODEPORT, TCP, LbMaps.F_NODEPORT, 2);
+        TestRun.Result r = dp.underlay(frame(4, EXT4, NODE4, l4(TCP, CPORT, NODEPORT, ACK)));
+        Tuple t = Tuple.of(r.dataOut());
+        assertThat(t.dst()).isEqualTo(ip(EndpointTestBase.C4));
+        // the service goes: untranslated
+        dp.lbSvc.delete(LbTc.svcKey(ip(NODE4), NODEPORT, TCP, LbTc.SCOPE_ANY));
+        byte[] f = frame(4, EXT4, NODE4, l4(TCP, CPORT, NODEPORT, ACK));
+        r = dp.underlay(f);
+        assertThat(r.retval()).isEqualTo(TC_ACT_OK);
+        assertThat(r.dataOut()).isEqualTo(f);
+    }
+
+    @Test
     void aZeroUdpChecksumStaysZero() {
         backendB(4, UDP);
         frontend(NODE4, NODEPORT, UDP, LbMaps.F_NODEPORT, BE_B);
