@@ -28,6 +28,8 @@
 #include "ipcache.h"
 #include "policy.h"
 #include "ct.h"
+#include "ct_timers.h"
+#include "nodeport.h"
 #include "flow.h"
 #include "lb.h"
 
@@ -39,26 +41,12 @@
 #define EP_FRAG_ENTRIES		8192
 #define EP_EVENTS_BYTES		(4 * 1024 * 1024)
 
-#define TCP_FIN		0x01
-#define TCP_SYN		0x02
-#define TCP_RST		0x04
-#define TCP_ACK		0x10
-#define TCP_FLAGS_MASK	0x3f
-
 #define ICMP_ECHOREPLY		0
 #define ICMP_ECHO		8
 #define ICMPV6_ECHO_REQUEST	128
 #define ICMPV6_ECHO_REPLY	129
 #define ICMPV6_ND_FIRST		133	/* router solicitation */
 #define ICMPV6_ND_LAST		137	/* redirect */
-
-#define TCP_CSUM_OFF		16
-#define UDP_CSUM_OFF		6
-#define IP4_CSUM_OFF		10
-#define IP4_SADDR_OFF		12
-#define IP4_DADDR_OFF		16
-#define IP6_SADDR_OFF		8
-#define IP6_DADDR_OFF		24
 
 /*
  * Hairpin: a pod that reaches a service it backs itself gets its packet
@@ -119,12 +107,16 @@ struct {
 	__uint(max_entries, EP_EVENTS_BYTES);
 } flow_events SEC(".maps");
 
+/*
+ * Per-CPU scratch for the nodeport helpers' view of a packet (np_pkt): off
+ * the stack, which the endpoint programs' call chains have little of left.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct ep_cfg);
-} ep_cfg SEC(".maps");
+	__type(value, struct np_pkt);
+} ep_np_scratch SEC(".maps");
 
 /* Per-CPU sequence of trace candidates (internal to the datapath). */
 struct {
@@ -160,6 +152,11 @@ struct ep_pkt {
 #define EP_NAT_DNAT_NEW		2	/* to a backend just selected: service entry to create */
 #define EP_NAT_REVNAT		3	/* reply of a translated connection: source to restore */
 
+/* ep_dec.redirect */
+#define EP_REDIRECT_NONE	0
+#define EP_REDIRECT_PEER	1	/* back to the pod (hairpin reply) */
+#define EP_REDIRECT_FIB		2	/* to an external client, past the stack's input path (nodeport.h) */
+
 /* What was decided, for the verdict helper and the flow event. */
 struct ep_dec {
 	__u64 ts_ns;
@@ -173,7 +170,7 @@ struct ep_dec {
 	__u8  event;		/* FLOW_* to report; 0: none (a trace candidate if passed) */
 	__u8  nat;		/* EP_NAT_* */
 	__u8  ct_flags;		/* CT_F_DNAT / CT_F_HAIRPIN of a translated connection */
-	__u8  redirect;		/* hand the packet back to the pod (hairpin reply) */
+	__u8  redirect;		/* EP_REDIRECT_*: where the packet goes instead of the stack */
 	__u8  _pad;
 	__u32 svc_id;		/* translated: the service, the frontend to restore, */
 	__u32 rev_nat_id;	/* the backend chosen */
@@ -374,47 +371,6 @@ __noinline int ep_parse(struct __sk_buff *ctx, struct ep_pkt *p)
 		return 0;		/* no L4 header here */
 	p->l4_off = off;
 	return ep_parse_l4(ctx, off, p);
-}
-
-static __always_inline void ep_load_cfg(struct ep_cfg *c)
-{
-	__u32 zero = 0;
-	struct ep_cfg *v = bpf_map_lookup_elem(&ep_cfg, &zero);
-
-	if (v)
-		__builtin_memcpy(c, v, sizeof(*c));
-	else
-		__builtin_memset(c, 0, sizeof(*c));
-	if (!c->ct_syn_ns)
-		c->ct_syn_ns = EP_CT_SYN_DEFAULT_NS;
-	if (!c->ct_established_ns)
-		c->ct_established_ns = EP_CT_ESTABLISHED_DEFAULT_NS;
-	if (!c->ct_closing_ns)
-		c->ct_closing_ns = EP_CT_CLOSING_DEFAULT_NS;
-	if (!c->ct_other_ns)
-		c->ct_other_ns = EP_CT_OTHER_DEFAULT_NS;
-}
-
-/* TCP state after a packet with these flags; FIN/RST close for good. */
-static __always_inline __u8 ct_next_state(__u8 state, __u8 flags)
-{
-	if ((flags & (TCP_FIN | TCP_RST)) || state == CT_CLOSING)
-		return CT_CLOSING;
-	if (state == CT_SYN_SENT && !(flags & TCP_SYN))
-		return CT_ESTABLISHED;
-	return state;
-}
-
-static __always_inline __u64 ct_lifetime(const struct ep_cfg *cfg, __u8 proto,
-					 __u8 state)
-{
-	if (proto != IPPROTO_TCP)
-		return cfg->ct_other_ns;
-	if (state == CT_ESTABLISHED)
-		return cfg->ct_established_ns;
-	if (state == CT_CLOSING)
-		return cfg->ct_closing_ns;
-	return cfg->ct_syn_ns;
 }
 
 /* A packet of a live entry: counters, TCP state, lifetime. */
@@ -638,12 +594,10 @@ static __always_inline void ct_new_val(struct ct_val *nv, const struct ep_cfg *c
 				       const struct ep_pkt *p,
 				       const struct ep_dec *d, __u64 now)
 {
-	__u8 state = CT_NONE;
+	__u8 state;
 
 	__builtin_memset(nv, 0, sizeof(*nv));
-	if (p->l3.proto == IPPROTO_TCP)
-		state = ct_next_state(p->tcp_flags & TCP_SYN ? CT_SYN_SENT : CT_ESTABLISHED,
-				      p->tcp_flags);
+	state = ct_first_state(p->l3.proto, p->tcp_flags);
 	nv->expires_ns = now + ct_lifetime(cfg, p->l3.proto, state);
 	nv->created_ns = now;
 	nv->packets_fwd = 1;
@@ -708,53 +662,55 @@ __noinline int ct_create(const struct ep_info *ep, const struct ep_cfg *cfg,
 	return reason;
 }
 
-/*
- * Rewrites the packet's destination (dst) or source address and port, with
- * the IPv4 header checksum and the TCP/UDP checksum (pseudo header) fixed
- * incrementally; a UDP checksum of zero (none, IPv4) stays zero. Updates p.
- * Returns 0, or -1 when the skb could not be written. Global: one copy
- * verified once, its stack apart from its callers'.
- */
-__noinline int ep_nat_rewrite(struct __sk_buff *ctx, struct ep_pkt *p, int dst,
-			      const struct lb_frontend *t)
+/* The nodeport helpers' view of the packet (nodeport.h). */
+static __always_inline void ep_np_pkt(struct np_pkt *n, const struct ep_pkt *p)
 {
-	__u32 csum_off;
-	__u64 l4f;
-	__u8 *cur;
-	__be16 *cur_port, port;
-	__be32 from[4], to[4];
-	__s64 diff;
+	__builtin_memcpy(n->src, p->l3.src, sizeof(n->src));
+	__builtin_memcpy(n->dst, p->l3.dst, sizeof(n->dst));
+	n->sport = p->sport;
+	n->dport = p->dport;
+	n->family = p->l3.family;
+	n->proto = p->l3.proto;
+	n->tcp_flags = p->tcp_flags;
+	n->_pad = 0;
+	n->l3_off = p->l3_off;
+	n->l4_off = p->l4_off;
+	n->len = p->len;
+	n->svc_id = 0;
+	n->rev_nat_id = 0;
+}
 
-	if (!ctx || !p || !t)
-		return -1;	/* not reached */
-	csum_off = p->l4_off + (p->l3.proto == IPPROTO_TCP ? TCP_CSUM_OFF : UDP_CSUM_OFF);
-	l4f = p->l3.proto == IPPROTO_UDP ? BPF_F_MARK_MANGLED_0 : 0;
-	cur = dst ? p->l3.dst : p->l3.src;
-	cur_port = dst ? &p->dport : &p->sport;
-	port = t->port;
-	__builtin_memcpy(from, cur, 16);
-	__builtin_memcpy(to, t->addr, 16);
-	if (p->l3.family == 4) {
-		diff = bpf_csum_diff(&from[3], 4, &to[3], 4, 0);
-		if (bpf_skb_store_bytes(ctx, p->l3_off + (dst ? IP4_DADDR_OFF : IP4_SADDR_OFF),
-					&to[3], 4, 0) ||
-		    bpf_l3_csum_replace(ctx, p->l3_off + IP4_CSUM_OFF, 0, diff, 0))
-			return -1;
-	} else {
-		diff = bpf_csum_diff(from, 16, to, 16, 0);
-		if (bpf_skb_store_bytes(ctx, p->l3_off + (dst ? IP6_DADDR_OFF : IP6_SADDR_OFF),
-					to, 16, 0))
-			return -1;
-	}
-	if (bpf_l4_csum_replace(ctx, csum_off, 0, diff, l4f | BPF_F_PSEUDO_HDR))
+static __always_inline void ep_np_back(struct ep_pkt *p, const struct np_pkt *n)
+{
+	__builtin_memcpy(p->l3.src, n->src, sizeof(p->l3.src));
+	__builtin_memcpy(p->l3.dst, n->dst, sizeof(p->l3.dst));
+	p->sport = n->sport;
+	p->dport = n->dport;
+}
+
+static __always_inline struct np_pkt *ep_np_scratch_of(const struct ep_pkt *p)
+{
+	__u32 zero = 0;
+	struct np_pkt *n = bpf_map_lookup_elem(&ep_np_scratch, &zero);
+
+	if (n)
+		ep_np_pkt(n, p);
+	return n;
+}
+
+/*
+ * Rewrites the packet's destination (dst) or source address and port with
+ * np_nat_rewrite() (checksums fixed incrementally). Updates p. Returns 0, or
+ * -1 when the skb could not be written.
+ */
+static __always_inline int ep_nat_rewrite(struct __sk_buff *ctx, struct ep_pkt *p, int dst,
+					  const struct lb_frontend *t)
+{
+	struct np_pkt *n = ep_np_scratch_of(p);
+
+	if (!n || np_nat_rewrite(ctx, n, dst, t))
 		return -1;
-	if (*cur_port != port) {
-		if (bpf_l4_csum_replace(ctx, csum_off, *cur_port, port, l4f | sizeof(port)) ||
-		    bpf_skb_store_bytes(ctx, p->l4_off + (dst ? 2 : 0), &port, sizeof(port), 0))
-			return -1;
-		*cur_port = port;
-	}
-	__builtin_memcpy(cur, to, 16);
+	ep_np_back(p, n);
 	return 0;
 }
 
@@ -913,6 +869,36 @@ __noinline int ep_lb(struct __sk_buff *ctx, const struct ep_info *ep,
 }
 
 /*
+ * A reply from the pod that is not a hairpin: a local backend's reply to an
+ * external client (nodeport.h, np_ct) gets the frontend as its source again,
+ * and the client as its destination if it was SNATed; the packet then
+ * leaves through np_redirect(). Else a plain reply. Global: called from
+ * ep_handle()'s level, so that its chain of frames stays short.
+ */
+__noinline int ep_np_reverse(struct __sk_buff *ctx, const struct ep_cfg *cfg,
+			     struct ep_pkt *p, struct ep_dec *d)
+{
+	struct np_pkt *n;
+	int ret;
+
+	if (!ctx || !cfg || !p || !d)
+		return REASON_PASS_REPLY;	/* not reached */
+	n = ep_np_scratch_of(p);
+	if (!n)
+		return REASON_PASS_REPLY;
+	ret = np_reverse(ctx, cfg, n);
+	if (ret < 0)
+		return REASON_DROP_NAT_FAILED;
+	if (!ret)
+		return REASON_PASS_REPLY;
+	ep_np_back(p, n);
+	d->svc_id = n->svc_id;
+	d->rev_nat_id = n->rev_nat_id;
+	d->redirect = EP_REDIRECT_FIB;
+	return REASON_PASS_SERVICE_REVNAT;
+}
+
+/*
  * Reverse NAT of a reply of a translated connection: the source back to
  * the frontend (lb_revnat). A hairpin reply (from the pod to the hairpin
  * address, at weir_from_ep) also gets its destination back to the client,
@@ -933,7 +919,7 @@ __noinline int ep_revnat(struct __sk_buff *ctx, const struct ep_info *ep,
 		/* a reply from the pod: hairpinned if to the hairpin address,
 		 * where the pod's own egress entry knows the frontend */
 		if (!addr_eq(p->l3.dst, hairpin_addr(p->l3.family)))
-			return REASON_PASS_REPLY;
+			return REASON_PASS_REPLY;	/* maybe an external client's: ep_np_reverse() */
 		ct_key_of(&k, p, ep->ep_id, EP_DIR_EGRESS, 1);
 		e = bpf_map_lookup_elem(&ct, &k);
 		if (!e || !(e->flags & CT_F_HAIRPIN))
@@ -955,7 +941,7 @@ __noinline int ep_revnat(struct __sk_buff *ctx, const struct ep_info *ep,
 		t.port = p->dport;
 		if (ep_nat_rewrite(ctx, p, 1, &t))
 			return REASON_DROP_NAT_FAILED;
-		d->redirect = 1;
+		d->redirect = EP_REDIRECT_PEER;
 	}
 	__builtin_memcpy(&t, fe, sizeof(t));
 	if (ep_nat_rewrite(ctx, p, 0, &t))
@@ -979,8 +965,13 @@ static __always_inline __u32 ep_conntrack(struct __sk_buff *ctx,
 	int stale = 0;
 
 	reason = ct_find(ep, cfg, p, d, &stale);
-	if (reason == REASON_PASS_REPLY &&
-	    (d->nat == EP_NAT_REVNAT || dir == EP_DIR_EGRESS))
+	if (reason == REASON_PASS_REPLY && dir == EP_DIR_EGRESS) {
+		reason = ep_revnat(ctx, ep, cfg, p, d);
+		if (reason == REASON_PASS_REPLY)
+			reason = ep_np_reverse(ctx, cfg, p, d);
+		return reason;
+	}
+	if (reason == REASON_PASS_REPLY && d->nat == EP_NAT_REVNAT)
 		return ep_revnat(ctx, ep, cfg, p, d);
 	if (reason || dir != EP_DIR_EGRESS)
 		goto create;
@@ -1018,6 +1009,17 @@ static __always_inline __u32 ep_frag_follow(const struct ep_info *ep,
 	return reason_is_drop(v->reason) ? v->reason : REASON_PASS_FRAGMENT;
 }
 
+/* np_redirect() of the packet. Global: its stack apart from ep_handle()'s. */
+__noinline int ep_np_redirect(struct __sk_buff *ctx, const struct ep_pkt *p)
+{
+	struct np_pkt n;
+
+	if (!ctx || !p)
+		return TC_ACT_OK;	/* not reached */
+	ep_np_pkt(&n, p);
+	return np_redirect(ctx, &n);
+}
+
 static __always_inline int ep_handle(struct __sk_buff *ctx, const __u8 dir)
 {
 	struct ep_pkt p = {};
@@ -1049,8 +1051,10 @@ static __always_inline int ep_handle(struct __sk_buff *ctx, const __u8 dir)
 	}
 	if (ep_verdict(&ep, &cfg, &p, &d, reason) == TC_ACT_SHOT)
 		return TC_ACT_SHOT;
-	if (dir == EP_DIR_EGRESS && d.redirect)
+	if (dir == EP_DIR_EGRESS && d.redirect == EP_REDIRECT_PEER)
 		return bpf_redirect_peer(ifindex, 0);	/* hairpin reply: back to the pod */
+	if (dir == EP_DIR_EGRESS && d.redirect == EP_REDIRECT_FIB)
+		return ep_np_redirect(ctx, &p);	/* an external client's reply: out to it */
 	return TC_ACT_OK;
 }
 

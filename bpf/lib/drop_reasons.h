@@ -56,6 +56,8 @@ enum weir_reason {
 	/* drop reasons: services */
 	REASON_DROP_NO_SERVICE_BACKEND	= 146,	/* service without a usable backend (socket: connect/sendmsg refused) */
 	REASON_DROP_NAT_FAILED		= 147,	/* packet rewrite (service NAT) failed */
+	REASON_DROP_LB_SRC_RANGE	= 148,	/* source outside the LoadBalancer's loadBalancerSourceRanges */
+	REASON_DROP_SNAT_FAILED		= 149,	/* external client: no SNAT address or no free SNAT port */
 
 	/* bookkeeping counters (stats maps only) */
 	REASON_EVENTS_LOST		= 250,	/* event not written: ring buffer full */

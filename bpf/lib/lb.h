@@ -38,7 +38,8 @@
 #define LB_F_NODEPORT		(1 << 2)
 #define LB_F_LOADBALANCER	(1 << 3)
 #define LB_F_EXTERNAL_IP	(1 << 4)
-#define LB_F_SRC_RANGES		(1 << 5)	/* loadBalancerSourceRanges: check lb_src_range (later) */
+#define LB_F_SRC_RANGES		(1 << 5)	/* loadBalancerSourceRanges: check lb_src_range (nodeport.h) */
+#define LB_F_EXT_LOCAL		(1 << 6)	/* externalTrafficPolicy Local: external clients keep their source (no SNAT) */
 
 /* lb_backend.state: only ACTIVE backends are selectable. */
 #define LB_BE_ACTIVE		0

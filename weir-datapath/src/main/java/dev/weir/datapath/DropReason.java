@@ -43,6 +43,8 @@ public enum DropReason {
     DROP_FRAG_NOT_FOUND(145, "Fragment without its first fragment"),
     DROP_NO_SERVICE_BACKEND(146, "Service has no usable backend"),
     DROP_NAT_FAILED(147, "Service address translation failed"),
+    DROP_LB_SRC_RANGE(148, "Source outside the LoadBalancer source ranges"),
+    DROP_SNAT_FAILED(149, "No SNAT address or port for an external client"),
 
     EVENTS_LOST(250, "Events lost (ring buffer full)"),
     EVENTS_SENT(251, "Events sent"),

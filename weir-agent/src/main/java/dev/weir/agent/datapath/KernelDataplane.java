@@ -10,23 +10,26 @@ import dev.weir.agent.runtime.PolicyDataplane;
 import dev.weir.agent.runtime.PolicyView;
 
 /**
- * The node's whole kernel datapath: network policy ({@link KernelPolicyDataplane}) and service load
+ * The node's whole kernel datapath: network policy ({@link KernelPolicyDataplane}), service load
  * balancing ({@link LbMapWriter}, into the service maps of the same pinned {@code tc_endpoint} object,
  * which translates at TC; and, unless {@link SocketLbMode#off}, {@link SocketLb} at the sockets of local
- * pods, over the same maps). Same lifetime rules: {@link #stop} leaves everything attached and pinned.
+ * pods, over the same maps) and services reached from outside the node ({@link NodePortDataplane}, on the
+ * underlay interface). Same lifetime rules: {@link #stop} leaves everything attached and pinned.
  */
 public final class KernelDataplane implements PolicyDataplane<ComputedState> {
 
+    private final KernelPolicyDataplane.Config config;
     private final KernelPolicyDataplane policy;
     private final SocketLb socketLb;
-    private final String node;
+    private final NodePortDataplane nodePort;
     private LbMapWriter services;
 
     public KernelDataplane(KernelPolicyDataplane.Config config, SocketLbMode socketLb, Supplier<FlowSink> sink,
                            Consumer<String> log) {
+        this.config = config;
         this.policy = new KernelPolicyDataplane(config, sink, log);
         this.socketLb = new SocketLb(new SocketLb.Config(config.pinDir(), socketLb), log);
-        this.node = config.node();
+        this.nodePort = new NodePortDataplane(config.node(), config.pinDir(), log);
     }
 
     @Override
@@ -40,7 +43,9 @@ public final class KernelDataplane implements PolicyDataplane<ComputedState> {
         try {
             services = new LbMapWriter(LbTables.of(policy.object()));
             socketLb.start(policy.object());
+            nodePort.start(policy.object());
         } catch (Exception e) {
+            socketLb.stop();
             policy.stop();
             throw e;
         }
@@ -48,6 +53,7 @@ public final class KernelDataplane implements PolicyDataplane<ComputedState> {
 
     @Override
     public void stop() {
+        nodePort.stop();
         socketLb.stop();
         policy.stop();
     }
@@ -61,8 +67,10 @@ public final class KernelDataplane implements PolicyDataplane<ComputedState> {
     @Override
     public void apply(Update<ComputedState> update) {
         policy.apply(new Update<>(update.revision(), update.node(), update.cluster(), update.result().policy()));
+        nodePort.addRanges(update.result().services());
         services.write(update.result().services());
-        socketLb.apply(update.cluster().endpointsOn(node));
+        socketLb.apply(update.cluster().endpointsOn(config.node()));
+        update.cluster().node(config.node()).ifPresent(n -> nodePort.apply(n, update.result().services()));
     }
 
     public ConntrackReader conntrack() {

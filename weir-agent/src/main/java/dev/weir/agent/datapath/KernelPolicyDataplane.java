@@ -210,7 +210,7 @@ public final class KernelPolicyDataplane implements PolicyDataplane<PolicyResult
         return config.pinDir().resolve("links").resolve(iface.replace('.', '_') + "_" + hook);
     }
 
-    private static boolean linkAlive(Path pin) {
+    static boolean linkAlive(Path pin) {
         try (BpfLink link = BpfLink.fromPin(pin)) {
             return link.info().ifindex() != 0;
         } catch (RuntimeException e) {
@@ -249,6 +249,9 @@ public final class KernelPolicyDataplane implements PolicyDataplane<PolicyResult
         try (Stream<Path> s = Files.list(config.pinDir().resolve("links"))) {
             for (Path p : s.toList()) {
                 String name = p.getFileName().toString();
+                if (name.startsWith(NodePortDataplane.LINK_PREFIX)) {
+                    continue; // the underlay's, not an endpoint's
+                }
                 String iface = name.substring(0, Math.max(0, name.lastIndexOf('_')));
                 if (ifaces.stream().noneMatch(i -> i.replace('.', '_').equals(iface))) {
                     unpin(p);

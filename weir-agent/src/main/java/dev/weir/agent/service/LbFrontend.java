@@ -34,7 +34,10 @@ public record LbFrontend(IpAddress address, int port, Protocol protocol, ClientS
     public static final int LOADBALANCER = 1 << 3;
     public static final int EXTERNAL_IP = 1 << 4;
     public static final int SRC_RANGES = 1 << 5;
-    private static final String[] FLAG_NAMES = {"maglev", "affinity", "nodeport", "loadbalancer", "external-ip", "src-ranges"};
+    /** externalTrafficPolicy Local on a frontend for external clients (scope ANY): they keep their source. */
+    public static final int EXT_LOCAL = 1 << 6;
+    private static final String[] FLAG_NAMES = {"maglev", "affinity", "nodeport", "loadbalancer", "external-ip", "src-ranges",
+        "ext-local"};
 
     /** Which clients the entry is for ({@code lb_svc_key.scope}). */
     public enum ClientScope {

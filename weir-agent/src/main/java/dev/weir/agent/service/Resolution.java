@@ -60,7 +60,8 @@ final class Resolution {
     /** A frontend external clients reach on this node: externalTrafficPolicy applies. */
     private void external(Service s, ServicePort p, IpFamily f, IpAddress ip, int port, LbFrontend.Kind kind) {
         boolean local = s.externalPolicy() == Service.TrafficPolicy.LOCAL;
-        add(s, p, ip, port, kind, LbFrontend.ClientScope.ANY, service(s, p, f, local ? LbService.Scope.LOCAL : LbService.Scope.ALL));
+        add(s, p, ip, port, kind, LbFrontend.ClientScope.ANY, service(s, p, f, local ? LbService.Scope.LOCAL : LbService.Scope.ALL),
+                local ? LbFrontend.EXT_LOCAL : 0);
         if (local) {
             add(s, p, ip, port, kind, LbFrontend.ClientScope.LOCAL, service(s, p, f, LbService.Scope.ALL));
         }
@@ -68,7 +69,12 @@ final class Resolution {
 
     private void add(Service s, ServicePort p, IpAddress ip, int port, LbFrontend.Kind kind, LbFrontend.ClientScope scope,
                      LbService svc) {
-        int flags = switch (kind) {
+        add(s, p, ip, port, kind, scope, svc, 0);
+    }
+
+    private void add(Service s, ServicePort p, IpAddress ip, int port, LbFrontend.Kind kind, LbFrontend.ClientScope scope,
+                     LbService svc, int extraFlags) {
+        int flags = extraFlags | switch (kind) {
             case CLUSTER_IP -> 0;
             case NODE_PORT -> LbFrontend.NODEPORT;
             case LOAD_BALANCER -> LbFrontend.LOADBALANCER | (s.sourceRanges().isEmpty() ? 0 : LbFrontend.SRC_RANGES);

@@ -63,7 +63,12 @@ class ServiceEngineTest {
     void externalTrafficPolicyLocalSelectsThisNodesBackendsForOutsideClientsOnly() {
         LbState n1 = resolve(EXAMPLES, "node1");
         LbFrontend lb = frontend(n1, "203.0.113.5:81/TCP", LbFrontend.ClientScope.ANY);
-        assertThat(lb.flagNames()).isEqualTo("affinity,loadbalancer,src-ranges");
+        // ext-local: external clients keep their source (no SNAT); the in-cluster view (scope LOCAL) has no such flag
+        assertThat(lb.flagNames()).isEqualTo("affinity,loadbalancer,src-ranges,ext-local");
+        assertThat(frontend(n1, "203.0.113.5:81/TCP", LbFrontend.ClientScope.LOCAL).flagNames())
+                .isEqualTo("affinity,loadbalancer,src-ranges");
+        assertThat(frontend(n1, "192.168.100.2:30081/TCP", LbFrontend.ClientScope.ANY).flagNames())
+                .isEqualTo("affinity,nodeport");
         assertThat(lb.affinityTimeout()).isEqualTo(600);
         assertThat(slots(n1, lb)).containsExactly("10.244.3.10:81/TCP");
         assertThat(slots(n1, frontend(n1, "203.0.113.5:81/TCP", LbFrontend.ClientScope.LOCAL)))

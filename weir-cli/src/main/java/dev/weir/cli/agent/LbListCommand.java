@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 import dev.weir.cli.output.Json;
@@ -20,6 +21,8 @@ import dev.weir.datapath.lb.LbMaps;
 import dev.weir.datapath.lb.LbSlotKey;
 import dev.weir.datapath.lb.LbSvcKey;
 import dev.weir.datapath.lb.LbSvcVal;
+import dev.weir.datapath.nodeport.LbSrcRangeKey;
+import dev.weir.datapath.nodeport.NodePortMaps;
 import dev.weir.ebpf.BpfMap;
 import dev.weir.ebpf.Codec;
 import picocli.CommandLine.Command;
@@ -27,7 +30,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code weir bpf lb list}: every service frontend in the nodes' pinned {@code lb_svc} maps with the
- * backends of its current generation, like {@code cilium-dbg bpf lb list}. Reads the maps directly.
+ * backends of its current generation and, for LoadBalancer frontends with source ranges, the ranges in
+ * {@code lb_src_range}, like {@code cilium-dbg bpf lb list}. Reads the maps directly.
  */
 @Command(name = "lb", description = "The service load-balancing maps.", subcommands = LbListCommand.List_.class)
 public final class LbListCommand {
@@ -43,7 +47,7 @@ public final class LbListCommand {
 
         /** One frontend. */
         record Row(String node, String frontend, String scope, int svcId, int revNatId, String flags,
-                   List<String> backends) {
+                   List<String> backends, List<String> sourceRanges) {
         }
 
         @Override
@@ -57,9 +61,10 @@ public final class LbListCommand {
                 Json.print(out, rows);
                 return;
             }
-            Table t = new Table("NODE", "SERVICE ADDRESS", "SCOPE", "ID", "REVNAT", "FLAGS", "BACKENDS");
+            Table t = new Table("NODE", "SERVICE ADDRESS", "SCOPE", "ID", "REVNAT", "FLAGS", "BACKENDS", "SOURCES");
             rows.forEach(r -> t.row(r.node(), r.frontend(), r.scope(), r.svcId(), r.revNatId(), r.flags(),
-                    r.backends().isEmpty() ? "(none: refused)" : String.join(", ", r.backends())));
+                    r.backends().isEmpty() ? "(none: refused)" : String.join(", ", r.backends()),
+                    r.sourceRanges().isEmpty() ? "-" : String.join(", ", r.sourceRanges())));
             t.print(out);
         }
 
@@ -82,6 +87,7 @@ public final class LbListCommand {
                  var slots = BpfMap.fromPin(dir.resolve(LbMaps.SLOT), LbSlotKey.CODEC, Codec.u32());
                  var backends = BpfMap.fromPin(dir.resolve(LbMaps.BACKEND), Codec.u32(), LbBackend.CODEC)) {
                 Map<Integer, LbBackend> bes = backends.entries();
+                Map<Integer, List<String>> ranges = sourceRanges(dir);
                 for (var e : svc.entries().entrySet()) {
                     LbSvcKey k = e.getKey();
                     LbSvcVal v = e.getValue();
@@ -92,23 +98,51 @@ public final class LbListCommand {
                         list.add(b == null ? "?" : endpoint(b.addr(), b.port()) + " (" + id + ")");
                     }
                     rows.add(new Row(dir.getFileName().toString(), endpoint(k.addr(), k.port()) + "/" + proto(k.proto()),
-                            k.scope() == 1 ? "local" : "any", v.svcId(), v.revNatId(), flags(v.flags()), list));
+                            k.scope() == 1 ? "local" : "any", v.svcId(), v.revNatId(), flags(v.flags()), list,
+                            k.scope() == 0 && (v.flags() & LbMaps.F_SRC_RANGES) != 0
+                                    ? ranges.getOrDefault(v.revNatId(), List.of()) : List.of()));
                 }
             }
             rows.sort((a, b) -> a.frontend().compareTo(b.frontend()));
             return rows;
         }
 
+        /** loadBalancerSourceRanges by rev-NAT id, from the node's lb_src_range (none when not pinned). */
+        private static Map<Integer, List<String>> sourceRanges(Path dir) {
+            Path pin = dir.resolve(NodePortMaps.SRC_RANGE);
+            Map<Integer, List<String>> out = new TreeMap<>();
+            if (!Files.exists(pin)) {
+                return out;
+            }
+            try (var map = BpfMap.fromPin(pin, LbSrcRangeKey.CODEC, Codec.u8())) {
+                for (LbSrcRangeKey k : map.keys()) {
+                    int bits = k.prefixLen() - 32;
+                    boolean v4 = bits >= 96 && mapped4(k.addr());
+                    out.computeIfAbsent(k.revNatId(), x -> new ArrayList<>())
+                            .add(address(k.addr()) + "/" + (v4 ? bits - 96 : bits));
+                }
+            }
+            out.values().forEach(java.util.Collections::sort);
+            return out;
+        }
+
         static String endpoint(byte[] addr16, int port) {
+            return mapped4(addr16) ? address(addr16) + ":" + port : "[" + address(addr16) + "]:" + port;
+        }
+
+        /** The address as text: IPv4 for a v4-mapped one, compressed IPv6 else. */
+        static String address(byte[] addr16) {
             try {
-                boolean v4 = Arrays.equals(Arrays.copyOfRange(addr16, 0, 12),
-                        new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff});
-                String a = v4 ? InetAddress.getByAddress(Arrays.copyOfRange(addr16, 12, 16)).getHostAddress()
+                return mapped4(addr16) ? InetAddress.getByAddress(Arrays.copyOfRange(addr16, 12, 16)).getHostAddress()
                         : new dev.weir.agent.net.Cidr(addr16, 128).toString().replace("/128", "");
-                return v4 ? a + ":" + port : "[" + a + "]:" + port;
             } catch (UnknownHostException e) {
                 return "?";
             }
+        }
+
+        private static boolean mapped4(byte[] addr16) {
+            return Arrays.equals(Arrays.copyOfRange(addr16, 0, 12),
+                    new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff});
         }
 
         private static String proto(int p) {
@@ -116,7 +150,7 @@ public final class LbListCommand {
         }
 
         private static String flags(int f) {
-            String[] names = {"maglev", "affinity", "nodeport", "loadbalancer", "external-ip", "src-ranges"};
+            String[] names = {"maglev", "affinity", "nodeport", "loadbalancer", "external-ip", "src-ranges", "ext-local"};
             List<String> out = new ArrayList<>();
             for (int i = 0; i < names.length; i++) {
                 if ((f & (1 << i)) != 0) {

@@ -74,6 +74,8 @@ public final class LbMaps {
     public static final int F_LOADBALANCER = 1 << 3;
     public static final int F_EXTERNAL_IP = 1 << 4;
     public static final int F_SRC_RANGES = 1 << 5;
+    /** externalTrafficPolicy Local: an external client keeps its source (no SNAT; local backends only). */
+    public static final int F_EXT_LOCAL = 1 << 6;
 
     /** {@code lb_backend.state}: only active backends are selectable. */
     public static final int BE_ACTIVE = 0;

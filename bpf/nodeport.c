@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * weir's underlay program: services reached from outside the node.
+ *
+ *   weir_from_netdev  tcx ingress of the node's underlay interface
+ *
+ * A TCP/UDP packet to a NodePort, LoadBalancer or external IP frontend
+ * (lb_svc, scope 0 only) is DNATed to a backend on any node and, unless the
+ * frontend has externalTrafficPolicy Local (LB_F_EXT_LOCAL), SNATed to this
+ * node's address and a SNAT port, so that the reply comes back here; np_ct
+ * (nodeport.h) remembers both directions. A reply of a remote backend to the
+ * SNAT port arrives here too and is restored (frontend -> client); a local
+ * backend's reply is restored by weir_from_ep (tc_endpoint.c). Translated
+ * packets leave through np_redirect(). Everything else passes untouched.
+ *
+ * loadBalancerSourceRanges: a frontend with LB_F_SRC_RANGES admits new
+ * connections only from sources in lb_src_range[rev_nat_id].
+ *
+ * docs/service-datapath.md ("From outside the node") is the contract.
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <linux/errno.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "drop_reasons.h"
+#include "parsing_skb.h"
+#include "counters.h"
+#include "ct.h"
+#include "ct_timers.h"
+#include "lb.h"
+#include "nodeport.h"
+
+#define LB_SRC_RANGE_ENTRIES	65536
+#define NP_SNAT_TRIES		16
+#define NP_PACKET_HOST		0	/* skb->pkt_type of a frame to this host (linux/if_packet.h) */
+#define NP_SNAT_PORT_MIN	32768	/* above the NodePort range, like Cilium's */
+#define NP_SNAT_PORT_MAX	65535
+
+/* np_cfg[0], written by the agent. */
+struct np_cfg {
+	__u8  snat4[16];		/* this node's IPv4 SNAT address, v4-mapped; zero: none */
+	__u8  snat6[16];		/* its IPv6 SNAT address; zero: none */
+	__u16 port_min;			/* SNAT ports, host order; 0: the defaults above */
+	__u16 port_max;
+	__u32 _pad;
+};
+
+/* lb_src_range: LPM over (rev_nat_id, source); prefixlen = 32 + address bits (IPv4: 96 + n). */
+struct lb_src_range_key {
+	__u32 prefixlen;
+	__u32 rev_nat_id;		/* big-endian: exact, the frontend */
+	__u8  addr[16];			/* IPv4 v4-mapped */
+};
+
+/* Per-CPU scratch of a new connection's entries: off the stack, which is short. */
+struct np_scratch {
+	struct np_ct_key k;		/* FWD */
+	struct np_ct_val v;
+	struct np_ct_key rk;		/* REV */
+	struct np_ct_val rv;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct np_cfg);
+} np_cfg SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct np_scratch);
+} np_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, LB_SRC_RANGE_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct lb_src_range_key);
+	__type(value, __u8);
+} lb_src_range SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, REASON_MAX);
+	__type(key, __u32);
+	__type(value, struct weir_counter);
+} np_stats SEC(".maps");
+
+/*
+ * Parses a frame: 0 for a TCP/UDP packet the translation may concern, else
+ * the reason to count (a pass for what is not ours, a drop for malformed
+ * headers). Global: verified once.
+ */
+__noinline int np_parse(struct __sk_buff *ctx, struct np_pkt *p)
+{
+	struct l3_info l3 = {};
+	__be16 eth_proto;
+	__u16 sport = 0, dport = 0;
+	__u32 off = 0;
+	int ret;
+
+	if (!ctx || !p)
+		return REASON_DROP_ETH_TRUNC;	/* not reached */
+	ret = skb_parse_ethhdr(ctx, &off, &eth_proto);
+	if (ret)
+		return ret;
+	p->l3_off = off;
+	if (eth_proto == bpf_htons(ETH_P_IP))
+		ret = skb_parse_iphdr(ctx, &off, &l3);
+	else if (eth_proto == bpf_htons(ETH_P_IPV6))
+		ret = skb_parse_ip6hdr(ctx, &off, &l3);
+	else
+		return REASON_PASS_NOT_IP;
+	if (ret)
+		return ret;
+	if (l3.frag != FRAG_NONE ||
+	    (l3.proto != IPPROTO_TCP && l3.proto != IPPROTO_UDP))
+		return REASON_PASS;	/* fragments are not translated (documented) */
+	p->l4_off = off;
+	if (l3.proto == IPPROTO_TCP) {
+		ret = skb_parse_tcphdr(ctx, &off, &l3, &sport, &dport, &p->tcp_flags);
+		p->tcp_flags &= TCP_FLAGS_MASK;
+	} else {
+		ret = skb_parse_udphdr(ctx, &off, &l3, &sport, &dport);
+	}
+	if (ret)
+		return ret;
+	__builtin_memcpy(p->src, l3.src, sizeof(p->src));
+	__builtin_memcpy(p->dst, l3.dst, sizeof(p->dst));
+	p->sport = bpf_htons(sport);
+	p->dport = bpf_htons(dport);
+	p->family = l3.family;
+	p->proto = l3.proto;
+	return 0;
+}
+
+static __always_inline int np_addr_zero(const __u8 *a)
+{
+	const __u32 *w = (const __u32 *)a;
+
+	return !(w[0] | w[1] | w[2] | w[3]);
+}
+
+/* Whether a new connection's source is within the frontend's source ranges. */
+static __always_inline int np_src_allowed(__u32 rev_nat_id, const __u8 *src)
+{
+	struct lb_src_range_key k = {
+		.prefixlen = 32 + 128,
+		.rev_nat_id = bpf_htonl(rev_nat_id),
+	};
+
+	__builtin_memcpy(k.addr, src, sizeof(k.addr));
+	return bpf_map_lookup_elem(&lb_src_range, &k) != NULL;
+}
+
+/*
+ * Allocates a SNAT port in [min, max] for the new entry (s->k, s->v): the
+ * REV entry of each candidate port is inserted with BPF_NOEXIST (over an
+ * expired one with BPF_ANY) until one is free; the client's own port first
+ * if it is in the range, then random ones. Sets s->v.nat_sport. 0, or -1
+ * when none was free. Global: its stack apart from its caller's.
+ */
+__noinline int np_snat_port(struct np_scratch *s, __u64 now, __u32 min, __u32 max)
+{
+	struct np_ct_val *old;
+	__u32 port, span;
+	int i;
+
+	if (!s || min == 0 || min > max || max > 65535)
+		return -1;
+	span = max - min + 1;
+	port = bpf_ntohs(s->k.sport);
+	for (i = 0; i < NP_SNAT_TRIES; i++) {
+		if (i > 0 || port < min || port > max)
+			port = min + bpf_get_prandom_u32() % span;
+		s->v.nat_sport = bpf_htons(port);
+		np_pair(&s->k, &s->v, &s->rk, &s->rv);
+		old = bpf_map_lookup_elem(&np_ct, &s->rk);
+		if (old && old->expires_ns > now)
+			continue;
+		if (!bpf_map_update_elem(&np_ct, &s->rk, &s->rv, old ? BPF_ANY : BPF_NOEXIST))
+			return 0;
+	}
+	return -1;
+}
+
+/* The SNAT address of the family into addr, and the port range. 0, or -1: none configured. */
+static __always_inline int np_snat_of(__u8 family, __u8 *addr, __u32 *min, __u32 *max)
+{
+	__u32 zero = 0;
+	struct np_cfg *c = bpf_map_lookup_elem(&np_cfg, &zero);
+
+	if (!c)
+		return -1;
+	__builtin_memcpy(addr, family == 4 ? c->snat4 : c->snat6, 16);
+	*min = c->port_min;
+	*max = c->port_max;
+	if (!*min || !*max || *min > *max) {
+		*min = NP_SNAT_PORT_MIN;
+		*max = NP_SNAT_PORT_MAX;
+	}
+	return np_addr_zero(addr) ? -1 : 0;
+}
+
+/* The new entry's value: the backend as destination, the client as source (until SNAT). */
+static __always_inline void np_new_val(struct np_ct_val *v, const struct ep_cfg *cfg,
+				       const struct np_pkt *p, const struct lb_svc_val *sv,
+				       const struct lb_backend *be, __u32 backend_id, __u64 now)
+{
+	__builtin_memset(v, 0, sizeof(*v));
+	v->state = ct_first_state(p->proto, p->tcp_flags);
+	v->tcp_flags_seen = p->tcp_flags;
+	v->created_ns = now;
+	v->expires_ns = now + ct_lifetime(cfg, p->proto, v->state);
+	v->packets = 1;
+	v->bytes = p->len;
+	__builtin_memcpy(v->nat_daddr, be->addr, sizeof(v->nat_daddr));
+	v->nat_dport = be->port;
+	__builtin_memcpy(v->nat_saddr, p->src, sizeof(v->nat_saddr));
+	v->nat_sport = p->sport;
+	v->svc_id = sv->svc_id;
+	v->rev_nat_id = sv->rev_nat_id;
+	v->backend_id = backend_id;
+}
+
+/*
+ * A new connection from outside, first half: frontend, source range,
+ * backend; the FWD entry goes to the scratch (NP_F_SNAT set when the client
+ * is to be SNATed). 0 when the packet goes to no external frontend,
+ * REASON_PASS_SERVICE_DNAT to go on with np_commit(), else a drop reason.
+ * Global: verified once.
+ */
+__noinline int np_new(const struct ep_cfg *cfg, struct np_pkt *p)
+{
+	struct lb_svc_key fk;
+	struct lb_svc_val *sv;
+	struct lb_affinity_key ak;
+	struct lb_backend *be;
+	struct np_scratch *s;
+	__u32 zero = 0, backend_id;
+	__u64 now = bpf_ktime_get_ns();
+
+	if (!cfg || !p)
+		return REASON_DROP_NAT_FAILED;	/* not reached */
+	__builtin_memcpy(fk.addr, p->dst, sizeof(fk.addr));
+	fk.port = p->dport;
+	fk.proto = p->proto;
+	fk.scope = LB_SCOPE_ANY;	/* the client is outside the node */
+	sv = bpf_map_lookup_elem(&lb_svc, &fk);
+	if (!sv || !(sv->flags & (LB_F_NODEPORT | LB_F_LOADBALANCER | LB_F_EXTERNAL_IP)))
+		return 0;
+	p->svc_id = sv->svc_id;
+	p->rev_nat_id = sv->rev_nat_id;
+	if ((sv->flags & LB_F_SRC_RANGES) && !np_src_allowed(sv->rev_nat_id, p->src))
+		return REASON_DROP_LB_SRC_RANGE;
+	if (!sv->count)
+		return REASON_DROP_NO_SERVICE_BACKEND;
+	__builtin_memcpy(ak.client, p->src, sizeof(ak.client));
+	ak.svc_id = sv->svc_id;
+	backend_id = lb_select(sv, lb_hash_tuple(p->src, p->sport, p->proto), &ak);
+	be = bpf_map_lookup_elem(&lb_backend, &backend_id);
+	if (!be || lb_addr_is_mapped4(be->addr) != (p->family == 4))
+		return REASON_DROP_NO_SERVICE_BACKEND;	/* no NAT46/64 */
+	s = bpf_map_lookup_elem(&np_scratch, &zero);
+	if (!s)
+		return REASON_DROP_NAT_FAILED;	/* not reached */
+	np_key_of(&s->k, p, NP_DIR_FWD);
+	np_new_val(&s->v, cfg, p, sv, be, backend_id, now);
+	if (!(sv->flags & LB_F_EXT_LOCAL))
+		s->v.flags = NP_F_SNAT;
+	return REASON_PASS_SERVICE_DNAT;
+}
+
+/*
+ * A new connection from outside, second half (the entry np_new() left in
+ * the scratch): the SNAT address and port unless the client keeps its
+ * source (externalTrafficPolicy Local), the two np_ct entries, the rewrite.
+ * Returns the reason. Global: verified once.
+ */
+__noinline int np_commit(struct __sk_buff *ctx, struct np_pkt *p)
+{
+	struct np_scratch *s;
+	__u32 zero = 0, min, max;
+
+	if (!ctx || !p)
+		return REASON_DROP_NAT_FAILED;	/* not reached */
+	s = bpf_map_lookup_elem(&np_scratch, &zero);
+	if (!s)
+		return REASON_DROP_NAT_FAILED;	/* not reached */
+	if (s->v.flags & NP_F_SNAT) {
+		if (np_snat_of(p->family, s->v.nat_saddr, &min, &max))
+			return REASON_DROP_SNAT_FAILED;
+		if (np_snat_port(s, s->v.created_ns, min, max))
+			return REASON_DROP_SNAT_FAILED;
+	} else {
+		/* the backend is on this node */
+		np_pair(&s->k, &s->v, &s->rk, &s->rv);
+		if (bpf_map_update_elem(&np_ct, &s->rk, &s->rv, BPF_ANY))
+			return REASON_DROP_CT_FULL;
+	}
+	if (bpf_map_update_elem(&np_ct, &s->k, &s->v, BPF_ANY)) {
+		bpf_map_delete_elem(&np_ct, &s->rk);
+		return REASON_DROP_CT_FULL;
+	}
+	if (np_translate(ctx, p, &s->v))
+		return REASON_DROP_NAT_FAILED;
+	return REASON_PASS_SERVICE_DNAT;
+}
+
+/* np_redirect(). Global: its stack apart from the program's. */
+__noinline int np_out(struct __sk_buff *ctx, const struct np_pkt *p)
+{
+	if (!ctx || !p)
+		return TC_ACT_OK;	/* not reached */
+	return np_redirect(ctx, p);
+}
+
+/*
+ * A packet from outside of a live translated connection: the FWD entry's
+ * translation (its backend must still exist). 0 when there is none (maybe a
+ * new connection), else the reason. Global: verified once.
+ */
+__noinline int np_forward(struct __sk_buff *ctx, const struct ep_cfg *cfg, struct np_pkt *p)
+{
+	struct np_ct_key k;
+	struct np_ct_val *e;
+	__u32 backend_id;
+	__u64 now = bpf_ktime_get_ns();
+
+	if (!ctx || !cfg || !p)
+		return REASON_DROP_NAT_FAILED;	/* not reached */
+	np_key_of(&k, p, NP_DIR_FWD);
+	e = bpf_map_lookup_elem(&np_ct, &k);
+	if (!e || !np_live(e, p, now))
+		return 0;
+	backend_id = e->backend_id;
+	if (!bpf_map_lookup_elem(&lb_backend, &backend_id))
+		return 0;	/* the backend is gone: a new one */
+	if (np_translate(ctx, p, e))
+		return REASON_DROP_NAT_FAILED;
+	np_refresh(&k, e, cfg, p, now);
+	return REASON_PASS_SERVICE_DNAT;
+}
+
+/* Whether dst is this node's SNAT address of its family (a reply may be for a SNAT port). */
+static __always_inline int np_to_snat_addr(const struct np_pkt *p)
+{
+	__u8 addr[16];
+	__u32 min, max;
+
+	return !np_snat_of(p->family, addr, &min, &max) && lb_addr_eq(p->dst, addr);
+}
+
+/* Whether the packet goes to a frontend for external clients (lb_svc, scope 0, an external kind). */
+static __always_inline int np_frontend(const struct np_pkt *p)
+{
+	struct lb_svc_key fk;
+	struct lb_svc_val *sv;
+
+	__builtin_memcpy(fk.addr, p->dst, sizeof(fk.addr));
+	fk.port = p->dport;
+	fk.proto = p->proto;
+	fk.scope = LB_SCOPE_ANY;
+	sv = bpf_map_lookup_elem(&lb_svc, &fk);
+	return sv && (sv->flags & (LB_F_NODEPORT | LB_F_LOADBALANCER | LB_F_EXTERNAL_IP));
+}
+
+/* A TCP/UDP packet from outside: a reply to restore, a connection's next packet, a new one, or none of ours. */
+static __always_inline int np_handle(struct __sk_buff *ctx, struct np_pkt *p)
+{
+	struct ep_cfg cfg;
+	int ret, reason;
+
+	ep_load_cfg(&cfg);
+	if (np_to_snat_addr(p)) {
+		ret = np_reverse(ctx, &cfg, p);
+		if (ret > 0)
+			return REASON_PASS_SERVICE_REVNAT;
+		if (ret < 0)
+			return REASON_DROP_NAT_FAILED;
+	}
+	if (!np_frontend(p))
+		return REASON_PASS;	/* most packets: one lookup */
+	reason = np_forward(ctx, &cfg, p);
+	if (reason)
+		return reason;
+	reason = np_new(&cfg, p);
+	if (reason == REASON_PASS_SERVICE_DNAT)
+		return np_commit(ctx, p);
+	return reason ?: REASON_PASS;
+}
+
+SEC("tc")
+int weir_from_netdev(struct __sk_buff *ctx)
+{
+	struct np_pkt p = {};
+	int reason;
+
+	p.len = ctx->len;
+	/* only frames for this host: the bridge floods others' unicast to us too */
+	if (ctx->pkt_type != NP_PACKET_HOST)
+		reason = REASON_PASS;
+	else
+		reason = np_parse(ctx, &p);
+	if (!reason)
+		reason = np_handle(ctx, &p);
+	count_packet(&np_stats, reason, p.len);
+	if (reason_is_drop(reason))
+		return TC_ACT_SHOT;
+	if (reason == REASON_PASS_SERVICE_DNAT || reason == REASON_PASS_SERVICE_REVNAT)
+		return np_out(ctx, &p);
+	return TC_ACT_OK;
+}
+
+char _license[] SEC("license") = "GPL";
