@@ -24,6 +24,11 @@ final class PodCgroups {
      * @throws IOException              when it cannot be resolved (e.g. it does not exist)
      */
     static Path check(Path cgroup) throws IOException {
+        return check(cgroup, Path.of("/proc/self/cgroup"));
+    }
+
+    /** {@link #check(Path)} with this process's cgroup read from {@code selfCgroup} ({@code /proc/self/cgroup}'s format). */
+    static Path check(Path cgroup, Path selfCgroup) throws IOException {
         if (!cgroup.isAbsolute()) {
             throw new IllegalArgumentException("cgroup " + cgroup + " is not an absolute path");
         }
@@ -37,7 +42,7 @@ final class PodCgroups {
         if (!Files.exists(real.resolve("cgroup.procs"))) {
             throw new IllegalArgumentException("cgroup " + cgroup + " is not a cgroup directory (no cgroup.procs)");
         }
-        if (real.equals(own(mount))) {
+        if (real.equals(own(mount, selfCgroup))) {
             throw new IllegalArgumentException("cgroup " + cgroup + " is the agent's own cgroup");
         }
         return real;
@@ -58,8 +63,8 @@ final class PodCgroups {
     }
 
     /** This process's cgroup v2 directory under the mount ({@code 0::/path} in /proc/self/cgroup). */
-    private static Path own(Path mount) throws IOException {
-        return Files.readAllLines(Path.of("/proc/self/cgroup")).stream().filter(l -> l.startsWith("0::"))
+    private static Path own(Path mount, Path selfCgroup) throws IOException {
+        return Files.readAllLines(selfCgroup).stream().filter(l -> l.startsWith("0::"))
                 .map(l -> mount.resolve(l.substring(3).replaceFirst("^/", ""))).findFirst().orElse(null);
     }
 }

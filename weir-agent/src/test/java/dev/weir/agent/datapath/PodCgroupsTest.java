@@ -31,12 +31,23 @@ class PodCgroupsTest {
 
     @Test
     void refusesTheAgentsOwnCgroup() throws IOException {
+        Requirements.root();
         Path root = mount();
-        String own = Files.readAllLines(Path.of("/proc/self/cgroup")).stream().filter(l -> l.startsWith("0::"))
-                .findFirst().orElseThrow().substring(3);
-        Requirements.require(!own.equals("/"), "this process sits in the cgroup2 root");
-        assertThatThrownBy(() -> PodCgroups.check(root.resolve(own.substring(1))))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("agent's own cgroup");
+        String name = "weir-podcgroups-own-" + ProcessHandle.current().pid();
+        Path child = root.resolve(name);
+        Files.createDirectory(child);
+        Path self = Files.createTempFile("weir-self-cgroup", "");
+        try {
+            // the agent as if it ran in that cgroup (this test process may sit in the root)
+            Files.writeString(self, "0::/" + name + "\n");
+            assertThatThrownBy(() -> PodCgroups.check(child, self))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("agent's own cgroup");
+            Files.writeString(self, "0::/\n");
+            assertThat(PodCgroups.check(child, self)).isEqualTo(child.toRealPath());
+        } finally {
+            Files.delete(child);
+            Files.delete(self);
+        }
     }
 
     @Test
