@@ -26,8 +26,9 @@ fi
 BENCH_DIR="$WEIR_ROOT/weir-bench/target"
 BENCH_JAR="$BENCH_DIR/weir-bench.jar"
 if [ "${WEIR_BENCH_NO_BUILD:-0}" != 1 ] || [ ! -f "$BENCH_JAR" ]; then
-    echo "bench: building weir-bench and what it needs (mvn package, tests skipped) ..." >&2
-    (cd "$WEIR_ROOT" && mvn -B -q -pl weir-bench -am -DskipTests package) >&2
+    # weir-cli too: the weir modes run bin/weir, which would otherwise rebuild itself mid-run
+    echo "bench: building weir-bench, weir-cli and what they need (mvn package, tests skipped) ..." >&2
+    (cd "$WEIR_ROOT" && mvn -B -q -pl weir-bench,weir-cli -am -DskipTests package) >&2
 fi
 CC_BIN=$(command -v clang || command -v cc)
 "$CC_BIN" -O2 -Wall -Werror -o "$BENCH_DIR/crr-client" "$WEIR_ROOT/weir-bench/src/main/c/crr_client.c"

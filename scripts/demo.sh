@@ -61,7 +61,7 @@ weir apply -f examples/policies/03-z-deny-in-audit.yaml
 weir lab matrix --ports TCP/80
 weir observe --verdict AUDIT --last 5
 
-step "A ClusterIP service over x's pods (TCP/UDP 80, dual stack, Maglev), translated per packet at TC"
+step "A ClusterIP service over x's pods (TCP/UDP 80, dual stack, Maglev), translated at the client's socket (TC for the rest)"
 weir delete -f examples/policies/03-z-deny-in-audit.yaml
 weir apply -f examples/services/01-x-web-clusterip.yaml
 weir service list
@@ -69,6 +69,15 @@ for i in 1 2 3 4 5 6; do weir lab probe y/b 10.96.0.10 TCP/80; done
 weir lab probe y/c fd00:10:96::a TCP/80      # IPv6 through the service
 weir lab probe z/c 10.96.0.10 TCP/80         # blocked: x's NetworkPolicy applies to the backend after translation
 weir bpf lb list --node node2
+weir observe --service x/web --last 4        # flows naming the service, its frontend and the backend
+
+step "A NodePort service over y's pods, reached from ext (outside the cluster) on either node's underlay address"
+weir apply -f examples/services/02-y-web-nodeport.yaml
+weir service list
+weir lab probe ext 192.168.100.1 TCP/30080   # translated on node1's underlay: DNAT to a y pod, SNAT to node1
+weir lab probe ext 192.168.100.2 TCP/30080
+weir lab probe x/a 192.168.100.2 TCP/30080   # from a pod too (translated where the client is)
+weir bpf nodeport list
 
 cat <<'MSG'
 
@@ -77,7 +86,8 @@ Try next:
   bin/weir lab probe z/a x/a TCP/81                   # blocked: only y may reach x, on TCP/80
   bin/weir delete -f examples/policies/03-z-deny-in-audit.yaml
   bin/weir bpf ct list                                # conntrack, with the service entries
-  bin/weir apply -f examples/services/02-y-web-nodeport.yaml; bin/weir service list
+  bin/weir apply -f examples/services/03-z-web-loadbalancer.yaml; bin/weir lab probe ext 203.0.113.5 TCP/80
+  bin/weir service backend quarantine 10.244.1.20:80  # no new connections to x/b; activate brings it back
   bin/weir identity list; bin/weir endpoint list
   bin/weir prefilter attach --netns weir-node1 eth0 && bin/weir prefilter add --netns weir-node1 --src 10.244.2.0/24
   bin/weir lab exec x/a -- ping -c1 10.244.2.20

@@ -130,6 +130,25 @@ class NodePortLabTest {
     }
 
     @Test
+    void podsOnBothNodesReachNodePortsAndLoadBalancerIpsToo() {
+        // in the cluster these are translated where the client is (socket or TC), not on the underlay
+        for (String client : List.of("x/a", "z/b")) {
+            for (String to : List.of(NODE1, NODE2)) {
+                for (String port : List.of("TCP/30090", "UDP/30090")) {
+                    ProbeResult r = lab.probe(client, to, PortSpec.parse(port), Family.IPV4, Lab.PROBE_TIMEOUT);
+                    assertThat(r.allowed()).as(client + " -> " + to + " " + port + ": " + r.summary()).isTrue();
+                    assertThat(r.backend()).isIn(Y);
+                }
+            }
+            ProbeResult v6 = lab.probe(client, NODE2_6, PortSpec.parse("TCP/30090"), Family.IPV6, Lab.PROBE_TIMEOUT);
+            assertThat(v6.allowed()).as(client + " -> [" + NODE2_6 + "]:30090: " + v6.summary()).isTrue();
+            ProbeResult lb = lab.probe(client, "203.0.113.6", PortSpec.parse("TCP/80"), Family.IPV4, Lab.PROBE_TIMEOUT);
+            assertThat(lb.allowed()).as(client + " -> 203.0.113.6:80: " + lb.summary()).isTrue();
+            assertThat(lb.backend()).isIn("x/a", "x/b", "x/c");
+        }
+    }
+
+    @Test
     void sourceRangesThatDoNotAdmitExtDropIt() {
         long before = dropped("node1", DropReason.DROP_LB_SRC_RANGE);
         assertThat(probe("203.0.113.9", "TCP/80").allowed()).as("10.0.0.0/8 only").isFalse();

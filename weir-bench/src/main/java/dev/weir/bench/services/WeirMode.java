@@ -119,16 +119,25 @@ final class WeirMode implements Mode {
         return run(weir, args);
     }
 
-    /** Runs {@code bin/weir} with the arguments and returns what it printed; a non-zero exit throws. */
+    /**
+     * Runs {@code bin/weir} with the arguments and returns its standard output (stderr apart, so that JSON
+     * stays JSON); a non-zero exit throws with both.
+     */
     static String run(Path weir, String... args) throws IOException, InterruptedException {
         List<String> cmd = new java.util.ArrayList<>(List.of(weir.toString()));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out.strip());
+        Path err = Files.createTempFile("weir-bench-stderr-", ".txt");
+        try {
+            Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out.strip() + " "
+                        + Files.readString(err).strip());
+            }
+            return out;
+        } finally {
+            Files.deleteIfExists(err);
         }
-        return out;
     }
 
     Path weir() {
