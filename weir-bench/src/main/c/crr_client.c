@@ -2,7 +2,10 @@
 /*
  * crr-client: new TCP connections per second, like netperf's TCP_CRR without the request.
  *
- *   crr-client ADDRESS PORT SECONDS CONCURRENCY [rst]
+ *   crr-client ADDRESS[,ADDRESS...] PORT SECONDS CONCURRENCY [rst]
+ *
+ * Several addresses (at most 16) are used in turn, one per new connection: the baseline "the backends'
+ * pod IPs directly" for a service over the same backends.
  *
  * Keeps CONCURRENCY non-blocking connections in flight from one thread (epoll): each connects, reads
  * the server's reply to EOF, closes, and is replaced by a new one at once. A connection counts when
@@ -40,7 +43,10 @@ struct conn {
 	char buf[REPLY_MAX];
 };
 
-static struct sockaddr_in target;
+#define MAX_TARGETS 16
+
+static struct sockaddr_in targets[MAX_TARGETS];
+static int ntargets, next_target;
 static int epfd, rst_close;
 static long long ok_count, err_count;
 static char first_error[128];
@@ -114,7 +120,9 @@ static void start(struct conn *c)
 		return;
 	}
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(c->fd, (struct sockaddr *)&target, sizeof(target)) < 0 && errno != EINPROGRESS) {
+	struct sockaddr_in *target = &targets[next_target++ % ntargets];
+
+	if (connect(c->fd, (struct sockaddr *)target, sizeof(*target)) < 0 && errno != EINPROGRESS) {
 		error("connect", errno);
 		finish(c);
 		return;
@@ -156,13 +164,27 @@ int main(int argc, char **argv)
 	struct epoll_event events[64];
 	long long begin, deadline, end;
 	int conc;
+	char *list, *tok, *save = NULL;
 
-	if (argc < 5 || inet_pton(AF_INET, argv[1], &target.sin_addr) != 1) {
-		fprintf(stderr, "usage: crr-client ADDRESS PORT SECONDS CONCURRENCY [rst]\n");
+	if (argc < 5) {
+		fprintf(stderr, "usage: crr-client ADDRESS[,ADDRESS...] PORT SECONDS CONCURRENCY [rst]\n");
 		return 2;
 	}
-	target.sin_family = AF_INET;
-	target.sin_port = htons(atoi(argv[2]));
+	list = strdup(argv[1]);
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (ntargets == MAX_TARGETS || inet_pton(AF_INET, tok, &targets[ntargets].sin_addr) != 1) {
+			fprintf(stderr, "crr-client: bad or too many addresses in '%s' (at most %d IPv4 addresses)\n",
+				argv[1], MAX_TARGETS);
+			return 2;
+		}
+		targets[ntargets].sin_family = AF_INET;
+		targets[ntargets++].sin_port = htons(atoi(argv[2]));
+	}
+	free(list);
+	if (ntargets == 0) {
+		fprintf(stderr, "crr-client: no address\n");
+		return 2;
+	}
 	conc = atoi(argv[4]);
 	if (conc < 1 || conc > MAX_CONC) {
 		fprintf(stderr, "crr-client: CONCURRENCY must be 1..%d\n", MAX_CONC);

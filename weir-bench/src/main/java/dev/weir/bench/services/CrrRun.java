@@ -40,6 +40,12 @@ record CrrRun(Lab lab, String pod, Path client, int concurrency, boolean rst) {
 
     static Result parse(String line) {
         Map<String, String> f = new TreeMap<>();
+        int fe = line.indexOf(" firstError=");
+        if (fe >= 0) {
+            // the last field, free text (strerror has spaces)
+            f.put("firstError", line.substring(fe + " firstError=".length()));
+            line = line.substring(0, fe);
+        }
         for (String kv : line.split(" ")) {
             int eq = kv.indexOf('=');
             f.put(kv.substring(0, eq), kv.substring(eq + 1));

@@ -24,7 +24,7 @@ final class ServicesReport {
         for (int n : counts) {
             for (boolean cluster : new boolean[] {true, false}) {
                 StringBuilder row = new StringBuilder(String.format("%-10s %-22s", String.format("%,d", n),
-                        cluster ? "ClusterIP (last svc)" : "pod IP"));
+                        cluster ? "ClusterIP (last svc)" : "its pod IPs"));
                 for (Mode m : modes) {
                     String cell = m.unavailable().map(why -> "n/a (" + why + ")")
                             .orElseGet(() -> rate(r.rates().get(new Sweep.Key(m.name(), n, cluster))));

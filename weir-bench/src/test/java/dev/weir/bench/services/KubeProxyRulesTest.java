@@ -84,6 +84,9 @@ class KubeProxyRulesTest {
         assertThat(r.replies()).containsEntry("x/b", 60L).containsEntry("y/b", 40L);
         assertThat(r.errors()).isEqualTo(2);
         assertThat(CrrRun.parse("ok=0 errors=0 ns=1000000000 replies=").replies()).isEmpty();
+        CrrRun.Result spaced = CrrRun.parse("ok=5 errors=1 ns=1000000000 replies=x/b:5 firstError=connect:Connection reset by peer");
+        assertThat(spaced.firstError()).as("strerror text has spaces").isEqualTo("connect:Connection reset by peer");
+        assertThat(spaced.replies()).containsEntry("x/b", 5L);
     }
 
     private static List<String> lines(String text, String prefix) {
