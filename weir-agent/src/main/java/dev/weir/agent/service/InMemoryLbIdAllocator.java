@@ -18,9 +18,12 @@ public final class InMemoryLbIdAllocator implements LbIdAllocator {
     private final Map<Kind, Set<Integer>> used = new EnumMap<>(Kind.class);
     private final Map<Kind, Integer> lowestFree = new EnumMap<>(Kind.class);
 
-    /** Numbers 1..65535 in each space (the default map sizes). */
+    /**
+     * Numbers 1..2^31-2 in each space: the datapath's ids are u32 keys, not bounded by the map sizes (the
+     * capacity check counts entries, not numbers).
+     */
     public InMemoryLbIdAllocator() {
-        this(65535);
+        this(Integer.MAX_VALUE - 1);
     }
 
     public InMemoryLbIdAllocator(int limit) {

@@ -127,15 +127,19 @@ public final class ServicesBenchCommand implements Callable<Integer> {
             Sweep sweep = new Sweep(crr, nodes, modes, s.services, s.seconds, s.rounds,
                     podTarget(set));
             Sweep.Result result = sweep.run();
-            RestoreTiming.Result restore = s.restoreServices > 0
-                    ? new RestoreTiming(node, s.restoreServices, restoreEndpoints).measure(s.restoreRounds) : null;
-            WeirMode weirTc = modes.stream().filter(m -> m instanceof WeirMode && m.unavailable().isEmpty())
-                    .map(m -> (WeirMode) m).findFirst().orElse(null);
-            WeirApplyTiming.Result weirApply = s.restoreServices > 0 && weirTc != null
-                    ? new WeirApplyTiming(weirTc.weir(), s.restoreServices, restoreEndpoints).measure(s.restoreRounds) : null;
+            // the rates first: a later step that fails does not lose them
             h.forEach((k, v) -> System.out.println("# " + k + ": " + v));
             System.out.println();
-            ServicesReport.print(System.out, modes, s.services, result, restore, s.restoreServices, restoreEndpoints);
+            ServicesReport.print(System.out, modes, s.services, result, null, s.restoreServices, restoreEndpoints);
+            System.out.flush();
+            RestoreTiming.Result restore = s.restoreServices > 0
+                    ? new RestoreTiming(node, s.restoreServices, restoreEndpoints).measure(s.restoreRounds) : null;
+            ServicesReport.printRestore(System.out, restore, s.restoreServices, restoreEndpoints);
+            System.out.flush();
+            WeirMode weir = modes.stream().filter(m -> m instanceof WeirMode && m.unavailable().isEmpty())
+                    .map(m -> (WeirMode) m).findFirst().orElse(null);
+            WeirApplyTiming.Result weirApply = s.restoreServices > 0 && weir != null
+                    ? new WeirApplyTiming(weir.weir(), s.restoreServices, restoreEndpoints).measure(s.restoreRounds) : null;
             ServicesReport.printWeirApply(System.out, weirApply, restore, s.restoreServices, restoreEndpoints);
             return 0;
         } catch (Sweep.CheckFailed e) {

@@ -83,6 +83,11 @@ final class ServicesReport {
                 out.println(row);
             }
         }
+        printRestore(out, restore, restoreServices, restoreEndpoints);
+    }
+
+    /** The iptables-restore timings; nothing when not measured. */
+    static void printRestore(PrintStream out, RestoreTiming.Result restore, int restoreServices, int restoreEndpoints) {
         if (restore != null) {
             out.println();
             out.printf("iptables-restore, %,d services x %d endpoints (%,d chains, %,d rules, %,d bytes of input), seconds%n",
