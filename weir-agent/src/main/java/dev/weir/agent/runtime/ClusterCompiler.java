@@ -5,7 +5,6 @@ import dev.weir.agent.yaml.ValidationException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -178,25 +177,19 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
 
     /** The objects parsed (each file's at once, so errors name the file) and checked together. */
     private ServiceCatalog catalog(List<StoredObject> objects, List<Node> nodes, java.util.Set<String> established) {
-        Map<String, StringBuilder> bySource = new LinkedHashMap<>();
         List<Service> svcs = new ArrayList<>();
         List<EndpointSlice> slices = new ArrayList<>();
-        for (StoredObject o : objects) {
-            String source = o.source() == null ? "store" : o.source();
-            ServiceObjects known = parsed.get(new Parsed(source, o.document()));
-            if (known != null) {
+        try {
+            for (StoredObject o : objects) {
+                String source = o.source() == null ? "store" : o.source();
+                ServiceObjects known = parsed.get(new Parsed(source, o.document()));
+                if (known == null) {
+                    // one document at a time: stored documents are JSON, which parses fast that way
+                    known = services.parse(o.document(), source);
+                }
                 svcs.addAll(known.services());
                 slices.addAll(known.slices());
-            } else {
-                bySource.computeIfAbsent(source, s -> new StringBuilder()).append(o.document()).append("\n---\n");
             }
-        }
-        try {
-            bySource.forEach((source, yaml) -> {
-                ServiceObjects o = services.parse(yaml.toString(), source);
-                svcs.addAll(o.services());
-                slices.addAll(o.slices());
-            });
             return ServiceCatalog.build(svcs, slices, nodes, ServiceConfig.lab(), established);
         } catch (ValidationException e) {
             throw new PolicyInputException(e.file(), e.object(), e.path(), e.problem());

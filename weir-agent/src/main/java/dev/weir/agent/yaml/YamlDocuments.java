@@ -29,6 +29,8 @@ public final class YamlDocuments {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    /** JSON is YAML; the JSON parser reads it some ten times faster (the store keeps documents as JSON). */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private YamlDocuments() {
     }
@@ -39,9 +41,23 @@ public final class YamlDocuments {
      * @throws ValidationException the reader's, or {@code invalid YAML} naming the document
      */
     public static <T> List<T> read(String yaml, String source, Reader<T> reader) {
+        if (yaml.stripLeading().startsWith("{")) {
+            try {
+                return read(JSON, yaml, source, reader);
+            } catch (ValidationException e) {
+                if (!e.problem().startsWith("invalid YAML")) {
+                    throw e;
+                }
+                // YAML that merely starts like JSON (a flow mapping, several documents): YAML decides
+            }
+        }
+        return read(YAML, yaml, source, reader);
+    }
+
+    private static <T> List<T> read(ObjectMapper mapper, String yaml, String source, Reader<T> reader) {
         List<T> out = new ArrayList<>();
         int index = 0;
-        try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(yaml)) {
+        try (MappingIterator<JsonNode> it = mapper.readerFor(JsonNode.class).readValues(yaml)) {
             while (it.hasNextValue()) {
                 JsonNode node = it.nextValue();
                 index++;
