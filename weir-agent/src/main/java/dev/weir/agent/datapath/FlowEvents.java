@@ -1,11 +1,10 @@
 package dev.weir.agent.datapath;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Instant;
 import java.util.Arrays;
 
 import dev.weir.agent.flow.RawFlowEvent;
+import dev.weir.agent.service.IpAddress;
 import dev.weir.datapath.endpoint.FlowEvent;
 
 /**
@@ -29,13 +28,11 @@ public final class FlowEvents {
                 text(e.daddr(), e.family()), e.len(), e.svcId(), e.revNatId());
     }
 
-    /** An address of the given family as text; a v4-mapped 16-byte address as dotted IPv4. */
+    /**
+     * An address of the given family as text: a v4-mapped 16-byte address as dotted IPv4, IPv6 in RFC 5952
+     * form (as endpoints list their addresses, so that flows find their pods).
+     */
     static String text(byte[] addr16, int family) {
-        try {
-            byte[] a = family == 4 ? Arrays.copyOfRange(addr16, 12, 16) : addr16;
-            return InetAddress.getByAddress(a).getHostAddress();
-        } catch (UnknownHostException e) {
-            return "?";
-        }
+        return new IpAddress(family == 4 ? Arrays.copyOfRange(addr16, 12, 16) : addr16.clone()).toString();
     }
 }

@@ -77,7 +77,8 @@ public final class FlowDecorator {
         String protocol = protocolName(e.protocol(), e.family());
         PolicyView.Rule rule = c.rules().get(e.rule());
         FlowRecord.PolicyRef policy = rule == null ? null : new FlowRecord.PolicyRef(rule.kind(), rule.namespace(), rule.name());
-        String summary = summary(protocol, flags, dropped ? reasonDesc : null);
+        String summary = verdict == Verdict.TRANSLATED ? protocol + " socket translated to a backend"
+                : summary(protocol, flags, dropped ? reasonDesc : null);
         String sourceIp = e.sourceIp();
         int sourceIdentity = e.sourceIdentity();
         Endpoint own = c.byId().get(e.endpointId());
