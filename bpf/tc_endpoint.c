@@ -967,7 +967,12 @@ static __always_inline __u32 ep_conntrack(struct __sk_buff *ctx,
 	reason = ct_find(ep, cfg, p, d, &stale);
 	if (reason == REASON_PASS_REPLY && dir == EP_DIR_EGRESS) {
 		reason = ep_revnat(ctx, ep, cfg, p, d);
-		if (reason == REASON_PASS_REPLY)
+		/*
+		 * A client the underlay translated for is the node (SNAT: host or
+		 * remote-node) or outside (Local: world or a CIDR identity), never
+		 * a pod: replies to pods skip the np_ct lookup.
+		 */
+		if (reason == REASON_PASS_REPLY && !id_is_endpoint(d->peer))
 			reason = ep_np_reverse(ctx, cfg, p, d);
 		return reason;
 	}

@@ -12,6 +12,14 @@
 #define ID_HOST		1
 #define ID_WORLD	2	/* an ipcache miss */
 #define ID_REMOTE_NODE	6
+#define ID_FIRST_ENDPOINT	256		/* pods' identities: 256 .. 2^24-1 (StoreIdentityAllocator) */
+#define ID_FIRST_CIDR		(1 << 24)	/* CIDR identities from 2^24 */
+
+/* A pod's identity (not reserved, not a CIDR). */
+static inline int id_is_endpoint(__u32 id)
+{
+	return id >= ID_FIRST_ENDPOINT && id < ID_FIRST_CIDR;
+}
 
 /* LPM key: IPv4 v4-mapped, prefixlen over all 128 bits (IPv4 /24 = 96 + 24). */
 struct ipcache_key {
