@@ -2,6 +2,7 @@ package dev.weir.agent.datapath;
 
 import java.util.ArrayList;
 import java.util.List;
+import dev.weir.testkit.Frames;
 
 /**
  * One new connection to judge: family, the two parties by name ({@code x/a} a pod, {@code ext} the

@@ -17,6 +17,7 @@ import dev.weir.agent.policy.PolicyResult;
 import dev.weir.datapath.endpoint.EndpointMaps;
 import dev.weir.datapath.endpoint.PolKey;
 import dev.weir.datapath.endpoint.PolVal;
+import dev.weir.testkit.Frames;
 
 /**
  * Found by {@link JavaSaysKernelDoesTest}'s random sets: two allow entries of one lookup that match a port

@@ -18,6 +18,7 @@ import dev.weir.datapath.endpoint.IpcacheKey;
 import dev.weir.datapath.endpoint.IpcacheVal;
 import dev.weir.datapath.endpoint.PolKey;
 import dev.weir.datapath.endpoint.PolVal;
+import dev.weir.testkit.Frames;
 
 /**
  * Renders what a node's {@code ep_by_ifindex}, {@code ipcache} and {@code pol} hold — read back from the

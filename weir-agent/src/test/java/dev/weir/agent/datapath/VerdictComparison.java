@@ -17,6 +17,7 @@ import dev.weir.agent.policy.PolicyResult;
 import dev.weir.datapath.DropReason;
 import dev.weir.datapath.endpoint.EndpointMaps;
 import dev.weir.datapath.endpoint.FlowEvent;
+import dev.weir.testkit.Frames;
 
 /**
  * "Java says / kernel does": one {@code tc_endpoint} object per node of the cluster, written by the agent's

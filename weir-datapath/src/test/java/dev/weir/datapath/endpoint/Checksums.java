@@ -1,6 +1,7 @@
 package dev.weir.datapath.endpoint;
 
 import java.nio.ByteBuffer;
+import dev.weir.testkit.Frames;
 
 /**
  * Internet checksums of the test frames (Ethernet, untagged IPv4 without options or IPv6 without

@@ -2,7 +2,7 @@ package dev.weir.datapath.endpoint;
 
 import static dev.weir.datapath.endpoint.EndpointDatapath.TC_ACT_OK;
 import static dev.weir.datapath.endpoint.EndpointDatapath.TC_ACT_SHOT;
-import static dev.weir.datapath.endpoint.Frames.*;
+import static dev.weir.testkit.Frames.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -12,6 +12,7 @@ import java.util.Map;
 import dev.weir.datapath.DropReason;
 
 import org.junit.jupiter.api.Test;
+import dev.weir.testkit.Frames;
 
 /** Conntrack through BPF_PROG_TEST_RUN: replies, established hits, TCP states and lifetimes, expiry, a full table. */
 class EndpointConntrackTest extends EndpointTestBase {

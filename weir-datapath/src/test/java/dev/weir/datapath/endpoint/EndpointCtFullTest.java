@@ -1,12 +1,13 @@
 package dev.weir.datapath.endpoint;
 
 import static dev.weir.datapath.endpoint.EndpointDatapath.TC_ACT_OK;
-import static dev.weir.datapath.endpoint.Frames.*;
+import static dev.weir.testkit.Frames.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weir.datapath.DropReason;
 
 import org.junit.jupiter.api.Test;
+import dev.weir.testkit.Frames;
 
 /**
  * A full conntrack table. {@code ct} is an LRU hash: an insert into a full table evicts the least

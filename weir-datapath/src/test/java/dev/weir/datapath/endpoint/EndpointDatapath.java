@@ -18,6 +18,7 @@ import dev.weir.ebpf.NetInterface;
 import dev.weir.ebpf.ObjectSpec;
 import dev.weir.ebpf.RingBufferReader;
 import dev.weir.ebpf.TestRun;
+import dev.weir.testkit.Frames;
 
 /**
  * Test fixture: the endpoint object loaded into the kernel (small maps, nothing pinned), its maps typed

@@ -1,7 +1,7 @@
 package dev.weir.datapath.endpoint;
 
 import static dev.weir.datapath.endpoint.EndpointDatapath.TC_ACT_SHOT;
-import static dev.weir.datapath.endpoint.Frames.*;
+import static dev.weir.testkit.Frames.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
@@ -9,6 +9,7 @@ import java.util.List;
 import dev.weir.datapath.DropReason;
 
 import org.junit.jupiter.api.Test;
+import dev.weir.testkit.Frames;
 
 /** Flow events: traces of forwarded packets, replies flagged, and the sent/lost bookkeeping. */
 class EndpointEventsTest extends EndpointTestBase {

@@ -2,7 +2,7 @@ package dev.weir.datapath.endpoint;
 
 import static dev.weir.datapath.endpoint.EndpointDatapath.TC_ACT_OK;
 import static dev.weir.datapath.endpoint.EndpointDatapath.TC_ACT_SHOT;
-import static dev.weir.datapath.endpoint.Frames.*;
+import static dev.weir.testkit.Frames.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Arrays;
@@ -11,6 +11,7 @@ import java.util.Map;
 import dev.weir.datapath.DropReason;
 
 import org.junit.jupiter.api.Test;
+import dev.weir.testkit.Frames;
 
 /** What the endpoint programs parse: no endpoint, non-IP, NDP, options and extension headers, fragments, malformed frames. */
 class EndpointParsingTest extends EndpointTestBase {

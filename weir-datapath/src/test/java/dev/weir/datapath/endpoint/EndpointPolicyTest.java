@@ -2,7 +2,7 @@ package dev.weir.datapath.endpoint;
 
 import static dev.weir.datapath.endpoint.EndpointDatapath.TC_ACT_OK;
 import static dev.weir.datapath.endpoint.EndpointDatapath.TC_ACT_SHOT;
-import static dev.weir.datapath.endpoint.Frames.*;
+import static dev.weir.testkit.Frames.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;
@@ -11,6 +11,7 @@ import dev.weir.datapath.Mem;
 import dev.weir.datapath.DropReason;
 
 import org.junit.jupiter.api.Test;
+import dev.weir.testkit.Frames;
 
 /** Policy of new connections through BPF_PROG_TEST_RUN: the two lookups, longest match, deny wins, modes. */
 class EndpointPolicyTest extends EndpointTestBase {

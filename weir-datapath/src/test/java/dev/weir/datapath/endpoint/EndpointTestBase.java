@@ -7,6 +7,7 @@ import dev.weir.testkit.Requirements;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import dev.weir.testkit.Frames;
 
 /**
  * Shared setup of the endpoint datapath tests: two pods on the node, A (10.0.0.10, fd00::10, identity

@@ -2,7 +2,7 @@ package dev.weir.datapath.endpoint;
 
 import static dev.weir.datapath.endpoint.EndpointDatapath.TC_ACT_OK;
 import static dev.weir.datapath.endpoint.EndpointDatapath.TC_ACT_SHOT;
-import static dev.weir.datapath.endpoint.Frames.*;
+import static dev.weir.testkit.Frames.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
@@ -23,6 +23,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import dev.weir.testkit.Frames;
 
 /**
  * Services from outside the node through BPF_PROG_TEST_RUN (docs/service-datapath.md, "From outside the

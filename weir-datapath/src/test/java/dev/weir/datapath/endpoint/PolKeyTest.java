@@ -9,6 +9,7 @@ import java.util.HexFormat;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import dev.weir.testkit.Frames;
 
 /** PolKey's wire form and port-range split; codecs round trip. No kernel needed. */
 class PolKeyTest {

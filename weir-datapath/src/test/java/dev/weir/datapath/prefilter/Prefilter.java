@@ -100,7 +100,7 @@ final class Prefilter implements AutoCloseable {
         return stat(r).packets();
     }
 
-    /** Packets counted per reason code (every code 0..255, also unknown ones), summed over CPUs. */
+    /** Frames counted per reason code (every code 0..255, also unknown ones), summed over CPUs. */
     long[] packetsByCode() {
         long[] out = new long[DropReason.MAX];
         for (int code = 0; code < DropReason.MAX; code++) {

@@ -1,6 +1,6 @@
 package dev.weir.datapath.prefilter;
 
-import static dev.weir.datapath.prefilter.Packets.*;
+import static dev.weir.testkit.Frames.*;
 import static dev.weir.datapath.prefilter.Prefilter.XDP_DROP;
 import static dev.weir.datapath.prefilter.Prefilter.XDP_PASS;
 import static dev.weir.datapath.prefilter.Slots.Side.NONE;
@@ -15,6 +15,7 @@ import dev.weir.testkit.Requirements;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import dev.weir.testkit.Frames;
 
 /** Sampled drop events in pf_events through BPF_PROG_TEST_RUN and the ring buffer reader. */
 class PrefilterEventsTest {

@@ -1,6 +1,6 @@
 package dev.weir.datapath.prefilter;
 
-import static dev.weir.datapath.prefilter.Packets.*;
+import static dev.weir.testkit.Frames.*;
 import static dev.weir.datapath.prefilter.Prefilter.XDP_DROP;
 import static dev.weir.datapath.prefilter.Prefilter.XDP_PASS;
 import static dev.weir.datapath.prefilter.Slots.Side.NONE;
@@ -18,6 +18,7 @@ import dev.weir.testkit.Requirements;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import dev.weir.testkit.Frames;
 
 /** Header parsing through BPF_PROG_TEST_RUN: VLANs, IPv4 options, IPv6 extension headers, fragments, garbage. */
 class PrefilterParsingTest {

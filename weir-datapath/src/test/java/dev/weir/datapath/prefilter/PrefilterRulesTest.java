@@ -1,6 +1,6 @@
 package dev.weir.datapath.prefilter;
 
-import static dev.weir.datapath.prefilter.Packets.*;
+import static dev.weir.testkit.Frames.*;
 import static dev.weir.datapath.prefilter.Prefilter.XDP_DROP;
 import static dev.weir.datapath.prefilter.Prefilter.XDP_PASS;
 import static dev.weir.datapath.prefilter.Slots.Side.DST;
@@ -19,6 +19,7 @@ import dev.weir.testkit.Requirements;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import dev.weir.testkit.Frames;
 
 /** Rule matching through BPF_PROG_TEST_RUN: every rule kind, both families, modes, precedence, generations. */
 class PrefilterRulesTest {
