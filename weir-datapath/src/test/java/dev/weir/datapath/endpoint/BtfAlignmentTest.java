@@ -2,16 +2,13 @@ package dev.weir.datapath.endpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
-import java.util.List;
 import java.util.stream.Stream;
 
 import dev.weir.datapath.Datapath;
 import dev.weir.ebpf.Btf;
-import dev.weir.ebpf.BtfMember;
-import dev.weir.ebpf.BtfStruct;
 import dev.weir.ebpf.ObjectSpec;
+import dev.weir.datapath.BtfLayouts;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -52,14 +49,6 @@ class BtfAlignmentTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("structs")
     void layoutMatchesBtf(StructLayout layout) {
-        String name = layout.name().orElseThrow();
-        BtfStruct c = BTF.struct(name).orElseThrow(() -> new AssertionError(
-                "struct " + name + " not in the object's BTF; it has " + BTF.structNames()));
-        assertThat(layout.byteSize()).as("sizeof(struct %s)", name).isEqualTo(c.size());
-        List<BtfMember> java = layout.memberLayouts().stream()
-                .map(m -> new BtfMember(m.name().orElseThrow(), (int) layout.byteOffset(
-                        MemoryLayout.PathElement.groupElement(m.name().orElseThrow())), (int) m.byteSize()))
-                .toList();
-        assertThat(java).as("members of struct %s", name).containsExactlyElementsOf(c.members());
+        BtfLayouts.assertMatches(BTF, layout);
     }
 }

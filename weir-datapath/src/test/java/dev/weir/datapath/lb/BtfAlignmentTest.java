@@ -2,18 +2,15 @@ package dev.weir.datapath.lb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
-import java.util.List;
 import java.util.stream.Stream;
 
 import dev.weir.datapath.Datapath;
 import dev.weir.datapath.endpoint.Counter;
 import dev.weir.ebpf.Btf;
-import dev.weir.ebpf.BtfMember;
-import dev.weir.ebpf.BtfStruct;
 import dev.weir.ebpf.MapSpec;
 import dev.weir.ebpf.ObjectSpec;
+import dev.weir.datapath.BtfLayouts;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,15 +43,7 @@ class BtfAlignmentTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("structs")
     void layoutMatchesBtf(StructLayout layout) {
-        String name = layout.name().orElseThrow();
-        BtfStruct c = BTF.struct(name).orElseThrow(() -> new AssertionError(
-                "struct " + name + " not in the object's BTF; it has " + BTF.structNames()));
-        assertThat(layout.byteSize()).as("sizeof(struct %s)", name).isEqualTo(c.size());
-        List<BtfMember> java = layout.memberLayouts().stream()
-                .map(m -> new BtfMember(m.name().orElseThrow(), (int) layout.byteOffset(
-                        MemoryLayout.PathElement.groupElement(m.name().orElseThrow())), (int) m.byteSize()))
-                .toList();
-        assertThat(java).as("members of struct %s", name).containsExactlyElementsOf(c.members());
+        BtfLayouts.assertMatches(BTF, layout);
     }
 
     static Stream<Arguments> maps() {
