@@ -36,14 +36,14 @@ class BtfAlignmentTest {
                 Arguments.of(EpFragVal.LAYOUT),
                 Arguments.of(Counter.LAYOUT),
                 Arguments.of(FlowEvent.LAYOUT),
-                Arguments.of(LbTc.SVC_KEY),
-                Arguments.of(LbTc.SVC_VAL),
-                Arguments.of(LbTc.SLOT_KEY),
-                Arguments.of(LbTc.MAGLEV_KEY),
-                Arguments.of(LbTc.BACKEND_VAL),
-                Arguments.of(LbTc.FRONTEND),
-                Arguments.of(LbTc.AFFINITY_KEY),
-                Arguments.of(LbTc.AFFINITY_VAL));
+                Arguments.of(dev.weir.datapath.lb.LbSvcKey.LAYOUT),
+                Arguments.of(dev.weir.datapath.lb.LbSvcVal.LAYOUT),
+                Arguments.of(dev.weir.datapath.lb.LbSlotKey.LAYOUT),
+                Arguments.of(dev.weir.datapath.lb.LbMaglevKey.LAYOUT),
+                Arguments.of(dev.weir.datapath.lb.LbBackend.LAYOUT),
+                Arguments.of(dev.weir.datapath.lb.LbFrontend.LAYOUT),
+                Arguments.of(dev.weir.datapath.lb.LbAffinityKey.LAYOUT),
+                Arguments.of(dev.weir.datapath.lb.LbAffinityVal.LAYOUT));
     }
 
     @ParameterizedTest(name = "{0}")
