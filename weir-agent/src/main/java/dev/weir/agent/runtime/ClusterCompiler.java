@@ -4,7 +4,6 @@ import dev.weir.agent.yaml.ValidationException;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -49,15 +48,14 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
     private final ServiceEngine engine;
     private final LbIdAllocator ids;
     private final LbMapSizes sizes;
-    /** Service objects parsed by {@link #parse}, for {@link #check} (pruned to the store's objects there). */
+    /**
+     * Service and EndpointSlice documents as parsed, by source and text: by {@link #parse} for the
+     * {@link #check} of the same apply, by {@link #compile} so that unchanged objects are not parsed again.
+     * Pruned to the objects in use by both.
+     */
     private final Map<Parsed, ServiceObjects> parsed = new java.util.concurrent.ConcurrentHashMap<>();
     /** The last state computed, whose ids the next computation releases when it no longer uses them. */
     private LbState previous;
-    /** Stored Service and EndpointSlice objects as {@link #compile} last parsed them: unchanged ones are not parsed again. */
-    private Map<ObjectKey, StoredDocument> stored = new HashMap<>();
-
-    private record StoredDocument(String document, ServiceObjects objects) {
-    }
 
     public ClusterCompiler(LbIdAllocator ids) {
         this(ids, LbMapSizes.DEFAULTS);
@@ -146,8 +144,8 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
         ServiceCatalog catalog = catalog(next, cluster.nodes(), next.stream().filter(unchanged::contains)
                 .map(o -> o.key().namespace() + "/" + o.key().name()).collect(java.util.stream.Collectors.toSet()));
         java.util.Set<Parsed> keep = new java.util.HashSet<>();
-        next.forEach(o -> keep.add(new Parsed(o.source() == null ? "store" : o.source(), o.document())));
-        now.forEach(o -> keep.add(new Parsed(o.source() == null ? "store" : o.source(), o.document())));
+        next.forEach(o -> keep.add(Parsed.of(o)));
+        now.forEach(o -> keep.add(Parsed.of(o)));
         parsed.keySet().retainAll(keep);
         if (cluster.nodes().isEmpty()) {
             return;
@@ -169,6 +167,20 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
     }
 
     private record Parsed(String source, String document) {
+        static Parsed of(StoredObject o) {
+            return new Parsed(o.source() == null || o.source().isEmpty() ? "store" : o.source(), o.document());
+        }
+    }
+
+    /** A stored object's Services and EndpointSlices, parsed once (stored documents are JSON: fast one at a time). */
+    private ServiceObjects parsedOf(StoredObject o) {
+        Parsed key = Parsed.of(o);
+        ServiceObjects known = parsed.get(key);
+        if (known == null) {
+            known = services.parse(key.document(), key.source());
+            parsed.put(key, known);
+        }
+        return known;
     }
 
     private static List<StoredObject> serviceObjects(List<StoredObject> objects) {
@@ -181,12 +193,7 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
         List<EndpointSlice> slices = new ArrayList<>();
         try {
             for (StoredObject o : objects) {
-                String source = o.source() == null ? "store" : o.source();
-                ServiceObjects known = parsed.get(new Parsed(source, o.document()));
-                if (known == null) {
-                    // one document at a time: stored documents are JSON, which parses fast that way
-                    known = services.parse(o.document(), source);
-                }
+                ServiceObjects known = parsedOf(o);
                 svcs.addAll(known.services());
                 slices.addAll(known.slices());
             }
@@ -217,24 +224,20 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
         List<String> overrides = new ArrayList<>();
         List<Service> svcs = new ArrayList<>();
         List<EndpointSlice> slices = new ArrayList<>();
-        Map<ObjectKey, StoredDocument> seen = new HashMap<>();
+        java.util.Set<Parsed> inUse = new java.util.HashSet<>();
         for (StoredObject o : input.objects()) {
             if (o.key().kind().equals(BackendOverrides.KIND)) {
                 overrides.add(o.document());
             } else if (SERVICE_KINDS.contains(o.key().kind())) {
-                StoredDocument d = stored.get(o.key());
-                if (d == null || !d.document().equals(o.document())) {
-                    d = new StoredDocument(o.document(), services.parse(o.document(),
-                            o.source() == null || o.source().isEmpty() ? "store" : o.source()));
-                }
-                seen.put(o.key(), d);
-                svcs.addAll(d.objects().services());
-                slices.addAll(d.objects().slices());
+                ServiceObjects d = parsedOf(o);
+                inUse.add(Parsed.of(o));
+                svcs.addAll(d.services());
+                slices.addAll(d.slices());
             } else {
                 policyObjects.add(o);
             }
         }
-        stored = seen;
+        parsed.keySet().retainAll(inUse);
         PolicyResult policy = policies.compile(new Input(input.node(), input.cluster(), policyObjects,
                 input.revision(), input.identities()));
         ServiceObjects objects = new ServiceObjects(svcs, slices);
