@@ -17,9 +17,36 @@ import dev.weir.datapath.lb.LbMapSizes;
  * @param flowCapacity flows kept in the history
  * @param pollInterval how often the sync loop looks at the store and the endpoints
  * @param lbMapSizes   sizes of the service maps (loading, and {@code weir apply}'s capacity check)
+ * @param kvstore      where desired state and the cluster's shared records live: the file store in
+ *                     {@code storeDir} (the default) or an etcd cluster
  */
 public record AgentConfig(String node, Path storeDir, Path runDir, Path logFile, Path labState, int flowCapacity,
-                          Duration pollInterval, LbMapSizes lbMapSizes) {
+                          Duration pollInterval, LbMapSizes lbMapSizes, Kvstore kvstore) {
+
+    /**
+     * The kvstore: {@code file} (the directory {@code storeDir}, shared by the agents of one machine) or
+     * {@code etcd} (an etcd cluster at {@code endpoints}, comma-separated client URLs, shared by every node).
+     */
+    public record Kvstore(String kind, String endpoints) {
+        public static final Kvstore FILE = new Kvstore("file", null);
+
+        public Kvstore {
+            Objects.requireNonNull(kind, "kind");
+            if (!kind.equals("file") && !kind.equals("etcd")) {
+                throw new IllegalArgumentException("unknown kvstore '" + kind + "' (file or etcd)");
+            }
+            if (kind.equals("etcd") && (endpoints == null || endpoints.isBlank())) {
+                throw new IllegalArgumentException("--kvstore etcd needs --kvstore-endpoints http://HOST:PORT[,...]");
+            }
+            if (kind.equals("file") && endpoints != null && !endpoints.isBlank()) {
+                throw new IllegalArgumentException("--kvstore-endpoints is for --kvstore etcd");
+            }
+        }
+
+        public boolean etcd() {
+            return kind.equals("etcd");
+        }
+    }
 
     public static final Path DEFAULT_STORE = Path.of("/var/lib/weir/store");
     public static final Path RUN_ROOT = Path.of("/run/weir");
@@ -40,12 +67,19 @@ public record AgentConfig(String node, Path storeDir, Path runDir, Path logFile,
         flowCapacity = flowCapacity <= 0 ? 8192 : flowCapacity;
         pollInterval = pollInterval == null ? Duration.ofMillis(100) : pollInterval;
         lbMapSizes = lbMapSizes == null ? LbMapSizes.DEFAULTS : lbMapSizes;
+        kvstore = kvstore == null ? Kvstore.FILE : kvstore;
+    }
+
+    /** With the file store. */
+    public AgentConfig(String node, Path storeDir, Path runDir, Path logFile, Path labState, int flowCapacity,
+                       Duration pollInterval, LbMapSizes lbMapSizes) {
+        this(node, storeDir, runDir, logFile, labState, flowCapacity, pollInterval, lbMapSizes, null);
     }
 
     /** With the default service map sizes. */
     public AgentConfig(String node, Path storeDir, Path runDir, Path logFile, Path labState, int flowCapacity,
                        Duration pollInterval) {
-        this(node, storeDir, runDir, logFile, labState, flowCapacity, pollInterval, null);
+        this(node, storeDir, runDir, logFile, labState, flowCapacity, pollInterval, null, null);
     }
 
     /** Defaults for a node: {@code /var/lib/weir/store}, {@code /run/weir/<node>}, the lab's state. */

@@ -53,6 +53,16 @@ public final class AgentCommand implements Callable<Integer> {
                     "Every agent of a cluster should use the same sizes: weir apply refuses a state that would not fit."})
     List<String> lbMapSizes;
 
+    @Option(names = "--kvstore", defaultValue = "file", paramLabel = "file|etcd",
+            description = {"Where desired state and the nodes' shared records live: file = the --state-dir directory,",
+                    "shared by the agents of one machine; etcd = an etcd cluster (--kvstore-endpoints), shared by",
+                    "every node. Default: ${DEFAULT-VALUE}."})
+    String kvstore;
+
+    @Option(names = "--kvstore-endpoints", paramLabel = "URL[,URL...]",
+            description = "The etcd members' client URLs, e.g. http://127.0.0.1:23790,http://127.0.0.1:23792.")
+    String kvstoreEndpoints;
+
     @Override
     public Integer call() throws Exception {
         LbMapSizes sizes;
@@ -61,10 +71,19 @@ public final class AgentCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
-        AgentConfig config = new AgentConfig(node, stateDir, runDir, logFile, labState, flowCapacity, null, sizes);
+        AgentConfig.Kvstore kv;
+        try {
+            kv = new AgentConfig.Kvstore(kvstore, kvstoreEndpoints);
+            if (kv.etcd()) {
+                dev.weir.agent.store.etcd.Etcd.Config.parse(kvstoreEndpoints);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+        AgentConfig config = new AgentConfig(node, stateDir, runDir, logFile, labState, flowCapacity, null, sizes, kv);
         try (AgentLog log = new AgentLog(config.logFile(), System.console() != null ? System.err : null)) {
             log.accept("weir agent for " + node + " (pid " + ProcessHandle.current().pid() + "), store "
-                    + config.storeDir() + ", socket " + config.socket() + ", socket LB " + socketLb);
+                    + (kv.etcd() ? "etcd " + kv.endpoints() : config.storeDir()) + ", socket " + config.socket() + ", socket LB " + socketLb);
             Agent<?> agent = Agent.standard(config, socketLb, log);
             Thread hook = new Thread(() -> {
                 log.accept("signal: stopping");
