@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 
 /** {@code weir version}: weir's version, the JVM and the kernel it runs on. */
-@Command(name = "version", description = "Print weir's version, the Java runtime and the kernel.")
+@Command(name = "version", mixinStandardHelpOptions = true,
+        description = "Print weir's version, the Java runtime and the kernel.")
 final class VersionCommand implements Runnable {
 
     @Override

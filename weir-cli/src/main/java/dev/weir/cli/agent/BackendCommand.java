@@ -18,7 +18,8 @@ import picocli.CommandLine.Parameters;
  * maintenance backend leaves every service's slots and Maglev tables: no new connection reaches it, existing
  * ones keep working. {@code activate} removes the override. Returns once every agent enforces it.
  */
-@Command(name = "backend", description = "Take a backend out of load balancing, or put it back.",
+@Command(name = "backend", mixinStandardHelpOptions = true,
+        description = "Take a backend out of load balancing, or put it back.",
         subcommands = {BackendCommand.Quarantine.class, BackendCommand.Maintenance.class, BackendCommand.Activate.class})
 public final class BackendCommand {
 

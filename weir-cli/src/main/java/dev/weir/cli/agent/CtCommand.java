@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code weir bpf ct list}: each node's conntrack table, through its agent, like {@code cilium-dbg bpf ct list global}. */
-@Command(name = "ct", description = "The endpoint conntrack table (through the agents).", subcommands = {CtCommand.List_.class, CtFlushCommand.class})
+@Command(name = "ct", mixinStandardHelpOptions = true,
+        description = "The endpoint conntrack table (through the agents).", subcommands = {CtCommand.List_.class, CtFlushCommand.class})
 public final class CtCommand {
 
     @Command(name = "list", mixinStandardHelpOptions = true,

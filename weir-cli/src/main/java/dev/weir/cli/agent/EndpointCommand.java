@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code weir endpoint list}: the endpoints of each node, like {@code cilium-dbg endpoint list}. */
-@Command(name = "endpoint", description = "Endpoints (pods) the agents manage.", subcommands = EndpointCommand.List_.class)
+@Command(name = "endpoint", mixinStandardHelpOptions = true,
+        description = "Endpoints (pods) the agents manage.", subcommands = EndpointCommand.List_.class)
 public final class EndpointCommand {
 
     @Command(name = "list", mixinStandardHelpOptions = true,

@@ -18,7 +18,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code weir identity list}: numeric identities and their labels, like {@code cilium-dbg identity list}. */
-@Command(name = "identity", description = "Numeric security identities.", subcommands = IdentityCommand.List_.class)
+@Command(name = "identity", mixinStandardHelpOptions = true,
+        description = "Numeric security identities.", subcommands = IdentityCommand.List_.class)
 public final class IdentityCommand {
 
     @Command(name = "list", mixinStandardHelpOptions = true,

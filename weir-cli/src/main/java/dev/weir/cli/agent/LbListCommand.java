@@ -33,7 +33,8 @@ import picocli.CommandLine.Option;
  * backends of its current generation and, for LoadBalancer frontends with source ranges, the ranges in
  * {@code lb_src_range}, like {@code cilium-dbg bpf lb list}. Reads the maps directly.
  */
-@Command(name = "lb", description = "The service load-balancing maps.", subcommands = LbListCommand.List_.class)
+@Command(name = "lb", mixinStandardHelpOptions = true,
+        description = "The service load-balancing maps.", subcommands = LbListCommand.List_.class)
 public final class LbListCommand {
 
     @Command(name = "list", mixinStandardHelpOptions = true,

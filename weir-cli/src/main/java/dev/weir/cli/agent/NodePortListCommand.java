@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
  * {@code np_ct} maps (docs/service-datapath.md, "From outside the node"), one row per connection: client,
  * frontend, the SNAT address and port, backend, state. Reads the maps directly.
  */
-@Command(name = "nodeport", description = "Services reached from outside the node: their NAT table (np_ct).",
+@Command(name = "nodeport", mixinStandardHelpOptions = true,
+        description = "Services reached from outside the node: their NAT table (np_ct).",
         subcommands = NodePortListCommand.List_.class)
 public final class NodePortListCommand {
 

@@ -15,7 +15,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code weir policy get NS/POD}: a pod's policy entries, peers resolved to labels (cilium-dbg bpf policy get). */
-@Command(name = "policy", description = "Per-endpoint policy as the dataplane enforces it.", subcommands = PolicyCommand.Get.class)
+@Command(name = "policy", mixinStandardHelpOptions = true,
+        description = "Per-endpoint policy as the dataplane enforces it.", subcommands = PolicyCommand.Get.class)
 public final class PolicyCommand {
 
     @Command(name = "get", mixinStandardHelpOptions = true,

@@ -34,7 +34,8 @@ import picocli.CommandLine.Option;
  * (ClusterIP, NodePort, LoadBalancer, external IP) with its backends and their states. Computed from the
  * store with the agents' service engine; {@code weir bpf lb list} shows the maps themselves.
  */
-@Command(name = "service", description = "Services (kube-proxy replacement).", subcommands = {ServiceCommand.List_.class, BackendCommand.class})
+@Command(name = "service", mixinStandardHelpOptions = true,
+        description = "Services (kube-proxy replacement).", subcommands = {ServiceCommand.List_.class, BackendCommand.class})
 public final class ServiceCommand {
 
     @Command(name = "list", mixinStandardHelpOptions = true,

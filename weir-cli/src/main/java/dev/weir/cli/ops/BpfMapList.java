@@ -17,10 +17,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code weir bpf map list}: maps with their fill level. */
-@Command(name = "map", description = "List BPF maps.", subcommands = BpfMapList.List_.class)
+@Command(name = "map", mixinStandardHelpOptions = true,
+        description = "List BPF maps.", subcommands = BpfMapList.List_.class)
 final class BpfMapList {
 
-    @Command(name = "list", description = {
+    @Command(name = "list", mixinStandardHelpOptions = true, description = {
             "List BPF maps with fill level: entries in use / max entries for hash, LRU and LPM maps",
             "(arrays are always full; ring buffers show their size). By default only weir's maps; --all for every map."})
     static final class List_ implements Runnable {

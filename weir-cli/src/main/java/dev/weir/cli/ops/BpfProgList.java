@@ -15,10 +15,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code weir bpf prog list}. */
-@Command(name = "prog", description = "List loaded BPF programs.", subcommands = BpfProgList.List_.class)
+@Command(name = "prog", mixinStandardHelpOptions = true,
+        description = "List loaded BPF programs.", subcommands = BpfProgList.List_.class)
 final class BpfProgList {
 
-    @Command(name = "list", description = "List loaded BPF programs (OWNER weir: loaded by weir, kept by its links or pins).")
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "List loaded BPF programs (OWNER weir: loaded by weir, kept by its links or pins).")
     static final class List_ implements Runnable {
         @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json.")
         OutputFormat output;

@@ -22,7 +22,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code weir net}: what BPF program is attached to which interface, across network namespaces. */
-@Command(name = "net", header = "Show XDP and tcx programs per interface, across network namespaces.", description = {
+@Command(name = "net", mixinStandardHelpOptions = true,
+        header = "Show XDP and tcx programs per interface, across network namespaces.", description = {
         "Show BPF programs attached to network interfaces (XDP, tcx), in this namespace and every",
         "namespace under /run/netns (the lab's included), like `bpftool net`."})
 public final class NetCommand implements Runnable {

@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code weir probe}: what this kernel supports, and what each answer means for weir. */
-@Command(name = "probe", header = "Probe the kernel for the features weir uses, and what each means.", description = {
+@Command(name = "probe", mixinStandardHelpOptions = true,
+        header = "Probe the kernel for the features weir uses, and what each means.", description = {
         "Probe the kernel for the program, map and attach types, helpers and modes weir uses.",
         "Each answer is supported, unsupported (feature, kernel) or inconclusive (cause)."})
 public final class ProbeCommand implements Runnable {

@@ -18,7 +18,8 @@ import picocli.CommandLine.Command;
  * weir made, and nothing else. Programs attached by other tools are left alone; weir's own links are
  * found through their pins, so nothing is detached by guessing.
  */
-@Command(name = "uninstall", header = "Remove every program, link, pin and state file weir made, nothing else.", description = {
+@Command(name = "uninstall", mixinStandardHelpOptions = true,
+        header = "Remove every program, link, pin and state file weir made, nothing else.", description = {
         "Stop the node agents, detach every program weir attached, and remove every pin",
         "(/sys/fs/bpf/weir) and runtime file (/run/weir) weir made. Programs and pins of other tools are",
         "left alone. The desired state (policies in /var/lib/weir/store) is kept; the lab is separate:",

@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code weir prefilter add …}. */
-@Command(name = "add", description = {
+@Command(name = "add", mixinStandardHelpOptions = true, description = {
         "Add rules (all or nothing). Examples:",
         "  weir prefilter add --src 203.0.113.0/24",
         "  weir prefilter add --proto udp --dport 53 --dst 192.0.2.0/24",

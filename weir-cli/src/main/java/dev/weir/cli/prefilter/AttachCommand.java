@@ -9,7 +9,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code weir prefilter attach IFACE…}. */
-@Command(name = "attach", description = "Load the prefilter and attach it at XDP to interfaces (the scope's rules apply at once).")
+@Command(name = "attach", mixinStandardHelpOptions = true,
+        description = "Load the prefilter and attach it at XDP to interfaces (the scope's rules apply at once).")
 final class AttachCommand implements Runnable {
 
     @Mixin

@@ -7,7 +7,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code weir prefilter del ID… | --src …}. */
-@Command(name = "del", description = "Delete rules by id, or by the same flags that added them (all or nothing).")
+@Command(name = "del", mixinStandardHelpOptions = true,
+        description = "Delete rules by id, or by the same flags that added them (all or nothing).")
 final class DelCommand implements Runnable {
 
     @Mixin

@@ -8,7 +8,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code weir prefilter detach IFACE…}. */
-@Command(name = "detach", description = "Detach the prefilter from interfaces; the last detach also removes its maps (rules are kept).")
+@Command(name = "detach", mixinStandardHelpOptions = true,
+        description = "Detach the prefilter from interfaces; the last detach also removes its maps (rules are kept).")
 final class DetachCommand implements Runnable {
 
     @Mixin

@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
  * {@code weir prefilter events}: the sampled drop events from the prefilter's ring buffer — drops that
  * happen before the kernel allocates an skb, so tcpdump never sees them.
  */
-@Command(name = "events", description = {
+@Command(name = "events", mixinStandardHelpOptions = true, description = {
         "Print sampled drop events (1 in --sample-every drops) from the prefilter's ring buffer.",
         "Reading consumes them. Without --follow, prints what is buffered and exits."})
 final class EventsCommand implements Runnable {

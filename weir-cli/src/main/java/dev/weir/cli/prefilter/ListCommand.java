@@ -16,7 +16,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code weir prefilter list}: rules with their hit counters, like {@code xdp-filter status}. */
-@Command(name = "list", description = "List the scope's settings, attachments and rules with per-rule hit counters.")
+@Command(name = "list", mixinStandardHelpOptions = true,
+        description = "List the scope's settings, attachments and rules with per-rule hit counters.")
 final class ListCommand implements Runnable {
 
     @Mixin

@@ -3,7 +3,8 @@ package dev.weir.cli.prefilter;
 import picocli.CommandLine.Command;
 
 /** {@code weir prefilter …}: the XDP prefilter, early map-driven drops for DDoS mitigation and allowlists. */
-@Command(name = "prefilter", header = "The XDP prefilter: early drops by prefix, port and rate.",
+@Command(name = "prefilter", mixinStandardHelpOptions = true,
+        header = "The XDP prefilter: early drops by prefix, port and rate.",
         description = {
                 "XDP prefilter: drop by source/destination prefix, protocol and port, allowlist mode and",
                 "per-source rate limits, before the kernel allocates anything for the packet.",

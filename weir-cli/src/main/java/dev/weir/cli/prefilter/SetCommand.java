@@ -6,7 +6,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code weir prefilter set …}: mode, rate limit, event sampling. */
-@Command(name = "set", description = "Change the scope's settings: denylist/allowlist mode, per-source rate limit, drop-event sampling.")
+@Command(name = "set", mixinStandardHelpOptions = true,
+        description = "Change the scope's settings: denylist/allowlist mode, per-source rate limit, drop-event sampling.")
 final class SetCommand implements Runnable {
 
     @Mixin

@@ -18,7 +18,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code weir prefilter stats [--watch]}: packets and bytes per verdict reason and per rule. */
-@Command(name = "stats", description = "Counters per verdict reason (summed over CPUs) and per rule; --watch adds rates.")
+@Command(name = "stats", mixinStandardHelpOptions = true,
+        description = "Counters per verdict reason (summed over CPUs) and per rule; --watch adds rates.")
 final class StatsCommand implements Runnable {
 
     @Mixin
