@@ -1,0 +1,368 @@
+package dev.weir.agent.store.etcd;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+import dev.weir.agent.cluster.EndpointRecord;
+import dev.weir.agent.cluster.NodeRecord;
+import dev.weir.agent.runtime.Component;
+import dev.weir.agent.store.StoreException;
+import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.support.CloseableClient;
+import io.grpc.stub.StreamObserver;
+
+/**
+ * This node's records in etcd and every node's records as seen through a watch (docs/kvstore.md):
+ * {@code weir/nodes/<node>} ({@link NodeRecord}) and {@code weir/endpoints/<node>/<ns>/<pod>}
+ * ({@link EndpointRecord}), each put with the agent's lease, so that a node whose agent is gone for good
+ * disappears from every other node's view when the lease expires. The lease is kept alive by jetcd; a lost
+ * lease (expired during a long outage) is granted again and every record put again.
+ *
+ * <p>Writes are asynchronous and coalesced: {@link #publishNode} and {@link #publishEndpoints} set what should
+ * be in etcd and return at once; one publisher thread writes the difference to what it wrote last (one
+ * transaction per chunk), retrying while etcd does not answer. The record is also written again every
+ * {@code heartbeat} with a new time. A graceful stop does not revoke the lease: an agent that restarts takes
+ * its records over before the lease expires, so a restart does not remove the node's endpoints anywhere.
+ *
+ * <p>Lifetime: {@link #start} (never fails for want of etcd: it keeps trying), {@link #stop}. Owns its watches
+ * and threads, not the {@link Etcd} connection. Thread-safe.
+ */
+public final class EtcdNodeRegistry implements Component {
+
+    static final ObjectMapper JSON = JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+    /** etcd 3.4 takes at most 128 operations per transaction. */
+    private static final int MAX_OPS = 100;
+
+    /**
+     * @param node      this node's name
+     * @param leaseTtl  how long this node's records outlive its agent
+     * @param heartbeat how often the node record is written again with a new time
+     */
+    public record Config(String node, Duration leaseTtl, Duration heartbeat) {
+        public Config {
+            Objects.requireNonNull(node, "node");
+            leaseTtl = leaseTtl == null ? Duration.ofSeconds(30) : leaseTtl;
+            heartbeat = heartbeat == null ? Duration.ofSeconds(10) : heartbeat;
+            if (leaseTtl.toSeconds() < 2) {
+                throw new IllegalArgumentException("the lease TTL must be at least 2 s, not " + leaseTtl);
+            }
+        }
+    }
+
+    private final Config config;
+    private final Etcd etcd;
+    private final Consumer<String> log;
+    private final WatchedPrefix nodes;
+    private final WatchedPrefix endpoints;
+    private final AtomicLong version = new AtomicLong();
+    private final Object lock = new Object();
+    private ScheduledExecutorService publisher;
+    private CloseableClient keepAlive;
+    private long lease;
+    private NodeRecord wantedNode;
+    private Map<String, EndpointRecord> wantedEndpoints;
+    private final Map<String, String> written = new HashMap<>();
+    private boolean flushQueued;
+    private volatile String lastError;
+
+    public EtcdNodeRegistry(Config config, Etcd etcd, Consumer<String> log) {
+        this.config = config;
+        this.etcd = etcd;
+        this.log = log;
+        this.nodes = new WatchedPrefix(etcd, "nodes/", log);
+        this.endpoints = new WatchedPrefix(etcd, "endpoints/", log);
+        nodes.addListener(u -> version.incrementAndGet());
+        endpoints.addListener(u -> version.incrementAndGet());
+    }
+
+    @Override
+    public String name() {
+        return "node-registry(etcd " + config.node() + ")";
+    }
+
+    @Override
+    public void start() {
+        publisher = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)
+                .name("weir-etcd-publish").unstarted(r));
+        nodes.start();
+        endpoints.start();
+        long every = config.heartbeat().toMillis();
+        publisher.scheduleWithFixedDelay(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void stop() {
+        ScheduledExecutorService p = publisher;
+        if (p != null) {
+            p.shutdownNow();
+            try {
+                p.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        synchronized (lock) {
+            lease = 0;
+            if (keepAlive != null) {
+                keepAlive.close();
+                keepAlive = null;
+            }
+        }
+        nodes.close();
+        endpoints.close();
+    }
+
+    /** Sets this node's record; written soon. */
+    public void publishNode(NodeRecord record) {
+        synchronized (lock) {
+            if (record.equals(wantedNode)) {
+                return;
+            }
+            wantedNode = record;
+        }
+        queueFlush(0);
+    }
+
+    /** Sets this node's endpoints (every one of them); written soon, the difference only. */
+    public void publishEndpoints(List<EndpointRecord> local) {
+        Map<String, EndpointRecord> byKey = new HashMap<>();
+        for (EndpointRecord e : local) {
+            if (!e.node().equals(config.node())) {
+                throw new IllegalArgumentException(e.key() + " is not on " + config.node());
+            }
+            byKey.put(e.key(), e);
+        }
+        synchronized (lock) {
+            if (byKey.equals(wantedEndpoints)) {
+                return;
+            }
+            wantedEndpoints = byKey;
+        }
+        queueFlush(0);
+    }
+
+    /** Every node's record as last seen (this node's included once written), by name. */
+    public Map<String, NodeRecord> nodes() {
+        Map<String, NodeRecord> out = new java.util.TreeMap<>();
+        nodes.entries().forEach((k, e) -> parse(k, e, NodeRecord.class).ifPresent(r -> out.put(r.name(), r)));
+        return out;
+    }
+
+    /** Every endpoint other nodes publish, by {@code node/namespace/pod}. */
+    public Map<String, EndpointRecord> remoteEndpoints() {
+        Map<String, EndpointRecord> out = new java.util.TreeMap<>();
+        endpoints.entries().forEach((k, e) -> {
+            if (!k.startsWith(config.node() + "/")) {
+                parse(k, e, EndpointRecord.class).ifPresent(r -> out.put(k, r));
+            }
+        });
+        return out;
+    }
+
+    /** Moves whenever another node's record or endpoint changes: a cheap way to see that nothing did. */
+    public long version() {
+        return version.get();
+    }
+
+    /** True when both watches run (the view is current). */
+    public boolean live() {
+        return nodes.live() && endpoints.live();
+    }
+
+    /** The last write failure, or null when the last write went through. */
+    public String lastError() {
+        return lastError;
+    }
+
+    /** Registers a callback for every change of the view (another node or endpoint). */
+    public void onChange(Runnable r) {
+        nodes.addListener(u -> r.run());
+        endpoints.addListener(u -> r.run());
+    }
+
+    private <T> java.util.Optional<T> parse(String key, WatchedPrefix.Entry e, Class<T> type) {
+        try {
+            return java.util.Optional.of(JSON.readValue(e.value(), type));
+        } catch (IOException ex) {
+            log.accept("etcd: ignoring unreadable record " + key + ": " + ex.getMessage());
+            return java.util.Optional.empty();
+        }
+    }
+
+    private void heartbeat() {
+        synchronized (lock) {
+            if (wantedNode == null) {
+                return;
+            }
+            wantedNode = wantedNode.withHeartbeat(Instant.now().toString());
+        }
+        flush();
+    }
+
+    private void queueFlush(long delayMs) {
+        synchronized (lock) {
+            if (flushQueued || publisher == null) {
+                return;
+            }
+            flushQueued = true;
+        }
+        try {
+            publisher.schedule(() -> {
+                synchronized (lock) {
+                    flushQueued = false;
+                }
+                flush();
+            }, delayMs, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopping
+        }
+    }
+
+    /** Writes what differs from what was written; on failure, tries again in a second. Publisher thread only. */
+    private void flush() {
+        try {
+            ensureLease();
+            Map<String, String> want = wanted();
+            List<Op> ops = new ArrayList<>();
+            List<Runnable> onSuccess = new ArrayList<>();
+            PutOption withLease = PutOption.builder().withLeaseId(lease).build();
+            want.forEach((k, v) -> {
+                if (!v.equals(written.get(k))) {
+                    ops.add(Op.put(etcd.key(k), Etcd.bytes(v), withLease));
+                    onSuccess.add(() -> written.put(k, v));
+                }
+            });
+            for (String k : List.copyOf(written.keySet())) {
+                if (!want.containsKey(k)) {
+                    ops.add(Op.delete(etcd.key(k), DeleteOption.DEFAULT));
+                    onSuccess.add(() -> written.remove(k));
+                }
+            }
+            for (String k : staleOwnEndpoints(want)) {
+                ops.add(Op.delete(etcd.key(k), DeleteOption.DEFAULT));
+            }
+            for (int i = 0; i < ops.size(); i += MAX_OPS) {
+                List<Op> chunk = ops.subList(i, Math.min(ops.size(), i + MAX_OPS));
+                etcd.call("write node records", () -> etcd.client().getKVClient().txn().Then(chunk.toArray(Op[]::new)).commit());
+                onSuccess.subList(Math.min(i, onSuccess.size()), Math.min(onSuccess.size(), i + MAX_OPS)).forEach(Runnable::run);
+            }
+            if (lastError != null) {
+                log.accept("etcd: node records written again");
+            }
+            lastError = null;
+        } catch (StoreException e) {
+            if (!Objects.equals(lastError, e.getMessage())) {
+                log.accept("etcd: cannot write node records: " + e.getMessage() + "; retrying");
+            }
+            lastError = e.getMessage();
+            synchronized (lock) {
+                if (e.getMessage() != null && e.getMessage().contains("lease not found")) {
+                    lease = 0;
+                }
+            }
+            queueFlush(1000);
+        }
+    }
+
+    /** Keys under {@code endpoints/<this node>/} in etcd that this agent does not want (left by an earlier agent). */
+    private List<String> staleOwnEndpoints(Map<String, String> want) {
+        List<String> out = new ArrayList<>();
+        String own = config.node() + "/";
+        for (String k : endpoints.entries().keySet()) {
+            String full = "endpoints/" + k;
+            if (k.startsWith(own) && !want.containsKey(full) && !written.containsKey(full)) {
+                out.add(full);
+            }
+        }
+        return out;
+    }
+
+    private Map<String, String> wanted() {
+        Map<String, String> out = new HashMap<>();
+        synchronized (lock) {
+            try {
+                if (wantedNode != null) {
+                    out.put("nodes/" + config.node(), JSON.writeValueAsString(wantedNode));
+                }
+                if (wantedEndpoints != null) {
+                    for (EndpointRecord e : wantedEndpoints.values()) {
+                        out.put("endpoints/" + e.key(), JSON.writeValueAsString(e));
+                    }
+                }
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException("cannot encode a node record: " + e.getMessage(), e);
+            }
+        }
+        return out;
+    }
+
+    /** Grants a lease when there is none (first write, or lost), and puts everything again under it. */
+    private void ensureLease() {
+        synchronized (lock) {
+            if (lease != 0) {
+                return;
+            }
+        }
+        long id = etcd.call("grant a lease", () -> etcd.client().getLeaseClient().grant(config.leaseTtl().toSeconds())).getID();
+        synchronized (lock) {
+            if (keepAlive != null) {
+                keepAlive.close();
+            }
+            lease = id;
+            written.clear();
+            keepAlive = etcd.client().getLeaseClient().keepAlive(id, new StreamObserver<>() {
+                @Override
+                public void onNext(LeaseKeepAliveResponse r) {
+                    if (r.getTTL() <= 0) {
+                        leaseLost(id, "expired");
+                    }
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    // jetcd reports every broken keep-alive stream here and reconnects by itself
+                    if (String.valueOf(t.getMessage()).contains("lease not found")) {
+                        leaseLost(id, t.getMessage());
+                    }
+                }
+
+                @Override
+                public void onCompleted() {
+                    // jetcd gave up: no keep-alive answered within the TTL
+                    leaseLost(id, "no keep-alive answered within the TTL");
+                }
+            });
+        }
+        log.accept("etcd: lease " + Long.toHexString(id) + " (TTL " + config.leaseTtl().toSeconds() + " s) holds "
+                + config.node() + "'s records");
+    }
+
+    private void leaseLost(long id, String why) {
+        synchronized (lock) {
+            if (lease != id) {
+                return;
+            }
+            lease = 0;
+        }
+        log.accept("etcd: lease " + Long.toHexString(id) + " lost (" + why + "); granting a new one");
+        queueFlush(1000);
+    }
+}
