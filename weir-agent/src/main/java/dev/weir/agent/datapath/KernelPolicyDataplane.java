@@ -17,7 +17,13 @@ import java.util.stream.Stream;
 import dev.weir.agent.cluster.Endpoint;
 import dev.weir.agent.cluster.Node;
 import dev.weir.agent.flow.FlowSink;
+import dev.weir.agent.net.PortRange;
+import dev.weir.agent.policy.Action;
+import dev.weir.agent.policy.Direction;
 import dev.weir.agent.policy.EndpointPolicy;
+import dev.weir.agent.policy.PolicyEntry;
+import dev.weir.agent.policy.PolicyPrefix;
+import dev.weir.agent.policy.PolicyPrefixes;
 import dev.weir.agent.policy.PolicyResult;
 import dev.weir.agent.runtime.PolicyDataplane;
 import dev.weir.datapath.Datapath;
@@ -136,7 +142,7 @@ public final class KernelPolicyDataplane implements PolicyDataplane<PolicyResult
     }
 
     /**
-     * Packets and bytes counted on the map blocks of one entry in the endpoint's current generation
+     * Packets and bytes counted on the {@code pol} keys of one entry in the endpoint's current generation
      * (connections it decided); null when the endpoint has no entry here.
      */
     public long[] counters(int endpointId, dev.weir.agent.runtime.PolicyView.Entry e) {
@@ -148,18 +154,21 @@ public final class KernelPolicyDataplane implements PolicyDataplane<PolicyResult
         if (info == null) {
             return null;
         }
-        int dir = e.direction().equals("INGRESS") ? EndpointMaps.DIR_INGRESS : EndpointMaps.DIR_EGRESS;
         long[] sum = new long[2];
-        var entry = new PolicyMapCompiler.Entry(e.peerIdentity(), e.family(), e.protocol(),
-                e.ports() == null ? null : dev.weir.agent.net.PortRange.parse(e.ports()), e.action().equals("DENY"), e.rule());
-        for (PolicyBlock b : PolicyMapCompiler.expand(entry)) {
-            PolKey key = new PolKey(64 + b.length(), endpointId, info.polGen(), dir, b.identity(), b.family(), b.proto(), b.port());
-            m.pol.lookup(key).ifPresent(v -> {
+        for (PolicyPrefix x : PolicyPrefixes.expand(entry(e))) {
+            m.pol.lookup(PolicyMapWriter.polKey(endpointId, info.polGen(), x)).ifPresent(v -> {
                 sum[0] += v.packets();
                 sum[1] += v.bytes();
             });
         }
         return sum;
+    }
+
+    /** The engine's entry a view's entry shows. */
+    private static PolicyEntry entry(dev.weir.agent.runtime.PolicyView.Entry e) {
+        return new PolicyEntry(e.direction().equals("INGRESS") ? Direction.INGRESS : Direction.EGRESS, e.peerIdentity(),
+                e.family(), e.protocol(), e.ports() == null ? null : PortRange.parse(e.ports()),
+                e.action().equals("DENY") ? Action.DENY : Action.ALLOW, e.rule());
     }
 
     @Override

@@ -2,7 +2,6 @@ package dev.weir.agent.datapath;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,7 +12,8 @@ import dev.weir.agent.net.Cidr;
 import dev.weir.agent.policy.Action;
 import dev.weir.agent.policy.Direction;
 import dev.weir.agent.policy.EndpointPolicy;
-import dev.weir.agent.policy.PolicyEntry;
+import dev.weir.agent.policy.PolicyPrefix;
+import dev.weir.agent.policy.PolicyPrefixes;
 import dev.weir.agent.policy.PolicyResult;
 import dev.weir.datapath.endpoint.EndpointMaps;
 import dev.weir.datapath.endpoint.EpInfo;
@@ -73,25 +73,23 @@ public final class PolicyMapWriter {
         return want;
     }
 
-    /** An endpoint's {@code pol} entries under one generation: both directions through {@link PolicyMapCompiler}. */
+    /**
+     * An endpoint's {@code pol} entries under one generation: the keys {@link PolicyPrefixes} makes of its
+     * entries, encoded.
+     */
     public static Map<PolKey, PolVal> polEntries(int epId, int gen, EndpointPolicy p) {
         Map<PolKey, PolVal> out = new LinkedHashMap<>();
-        for (Direction dir : Direction.values()) {
-            List<PolicyMapCompiler.Entry> entries = new ArrayList<>();
-            for (PolicyEntry e : p.entries()) {
-                if (e.dir() == dir) {
-                    entries.add(new PolicyMapCompiler.Entry(e.peerIdentity(), e.family(), e.proto(), e.ports(),
-                            e.action() == Action.DENY, e.rule()));
-                }
-            }
-            int dirCode = dir == Direction.INGRESS ? EndpointMaps.DIR_INGRESS : EndpointMaps.DIR_EGRESS;
-            for (PolicyBlock b : PolicyMapCompiler.compile(entries)) {
-                PolKey key = new PolKey(64 + b.length(), epId, gen, dirCode, b.identity(), b.family(), b.proto(), b.port());
-                out.put(key, new PolVal(b.deny() ? PolVal.DENY : PolVal.ALLOW, b.length() >= PolicyBlock.PROTO_END,
-                        b.rule(), 0, 0));
-            }
+        for (PolicyPrefix x : PolicyPrefixes.of(p.entries())) {
+            out.put(polKey(epId, gen, x),
+                    new PolVal(x.action() == Action.DENY ? PolVal.DENY : PolVal.ALLOW, x.hasL4(), x.rule(), 0, 0));
         }
         return out;
+    }
+
+    /** The {@code pol} key of one prefix of the endpoint's entries under generation {@code gen}. */
+    static PolKey polKey(int epId, int gen, PolicyPrefix x) {
+        int dir = x.dir() == Direction.INGRESS ? EndpointMaps.DIR_INGRESS : EndpointMaps.DIR_EGRESS;
+        return new PolKey(x.length(), epId, gen, dir, x.peerIdentity(), x.family(), x.proto(), x.port());
     }
 
     /** The endpoint's {@code ep_by_ifindex} value with generation {@code gen} active. */

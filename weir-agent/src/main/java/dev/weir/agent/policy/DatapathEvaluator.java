@@ -56,8 +56,9 @@ final class DatapathEvaluator {
     }
 
     /**
-     * The longest matching entry of one lookup. Entries matching at equal length are one {@code pol} key, of
-     * which the writer keeps one (PolicyMapCompiler.merge): a deny over an allow, then the lowest non-zero rule.
+     * The longest matching entry of one lookup: the longest of the entries' {@link PolicyPrefix}es that
+     * matches. Entries matching at equal length share one {@code pol} key, whose verdict
+     * {@link PolicyPrefixes} chose by {@link Precedence}.
      */
     private static PolicyEntry best(EndpointPolicy pol, Direction dir, int identity, int proto, int port, int family) {
         PolicyEntry best = null;
@@ -67,23 +68,12 @@ final class DatapathEvaluator {
                 continue;
             }
             int len = e.prefixLength(port);
-            if (len > bestLen || (len == bestLen && keptOver(e, best))) {
+            if (len > bestLen || (len == bestLen && Precedence.keeps(e.action(), e.rule(), best.action(), best.rule()))) {
                 best = e;
                 bestLen = len;
             }
         }
         return best;
-    }
-
-    /** Whether the writer keeps {@code e} rather than {@code other} for their shared key. */
-    private static boolean keptOver(PolicyEntry e, PolicyEntry other) {
-        if (e.action() != other.action()) {
-            return e.action() == Action.DENY;
-        }
-        if (e.rule() == 0 || other.rule() == 0) {
-            return other.rule() == 0 && e.rule() != 0;
-        }
-        return e.rule() < other.rule();
     }
 
     /** What {@code ep}'s datapath sees as the identity of the address. */

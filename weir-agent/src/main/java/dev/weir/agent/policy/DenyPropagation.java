@@ -15,7 +15,8 @@ import dev.weir.agent.net.PortRange;
  * prefix would hide the deny; the part of the allow the deny covers is rewritten as a deny (with the
  * deny's rule), the rest stays an allow with the same key shape. A deny more specific than an allow
  * needs nothing: it is the longer match. Then entries with equal keys are merged (a deny beats an allow,
- * the lower rule id wins among equals) and sorted. Stateless.
+ * the lower rule id wins among equals: {@link Precedence}) and sorted. The only deny propagation: the map
+ * writer's keys ({@link PolicyPrefixes}) come from its output. Stateless.
  */
 final class DenyPropagation {
 
@@ -114,12 +115,12 @@ final class DenyPropagation {
         return out;
     }
 
-    /** One entry per key: deny over allow, lower rule over higher; sorted. */
+    /** One entry per key, the verdict {@link Precedence} keeps; sorted. */
     static List<PolicyEntry> merge(List<PolicyEntry> in) {
         Map<Key, PolicyEntry> byKey = new java.util.HashMap<>();
         for (PolicyEntry e : in) {
             byKey.merge(new Key(e.dir(), e.peerIdentity(), e.family(), e.proto(), e.ports()), e,
-                    (x, y) -> x.action() != y.action() ? (x.action() == Action.DENY ? x : y) : (x.rule() <= y.rule() ? x : y));
+                    (x, y) -> Precedence.keeps(x.action(), x.rule(), y.action(), y.rule()) ? x : y);
         }
         List<PolicyEntry> out = new ArrayList<>(byKey.values());
         out.sort(null);

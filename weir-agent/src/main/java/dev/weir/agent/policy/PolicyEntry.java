@@ -4,9 +4,9 @@ import dev.weir.agent.net.PortRange;
 import dev.weir.agent.net.Protocol;
 
 /**
- * One policy entry of an endpoint: a key of the datapath's {@code pol} LPM trie before the map writer
- * splits port ranges into aligned prefixes and, where a protocol is given, a null family into 4 and 6
- * (the key orders family before protocol). Immutable.
+ * One policy entry of an endpoint: a key of the datapath's {@code pol} LPM trie before
+ * {@link PolicyPrefixes} splits port ranges into aligned prefixes and, where a protocol is given, a null
+ * family into 4 and 6 (the key orders family before protocol). Immutable.
  *
  * @param peerIdentity the peer's identity, 0 = any peer
  * @param family       4, 6, or null for both
@@ -33,14 +33,15 @@ public record PolicyEntry(Direction dir, int peerIdentity, Integer family, Integ
     }
 
     /**
-     * The LPM prefix length with which this entry matches the port: 96 identity only, 104 + family,
-     * 112 + protocol, 112 + k for the aligned port block of k bits containing the port.
+     * The length of this entry's {@link PolicyPrefix} that matches the port: 96 identity only, 104 + family,
+     * 112 + protocol, 112 + k for the aligned port block of k bits containing the port (which must be in the
+     * range; without a protocol the port is not looked at).
      */
     public int prefixLength(int port) {
         if (proto == null) {
-            return family == null ? 96 : 104;
+            return family == null ? PolicyPrefix.IDENTITY : PolicyPrefix.FAMILY;
         }
-        return ports == null ? 112 : 112 + PortBlocks.blockBits(ports, port);
+        return ports == null ? PolicyPrefix.PROTO : PolicyPrefix.PROTO + PortBlocks.blockBits(ports, port);
     }
 
     /** How specific the key is: 0 identity, 1 family, 2 protocol, 3 ports. */

@@ -38,12 +38,4 @@ class DenyPropagationTest {
                 e(301, null, 6, null, Action.ALLOW, 3));
         assertThat(DenyPropagation.apply(in)).containsExactlyInAnyOrderElementsOf(in);
     }
-
-    @Test
-    void portBlocksAreAlignedAndMinimal() {
-        assertThat(PortBlocks.split(new PortRange(80, 90))).containsExactly(
-                new PortBlocks.Block(80, 13), new PortBlocks.Block(88, 15), new PortBlocks.Block(90, 16));
-        assertThat(PortBlocks.split(new PortRange(1, 65535))).hasSize(16);
-        assertThat(PortBlocks.blockBits(new PortRange(80, 90), 89)).isEqualTo(15);
-    }
 }
