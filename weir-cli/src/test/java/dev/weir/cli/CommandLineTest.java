@@ -59,6 +59,31 @@ class CommandLineTest {
     }
 
     @Test
+    void labUpChecksItsOptionsBeforeTouchingAnything() {
+        Cli.Result kind = Cli.run("lab", "up", "--kvstore", "zookeeper");
+        assertThat(kind.exit()).as(kind.toString()).isEqualTo(2);
+        assertThat(kind.err()).contains("unknown kvstore 'zookeeper' (file or etcd)").doesNotContain("lab:");
+        Cli.Result members = Cli.run("lab", "up", "--kvstore", "etcd", "--etcd-members", "6");
+        assertThat(members.exit()).as(members.toString()).isEqualTo(2);
+        assertThat(members.err()).contains("--etcd-members must be 1 to 5, not 6").doesNotContain("lab:");
+        Cli.Result fileMembers = Cli.run("lab", "up", "--etcd-members", "3");
+        assertThat(fileMembers.exit()).as(fileMembers.toString()).isEqualTo(2);
+        assertThat(fileMembers.err()).contains("--etcd-members is for --kvstore etcd");
+        Cli.Result nodes = Cli.run("lab", "up", "--nodes", "9");
+        assertThat(nodes.exit()).as(nodes.toString()).isEqualTo(2);
+        assertThat(nodes.err()).contains("--nodes must be 1 to 8, not 9").doesNotContain("lab:");
+    }
+
+    @Test
+    void labUpHelpNamesTheKvstoreOptions() {
+        Cli.Result r = Cli.run("lab", "up", "--help");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out().replaceAll("\\s+", " ")).contains("--kvstore=file|etcd", "--etcd-members=N",
+                "/dev/shm/weir-lab-etcd/<member>", "client ports 23790, 23792", "how many members, 1 to 5 (default: 3)",
+                "Number of nodes, 1 to 8");
+    }
+
+    @Test
     void unknownOptionIsAUsageError() {
         Cli.Result r = Cli.run("prefilter", "add", "--source", "10.0.0.0/8");
         assertThat(r.exit()).isEqualTo(2);

@@ -11,6 +11,7 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
+import dev.weir.lab.etcd.EtcdCluster;
 import dev.weir.lab.host.AgentLauncher;
 import dev.weir.lab.host.Cgroup2;
 import dev.weir.lab.host.Parallel;
@@ -21,7 +22,8 @@ import dev.weir.lab.model.NetpolModel;
 import dev.weir.lab.model.PodSpec;
 
 /**
- * {@code lab up}: clean leftovers, build the network, start the agents, wait for them, write lab.json.
+ * {@code lab up}: clean leftovers, build the network, start the agents (and the etcd members of an etcd
+ * kvstore), wait for them, write lab.json.
  * A failure tears down what was built and rethrows. Stateless.
  */
 final class Bringup {
@@ -31,6 +33,10 @@ final class Bringup {
 
     static LabState up(LabConfig config, LabPaths paths, Consumer<String> progress) {
         LabModel model = NetpolModel.build(config.nodes());
+        if (config.kvstore().etcd() && !EtcdCluster.available()) {
+            throw new LabException(EtcdCluster.ETCD + " is missing, needed for --kvstore etcd: install Debian's"
+                    + " etcd-server (scripts/setup.sh does)");
+        }
         if (Teardown.leftovers(paths)) {
             progress.accept("removing a previous lab");
             Teardown.down(paths, progress);
@@ -61,9 +67,13 @@ final class Bringup {
                     List.of(p.ipv4(), p.ipv6()), paths));
         }
         launched.put(Targets.EXT, AgentLauncher.launch(Targets.EXT, LabPaths.EXT, model.ext().netns(), List.of(), paths));
-        StateStore.write(Path.of(paths.state()), LabState.of(model, "", launched, paths));
+        StateStore.write(Path.of(paths.state()), LabState.of(model, "", launched, paths, null));
+        // the members start while the pod agents' JVMs do; Teardown finds them by command line if this fails
+        KvstoreState kvstore = config.kvstore().etcd()
+                ? LabEtcd.start(config.kvstore().members(), paths, progress)
+                : KvstoreState.file(config.kvstore().dir());
         Map<String, AgentState> ready = awaitAll(launched, config, progress);
-        LabState state = LabState.of(model, Instant.now().toString(), ready, paths);
+        LabState state = LabState.of(model, Instant.now().toString(), ready, paths, kvstore);
         StateStore.write(Path.of(paths.state()), state);
         progress.accept("lab is up: " + model.pods().size() + " pods on " + model.nodes().size() + " node(s), all "
                 + ready.size() + " agents ready (" + (System.nanoTime() - start) / 1_000_000 + " ms)");

@@ -3,10 +3,10 @@ package dev.weir.lab;
 /**
  * What {@link Lab#down} removed.
  *
- * @param processes agent and other processes stopped
+ * @param processes agent, etcd member and other processes stopped
  * @param namespaces network namespaces deleted
  * @param cgroups cgroups removed
- * @param files whether /run/weir/lab existed and was removed
+ * @param files whether /run/weir/lab or the etcd members' data existed and was removed
  */
 public record DownReport(int processes, int namespaces, int cgroups, boolean files) {
 

@@ -47,7 +47,8 @@ public final class Lab {
     }
 
     /**
-     * Builds the lab, removing any leftover first, and returns when every agent answers.
+     * Builds the lab, removing any leftover first, and returns when every agent answers (and, with an
+     * etcd kvstore, every etcd member is healthy).
      *
      * @param progress receives one line per step, for people to read
      * @throws LabException when a step fails (what was built is removed again)
@@ -57,8 +58,8 @@ public final class Lab {
     }
 
     /**
-     * Removes every agent, namespace, cgroup and file of the lab; safe to call when nothing or only part
-     * of a lab exists.
+     * Removes every agent, etcd member, namespace, cgroup and file of the lab; safe to call when nothing
+     * or only part of a lab exists.
      */
     public static DownReport down(Consumer<String> progress) {
         return Teardown.down(LabPaths.standard(), progress);
@@ -79,12 +80,22 @@ public final class Lab {
                 + "); run `weir lab up`"));
     }
 
-    /** The state with each agent's liveness checked now: the {@code lab status -o json} document. */
+    /**
+     * The state with each agent's liveness, and each etcd member's liveness and health, checked now: the
+     * {@code lab status -o json} document.
+     */
     public LabState status() {
         var agents = new java.util.TreeMap<String, AgentState>();
         state.agents().forEach((id, a) -> agents.put(id, a.withAlive(Processes.alive(a.pid()))));
-        return new LabState(state.model(), state.createdAt(), state.nodes(), state.namespaces(), state.pods(),
-                state.ext(), state.underlay(), state.services(), agents, state.paths());
+        return state.with(agents, LabEtcd.checked(state.kvstore()));
+    }
+
+    /**
+     * The kvstore the lab's weir agents use, as recorded by {@link #up} (members' liveness as of then);
+     * null for a lab brought up before weir recorded it.
+     */
+    public KvstoreState kvstore() {
+        return state.kvstore();
     }
 
     public LabModel model() {

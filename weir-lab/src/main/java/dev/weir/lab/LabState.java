@@ -4,6 +4,8 @@ import java.util.Map;
 import java.util.List;
 import java.util.TreeMap;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 import dev.weir.lab.host.LabPaths;
 import dev.weir.lab.model.ExtSpec;
 import dev.weir.lab.model.LabModel;
@@ -21,10 +23,13 @@ import dev.weir.lab.model.UnderlaySpec;
  * @param model the model's name
  * @param createdAt when {@code lab up} finished (ISO-8601)
  * @param agents by id ({@code ns/pod}, {@code ext}), sorted
+ * @param kvstore the weir agents' kvstore (file or the lab's etcd members); absent in the state of a lab
+ *                brought up before weir recorded it
  */
 public record LabState(String model, String createdAt, List<NodeSpec> nodes, List<NamespaceSpec> namespaces,
                        List<PodSpec> pods, ExtSpec ext, UnderlaySpec underlay, ServiceRanges services,
-                       Map<String, AgentState> agents, LabPaths paths) {
+                       Map<String, AgentState> agents, LabPaths paths,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) KvstoreState kvstore) {
 
     public LabState {
         nodes = List.copyOf(nodes);
@@ -33,9 +38,16 @@ public record LabState(String model, String createdAt, List<NodeSpec> nodes, Lis
         agents = new TreeMap<>(agents);
     }
 
-    static LabState of(LabModel m, String createdAt, Map<String, AgentState> agents, LabPaths paths) {
+    static LabState of(LabModel m, String createdAt, Map<String, AgentState> agents, LabPaths paths,
+                       KvstoreState kvstore) {
         return new LabState(m.model(), createdAt, m.nodes(), m.namespaces(), m.pods(), m.ext(), m.underlay(),
-                m.services(), agents, paths);
+                m.services(), agents, paths, kvstore);
+    }
+
+    /** The same state with other agents and kvstore (e.g. their liveness checked now). */
+    LabState with(Map<String, AgentState> newAgents, KvstoreState newKvstore) {
+        return new LabState(model, createdAt, nodes, namespaces, pods, ext, underlay, services, newAgents, paths,
+                newKvstore);
     }
 
     /** The model part, without agents and paths. */

@@ -17,10 +17,11 @@ import dev.weir.lab.host.Netns;
 import dev.weir.lab.host.Processes;
 
 /**
- * Removes everything the lab made (processes get SIGKILL: the agents keep nothing worth a clean exit), found by name as well as from lab.json, so that it works after a
- * crash or with the state file gone: agents (from the state, the lab cgroups and the lab namespaces),
- * cgroups under {@code <cgroup2>/weir-lab}, namespaces named like the lab's, and /run/weir/lab.
- * Stateless.
+ * Removes everything the lab made (processes get SIGKILL: the agents keep nothing worth a clean exit),
+ * found by name as well as from lab.json, so that it works after a crash or with the state file gone:
+ * agents (from the state, the lab cgroups and the lab namespaces), cgroups under {@code <cgroup2>/weir-lab},
+ * namespaces named like the lab's, etcd members (by command line, see {@link LabEtcd})
+ * and their data under /dev/shm/weir-lab-etcd, and /run/weir/lab (the logs with it). Stateless.
  */
 final class Teardown {
 
@@ -52,18 +53,20 @@ final class Teardown {
             }
         }
         Netns.delete(namespaces);
+        boolean etcdData = Files.exists(LabEtcd.DATA_ROOT);
+        stopped.addAll(LabEtcd.down(progress));
         boolean cgroupRoot = deleteQuietly(Path.of(paths.cgroup()));
-        boolean files = Files.exists(Path.of(paths.runDir()));
+        boolean files = etcdData || Files.exists(Path.of(paths.runDir()));
         deleteTree(Path.of(paths.runDir()));
         deleteQuietly(Path.of(paths.runDir()).getParent());
         int cgroupCount = cgroups.size() + (cgroupRoot ? 1 : 0);
         return new DownReport(stopped.size(), namespaces.size(), cgroupCount, files);
     }
 
-    /** True when something is left from a lab: namespaces, cgroups or files. */
+    /** True when something is left from a lab: namespaces, cgroups, files, etcd members or their data. */
     static boolean leftovers(LabPaths paths) {
         return !Netns.labNamespaces().isEmpty() || Files.exists(Path.of(paths.cgroup()))
-                || Files.exists(Path.of(paths.runDir()));
+                || Files.exists(Path.of(paths.runDir())) || LabEtcd.leftovers();
     }
 
     private static List<Path> children(Path dir) {

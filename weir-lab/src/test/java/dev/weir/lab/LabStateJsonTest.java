@@ -18,13 +18,18 @@ class LabStateJsonTest {
             "/run/weir/lab/logs", "/sys/fs/cgroup/unified/weir-lab");
     private final LabState state = LabState.of(NetpolModel.build(2), "2026-01-01T00:00:00Z",
             Map.of("x/a", new AgentState("x/a", 42, "/run/weir/lab/pods/x-a.sock", "/run/weir/lab/logs/x-a.log",
-                    "/sys/fs/cgroup/unified/weir-lab/x-a", true)), paths);
+                    "/sys/fs/cgroup/unified/weir-lab/x-a", true)), paths, KvstoreState.file("/var/lib/weir/lab/store"));
+    private final KvstoreState etcd = KvstoreState.etcd(List.of(
+            new KvstoreState.Member("etcd1", "http://127.0.0.1:23790", "http://127.0.0.1:23791", 4711,
+                    "/dev/shm/weir-lab-etcd/etcd1", "/run/weir/lab/logs/etcd1.log", true, true),
+            new KvstoreState.Member("etcd2", "http://127.0.0.1:23792", "http://127.0.0.1:23793", 4712,
+                    "/dev/shm/weir-lab-etcd/etcd2", "/run/weir/lab/logs/etcd2.log", true, false)));
 
     @Test
     void topLevelShape() throws Exception {
         JsonNode json = StateStore.MAPPER.valueToTree(state);
         assertThat(fields(json)).containsExactly("model", "createdAt", "nodes", "namespaces", "pods", "ext",
-                "underlay", "services", "agents", "paths");
+                "underlay", "services", "agents", "paths", "kvstore");
         assertThat(json.get("model").asText()).isEqualTo("netpol");
         assertThat(fields(json.get("services"))).containsExactly("ipv4", "ipv6", "nodePortMin", "nodePortMax");
         assertThat(json.get("services").get("nodePortMax").asInt()).isEqualTo(32767);
@@ -52,6 +57,42 @@ class LabStateJsonTest {
     void roundTripsThroughTheStateFile() throws Exception {
         String text = StateStore.MAPPER.writeValueAsString(state);
         assertThat(StateStore.MAPPER.readValue(text, LabState.class)).isEqualTo(state);
+        LabState withEtcd = state.with(state.agents(), etcd);
+        String etcdText = StateStore.MAPPER.writeValueAsString(withEtcd);
+        assertThat(StateStore.MAPPER.readValue(etcdText, LabState.class)).isEqualTo(withEtcd);
+    }
+
+    @Test
+    void fileKvstoreNamesItsDirectory() {
+        JsonNode kv = StateStore.MAPPER.valueToTree(state).get("kvstore");
+        assertThat(fields(kv)).containsExactly("kind", "dir");
+        assertThat(kv.get("kind").asText()).isEqualTo("file");
+        assertThat(kv.get("dir").asText()).isEqualTo("/var/lib/weir/lab/store");
+    }
+
+    @Test
+    void etcdKvstoreListsItsMembers() {
+        JsonNode kv = StateStore.MAPPER.valueToTree(state.with(state.agents(), etcd)).get("kvstore");
+        assertThat(fields(kv)).containsExactly("kind", "endpoints", "members");
+        assertThat(kv.get("kind").asText()).isEqualTo("etcd");
+        assertThat(kv.get("endpoints").asText()).isEqualTo("http://127.0.0.1:23790,http://127.0.0.1:23792");
+        assertThat(kv.get("members")).hasSize(2);
+        JsonNode m = kv.get("members").get(1);
+        assertThat(fields(m)).containsExactly("name", "clientUrl", "peerUrl", "pid", "dataDir", "log", "alive", "healthy");
+        assertThat(m.get("name").asText()).isEqualTo("etcd2");
+        assertThat(m.get("clientUrl").asText()).isEqualTo("http://127.0.0.1:23792");
+        assertThat(m.get("pid").asLong()).isEqualTo(4712);
+        assertThat(m.get("healthy").asBoolean()).isFalse();
+    }
+
+    @Test
+    void stateWithoutKvstoreStillReadsAndWritesWithout() throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode old = StateStore.MAPPER.valueToTree(state);
+        old.remove("kvstore");
+        LabState read = StateStore.MAPPER.treeToValue(old, LabState.class);
+        assertThat(read.kvstore()).isNull();
+        assertThat(read.agents()).isEqualTo(state.agents());
+        assertThat(fields(StateStore.MAPPER.valueToTree(read))).doesNotContain("kvstore");
     }
 
     private static List<String> fields(JsonNode node) {

@@ -22,12 +22,16 @@ import dev.weir.agent.runtime.AgentConfig;
 import dev.weir.agent.runtime.PidFile;
 import dev.weir.datapath.lb.LbMapSizes;
 import dev.weir.cli.Main;
+import dev.weir.lab.KvstoreConfig;
+import dev.weir.lab.KvstoreState;
+import dev.weir.lab.host.Processes;
 
 /**
  * The weir agents of the lab: {@code lab up} starts one per node, detached ({@code setsid}, stdin from
  * /dev/null, output appended to {@code /run/weir/lab/logs/agent-<node>.log}), in the host's network
  * namespace and cgroup so that they never keep a lab namespace busy; {@code lab down} stops them (SIGTERM,
- * SIGKILL after a timeout) and removes their run directories, their pins and the lab's store. A marker
+ * SIGKILL after a timeout) and removes their run directories, their pins and the lab's store (the lab's
+ * etcd members, with {@code --kvstore etcd}, belong to weir-lab's {@code Lab} and go after). A marker
  * file {@code /run/weir/<node>/lab} says an agent belongs to the lab, so that down finds it even when
  * lab.json is gone. Stateless.
  */
@@ -46,6 +50,13 @@ public final class LabAgents {
     public record Started(String node, long pid, Path socket, Path log) {
     }
 
+    /**
+     * The settings an agent keeps across {@code lab restart-agents}: its service map sizes (its pinned maps
+     * have them) and its kvstore.
+     */
+    record Settings(LbMapSizes sizes, AgentConfig.Kvstore kvstore) {
+    }
+
     private LabAgents() {
     }
 
@@ -55,16 +66,19 @@ public final class LabAgents {
      * @throws IllegalStateException naming the node, with the end of its log
      */
     public static List<Started> start(List<String> nodes, Duration timeout, Consumer<String> progress) {
-        return start(nodes, timeout, SocketLbMode.auto, LbMapSizes.DEFAULTS, progress);
+        return start(nodes, timeout, SocketLbMode.auto, LbMapSizes.DEFAULTS, AgentConfig.Kvstore.FILE, progress);
     }
 
-    /** Like {@link #start(List, Duration, Consumer)}, with the agents' {@code --socket-lb} setting and service map sizes. */
+    /**
+     * Like {@link #start(List, Duration, Consumer)}, with the agents' {@code --socket-lb} setting, service map
+     * sizes and kvstore ({@code --kvstore}, {@code --kvstore-endpoints}).
+     */
     public static List<Started> start(List<String> nodes, Duration timeout, SocketLbMode socketLb, LbMapSizes sizes,
-                                      Consumer<String> progress) {
+                                      AgentConfig.Kvstore kvstore, Consumer<String> progress) {
         List<Started> started = new ArrayList<>();
         try {
             for (String node : nodes) {
-                started.add(launch(node, socketLb, sizes));
+                started.add(launch(node, socketLb, sizes, kvstore));
             }
             for (Started s : started) {
                 awaitReady(s, timeout);
@@ -81,43 +95,76 @@ public final class LabAgents {
      * Restarts the agents of the given nodes with {@code socketLb}: SIGTERM (SIGKILL after {@code grace}),
      * then {@link #start}. Pins, links and maps stay as they are in between, so traffic is not disturbed;
      * the new agents restore from them (and detach the socket-LB links when {@code socketLb} is off). The
-     * new agents get the service map sizes the old ones ran with (their pinned maps have those sizes).
+     * new agents get the service map sizes and the kvstore the old ones ran with (their pinned maps have
+     * those sizes); when none runs, the default sizes and {@code labKvstore}, the lab's.
      */
     public static List<Started> restart(List<String> nodes, Duration grace, Duration timeout, SocketLbMode socketLb,
-                                        Consumer<String> progress) {
-        LbMapSizes sizes = runningSizes(nodes);
+                                        AgentConfig.Kvstore labKvstore, Consumer<String> progress) {
+        Settings settings = runningArgs(nodes).map(LabAgents::settings)
+                .orElse(new Settings(LbMapSizes.DEFAULTS, labKvstore));
         terminate(nodes, grace, progress);
-        return start(nodes, timeout, socketLb, sizes, progress);
+        return start(nodes, timeout, socketLb, settings.sizes(), settings.kvstore(), progress);
     }
 
-    /** The {@code --lb-map-size} settings of the first running agent of the nodes, else the defaults. */
-    private static LbMapSizes runningSizes(List<String> nodes) {
+    /**
+     * The kvstore the lab's agents get from the lab's record: the file store for {@code file} (or no record,
+     * a lab brought up before weir recorded it), the members' client URLs for {@code etcd}.
+     */
+    public static AgentConfig.Kvstore kvstoreOf(KvstoreState lab) {
+        if (lab == null || !lab.etcd()) {
+            return AgentConfig.Kvstore.FILE;
+        }
+        return new AgentConfig.Kvstore(KvstoreConfig.ETCD, lab.endpoints());
+    }
+
+    /** The argument vector of the first running agent of the nodes. */
+    private static Optional<List<String>> runningArgs(List<String> nodes) {
         for (String node : nodes) {
             AgentConfig config = new AgentConfig(node, LAB_STORE, null, null, null, 0, null);
-            Optional<String[]> args = PidFile.read(config.pidFile()).flatMap(ProcessHandle::of)
-                    .filter(h -> isWeirAgent(h, node)).flatMap(h -> h.info().arguments());
+            Optional<List<String>> args = PidFile.read(config.pidFile()).flatMap(ProcessHandle::of)
+                    .filter(h -> isWeirAgent(h, node)).flatMap(h -> Processes.arguments(h.pid()));
             if (args.isPresent()) {
-                List<String> sizes = new ArrayList<>();
-                String[] a = args.get();
-                for (int i = 0; i + 1 < a.length; i++) {
-                    if (a[i].equals("--lb-map-size")) {
-                        sizes.add(a[i + 1]);
-                    }
-                }
-                return LbMapSizes.parse(sizes);
+                return args;
             }
         }
-        return LbMapSizes.DEFAULTS;
+        return Optional.empty();
     }
 
-    private static Started launch(String node, SocketLbMode socketLb, LbMapSizes sizes) {
-        AgentConfig config = new AgentConfig(node, LAB_STORE, null, null, null, 0, null);
-        Path log = LAB_RUN.resolve("logs").resolve("agent-" + node + ".log");
-        List<String> argv = new ArrayList<>(List.of("setsid", javaBinary()));
+    /** The {@code --lb-map-size} and {@code --kvstore} settings of an agent's arguments (no --kvstore: file). */
+    static Settings settings(List<String> a) {
+        List<String> sizes = new ArrayList<>();
+        String kind = KvstoreConfig.FILE;
+        String endpoints = null;
+        for (int i = 0; i + 1 < a.size(); i++) {
+            switch (a.get(i)) {
+                case "--lb-map-size" -> sizes.add(a.get(i + 1));
+                case "--kvstore" -> kind = a.get(i + 1);
+                case "--kvstore-endpoints" -> endpoints = a.get(i + 1);
+                default -> { }
+            }
+        }
+        return new Settings(LbMapSizes.parse(sizes), new AgentConfig.Kvstore(kind, endpoints));
+    }
+
+    /** The agent's command line, from {@code setsid} on. */
+    static List<String> argv(String node, SocketLbMode socketLb, LbMapSizes sizes, AgentConfig.Kvstore kvstore,
+                             String java, String classPath, Path log) {
+        List<String> argv = new ArrayList<>(List.of("setsid", java));
         argv.addAll(JVM_FLAGS);
-        argv.addAll(List.of("-cp", classPath(), Main.class.getName(), "agent", "--node", node,
+        argv.addAll(List.of("-cp", classPath, Main.class.getName(), "agent", "--node", node,
                 "--state-dir", LAB_STORE.toString(), "--log-file", log.toString(), "--socket-lb", socketLb.name()));
         sizes.overrides().forEach(o -> argv.addAll(List.of("--lb-map-size", o)));
+        argv.addAll(List.of("--kvstore", kvstore.kind()));
+        if (kvstore.etcd()) {
+            argv.addAll(List.of("--kvstore-endpoints", kvstore.endpoints()));
+        }
+        return argv;
+    }
+
+    private static Started launch(String node, SocketLbMode socketLb, LbMapSizes sizes, AgentConfig.Kvstore kvstore) {
+        AgentConfig config = new AgentConfig(node, LAB_STORE, null, null, null, 0, null);
+        Path log = LAB_RUN.resolve("logs").resolve("agent-" + node + ".log");
+        List<String> argv = argv(node, socketLb, sizes, kvstore, javaBinary(), classPath(), log);
         try {
             Files.createDirectories(log.getParent());
             Files.createDirectories(config.runDir());
@@ -210,8 +257,9 @@ public final class LabAgents {
         return stopped;
     }
 
+    /** The whole command line, read from /proc: ProcessHandle.Info's is cut at 4 KiB (a test class path is longer). */
     private static boolean isWeirAgent(ProcessHandle h, String node) {
-        String cmd = h.info().commandLine().orElse("");
+        String cmd = Processes.commandLine(h.pid());
         return h.isAlive() && cmd.contains(" agent ") && cmd.contains("--node " + node);
     }
 

@@ -12,9 +12,11 @@ import picocli.CommandLine.Option;
 
 /** {@code weir lab restart-agents}: restarts the lab's weir agents, e.g. with another {@code --socket-lb}. */
 @Command(name = "restart-agents", mixinStandardHelpOptions = true,
-        description = {"Restart the lab's weir agents (SIGTERM, SIGKILL after 5 s, then start and wait until each",
-                "answers) with the given settings. Programs stay attached and maps pinned in between, so traffic",
-                "is not disturbed; with --socket-lb off the new agents detach the socket-level hooks."})
+        description = {"Restart the lab's weir agents (SIGTERM, SIGKILL after 5 s, then start and wait until each "
+                + "answers) with the given settings. Programs stay attached and maps pinned in between, so traffic "
+                + "is not disturbed; with --socket-lb off the new agents detach the socket-level hooks.",
+                "The new agents keep the old ones' --lb-map-size and --kvstore settings (with none running, the "
+                + "default sizes and the lab's kvstore)."})
 final class LabRestartAgentsCommand implements Runnable {
 
     @Option(names = "--socket-lb", defaultValue = "auto", paramLabel = "auto|on|off",
@@ -29,6 +31,7 @@ final class LabRestartAgentsCommand implements Runnable {
         Duration ready = Durations.parse(readyTimeout, "--ready-timeout");
         Lab lab = Lab.require();
         List<String> nodes = lab.model().nodes().stream().map(NodeSpec::name).toList();
-        LabAgents.restart(nodes, Duration.ofSeconds(5), ready, socketLb, Progress::line);
+        LabAgents.restart(nodes, Duration.ofSeconds(5), ready, socketLb, LabAgents.kvstoreOf(lab.kvstore()),
+                Progress::line);
     }
 }

@@ -9,6 +9,7 @@ import dev.weir.cli.output.Json;
 import dev.weir.cli.output.OutputFormat;
 import dev.weir.cli.output.Table;
 import dev.weir.lab.AgentState;
+import dev.weir.lab.KvstoreState;
 import dev.weir.lab.Lab;
 import dev.weir.lab.LabState;
 import dev.weir.lab.model.ExtRoute;
@@ -19,7 +20,9 @@ import picocli.CommandLine.Option;
 
 /** {@code weir lab status}: nodes, pods, ext and service ranges of the lab that is up. */
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = "Show the lab: nodes, pods (node, addresses, labels, host interface, agent), ext, service ranges.")
+        description = {"Show the lab: nodes, pods (node, addresses, labels, host interface, agent), ext, service "
+                + "ranges and the weir agents' kvstore (file: its directory; etcd: each member, its pid and whether "
+                + "it answers /health now).", "Exit 1 when no lab is up."})
 final class LabStatusCommand implements Runnable {
 
     @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
@@ -33,6 +36,11 @@ final class LabStatusCommand implements Runnable {
             Json.print(out, s);
             return;
         }
+        print(out, s);
+    }
+
+    /** The table form. */
+    static void print(PrintWriter out, LabState s) {
         out.println("model " + s.model() + ", up since " + s.createdAt());
         out.println();
         Table nodes = new Table("NODE", "NETNS", "IPV4", "IPV6", "INTERFACES");
@@ -59,6 +67,24 @@ final class LabStatusCommand implements Runnable {
                 + s.underlay().ipv4Prefix() + ", " + s.underlay().ipv6Prefix());
         out.println("services: " + s.services().ipv4() + ", " + s.services().ipv6() + ", NodePorts "
                 + s.services().nodePortMin() + "-" + s.services().nodePortMax());
+        printKvstore(out, s.kvstore());
+        out.flush();
+    }
+
+    private static void printKvstore(PrintWriter out, KvstoreState kv) {
+        if (kv == null) {
+            out.println("kvstore: not recorded (a lab brought up by an older weir: file)");
+        } else if (!kv.etcd()) {
+            out.println("kvstore: file" + (kv.dir() == null ? "" : " " + kv.dir()));
+        } else {
+            out.println("kvstore: etcd, " + kv.members().size() + " member(s), endpoints " + kv.endpoints());
+            Table members = new Table("MEMBER", "CLIENT-URL", "PEER-URL", "PID", "HEALTH", "DATA", "LOG");
+            for (KvstoreState.Member m : kv.members()) {
+                members.row(m.name(), m.clientUrl(), m.peerUrl(), Long.toString(m.pid()),
+                        m.healthy() ? "healthy" : m.alive() ? "UNHEALTHY" : "DEAD", m.dataDir(), m.log());
+            }
+            members.print(out);
+        }
     }
 
     private static String labels(Map<String, String> labels) {

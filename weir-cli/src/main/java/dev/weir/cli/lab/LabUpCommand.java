@@ -1,28 +1,41 @@
 package dev.weir.cli.lab;
 
 import java.time.Duration;
+import java.util.List;
 
 import dev.weir.agent.datapath.SocketLbMode;
 import dev.weir.agent.prefilter.PrefilterScopes;
-import dev.weir.lab.Lab;
-import dev.weir.lab.model.LabNames;
-import dev.weir.lab.LabConfig;
-import dev.weir.lab.model.NodeSpec;
+import dev.weir.cli.UserError;
 import dev.weir.cli.agent.LabAgents;
 import dev.weir.datapath.lb.LbMapSizes;
+import dev.weir.lab.KvstoreConfig;
+import dev.weir.lab.Lab;
+import dev.weir.lab.LabConfig;
+import dev.weir.lab.model.LabNames;
+import dev.weir.lab.model.NetpolModel;
+import dev.weir.lab.model.NodeSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code weir lab up}: builds the lab (removing a leftover first) and waits until every pod is ready. */
+/**
+ * {@code weir lab up}: builds the lab (removing a leftover first), waits until every pod is ready, starts
+ * the etcd members of {@code --kvstore etcd}, then a weir agent per node. A failure takes down everything
+ * that started (the error says why).
+ */
 @Command(name = "up", mixinStandardHelpOptions = true,
-        description = {"Build the lab (a leftover is removed first) and wait until every pod agent is ready; then start",
-                "a weir agent per node (log /run/weir/lab/logs/agent-<node>.log, store /var/lib/weir/lab/store)."})
+        description = {"Build the lab (a leftover lab, its weir agents and etcd members are removed first) and wait "
+                + "until every pod agent is ready; with --kvstore etcd start the etcd members and wait until each is "
+                + "healthy; then start a weir agent per node (log /run/weir/lab/logs/agent-<node>.log, store "
+                + "/var/lib/weir/lab/store) and wait until each answers.",
+                "If anything fails, everything that started is removed again and the error says why."})
 final class LabUpCommand implements Runnable {
 
     @Option(names = "--model", defaultValue = "netpol", description = "The lab model (default: ${DEFAULT-VALUE}).")
     String model;
 
-    @Option(names = "--nodes", defaultValue = "2", description = "Number of nodes; 1 puts every pod on node1 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--nodes", defaultValue = "2",
+            description = "Number of nodes, 1 to " + NetpolModel.MAX_NODES + "; 1 puts every pod on node1, nodes after "
+                    + "node2 hold no pods (default: ${DEFAULT-VALUE}).")
     int nodes;
 
     @Option(names = "--ready-timeout", defaultValue = "60s", description = "How long to wait for the pod agents (default: ${DEFAULT-VALUE}).")
@@ -36,21 +49,52 @@ final class LabUpCommand implements Runnable {
     @Option(names = "--lb-map-size", paramLabel = "MAP=ENTRIES",
             description = {"Size of a service map for every agent, repeatable (see weir agent --help), e.g.",
                     "lb_backend=200000 for 10,000 services of 10 backends."})
-    java.util.List<String> lbMapSizes;
+    List<String> lbMapSizes;
+
+    @Option(names = "--kvstore", defaultValue = KvstoreConfig.FILE, paramLabel = "file|etcd",
+            description = "The weir agents' kvstore (weir agent --kvstore): file = the store directory "
+                    + "/var/lib/weir/lab/store; etcd = real etcd members on 127.0.0.1, started before the agents "
+                    + "(client ports 23790, 23792, ..., each peer port one above; data on tmpfs in "
+                    + "/dev/shm/weir-lab-etcd/<member>; logs /run/weir/lab/logs/<member>.log), every member's URL "
+                    + "in the agents' --kvstore-endpoints. Default: ${DEFAULT-VALUE}.")
+    String kvstore;
+
+    @Option(names = "--etcd-members", paramLabel = "N",
+            description = "With --kvstore etcd: how many members, 1 to " + KvstoreConfig.MAX_MEMBERS
+                    + " (default: " + KvstoreConfig.DEFAULT_MEMBERS + ").")
+    Integer etcdMembers;
 
     @Override
     public void run() {
         Duration ready = Durations.parse(readyTimeout, "--ready-timeout");
         LbMapSizes sizes;
+        KvstoreConfig kv;
+        LabConfig config;
         try {
             sizes = LbMapSizes.parse(lbMapSizes);
+            kv = KvstoreConfig.of(kvstore, etcdMembers, LabAgents.LAB_STORE.toString());
+            config = new LabConfig(model, nodes, ready, kv);
+            NetpolModel.build(nodes);
         } catch (IllegalArgumentException e) {
-            throw new dev.weir.cli.UserError(e.getMessage());
+            throw new UserError(e.getMessage());
         }
-        // a new lab starts clean: no prefilter pins or rules left from an earlier lab's namespaces
+        // a new lab starts clean: no weir agents, store, prefilter pins or rules left from an earlier lab
+        LabAgents.stopAll(LabDownCommand.currentNodes(), Duration.ofSeconds(5), Progress::line);
         PrefilterScopes.system().purge(LabNames::isLabNetns);
-        Lab lab = Lab.up(new LabConfig(model, nodes, ready), Progress::line);
-        // one weir agent per node, in the host namespace (it must not keep a lab namespace busy)
-        LabAgents.start(lab.model().nodes().stream().map(NodeSpec::name).toList(), ready, socketLb, sizes, Progress::line);
+        Lab lab = Lab.up(config, Progress::line);
+        try {
+            // one weir agent per node, in the host namespace (it must not keep a lab namespace busy)
+            LabAgents.start(lab.model().nodes().stream().map(NodeSpec::name).toList(), ready, socketLb, sizes,
+                    LabAgents.kvstoreOf(lab.kvstore()), Progress::line);
+        } catch (RuntimeException e) {
+            Progress.line("lab up failed (" + String.valueOf(e.getMessage()).lines().findFirst().orElse("")
+                    + "); removing what was built");
+            try {
+                LabDownCommand.down();
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
     }
 }

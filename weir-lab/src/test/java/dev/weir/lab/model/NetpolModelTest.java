@@ -42,6 +42,21 @@ class NetpolModelTest {
     }
 
     @Test
+    void fiveNodesKeepTheTwoNodePlacementAndAddEmptyNodes() {
+        LabModel five = NetpolModel.build(5);
+        assertThat(five.nodes()).extracting(NodeSpec::name).containsExactly("node1", "node2", "node3", "node4", "node5");
+        assertThat(five.pods()).isEqualTo(two.pods());
+        assertThat(five.ext()).isEqualTo(two.ext());
+        for (int i = 3; i <= 5; i++) {
+            NodeSpec n = five.node("node" + i).orElseThrow();
+            assertThat(five.podsOn(n.name())).isEmpty();
+            assertThat(n.ipv4()).isEqualTo("192.168.100." + i);
+            assertThat(n.ipv6()).isEqualTo("fd00:192:168:100::" + i);
+            assertThat(n.interfaces()).containsExactly("eth0");
+        }
+    }
+
+    @Test
     void nodesHaveUnderlayAddressesAndInterfaces() {
         NodeSpec n2 = two.node("node2").orElseThrow();
         assertThat(n2.netns()).isEqualTo("weir-node2");

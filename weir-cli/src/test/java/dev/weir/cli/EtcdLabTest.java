@@ -1,0 +1,163 @@
+package dev.weir.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import dev.weir.cli.output.Json;
+import dev.weir.lab.etcd.EtcdCluster;
+import dev.weir.lab.host.Processes;
+import dev.weir.testkit.Requirements;
+
+/**
+ * {@code weir lab up --kvstore etcd}: real etcd members start before the agents, {@code lab status} lists
+ * them live and healthy, every agent runs with {@code --kvstore etcd} and every member's URL (also after
+ * {@code lab restart-agents}), and {@code lab down} leaves no member and no data — also when lab.json is
+ * broken.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class EtcdLabTest {
+
+    private static final Path DATA_ROOT = Path.of("/dev/shm/weir-lab-etcd");
+    private static final String ENDPOINTS = "http://127.0.0.1:23790,http://127.0.0.1:23792,http://127.0.0.1:23794";
+
+    @BeforeAll
+    static void up() {
+        Requirements.rootWithBpffs();
+        Requirements.require(EtcdCluster.available(), "needs Debian's etcd-server (/usr/bin/etcd; scripts/setup.sh installs it)");
+        long start = System.nanoTime();
+        Cli.Result r = Cli.run("lab", "up", "--kvstore", "etcd", "--etcd-members", "3");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        System.out.println("lab up --kvstore etcd took " + (System.nanoTime() - start) / 1_000_000 + " ms");
+    }
+
+    @AfterAll
+    static void down() {
+        if (Requirements.isRoot()) {
+            Cli.run("lab", "down");
+        }
+    }
+
+    @Test
+    @Order(1)
+    void membersAreLiveAndHealthyAndTheAgentsUseThem() throws Exception {
+        JsonNode kv = labStatus().path("kvstore");
+        assertThat(kv.path("kind").asText()).isEqualTo("etcd");
+        assertThat(kv.path("endpoints").asText()).isEqualTo(ENDPOINTS);
+        JsonNode members = kv.path("members");
+        assertThat(members).hasSize(3);
+        for (int i = 0; i < 3; i++) {
+            JsonNode m = members.get(i);
+            String name = "etcd" + (i + 1);
+            assertThat(m.path("name").asText()).isEqualTo(name);
+            assertThat(m.path("clientUrl").asText()).isEqualTo("http://127.0.0.1:" + (23790 + 2 * i));
+            assertThat(m.path("peerUrl").asText()).isEqualTo("http://127.0.0.1:" + (23791 + 2 * i));
+            assertThat(m.path("dataDir").asText()).isEqualTo(DATA_ROOT.resolve(name).toString());
+            assertThat(Path.of(m.path("log").asText())).exists();
+            assertThat(ProcessHandle.of(m.path("pid").asLong()).map(ProcessHandle::isAlive)).as(name).contains(true);
+            assertThat(m.path("alive").asBoolean()).isTrue();
+            assertThat(m.path("healthy").asBoolean()).isTrue();
+            assertThat(EtcdCluster.healthy(member(m))).as(name + " /health, asked here").isTrue();
+        }
+        Cli.Result table = Cli.run("lab", "status");
+        assertThat(table.out()).contains("kvstore: etcd, 3 member(s)");
+        assertThat(table.out().lines().filter(l -> l.startsWith("etcd") && l.contains(" healthy "))).hasSize(3);
+
+        assertThat(agentCommandLines()).hasSize(2)
+                .allSatisfy(c -> assertThat(c).contains("--kvstore etcd --kvstore-endpoints " + ENDPOINTS));
+    }
+
+    @Test
+    @Order(2)
+    void restartedAgentsKeepTheKvstore() {
+        List<Long> before = agentPids();
+        Cli.Result r = Cli.run("lab", "restart-agents");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(agentPids()).doesNotContainAnyElementsOf(before);
+        assertThat(agentCommandLines()).hasSize(2)
+                .allSatisfy(c -> assertThat(c).contains("--kvstore etcd --kvstore-endpoints " + ENDPOINTS));
+    }
+
+    @Test
+    @Order(3)
+    void labDownLeavesNoMemberNoDataNoLog() throws Exception {
+        JsonNode members = labStatus().path("kvstore").path("members");
+        List<Long> pids = new ArrayList<>();
+        members.forEach(m -> pids.add(m.path("pid").asLong()));
+        List<Long> agents = agentPids();
+        Cli.Result down = Cli.run("lab", "down");
+        assertThat(down.exit()).as(down.toString()).isZero();
+        assertThat(down.err()).contains("stopped the agents of node1, node2", "stopped 3 etcd member(s)");
+        assertNoneLeft(pids, agents);
+    }
+
+    @Test
+    @Order(4)
+    void labDownFindsTheMembersWithoutLabJson() throws Exception {
+        Cli.Result up = Cli.run("lab", "up", "--nodes", "1", "--kvstore", "etcd", "--etcd-members", "1");
+        assertThat(up.exit()).as(up.toString()).isZero();
+        long pid = labStatus().path("kvstore").path("members").get(0).path("pid").asLong();
+        List<Long> agents = agentPids();
+        Files.writeString(Path.of("/run/weir/lab/lab.json"), "{ broken");
+        Cli.Result down = Cli.run("lab", "down");
+        assertThat(down.exit()).as(down.toString()).isZero();
+        assertThat(down.err()).contains("stopped the agents of node1", "stopped 1 etcd member(s)");
+        assertNoneLeft(List.of(pid), agents);
+    }
+
+    private static void assertNoneLeft(List<Long> members, List<Long> agents) {
+        for (long pid : members) {
+            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("member pid " + pid).isFalse();
+        }
+        for (long pid : agents) {
+            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("agent pid " + pid).isFalse();
+        }
+        // other tests may run etcd clusters of their own; the lab's are those with data under its root
+        assertThat(ProcessHandle.allProcesses().filter(ProcessHandle::isAlive)
+                .map(p -> Processes.commandLine(p.pid()))
+                .filter(c -> c.contains("etcd") && c.contains("--data-dir " + DATA_ROOT + "/"))).isEmpty();
+        assertThat(DATA_ROOT).doesNotExist();
+        assertThat(Path.of("/run/weir/lab")).as("the members' logs go with the lab's run directory").doesNotExist();
+        assertThat(Cli.run("lab", "status").exit()).isEqualTo(1);
+    }
+
+    private static JsonNode labStatus() throws Exception {
+        Cli.Result r = Cli.run("lab", "status", "-o", "json");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        return Json.mapper().readTree(r.out());
+    }
+
+    private static EtcdCluster.Member member(JsonNode m) {
+        return new EtcdCluster.Member(m.path("name").asText(), m.path("clientUrl").asText(), m.path("peerUrl").asText(),
+                m.path("pid").asLong(), m.path("dataDir").asText(), m.path("log").asText());
+    }
+
+    private static List<Long> agentPids() {
+        Cli.Result status = Cli.run("status", "-o", "json");
+        assertThat(status.exit()).as(status.toString()).isZero();
+        List<Long> pids = new ArrayList<>();
+        try {
+            Json.mapper().readTree(status.out()).forEach(n -> pids.add(n.path("pid").asLong()));
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        return pids;
+    }
+
+    private static List<String> agentCommandLines() {
+        // from /proc: ProcessHandle.Info cuts a command line at 4 KiB, and the tests' class path is longer
+        return agentPids().stream().map(Processes::commandLine).toList();
+    }
+}

@@ -1,0 +1,64 @@
+package dev.weir.cli.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import dev.weir.agent.datapath.SocketLbMode;
+import dev.weir.agent.runtime.AgentConfig;
+import dev.weir.datapath.lb.LbMapSizes;
+import dev.weir.lab.KvstoreState;
+
+/** The lab agents' command lines and the settings a restart keeps, without starting anything. */
+class LabAgentsTest {
+
+    private static final String ENDPOINTS = "http://127.0.0.1:23790,http://127.0.0.1:23792,http://127.0.0.1:23794";
+    private static final Path LOG = Path.of("/run/weir/lab/logs/agent-node1.log");
+
+    @Test
+    void etcdAgentsGetTheKvstoreAndEveryEndpoint() {
+        List<String> argv = LabAgents.argv("node1", SocketLbMode.auto, LbMapSizes.DEFAULTS,
+                new AgentConfig.Kvstore("etcd", ENDPOINTS), "/jdk/bin/java", "/run/weir/lab/weir-agent.jar", LOG);
+        assertThat(argv.subList(0, 2)).containsExactly("setsid", "/jdk/bin/java");
+        int agent = argv.indexOf("agent");
+        assertThat(argv.subList(agent - 1, argv.size())).containsExactly("dev.weir.cli.Main", "agent",
+                "--node", "node1", "--state-dir", "/var/lib/weir/lab/store", "--log-file", LOG.toString(),
+                "--socket-lb", "auto", "--kvstore", "etcd", "--kvstore-endpoints", ENDPOINTS);
+    }
+
+    @Test
+    void fileAgentsSayFileAndHaveNoEndpoints() {
+        List<String> argv = LabAgents.argv("node2", SocketLbMode.off, LbMapSizes.parse(List.of("lb_backend=200000")),
+                AgentConfig.Kvstore.FILE, "java", "cp", LOG);
+        assertThat(String.join(" ", argv)).endsWith("--socket-lb off --lb-map-size lb_backend=200000 --kvstore file");
+        assertThat(argv).doesNotContain("--kvstore-endpoints");
+    }
+
+    @Test
+    void aRestartKeepsTheRunningAgentsSizesAndKvstore() {
+        List<String> argv = LabAgents.argv("node1", SocketLbMode.on, LbMapSizes.parse(List.of("lb_backend=131072")),
+                new AgentConfig.Kvstore("etcd", ENDPOINTS), "java", "cp", LOG);
+        // /proc/<pid>/cmdline: setsid execs java
+        LabAgents.Settings s = LabAgents.settings(argv.subList(1, argv.size()));
+        assertThat(s.sizes()).isEqualTo(LbMapSizes.parse(List.of("lb_backend=131072")));
+        assertThat(s.kvstore()).isEqualTo(new AgentConfig.Kvstore("etcd", ENDPOINTS));
+
+        LabAgents.Settings old = LabAgents.settings(List.of("java", "-cp", "x", "dev.weir.cli.Main", "agent", "--node", "node1"));
+        assertThat(old.kvstore()).as("an agent started before --kvstore existed").isEqualTo(AgentConfig.Kvstore.FILE);
+        assertThat(old.sizes()).isEqualTo(LbMapSizes.DEFAULTS);
+    }
+
+    @Test
+    void theLabsRecordGivesTheAgentsKvstore() {
+        assertThat(LabAgents.kvstoreOf(null)).isEqualTo(AgentConfig.Kvstore.FILE);
+        assertThat(LabAgents.kvstoreOf(KvstoreState.file("/var/lib/weir/lab/store"))).isEqualTo(AgentConfig.Kvstore.FILE);
+        KvstoreState etcd = KvstoreState.etcd(List.of(
+                new KvstoreState.Member("etcd1", "http://127.0.0.1:23790", "http://127.0.0.1:23791", 7, "d", "l", true, true),
+                new KvstoreState.Member("etcd2", "http://127.0.0.1:23792", "http://127.0.0.1:23793", 8, "d", "l", true, true)));
+        assertThat(LabAgents.kvstoreOf(etcd))
+                .isEqualTo(new AgentConfig.Kvstore("etcd", "http://127.0.0.1:23790,http://127.0.0.1:23792"));
+    }
+}
