@@ -6,14 +6,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.TreeMap;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -123,12 +117,7 @@ public final class FileStore implements Store {
 
     @Override
     public CommitResult commit(List<Change> changes, CommitCheck check) {
-        Set<ObjectKey> seen = new HashSet<>();
-        for (Change c : changes) {
-            if (!seen.add(c.key())) {
-                throw new IllegalArgumentException(c.key() + " appears twice in one change set");
-            }
-        }
+        CommitPlan.requireUniqueKeys(changes);
         return lock.withLock(() -> commitLocked(changes, check));
     }
 
@@ -136,37 +125,13 @@ public final class FileStore implements Store {
         AtomicFiles.removeLeftovers(config.dir());
         Snapshot current = snapshot();
         long next = current.revision() + 1;
-        Map<ObjectKey, StoredObject> objects = new TreeMap<>();
-        current.objects().forEach(o -> objects.put(o.key(), o));
-        Map<ObjectKey, String> outcomes = new LinkedHashMap<>();
-        for (Change c : changes) {
-            StoredObject old = objects.get(c.key());
-            switch (c) {
-                case Change.Put p -> {
-                    if (old != null && old.document().equals(p.document())) {
-                        outcomes.put(p.key(), "unchanged");
-                    } else {
-                        objects.put(p.key(), new StoredObject(p.key(), p.document(), p.source(), next));
-                        outcomes.put(p.key(), old == null ? "created" : "configured");
-                    }
-                }
-                case Change.Delete d -> {
-                    if (old == null) {
-                        throw new IllegalArgumentException(d.key() + " not found");
-                    }
-                    objects.remove(d.key());
-                    outcomes.put(d.key(), "deleted");
-                }
-            }
+        CommitPlan plan = CommitPlan.of(current.objects(), changes, next);
+        if (!plan.changed()) {
+            return plan.result(current.revision());
         }
-        CommitResult result = new CommitResult(next, outcomes);
-        if (!result.changed()) {
-            return new CommitResult(current.revision(), outcomes);
-        }
-        List<StoredObject> after = new ArrayList<>(objects.values());
-        check.check(current.objects(), after);
-        writeJson(state, new StateFile(next, new ArrayList<>(objects.values())));
-        return result;
+        check.check(plan.before(), plan.after());
+        writeJson(state, new StateFile(next, plan.after()));
+        return plan.result(next);
     }
 
     @Override

@@ -8,8 +8,8 @@ import java.util.Optional;
 /**
  * Desired state: objects (policies, later services) under one monotonically increasing revision, plus
  * the cluster-wide number allocations (identities, endpoint ids). Every commit is all-or-nothing and makes
- * exactly one new revision. The embedded implementation is {@link FileStore}; a Kubernetes API server or
- * an etcd kvstore can implement this later.
+ * exactly one new revision. Implementations: {@link FileStore} (embedded, one machine) and
+ * {@code dev.weir.agent.store.etcd.EtcdStore} (etcd, across machines; docs/kvstore.md).
  *
  * <p>Implementations are thread-safe and safe across processes sharing the same backing state.
  * Failures to read or write the backing state throw {@link StoreException}.
@@ -40,9 +40,10 @@ public interface Store {
     }
 
     /**
-     * {@link #commit(List)}, with a check of the outcome made under the writer lock before anything is
-     * written (so no other commit comes in between): when it throws, nothing changes and the exception
-     * propagates. Not called when the changes change nothing.
+     * {@link #commit(List)}, with a check of the outcome made before anything is written, against the state
+     * the commit applies to (no other commit comes in between: the file store holds its writer lock, etcd
+     * re-reads and checks again when another commit came first): when it throws, nothing changes and the
+     * exception propagates. Not called when the changes change nothing; may be called more than once.
      */
     CommitResult commit(List<Change> changes, CommitCheck check);
 
@@ -66,6 +67,36 @@ public interface Store {
     record Snapshot(long revision, List<StoredObject> objects) {
         public Snapshot {
             objects = List.copyOf(objects);
+        }
+
+        /**
+         * The objects that differ between {@code earlier} and this snapshot of the same store, sorted by key:
+         * created, changed (an object's revision moved: a new document, or deleted and created again) and
+         * deleted. Pure and exact: one merge of the two sorted lists comparing keys and revisions, no
+         * document is read. This is how a caller recomputes only what changed.
+         */
+        public List<ObjectChange> changesSince(Snapshot earlier) {
+            List<ObjectChange> out = new java.util.ArrayList<>();
+            List<StoredObject> a = earlier.objects();
+            int i = 0;
+            int j = 0;
+            while (i < a.size() || j < objects.size()) {
+                int cmp = i == a.size() ? 1 : j == objects.size() ? -1 : a.get(i).key().compareTo(objects.get(j).key());
+                if (cmp < 0) {
+                    out.add(new ObjectChange(a.get(i).key(), ObjectChange.Kind.DELETED, a.get(i)));
+                    i++;
+                } else if (cmp > 0) {
+                    out.add(new ObjectChange(objects.get(j).key(), ObjectChange.Kind.CREATED, objects.get(j)));
+                    j++;
+                } else {
+                    if (a.get(i).revision() != objects.get(j).revision()) {
+                        out.add(new ObjectChange(objects.get(j).key(), ObjectChange.Kind.CHANGED, objects.get(j)));
+                    }
+                    i++;
+                    j++;
+                }
+            }
+            return out;
         }
     }
 
@@ -91,10 +122,12 @@ public interface Store {
         void release(java.util.Collection<String> keys);
 
         /**
-         * Runs {@code work} holding the store's writer lock; the table is read once, and what
-         * {@link #allocate} and {@link #release} do inside is written once when the work ends (also when
-         * it throws: numbers handed out stay handed out). For computations that allocate thousands of
-         * keys. Batches of several tables of one store nest.
+         * Runs {@code work} as the table's only writer in this process (other threads of the process wait);
+         * the table is read once, and what {@link #allocate} and {@link #release} do inside is written when
+         * the work ends (also when it throws: numbers handed out stay handed out). For computations that
+         * allocate thousands of keys. Batches of several tables of one store nest. The file store also
+         * keeps other processes out (its writer lock); etcd assumes one writer per table during a batch
+         * and throws {@link StoreException} at the end when another writer took one of the batch's keys.
          */
         <T> T batch(java.util.function.Supplier<T> work);
     }

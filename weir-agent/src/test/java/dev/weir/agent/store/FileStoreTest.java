@@ -1,13 +1,9 @@
 package dev.weir.agent.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -17,26 +13,19 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class FileStoreTest {
+/** The file store: the contract, and what only a directory does (counted revisions, crash leftovers, the writer lock). */
+class FileStoreTest extends StoreContract {
 
     @TempDir
     Path dir;
 
-    private static final ObjectKey A = new ObjectKey("NetworkPolicy", "x", "a");
-    private static final ObjectKey B = new ObjectKey("NetworkPolicy", "y", "b");
-
-    private FileStore open() {
+    @Override
+    protected FileStore open() {
         return new FileStore(FileStore.Config.of(dir));
     }
 
     @Test
-    void emptyStoreIsAtRevisionZero() {
-        assertThat(open().revision()).isZero();
-        assertThat(open().list()).isEmpty();
-    }
-
-    @Test
-    void everyChangingCommitMakesOneNewRevision() {
+    void revisionsCountTheCommits() {
         FileStore s = open();
         CommitResult r1 = s.commit(List.of(new Change.Put(A, "{a}", "a.yaml"), new Change.Put(B, "{b}", "b.yaml")));
         assertThat(r1.revision()).isEqualTo(1);
@@ -50,19 +39,6 @@ class FileStoreTest {
         assertThat(same.changed()).isFalse();
         assertThat(same.revision()).isEqualTo(2);
         assertThat(open().revision()).as("another instance reads the same state").isEqualTo(2);
-    }
-
-    @Test
-    void commitIsAllOrNothing() {
-        FileStore s = open();
-        s.commit(List.of(new Change.Put(A, "{a}", "")));
-        assertThatThrownBy(() -> s.commit(List.of(new Change.Delete(A), new Change.Delete(B))))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NetworkPolicy y/b not found");
-        assertThat(s.revision()).isEqualTo(1);
-        assertThat(s.get(A)).isPresent();
-        assertThatThrownBy(() -> s.commit(List.of(new Change.Put(B, "1", ""), new Change.Put(B, "2", ""))))
-                .hasMessageContaining("twice");
-        assertThat(s.get(B)).isEmpty();
     }
 
     @Test
@@ -84,69 +60,7 @@ class FileStoreTest {
     }
 
     @Test
-    void concurrentWritersNeverLoseACommitOrReuseARevision() throws Exception {
-        int writers = 4;
-        int each = 25;
-        ExecutorService pool = Executors.newFixedThreadPool(writers);
-        List<Future<List<Long>>> futures = new ArrayList<>();
-        for (int w = 0; w < writers; w++) {
-            int id = w;
-            futures.add(pool.submit(() -> {
-                FileStore s = open(); // one instance per writer: the lock is what serialises them
-                List<Long> revisions = new ArrayList<>();
-                for (int i = 0; i < each; i++) {
-                    revisions.add(s.commit(List.of(new Change.Put(new ObjectKey("P", "w" + id, "p" + i), "x", ""))).revision());
-                }
-                return revisions;
-            }));
-        }
-        List<Long> all = new ArrayList<>();
-        for (Future<List<Long>> f : futures) {
-            all.addAll(f.get());
-        }
-        pool.shutdown();
-        Collections.sort(all);
-        assertThat(all).doesNotHaveDuplicates().hasSize(writers * each);
-        assertThat(open().revision()).isEqualTo(writers * each);
-        assertThat(open().list()).hasSize(writers * each);
-    }
-
-    @Test
-    void awaitRevisionAfterSeesAnotherWriter() throws Exception {
-        FileStore s = open();
-        Thread t = Thread.ofVirtual().start(() -> {
-            try {
-                Thread.sleep(150);
-            } catch (InterruptedException e) {
-                return;
-            }
-            open().commit(List.of(new Change.Put(A, "{a}", "")));
-        });
-        assertThat(s.awaitRevisionAfter(0, Duration.ofSeconds(5))).isEqualTo(1);
-        t.join();
-        assertThat(s.awaitRevisionAfter(1, Duration.ofMillis(50))).isEqualTo(1);
-    }
-
-    @Test
-    void identitiesAreStableSharedAndRanged() {
-        StoreIdentityAllocator a = new StoreIdentityAllocator(open());
-        StoreIdentityAllocator b = new StoreIdentityAllocator(open());
-        int xa = a.allocate(Map.of("k8s:pod", "a", "k8s:io.kubernetes.pod.namespace", "x"));
-        int xb = b.allocate(Map.of("k8s:pod", "b", "k8s:io.kubernetes.pod.namespace", "x"));
-        assertThat(xa).isEqualTo(256);
-        assertThat(xb).isEqualTo(257);
-        assertThat(b.allocate(Map.of("k8s:io.kubernetes.pod.namespace", "x", "k8s:pod", "a"))).isEqualTo(xa);
-        assertThat(a.allocate(Map.of("cidr:10.0.0.0/8", ""))).isEqualTo(1 << 24);
-        assertThat(a.allocate(Map.of("reserved:world", ""))).isEqualTo(2);
-        a.release(xa);
-        assertThat(new StoreIdentityAllocator(open()).allocate(Map.of("k8s:pod", "a", "k8s:io.kubernetes.pod.namespace", "x")))
-                .as("after a restart").isEqualTo(xa);
-        assertThat(a.all()).containsKeys(256, 257, 1 << 24);
-        assertThat(a.all().get(256)).containsEntry("k8s:pod", "a");
-    }
-
-    @Test
-    void aBatchAllocatesInMemoryAndWritesOnceWhileOthersWait() throws Exception {
+    void aBatchWritesOnceWhileOtherInstancesWait() throws Exception {
         Store.Allocations table = open().allocations("lb-backend-n1", 1, 1_000_000);
         Store.Allocations other = open().allocations("lb-backend-n1", 1, 1_000_000);
         Path file = dir.resolve("alloc-lb-backend-n1.json");

@@ -1,0 +1,135 @@
+package dev.weir.agent.store.etcd;
+
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+import dev.weir.agent.store.ObjectKey;
+import dev.weir.agent.store.StoreException;
+
+/**
+ * The desired state's keys and values in etcd, relative to the prefix ({@code weir/}); docs/kvstore.md,
+ * "Desired state", lists them. Each component of a key is URL-encoded (Kubernetes names and kinds are left
+ * as they are by it); an empty namespace is {@code _}. Stateless.
+ */
+final class EtcdKeys {
+
+    static final String OBJECTS = "objects/";
+    static final String REVISION = "revision";
+    static final String ALLOC = "alloc/";
+
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+
+    /** The value of an object's key. */
+    record ObjectValue(String document, String source) {
+    }
+
+    /**
+     * The value of {@code revision}: the commit that wrote it last, and the revision key's mod_revision the
+     * commit was checked against (how a retried commit recognises its own transaction).
+     */
+    record RevisionValue(String commit, long after) {
+        static final RevisionValue NONE = new RevisionValue("", 0);
+    }
+
+    private EtcdKeys() {
+    }
+
+    static String object(ObjectKey k) {
+        String ns = k.namespace().isEmpty() ? "_" : k.namespace().equals("_") ? "%5F" : encode(k.namespace());
+        return OBJECTS + encode(k.kind()) + "/" + ns + "/" + encode(k.name());
+    }
+
+    /** The object key of a relative key under {@link #OBJECTS}; null when it is not one weir wrote. */
+    static ObjectKey objectKey(String relative) {
+        if (!relative.startsWith(OBJECTS)) {
+            return null;
+        }
+        List<String> parts = List.of(relative.substring(OBJECTS.length()).split("/", -1));
+        if (parts.size() != 3 || parts.get(0).isEmpty() || parts.get(2).isEmpty()) {
+            return null;
+        }
+        try {
+            String ns = parts.get(1).equals("_") ? "" : decode(parts.get(1));
+            return new ObjectKey(decode(parts.get(0)), ns, decode(parts.get(2)));
+        } catch (IllegalArgumentException e) {
+            return null; // not encoded as weir encodes (written by hand)
+        }
+    }
+
+    static String table(String table) {
+        return ALLOC + table + "/";
+    }
+
+    static String next(String table) {
+        return table(table) + "next";
+    }
+
+    static String keys(String table) {
+        return table(table) + "keys/";
+    }
+
+    static String allocKey(String table, String key) {
+        return keys(table) + encode(key);
+    }
+
+    /** The allocation key of a relative key under {@link #keys}; null when it is not encoded as weir encodes. */
+    static String allocKeyName(String table, String relative) {
+        try {
+            return decode(relative.substring(keys(table).length()));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    static byte[] objectValue(String document, String source) {
+        return write(new ObjectValue(document, source));
+    }
+
+    static ObjectValue objectValue(byte[] value) {
+        return read(value, ObjectValue.class);
+    }
+
+    static byte[] revisionValue(RevisionValue v) {
+        return write(v);
+    }
+
+    static RevisionValue revisionValue(byte[] value) {
+        try {
+            return read(value, RevisionValue.class);
+        } catch (StoreException e) {
+            return RevisionValue.NONE; // not written by a commit (e.g. by hand): no commit of ours
+        }
+    }
+
+    private static byte[] write(Object v) {
+        try {
+            return JSON.writeValueAsBytes(v);
+        } catch (JsonProcessingException e) {
+            throw new StoreException("cannot encode " + v + ": " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static <T> T read(byte[] value, Class<T> type) {
+        try {
+            return JSON.readValue(value, type);
+        } catch (java.io.IOException e) {
+            throw new StoreException("cannot decode a " + type.getSimpleName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    private static String decode(String s) {
+        return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    }
+}

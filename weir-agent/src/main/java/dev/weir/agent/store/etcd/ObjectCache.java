@@ -1,0 +1,111 @@
+package dev.weir.agent.store.etcd;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+
+import dev.weir.agent.store.ObjectKey;
+import dev.weir.agent.store.Store;
+import dev.weir.agent.store.StoreException;
+import dev.weir.agent.store.StoredObject;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.watch.WatchEvent;
+
+/**
+ * The desired state as the {@link RangeMirror} of {@code objects/} and {@code revision} last saw it, published
+ * as an immutable {@link Store.Snapshot} after each listing and each watch response (whole etcd revisions,
+ * and a commit's key {@code revision} is its transaction's last put, so a snapshot never shows half a
+ * commit). A value weir cannot decode (written by hand) is left out. Thread-safe: written by the mirror
+ * under its lock, read through a volatile snapshot.
+ */
+final class ObjectCache implements RangeMirror.Sink {
+
+    private final Etcd etcd;
+    private final TreeMap<ObjectKey, StoredObject> objects = new TreeMap<>();
+    private long revision;
+    private volatile Store.Snapshot snapshot = new Store.Snapshot(0, List.of());
+
+    ObjectCache(Etcd etcd) {
+        this.etcd = etcd;
+    }
+
+    Store.Snapshot snapshot() {
+        return snapshot;
+    }
+
+    @Override
+    public void reset(List<KeyValue> kvs, long listedAt) {
+        objects.clear();
+        revision = 0;
+        kvs.forEach(this::put);
+        publish();
+    }
+
+    @Override
+    public void apply(List<WatchEvent> events) {
+        for (WatchEvent e : events) {
+            if (e.getEventType() == WatchEvent.EventType.DELETE) {
+                delete(etcd.relative(e.getKeyValue().getKey()));
+            } else {
+                put(e.getKeyValue());
+            }
+        }
+        publish();
+    }
+
+    private void put(KeyValue kv) {
+        String relative = etcd.relative(kv.getKey());
+        if (relative.equals(EtcdKeys.REVISION)) {
+            revision = kv.getModRevision();
+            return;
+        }
+        ObjectKey key = EtcdKeys.objectKey(relative);
+        if (key == null) {
+            return;
+        }
+        StoredObject o = decode(key, kv);
+        if (o == null) {
+            objects.remove(key);
+        } else {
+            objects.put(key, o);
+        }
+    }
+
+    private void delete(String relative) {
+        if (relative.equals(EtcdKeys.REVISION)) {
+            revision = 0;
+            return;
+        }
+        ObjectKey key = EtcdKeys.objectKey(relative);
+        if (key != null) {
+            objects.remove(key);
+        }
+    }
+
+    private void publish() {
+        snapshot = new Store.Snapshot(revision, new ArrayList<>(objects.values()));
+    }
+
+    /** The stored object of a key under {@code objects/}; null when the value is not weir's. */
+    static StoredObject decode(ObjectKey key, KeyValue kv) {
+        try {
+            EtcdKeys.ObjectValue v = EtcdKeys.objectValue(kv.getValue().getBytes());
+            return v.document() == null ? null : new StoredObject(key, v.document(), v.source(), kv.getModRevision());
+        } catch (StoreException e) {
+            return null;
+        }
+    }
+
+    /** Every object among {@code kvs} (a listing of {@code objects/}), sorted by key. */
+    static List<StoredObject> decodeAll(Etcd etcd, List<KeyValue> kvs) {
+        TreeMap<ObjectKey, StoredObject> out = new TreeMap<>();
+        for (KeyValue kv : kvs) {
+            ObjectKey key = EtcdKeys.objectKey(etcd.relative(kv.getKey()));
+            StoredObject o = key == null ? null : decode(key, kv);
+            if (o != null) {
+                out.put(key, o);
+            }
+        }
+        return new ArrayList<>(out.values());
+    }
+}
