@@ -32,8 +32,13 @@ class ConformanceLabTest {
 
     @BeforeAll
     static void up() {
+        upWith();
+    }
+
+    /** {@code weir lab up} with these options (a subclass runs the suite on another lab). */
+    static void upWith(String... options) {
         Requirements.rootWithBpffs();
-        Cli.Result r = Cli.run("lab", "up");
+        Cli.Result r = Cli.run(LabOptions.up(options));
         assertThat(r.exit()).as(r.toString()).isZero();
         lab = Lab.current().orElseThrow();
     }

@@ -43,8 +43,13 @@ class NodePortLabTest {
 
     @BeforeAll
     static void up() {
+        upWith();
+    }
+
+    /** {@code weir lab up} with these options (a subclass runs the tests on another lab), and the services. */
+    static void upWith(String... options) {
         Requirements.rootWithBpffs();
-        Cli.Result r = Cli.run("lab", "up");
+        Cli.Result r = Cli.run(LabOptions.up(options));
         assertThat(r.exit()).as(r.toString()).isZero();
         lab = Lab.current().orElseThrow();
         Cli.Result applied = Cli.run("apply", "-f", SERVICES);

@@ -49,9 +49,14 @@ class ServiceBehaviourLabTest {
 
     @BeforeAll
     static void up() throws IOException {
+        upWith();
+    }
+
+    /** {@code weir lab up} with these options (a subclass runs the tests on another lab), and the echo servers. */
+    static void upWith(String... options) throws IOException {
         Requirements.rootWithBpffs();
         Requirements.require(Files.isExecutable(Path.of("/usr/bin/socat")), "socat is not installed (scripts/setup.sh installs it)");
-        Cli.Result r = Cli.run("lab", "up");
+        Cli.Result r = Cli.run(LabOptions.up(options));
         assertThat(r.exit()).as(r.toString()).isZero();
         lab = Lab.current().orElseThrow();
         for (String pod : List.of("x/a", "x/b", "x/c")) {

@@ -24,9 +24,9 @@ import dev.weir.testkit.Requirements;
  */
 class ServiceLabTest {
 
-    private static final String SERVICE = "../examples/services/01-x-web-clusterip.yaml";
+    static final String SERVICE = "../examples/services/01-x-web-clusterip.yaml";
     private static final Set<String> BACKENDS = Set.of("x/a", "x/b", "x/c");
-    private static Lab lab;
+    static Lab lab;
 
     @BeforeAll
     static void up() {
@@ -36,9 +36,7 @@ class ServiceLabTest {
 
     /** {@code weir lab up} with the options, then {@code weir apply -f} the service file; the lab. */
     static Lab labWith(String service, String... upOptions) {
-        List<String> up = new ArrayList<>(List.of("lab", "up"));
-        up.addAll(List.of(upOptions));
-        Cli.Result r = Cli.run(up.toArray(String[]::new));
+        Cli.Result r = Cli.run(LabOptions.up(upOptions));
         assertThat(r.exit()).as(r.toString()).isZero();
         Cli.Result applied = Cli.run("apply", "-f", service);
         assertThat(applied.exit()).as(applied.toString()).isZero();

@@ -24,8 +24,15 @@ import dev.weir.agent.cluster.Node;
  */
 public final class LabEndpointSource implements EndpointSource {
 
-    /** @param stateFile the lab's {@code lab.json} */
-    public record Config(Path stateFile) {
+    /**
+     * @param stateFile the lab's {@code lab.json}
+     * @param onlyNode  when set, only this node and its pods are reported (the other nodes and their pods
+     *                  reach the agent through the kvstore); null for every node and pod
+     */
+    public record Config(Path stateFile, String onlyNode) {
+        public Config(Path stateFile) {
+            this(stateFile, null);
+        }
     }
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -42,7 +49,7 @@ public final class LabEndpointSource implements EndpointSource {
 
     @Override
     public String name() {
-        return "endpoint-source(lab " + config.stateFile() + ")";
+        return "endpoint-source(lab " + config.stateFile() + (config.onlyNode() == null ? "" : ", " + config.onlyNode() + " only") + ")";
     }
 
     @Override
@@ -67,6 +74,9 @@ public final class LabEndpointSource implements EndpointSource {
     ClusterState parse(JsonNode lab) {
         List<Node> nodes = new ArrayList<>();
         for (JsonNode n : lab.path("nodes")) {
+            if (config.onlyNode() != null && !config.onlyNode().equals(n.path("name").asText())) {
+                continue;
+            }
             nodes.add(new Node(n.path("name").asText(), text(n, "netns"), text(n, "ipv4"), text(n, "ipv6")));
         }
         List<Namespace> namespaces = new ArrayList<>();
@@ -75,6 +85,9 @@ public final class LabEndpointSource implements EndpointSource {
         }
         List<Endpoint> endpoints = new ArrayList<>();
         for (JsonNode p : lab.path("pods")) {
+            if (config.onlyNode() != null && !config.onlyNode().equals(p.path("node").asText())) {
+                continue;
+            }
             String namespace = p.path("namespace").asText();
             String name = p.path("name").asText();
             // the pod's processes run in the cgroup of its lab agent (agents["ns/name"].cgroup)

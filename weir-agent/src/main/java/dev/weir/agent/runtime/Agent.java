@@ -11,13 +11,10 @@ import java.util.function.Consumer;
 import dev.weir.agent.api.ApiHandler;
 import dev.weir.agent.api.ApiServer;
 import dev.weir.agent.api.ApiStream;
-import dev.weir.agent.endpoint.EndpointIds;
 import dev.weir.agent.endpoint.EndpointSource;
-import dev.weir.agent.endpoint.LabEndpointSource;
 import dev.weir.agent.flow.FlowApi;
 import dev.weir.agent.flow.FlowDecorator;
 import dev.weir.agent.flow.FlowHistory;
-import dev.weir.agent.store.FileStore;
 import dev.weir.agent.store.Store;
 
 /**
@@ -53,31 +50,39 @@ public final class Agent<R> {
     private volatile Throwable failure;
 
     /**
-     * Wires the agent; nothing starts yet, except that the store's directory is created and cleaned.
+     * Wires the agent over a given store and endpoint source (tests); nothing starts yet.
      *
      * @throws dev.weir.agent.store.StoreException when the store directory cannot be opened
      */
     public Agent(AgentConfig config, Parts<R> parts, EndpointSource endpoints, Store store, Consumer<String> log) {
+        this(config, parts, Kvstore.of(store, endpoints), log);
+    }
+
+    /** Wires the agent over its kvstore (which brings the store and the endpoint source); nothing starts yet. */
+    public Agent(AgentConfig config, Parts<R> parts, Kvstore kvstore, Consumer<String> log) {
         this.config = config;
-        this.store = store;
+        this.store = kvstore.store();
+        EndpointSource endpoints = kvstore.endpoints();
         FlowDecorator decorator = new FlowDecorator(config.node());
         this.flows = new FlowHistory(new FlowHistory.Config(config.flowCapacity(), 1024), decorator);
         this.log = log;
         this.sync = new SyncLoop<>(new SyncLoop.Config(config.node(), config.pollInterval(), null), store, endpoints,
-                parts.compiler(), parts.dataplane(), List.of(s -> decorator.update(s.cluster(), s.view())), log, this::fatal);
+                parts.compiler(), parts.dataplane(), List.of(s -> decorator.update(s.cluster(), s.view()), kvstore.onSync()),
+                log, this::fatal);
+        kvstore.onChange(sync::poke);
         AgentApi api = new AgentApi(config.node(), store, parts.compiler(), sync::state, sync::poke, flows,
-                parts.conntrack(), parts.dataplane().name(), parts.counters(), parts.dataplane()::details);
+                parts.conntrack(), parts.dataplane().name(), parts.counters(), parts.dataplane()::details, kvstore.directory());
         FlowApi flowApi = new FlowApi(flows);
         Map<String, ApiHandler> handlers = new HashMap<>(api.handlers());
         handlers.putAll(flowApi.handlers());
         Map<String, ApiStream> streams = flowApi.streams();
         ApiServer server = new ApiServer(new ApiServer.Config(config.socket()), handlers, streams, log);
-        this.components = new Components(List.of(new PidFile(config.pidFile()), endpoints, parts.dataplane(), flows,
-                sync, server), log);
+        this.components = new Components(List.of(new PidFile(config.pidFile()), kvstore, endpoints, parts.dataplane(),
+                flows, sync, server), log);
     }
 
     /**
-     * The standard agent: lab endpoints, the file store, the policy and service engines and the kernel
+     * The standard agent: its kvstore ({@link Kvstore#open}: the file store and the lab's endpoints, or etcd), the policy and service engines and the kernel
      * datapath (tc_endpoint pinned under {@code /sys/fs/bpf/weir/<node>/}: policy, conntrack, service
      * translation), its flow events feeding the history.
      */
@@ -91,9 +96,8 @@ public final class Agent<R> {
      */
     public static Agent<ComputedState> standard(AgentConfig config, dev.weir.agent.datapath.SocketLbMode socketLb,
                                                 Consumer<String> log) {
-        FileStore store = new FileStore(FileStore.Config.of(config.storeDir()));
-        EndpointSource endpoints = new LabEndpointSource(new LabEndpointSource.Config(config.labState()),
-                new EndpointIds(store));
+        Kvstore kvstore = Kvstore.open(config, log);
+        Store store = kvstore.store();
         java.util.concurrent.atomic.AtomicReference<dev.weir.agent.flow.FlowSink> sink =
                 new java.util.concurrent.atomic.AtomicReference<>();
         var dataplane = new dev.weir.agent.datapath.KernelDataplane(
@@ -101,7 +105,7 @@ public final class Agent<R> {
                 socketLb, sink::get, log);
         Parts<ComputedState> parts = new Parts<>(new ClusterCompiler(ClusterCompiler.storeIds(store, config.node()), config.lbMapSizes()),
                 dataplane, dataplane.conntrack(), dataplane::counters);
-        Agent<ComputedState> agent = new Agent<>(config, parts, endpoints, store, log);
+        Agent<ComputedState> agent = new Agent<>(config, parts, kvstore, log);
         sink.set(agent.flows());
         return agent;
     }

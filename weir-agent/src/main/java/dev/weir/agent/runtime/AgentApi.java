@@ -46,6 +46,7 @@ public final class AgentApi {
     private final Supplier<Map<String, String>> dataplaneDetails;
 
     private final EntryCounters counters;
+    private final ClusterDirectory cluster;
 
     public AgentApi(String node, Store store, PolicyCompiler<?> compiler, Supplier<SyncState> sync, Runnable poke,
                     FlowHistory flows, ConntrackReader conntrack, String dataplane) {
@@ -61,6 +62,14 @@ public final class AgentApi {
     public AgentApi(String node, Store store, PolicyCompiler<?> compiler, Supplier<SyncState> sync, Runnable poke,
                     FlowHistory flows, ConntrackReader conntrack, String dataplane, EntryCounters counters,
                     Supplier<Map<String, String>> dataplaneDetails) {
+        this(node, store, compiler, sync, poke, flows, conntrack, dataplane, counters, dataplaneDetails, ClusterDirectory.FILE);
+    }
+
+    /** @param cluster the other nodes' records ({@code cluster.nodes}), and the kvstore's health for status */
+    public AgentApi(String node, Store store, PolicyCompiler<?> compiler, Supplier<SyncState> sync, Runnable poke,
+                    FlowHistory flows, ConntrackReader conntrack, String dataplane, EntryCounters counters,
+                    Supplier<Map<String, String>> dataplaneDetails, ClusterDirectory cluster) {
+        this.cluster = cluster;
         this.dataplaneDetails = dataplaneDetails;
         this.counters = counters;
         this.node = node;
@@ -83,7 +92,16 @@ public final class AgentApi {
         h.put("apply", this::apply);
         h.put("ct.list", p -> ctList());
         h.put("service.backend", this::backendState);
+        h.put("cluster.nodes", p -> clusterNodes());
         return h;
+    }
+
+    /** {@code {"kvstore": {...}, "nodes": [NodeRecord...]}}: every node's record (none with the file store). */
+    private JsonNode clusterNodes() {
+        ObjectNode o = M.createObjectNode();
+        o.set("kvstore", M.valueToTree(cluster.health()));
+        o.set("nodes", M.valueToTree(List.copyOf(cluster.nodes().values())));
+        return o;
     }
 
     private JsonNode ping() {
@@ -112,6 +130,7 @@ public final class AgentApi {
         o.set("warnings", M.valueToTree(s.view().warnings()));
         o.set("flows", M.valueToTree(flows.counters()));
         o.put("dataplane", dataplane);
+        o.set("kvstore", M.valueToTree(cluster.health()));
         dataplaneDetails.get().forEach(o::put);
         return o;
     }

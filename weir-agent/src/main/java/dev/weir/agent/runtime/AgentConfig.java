@@ -26,11 +26,20 @@ public record AgentConfig(String node, Path storeDir, Path runDir, Path logFile,
     /**
      * The kvstore: {@code file} (the directory {@code storeDir}, shared by the agents of one machine) or
      * {@code etcd} (an etcd cluster at {@code endpoints}, comma-separated client URLs, shared by every node).
+     * {@code leaseTtl}: how long a node's records (its endpoints among them) outlive its agent.
      */
-    public record Kvstore(String kind, String endpoints) {
+    public record Kvstore(String kind, String endpoints, Duration leaseTtl) {
         public static final Kvstore FILE = new Kvstore("file", null);
 
+        public Kvstore(String kind, String endpoints) {
+            this(kind, endpoints, null);
+        }
+
         public Kvstore {
+            leaseTtl = leaseTtl == null ? Duration.ofSeconds(30) : leaseTtl;
+            if (leaseTtl.toSeconds() < 2) {
+                throw new IllegalArgumentException("--kvstore-lease-ttl must be at least 2 s, not " + leaseTtl.toSeconds() + " s");
+            }
             Objects.requireNonNull(kind, "kind");
             if (!kind.equals("file") && !kind.equals("etcd")) {
                 throw new IllegalArgumentException("unknown kvstore '" + kind + "' (file or etcd)");

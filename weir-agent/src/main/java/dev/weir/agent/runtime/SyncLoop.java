@@ -15,7 +15,7 @@ import dev.weir.agent.store.StoreIdentityAllocator;
  * Keeps the dataplane in step with desired state: whenever the store's revision or the cluster changes,
  * it compiles the whole state ({@link PolicyCompiler}), hands the result to the {@link PolicyDataplane},
  * and records the applied revision ({@link #state}). A failure is recorded and retried after
- * {@code retryInterval}. One platform thread, started by {@link #start} and joined by {@link #stop}; the
+ * {@code retryInterval}. Listeners hear of every new state, a failure included. One platform thread, started by {@link #start} and joined by {@link #stop}; the
  * loop owns nothing else. {@link #state} is safe from any thread. An {@link Error} (OutOfMemoryError, a
  * linkage error) on that thread is not retried: the thread hands it to the {@code fatal} handler and ends,
  * and the owner stops the agent (a process that cannot sync must not go on answering as if it did).
@@ -158,6 +158,9 @@ public final class SyncLoop<R> implements Component {
     void syncOnce() {
         SyncState s = state;
         try {
+            if (!store.ready()) {
+                throw new IllegalStateException("the kvstore has not been read yet: the dataplane keeps what it enforces");
+            }
             Store.Snapshot snapshot = store.snapshot();
             ClusterState cluster = endpoints.read();
             boolean changed = snapshot.revision() != s.appliedRevision() || !cluster.equals(s.cluster())
@@ -181,8 +184,12 @@ public final class SyncLoop<R> implements Component {
             if (!Objects.equals(s.error(), String.valueOf(e.getMessage()))) {
                 log.accept("sync of revision " + failed + " failed: " + e);
             }
-            state = new SyncState(s.appliedRevision(), s.appliedAt(), String.valueOf(e.getMessage()), failed,
+            SyncState next = new SyncState(s.appliedRevision(), s.appliedAt(), String.valueOf(e.getMessage()), failed,
                     s.cluster(), s.view(), s.syncs());
+            state = next;
+            if (!next.equals(s)) {
+                listeners.forEach(l -> l.accept(next));
+            }
         }
     }
 

@@ -16,6 +16,14 @@ import java.util.Optional;
  */
 public interface Store {
 
+    /**
+     * True when {@link #snapshot} is the desired state; false while a store that reads it from elsewhere (etcd)
+     * has not read it yet: an empty snapshot then means "unknown", and nothing must be computed from it.
+     */
+    default boolean ready() {
+        return true;
+    }
+
     /** The current revision; 0 for an empty store that was never written. */
     long revision();
 

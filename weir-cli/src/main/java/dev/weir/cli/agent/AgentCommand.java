@@ -63,6 +63,12 @@ public final class AgentCommand implements Callable<Integer> {
             description = "The etcd members' client URLs, e.g. http://127.0.0.1:23790,http://127.0.0.1:23792.")
     String kvstoreEndpoints;
 
+    @Option(names = "--kvstore-lease-ttl", defaultValue = "30", paramLabel = "SECONDS",
+            description = {"With etcd: how long this node's records (its endpoints among them) outlive the agent. A",
+                    "restarted agent takes them over within that time; after it, every other node forgets this",
+                    "node's endpoints. Default: ${DEFAULT-VALUE}."})
+    int kvstoreLeaseTtl;
+
     @Override
     public Integer call() throws Exception {
         LbMapSizes sizes;
@@ -73,7 +79,7 @@ public final class AgentCommand implements Callable<Integer> {
         }
         AgentConfig.Kvstore kv;
         try {
-            kv = new AgentConfig.Kvstore(kvstore, kvstoreEndpoints);
+            kv = new AgentConfig.Kvstore(kvstore, kvstoreEndpoints, java.time.Duration.ofSeconds(kvstoreLeaseTtl));
             if (kv.etcd()) {
                 dev.weir.agent.store.etcd.Etcd.Config.parse(kvstoreEndpoints);
             }

@@ -11,8 +11,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.weir.agent.api.ApiException;
 
 /**
- * Waits until every agent enforces a store revision (its {@code appliedRevision} reaches it). An agent
- * that reports a sync error for that revision fails the wait at once. Stateless.
+ * Waits until every agent enforces a store revision (its {@code appliedRevision} reaches it). With the file
+ * store the agents are this machine's, each asked for its status; with etcd they are every live node of the
+ * cluster, read from the node records through one agent ({@code cluster.nodes}). An agent that reports a sync
+ * error for that revision fails the wait at once. Stateless.
  */
 final class RevisionWait {
 
@@ -25,6 +27,66 @@ final class RevisionWait {
      * @throws IllegalStateException naming the nodes that do not, when the timeout passes or one fails
      */
     static List<String> await(List<AgentDirectory.Agent> agents, long revision, Duration timeout) {
+        AgentDirectory.Agent first = agents.getFirst();
+        try {
+            if (first.call("cluster.nodes", null).path("kvstore").path("kind").asText("file").equals("etcd")) {
+                return awaitRecords(first, revision, timeout);
+            }
+        } catch (ApiException e) {
+            // an agent without cluster.nodes (older) or not answering: ask each agent below
+        }
+        return awaitLocal(agents, revision, timeout);
+    }
+
+    /** Every node with a record in etcd, as {@code via} sees them, enforces {@code revision}. */
+    static List<String> awaitRecords(AgentDirectory.Agent via, long revision, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<String, String> pending = new LinkedHashMap<>();
+        while (true) {
+            pending.clear();
+            List<String> nodes = new ArrayList<>();
+            try {
+                for (JsonNode n : via.call("cluster.nodes", null).path("nodes")) {
+                    String name = n.path("name").asText();
+                    nodes.add(name);
+                    if (n.path("appliedRevision").asLong() >= revision) {
+                        continue;
+                    }
+                    if (!n.path("syncError").isNull() && n.path("failedRevision").asLong() >= revision) {
+                        throw new IllegalStateException(name + " cannot apply revision " + revision + ": "
+                                + n.path("syncError").asText());
+                    }
+                    pending.put(name, "at revision " + n.path("appliedRevision").asLong());
+                }
+                if (nodes.isEmpty()) {
+                    pending.put(via.node(), "no node record in etcd yet");
+                }
+            } catch (ApiException e) {
+                pending.put(via.node(), e.getMessage());
+            }
+            if (pending.isEmpty()) {
+                return nodes;
+            }
+            if (System.nanoTime() > deadline) {
+                List<String> why = new ArrayList<>();
+                pending.forEach((n, w) -> why.add(n + " (" + w + ")"));
+                throw new IllegalStateException("revision " + revision + " is stored but not enforced everywhere after "
+                        + timeout.toSeconds() + " s: " + String.join(", ", why));
+            }
+            pause(revision);
+        }
+    }
+
+    private static void pause(long revision) {
+        try {
+            Thread.sleep(10);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for revision " + revision);
+        }
+    }
+
+    private static List<String> awaitLocal(List<AgentDirectory.Agent> agents, long revision, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<String, String> pending = new LinkedHashMap<>();
         agents.forEach(a -> pending.put(a.node(), "not asked yet"));

@@ -55,6 +55,7 @@ public final class StatusCommand implements java.util.concurrent.Callable<Intege
                 rows.add(s);
             }
         }
+        addRemoteNodes(agents, rows);
         PrintWriter out = new PrintWriter(System.out, true);
         if (options.output == OutputFormat.json) {
             Json.print(out, rows);
@@ -62,6 +63,13 @@ public final class StatusCommand implements java.util.concurrent.Callable<Intege
             Table t = new Table("NODE", "UP", "PID", "REVISION", "APPLIED", "ENDPOINTS", "IDENTITIES", "POLICIES",
                     "ENTRIES", "FLOWS", "LOST", "DATAPLANE", "SERVICE LB", "ERROR");
             for (JsonNode r : rows) {
+                if (r.path("remote").asBoolean()) {
+                    t.row(r.path("node").asText(), "yes", r.path("pid").asLong(), "", r.path("appliedRevision").asLong(),
+                            r.path("endpoints").asInt(), "", "", "", "", "", "", "", (r.path("syncError").isNull() ? ""
+                                    : r.path("syncError").asText() + "; ") + "on " + r.path("host").asText()
+                                    + ", record of " + r.path("heartbeat").asText());
+                    continue;
+                }
                 if (!r.path("up").asBoolean()) {
                     t.row(r.path("node").asText(), "no", "", "", "", "", "", "", "", "", "", "", "", r.path("error").asText());
                     continue;
@@ -75,9 +83,41 @@ public final class StatusCommand implements java.util.concurrent.Callable<Intege
                         r.path("syncError").isNull() ? "" : r.path("syncError").asText());
             }
             t.print(out);
+            rows.stream().map(r -> r.path("kvstore")).filter(k -> k.path("kind").asText().equals("etcd")).findFirst()
+                    .ifPresent(k -> out.println("kvstore: etcd " + k.path("endpoints").asText() + ", "
+                            + (k.path("live").asBoolean() ? "watching" : "not watching")
+                            + (k.path("error").isMissingNode() || k.path("error").isNull() ? "" : " (" + k.path("error").asText() + ")")));
             rows.stream().flatMap(r -> r.path("warnings").valueStream().map(w -> r.path("node").asText() + ": " + w.asText()))
                     .distinct().forEach(w -> out.println("warning: " + w));
         }
         return allUp ? 0 : 1;
+    }
+
+    /**
+     * With etcd, the nodes whose agents run on other machines (or are not this machine's): from the node records
+     * an agent here sees ({@code cluster.nodes}), marked {@code remote}. A node without a live record is not
+     * listed: its lease expired.
+     */
+    private void addRemoteNodes(List<AgentDirectory.Agent> agents, List<JsonNode> rows) {
+        java.util.Set<String> shown = new java.util.HashSet<>();
+        rows.forEach(r -> shown.add(r.path("node").asText()));
+        for (AgentDirectory.Agent a : agents) {
+            try {
+                JsonNode c = a.call("cluster.nodes", null);
+                for (JsonNode n : c.path("nodes")) {
+                    String name = n.path("name").asText();
+                    if ((options.node == null || options.node.equals(name)) && shown.add(name)) {
+                        ObjectNode s = ((ObjectNode) n).deepCopy();
+                        s.put("node", name);
+                        s.put("up", true);
+                        s.put("remote", true);
+                        rows.add(s);
+                    }
+                }
+                return;
+            } catch (ApiException e) {
+                // ask the next agent
+            }
+        }
     }
 }

@@ -213,6 +213,8 @@ public final class EtcdCluster implements AutoCloseable {
                 "--initial-cluster", String.join(",", initial),
                 "--initial-cluster-state", state,
                 "--initial-cluster-token", config.token(),
+                // one weir apply is one transaction: 10,000 services are 20,000 objects and some 20 MB
+                "--max-txn-ops", "65536", "--max-request-bytes", "67108864",
                 "--logger", "zap", "--log-outputs", "stderr");
         try {
             Files.createDirectories(Path.of(m.dataDir()).getParent());

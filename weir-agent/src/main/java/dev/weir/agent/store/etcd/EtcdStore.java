@@ -82,6 +82,35 @@ public final class EtcdStore implements Store, AutoCloseable {
         started = true;
     }
 
+    /**
+     * Like {@link #start}, but when etcd does not answer, keeps trying in the background and returns:
+     * {@link #ready} says when the desired state has been read. For an agent that must start (and keep its
+     * dataplane as it is) during an etcd outage.
+     */
+    public synchronized void startOrRetry() {
+        if (started) {
+            throw new IllegalStateException("the etcd store is already started");
+        }
+        started = true;
+        try {
+            objects.start();
+        } catch (StoreException e) {
+            log.accept("etcd: cannot read the desired state yet (" + e.getMessage() + "); retrying");
+            objects.startInBackground();
+        }
+    }
+
+    /** True once the desired state has been read from etcd (snapshots before that are empty, not the truth). */
+    @Override
+    public boolean ready() {
+        return objects.listings() > 0;
+    }
+
+    /** Runs {@code r} (quickly) whenever the watched desired state reaches a new revision. */
+    public void onChange(Runnable r) {
+        cache.onChange(r);
+    }
+
     /** True while the watch is established: snapshots are current. */
     public boolean live() {
         return objects.live();

@@ -24,6 +24,7 @@ final class ObjectCache implements RangeMirror.Sink {
     private final TreeMap<ObjectKey, StoredObject> objects = new TreeMap<>();
     private long revision;
     private volatile Store.Snapshot snapshot = new Store.Snapshot(0, List.of());
+    private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     ObjectCache(Etcd etcd) {
         this.etcd = etcd;
@@ -83,7 +84,16 @@ final class ObjectCache implements RangeMirror.Sink {
     }
 
     private void publish() {
+        Store.Snapshot before = snapshot;
         snapshot = new Store.Snapshot(revision, new ArrayList<>(objects.values()));
+        if (before.revision() != revision) {
+            listeners.forEach(Runnable::run);
+        }
+    }
+
+    /** Runs {@code r} (quickly: under the mirror's lock) whenever a new revision is published. */
+    void onChange(Runnable r) {
+        listeners.add(r);
     }
 
     /** The stored object of a key under {@code objects/}; null when the value is not weir's. */

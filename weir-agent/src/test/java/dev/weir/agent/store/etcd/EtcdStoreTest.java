@@ -321,9 +321,10 @@ class EtcdStoreTest {
     void aCommitTooBigForOneTransactionIsRefusedAndChangesNothing() {
         EtcdStore s = t.store(t.client(Duration.ofSeconds(5)));
         long r = s.commit(List.of(put(A, "{a}"))).revision();
-        List<Change> many = IntStream.range(0, 200).mapToObj(i -> put(new ObjectKey("P", "big", "p" + i), "{}")).toList();
+        // the members run with --max-txn-ops 65536 (EtcdCluster), as weir's large applies need
+        List<Change> many = IntStream.range(0, 66_000).mapToObj(i -> put(new ObjectKey("P", "big", "p" + i), "{}")).toList();
         assertThatThrownBy(() -> s.commit(many)).isInstanceOf(StoreException.class)
-                .hasMessageStartingWith("commit of 200 changes").hasMessageContaining("--max-txn-ops");
+                .hasMessageStartingWith("commit of 66000 changes").hasMessageContaining("--max-txn-ops");
         assertThat(t.store(t.client(Duration.ofSeconds(5))).revision()).isEqualTo(r);
     }
 
