@@ -259,6 +259,24 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
         for (var f : state.services().frontends()) {
             frontends.add(new PolicyView.Frontend(f.revNatId(), f.service(), f.address().toString(), f.port(), f.protocol().name()));
         }
-        return policies.view(state.policy()).withFrontends(frontends);
+        return policies.view(state.policy()).withServices(frontends, services(state.services()));
+    }
+
+    /** The node's service state as {@code weir service list} shows it. */
+    static PolicyView.Services services(LbState state) {
+        Map<Integer, dev.weir.agent.service.LbBackend> backends = new java.util.HashMap<>();
+        state.backends().forEach(b -> backends.put(b.id(), b));
+        List<PolicyView.ServiceRow> rows = new ArrayList<>();
+        for (var f : state.frontends()) {
+            List<String> list = new ArrayList<>();
+            for (int id : state.service(f.svcId()).map(dev.weir.agent.service.LbService::backends).orElse(List.of())) {
+                var b = backends.get(id);
+                list.add(b.address() + ":" + b.port() + " " + b.state().name().toLowerCase(java.util.Locale.ROOT)
+                        + (b.targetRef() == null ? "" : " (" + b.targetRef() + ")"));
+            }
+            rows.add(new PolicyView.ServiceRow(f.service(), f.kind().name(), f.address() + ":" + f.port(),
+                    f.protocol().name(), f.clientScope().name().toLowerCase(java.util.Locale.ROOT), list, f.flagNames()));
+        }
+        return new PolicyView.Services(rows, state.pending(), state.warnings());
     }
 }
