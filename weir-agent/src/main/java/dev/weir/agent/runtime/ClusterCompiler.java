@@ -44,7 +44,8 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private final EnginePolicyCompiler policies = new EnginePolicyCompiler();
-    private final ServiceParser services = new ServiceParser(ServiceConfig.lab());
+    private final ServiceConfig config;
+    private final ServiceParser services;
     private final ServiceEngine engine;
     private final LbIdAllocator ids;
     private final LbMapSizes sizes;
@@ -63,7 +64,17 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
 
     /** @param sizes the service maps' sizes, for the capacity check of {@link #check} */
     public ClusterCompiler(LbIdAllocator ids, LbMapSizes sizes) {
-        this.engine = new ServiceEngine(ServiceConfig.lab(), ids);
+        this(ids, sizes, ServiceConfig.lab());
+    }
+
+    /**
+     * @param sizes  the service maps' sizes, for the capacity check of {@link #check}
+     * @param config the cluster's service ranges and pools, which Services are validated against
+     */
+    public ClusterCompiler(LbIdAllocator ids, LbMapSizes sizes, ServiceConfig config) {
+        this.config = config;
+        this.services = new ServiceParser(config);
+        this.engine = new ServiceEngine(config, ids);
         this.ids = ids;
         this.sizes = sizes;
     }
@@ -154,10 +165,10 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
         try {
             old = catalog(now, cluster.nodes(), java.util.Set.of());
         } catch (PolicyInputException e) {
-            old = ServiceCatalog.build(List.of(), List.of(), cluster.nodes(), ServiceConfig.lab());
+            old = ServiceCatalog.build(List.of(), List.of(), cluster.nodes(), config);
         }
         for (Node n : cluster.nodes()) {
-            ServiceEngine counting = new ServiceEngine(ServiceConfig.lab(), new InMemoryLbIdAllocator(Integer.MAX_VALUE - 1));
+            ServiceEngine counting = new ServiceEngine(config, new InMemoryLbIdAllocator(Integer.MAX_VALUE - 1));
             LbState was = counting.resolve(old, cluster.nodes(), n.name(), BackendOverrides.NONE);
             LbState will = counting.resolve(catalog, cluster.nodes(), n.name(), BackendOverrides.NONE);
             LbCapacity.overflow(n.name(), was, will, sizes).ifPresent(m -> {
@@ -197,7 +208,7 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
                 svcs.addAll(known.services());
                 slices.addAll(known.slices());
             }
-            return ServiceCatalog.build(svcs, slices, nodes, ServiceConfig.lab(), established);
+            return ServiceCatalog.build(svcs, slices, nodes, config, established);
         } catch (ValidationException e) {
             throw new PolicyInputException(e.file(), e.object(), e.path(), e.problem());
         }

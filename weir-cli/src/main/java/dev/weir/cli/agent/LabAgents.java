@@ -161,10 +161,38 @@ public final class LabAgents {
         return argv;
     }
 
+    /**
+     * What the lab tells an agent about its node and the cluster (the flags a real node's agent gets from its
+     * configuration): its namespace and underlay addresses, the service ranges, the LoadBalancer pools.
+     */
+    static List<String> siteArgs(String node, dev.weir.lab.LabState lab) {
+        List<String> args = new ArrayList<>();
+        lab.nodes().stream().filter(n -> n.name().equals(node)).findFirst().ifPresent(n -> {
+            args.addAll(List.of("--netns", n.netns()));
+            if (n.ipv4() != null) {
+                args.addAll(List.of("--node-ipv4", n.ipv4()));
+            }
+            if (n.ipv6() != null) {
+                args.addAll(List.of("--node-ipv6", n.ipv6()));
+            }
+        });
+        var s = lab.services();
+        if (s != null) {
+            args.addAll(List.of("--service-cidr", s.ipv4(), "--service-cidr", s.ipv6(),
+                    "--node-port-range", s.nodePortMin() + "-" + s.nodePortMax()));
+        }
+        if (lab.ext() != null) {
+            lab.ext().routes().stream().map(dev.weir.lab.model.ExtRoute::prefix).distinct()
+                    .forEach(p -> args.addAll(List.of("--external-pool", p)));
+        }
+        return args;
+    }
+
     private static Started launch(String node, SocketLbMode socketLb, LbMapSizes sizes, AgentConfig.Kvstore kvstore) {
         AgentConfig config = new AgentConfig(node, LAB_STORE, null, null, null, 0, null);
         Path log = LAB_RUN.resolve("logs").resolve("agent-" + node + ".log");
         List<String> argv = argv(node, socketLb, sizes, kvstore, javaBinary(), classPath(), log);
+        dev.weir.lab.Lab.current().ifPresent(lab -> argv.addAll(siteArgs(node, lab.state())));
         try {
             Files.createDirectories(log.getParent());
             Files.createDirectories(config.runDir());
