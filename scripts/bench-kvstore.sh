@@ -11,7 +11,8 @@
 #   scripts/bench-kvstore.sh --help                 # every option
 #
 # Set WEIR_BENCH_NO_BUILD=1 to skip the build and run the jar as it is. WEIR_BENCH_JAVA_OPTS replaces the JVM
-# options (default -Xmx8g: 1,000 simulated nodes hold 1,000 copies of the cluster's 11,000 records, about 4.7 GB).
+# options (default -Xmx8g: 1,000 simulated nodes hold 1,000 copies of the cluster's 11,000 records, about 4.7 GB
+# live; the benchmark refuses a size that does not fit the heap or the machine's available memory).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -36,9 +37,18 @@ if [ "${WEIR_BENCH_NO_BUILD:-0}" != 1 ] || [ ! -f "$BENCH_JAR" ]; then
     (cd "$WEIR_ROOT" && mvn -B -q -pl weir-bench -am -DskipTests package) >&2
 fi
 
-available_mib=$(awk '/MemAvailable/ {print int($2 / 1024)}' /proc/meminfo)
-if [ -z "${WEIR_BENCH_JAVA_OPTS:-}" ] && [ "${available_mib:-0}" -lt 9000 ] && [[ " $* " != *" --quick "* ]]; then
-    echo "bench: warning: ${available_mib} MiB available; 1,000 simulated nodes need about 8 GiB (use --quick or --nodes)" >&2
-fi
+# The members' data goes under a directory of this script's own. The benchmark removes its members and data itself,
+# also on Ctrl-C; this trap covers a JVM killed outright (kill -9, the OOM killer): members still running with
+# their data in that directory are killed by pid, and the directory removed.
+DATA_ROOT="$(mktemp -d /dev/shm/weir-kvbench-run.XXXXXX)"
+cleanup() {
+    local pid
+    for pid in $(pgrep -f -- "--data-dir $DATA_ROOT/" || true); do
+        kill -9 "$pid" 2>/dev/null || true
+    done
+    rm -rf "$DATA_ROOT"
+}
+trap cleanup EXIT
+
 # shellcheck disable=SC2086 # WEIR_BENCH_JAVA_OPTS is a list of options
-exec java ${WEIR_BENCH_JAVA_OPTS:--Xmx8g} -jar "$BENCH_JAR" kvstore-sim "$@"
+java ${WEIR_BENCH_JAVA_OPTS:--Xmx8g} -jar "$BENCH_JAR" kvstore-sim --data-root "$DATA_ROOT" "$@"

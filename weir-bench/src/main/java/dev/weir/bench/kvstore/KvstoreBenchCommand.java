@@ -110,7 +110,7 @@ public final class KvstoreBenchCommand implements Callable<Integer> {
             System.err.println("weir-bench: " + problem);
             return EXIT_USAGE;
         }
-        problem = cannotRun();
+        problem = cannotRun(ns.stream().mapToInt(Integer::intValue).max().orElseThrow());
         if (problem != null) {
             System.err.println("weir-bench: " + problem);
             return EXIT_CANNOT_RUN;
@@ -128,7 +128,10 @@ public final class KvstoreBenchCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             List<KvstoreRun.Result> results = new ArrayList<>();
             for (int n : ns) {
-                results.add(run(n, s, cleanup).measure());
+                KvstoreRun.Result r = run(n, s, cleanup).measure();
+                PrefilterBenchCommand.progress(String.format("%,d nodes: converged in %.2f s; new endpoint -> every view p50 / p99 / "
+                        + "max %s ms", n, r.converge().allNanos() / 1e9, KvstoreReport.cells(r.add())));
+                results.add(r);
             }
             header.put("took", String.format("%.0f s; load average %s at the end", (System.nanoTime() - t0) / 1e9, loadAverage()));
             KvstoreReport report = new KvstoreReport(header, results);
@@ -193,7 +196,11 @@ public final class KvstoreBenchCommand implements Callable<Integer> {
     }
 
     /** Why this cannot run here (etcd missing, a port in use, no data root), or null. */
-    private String cannotRun() {
+    private String cannotRun(int largest) {
+        String memory = MemoryNeed.problem(largest, endpointsPerNode);
+        if (memory != null) {
+            return memory;
+        }
         if (!EtcdCluster.available()) {
             return EtcdCluster.ETCD + " is missing: install Debian's etcd-server (sudo scripts/setup.sh does)";
         }

@@ -33,7 +33,7 @@ final class KvstoreRun {
     }
 
     /**
-     * This JVM with the N nodes up and converged, after a full GC: live heap, threads (and how many the nodes
+     * This JVM with the N nodes up, after the samples and a full GC: live heap, threads (and how many the nodes
      * added), resident memory; CPU seconds and GC pause seconds it spent starting and converging, and sampling.
      */
     record Jvm(long heapBytes, int threads, int threadsAdded, long rssBytes, double cpuConverge, double gcConverge,
@@ -103,11 +103,8 @@ final class KvstoreRun {
             ViewProbe.Result converge = nodes.publishAll(timeout);
             EtcdLoad l1 = EtcdLoad.of(cluster);
             double[] j1 = jvmCpuAndGc();
-            progress.accept(String.format("%,d nodes: converged in %.1f s; full GC to measure the live heap", sim.nodes(),
-                    converge.allNanos() / 1e9));
-            long[] idle = jvmAfterGc();
-
-            progress.accept(String.format("%,d nodes: %d + %d samples of a new endpoint on a random node", sim.nodes(), WARM_UP, samples));
+            progress.accept(String.format("%,d nodes: converged in %.1f s; %d + %d samples of a new endpoint on a random node",
+                    sim.nodes(), converge.allNanos() / 1e9, WARM_UP, samples));
             for (int s = 0; s < WARM_UP; s++) {
                 int node = random.nextInt(sim.nodes());
                 nodes.addEndpoint(node, samples + s, timeout);
@@ -134,6 +131,9 @@ final class KvstoreRun {
             }
             EtcdLoad l3 = EtcdLoad.of(cluster);
             double[] j3 = jvmCpuAndGc();
+            // last: a full GC stops this JVM for seconds at 1,000 nodes, and the keep-alives it delayed come in a burst
+            progress.accept(String.format("%,d nodes: full GC to measure the live heap", sim.nodes()));
+            long[] idle = jvmAfterGc();
             Jvm jvm = new Jvm(idle[0], (int) idle[1], (int) idle[1] - threadsBefore, idle[2], j1[0] - j0[0], j1[1] - j0[1],
                     j3[0] - j2[0], j3[1] - j2[1]);
             return new Result(sim.nodes(), nodes.clientCount(), sim.endpointsPerNode(), sim.threadsPerNode(), start, converge,
