@@ -73,6 +73,52 @@ class EtcdNodeRegistryTest {
     }
 
     @Test
+    void registriesOnASharedSchedulerStartNoThreadAndLeaveItRunningWhenTheyStop() throws Exception {
+        String prefix = "t4/";
+        java.util.concurrent.ScheduledThreadPoolExecutor shared = new java.util.concurrent.ScheduledThreadPoolExecutor(2);
+        shared.setRemoveOnCancelPolicy(true);
+        try (Etcd c = etcd.connect(prefix, Duration.ofSeconds(3))) {
+            java.util.Set<Thread> before = weirThreads();
+            EtcdNodeRegistry one = new EtcdNodeRegistry(new EtcdNodeRegistry.Config("node1", null, Duration.ofMillis(200)),
+                    c, shared, log::add);
+            EtcdNodeRegistry two = new EtcdNodeRegistry(new EtcdNodeRegistry.Config("node2", null, Duration.ofMillis(200)),
+                    c, shared, log::add);
+            one.start();
+            two.start();
+            try {
+                one.publishNode(record("node1", 1));
+                one.publishEndpoints(List.of(endpoint("node1", "x", "a", "10.0.0.1"), endpoint("node1", "x", "b", "10.0.0.2")));
+                two.publishNode(record("node2", 1));
+                await(() -> two.endpoint("node1/x/b").isPresent() && two.nodeCount() == 2 && one.nodeCount() == 2);
+                assertThat(two.endpoint("node1/x/b").orElseThrow().ipv4()).isEqualTo("10.0.0.2");
+                assertThat(two.endpoint("node1/x/zz")).isEmpty();
+                assertThat(one.endpoint("node1/x/a")).as("its own endpoint, through its watch").isPresent();
+                assertThat(two.endpointCount()).isEqualTo(2);
+                assertThat(weirThreads()).as("no thread of their own").isSubsetOf(before);
+
+                // heartbeats (every 200 ms) go on for both on the two shared threads
+                String beat = two.nodes().get("node1").heartbeat();
+                await(() -> !two.nodes().get("node1").heartbeat().equals(beat));
+            } finally {
+                one.stop();
+            }
+            assertThat(shared.isShutdown()).isFalse();
+            String beat = two.nodes().get("node2").heartbeat();
+            await(() -> !two.nodes().get("node2").heartbeat().equals(beat));
+            two.stop();
+            assertThat(shared.getQueue()).as("every task of both was cancelled").isEmpty();
+            assertThat(shared.submit(() -> 42).get()).isEqualTo(42);
+        } finally {
+            shared.shutdownNow();
+        }
+    }
+
+    private static java.util.Set<Thread> weirThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("weir-etcd-"))
+                .collect(java.util.stream.Collectors.toSet());
+    }
+
+    @Test
     void aNodeGoneForGoodLeavesWhenItsLeaseExpiresButARestartKeepsItsRecords() throws Exception {
         String prefix = "t2/";
         try (Etcd c1 = etcd.connect(prefix, Duration.ofSeconds(3)); Etcd c2 = etcd.connect(prefix, Duration.ofSeconds(3))) {
