@@ -90,7 +90,8 @@ public final class Etcd implements AutoCloseable {
                 .connectTimeout(config.timeout())
                 .keepaliveTime(Duration.ofSeconds(5))
                 .keepaliveTimeout(Duration.ofSeconds(3))
-                .keepaliveWithoutCalls(true)
+                // etcd 3.4 drops clients that ping idle connections ("too_many_pings"); watches keep it busy
+                .keepaliveWithoutCalls(false)
                 .retryMaxDuration(config.timeout())
                 .build();
         return new Etcd(config, c);
