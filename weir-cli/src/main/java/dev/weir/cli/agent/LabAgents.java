@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -15,6 +14,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
+import dev.weir.lab.host.Trees;
 import dev.weir.agent.api.ApiClient;
 import dev.weir.agent.api.ApiException;
 import dev.weir.agent.datapath.SocketLbMode;
@@ -241,15 +241,15 @@ public final class LabAgents {
         Set<String> nodes = new LinkedHashSet<>(labNodes);
         nodes.addAll(markedNodes());
         List<String> stopped = stop(List.copyOf(nodes), grace, progress);
-        deleteTree(LAB_STORE_ROOT);
+        Trees.delete(LAB_STORE_ROOT);
         return stopped;
     }
 
     private static List<String> stop(List<String> nodes, Duration grace, Consumer<String> progress) {
         List<String> stopped = terminate(nodes, grace, progress);
         for (String node : nodes) {
-            deleteTree(AgentConfig.RUN_ROOT.resolve(node));
-            deleteTree(PINS.resolve(node));
+            Trees.delete(AgentConfig.RUN_ROOT.resolve(node));
+            Trees.delete(PINS.resolve(node));
         }
         if (!stopped.isEmpty()) {
             progress.accept("stopped the agents of " + String.join(", ", stopped));
@@ -302,18 +302,6 @@ public final class LabAgents {
         }
     }
 
-    private static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot remove " + root + ": " + e.getMessage(), e);
-        }
-    }
 
     private static String javaBinary() {
         return ProcessHandle.current().info().command()
