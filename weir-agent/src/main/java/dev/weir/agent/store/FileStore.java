@@ -86,16 +86,6 @@ public final class FileStore implements Store {
     }
 
     @Override
-    public long revision() {
-        return snapshot().revision();
-    }
-
-    @Override
-    public List<StoredObject> list() {
-        return snapshot().objects();
-    }
-
-    @Override
     public Snapshot snapshot() {
         try {
             BasicFileAttributes a = Files.readAttributes(state, BasicFileAttributes.class);

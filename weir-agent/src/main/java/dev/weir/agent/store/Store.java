@@ -25,10 +25,14 @@ public interface Store {
     }
 
     /** The current revision; 0 for an empty store that was never written. */
-    long revision();
+    default long revision() {
+        return snapshot().revision();
+    }
 
     /** Every object at the current revision, sorted by key. */
-    List<StoredObject> list();
+    default List<StoredObject> list() {
+        return snapshot().objects();
+    }
 
     /** Every object together with the revision they belong to, read consistently. */
     Snapshot snapshot();

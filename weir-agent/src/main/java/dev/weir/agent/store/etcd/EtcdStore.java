@@ -130,16 +130,6 @@ public final class EtcdStore implements Store, AutoCloseable {
     }
 
     @Override
-    public long revision() {
-        return snapshot().revision();
-    }
-
-    @Override
-    public List<StoredObject> list() {
-        return snapshot().objects();
-    }
-
-    @Override
     public CommitResult commit(List<Change> changes, CommitCheck check) {
         snapshot();
         CommitPlan.requireUniqueKeys(changes);
