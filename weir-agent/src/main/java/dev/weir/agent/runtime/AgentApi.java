@@ -131,6 +131,7 @@ public final class AgentApi {
         o.set("flows", M.valueToTree(flows.counters()));
         o.put("dataplane", dataplane);
         o.set("kvstore", M.valueToTree(cluster.health()));
+        o.set("memory", M.valueToTree(MemoryUse.now()));
         dataplaneDetails.get().forEach(o::put);
         return o;
     }

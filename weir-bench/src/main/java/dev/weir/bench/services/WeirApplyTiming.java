@@ -17,10 +17,14 @@ import dev.weir.bench.prefilter.PrefilterBenchCommand;
  * a Kubernetes EndpointSlice update is). Each change is checked with {@code weir service list}. Everything
  * is deleted after every round. Times include the CLI's JVM start.
  */
-record WeirApplyTiming(Path weir, int services, int endpoints) {
+record WeirApplyTiming(Path weir, int services, int endpoints, int apiChanges) {
 
-    /** Seconds per round for each step. */
-    record Result(List<Double> apply, List<Double> changeWhole, List<Double> changeOne, int objects, int inputBytes) {
+    /**
+     * Seconds per round for each step; {@code apiCommit} and {@code apiEnforced} per change through the agent API
+     * ({@link ApiApplyTiming}); {@code memory} per node, with the services installed.
+     */
+    record Result(List<Double> apply, List<Double> changeWhole, List<Double> changeOne, List<Double> apiCommit,
+                  List<Double> apiEnforced, java.util.Map<String, String> memory, int objects, int inputBytes) {
     }
 
     Result measure(int rounds) throws Exception {
@@ -29,6 +33,10 @@ record WeirApplyTiming(Path weir, int services, int endpoints) {
         List<Double> apply = new ArrayList<>();
         List<Double> whole = new ArrayList<>();
         List<Double> one = new ArrayList<>();
+        List<Double> apiCommit = new ArrayList<>();
+        List<Double> apiEnforced = new ArrayList<>();
+        java.util.Map<String, String> memory = java.util.Map.of();
+        ApiApplyTiming api = new ApiApplyTiming();
         int last = services - 1;
         Path file = Files.createTempFile("weir-bench-apply-", ".yaml");
         Path slice = Files.createTempFile("weir-bench-slice-", ".yaml");
@@ -48,13 +56,30 @@ record WeirApplyTiming(Path weir, int services, int endpoints) {
                 Files.writeString(slice, lastSlice(WeirMode.yaml(changed2)));
                 one.add(time("apply", "-f", slice.toString(), "--timeout", "900"));
                 expect(moved2);
+                if (r == 0) {
+                    memory = api.memory();
+                }
+                KubeProxyRules current = changed2;
+                List<String> slices = new ArrayList<>();
+                for (int i = 0; i < apiChanges; i++) {
+                    KubeProxyRules.Endpoint m = new KubeProxyRules.Endpoint(
+                            KubeProxyRules.syntheticPod(services * endpoints + 2 * rounds + r * apiChanges + i), 80);
+                    current = current.withEndpoint(last, 0, m);
+                    slices.add(lastSlice(WeirMode.yaml(current)));
+                }
+                ApiApplyTiming.Result viaApi = api.measure(slices);
+                apiCommit.addAll(viaApi.commit());
+                apiEnforced.addAll(viaApi.enforced());
+                if (apiChanges > 0) {
+                    expect(current.services().get(last).endpoints().getFirst());
+                }
                 time("delete", "-f", file.toString(), "--timeout", "900");
             }
         } finally {
             Files.deleteIfExists(file);
             Files.deleteIfExists(slice);
         }
-        return new Result(apply, whole, one, 2 * services, all.length());
+        return new Result(apply, whole, one, apiCommit, apiEnforced, memory, 2 * services, all.length());
     }
 
     /** The last document of the stream: the last service's EndpointSlice. */
