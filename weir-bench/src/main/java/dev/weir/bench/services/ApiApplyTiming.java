@@ -31,7 +31,7 @@ final class ApiApplyTiming {
     private static final ObjectMapper M = new ObjectMapper();
 
     /** Seconds per change: the apply call, and until every node enforced. */
-    record Result(List<Double> commit, List<Double> enforced) {
+    record Result(List<Double> commit, List<Double> enforced, List<String> timings) {
     }
 
     private final List<ApiClient> agents;
@@ -47,6 +47,7 @@ final class ApiApplyTiming {
     Result measure(List<String> changes) throws InterruptedException {
         List<Double> commit = new ArrayList<>();
         List<Double> enforced = new ArrayList<>();
+        List<String> timings = new ArrayList<>();
         for (String yaml : changes) {
             ObjectNode params = M.createObjectNode();
             params.putArray("files").addObject().put("source", "bench-slice.yaml").put("text", yaml);
@@ -55,11 +56,14 @@ final class ApiApplyTiming {
             long t0 = System.nanoTime();
             JsonNode r = agents.getFirst().call("apply", params, Duration.ofMinutes(5));
             commit.add((System.nanoTime() - t0) / 1e9);
+            JsonNode t = r.path("timings");
+            timings.add(String.format("parse %.1f ms, check %.1f ms, commit %.1f ms", t.path("parseMs").asDouble(),
+                    t.path("checkMs").asDouble(), t.path("commitMs").asDouble()));
             long revision = r.path("revision").asLong();
             Instant last = awaitEnforced(revision);
             enforced.add(Duration.between(sent, last).toNanos() / 1e9);
         }
-        return new Result(commit, enforced);
+        return new Result(commit, enforced, timings);
     }
 
     /** The latest appliedAt once every agent's appliedRevision reached {@code revision}. */

@@ -121,6 +121,9 @@ final class ServicesReport {
             out.printf("  request sent -> every node enforces:            %s%s%n", secs3(weir.apiEnforced()),
                     restore == null ? "" : vs(restore.changePartial(), weir.apiEnforced(), "partial sync"));
         }
+        if (!weir.apiTimings().isEmpty()) {
+            out.printf("  in the writer agent, last change: %s%n", weir.apiTimings().getLast());
+        }
         weir.memory().forEach((node, m) -> out.printf("agent memory with them installed, %s: %s%n", node, m));
     }
 

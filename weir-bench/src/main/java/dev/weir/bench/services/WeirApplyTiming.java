@@ -24,7 +24,7 @@ record WeirApplyTiming(Path weir, int services, int endpoints, int apiChanges) {
      * ({@link ApiApplyTiming}); {@code memory} per node, with the services installed.
      */
     record Result(List<Double> apply, List<Double> changeWhole, List<Double> changeOne, List<Double> apiCommit,
-                  List<Double> apiEnforced, java.util.Map<String, String> memory, int objects, int inputBytes) {
+                  List<Double> apiEnforced, List<String> apiTimings, java.util.Map<String, String> memory, int objects, int inputBytes) {
     }
 
     Result measure(int rounds) throws Exception {
@@ -35,6 +35,7 @@ record WeirApplyTiming(Path weir, int services, int endpoints, int apiChanges) {
         List<Double> one = new ArrayList<>();
         List<Double> apiCommit = new ArrayList<>();
         List<Double> apiEnforced = new ArrayList<>();
+        List<String> apiTimings = new ArrayList<>();
         java.util.Map<String, String> memory = java.util.Map.of();
         ApiApplyTiming api = new ApiApplyTiming();
         int last = services - 1;
@@ -70,6 +71,7 @@ record WeirApplyTiming(Path weir, int services, int endpoints, int apiChanges) {
                 ApiApplyTiming.Result viaApi = api.measure(slices);
                 apiCommit.addAll(viaApi.commit());
                 apiEnforced.addAll(viaApi.enforced());
+                apiTimings.addAll(viaApi.timings());
                 if (apiChanges > 0) {
                     expect(current.services().get(last).endpoints().getFirst());
                 }
@@ -79,7 +81,7 @@ record WeirApplyTiming(Path weir, int services, int endpoints, int apiChanges) {
             Files.deleteIfExists(file);
             Files.deleteIfExists(slice);
         }
-        return new Result(apply, whole, one, apiCommit, apiEnforced, memory, 2 * services, all.length());
+        return new Result(apply, whole, one, apiCommit, apiEnforced, apiTimings, memory, 2 * services, all.length());
     }
 
     /** The last document of the stream: the last service's EndpointSlice. */
