@@ -27,6 +27,9 @@ import dev.weir.agent.service.ServiceConfig;
 import dev.weir.agent.service.ServiceEngine;
 import dev.weir.agent.service.ServiceObjects;
 import dev.weir.agent.service.ServiceParser;
+import dev.weir.agent.service.IncrementalServiceEngine;
+import dev.weir.agent.service.LbChange;
+import dev.weir.agent.store.ObjectChange;
 import dev.weir.agent.store.ObjectKey;
 import dev.weir.agent.store.Store;
 import dev.weir.agent.store.StoredObject;
@@ -45,17 +48,28 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
 
     private final EnginePolicyCompiler policies = new EnginePolicyCompiler();
     private final ServiceParser services = new ServiceParser(ServiceConfig.lab());
-    private final ServiceEngine engine;
     private final LbIdAllocator ids;
     private final LbMapSizes sizes;
     /**
-     * Service and EndpointSlice documents as parsed, by source and text: by {@link #parse} for the
-     * {@link #check} of the same apply, by {@link #compile} so that unchanged objects are not parsed again.
-     * Pruned to the objects in use by both.
+     * Service and EndpointSlice documents parsed by {@link #parse}, by source and text, handed over to the
+     * {@link #check} of the same apply and to the {@link #compile} that takes them (which drops them: the
+     * engines keep what they need).
      */
     private final Map<Parsed, ServiceObjects> parsed = new java.util.concurrent.ConcurrentHashMap<>();
-    /** The last state computed, whose ids the next computation releases when it no longer uses them. */
-    private LbState previous;
+    /** More changed objects than this are resolved inside one allocation batch (it reads each id table once). */
+    private static final int BATCH_ABOVE = 64;
+    private static final int MAX_HANDED_OVER = 200_000;
+
+    private final ServiceApplyCheck checks;
+    /** The services as computed last, kept up to date per change; null before the first computation or after a failure. */
+    private IncrementalServiceEngine engine;
+    private Store.Snapshot applied;
+    private BackendOverrides overrides = BackendOverrides.NONE;
+    private List<Node> lastNodes = List.of();
+    private PolicyResult policy;
+    private ClusterState policyCluster;
+    /** Numbers the computations, so that the map writer knows whether a change follows what it wrote. */
+    private long version;
 
     public ClusterCompiler(LbIdAllocator ids) {
         this(ids, LbMapSizes.DEFAULTS);
@@ -63,9 +77,9 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
 
     /** @param sizes the service maps' sizes, for the capacity check of {@link #check} */
     public ClusterCompiler(LbIdAllocator ids, LbMapSizes sizes) {
-        this.engine = new ServiceEngine(ServiceConfig.lab(), ids);
         this.ids = ids;
         this.sizes = sizes;
+        this.checks = new ServiceApplyCheck(ServiceConfig.lab(), sizes, this::parsedOf);
     }
 
     /**
@@ -98,24 +112,29 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
         };
     }
 
+    /**
+     * Every document of the file, read into a tree once and handed as that tree to the service or policy reader
+     * by its kind (no JSON text parsed again); the service documents parsed here are kept for the {@link #check}
+     * of the same apply and the computation that follows, by source and JSON text.
+     */
     @Override
     public List<ParsedObject> parse(String source, String text) {
         List<ParsedObject> out = new ArrayList<>();
         for (JsonNode doc : documents(source, text)) {
-            String json = doc.toString();
             if (SERVICE_KINDS.contains(doc.path("kind").asText())) {
-                out.add(parseService(source, json));
+                out.add(parseService(source, doc));
             } else {
-                out.addAll(policies.parse(source, json));
+                out.add(policies.parse(source, doc));
             }
         }
         return out;
     }
 
-    private ParsedObject parseService(String source, String json) {
+    private ParsedObject parseService(String source, JsonNode doc) {
         try {
-            ServiceObjects o = services.parse(json, source);
-            parsed.put(new Parsed(source, json), o);
+            ServiceObjects o = services.parse(doc, source);
+            String json = doc.toString();
+            remember(new Parsed(source, json), o);
             if (!o.services().isEmpty()) {
                 var s = o.services().getFirst();
                 return new ParsedObject(new ObjectKey("Service", s.namespace(), s.name()), json);
@@ -125,6 +144,14 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
         } catch (ValidationException e) {
             throw new PolicyInputException(source, "", "", e.getMessage());
         }
+    }
+
+    /** Keeps a parse for the check and the computation; a bounded hand-over, not a cache of everything. */
+    private void remember(Parsed key, ServiceObjects o) {
+        if (parsed.size() > MAX_HANDED_OVER) {
+            parsed.clear();
+        }
+        parsed.put(key, o);
     }
 
     /**
@@ -140,13 +167,19 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
         if (now.equals(next)) {
             return;
         }
+        synchronized (checks) {
+            if (checks.check(cluster.nodes(), now, next)) {
+                return;
+            }
+        }
+        fullCheck(cluster, now, next);
+    }
+
+    /** The check from every object: {@link ServiceCatalog} over all of them, every node's state resolved twice. */
+    private void fullCheck(ClusterState cluster, List<StoredObject> now, List<StoredObject> next) {
         java.util.Set<StoredObject> unchanged = new java.util.HashSet<>(now);
         ServiceCatalog catalog = catalog(next, cluster.nodes(), next.stream().filter(unchanged::contains)
                 .map(o -> o.key().namespace() + "/" + o.key().name()).collect(java.util.stream.Collectors.toSet()));
-        java.util.Set<Parsed> keep = new java.util.HashSet<>();
-        next.forEach(o -> keep.add(Parsed.of(o)));
-        now.forEach(o -> keep.add(Parsed.of(o)));
-        parsed.keySet().retainAll(keep);
         if (cluster.nodes().isEmpty()) {
             return;
         }
@@ -172,15 +205,11 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
         }
     }
 
-    /** A stored object's Services and EndpointSlices, parsed once (stored documents are JSON: fast one at a time). */
+    /** A stored object's Services and EndpointSlices: the parse of its apply when this agent took it, else parsed now. */
     private ServiceObjects parsedOf(StoredObject o) {
         Parsed key = Parsed.of(o);
         ServiceObjects known = parsed.get(key);
-        if (known == null) {
-            known = services.parse(key.document(), key.source());
-            parsed.put(key, known);
-        }
-        return known;
+        return known != null ? known : services.parse(key.document(), key.source());
     }
 
     private static List<StoredObject> serviceObjects(List<StoredObject> objects) {
@@ -218,39 +247,84 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
         return out;
     }
 
+    /**
+     * Computes from what changed since the last computation ({@link Store.Snapshot#changesSince}): only the
+     * services the changed objects touch are resolved again ({@link IncrementalServiceEngine}), and policy only
+     * when a policy object, the endpoints, namespaces or nodes changed. The first computation, and the one after
+     * a failure, takes every object.
+     */
     @Override
     public synchronized ComputedState compile(Input input) {
-        List<StoredObject> policyObjects = new ArrayList<>();
-        List<String> overrides = new ArrayList<>();
-        List<Service> svcs = new ArrayList<>();
-        List<EndpointSlice> slices = new ArrayList<>();
-        java.util.Set<Parsed> inUse = new java.util.HashSet<>();
-        for (StoredObject o : input.objects()) {
-            if (o.key().kind().equals(BackendOverrides.KIND)) {
-                overrides.add(o.document());
-            } else if (SERVICE_KINDS.contains(o.key().kind())) {
-                ServiceObjects d = parsedOf(o);
-                inUse.add(Parsed.of(o));
-                svcs.addAll(d.services());
-                slices.addAll(d.slices());
+        try {
+            return compileChanges(input);
+        } catch (RuntimeException e) {
+            engine = null;
+            applied = null;
+            policy = null;
+            throw e;
+        }
+    }
+
+    private ComputedState compileChanges(Input input) {
+        Store.Snapshot snapshot = new Store.Snapshot(input.revision(), input.objects());
+        boolean full = engine == null || engine.broken() || applied == null;
+        List<ObjectChange> changes = full
+                ? snapshot.objects().stream().map(o -> new ObjectChange(o.key(), ObjectChange.Kind.CREATED, o)).toList()
+                : snapshot.changesSince(applied);
+        boolean policyChanged = full;
+        boolean overridesChanged = full;
+        List<Service> putServices = new ArrayList<>();
+        List<String> goneServices = new ArrayList<>();
+        List<EndpointSlice> putSlices = new ArrayList<>();
+        List<String> goneSlices = new ArrayList<>();
+        for (ObjectChange c : changes) {
+            String kind = c.key().kind();
+            if (kind.equals(BackendOverrides.KIND)) {
+                overridesChanged = true;
+            } else if (!SERVICE_KINDS.contains(kind)) {
+                policyChanged = true;
+            } else if (c.kind() == ObjectChange.Kind.DELETED) {
+                (kind.equals("Service") ? goneServices : goneSlices).add(c.key().namespace() + "/" + c.key().name());
             } else {
-                policyObjects.add(o);
+                ServiceObjects d = parse(c.object());
+                parsed.remove(Parsed.of(c.object()));
+                putServices.addAll(d.services());
+                putSlices.addAll(d.slices());
             }
         }
-        parsed.keySet().retainAll(inUse);
-        PolicyResult policy = policies.compile(new Input(input.node(), input.cluster(), policyObjects,
-                input.revision(), input.identities()));
-        ServiceObjects objects = new ServiceObjects(svcs, slices);
-        LbState lb = ids.batch(() -> {
-            LbState now = engine.resolve(objects.services(), objects.slices(), input.cluster().nodes(), input.node(),
-                    BackendOverrides.fromDocuments(overrides));
-            if (previous != null) {
-                ServiceEngine.releaseUnused(previous, now, ids);
-            }
-            return now;
-        });
-        previous = lb;
-        return new ComputedState(policy, lb);
+        if (overridesChanged) {
+            overrides = BackendOverrides.fromDocuments(snapshot.objects().stream()
+                    .filter(o -> o.key().kind().equals(BackendOverrides.KIND)).map(StoredObject::document).toList());
+        }
+        List<Node> nodes = input.cluster().nodes();
+        if (full) {
+            engine = new IncrementalServiceEngine(ServiceConfig.lab(), ids, input.node());
+        }
+        boolean many = full || !nodes.equals(lastNodes)
+                || putServices.size() + goneServices.size() + putSlices.size() + goneSlices.size() > BATCH_ABOVE;
+        java.util.function.Supplier<LbChange> update = () -> engine.update(putServices, goneServices, putSlices, goneSlices,
+                overrides, nodes);
+        LbChange change = many ? ids.batch(update) : update.get();
+        long from = full ? -1 : version;
+        version++;
+        lastNodes = nodes;
+        if (policyChanged || policy == null || !input.cluster().equals(policyCluster)) {
+            policy = policies.compile(new Input(input.node(), input.cluster(), snapshot.objects().stream()
+                    .filter(o -> !SERVICE_KINDS.contains(o.key().kind()) && !o.key().kind().equals(BackendOverrides.KIND))
+                    .toList(), input.revision(), input.identities()));
+            policyCluster = input.cluster();
+        }
+        applied = snapshot;
+        return new ComputedState(policy, engine.state(), change.between(from, version));
+    }
+
+    /** A stored service document, with the file it came from in errors. */
+    private ServiceObjects parse(StoredObject o) {
+        try {
+            return parsedOf(o);
+        } catch (ValidationException e) {
+            throw new PolicyInputException(e.file(), e.object(), e.path(), e.problem());
+        }
     }
 
     @Override

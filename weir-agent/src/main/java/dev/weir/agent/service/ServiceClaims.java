@@ -17,7 +17,7 @@ import dev.weir.agent.yaml.ValidationException;
  * {@link #remove}d again, so that an index of the cluster's services is kept up to date one service at a time:
  * checking a change costs what it changes. Not thread-safe.
  */
-final class ServiceClaims {
+public final class ServiceClaims {
 
     /** One key a service took, to give back on {@link #remove}. */
     private record Claim(int table, Object key) {
@@ -30,7 +30,7 @@ final class ServiceClaims {
     private final Map<String, String> frontends = new HashMap<>();
     private final Map<String, List<Claim>> claimed = new HashMap<>();
 
-    ServiceClaims(ServiceConfig config, List<Node> nodes) {
+    public ServiceClaims(ServiceConfig config, List<Node> nodes) {
         this.config = config;
         for (Node n : nodes) {
             for (String a : new String[] {n.ipv4(), n.ipv6()}) {
@@ -42,7 +42,7 @@ final class ServiceClaims {
     }
 
     /** True when {@code s} (by key) holds claims. */
-    boolean contains(String serviceKey) {
+    public boolean contains(String serviceKey) {
         return claimed.containsKey(serviceKey);
     }
 
@@ -54,7 +54,7 @@ final class ServiceClaims {
      * @throws ValidationException naming the service's file, object and field
      * @throws IllegalStateException when a service of that key is already added
      */
-    void add(Service s, List<String> warnings) {
+    public void add(Service s, List<String> warnings) {
         if (claimed.containsKey(s.key())) {
             throw new IllegalStateException(s.ref() + " is already claimed");
         }
@@ -79,7 +79,7 @@ final class ServiceClaims {
     }
 
     /** Gives back what the service of {@code serviceKey} took; nothing when it took nothing. */
-    void remove(String serviceKey) {
+    public void remove(String serviceKey) {
         List<Claim> mine = claimed.remove(serviceKey);
         if (mine == null) {
             return;
