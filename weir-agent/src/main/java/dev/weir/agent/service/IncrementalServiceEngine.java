@@ -70,7 +70,6 @@ public final class IncrementalServiceEngine {
 
     private final Map<String, TreeMap<Contribution, BackendIndex.Candidate>> contributions = new HashMap<>();
     private final Map<String, BackendIndex.Candidate> merged = new HashMap<>();
-    private final Map<String, Set<String>> backendsAt = new HashMap<>();
     private final Map<String, Map<String, Set<String>>> portBackends = new HashMap<>();
 
     private final TreeMap<String, Piece> pieces = new TreeMap<>();
@@ -343,7 +342,14 @@ public final class IncrementalServiceEngine {
             if (contributions.containsKey(k)) {
                 out.add(k);
             }
-            out.addAll(backendsAt.getOrDefault(k, Set.of()));
+        }
+        if (keys.stream().anyMatch(k -> !k.contains("/"))) {
+            // an address override: every backend of that address (overrides change rarely; no index kept for them)
+            merged.forEach((k, c) -> {
+                if (keys.contains(c.address().toString())) {
+                    out.add(k);
+                }
+            });
         }
         return out;
     }
@@ -362,14 +368,6 @@ public final class IncrementalServiceEngine {
             contributions.remove(backendKey);
         }
         BackendIndex.Candidate was = now == null ? merged.remove(backendKey) : merged.put(backendKey, now);
-        if (now != null && was == null) {
-            backendsAt.computeIfAbsent(now.address().toString(), x -> new HashSet<>()).add(backendKey);
-        } else if (now == null && was != null) {
-            Set<String> at = backendsAt.get(was.address().toString());
-            if (at != null && at.remove(backendKey) && at.isEmpty()) {
-                backendsAt.remove(was.address().toString());
-            }
-        }
         if (!Objects.equals(was, now) && c != null) {
             c.keySet().forEach(x -> resolve.add(x.service()));
         }
