@@ -45,14 +45,49 @@ public final class IncrementalServiceEngine {
         }
     }
 
+    /** A backend's identity (address, port, protocol), in the state's backend order; the address is the slice's. */
+    private record BKey(IpAddress address, int port, dev.weir.agent.net.Protocol protocol) implements Comparable<BKey> {
+        private static final Comparator<BKey> ORDER = Comparator.comparing(BKey::address).thenComparingInt(BKey::port)
+                .thenComparing(BKey::protocol);
+
+        static BKey of(BackendIndex.Candidate c) {
+            return new BKey(c.address(), c.port(), c.protocol());
+        }
+
+        static BKey of(LbBackend b) {
+            return new BKey(b.address(), b.port(), b.protocol());
+        }
+
+        String text() {
+            return BackendOverrides.key(address, port, protocol);
+        }
+
+        @Override
+        public int compareTo(BKey o) {
+            return ORDER.compare(this, o);
+        }
+    }
+
+    /** The one contribution most backends have (a map only when several slices or services list the backend). */
+    private record Single(Contribution at, BackendIndex.Candidate candidate) {
+    }
+
+    /** A backend of the state and how many services' pieces use it. */
+    private static final class Used {
+        LbBackend backend;
+        int refs;
+
+        Used(LbBackend backend) {
+            this.backend = backend;
+        }
+    }
+
     /** One Service's share of the state. */
     private record Piece(List<LbFrontend> frontends, List<LbService> services, List<LbBackend> backends,
                          List<String> warnings) {
     }
 
     private static final Comparator<LbFrontend> FRONTENDS = Resolution.FRONTEND_ORDER.thenComparing(LbFrontend::service);
-    private static final Comparator<LbBackend> BACKENDS = Comparator.comparing(LbBackend::address)
-            .thenComparingInt(LbBackend::port).thenComparing(LbBackend::protocol);
 
     private final ServiceConfig config;
     private final LbIdAllocator ids;
@@ -68,18 +103,17 @@ public final class IncrementalServiceEngine {
     private final TreeMap<String, List<String>> sliceWarnings = new TreeMap<>();
     private final TreeSet<String> pending = new TreeSet<>();
 
-    private final Map<String, TreeMap<Contribution, BackendIndex.Candidate>> contributions = new HashMap<>();
-    private final Map<String, BackendIndex.Candidate> merged = new HashMap<>();
-    private final Map<String, Map<String, Set<String>>> portBackends = new HashMap<>();
+    /** Per backend: a {@link Single} or a {@code TreeMap<Contribution, Candidate>}, in the full engine's merge order. */
+    private final Map<BKey, Object> contributions = new HashMap<>();
+    private final Map<BKey, BackendIndex.Candidate> merged = new HashMap<>();
+    private final Map<String, Map<String, Set<BKey>>> portBackends = new HashMap<>();
 
     private final TreeMap<String, Piece> pieces = new TreeMap<>();
     private final TreeMap<LbFrontend, Integer> frontends = new TreeMap<>(FRONTENDS);
     private final Map<String, Integer> entryRefs = new HashMap<>();
     private final Map<String, Integer> revNatRefs = new HashMap<>();
     private final TreeMap<String, LbService> lbServices = new TreeMap<>();
-    private final Map<String, LbBackend> backends = new HashMap<>();
-    private final Map<String, Integer> backendRefs = new HashMap<>();
-    private final TreeSet<LbBackend> backendOrder = new TreeSet<>(BACKENDS);
+    private final TreeMap<BKey, Used> backends = new TreeMap<>();
     private final TreeMap<String, List<String>> engineWarnings = new TreeMap<>();
     private long slots;
     private long maglevEntries;
@@ -159,7 +193,7 @@ public final class IncrementalServiceEngine {
             dirty.add(es.serviceKey());
         }
         claim(changedServices, nodesChanged);
-        Set<String> touched = new HashSet<>();
+        Set<BKey> touched = new HashSet<>();
         for (String k : dirty) {
             contribute(k, touched);
         }
@@ -168,7 +202,7 @@ public final class IncrementalServiceEngine {
             overrides = newOverrides;
         }
         TreeSet<String> resolve = new TreeSet<>(dirty);
-        for (String b : touched) {
+        for (BKey b : touched) {
             remerge(b, resolve);
         }
         if (nodesChanged) {
@@ -189,8 +223,9 @@ public final class IncrementalServiceEngine {
         claimWarnings.values().forEach(warnings::addAll);
         sliceWarnings.values().forEach(warnings::addAll);
         engineWarnings.values().forEach(warnings::addAll);
-        return new LbState(thisNode, fs, new ArrayList<>(lbServices.values()), new ArrayList<>(backendOrder),
-                new ArrayList<>(pending), warnings);
+        List<LbBackend> bs = new ArrayList<>(backends.size());
+        backends.values().forEach(u -> bs.add(u.backend));
+        return new LbState(thisNode, fs, new ArrayList<>(lbServices.values()), bs, new ArrayList<>(pending), warnings);
     }
 
     /** How many entries of each map the state holds, for capacity checks without building it. */
@@ -223,7 +258,7 @@ public final class IncrementalServiceEngine {
 
     /** True when the state has this backend (by address, port, protocol). */
     public boolean hasBackend(LbBackend b) {
-        return backends.containsKey(b.key());
+        return backends.containsKey(BKey.of(b));
     }
 
     private static String entryKey(LbFrontend f) {
@@ -267,15 +302,12 @@ public final class IncrementalServiceEngine {
     }
 
     /** Recomputes what one Service's slices contribute to the backends; {@code touched} gets every backend key involved. */
-    private void contribute(String serviceKey, Set<String> touched) {
-        Map<String, Set<String>> old = portBackends.remove(serviceKey);
+    private void contribute(String serviceKey, Set<BKey> touched) {
+        Map<String, Set<BKey>> old = portBackends.remove(serviceKey);
         if (old != null) {
-            for (Set<String> keys : old.values()) {
-                for (String b : keys) {
-                    TreeMap<Contribution, BackendIndex.Candidate> c = contributions.get(b);
-                    if (c != null) {
-                        c.keySet().removeIf(x -> x.service().equals(serviceKey));
-                    }
+            for (Set<BKey> keys : old.values()) {
+                for (BKey b : keys) {
+                    uncontribute(b, serviceKey);
                     touched.add(b);
                 }
             }
@@ -301,7 +333,7 @@ public final class IncrementalServiceEngine {
         if (s == null) {
             return;
         }
-        Map<String, Set<String>> ports = new HashMap<>();
+        Map<String, Set<BKey>> ports = new HashMap<>();
         for (String sliceKey : bound) {
             EndpointSlice es = slices.get(sliceKey);
             for (ServicePort sp : s.ports()) {
@@ -318,11 +350,11 @@ public final class IncrementalServiceEngine {
                         }
                         BackendIndex.Candidate c = new BackendIndex.Candidate(e.address(), p.port(), p.protocol(), st,
                                 e.nodeName(), e.targetRef());
-                        contributions.computeIfAbsent(c.key(), x -> new TreeMap<>())
-                                .put(new Contribution(serviceKey, sliceKey, sp.index(), pi, ei), c);
-                        touched.add(c.key());
-                        ports.computeIfAbsent(BackendIndex.portKey(s, sp, es.addressType()), x -> new HashSet<>())
-                                .add(c.key());
+                        BKey key = BKey.of(c);
+                        contribute(key, new Contribution(serviceKey, sliceKey, sp.index(), pi, ei), c);
+                        touched.add(key);
+                        ports.computeIfAbsent(BackendIndex.portKey(s, sp, es.addressType()), x -> new HashSet<>(4))
+                                .add(key);
                     }
                 }
             }
@@ -332,51 +364,86 @@ public final class IncrementalServiceEngine {
         }
     }
 
-    /** The backend keys whose override differs between the two (an address override touches its every backend). */
-    private Set<String> overridden(BackendOverrides before, BackendOverrides after) {
+    @SuppressWarnings("unchecked")
+    private void contribute(BKey key, Contribution at, BackendIndex.Candidate c) {
+        Object was = contributions.get(key);
+        if (was == null) {
+            contributions.put(key, new Single(at, c));
+        } else if (was instanceof Single one) {
+            TreeMap<Contribution, BackendIndex.Candidate> m = new TreeMap<>();
+            m.put(one.at(), one.candidate());
+            m.put(at, c);
+            contributions.put(key, m);
+        } else {
+            ((TreeMap<Contribution, BackendIndex.Candidate>) was).put(at, c);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void uncontribute(BKey key, String serviceKey) {
+        Object was = contributions.get(key);
+        if (was instanceof Single one) {
+            if (one.at().service().equals(serviceKey)) {
+                contributions.remove(key);
+            }
+        } else if (was != null) {
+            TreeMap<Contribution, BackendIndex.Candidate> m = (TreeMap<Contribution, BackendIndex.Candidate>) was;
+            m.keySet().removeIf(x -> x.service().equals(serviceKey));
+            if (m.isEmpty()) {
+                contributions.remove(key);
+            } else if (m.size() == 1) {
+                contributions.put(key, new Single(m.firstKey(), m.firstEntry().getValue()));
+            }
+        }
+    }
+
+    /** A backend's contributions in merge order. */
+    @SuppressWarnings("unchecked")
+    private Map<Contribution, BackendIndex.Candidate> contributionsOf(BKey key) {
+        Object c = contributions.get(key);
+        if (c == null) {
+            return Map.of();
+        }
+        return c instanceof Single one ? Map.of(one.at(), one.candidate()) : (TreeMap<Contribution, BackendIndex.Candidate>) c;
+    }
+
+    /** The backends whose override differs between the two (overrides change rarely: a scan, no index kept for them). */
+    private Set<BKey> overridden(BackendOverrides before, BackendOverrides after) {
         Set<String> keys = new HashSet<>(before.states().keySet());
         keys.addAll(after.states().keySet());
         keys.removeIf(k -> Objects.equals(before.states().get(k), after.states().get(k)));
-        Set<String> out = new HashSet<>();
-        for (String k : keys) {
-            if (contributions.containsKey(k)) {
+        Set<BKey> out = new HashSet<>();
+        merged.forEach((k, c) -> {
+            if (keys.contains(c.key()) || keys.contains(c.address().toString())) {
                 out.add(k);
             }
-        }
-        if (keys.stream().anyMatch(k -> !k.contains("/"))) {
-            // an address override: every backend of that address (overrides change rarely; no index kept for them)
-            merged.forEach((k, c) -> {
-                if (keys.contains(c.address().toString())) {
-                    out.add(k);
-                }
-            });
-        }
+        });
         return out;
     }
 
     /** Merges one backend's contributions again; when the result changed, every service it serves is resolved again. */
-    private void remerge(String backendKey, Set<String> resolve) {
-        TreeMap<Contribution, BackendIndex.Candidate> c = contributions.get(backendKey);
+    private void remerge(BKey backendKey, Set<String> resolve) {
+        Map<Contribution, BackendIndex.Candidate> c = contributionsOf(backendKey);
         BackendIndex.Candidate now = null;
-        if (c != null && !c.isEmpty()) {
-            for (BackendIndex.Candidate x : c.values()) {
-                now = now == null ? x : BackendIndex.moreAvailable(now, x);
+        for (BackendIndex.Candidate x : c.values()) {
+            now = now == null ? x : BackendIndex.moreAvailable(now, x);
+        }
+        if (now != null) {
+            BackendState st = overrides.apply(now.address(), now.port(), now.protocol(), now.state());
+            if (st != now.state()) {
+                now = new BackendIndex.Candidate(now.address(), now.port(), now.protocol(), st, now.node(), now.targetRef());
             }
-            now = new BackendIndex.Candidate(now.address(), now.port(), now.protocol(),
-                    overrides.apply(now.address(), now.port(), now.protocol(), now.state()), now.node(), now.targetRef());
-        } else {
-            contributions.remove(backendKey);
         }
         BackendIndex.Candidate was = now == null ? merged.remove(backendKey) : merged.put(backendKey, now);
-        if (!Objects.equals(was, now) && c != null) {
+        if (!Objects.equals(was, now)) {
             c.keySet().forEach(x -> resolve.add(x.service()));
         }
     }
 
     /** The backends of one port of one Service in one family, in address order. */
     private List<BackendIndex.Candidate> lookup(Service s, ServicePort p, IpFamily family) {
-        Map<String, Set<String>> ports = portBackends.get(s.key());
-        Set<String> keys = ports == null ? null : ports.get(BackendIndex.portKey(s, p, family));
+        Map<String, Set<BKey>> ports = portBackends.get(s.key());
+        Set<BKey> keys = ports == null ? null : ports.get(BackendIndex.portKey(s, p, family));
         if (keys == null) {
             return List.of();
         }
@@ -388,10 +455,10 @@ public final class IncrementalServiceEngine {
         List<LbFrontend> fAfter = new ArrayList<>();
         List<LbService> sBefore = new ArrayList<>();
         List<LbService> sAfter = new ArrayList<>();
-        Map<String, LbBackend> bWas = new HashMap<>();
+        Map<BKey, LbBackend> bWas = new HashMap<>();
         Set<String> releasedServices = new HashSet<>();
         Set<String> releasedFrontends = new HashSet<>();
-        Set<String> releasedBackends = new HashSet<>();
+        Set<BKey> releasedBackends = new HashSet<>();
         for (String k : keys) {
             Piece old = pieces.remove(k);
             if (old != null) {
@@ -400,7 +467,7 @@ public final class IncrementalServiceEngine {
                 sBefore.addAll(old.services());
                 old.services().forEach(s -> releasedServices.add(s.key()));
                 old.frontends().forEach(f -> releasedFrontends.add(f.key()));
-                old.backends().forEach(b -> releasedBackends.add(b.key()));
+                old.backends().forEach(b -> releasedBackends.add(BKey.of(b)));
             }
             Service s = services.get(k);
             if (s != null) {
@@ -414,7 +481,8 @@ public final class IncrementalServiceEngine {
         List<LbBackend> bBefore = new ArrayList<>();
         List<LbBackend> bAfter = new ArrayList<>();
         bWas.forEach((key, was) -> {
-            LbBackend now = backends.get(key);
+            Used u = backends.get(key);
+            LbBackend now = u == null ? null : u.backend;
             if (!Objects.equals(was, now)) {
                 if (was != null) {
                     bBefore.add(was);
@@ -428,7 +496,7 @@ public final class IncrementalServiceEngine {
         releasedFrontends.removeIf(revNatRefs::containsKey);
         releasedBackends.removeIf(backends::containsKey);
         releasedServices.forEach(k -> ids.release(LbIdAllocator.Kind.SERVICE, k));
-        releasedBackends.forEach(k -> ids.release(LbIdAllocator.Kind.BACKEND, k));
+        releasedBackends.forEach(k -> ids.release(LbIdAllocator.Kind.BACKEND, k.text()));
         releasedFrontends.forEach(k -> ids.release(LbIdAllocator.Kind.REV_NAT, k));
         return new LbChange(0, 0, fBefore, fAfter, sBefore, sAfter, bBefore, bAfter);
     }
@@ -445,7 +513,7 @@ public final class IncrementalServiceEngine {
         return new Piece(r.frontends(), r.services(), r.backends(), List.copyOf(r.warnings()));
     }
 
-    private void add(Piece p, Map<String, LbBackend> bWas) {
+    private void add(Piece p, Map<BKey, LbBackend> bWas) {
         for (LbFrontend f : p.frontends()) {
             frontends.merge(f, 1, Integer::sum);
             entryRefs.merge(entryKey(f), 1, Integer::sum);
@@ -457,20 +525,18 @@ public final class IncrementalServiceEngine {
             maglevEntries += s.maglev().size();
         }
         for (LbBackend b : p.backends()) {
-            remember(bWas, b.key());
-            LbBackend old = backends.put(b.key(), b);
-            if (old != null) {
-                backendOrder.remove(old);
-            }
-            backendOrder.add(b);
-            backendRefs.merge(b.key(), 1, Integer::sum);
+            BKey k = BKey.of(b);
+            remember(bWas, k);
+            Used u = backends.computeIfAbsent(k, x -> new Used(b));
+            u.backend = b;
+            u.refs++;
         }
         if (!p.warnings().isEmpty()) {
             engineWarnings.put(p.services().isEmpty() ? "" : p.services().getFirst().service(), p.warnings());
         }
     }
 
-    private void remove(Piece p, Map<String, LbBackend> bWas) {
+    private void remove(Piece p, Map<BKey, LbBackend> bWas) {
         for (LbFrontend f : p.frontends()) {
             decrement(frontends, f);
             decrement(entryRefs, entryKey(f));
@@ -482,9 +548,11 @@ public final class IncrementalServiceEngine {
             maglevEntries -= s.maglev().size();
         }
         for (LbBackend b : p.backends()) {
-            remember(bWas, b.key());
-            if (decrement(backendRefs, b.key())) {
-                backendOrder.remove(backends.remove(b.key()));
+            BKey k = BKey.of(b);
+            remember(bWas, k);
+            Used u = backends.get(k);
+            if (u != null && --u.refs <= 0) {
+                backends.remove(k);
             }
         }
         if (!p.services().isEmpty()) {
@@ -493,9 +561,10 @@ public final class IncrementalServiceEngine {
     }
 
     /** The backend's entry before this update's first change to it (null: it had none). */
-    private void remember(Map<String, LbBackend> was, String key) {
+    private void remember(Map<BKey, LbBackend> was, BKey key) {
         if (!was.containsKey(key)) {
-            was.put(key, backends.get(key));
+            Used u = backends.get(key);
+            was.put(key, u == null ? null : u.backend);
         }
     }
 
