@@ -59,6 +59,9 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
     /** More changed objects than this are resolved inside one allocation batch (it reads each id table once). */
     private static final int BATCH_ABOVE = 64;
     private static final int MAX_HANDED_OVER = 200_000;
+    /** A file larger than this is parsed in pieces of whole documents, in parallel. */
+    private static final int PARSE_SPLIT_ABOVE = 256 * 1024;
+    private static final int PARSE_PARTS = 2 * Runtime.getRuntime().availableProcessors();
 
     private final ServiceApplyCheck checks;
     /** The services as computed last, kept up to date per change; null before the first computation or after a failure. */
@@ -119,6 +122,18 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
      */
     @Override
     public List<ParsedObject> parse(String source, String text) {
+        List<String> chunks = dev.weir.agent.yaml.DocumentChunks.split(text, PARSE_PARTS, PARSE_SPLIT_ABOVE);
+        if (chunks.size() > 1) {
+            try {
+                return chunks.parallelStream().map(c -> parseDocuments(source, c)).flatMap(List::stream).toList();
+            } catch (RuntimeException e) {
+                // parsed again whole, so that the error is the one a sequential parse gives (the first in the file)
+            }
+        }
+        return parseDocuments(source, text);
+    }
+
+    private List<ParsedObject> parseDocuments(String source, String text) {
         List<ParsedObject> out = new ArrayList<>();
         for (JsonNode doc : documents(source, text)) {
             if (SERVICE_KINDS.contains(doc.path("kind").asText())) {
