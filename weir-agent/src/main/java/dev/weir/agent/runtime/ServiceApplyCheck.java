@@ -226,28 +226,41 @@ final class ServiceApplyCheck {
      * rule), counted from the change; the engines keep the new state when everything fits, else go back.
      */
     private void capacity(Delta d) {
-        List<IncrementalServiceEngine> done = new ArrayList<>();
-        try {
-            for (Map.Entry<String, IncrementalServiceEngine> en : engines.entrySet()) {
-                IncrementalServiceEngine e = en.getValue();
-                LbChange c = e.update(d.services(), d.goneServices(), d.slices(), d.goneSlices(), BackendOverrides.NONE, nodes);
-                done.add(e);
-                LbCapacity.overflow(en.getKey(), need(e, c), e.counts(), sizes).ifPresent(m -> {
-                    throw new PolicyInputException("", "", "", m);
-                });
+        // the nodes' engines are independent: updated in parallel (an install of thousands of services is most of
+        // the check), then judged in node order; on an overflow every updated engine goes back
+        List<Map.Entry<String, IncrementalServiceEngine>> nodes = new ArrayList<>(engines.entrySet());
+        List<Object> results = nodes.parallelStream().map(en -> {
+            try {
+                return (Object) en.getValue().update(d.services(), d.goneServices(), d.slices(), d.goneSlices(),
+                        BackendOverrides.NONE, this.nodes);
+            } catch (RuntimeException e) {
+                return e;
             }
-        } catch (RuntimeException e) {
-            for (IncrementalServiceEngine x : done) {
-                if (!x.broken()) {
-                    x.update(new ArrayList<>(d.oldServices.values()), d.createdServices(), new ArrayList<>(d.oldSlices.values()),
-                            d.createdSlices(), BackendOverrides.NONE, nodes);
-                }
+        }).toList();
+        RuntimeException failure = null;
+        for (int i = 0; i < nodes.size() && failure == null; i++) {
+            if (results.get(i) instanceof RuntimeException e) {
+                failure = e;
+            } else {
+                IncrementalServiceEngine e = nodes.get(i).getValue();
+                failure = LbCapacity.overflow(nodes.get(i).getKey(), need(e, (LbChange) results.get(i)), e.counts(), sizes)
+                        .map(m -> (RuntimeException) new PolicyInputException("", "", "", m)).orElse(null);
             }
-            if (done.stream().anyMatch(IncrementalServiceEngine::broken)) {
-                reset();
-            }
-            throw e;
         }
+        if (failure == null) {
+            return;
+        }
+        for (int i = 0; i < nodes.size(); i++) {
+            IncrementalServiceEngine x = nodes.get(i).getValue();
+            if (results.get(i) instanceof LbChange && !x.broken()) {
+                x.update(new ArrayList<>(d.oldServices.values()), d.createdServices(), new ArrayList<>(d.oldSlices.values()),
+                        d.createdSlices(), BackendOverrides.NONE, this.nodes);
+            }
+        }
+        if (engines.values().stream().anyMatch(IncrementalServiceEngine::broken)) {
+            reset();
+        }
+        throw failure;
     }
 
     /** {@link LbCapacity#need} of the state before and after the change, from the state after and the change. */

@@ -35,27 +35,55 @@ public final class IncrementalServiceEngine {
     /** One endpoint of one slice serving one Service port: its place in the order the full engine merges in. */
     private record Contribution(String service, String slice, int servicePort, int slicePort, int endpoint)
             implements Comparable<Contribution> {
-        private static final Comparator<Contribution> ORDER = Comparator.comparing(Contribution::service)
-                .thenComparing(Contribution::slice).thenComparingInt(Contribution::servicePort)
-                .thenComparingInt(Contribution::slicePort).thenComparingInt(Contribution::endpoint);
-
         @Override
         public int compareTo(Contribution o) {
-            return ORDER.compare(this, o);
+            int c = service.compareTo(o.service);
+            if (c == 0) {
+                c = slice.compareTo(o.slice);
+            }
+            if (c == 0) {
+                c = Integer.compare(servicePort, o.servicePort);
+            }
+            if (c == 0) {
+                c = Integer.compare(slicePort, o.slicePort);
+            }
+            return c != 0 ? c : Integer.compare(endpoint, o.endpoint);
         }
     }
 
-    /** A backend's identity (address, port, protocol), in the state's backend order; the address is the slice's. */
-    private record BKey(IpAddress address, int port, dev.weir.agent.net.Protocol protocol) implements Comparable<BKey> {
-        private static final Comparator<BKey> ORDER = Comparator.comparing(BKey::address).thenComparingInt(BKey::port)
-                .thenComparing(BKey::protocol);
+    /**
+     * An (address, port, protocol) with a scope: a backend's identity (scope 0), in the state's backend order, or a
+     * frontend's {@code lb_svc} key (its client scope) and rev-NAT key (scope -1). The address is the object's own.
+     */
+    private static final class BKey implements Comparable<BKey> {
+        private final IpAddress address;
+        private final int port;
+        private final dev.weir.agent.net.Protocol protocol;
+        private final int scope;
+        private final int hash;
+
+        BKey(IpAddress address, int port, dev.weir.agent.net.Protocol protocol, int scope) {
+            this.address = address;
+            this.port = port;
+            this.protocol = protocol;
+            this.scope = scope;
+            this.hash = (address.hashCode() * 31 + port) * 31 + protocol.ordinal() * 7 + scope;
+        }
 
         static BKey of(BackendIndex.Candidate c) {
-            return new BKey(c.address(), c.port(), c.protocol());
+            return new BKey(c.address(), c.port(), c.protocol(), 0);
         }
 
         static BKey of(LbBackend b) {
-            return new BKey(b.address(), b.port(), b.protocol());
+            return new BKey(b.address(), b.port(), b.protocol(), 0);
+        }
+
+        static BKey entry(LbFrontend f) {
+            return new BKey(f.address(), f.port(), f.protocol(), f.clientScope().code());
+        }
+
+        static BKey revNat(LbFrontend f) {
+            return new BKey(f.address(), f.port(), f.protocol(), -1);
         }
 
         String text() {
@@ -64,7 +92,25 @@ public final class IncrementalServiceEngine {
 
         @Override
         public int compareTo(BKey o) {
-            return ORDER.compare(this, o);
+            int c = address.compareTo(o.address);
+            if (c == 0) {
+                c = Integer.compare(port, o.port);
+            }
+            if (c == 0) {
+                c = protocol.compareTo(o.protocol);
+            }
+            return c != 0 ? c : Integer.compare(scope, o.scope);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof BKey k && hash == k.hash && port == k.port && scope == k.scope && protocol == k.protocol
+                    && address.equals(k.address);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
         }
     }
 
@@ -87,7 +133,20 @@ public final class IncrementalServiceEngine {
                          List<String> warnings) {
     }
 
-    private static final Comparator<LbFrontend> FRONTENDS = Resolution.FRONTEND_ORDER.thenComparing(LbFrontend::service);
+    /** {@link Resolution#FRONTEND_ORDER}, then by Service: the order the full engine's stable sort gives. */
+    private static final Comparator<LbFrontend> FRONTENDS = (a, b) -> {
+        int c = a.address().compareTo(b.address());
+        if (c == 0) {
+            c = Integer.compare(a.port(), b.port());
+        }
+        if (c == 0) {
+            c = a.protocol().compareTo(b.protocol());
+        }
+        if (c == 0) {
+            c = a.clientScope().compareTo(b.clientScope());
+        }
+        return c != 0 ? c : a.service().compareTo(b.service());
+    };
 
     private final ServiceConfig config;
     private final LbIdAllocator ids;
@@ -110,8 +169,8 @@ public final class IncrementalServiceEngine {
 
     private final TreeMap<String, Piece> pieces = new TreeMap<>();
     private final TreeMap<LbFrontend, Integer> frontends = new TreeMap<>(FRONTENDS);
-    private final Map<String, Integer> entryRefs = new HashMap<>();
-    private final Map<String, Integer> revNatRefs = new HashMap<>();
+    private final Map<BKey, Integer> entryRefs = new HashMap<>();
+    private final Map<BKey, Integer> revNatRefs = new HashMap<>();
     private final TreeMap<String, LbService> lbServices = new TreeMap<>();
     private final TreeMap<BKey, Used> backends = new TreeMap<>();
     private final TreeMap<String, List<String>> engineWarnings = new TreeMap<>();
@@ -248,21 +307,17 @@ public final class IncrementalServiceEngine {
 
     /** True when the state has an {@code lb_svc} entry of this frontend's address, port, protocol and scope. */
     public boolean hasEntry(LbFrontend f) {
-        return entryRefs.containsKey(entryKey(f));
+        return entryRefs.containsKey(BKey.entry(f));
     }
 
     /** True when the state has a rev-NAT entry of this frontend (address, port, protocol). */
     public boolean hasRevNat(LbFrontend f) {
-        return revNatRefs.containsKey(f.key());
+        return revNatRefs.containsKey(BKey.revNat(f));
     }
 
     /** True when the state has this backend (by address, port, protocol). */
     public boolean hasBackend(LbBackend b) {
         return backends.containsKey(BKey.of(b));
-    }
-
-    private static String entryKey(LbFrontend f) {
-        return f.key() + " " + f.clientScope();
     }
 
     private void unbind(EndpointSlice old) {
@@ -460,7 +515,7 @@ public final class IncrementalServiceEngine {
         List<LbService> sAfter = new ArrayList<>();
         Map<BKey, LbBackend> bWas = new HashMap<>();
         Set<String> releasedServices = new HashSet<>();
-        Set<String> releasedFrontends = new HashSet<>();
+        Set<BKey> releasedFrontends = new HashSet<>();
         Set<BKey> releasedBackends = new HashSet<>();
         for (String k : keys) {
             Piece old = pieces.remove(k);
@@ -469,7 +524,7 @@ public final class IncrementalServiceEngine {
                 fBefore.addAll(old.frontends());
                 sBefore.addAll(old.services());
                 old.services().forEach(s -> releasedServices.add(s.key()));
-                old.frontends().forEach(f -> releasedFrontends.add(f.key()));
+                old.frontends().forEach(f -> releasedFrontends.add(BKey.revNat(f)));
                 old.backends().forEach(b -> releasedBackends.add(BKey.of(b)));
             }
             Service s = services.get(k);
@@ -500,7 +555,7 @@ public final class IncrementalServiceEngine {
         releasedBackends.removeIf(backends::containsKey);
         releasedServices.forEach(k -> ids.release(LbIdAllocator.Kind.SERVICE, k));
         releasedBackends.forEach(k -> ids.release(LbIdAllocator.Kind.BACKEND, k.text()));
-        releasedFrontends.forEach(k -> ids.release(LbIdAllocator.Kind.REV_NAT, k));
+        releasedFrontends.forEach(k -> ids.release(LbIdAllocator.Kind.REV_NAT, k.text()));
         return new LbChange(0, 0, fBefore, fAfter, sBefore, sAfter, bBefore, bAfter);
     }
 
@@ -519,8 +574,8 @@ public final class IncrementalServiceEngine {
     private void add(Piece p, Map<BKey, LbBackend> bWas) {
         for (LbFrontend f : p.frontends()) {
             frontends.merge(f, 1, Integer::sum);
-            entryRefs.merge(entryKey(f), 1, Integer::sum);
-            revNatRefs.merge(f.key(), 1, Integer::sum);
+            entryRefs.merge(BKey.entry(f), 1, Integer::sum);
+            revNatRefs.merge(BKey.revNat(f), 1, Integer::sum);
         }
         for (LbService s : p.services()) {
             lbServices.put(s.key(), s);
@@ -542,8 +597,8 @@ public final class IncrementalServiceEngine {
     private void remove(Piece p, Map<BKey, LbBackend> bWas) {
         for (LbFrontend f : p.frontends()) {
             decrement(frontends, f);
-            decrement(entryRefs, entryKey(f));
-            decrement(revNatRefs, f.key());
+            decrement(entryRefs, BKey.entry(f));
+            decrement(revNatRefs, BKey.revNat(f));
         }
         for (LbService s : p.services()) {
             lbServices.remove(s.key());
