@@ -67,7 +67,13 @@ public final class IncrementalServiceEngine {
             this.port = port;
             this.protocol = protocol;
             this.scope = scope;
-            this.hash = (address.hashCode() * 31 + port) * 31 + protocol.ordinal() * 7 + scope;
+            int h = 0x811c9dc5;
+            for (byte b : address.bytes()) {
+                h = (h ^ (b & 0xff)) * 0x01000193;
+            }
+            // FNV over the address bytes: IpAddress's own hash (31 * ...) collides for neighbouring addresses
+            // (10.128.1.40 and 10.129.0.9), which treeified this map's buckets
+            this.hash = (h * 31 + port) * 31 + protocol.ordinal() * 7 + scope;
         }
 
         static BKey of(BackendIndex.Candidate c) {
