@@ -95,11 +95,25 @@ record WeirApplyTiming(Path weir, int services, int endpoints, int apiChanges) {
         throw new IllegalArgumentException("no EndpointSlice in the stream");
     }
 
-    /** The moved endpoint is a backend of the last service on every node. */
+    /**
+     * The moved endpoint is a backend in every node's pinned maps ({@code weir bpf lb list}: what the datapath
+     * enforces, whatever the store; {@code weir service list} recomputes from the file store only).
+     */
     private void expect(KubeProxyRules.Endpoint moved) throws IOException, InterruptedException {
-        String out = run("service", "list", "-o", "json");
-        if (!out.contains("\"" + moved.ip() + "\"") && !out.contains(moved.ip() + ":")) {
-            throw new IllegalStateException("after the change weir service list does not show " + moved.hostPort());
+        var rows = new com.fasterxml.jackson.databind.ObjectMapper().readTree(run("bpf", "lb", "list", "-o", "json"));
+        java.util.Set<String> nodes = new java.util.TreeSet<>();
+        java.util.Set<String> with = new java.util.TreeSet<>();
+        for (var r : rows) {
+            nodes.add(r.path("node").asText());
+            for (var b : r.path("backends")) {
+                if (b.asText().contains(moved.hostPort())) {
+                    with.add(r.path("node").asText());
+                }
+            }
+        }
+        if (nodes.isEmpty() || !with.equals(nodes)) {
+            throw new IllegalStateException("after the change the maps of " + nodes + " should send to " + moved.hostPort()
+                    + ", those of " + with + " do");
         }
     }
 
