@@ -104,9 +104,10 @@ final class Resolution {
                 continue;
             }
             LbBackend b = backend(c);
-            all.add(b.id());
+            Integer id = b.id();
+            all.add(id);
             if (b.state() == BackendState.ACTIVE) {
-                slots.add(b.id());
+                slots.add(id);
                 active.add(new Maglev.Backend(b.address(), b.port(), b.id()));
             }
         }
