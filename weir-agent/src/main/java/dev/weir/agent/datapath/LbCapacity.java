@@ -79,7 +79,7 @@ public final class LbCapacity {
 
     /** {@link #overflow(String, LbState, LbState, LbMapSizes)} of needs counted elsewhere, with the new state's counts. */
     public static java.util.Optional<String> overflow(String node, Map<String, Long> need,
-                                                      dev.weir.agent.service.IncrementalServiceEngine.Counts after, LbMapSizes sizes) {
+                                                      dev.weir.agent.service.LbNodeView.Counts after, LbMapSizes sizes) {
         return overflow(node, need, after.services(), after.backends(), after.frontends(), sizes);
     }
 

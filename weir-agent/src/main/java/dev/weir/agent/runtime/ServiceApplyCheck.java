@@ -19,6 +19,7 @@ import dev.weir.agent.service.IncrementalServiceEngine;
 import dev.weir.agent.service.LbBackend;
 import dev.weir.agent.service.LbChange;
 import dev.weir.agent.service.LbFrontend;
+import dev.weir.agent.service.LbNodeView;
 import dev.weir.agent.service.LbService;
 import dev.weir.agent.service.Service;
 import dev.weir.agent.service.ServiceClaims;
@@ -54,7 +55,8 @@ final class ServiceApplyCheck {
     private final Map<ObjectKey, Known> known = new HashMap<>();
     private List<Node> nodes;
     private ServiceClaims claims;
-    private final Map<String, IncrementalServiceEngine> engines = new TreeMap<>();
+    /** Every node's state from the stored objects (one engine, one view per node), or null without nodes. */
+    private IncrementalServiceEngine engine;
 
     ServiceApplyCheck(ServiceConfig config, LbMapSizes sizes, Function<StoredObject, ServiceObjects> parse) {
         this.config = config;
@@ -106,7 +108,7 @@ final class ServiceApplyCheck {
         known.clear();
         claims = null;
         nodes = null;
-        engines.clear();
+        engine = null;
     }
 
     /** The index of {@code now} from scratch. */
@@ -124,10 +126,10 @@ final class ServiceApplyCheck {
         }
         services.sort(Comparator.comparing(Service::key));
         services.forEach(s -> claims.add(s, new ArrayList<>()));
-        for (Node n : nodes) {
-            IncrementalServiceEngine e = new IncrementalServiceEngine(config, new InMemoryLbIdAllocator(Integer.MAX_VALUE - 1), n.name());
-            e.update(services, List.of(), slices, List.of(), BackendOverrides.NONE, nodes);
-            engines.put(n.name(), e);
+        if (!nodes.isEmpty()) {
+            engine = new IncrementalServiceEngine(config, new InMemoryLbIdAllocator(Integer.MAX_VALUE - 1),
+                    nodes.stream().map(Node::name).toList());
+            engine.update(services, List.of(), slices, List.of(), BackendOverrides.NONE, nodes);
         }
     }
 
@@ -163,8 +165,8 @@ final class ServiceApplyCheck {
         }
         if (!d.isEmpty()) {
             claim(d);
-            for (IncrementalServiceEngine e : engines.values()) {
-                e.update(d.services(), d.goneServices(), d.slices(), d.goneSlices(), BackendOverrides.NONE, nodes);
+            if (engine != null) {
+                engine.update(d.services(), d.goneServices(), d.slices(), d.goneSlices(), BackendOverrides.NONE, nodes);
             }
         }
     }
@@ -226,46 +228,26 @@ final class ServiceApplyCheck {
      * rule), counted from the change; the engines keep the new state when everything fits, else go back.
      */
     private void capacity(Delta d) {
-        // the nodes' engines are independent: updated in parallel (an install of thousands of services is most of
-        // the check), then judged in node order; on an overflow every updated engine goes back
-        List<Map.Entry<String, IncrementalServiceEngine>> nodes = new ArrayList<>(engines.entrySet());
-        List<Object> results = nodes.parallelStream().map(en -> {
-            try {
-                return (Object) en.getValue().update(d.services(), d.goneServices(), d.slices(), d.goneSlices(),
-                        BackendOverrides.NONE, this.nodes);
-            } catch (RuntimeException e) {
-                return e;
-            }
-        }).toList();
-        RuntimeException failure = null;
-        for (int i = 0; i < nodes.size() && failure == null; i++) {
-            if (results.get(i) instanceof RuntimeException e) {
-                failure = e;
-            } else {
-                IncrementalServiceEngine e = nodes.get(i).getValue();
-                failure = LbCapacity.overflow(nodes.get(i).getKey(), need(e, (LbChange) results.get(i)), e.counts(), sizes)
-                        .map(m -> (RuntimeException) new PolicyInputException("", "", "", m)).orElse(null);
-            }
-        }
-        if (failure == null) {
+        if (engine == null) {
             return;
         }
-        for (int i = 0; i < nodes.size(); i++) {
-            IncrementalServiceEngine x = nodes.get(i).getValue();
-            if (results.get(i) instanceof LbChange && !x.broken()) {
-                x.update(new ArrayList<>(d.oldServices.values()), d.createdServices(), new ArrayList<>(d.oldSlices.values()),
-                        d.createdSlices(), BackendOverrides.NONE, this.nodes);
+        engine.update(d.services(), d.goneServices(), d.slices(), d.goneSlices(), BackendOverrides.NONE, nodes);
+        List<LbChange> changes = engine.lastChanges();
+        List<LbNodeView> views = engine.views();
+        for (int i = 0; i < views.size(); i++) {
+            LbNodeView v = views.get(i);
+            var overflow = LbCapacity.overflow(v.node(), need(v, changes.get(i)), v.counts(), sizes);
+            if (overflow.isPresent()) {
+                engine.update(new ArrayList<>(d.oldServices.values()), d.createdServices(), new ArrayList<>(d.oldSlices.values()),
+                        d.createdSlices(), BackendOverrides.NONE, nodes);
+                throw new PolicyInputException("", "", "", overflow.get());
             }
         }
-        if (engines.values().stream().anyMatch(IncrementalServiceEngine::broken)) {
-            reset();
-        }
-        throw failure;
     }
 
     /** {@link LbCapacity#need} of the state before and after the change, from the state after and the change. */
-    static Map<String, Long> need(IncrementalServiceEngine e, LbChange c) {
-        IncrementalServiceEngine.Counts a = e.counts();
+    static Map<String, Long> need(LbNodeView e, LbChange c) {
+        LbNodeView.Counts a = e.counts();
         Set<String> entries = new HashSet<>();
         Set<String> revNats = new HashSet<>();
         for (LbFrontend f : c.frontendsBefore()) {

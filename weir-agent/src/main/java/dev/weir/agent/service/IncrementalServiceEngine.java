@@ -55,7 +55,7 @@ public final class IncrementalServiceEngine {
      * An (address, port, protocol) with a scope: a backend's identity (scope 0), in the state's backend order, or a
      * frontend's {@code lb_svc} key (its client scope) and rev-NAT key (scope -1). The address is the object's own.
      */
-    private static final class BKey implements Comparable<BKey> {
+    static final class BKey implements Comparable<BKey> {
         private final IpAddress address;
         private final int port;
         private final dev.weir.agent.net.Protocol protocol;
@@ -124,39 +124,7 @@ public final class IncrementalServiceEngine {
     private record Single(Contribution at, BackendIndex.Candidate candidate) {
     }
 
-    /** A backend of the state and how many services' pieces use it. */
-    private static final class Used {
-        LbBackend backend;
-        int refs;
-
-        Used(LbBackend backend) {
-            this.backend = backend;
-        }
-    }
-
-    /** One Service's share of the state. */
-    private record Piece(List<LbFrontend> frontends, List<LbService> services, List<LbBackend> backends,
-                         List<String> warnings) {
-    }
-
-    /** {@link Resolution#FRONTEND_ORDER}, then by Service: the order the full engine's stable sort gives. */
-    private static final Comparator<LbFrontend> FRONTENDS = (a, b) -> {
-        int c = a.address().compareTo(b.address());
-        if (c == 0) {
-            c = Integer.compare(a.port(), b.port());
-        }
-        if (c == 0) {
-            c = a.protocol().compareTo(b.protocol());
-        }
-        if (c == 0) {
-            c = a.clientScope().compareTo(b.clientScope());
-        }
-        return c != 0 ? c : a.service().compareTo(b.service());
-    };
-
     private final ServiceConfig config;
-    private final LbIdAllocator ids;
-    private final String thisNode;
 
     private final TreeMap<String, Service> services = new TreeMap<>();
     private final TreeMap<String, EndpointSlice> slices = new TreeMap<>();
@@ -173,21 +141,27 @@ public final class IncrementalServiceEngine {
     private final Map<BKey, BackendIndex.Candidate> merged = new HashMap<>();
     private final Map<String, Map<String, Set<BKey>>> portBackends = new HashMap<>();
 
-    private final TreeMap<String, Piece> pieces = new TreeMap<>();
-    private final TreeMap<LbFrontend, Integer> frontends = new TreeMap<>(FRONTENDS);
-    private final Map<BKey, Integer> entryRefs = new HashMap<>();
-    private final Map<BKey, Integer> revNatRefs = new HashMap<>();
-    private final TreeMap<String, LbService> lbServices = new TreeMap<>();
-    private final TreeMap<BKey, Used> backends = new TreeMap<>();
-    private final TreeMap<String, List<String>> engineWarnings = new TreeMap<>();
-    private long slots;
-    private long maglevEntries;
+    private final List<LbNodeView> views = new ArrayList<>();
+    private final boolean sharedIds;
     private boolean broken;
+    private final List<LbChange> changes = new ArrayList<>();
 
+    /** An engine for one node, with that node's ids (released when the state no longer uses them). */
     public IncrementalServiceEngine(ServiceConfig config, LbIdAllocator ids, String thisNode) {
         this.config = config;
-        this.ids = ids;
-        this.thisNode = thisNode;
+        this.sharedIds = false;
+        views.add(new LbNodeView(this, ids, thisNode, true));
+    }
+
+    /**
+     * An engine for several nodes sharing one allocator whose ids are never released (counting, as the apply
+     * check does): the objects, merged backends and checks are kept once, and a Service that resolves alike on
+     * every node (no traffic policy Local) keeps one piece for all of them.
+     */
+    public IncrementalServiceEngine(ServiceConfig config, LbIdAllocator ids, List<String> nodes) {
+        this.config = config;
+        this.sharedIds = true;
+        nodes.forEach(n -> views.add(new LbNodeView(this, ids, n, false)));
     }
 
     /** True after an update threw: the state is no longer the objects' and the owner must start anew. */
@@ -224,8 +198,10 @@ public final class IncrementalServiceEngine {
     private LbChange apply(Collection<Service> putServices, Collection<String> goneServices,
                            Collection<EndpointSlice> putSlices, Collection<String> goneSlices,
                            BackendOverrides newOverrides, List<Node> newNodes) {
-        if (newNodes.stream().noneMatch(n -> n.name().equals(thisNode))) {
-            throw new IllegalArgumentException("node " + thisNode + " is not among the nodes " + newNodes.stream().map(Node::name).toList());
+        for (LbNodeView v : views) {
+            if (newNodes.stream().noneMatch(n -> n.name().equals(v.node()))) {
+                throw new IllegalArgumentException("node " + v.node() + " is not among the nodes " + newNodes.stream().map(Node::name).toList());
+            }
         }
         List<Node> sortedNodes = newNodes.stream().sorted(Comparator.comparing(Node::name)).toList();
         boolean nodesChanged = !sortedNodes.equals(nodes) || claims == null;
@@ -273,57 +249,57 @@ public final class IncrementalServiceEngine {
         if (nodesChanged) {
             resolve.addAll(services.keySet());
         }
-        return resolveAll(resolve);
+        changes.clear();
+        Map<String, LbNodeView.Piece> shared = sharedIds ? new HashMap<>() : null;
+        for (int i = 0; i < views.size(); i++) {
+            changes.add(views.get(i).resolveAll(resolve, shared, i == 0));
+        }
+        return changes.getFirst();
     }
 
-    /** The state now. */
+    /** What the last update changed on each node, in the order of {@link #views}. */
+    public List<LbChange> lastChanges() {
+        return List.copyOf(changes);
+    }
+
+    /** This node's state now (the first node's, for an engine of several). */
     public LbState state() {
-        List<LbFrontend> fs = new ArrayList<>(frontends.size());
-        frontends.forEach((f, n) -> {
-            for (int i = 0; i < n; i++) {
-                fs.add(f);
-            }
-        });
+        return views.getFirst().state();
+    }
+
+    /** The view of the first node (the engine's own node). */
+    public LbNodeView view() {
+        return views.getFirst();
+    }
+
+    /** Every node's view, in the order given. */
+    public List<LbNodeView> views() {
+        return List.copyOf(views);
+    }
+
+    /** How many entries of each map this node's state holds, for capacity checks without building it. */
+    public LbNodeView.Counts counts() {
+        return views.getFirst().counts();
+    }
+
+    Service service(String key) {
+        return services.get(key);
+    }
+
+    List<Node> nodes() {
+        return nodes;
+    }
+
+    /** The catalog's warnings (services' claims, then slices), as {@link ServiceCatalog} lists them. */
+    List<String> objectWarnings() {
         List<String> warnings = new ArrayList<>();
         claimWarnings.values().forEach(warnings::addAll);
         sliceWarnings.values().forEach(warnings::addAll);
-        engineWarnings.values().forEach(warnings::addAll);
-        List<LbBackend> bs = new ArrayList<>(backends.size());
-        backends.values().forEach(u -> bs.add(u.backend));
-        return new LbState(thisNode, fs, new ArrayList<>(lbServices.values()), bs, new ArrayList<>(pending), warnings);
+        return warnings;
     }
 
-    /** How many entries of each map the state holds, for capacity checks without building it. */
-    public Counts counts() {
-        return new Counts(entryRefs.size(), lbServices.size(), backends.size(), revNatRefs.size(), slots, maglevEntries,
-                frontends.values().stream().mapToInt(Integer::intValue).sum());
-    }
-
-    /**
-     * @param entries   distinct {@code lb_svc} keys (frontend and client scope)
-     * @param services  datapath services
-     * @param backends  backends
-     * @param revNats   distinct rev-NAT keys (frontends)
-     * @param slots     slot entries of every service
-     * @param maglev    Maglev entries of every service
-     * @param frontends frontends as listed in the state
-     */
-    public record Counts(int entries, int services, int backends, int revNats, long slots, long maglev, int frontends) {
-    }
-
-    /** True when the state has an {@code lb_svc} entry of this frontend's address, port, protocol and scope. */
-    public boolean hasEntry(LbFrontend f) {
-        return entryRefs.containsKey(BKey.entry(f));
-    }
-
-    /** True when the state has a rev-NAT entry of this frontend (address, port, protocol). */
-    public boolean hasRevNat(LbFrontend f) {
-        return revNatRefs.containsKey(BKey.revNat(f));
-    }
-
-    /** True when the state has this backend (by address, port, protocol). */
-    public boolean hasBackend(LbBackend b) {
-        return backends.containsKey(BKey.of(b));
+    List<String> pendingSlices() {
+        return new ArrayList<>(pending);
     }
 
     private void unbind(EndpointSlice old) {
@@ -505,141 +481,12 @@ public final class IncrementalServiceEngine {
     }
 
     /** The backends of one port of one Service in one family, in address order. */
-    private List<BackendIndex.Candidate> lookup(Service s, ServicePort p, IpFamily family) {
+    List<BackendIndex.Candidate> lookup(Service s, ServicePort p, IpFamily family) {
         Map<String, Set<BKey>> ports = portBackends.get(s.key());
         Set<BKey> keys = ports == null ? null : ports.get(BackendIndex.portKey(s, p, family));
         if (keys == null) {
             return List.of();
         }
         return keys.stream().map(merged::get).sorted(BackendIndex.ORDER).toList();
-    }
-
-    private LbChange resolveAll(TreeSet<String> keys) {
-        List<LbFrontend> fBefore = new ArrayList<>();
-        List<LbFrontend> fAfter = new ArrayList<>();
-        List<LbService> sBefore = new ArrayList<>();
-        List<LbService> sAfter = new ArrayList<>();
-        Map<BKey, LbBackend> bWas = new HashMap<>();
-        Set<String> releasedServices = new HashSet<>();
-        Set<BKey> releasedFrontends = new HashSet<>();
-        Set<BKey> releasedBackends = new HashSet<>();
-        for (String k : keys) {
-            Piece old = pieces.remove(k);
-            if (old != null) {
-                remove(old, bWas);
-                fBefore.addAll(old.frontends());
-                sBefore.addAll(old.services());
-                old.services().forEach(s -> releasedServices.add(s.key()));
-                old.frontends().forEach(f -> releasedFrontends.add(BKey.revNat(f)));
-                old.backends().forEach(b -> releasedBackends.add(BKey.of(b)));
-            }
-            Service s = services.get(k);
-            if (s != null) {
-                Piece now = resolve(s);
-                pieces.put(k, now);
-                add(now, bWas);
-                fAfter.addAll(now.frontends());
-                sAfter.addAll(now.services());
-            }
-        }
-        List<LbBackend> bBefore = new ArrayList<>();
-        List<LbBackend> bAfter = new ArrayList<>();
-        bWas.forEach((key, was) -> {
-            Used u = backends.get(key);
-            LbBackend now = u == null ? null : u.backend;
-            if (!Objects.equals(was, now)) {
-                if (was != null) {
-                    bBefore.add(was);
-                }
-                if (now != null) {
-                    bAfter.add(now);
-                }
-            }
-        });
-        releasedServices.removeIf(lbServices::containsKey);
-        releasedFrontends.removeIf(revNatRefs::containsKey);
-        releasedBackends.removeIf(backends::containsKey);
-        releasedServices.forEach(k -> ids.release(LbIdAllocator.Kind.SERVICE, k));
-        releasedBackends.forEach(k -> ids.release(LbIdAllocator.Kind.BACKEND, k.text()));
-        releasedFrontends.forEach(k -> ids.release(LbIdAllocator.Kind.REV_NAT, k.text()));
-        return new LbChange(0, 0, fBefore, fAfter, sBefore, sAfter, bBefore, bAfter);
-    }
-
-    private Piece resolve(Service s) {
-        Resolution r = new Resolution(ids, this::lookup, thisNode);
-        if (!s.headless()) {
-            for (ServicePort p : s.ports()) {
-                for (IpFamily f : s.ipFamilies()) {
-                    r.port(s, p, f, nodes);
-                }
-            }
-        }
-        return new Piece(r.frontends(), r.services(), r.backends(), List.copyOf(r.warnings()));
-    }
-
-    private void add(Piece p, Map<BKey, LbBackend> bWas) {
-        for (LbFrontend f : p.frontends()) {
-            frontends.merge(f, 1, Integer::sum);
-            entryRefs.merge(BKey.entry(f), 1, Integer::sum);
-            revNatRefs.merge(BKey.revNat(f), 1, Integer::sum);
-        }
-        for (LbService s : p.services()) {
-            lbServices.put(s.key(), s);
-            slots += s.slots().size();
-            maglevEntries += s.maglev().size();
-        }
-        for (LbBackend b : p.backends()) {
-            BKey k = BKey.of(b);
-            remember(bWas, k);
-            Used u = backends.computeIfAbsent(k, x -> new Used(b));
-            u.backend = b;
-            u.refs++;
-        }
-        if (!p.warnings().isEmpty()) {
-            engineWarnings.put(p.services().isEmpty() ? "" : p.services().getFirst().service(), p.warnings());
-        }
-    }
-
-    private void remove(Piece p, Map<BKey, LbBackend> bWas) {
-        for (LbFrontend f : p.frontends()) {
-            decrement(frontends, f);
-            decrement(entryRefs, BKey.entry(f));
-            decrement(revNatRefs, BKey.revNat(f));
-        }
-        for (LbService s : p.services()) {
-            lbServices.remove(s.key());
-            slots -= s.slots().size();
-            maglevEntries -= s.maglev().size();
-        }
-        for (LbBackend b : p.backends()) {
-            BKey k = BKey.of(b);
-            remember(bWas, k);
-            Used u = backends.get(k);
-            if (u != null && --u.refs <= 0) {
-                backends.remove(k);
-            }
-        }
-        if (!p.services().isEmpty()) {
-            engineWarnings.remove(p.services().getFirst().service());
-        }
-    }
-
-    /** The backend's entry before this update's first change to it (null: it had none). */
-    private void remember(Map<BKey, LbBackend> was, BKey key) {
-        if (!was.containsKey(key)) {
-            Used u = backends.get(key);
-            was.put(key, u == null ? null : u.backend);
-        }
-    }
-
-    /** One reference less; true when it was the last. */
-    private static <K> boolean decrement(Map<K, Integer> refs, K key) {
-        Integer n = refs.get(key);
-        if (n == null || n <= 1) {
-            refs.remove(key);
-            return true;
-        }
-        refs.put(key, n - 1);
-        return false;
     }
 }

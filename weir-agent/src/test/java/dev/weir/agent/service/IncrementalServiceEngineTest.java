@@ -41,6 +41,9 @@ class IncrementalServiceEngineTest {
         BackendOverrides overrides = BackendOverrides.NONE;
         List<Node> nodes = Lab.NODES;
         inc.update(List.of(), List.of(), List.of(), List.of(), overrides, nodes);
+        InMemoryLbIdAllocator counting = new InMemoryLbIdAllocator();
+        IncrementalServiceEngine both = new IncrementalServiceEngine(Lab.CONFIG, counting, List.of("node1", "node2"));
+        both.update(List.of(), List.of(), List.of(), List.of(), overrides, nodes);
         Model model = new Model();
         for (int step = 0; step < steps; step++) {
             List<Service> putS = new ArrayList<>();
@@ -85,6 +88,13 @@ class IncrementalServiceEngineTest {
             goneE.forEach(slices::remove);
             putE.forEach(e -> slices.put(e.key(), e));
             LbChange change = inc.update(putS, goneS, putE, goneE, overrides, nodes);
+            both.update(putS, goneS, putE, goneE, overrides, nodes);
+            for (LbNodeView v : both.views()) {
+                LbState expected = new ServiceEngine(Lab.CONFIG, counting).resolve(List.copyOf(services.values()),
+                        List.copyOf(slices.values()), nodes, v.node(), overrides);
+                assertThat(LbStateDump.dump(v.state())).as("seed %d step %d, %s of two", seed, step, v.node())
+                        .isEqualTo(LbStateDump.dump(expected));
+            }
             LbState full = new ServiceEngine(Lab.CONFIG, ids).resolve(List.copyOf(services.values()),
                     List.copyOf(slices.values()), nodes, node, overrides);
             LbState now = inc.state();
@@ -97,7 +107,7 @@ class IncrementalServiceEngineTest {
                     .isEqualTo(Model.services(now));
             assertThat(model.backends).as("seed %d step %d: backends from the changes", seed, step)
                     .isEqualTo(Model.backends(now));
-            IncrementalServiceEngine.Counts c = inc.counts();
+            LbNodeView.Counts c = inc.counts();
             assertThat(c.services()).isEqualTo(now.services().size());
             assertThat(c.backends()).isEqualTo(now.backends().size());
             assertThat(c.frontends()).isEqualTo(now.frontends().size());
