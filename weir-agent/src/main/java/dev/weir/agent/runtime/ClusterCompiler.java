@@ -71,6 +71,9 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
     private List<Node> lastNodes = List.of();
     private PolicyResult policy;
     private ClusterState policyCluster;
+    private static final int RELEASE_ABOVE = 4096;
+    private static final long RELEASE_EVERY_NANOS = 30_000_000_000L;
+    private long lastRelease = System.nanoTime();
     /** Numbers the computations, so that the map writer knows whether a change follows what it wrote. */
     private long version;
 
@@ -92,27 +95,7 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
      * writes each table once.
      */
     public static LbIdAllocator storeIds(Store store, String node) {
-        java.util.EnumMap<LbIdAllocator.Kind, Store.Allocations> tables = new java.util.EnumMap<>(LbIdAllocator.Kind.class);
-        for (LbIdAllocator.Kind kind : LbIdAllocator.Kind.values()) {
-            tables.put(kind, store.allocations("lb-" + kind.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + "-" + node,
-                    1, Integer.MAX_VALUE - 1));
-        }
-        return new LbIdAllocator() {
-            @Override
-            public int allocate(Kind kind, String key) {
-                return tables.get(kind).allocate(key);
-            }
-
-            @Override
-            public void release(Kind kind, String key) {
-                tables.get(kind).release(List.of(key));
-            }
-
-            @Override
-            public <T> T batch(java.util.function.Supplier<T> work) {
-                return tables.get(Kind.SERVICE).batch(() -> tables.get(Kind.BACKEND).batch(() -> tables.get(Kind.REV_NAT).batch(work)));
-            }
-        };
+        return new StoreLbIds(store, node);
     }
 
     /**
@@ -319,7 +302,14 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
                 || putServices.size() + goneServices.size() + putSlices.size() + goneSlices.size() > BATCH_ABOVE;
         java.util.function.Supplier<LbChange> update = () -> engine.update(putServices, goneServices, putSlices, goneSlices,
                 overrides, nodes);
-        LbChange change = many ? ids.batch(update) : update.get();
+        LbChange change = many ? ids.batch(() -> {
+            LbChange c = update.get();
+            flushReleases(true);
+            return c;
+        }) : update.get();
+        if (!many) {
+            flushReleases(false);
+        }
         long from = full ? -1 : version;
         version++;
         lastNodes = nodes;
@@ -331,6 +321,18 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
         }
         applied = snapshot;
         return new ComputedState(policy, engine.state(), change.between(from, version));
+    }
+
+    /**
+     * Writes the ids released since the last write: always inside a batch (the tables are in memory then), else
+     * once thousands gathered or half a minute passed, so that a small change writes no table for its releases.
+     */
+    private void flushReleases(boolean inBatch) {
+        if (ids instanceof StoreLbIds store && (inBatch || store.pending() > RELEASE_ABOVE
+                || System.nanoTime() - lastRelease > RELEASE_EVERY_NANOS)) {
+            store.flush();
+            lastRelease = System.nanoTime();
+        }
     }
 
     /** A stored service document, with the file it came from in errors. */
