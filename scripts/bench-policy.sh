@@ -6,7 +6,7 @@
 #   scripts/bench-policy.sh                    # full run: 1,000,000 packets x 9 rounds, 7 apply rounds
 #   scripts/bench-policy.sh --quick            # smoke run, a few seconds
 #   scripts/bench-policy.sh --only tc --rounds 15 --json /tmp/policy.json
-#   scripts/bench-policy.sh --jmh              # JMH: PolicyEngine.resolve and PolicyMapCompiler, 100/1,000 policies
+#   scripts/bench-policy.sh --jmh              # JMH: PolicyEngine.resolve and the pol entries, 100/1,000 policies
 #   scripts/bench-policy.sh --help             # every option
 #
 # Set WEIR_BENCH_NO_BUILD=1 to skip the build and run the jar as it is.

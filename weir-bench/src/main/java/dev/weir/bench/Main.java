@@ -2,6 +2,7 @@ package dev.weir.bench;
 
 import dev.weir.bench.flows.FlowBenchCommand;
 import dev.weir.bench.jmh.JmhCommand;
+import dev.weir.bench.kvstore.KvstoreBenchCommand;
 import dev.weir.bench.policy.PolicyBenchCommand;
 import dev.weir.bench.prefilter.PrefilterBenchCommand;
 import dev.weir.bench.services.ServicesBenchCommand;
@@ -16,9 +17,9 @@ import picocli.CommandLine.Command;
  * (not root, a tool missing, a name already in use).
  */
 @Command(name = "weir-bench", mixinStandardHelpOptions = true,
-        description = "weir's benchmarks (run as root; see docs/benchmarks.md).",
+        description = "weir's benchmarks (run as root, but for kvstore-sim; see docs/benchmarks.md).",
         subcommands = {PrefilterBenchCommand.class, PolicyBenchCommand.class, FlowBenchCommand.class,
-                ServicesBenchCommand.class, JmhCommand.class})
+                ServicesBenchCommand.class, KvstoreBenchCommand.class, JmhCommand.class})
 public final class Main {
 
     private Main() {

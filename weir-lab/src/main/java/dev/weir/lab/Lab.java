@@ -90,6 +90,11 @@ public final class Lab {
         return state.with(agents, LabEtcd.checked(state.kvstore()));
     }
 
+    /** The lab's state as recorded by {@link #up} (lab.json). */
+    public LabState state() {
+        return state;
+    }
+
     /**
      * The kvstore the lab's weir agents use, as recorded by {@link #up} (members' liveness as of then);
      * null for a lab brought up before weir recorded it.

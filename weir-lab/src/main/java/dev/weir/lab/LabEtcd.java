@@ -1,10 +1,8 @@
 package dev.weir.lab;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -12,8 +10,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
+import dev.weir.lab.host.Trees;
 import dev.weir.lab.etcd.EtcdCluster;
 import dev.weir.lab.host.LabPaths;
 import dev.weir.lab.host.Processes;
@@ -99,7 +97,7 @@ final class LabEtcd {
         if (!killed.isEmpty()) {
             progress.accept("stopped " + killed.size() + " etcd member(s)");
         }
-        deleteTree(DATA_ROOT);
+        Trees.delete(DATA_ROOT);
         return killed;
     }
 
@@ -136,16 +134,4 @@ final class LabEtcd {
         return new EtcdCluster.Member(m.name(), m.clientUrl(), m.peerUrl(), m.pid(), m.dataDir(), m.log());
     }
 
-    private static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new LabException("cannot remove " + root + ": " + e.getMessage(), e);
-        }
-    }
 }

@@ -3,13 +3,13 @@ package dev.weir.lab;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
+import dev.weir.lab.host.Trees;
 import dev.weir.lab.agent.PodAgent;
 import dev.weir.lab.host.Cgroup2;
 import dev.weir.lab.host.LabPaths;
@@ -57,7 +57,7 @@ final class Teardown {
         stopped.addAll(LabEtcd.down(progress));
         boolean cgroupRoot = deleteQuietly(Path.of(paths.cgroup()));
         boolean files = etcdData || Files.exists(Path.of(paths.runDir()));
-        deleteTree(Path.of(paths.runDir()));
+        Trees.delete(Path.of(paths.runDir()));
         deleteQuietly(Path.of(paths.runDir()).getParent());
         int cgroupCount = cgroups.size() + (cgroupRoot ? 1 : 0);
         return new DownReport(stopped.size(), namespaces.size(), cgroupCount, files);
@@ -89,16 +89,4 @@ final class Teardown {
         }
     }
 
-    private static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new LabException("cannot remove " + root + ": " + e.getMessage(), e);
-        }
-    }
 }

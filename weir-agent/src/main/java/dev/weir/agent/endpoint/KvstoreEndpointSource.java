@@ -26,6 +26,7 @@ import dev.weir.agent.store.etcd.EtcdNodeRegistry;
 public final class KvstoreEndpointSource implements EndpointSource {
 
     private final String node;
+    private final Node self;
     private final EndpointSource local;
     private final EtcdNodeRegistry registry;
     private ClusterState lastLocal;
@@ -34,12 +35,14 @@ public final class KvstoreEndpointSource implements EndpointSource {
     private boolean seenLive;
 
     /**
-     * @param node     this node
+     * @param self     this node, as the agent's configuration describes it; its addresses may be null, and the
+     *                 local source's facts about the node are used then
      * @param local    this node's own endpoints (only them: other nodes' come from the registry)
      * @param registry the kvstore's node records, started and stopped by the agent
      */
-    public KvstoreEndpointSource(String node, EndpointSource local, EtcdNodeRegistry registry) {
-        this.node = node;
+    public KvstoreEndpointSource(Node self, EndpointSource local, EtcdNodeRegistry registry) {
+        this.node = self.name();
+        this.self = self;
         this.local = local;
         this.registry = registry;
     }
@@ -98,6 +101,9 @@ public final class KvstoreEndpointSource implements EndpointSource {
         Map<String, Node> allNodes = new TreeMap<>();
         nodes.values().forEach(r -> allNodes.put(r.name(), r.node()));
         own.nodes().forEach(n -> allNodes.put(n.name(), n));
+        if (self.ipv4() != null || self.ipv6() != null) {
+            allNodes.put(node, self);
+        }
         Map<String, Namespace> namespaces = new TreeMap<>();
         List<Endpoint> endpoints = new ArrayList<>(own.endpointsOn(node));
         for (EndpointRecord r : remote.values()) {

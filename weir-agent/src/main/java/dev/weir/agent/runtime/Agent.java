@@ -103,7 +103,8 @@ public final class Agent<R> {
         var dataplane = new dev.weir.agent.datapath.KernelDataplane(
                 dev.weir.agent.datapath.KernelPolicyDataplane.Config.defaults(config.node()).withLbSizes(config.lbMapSizes()),
                 socketLb, sink::get, log);
-        Parts<ComputedState> parts = new Parts<>(new ClusterCompiler(ClusterCompiler.storeIds(store, config.node()), config.lbMapSizes()),
+        Parts<ComputedState> parts = new Parts<>(new ClusterCompiler(ClusterCompiler.storeIds(store, config.node()), config.lbMapSizes(),
+                config.site().services()),
                 dataplane, dataplane.conntrack(), dataplane::counters);
         Agent<ComputedState> agent = new Agent<>(config, parts, kvstore, log);
         sink.set(agent.flows());

@@ -93,6 +93,7 @@ public final class AgentApi {
         h.put("ct.list", p -> ctList());
         h.put("service.backend", this::backendState);
         h.put("cluster.nodes", p -> clusterNodes());
+        h.put("service.list", p -> serviceList());
         return h;
     }
 
@@ -101,6 +102,19 @@ public final class AgentApi {
         ObjectNode o = M.createObjectNode();
         o.set("kvstore", M.valueToTree(cluster.health()));
         o.set("nodes", M.valueToTree(List.copyOf(cluster.nodes().values())));
+        return o;
+    }
+
+    /** {@code {"node", "revision", "rows": [...], "pending": [...], "warnings": [...]}}: the services as enforced. */
+    private JsonNode serviceList() {
+        SyncState s = sync.get();
+        ObjectNode o = M.createObjectNode();
+        o.put("node", node);
+        o.put("revision", s.appliedRevision());
+        PolicyView.Services services = s.view().services();
+        o.set("rows", M.valueToTree(services.rows()));
+        o.set("pending", M.valueToTree(services.pending()));
+        o.set("warnings", M.valueToTree(services.warnings()));
         return o;
     }
 

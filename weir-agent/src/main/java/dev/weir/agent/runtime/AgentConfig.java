@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 
+import dev.weir.agent.service.ServiceConfig;
 import dev.weir.datapath.lb.LbMapSizes;
 
 /**
@@ -19,9 +20,29 @@ import dev.weir.datapath.lb.LbMapSizes;
  * @param lbMapSizes   sizes of the service maps (loading, and {@code weir apply}'s capacity check)
  * @param kvstore      where desired state and the cluster's shared records live: the file store in
  *                     {@code storeDir} (the default) or an etcd cluster
+ * @param site         this node's own facts and the cluster's service settings, from flags: nothing in them
+ *                     comes from the lab's files
  */
 public record AgentConfig(String node, Path storeDir, Path runDir, Path logFile, Path labState, int flowCapacity,
-                          Duration pollInterval, LbMapSizes lbMapSizes, Kvstore kvstore) {
+                          Duration pollInterval, LbMapSizes lbMapSizes, Kvstore kvstore, Site site) {
+
+    /**
+     * What the agent is told about its node and its cluster ({@code weir agent --netns --node-ipv4 --node-ipv6
+     * --service-cidr --node-port-range --external-pool}).
+     *
+     * @param netns    the node's network namespace (the lab's node namespace), or null for the host's
+     * @param ipv4     the node's own (underlay) IPv4 address, or null when not given
+     * @param ipv6     the node's own IPv6 address, or null
+     * @param services ClusterIP ranges, NodePort range, external pools ({@link ServiceConfig#defaults()} when
+     *                 not given)
+     */
+    public record Site(String netns, String ipv4, String ipv6, ServiceConfig services) {
+        public static final Site DEFAULTS = new Site(null, null, null, null);
+
+        public Site {
+            services = services == null ? ServiceConfig.defaults() : services;
+        }
+    }
 
     /**
      * The kvstore: {@code file} (the directory {@code storeDir}, shared by the agents of one machine) or
@@ -77,6 +98,13 @@ public record AgentConfig(String node, Path storeDir, Path runDir, Path logFile,
         pollInterval = pollInterval == null ? Duration.ofMillis(100) : pollInterval;
         lbMapSizes = lbMapSizes == null ? LbMapSizes.DEFAULTS : lbMapSizes;
         kvstore = kvstore == null ? Kvstore.FILE : kvstore;
+        site = site == null ? Site.DEFAULTS : site;
+    }
+
+    /** With default site settings. */
+    public AgentConfig(String node, Path storeDir, Path runDir, Path logFile, Path labState, int flowCapacity,
+                       Duration pollInterval, LbMapSizes lbMapSizes, Kvstore kvstore) {
+        this(node, storeDir, runDir, logFile, labState, flowCapacity, pollInterval, lbMapSizes, kvstore, null);
     }
 
     /** With the file store. */

@@ -47,7 +47,8 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private final EnginePolicyCompiler policies = new EnginePolicyCompiler();
-    private final ServiceParser services = new ServiceParser(ServiceConfig.lab());
+    private final ServiceConfig config;
+    private final ServiceParser services;
     private final LbIdAllocator ids;
     private final LbMapSizes sizes;
     /**
@@ -83,9 +84,19 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
 
     /** @param sizes the service maps' sizes, for the capacity check of {@link #check} */
     public ClusterCompiler(LbIdAllocator ids, LbMapSizes sizes) {
+        this(ids, sizes, ServiceConfig.lab());
+    }
+
+    /**
+     * @param sizes  the service maps' sizes, for the capacity check of {@link #check}
+     * @param config the cluster's service ranges and pools, which Services are validated against
+     */
+    public ClusterCompiler(LbIdAllocator ids, LbMapSizes sizes, ServiceConfig config) {
+        this.config = config;
+        this.services = new ServiceParser(config);
         this.ids = ids;
         this.sizes = sizes;
-        this.checks = new ServiceApplyCheck(ServiceConfig.lab(), sizes, this::parsedOf);
+        this.checks = new ServiceApplyCheck(config, sizes, this::parsedOf);
     }
 
     /**
@@ -185,10 +196,10 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
         try {
             old = catalog(now, cluster.nodes(), java.util.Set.of());
         } catch (PolicyInputException e) {
-            old = ServiceCatalog.build(List.of(), List.of(), cluster.nodes(), ServiceConfig.lab());
+            old = ServiceCatalog.build(List.of(), List.of(), cluster.nodes(), config);
         }
         for (Node n : cluster.nodes()) {
-            ServiceEngine counting = new ServiceEngine(ServiceConfig.lab(), new InMemoryLbIdAllocator(Integer.MAX_VALUE - 1));
+            ServiceEngine counting = new ServiceEngine(config, new InMemoryLbIdAllocator(Integer.MAX_VALUE - 1));
             LbState was = counting.resolve(old, cluster.nodes(), n.name(), BackendOverrides.NONE);
             LbState will = counting.resolve(catalog, cluster.nodes(), n.name(), BackendOverrides.NONE);
             LbCapacity.overflow(n.name(), was, will, sizes).ifPresent(m -> {
@@ -224,7 +235,7 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
                 svcs.addAll(known.services());
                 slices.addAll(known.slices());
             }
-            return ServiceCatalog.build(svcs, slices, nodes, ServiceConfig.lab(), established);
+            return ServiceCatalog.build(svcs, slices, nodes, config, established);
         } catch (ValidationException e) {
             throw new PolicyInputException(e.file(), e.object(), e.path(), e.problem());
         }
@@ -296,7 +307,7 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
         }
         List<Node> nodes = input.cluster().nodes();
         if (full) {
-            engine = new IncrementalServiceEngine(ServiceConfig.lab(), ids, input.node());
+            engine = new IncrementalServiceEngine(config, ids, input.node());
         }
         boolean many = full || !nodes.equals(lastNodes)
                 || putServices.size() + goneServices.size() + putSlices.size() + goneSlices.size() > BATCH_ABOVE;
@@ -344,12 +355,25 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
         }
     }
 
+    /**
+     * What the agent shows. The rows of {@code weir service list} are kept per frontend and rebuilt only for the
+     * services a change recomputed (the whole state after a computation from every object): building them from
+     * the whole state formats every backend of every service, which would cost a one-endpoint change what the
+     * engine no longer spends.
+     */
     @Override
-    public PolicyView view(ComputedState state) {
+    public synchronized PolicyView view(ComputedState state) {
         List<PolicyView.Frontend> frontends = new ArrayList<>();
         for (var f : state.services().frontends()) {
             frontends.add(new PolicyView.Frontend(f.revNatId(), f.service(), f.address().toString(), f.port(), f.protocol().name()));
         }
-        return policies.view(state.policy()).withFrontends(frontends);
+        return policies.view(state.policy()).withServices(frontends, rows.of(state.services(), state.lbChange()));
+    }
+
+    private final ServiceRows rows = new ServiceRows();
+
+    /** The node's service state as {@code weir service list} shows it. */
+    static PolicyView.Services services(LbState state) {
+        return new ServiceRows().of(state, null);
     }
 }

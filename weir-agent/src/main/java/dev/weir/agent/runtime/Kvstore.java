@@ -88,7 +88,9 @@ public final class Kvstore implements Component {
                 config.kvstore().leaseTtl(), null), etcd, log);
         EndpointSource local = new LabEndpointSource(new LabEndpointSource.Config(config.labState(), config.node()),
                 new EndpointIds(store));
-        KvstoreEndpointSource endpoints = new KvstoreEndpointSource(config.node(), local, registry);
+        AgentConfig.Site site = config.site();
+        KvstoreEndpointSource endpoints = new KvstoreEndpointSource(new Node(config.node(), site.netns(), site.ipv4(),
+                site.ipv6()), local, registry);
         NodeRecords records = new NodeRecords(config.node(), registry, endpoints);
         ClusterDirectory directory = new ClusterDirectory() {
             @Override

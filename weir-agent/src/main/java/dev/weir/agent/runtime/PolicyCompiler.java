@@ -11,7 +11,7 @@ import dev.weir.agent.store.StoredObject;
  * The agent's seam to the policy engine (docs/policy-engine.md): parsing documents for {@code weir apply},
  * and turning the store's objects plus the cluster into the engine's result {@code R} (the engine's
  * {@code PolicyResult}). The engine adapter implements this over {@code PolicyParser} and
- * {@code PolicyEngine.resolve}; {@link PlaceholderPolicyCompiler} stands in until it lands.
+ * {@code PolicyEngine.resolve} ({@link EnginePolicyCompiler}, and {@link ClusterCompiler} with services).
  * Implementations are stateless or thread-safe.
  *
  * @param <R> the engine's result type, handed unchanged to the {@link PolicyDataplane}

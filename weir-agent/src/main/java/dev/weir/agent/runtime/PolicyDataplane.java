@@ -3,8 +3,8 @@ package dev.weir.agent.runtime;
 import dev.weir.agent.endpoint.ClusterState;
 
 /**
- * Where computed policy goes: the kernel adapter (the lead's, over {@code ep_by_ifindex}, {@code ipcache} and
- * {@code pol} with the generation flip of docs/policy-datapath.md) or {@link RecordingPolicyDataplane}.
+ * Where computed policy goes: the kernel adapter ({@code datapath.KernelDataplane}, over {@code ep_by_ifindex},
+ * {@code ipcache} and {@code pol} with the generation flip of docs/policy-datapath.md), or a test's recorder.
  * As a {@link Component} it loads/attaches (or restores from pins) on start and leaves programs attached
  * and maps pinned on stop, so that restarting the agent does not disturb traffic.
  *

@@ -14,7 +14,7 @@ import java.util.Map;
  * @param frontends  the service frontends the node's datapath translates, which flows name by rev-NAT id
  */
 public record PolicyView(List<Identity> identities, Map<Integer, EndpointPolicy> endpoints, List<Rule> rules,
-                         List<String> warnings, List<Frontend> frontends) {
+                         List<String> warnings, List<Frontend> frontends, Services services) {
 
     public static final PolicyView EMPTY = new PolicyView(List.of(), Map.of(), List.of(), List.of());
 
@@ -24,17 +24,50 @@ public record PolicyView(List<Identity> identities, Map<Integer, EndpointPolicy>
         rules = List.copyOf(rules);
         warnings = List.copyOf(warnings);
         frontends = List.copyOf(frontends);
+        services = services == null ? Services.NONE : services;
     }
 
     /** A view without services. */
     public PolicyView(List<Identity> identities, Map<Integer, EndpointPolicy> endpoints, List<Rule> rules,
                       List<String> warnings) {
-        this(identities, endpoints, rules, warnings, List.of());
+        this(identities, endpoints, rules, warnings, List.of(), null);
     }
 
-    /** The same view with these service frontends. */
-    public PolicyView withFrontends(List<Frontend> f) {
-        return new PolicyView(identities, endpoints, rules, warnings, f);
+    /** The same view with these service frontends (as flows name them) and services (as {@code service list} shows them). */
+    public PolicyView withServices(List<Frontend> f, Services s) {
+        return new PolicyView(identities, endpoints, rules, warnings, f, s);
+    }
+
+    /**
+     * The services as this node's datapath translates them ({@code weir service list}): one row per frontend,
+     * the EndpointSlices still waiting for their Service, and the service engine's warnings.
+     */
+    public record Services(List<ServiceRow> rows, List<String> pending, List<String> warnings) {
+        public static final Services NONE = new Services(List.of(), List.of(), List.of());
+
+        public Services {
+            rows = List.copyOf(rows);
+            pending = List.copyOf(pending);
+            warnings = List.copyOf(warnings);
+        }
+    }
+
+    /**
+     * One frontend of a service.
+     *
+     * @param service  {@code namespace/name}
+     * @param type     CLUSTER_IP, NODE_PORT, LOAD_BALANCER or EXTERNAL_IP
+     * @param frontend {@code address:port}
+     * @param protocol TCP or UDP
+     * @param scope    which clients it serves ({@code any}, {@code local})
+     * @param backends {@code address:port state (namespace/pod)} each
+     * @param flags    the frontend's flags as the datapath sees them
+     */
+    public record ServiceRow(String service, String type, String frontend, String protocol, String scope,
+                             List<String> backends, String flags) {
+        public ServiceRow {
+            backends = List.copyOf(backends);
+        }
     }
 
     /**

@@ -28,8 +28,8 @@ final class FlowFixtures {
                 List.of(new PolicyView.Identity(256, "ENDPOINT", Map.of("k8s:pod", "a", "k8s:io.kubernetes.pod.namespace", "x")),
                         new PolicyView.Identity(257, "ENDPOINT", Map.of("k8s:pod", "b", "k8s:io.kubernetes.pod.namespace", "y"))),
                 Map.of(), List.of(new PolicyView.Rule(1, "NetworkPolicy", "y", "allow-80", "spec.ingress[0]")), List.of());
-        d.update(cluster, view.withFrontends(List.of(new PolicyView.Frontend(7, "x/web", "10.96.0.10", 80, "TCP"),
-                new PolicyView.Frontend(8, "x/web", "fd00:10:96::10", 80, "TCP"))));
+        d.update(cluster, view.withServices(List.of(new PolicyView.Frontend(7, "x/web", "10.96.0.10", 80, "TCP"),
+                new PolicyView.Frontend(8, "x/web", "fd00:10:96::10", 80, "TCP")), null));
         return d;
     }
 

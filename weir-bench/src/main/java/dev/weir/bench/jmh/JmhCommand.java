@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
  * ({@link PolicyEngineBench}); with no options, all of them with their annotated settings.
  * {@code jmh -h} shows JMH's options (e.g. {@code -p policies=1000}, {@code -f 2}, {@code -rf json}).
  */
-@Command(name = "jmh", description = {"JMH benchmarks of the control plane (PolicyEngine.resolve, PolicyMapCompiler).",
+@Command(name = "jmh", description = {"JMH benchmarks of the control plane (parse, PolicyEngine.resolve, pol entries).",
         "Every argument goes to JMH's own command line (try: jmh -h). No root needed."})
 public final class JmhCommand implements Callable<Integer> {
 

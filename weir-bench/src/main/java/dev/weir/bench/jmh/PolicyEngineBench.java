@@ -27,8 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * JMH: the policy compiler's stages over {@link NetpolModel}'s 1,000 endpoints with 100 or 1,000
  * NetworkPolicies — parse, {@link PolicyEngine#resolve}, and the per-endpoint {@code pol} compile
- * ({@code PolicyMapCompiler} through {@link NodeWrites#compile}). Small forks and iterations: the machine
- * has two cores. Run with {@code java -jar weir-bench.jar jmh}.
+ * ({@code PolicyMapWriter.polEntries} through {@link NodeWrites#compile}). Small forks and iterations: the
+ * machine has two cores. Run with {@code java -jar weir-bench.jar jmh}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -18,10 +18,10 @@ import dev.weir.datapath.endpoint.PolVal;
 
 /**
  * A node's map contents for one policy result, as {@code KernelPolicyDataplane.apply} computes them for a
- * first apply (generation 0): the ipcache, every local endpoint's {@code pol} entries through
- * {@link PolicyMapCompiler} and its {@code ep_info}. The conversion from blocks to keys is the
- * dataplane's, through the same PolicyMapWriter. Endpoint {@code e} is keyed by ifindex
- * {@value #IFINDEX_BASE} + its id (no interfaces exist). Immutable.
+ * first apply (generation 0): the ipcache, and every local endpoint's {@code pol} entries and
+ * {@code ep_info}, from the dataplane's own {@link PolicyMapWriter#polEntries} (the keys
+ * {@code PolicyPrefixes} makes of the entries) and {@link PolicyMapWriter#epInfo}. Endpoint {@code e} is
+ * keyed by ifindex {@value #IFINDEX_BASE} + its id (no interfaces exist). Immutable.
  */
 public record NodeWrites(Map<IpcacheKey, IpcacheVal> ipcache, Map<PolKey, PolVal> pol, Map<Integer, EpInfo> endpoints) {
 

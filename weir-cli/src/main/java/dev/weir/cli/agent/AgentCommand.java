@@ -69,6 +69,40 @@ public final class AgentCommand implements Callable<Integer> {
                     "node's endpoints. Default: ${DEFAULT-VALUE}."})
     int kvstoreLeaseTtl;
 
+    @Option(names = "--netns", paramLabel = "NAME",
+            description = "This node's network namespace, when the node is one (the lab's weir-<node>); default: the host's.")
+    String netns;
+
+    @Option(names = "--node-ipv4", paramLabel = "ADDR", description = "This node's own (underlay) IPv4 address.")
+    String nodeIpv4;
+
+    @Option(names = "--node-ipv6", paramLabel = "ADDR", description = "This node's own (underlay) IPv6 address.")
+    String nodeIpv6;
+
+    @Option(names = "--service-cidr", paramLabel = "CIDR",
+            description = {"Where ClusterIPs lie, one per family, repeatable (default: 10.96.0.0/16 and",
+                    "fd00:10:96::/112). Every agent of a cluster should be given the same."})
+    List<String> serviceCidrs;
+
+    @Option(names = "--node-port-range", paramLabel = "FROM-TO", description = "The NodePort range (default: 30000-32767).")
+    String nodePortRange;
+
+    @Option(names = "--external-pool", paramLabel = "CIDR",
+            description = "Where LoadBalancer ingress IPs and externalIPs may lie, repeatable (default: anywhere).")
+    List<String> externalPools;
+
+    private static String address(String text, String flag) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            dev.weir.agent.net.Cidr.parseAddress(text, flag);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(flag + ": '" + text + "' is not an address");
+        }
+        return text;
+    }
+
     @Override
     public Integer call() throws Exception {
         LbMapSizes sizes;
@@ -86,7 +120,14 @@ public final class AgentCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
-        AgentConfig config = new AgentConfig(node, stateDir, runDir, logFile, labState, flowCapacity, null, sizes, kv);
+        AgentConfig.Site site;
+        try {
+            site = new AgentConfig.Site(netns, address(nodeIpv4, "--node-ipv4"), address(nodeIpv6, "--node-ipv6"),
+                    dev.weir.agent.service.ServiceConfig.of(serviceCidrs, nodePortRange, externalPools));
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+        AgentConfig config = new AgentConfig(node, stateDir, runDir, logFile, labState, flowCapacity, null, sizes, kv, site);
         try (AgentLog log = new AgentLog(config.logFile(), System.console() != null ? System.err : null)) {
             log.accept("weir agent for " + node + " (pid " + ProcessHandle.current().pid() + "), store "
                     + (kv.etcd() ? "etcd " + kv.endpoints() : config.storeDir()) + ", socket " + config.socket() + ", socket LB " + socketLb);

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -15,6 +14,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
+import dev.weir.lab.host.Trees;
 import dev.weir.agent.api.ApiClient;
 import dev.weir.agent.api.ApiException;
 import dev.weir.agent.datapath.SocketLbMode;
@@ -161,10 +161,38 @@ public final class LabAgents {
         return argv;
     }
 
+    /**
+     * What the lab tells an agent about its node and the cluster (the flags a real node's agent gets from its
+     * configuration): its namespace and underlay addresses, the service ranges, the LoadBalancer pools.
+     */
+    static List<String> siteArgs(String node, dev.weir.lab.LabState lab) {
+        List<String> args = new ArrayList<>();
+        lab.nodes().stream().filter(n -> n.name().equals(node)).findFirst().ifPresent(n -> {
+            args.addAll(List.of("--netns", n.netns()));
+            if (n.ipv4() != null) {
+                args.addAll(List.of("--node-ipv4", n.ipv4()));
+            }
+            if (n.ipv6() != null) {
+                args.addAll(List.of("--node-ipv6", n.ipv6()));
+            }
+        });
+        var s = lab.services();
+        if (s != null) {
+            args.addAll(List.of("--service-cidr", s.ipv4(), "--service-cidr", s.ipv6(),
+                    "--node-port-range", s.nodePortMin() + "-" + s.nodePortMax()));
+        }
+        if (lab.ext() != null) {
+            lab.ext().routes().stream().map(dev.weir.lab.model.ExtRoute::prefix).distinct()
+                    .forEach(p -> args.addAll(List.of("--external-pool", p)));
+        }
+        return args;
+    }
+
     private static Started launch(String node, SocketLbMode socketLb, LbMapSizes sizes, AgentConfig.Kvstore kvstore) {
         AgentConfig config = new AgentConfig(node, LAB_STORE, null, null, null, 0, null);
         Path log = LAB_RUN.resolve("logs").resolve("agent-" + node + ".log");
         List<String> argv = argv(node, socketLb, sizes, kvstore, javaBinary(), classPath(), log);
+        dev.weir.lab.Lab.current().ifPresent(lab -> argv.addAll(siteArgs(node, lab.state())));
         try {
             Files.createDirectories(log.getParent());
             Files.createDirectories(config.runDir());
@@ -213,15 +241,15 @@ public final class LabAgents {
         Set<String> nodes = new LinkedHashSet<>(labNodes);
         nodes.addAll(markedNodes());
         List<String> stopped = stop(List.copyOf(nodes), grace, progress);
-        deleteTree(LAB_STORE_ROOT);
+        Trees.delete(LAB_STORE_ROOT);
         return stopped;
     }
 
     private static List<String> stop(List<String> nodes, Duration grace, Consumer<String> progress) {
         List<String> stopped = terminate(nodes, grace, progress);
         for (String node : nodes) {
-            deleteTree(AgentConfig.RUN_ROOT.resolve(node));
-            deleteTree(PINS.resolve(node));
+            Trees.delete(AgentConfig.RUN_ROOT.resolve(node));
+            Trees.delete(PINS.resolve(node));
         }
         if (!stopped.isEmpty()) {
             progress.accept("stopped the agents of " + String.join(", ", stopped));
@@ -274,18 +302,6 @@ public final class LabAgents {
         }
     }
 
-    private static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot remove " + root + ": " + e.getMessage(), e);
-        }
-    }
 
     private static String javaBinary() {
         return ProcessHandle.current().info().command()

@@ -3,9 +3,6 @@ package dev.weir.datapath.endpoint;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.util.ArrayList;
-import java.util.List;
-
 import dev.weir.datapath.Mem;
 import dev.weir.ebpf.Codec;
 
@@ -89,36 +86,6 @@ public record PolKey(int prefixLen, int epId, int gen, int dir, int identity, in
                                     int bits) {
         return new PolKey(PREFIX_PROTO + Mem.checkRange(bits, 0, 16, "port prefix bits"), epId, gen, dir,
                 identity, family, proto, port);
-    }
-
-    /**
-     * The keys covering ports {@code lo..hi}: the range split into the fewest aligned power-of-two
-     * blocks (at most 30 for a 16-bit range).
-     */
-    public static List<PolKey> portRange(int epId, int gen, int dir, int identity, int family, int proto,
-                                         int lo, int hi) {
-        List<PolKey> out = new ArrayList<>();
-        for (int[] b : portBlocks(lo, hi)) {
-            out.add(portPrefix(epId, gen, dir, identity, family, proto, b[0], b[1]));
-        }
-        return out;
-    }
-
-    /** Aligned blocks covering {@code lo..hi} as (first port, prefix bits) pairs, in port order. */
-    public static List<int[]> portBlocks(int lo, int hi) {
-        Mem.checkRange(lo, 0, 65535, "port");
-        Mem.checkRange(hi, lo, 65535, "end port");
-        List<int[]> out = new ArrayList<>();
-        int p = lo;
-        while (p <= hi) {
-            int size = p == 0 ? 1 << 16 : Integer.lowestOneBit(p);
-            while (p + size - 1 > hi) {
-                size >>= 1;
-            }
-            out.add(new int[] {p, 16 - Integer.numberOfTrailingZeros(size)});
-            p += size;
-        }
-        return out;
     }
 
     public void encode(MemorySegment dst) {

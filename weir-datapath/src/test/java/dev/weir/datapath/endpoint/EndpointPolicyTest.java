@@ -121,8 +121,10 @@ class EndpointPolicyTest extends EndpointTestBase {
     @Test
     void portRangeAsPrefixBlocks() {
         EpInfo b = enforced(B, IN);
-        for (PolKey k : PolKey.portRange(EP_B, 0, IN, ID_A, 4, TCP, 8000, 8100)) {
-            dp.allow(k, 5);
+        // 8000..8100 as the fewest aligned blocks (the agent's PortBlocks.split): 8000/10, 8064/11, 8096/14, 8100/16
+        int[][] blocks = {{8000, 10}, {8064, 11}, {8096, 14}, {8100, 16}};
+        for (int[] block : blocks) {
+            dp.allow(PolKey.portPrefix(EP_B, 0, IN, ID_A, 4, TCP, block[0], block[1]), 5);
         }
         int[] pass = {8000, 8001, 8050, 8063, 8064, 8099, 8100};
         int[] drop = {7999, 8101, 8128, 80};

@@ -6,12 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.HexFormat;
-import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import dev.weir.testkit.Frames;
 
-/** PolKey's wire form and port-range split; codecs round trip. No kernel needed. */
+/** PolKey's wire form and canonical prefixes; codecs round trip. No kernel needed. */
 class PolKeyTest {
 
     @Test
@@ -30,20 +29,8 @@ class PolKeyTest {
     void fieldsPastThePrefixAreZero() {
         assertThat(new PolKey(96, 1, 0, 0, 5, 4, 6, 80)).isEqualTo(PolKey.peer(1, 0, 0, 5));
         assertThat(new PolKey(120, 1, 0, 0, 5, 4, 6, 0x1234)).isEqualTo(new PolKey(120, 1, 0, 0, 5, 4, 6, 0x1200));
+        assertThat(PolKey.portPrefix(1, 0, 0, 5, 4, 6, 8099, 14)).isEqualTo(PolKey.portPrefix(1, 0, 0, 5, 4, 6, 8096, 14));
         assertThatThrownBy(() -> new PolKey(95, 1, 0, 0, 0, 0, 0, 0)).isInstanceOf(IllegalArgumentException.class);
-    }
-
-    @Test
-    void portRangesSplitIntoAlignedBlocks() {
-        assertThat(blocks(80, 80)).containsExactly("80/16");
-        assertThat(blocks(0, 65535)).containsExactly("0/0");
-        assertThat(blocks(8000, 8100)).containsExactly("8000/10", "8064/11", "8096/14", "8100/16");
-        assertThat(blocks(1, 65535)).hasSize(16);
-        assertThat(PolKey.portBlocks(1024, 65535)).hasSize(6);
-    }
-
-    static List<String> blocks(int lo, int hi) {
-        return PolKey.portBlocks(lo, hi).stream().map(b -> b[0] + "/" + b[1]).toList();
     }
 
     @Test

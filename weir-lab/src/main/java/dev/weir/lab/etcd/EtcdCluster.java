@@ -9,12 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.stream.Stream;
 
+import dev.weir.lab.host.Trees;
 import dev.weir.lab.LabException;
 
 /**
@@ -106,7 +105,7 @@ public final class EtcdCluster implements AutoCloseable {
             for (Member m : planned) {
                 Path data = Path.of(m.dataDir());
                 if (Files.exists(data)) {
-                    removeTree(data);
+                    Trees.delete(data);
                 }
                 cluster.launch(m, "new");
             }
@@ -192,7 +191,7 @@ public final class EtcdCluster implements AutoCloseable {
                 h.onExit().join();
             });
             replace(m.withPid(0));
-            removeTree(Path.of(m.dataDir()));
+            Trees.delete(Path.of(m.dataDir()));
         }
     }
 
@@ -285,16 +284,4 @@ public final class EtcdCluster implements AutoCloseable {
         members.replaceAll(o -> o.name().equals(m.name()) ? m : o);
     }
 
-    private static void removeTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new LabException("cannot remove " + dir + ": " + e.getMessage(), e);
-        }
-    }
 }

@@ -17,10 +17,13 @@ class EtcdClusterTest {
     void threeMembersStartDieComeBackAndLeaveNothing() throws Exception {
         Requirements.require(EtcdCluster.available(), "needs Debian's etcd-server (/usr/bin/etcd; scripts/setup.sh installs it)");
         Path root = Files.createTempDirectory(Path.of("/dev/shm"), "weir-etcd-test");
-        EtcdCluster.Config config = new EtcdCluster.Config(3, root.resolve("data"), root.resolve("logs"), 24890, "t1");
+        // ports of this process's own (two test runs on one machine must not answer for each other)
+        int base = 29100 + (int) (ProcessHandle.current().pid() % 40) * 10;
+        EtcdCluster.Config config = new EtcdCluster.Config(3, root.resolve("data"), root.resolve("logs"), base, "t1");
         try (EtcdCluster c = EtcdCluster.start(config, Duration.ofSeconds(30))) {
             assertThat(c.members()).extracting(EtcdCluster.Member::name).containsExactly("etcd1", "etcd2", "etcd3");
-            assertThat(c.endpoints()).isEqualTo("http://127.0.0.1:24890,http://127.0.0.1:24892,http://127.0.0.1:24894");
+            assertThat(c.endpoints()).isEqualTo("http://127.0.0.1:" + base + ",http://127.0.0.1:" + (base + 2)
+                    + ",http://127.0.0.1:" + (base + 4));
             assertThat(c.members()).allMatch(EtcdCluster::healthy);
 
             c.kill("etcd2");

@@ -98,7 +98,8 @@ public final class Etcd implements AutoCloseable {
                 .connectTimeout(config.timeout())
                 .keepaliveTime(Duration.ofSeconds(5))
                 .keepaliveTimeout(Duration.ofSeconds(3))
-                .keepaliveWithoutCalls(true)
+                // etcd 3.4 drops clients that ping idle connections ("too_many_pings"); watches keep it busy
+                .keepaliveWithoutCalls(false)
                 .retryMaxDuration(config.timeout())
                 .maxInboundMessageSize(MAX_MESSAGE_BYTES)
                 .build();

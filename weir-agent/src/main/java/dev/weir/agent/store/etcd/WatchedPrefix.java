@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,8 +24,9 @@ import io.etcd.jetcd.watch.WatchEvent;
  * records and endpoints ({@link EtcdNodeRegistry}); the desired state has its own sink ({@link ObjectCache}).
  *
  * <p>Lifetime: {@link #start} lists (retrying in the background while etcd does not answer) and watches;
- * {@link #close} stops. Listeners are called under the mirror's lock, one watch response at a time, in
- * revision order: they must be quick. Thread-safe.
+ * {@link #close} stops. Retries run on a scheduler: the copy's own thread, or one the caller shares between
+ * many copies and owns (it is then not shut down by {@link #close}). Listeners are called under the mirror's
+ * lock, one watch response at a time, in revision order: they must be quick. Thread-safe.
  */
 public final class WatchedPrefix implements AutoCloseable, RangeMirror.Sink {
 
@@ -48,18 +50,38 @@ public final class WatchedPrefix implements AutoCloseable, RangeMirror.Sink {
     private final Consumer<String> log;
     private final List<Consumer<Update>> listeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService scheduler;
+    private final boolean ownsScheduler;
     private final RangeMirror mirror;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
     private volatile long revision;
     private long resets;
 
-    /** @param prefix relative to the connection's prefix, e.g. {@code nodes/} */
+    /**
+     * With a thread of its own for retries.
+     *
+     * @param prefix relative to the connection's prefix, e.g. {@code nodes/}
+     */
     public WatchedPrefix(Etcd etcd, String prefix, Consumer<String> log) {
+        this(etcd, prefix, Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)
+                .name("weir-etcd-watch-" + prefix.replace('/', '-')).unstarted(r)), true, log);
+    }
+
+    /**
+     * With retries on {@code scheduler}, which the caller owns and may share; it must outlive this copy.
+     *
+     * @param prefix relative to the connection's prefix, e.g. {@code nodes/}
+     */
+    public WatchedPrefix(Etcd etcd, String prefix, ScheduledExecutorService scheduler, Consumer<String> log) {
+        this(etcd, prefix, scheduler, false, log);
+    }
+
+    private WatchedPrefix(Etcd etcd, String prefix, ScheduledExecutorService scheduler, boolean ownsScheduler,
+                          Consumer<String> log) {
         this.etcd = etcd;
         this.prefix = prefix;
         this.log = log;
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)
-                .name("weir-etcd-watch-" + prefix.replace('/', '-')).unstarted(r));
+        this.scheduler = scheduler;
+        this.ownsScheduler = ownsScheduler;
         this.mirror = new RangeMirror(etcd, prefix, List.of(EtcdReads.Range.under(prefix)), this, scheduler, log);
     }
 
@@ -86,6 +108,16 @@ public final class WatchedPrefix implements AutoCloseable, RangeMirror.Sink {
         return new TreeMap<>(entries);
     }
 
+    /** One key's entry now (relative to this prefix), without copying the others. */
+    public Optional<Entry> entry(String key) {
+        return Optional.ofNullable(entries.get(key));
+    }
+
+    /** How many keys the copy holds now. */
+    public int size() {
+        return entries.size();
+    }
+
     /** The etcd revision the copy is at. */
     public long revision() {
         return revision;
@@ -104,7 +136,9 @@ public final class WatchedPrefix implements AutoCloseable, RangeMirror.Sink {
     @Override
     public void close() {
         mirror.close();
-        scheduler.shutdownNow();
+        if (ownsScheduler) {
+            scheduler.shutdownNow();
+        }
     }
 
     @Override

@@ -3,15 +3,12 @@ package dev.weir.agent.store.etcd;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -33,26 +30,16 @@ class EtcdCommitTest {
     private static final ObjectKey A = new ObjectKey("NetworkPolicy", "x", "a");
     private static final ObjectKey B = new ObjectKey("NetworkPolicy", "x", "b");
     private static final ObjectKey C = new ObjectKey("NetworkPolicy", "x", "c");
-    private static EtcdFixture fixture;
+    @org.junit.jupiter.api.extension.RegisterExtension
+    static final EtcdFixture.PerClass CLUSTER = EtcdFixture.perClass(1);
     private EtcdTestSupport t;
     private Etcd etcd;
     private EtcdStore other;
 
-    @BeforeAll
-    static void up() throws IOException {
-        fixture = EtcdFixture.start(1);
-    }
-
-    @AfterAll
-    static void down() throws IOException {
-        if (fixture != null) {
-            fixture.close();
-        }
-    }
 
     @BeforeEach
     void connect() {
-        t = new EtcdTestSupport(fixture, "commit");
+        t = new EtcdTestSupport(CLUSTER.get(), "commit");
         etcd = t.client(Duration.ofSeconds(1));
         other = t.store(t.client(Duration.ofSeconds(5)));
         other.commit(List.of(new Change.Put(A, "{a}", "")));
@@ -146,11 +133,11 @@ class EtcdCommitTest {
         long t0 = System.nanoTime();
         assertThatThrownBy(() -> commit(List.of(new Change.Put(B, "{b}", "")), txn -> {
             etcd.call("commit", txn);
-            fixture.cluster().kill("etcd1");
+            CLUSTER.get().cluster().kill("etcd1");
             throw noAnswer();
         })).isInstanceOf(StoreException.class).hasMessageStartingWith(Etcd.UNAVAILABLE + ": commit: outcome unknown");
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("three timeouts, and a little").isLessThan(Duration.ofSeconds(8));
-        fixture.cluster().restart("etcd1", Duration.ofSeconds(30));
+        CLUSTER.get().cluster().restart("etcd1", Duration.ofSeconds(30));
         assertThat(t.store(t.client(Duration.ofSeconds(5))).get(B)).as("it was applied: hence 'unknown', not 'failed'").isPresent();
     }
 }

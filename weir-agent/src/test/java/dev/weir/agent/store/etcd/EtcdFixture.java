@@ -37,6 +37,42 @@ public final class EtcdFixture implements AutoCloseable {
         return new EtcdFixture(root, c);
     }
 
+    /**
+     * One cluster for a whole test class: {@code @RegisterExtension static final EtcdFixture.PerClass etcd =
+     * EtcdFixture.perClass(3);}, started before the class's first test and removed after its last.
+     */
+    public static PerClass perClass(int members) {
+        return new PerClass(members);
+    }
+
+    /** The extension of {@link #perClass}; {@link #get} is the running fixture. */
+    public static final class PerClass implements org.junit.jupiter.api.extension.BeforeAllCallback,
+            org.junit.jupiter.api.extension.AfterAllCallback {
+        private final int members;
+        private EtcdFixture fixture;
+
+        private PerClass(int members) {
+            this.members = members;
+        }
+
+        public EtcdFixture get() {
+            return fixture;
+        }
+
+        @Override
+        public void beforeAll(org.junit.jupiter.api.extension.ExtensionContext context) throws IOException {
+            fixture = start(members);
+        }
+
+        @Override
+        public void afterAll(org.junit.jupiter.api.extension.ExtensionContext context) throws IOException {
+            if (fixture != null) {
+                fixture.close();
+                fixture = null;
+            }
+        }
+    }
+
     public EtcdCluster cluster() {
         return cluster;
     }

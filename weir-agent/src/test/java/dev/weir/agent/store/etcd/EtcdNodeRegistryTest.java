@@ -8,8 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.weir.agent.cluster.EndpointRecord;
@@ -18,20 +16,10 @@ import dev.weir.agent.cluster.NodeRecord;
 /** Node records and endpoints through a real 3-member etcd: published, seen by another node, gone with the lease. */
 class EtcdNodeRegistryTest {
 
-    private static EtcdFixture etcd;
+    @org.junit.jupiter.api.extension.RegisterExtension
+    static final EtcdFixture.PerClass CLUSTER = EtcdFixture.perClass(3);
     private final List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
 
-    @BeforeAll
-    static void up() throws Exception {
-        etcd = EtcdFixture.start(3);
-    }
-
-    @AfterAll
-    static void down() throws Exception {
-        if (etcd != null) {
-            etcd.close();
-        }
-    }
 
     static NodeRecord record(String node, long applied) {
         return new NodeRecord(node, "weir-" + node, "192.168.100.1", null, "host", 1, "now", "test", applied, 0, null, 1, "now");
@@ -44,7 +32,7 @@ class EtcdNodeRegistryTest {
     @Test
     void anotherNodeSeesRecordsAndEndpointsAndTheirChanges() throws Exception {
         String prefix = "t1/";
-        try (Etcd c1 = etcd.connect(prefix, Duration.ofSeconds(3)); Etcd c2 = etcd.connect(prefix, Duration.ofSeconds(3))) {
+        try (Etcd c1 = CLUSTER.get().connect(prefix, Duration.ofSeconds(3)); Etcd c2 = CLUSTER.get().connect(prefix, Duration.ofSeconds(3))) {
             EtcdNodeRegistry one = new EtcdNodeRegistry(new EtcdNodeRegistry.Config("node1", null, null), c1, log::add);
             EtcdNodeRegistry two = new EtcdNodeRegistry(new EtcdNodeRegistry.Config("node2", null, null), c2, log::add);
             one.start();
@@ -73,9 +61,55 @@ class EtcdNodeRegistryTest {
     }
 
     @Test
+    void registriesOnASharedSchedulerStartNoThreadAndLeaveItRunningWhenTheyStop() throws Exception {
+        String prefix = "t4/";
+        java.util.concurrent.ScheduledThreadPoolExecutor shared = new java.util.concurrent.ScheduledThreadPoolExecutor(2);
+        shared.setRemoveOnCancelPolicy(true);
+        try (Etcd c = CLUSTER.get().connect(prefix, Duration.ofSeconds(3))) {
+            java.util.Set<Thread> before = weirThreads();
+            EtcdNodeRegistry one = new EtcdNodeRegistry(new EtcdNodeRegistry.Config("node1", null, Duration.ofMillis(200)),
+                    c, shared, log::add);
+            EtcdNodeRegistry two = new EtcdNodeRegistry(new EtcdNodeRegistry.Config("node2", null, Duration.ofMillis(200)),
+                    c, shared, log::add);
+            one.start();
+            two.start();
+            try {
+                one.publishNode(record("node1", 1));
+                one.publishEndpoints(List.of(endpoint("node1", "x", "a", "10.0.0.1"), endpoint("node1", "x", "b", "10.0.0.2")));
+                two.publishNode(record("node2", 1));
+                await(() -> two.endpoint("node1/x/b").isPresent() && two.nodeCount() == 2 && one.nodeCount() == 2);
+                assertThat(two.endpoint("node1/x/b").orElseThrow().ipv4()).isEqualTo("10.0.0.2");
+                assertThat(two.endpoint("node1/x/zz")).isEmpty();
+                assertThat(one.endpoint("node1/x/a")).as("its own endpoint, through its watch").isPresent();
+                assertThat(two.endpointCount()).isEqualTo(2);
+                assertThat(weirThreads()).as("no thread of their own").isSubsetOf(before);
+
+                // heartbeats (every 200 ms) go on for both on the two shared threads
+                String beat = heartbeat(c, "node1");
+                await(() -> !heartbeat(c, "node1").equals(beat));
+            } finally {
+                one.stop();
+            }
+            assertThat(shared.isShutdown()).isFalse();
+            String beat = heartbeat(c, "node2");
+            await(() -> !heartbeat(c, "node2").equals(beat));
+            two.stop();
+            assertThat(shared.getQueue()).as("every task of both was cancelled").isEmpty();
+            assertThat(shared.submit(() -> 42).get()).isEqualTo(42);
+        } finally {
+            shared.shutdownNow();
+        }
+    }
+
+    private static java.util.Set<Thread> weirThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("weir-etcd-"))
+                .collect(java.util.stream.Collectors.toSet());
+    }
+
+    @Test
     void aNodeGoneForGoodLeavesWhenItsLeaseExpiresButARestartKeepsItsRecords() throws Exception {
         String prefix = "t2/";
-        try (Etcd c1 = etcd.connect(prefix, Duration.ofSeconds(3)); Etcd c2 = etcd.connect(prefix, Duration.ofSeconds(3))) {
+        try (Etcd c1 = CLUSTER.get().connect(prefix, Duration.ofSeconds(3)); Etcd c2 = CLUSTER.get().connect(prefix, Duration.ofSeconds(3))) {
             EtcdNodeRegistry.Config short1 = new EtcdNodeRegistry.Config("node1", Duration.ofSeconds(3), null);
             EtcdNodeRegistry watcher = new EtcdNodeRegistry(new EtcdNodeRegistry.Config("node2", null, null), c2, log::add);
             watcher.start();
@@ -106,9 +140,9 @@ class EtcdNodeRegistryTest {
     @Test
     void aWatchThatMissedACompactionListsAgainAndEndsIdentical() throws Exception {
         String prefix = "t3/";
-        var member = etcd.cluster().member("etcd1");
+        var member = CLUSTER.get().cluster().member("etcd1");
         Etcd.Config one = new Etcd.Config(List.of(java.net.URI.create(member.clientUrl())), prefix, Duration.ofSeconds(2));
-        try (Etcd only1 = Etcd.connect(one); Etcd other = etcd.connect(prefix, Duration.ofSeconds(5))) {
+        try (Etcd only1 = Etcd.connect(one); Etcd other = CLUSTER.get().connect(prefix, Duration.ofSeconds(5))) {
             var kv = other.client().getKVClient();
             other.call("put", () -> kv.put(other.key("w/keep"), Etcd.bytes("1")));
             other.call("put", () -> kv.put(other.key("w/gone"), Etcd.bytes("1")));
@@ -118,18 +152,19 @@ class EtcdNodeRegistryTest {
             w.start();
             assertThat(w.entries()).containsOnlyKeys("gone", "keep");
             try {
-                etcd.cluster().kill("etcd1");
+                CLUSTER.get().cluster().kill("etcd1");
                 // while etcd1 (perhaps the leader) is gone, writes may wait for a new leader: retry them
                 retry(() -> other.call("delete", () -> kv.delete(other.key("w/gone"))));
                 retry(() -> other.call("put", () -> kv.put(other.key("w/new"), Etcd.bytes("2"))));
                 retry(() -> other.call("put", () -> kv.put(other.key("w/keep"), Etcd.bytes("3"))));
                 long rev = retry(() -> other.call("get", () -> kv.get(other.key("w/keep")))).getHeader().getRevision();
                 retry(() -> other.call("compact", () -> kv.compact(rev)));
-                etcd.cluster().restart("etcd1", Duration.ofSeconds(30));
+                CLUSTER.get().cluster().restart("etcd1", Duration.ofSeconds(30));
                 await(() -> w.entries().keySet().equals(java.util.Set.of("keep", "new"))
                         && new String(w.entries().get("keep").value()).equals("3"));
                 assertThat(w.lists()).as("listed again after the compaction").isGreaterThanOrEqualTo(2);
-                assertThat(updates).anyMatch(u -> u.relisted() && u.deletes().contains("gone"));
+                // the copy changes before its listeners hear of it
+                await(() -> updates.stream().anyMatch(u -> u.relisted() && u.deletes().contains("gone")));
             } finally {
                 w.close();
             }
@@ -146,6 +181,12 @@ class EtcdNodeRegistryTest {
                 }
             }
         }
+    }
+
+    /** {@code heartbeats/<node>} as etcd has it now ("" when absent). */
+    static String heartbeat(Etcd c, String node) {
+        var kvs = c.call("get", () -> c.client().getKVClient().get(c.key("heartbeats/" + node))).getKvs();
+        return kvs.isEmpty() ? "" : Etcd.string(kvs.getFirst().getValue());
     }
 
     static void await(BooleanSupplier condition) throws InterruptedException {

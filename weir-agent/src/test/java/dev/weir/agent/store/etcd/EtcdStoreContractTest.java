@@ -1,15 +1,12 @@
 package dev.weir.agent.store.etcd;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 
 import dev.weir.agent.store.Store;
@@ -19,26 +16,16 @@ import dev.weir.agent.store.StoreContract;
 class EtcdStoreContractTest extends StoreContract {
 
     private static final AtomicInteger TESTS = new AtomicInteger();
-    private static EtcdFixture fixture;
+    @org.junit.jupiter.api.extension.RegisterExtension
+    static final EtcdFixture.PerClass CLUSTER = EtcdFixture.perClass(3);
 
     private final List<AutoCloseable> opened = Collections.synchronizedList(new ArrayList<>());
     private Etcd etcd;
 
-    @BeforeAll
-    static void up() throws IOException {
-        fixture = EtcdFixture.start(3);
-    }
-
-    @AfterAll
-    static void down() throws IOException {
-        if (fixture != null) {
-            fixture.close();
-        }
-    }
 
     @BeforeEach
     void connect() {
-        etcd = fixture.connect("contract" + TESTS.incrementAndGet() + "/", Duration.ofSeconds(5));
+        etcd = CLUSTER.get().connect("contract" + TESTS.incrementAndGet() + "/", Duration.ofSeconds(5));
         opened.add(etcd);
     }
 

@@ -3,7 +3,6 @@ package dev.weir.agent.store.etcd;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -24,9 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
@@ -48,24 +45,14 @@ class EtcdStoreTest {
 
     private static final ObjectKey A = new ObjectKey("NetworkPolicy", "x", "a");
     private static final ObjectKey B = new ObjectKey("NetworkPolicy", "x", "b");
-    private static EtcdFixture fixture;
+    @org.junit.jupiter.api.extension.RegisterExtension
+    static final EtcdFixture.PerClass CLUSTER = EtcdFixture.perClass(3);
     private EtcdTestSupport t;
 
-    @BeforeAll
-    static void up() throws IOException {
-        fixture = EtcdFixture.start(3);
-    }
-
-    @AfterAll
-    static void down() throws IOException {
-        if (fixture != null) {
-            fixture.close();
-        }
-    }
 
     @BeforeEach
     void support() {
-        t = new EtcdTestSupport(fixture, "store");
+        t = new EtcdTestSupport(CLUSTER.get(), "store");
     }
 
     @AfterEach
@@ -212,8 +199,8 @@ class EtcdStoreTest {
         EtcdStore s = t.store(t.client(Duration.ofSeconds(2)));
         s.commit(List.of(put(A, "{a}")));
         Store.Snapshot before = s.snapshot();
-        fixture.cluster().pause("etcd2");
-        fixture.cluster().pause("etcd3");
+        CLUSTER.get().cluster().pause("etcd2");
+        CLUSTER.get().cluster().pause("etcd3");
         long t0 = System.nanoTime();
         assertThatThrownBy(() -> s.commit(List.of(put(B, "{b}")))).isInstanceOf(StoreException.class)
                 .hasMessageStartingWith(Etcd.UNAVAILABLE);
@@ -221,8 +208,8 @@ class EtcdStoreTest {
         assertThat(s.snapshot()).as("the last known state is kept").isEqualTo(before);
         assertThatThrownBy(() -> s.allocations("endpoints", 1, 65535).allocate("x/new")).isInstanceOf(StoreException.class)
                 .hasMessageStartingWith(Etcd.UNAVAILABLE);
-        fixture.cluster().resume("etcd2");
-        fixture.cluster().resume("etcd3");
+        CLUSTER.get().cluster().resume("etcd2");
+        CLUSTER.get().cluster().resume("etcd3");
         CommitResult r = retry(() -> s.commit(List.of(put(new ObjectKey("NetworkPolicy", "x", "c"), "{c}"))), Duration.ofSeconds(20));
         assertThat(r.changed()).isTrue();
         Thread.sleep(500);
@@ -253,10 +240,10 @@ class EtcdStoreTest {
         for (int[] at : new int[][] {{10, 40}, {55, 85}}) {
             awaitCount(done, at[0], writer);
             String leader = t.leader(etcd);
-            fixture.cluster().kill(leader);
+            CLUSTER.get().cluster().kill(leader);
             killed.add(leader + " at commit " + done.get());
             awaitCount(done, at[1], writer);
-            fixture.cluster().restart(leader, Duration.ofSeconds(30));
+            CLUSTER.get().cluster().restart(leader, Duration.ofSeconds(30));
         }
         writer.join(TimeUnit.SECONDS.toMillis(90));
         assertThat(writer.isAlive()).isFalse();
@@ -282,14 +269,14 @@ class EtcdStoreTest {
         assertThat(watcher.awaitRevisionAfter(r1 - 1, Duration.ofSeconds(5))).isEqualTo(r1);
         Store.Snapshot seen = watcher.snapshot();
 
-        fixture.cluster().kill("etcd1");
+        CLUSTER.get().cluster().kill("etcd1");
         assertThat(watcher.snapshot()).as("the last known state while etcd is away").isEqualTo(seen);
         assertThatThrownBy(() -> watcher.commit(List.of(put(A, "{a2}")))).hasMessageStartingWith(Etcd.UNAVAILABLE);
         ObjectKey d = new ObjectKey("NetworkPolicy", "x", "d");
         long r2 = retry(() -> writer.commit(List.of(new Change.Delete(B), put(c, "{c2}"), put(d, "{d}"))), Duration.ofSeconds(15))
                 .revision();
         others.call("compact", () -> others.client().getKVClient().compact(r2));
-        fixture.cluster().restart("etcd1", Duration.ofSeconds(30));
+        CLUSTER.get().cluster().restart("etcd1", Duration.ofSeconds(30));
 
         assertThat(watcher.awaitRevisionAfter(r1, Duration.ofSeconds(20))).isEqualTo(r2);
         assertThat(watcher.snapshot()).isEqualTo(writer.snapshot());

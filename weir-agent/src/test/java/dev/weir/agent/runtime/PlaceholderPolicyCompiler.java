@@ -20,11 +20,11 @@ import dev.weir.agent.store.ObjectKey;
 import dev.weir.agent.store.StoredObject;
 
 /**
- * Stands in for the policy engine until it lands: it checks each document's envelope (apiVersion, kind,
- * metadata.name and namespace, a spec object) but not the spec, allocates every endpoint's identity
- * through the store (labels as in docs/policy-datapath.md), lists the stored policies as rules, and
- * computes <em>no</em> entries: every endpoint stays unenforced. Its result is the {@link PolicyView}
- * itself. Stateless.
+ * Stands in for the policy engine in tests of the agent without it: it checks each document's envelope
+ * (apiVersion, kind, metadata.name and namespace, a spec object) but not the spec, allocates every
+ * endpoint's identity through the store (labels as in docs/policy-datapath.md), lists the stored policies
+ * as rules, and computes <em>no</em> entries: every endpoint stays unenforced. Its result is the
+ * {@link PolicyView} itself. Stateless.
  */
 public final class PlaceholderPolicyCompiler implements PolicyCompiler<PolicyView> {
 

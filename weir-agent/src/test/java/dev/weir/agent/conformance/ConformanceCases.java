@@ -129,7 +129,7 @@ public final class ConformanceCases {
             for (String a : Reachability.PODS) {
                 for (String b : Reachability.PODS) {
                     for (String p : Reachability.PORTS) {
-                        if (matches(from, a) && matches(to, b) && portMatches(ports, p)) {
+                        if (matches(from, a, "ns/pod") && matches(to, b, "ns/pod") && matches(ports, p, "PROTO/PORT")) {
                             r.expect(f, a, b, p, v);
                         }
                     }
@@ -138,28 +138,15 @@ public final class ConformanceCases {
         }
     }
 
-    private static boolean matches(String patterns, String pod) {
+    /** True when one of the comma-separated {@code a/b} patterns ({@code *} for any part) matches {@code value}. */
+    private static boolean matches(String patterns, String value, String form) {
+        String[] v = value.split("/");
         for (String pat : patterns.split(",")) {
             String[] pp = pat.equals("*") ? new String[] {"*", "*"} : pat.split("/");
-            String[] p = pod.split("/");
             if (pp.length != 2) {
-                throw new IllegalArgumentException("bad pod pattern '" + pat + "' (ns/pod, * allowed)");
+                throw new IllegalArgumentException("bad pattern '" + pat + "' (" + form + ", * allowed)");
             }
-            if ((pp[0].equals("*") || pp[0].equals(p[0])) && (pp[1].equals("*") || pp[1].equals(p[1]))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean portMatches(String patterns, String port) {
-        for (String pat : patterns.split(",")) {
-            String[] pp = pat.equals("*") ? new String[] {"*", "*"} : pat.split("/");
-            String[] p = port.split("/");
-            if (pp.length != 2) {
-                throw new IllegalArgumentException("bad port pattern '" + pat + "' (PROTO/PORT, * allowed)");
-            }
-            if ((pp[0].equals("*") || pp[0].equals(p[0])) && (pp[1].equals("*") || pp[1].equals(p[1]))) {
+            if ((pp[0].equals("*") || pp[0].equals(v[0])) && (pp[1].equals("*") || pp[1].equals(v[1]))) {
                 return true;
             }
         }

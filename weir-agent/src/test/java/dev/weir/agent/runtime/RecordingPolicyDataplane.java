@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A dataplane that only remembers what it was given (the agent's default until the kernel adapter lands,
- * and the tests' probe). Thread-safe.
+ * A dataplane that only remembers what it was given: the tests' probe in place of the kernel adapter.
+ * Thread-safe.
  */
 public final class RecordingPolicyDataplane<R> implements PolicyDataplane<R> {
 
