@@ -8,6 +8,7 @@
 #   scripts/bench-services.sh                                  # 1, 1,000, 10,000 services; 5 rounds of 5 s
 #   scripts/bench-services.sh --quick                          # smoke run, about 40 s
 #   scripts/bench-services.sh --services 1,1000,10000,30000 --seconds 5 --rounds 5
+#   scripts/bench-services.sh --kvstore etcd                   # the lab's agents on a 3-member etcd (default: file)
 #   scripts/bench-services.sh --help                           # every option
 #
 # Set WEIR_BENCH_NO_BUILD=1 to skip the build and run the jar as it is.
@@ -33,13 +34,20 @@ fi
 CC_BIN=$(command -v clang || command -v cc)
 "$CC_BIN" -O2 -Wall -Werror -o "$BENCH_DIR/crr-client" "$WEIR_ROOT/weir-bench/src/main/c/crr_client.c"
 
+KVSTORE=file
+prev=""
+for a in "$@"; do
+    [ "$prev" = --kvstore ] && KVSTORE=$a
+    case "$a" in --kvstore=*) KVSTORE=${a#--kvstore=} ;; esac
+    prev=$a
+done
 case " $* " in
 *" --help "*|*" -h "*) ;;
 *)
     if ! "$WEIR_ROOT/bin/weir" lab status >/dev/null 2>&1; then
         # 10,000 services x 10 endpoints (the apply timing) need 100,000 lb_backend entries, above the default
-        echo "bench: bringing the lab up (bin/weir lab up --lb-map-size lb_backend=262144)" >&2
-        "$WEIR_ROOT/bin/weir" lab up --lb-map-size lb_backend=262144 >&2
+        echo "bench: bringing the lab up (bin/weir lab up --kvstore $KVSTORE --lb-map-size lb_backend=262144)" >&2
+        "$WEIR_ROOT/bin/weir" lab up --kvstore "$KVSTORE" --lb-map-size lb_backend=262144 >&2
     fi
     ;;
 esac

@@ -68,7 +68,7 @@ public final class KernelDataplane implements PolicyDataplane<ComputedState> {
     public void apply(Update<ComputedState> update) {
         policy.apply(new Update<>(update.revision(), update.node(), update.cluster(), update.result().policy()));
         nodePort.addRanges(update.result().services());
-        services.write(update.result().services());
+        services.write(update.result().services(), update.result().lbChange());
         socketLb.apply(update.cluster().endpointsOn(config.node()));
         update.cluster().node(config.node()).ifPresent(n -> nodePort.apply(n, update.result().services()));
     }

@@ -58,17 +58,39 @@ public final class LbCapacity {
         return out;
     }
 
+    /** Entries needed by map name, in {@link #need}'s order. */
+    public static Map<String, Long> counts(long svc, long slot, long backend, long revnat, long maglev) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        out.put(LbMaps.SVC, svc);
+        out.put(LbMaps.SLOT, slot);
+        out.put(LbMaps.BACKEND, backend);
+        out.put(LbMaps.REVNAT, revnat);
+        out.put(LbMaps.MAGLEV, maglev);
+        return out;
+    }
+
     /**
      * The first map that would overflow, as a message naming it, its size and what was asked; empty when
      * everything fits.
      */
     public static java.util.Optional<String> overflow(String node, LbState before, LbState after, LbMapSizes sizes) {
-        for (var e : need(before, after).entrySet()) {
+        return overflow(node, need(before, after), after.services().size(), after.backends().size(), after.frontends().size(), sizes);
+    }
+
+    /** {@link #overflow(String, LbState, LbState, LbMapSizes)} of needs counted elsewhere, with the new state's counts. */
+    public static java.util.Optional<String> overflow(String node, Map<String, Long> need,
+                                                      dev.weir.agent.service.LbNodeView.Counts after, LbMapSizes sizes) {
+        return overflow(node, need, after.services(), after.backends(), after.frontends(), sizes);
+    }
+
+    private static java.util.Optional<String> overflow(String node, Map<String, Long> need, int services, int backends,
+                                                       int frontends, LbMapSizes sizes) {
+        for (var e : need.entrySet()) {
             int size = sizes.of(e.getKey());
             if (e.getValue() > size) {
                 return java.util.Optional.of(e.getKey() + " holds " + size + " entries, but the services would need "
-                        + e.getValue() + " on " + node + " (" + after.services().size() + " datapath services, "
-                        + after.backends().size() + " backends, " + after.frontends().size() + " frontends"
+                        + e.getValue() + " on " + node + " (" + services + " datapath services, "
+                        + backends + " backends, " + frontends + " frontends"
                         + (e.getKey().equals(LbMaps.SLOT) || e.getKey().equals(LbMaps.MAGLEV)
                                 ? "; a changing service holds two generations while it is rewritten" : "")
                         + "); raise it on every agent with --lb-map-size " + e.getKey() + "=N (weir lab up --lb-map-size ...)");

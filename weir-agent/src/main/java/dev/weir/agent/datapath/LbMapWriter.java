@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
+import dev.weir.agent.service.LbChange;
 import dev.weir.agent.service.LbFrontend;
 import dev.weir.agent.service.LbService;
 import dev.weir.agent.service.LbState;
@@ -49,6 +50,8 @@ final class LbMapWriter {
     private final Map<Integer, dev.weir.datapath.lb.LbFrontend> revnats;
     private final Map<Integer, Written> services = new HashMap<>();
     private final List<Stale> stale = new ArrayList<>();
+    /** The {@link LbChange#to} of the last write, or -1 (none, a full write, or a failed one). */
+    private long written = -1;
 
     /** Reads what the maps already hold (a restarted agent's pins), so that the first write is a diff too. */
     LbMapWriter(LbTables maps) {
@@ -93,28 +96,101 @@ final class LbMapWriter {
         return (long) svcId << 1 | gen;
     }
 
+    /**
+     * Writes {@code state}: only what {@code change} says changed when it follows the state this writer wrote
+     * last ({@link LbChange#from} is the {@link LbChange#to} of the write before), else the whole diff. A write
+     * that fails leaves the next one to diff the whole state.
+     */
+    void write(LbState state, LbChange change) {
+        boolean follows = change != null && change.from() >= 0 && change.from() == written;
+        written = -1;
+        if (follows) {
+            writeChange(change);
+        } else {
+            write(state);
+        }
+        written = change == null ? -1 : change.to();
+    }
+
+    /** The entries of the services, frontends and backends that changed; the same steps as {@link #write(LbState)}. */
+    private void writeChange(LbChange c) {
+        stale.forEach(this::clear);
+        stale.clear();
+        Map<Integer, LbBackend> wantBackends = backends(c.backendsAfter());
+        Map<Integer, dev.weir.datapath.lb.LbFrontend> wantRevnats = revnats(c.frontendsAfter());
+        putChanged(wantBackends, backends, maps.backend());
+        putChanged(wantRevnats, revnats, maps.revnat());
+        for (LbService s : c.servicesAfter()) {
+            writeSlots(s);
+        }
+        Map<LbSvcKey, LbSvcVal> wantFrontends = frontends(c.frontendsAfter());
+        putChanged(wantFrontends, frontends, maps.svc());
+        for (LbFrontend f : c.frontendsBefore()) {
+            LbSvcKey key = svcKey(f);
+            if (!wantFrontends.containsKey(key) && frontends.remove(key) != null) {
+                maps.svc().delete(key);
+            }
+        }
+        Set<Integer> live = new HashSet<>();
+        c.servicesAfter().forEach(s -> live.add(s.id()));
+        for (LbService s : c.servicesBefore()) {
+            Written w = live.contains(s.id()) ? null : services.remove(s.id());
+            if (w != null) {
+                clear(new Stale(s.id(), w.gen(), w.slots().size(), w.maglev().size()));
+            }
+        }
+        for (var b : c.backendsBefore()) {
+            if (!wantBackends.containsKey(b.id()) && backends.remove(b.id()) != null) {
+                maps.backend().delete(b.id());
+            }
+        }
+        for (LbFrontend f : c.frontendsBefore()) {
+            if (!wantRevnats.containsKey(f.revNatId()) && revnats.remove(f.revNatId()) != null) {
+                maps.revnat().delete(f.revNatId());
+            }
+        }
+    }
+
+    private static Map<Integer, LbBackend> backends(List<dev.weir.agent.service.LbBackend> list) {
+        Map<Integer, LbBackend> want = new HashMap<>();
+        for (var b : list) {
+            want.put(b.id(), new LbBackend(b.address().bytes16(), b.port(), b.protocol().number(), b.state().code()));
+        }
+        return want;
+    }
+
+    private static Map<Integer, dev.weir.datapath.lb.LbFrontend> revnats(List<LbFrontend> list) {
+        Map<Integer, dev.weir.datapath.lb.LbFrontend> want = new HashMap<>();
+        for (LbFrontend f : list) {
+            want.put(f.revNatId(), new dev.weir.datapath.lb.LbFrontend(f.address().bytes16(), f.port(), f.protocol().number()));
+        }
+        return want;
+    }
+
+    private static LbSvcKey svcKey(LbFrontend f) {
+        return new LbSvcKey(f.address().bytes16(), f.port(), f.protocol().number(), f.clientScope().code());
+    }
+
+    private Map<LbSvcKey, LbSvcVal> frontends(List<LbFrontend> list) {
+        Map<LbSvcKey, LbSvcVal> want = new HashMap<>();
+        for (LbFrontend f : list) {
+            want.put(svcKey(f), new LbSvcVal(f.svcId(), f.revNatId(), f.count(), f.flags(), services.get(f.svcId()).gen(),
+                    f.affinityTimeout(), f.maglevM()));
+        }
+        return want;
+    }
+
     void write(LbState state) {
         stale.forEach(this::clear);
         stale.clear();
-        Map<Integer, LbBackend> wantBackends = new HashMap<>();
-        for (var b : state.backends()) {
-            wantBackends.put(b.id(), new LbBackend(b.address().bytes16(), b.port(), b.protocol().number(), b.state().code()));
-        }
-        Map<Integer, dev.weir.datapath.lb.LbFrontend> wantRevnats = new HashMap<>();
-        for (LbFrontend f : state.frontends()) {
-            wantRevnats.put(f.revNatId(), new dev.weir.datapath.lb.LbFrontend(f.address().bytes16(), f.port(), f.protocol().number()));
-        }
+        Map<Integer, LbBackend> wantBackends = backends(state.backends());
+        Map<Integer, dev.weir.datapath.lb.LbFrontend> wantRevnats = revnats(state.frontends());
         putChanged(wantBackends, backends, maps.backend());
         putChanged(wantRevnats, revnats, maps.revnat());
         for (LbService s : state.services()) {
             writeSlots(s);
         }
-        Map<LbSvcKey, LbSvcVal> wantFrontends = new HashMap<>();
-        for (LbFrontend f : state.frontends()) {
-            LbSvcKey key = new LbSvcKey(f.address().bytes16(), f.port(), f.protocol().number(), f.clientScope().code());
-            wantFrontends.put(key, new LbSvcVal(f.svcId(), f.revNatId(), f.count(), f.flags(), services.get(f.svcId()).gen(),
-                    f.affinityTimeout(), f.maglevM()));
-        }
+        Map<LbSvcKey, LbSvcVal> wantFrontends = frontends(state.frontends());
         putChanged(wantFrontends, frontends, maps.svc());
         deleteGone(wantFrontends, frontends, maps.svc());
         Set<Integer> live = new HashSet<>();

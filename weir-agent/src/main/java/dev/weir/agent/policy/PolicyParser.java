@@ -38,6 +38,11 @@ public final class PolicyParser {
         return out;
     }
 
+    /** Parses one document already read into a tree (the first of its source, for messages). */
+    public PolicyObject parse(JsonNode document, String source) {
+        return parseDocument(document, source, 1);
+    }
+
     private List<PolicyObject> parseDocuments(String yaml, String source) {
         return YamlDocuments.read(yaml, source, this::parseDocument);
     }

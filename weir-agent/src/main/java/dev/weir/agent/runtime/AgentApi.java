@@ -145,6 +145,7 @@ public final class AgentApi {
         o.set("flows", M.valueToTree(flows.counters()));
         o.put("dataplane", dataplane);
         o.set("kvstore", M.valueToTree(cluster.health()));
+        o.set("memory", M.valueToTree(MemoryUse.now()));
         dataplaneDetails.get().forEach(o::put);
         return o;
     }
@@ -211,6 +212,7 @@ public final class AgentApi {
      */
     private JsonNode apply(JsonNode params) {
         boolean delete = params.path("delete").asBoolean(false);
+        long t0 = System.nanoTime();
         Map<ObjectKey, String> sources = new LinkedHashMap<>();
         List<Change> changes = new ArrayList<>();
         for (JsonNode f : params.path("files")) {
@@ -232,9 +234,18 @@ public final class AgentApi {
         if (changes.isEmpty()) {
             throw new ApiException(ApiException.INVALID, "no objects in the given files");
         }
+        long parsed = System.nanoTime();
+        long[] checked = new long[1];
         CommitResult r;
         try {
-            r = store.commit(changes, (before, after) -> compiler.check(node, sync.get().cluster(), before, after));
+            r = store.commit(changes, (before, after) -> {
+                long c0 = System.nanoTime();
+                try {
+                    compiler.check(node, sync.get().cluster(), before, after);
+                } finally {
+                    checked[0] += System.nanoTime() - c0;
+                }
+            });
         } catch (PolicyInputException e) {
             throw new ApiException(ApiException.INVALID, e.getMessage() + " (nothing was " + (delete ? "deleted" : "applied") + ")", e);
         } catch (IllegalArgumentException e) {
@@ -243,10 +254,13 @@ public final class AgentApi {
             String where = missing == null ? "" : sources.get(missing) + ": ";
             throw new ApiException(ApiException.INVALID, where + e.getMessage() + " (nothing was deleted)");
         }
+        long committed = System.nanoTime();
         poke.run();
         ObjectNode o = M.createObjectNode();
         o.put("revision", r.revision());
         o.put("changed", r.changed());
+        o.putObject("timings").put("parseMs", (parsed - t0) / 1e6).put("checkMs", checked[0] / 1e6)
+                .put("commitMs", (committed - parsed - checked[0]) / 1e6);
         ArrayNode outcomes = o.putArray("objects");
         r.outcomes().forEach((k, v) -> outcomes.addObject().put("object", k.toString()).put("source", sources.get(k))
                 .put("outcome", v));

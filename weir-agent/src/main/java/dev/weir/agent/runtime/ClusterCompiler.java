@@ -27,6 +27,9 @@ import dev.weir.agent.service.ServiceConfig;
 import dev.weir.agent.service.ServiceEngine;
 import dev.weir.agent.service.ServiceObjects;
 import dev.weir.agent.service.ServiceParser;
+import dev.weir.agent.service.IncrementalServiceEngine;
+import dev.weir.agent.service.LbChange;
+import dev.weir.agent.store.ObjectChange;
 import dev.weir.agent.store.ObjectKey;
 import dev.weir.agent.store.Store;
 import dev.weir.agent.store.StoredObject;
@@ -46,17 +49,34 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
     private final EnginePolicyCompiler policies = new EnginePolicyCompiler();
     private final ServiceConfig config;
     private final ServiceParser services;
-    private final ServiceEngine engine;
     private final LbIdAllocator ids;
     private final LbMapSizes sizes;
     /**
-     * Service and EndpointSlice documents as parsed, by source and text: by {@link #parse} for the
-     * {@link #check} of the same apply, by {@link #compile} so that unchanged objects are not parsed again.
-     * Pruned to the objects in use by both.
+     * Service and EndpointSlice documents parsed by {@link #parse}, by source and text, handed over to the
+     * {@link #check} of the same apply and to the {@link #compile} that takes them (which drops them: the
+     * engines keep what they need).
      */
     private final Map<Parsed, ServiceObjects> parsed = new java.util.concurrent.ConcurrentHashMap<>();
-    /** The last state computed, whose ids the next computation releases when it no longer uses them. */
-    private LbState previous;
+    /** More changed objects than this are resolved inside one allocation batch (it reads each id table once). */
+    private static final int BATCH_ABOVE = 64;
+    private static final int MAX_HANDED_OVER = 200_000;
+    /** A file larger than this is parsed in pieces of whole documents, in parallel. */
+    private static final int PARSE_SPLIT_ABOVE = 256 * 1024;
+    private static final int PARSE_PARTS = 2 * Runtime.getRuntime().availableProcessors();
+
+    private final ServiceApplyCheck checks;
+    /** The services as computed last, kept up to date per change; null before the first computation or after a failure. */
+    private IncrementalServiceEngine engine;
+    private Store.Snapshot applied;
+    private BackendOverrides overrides = BackendOverrides.NONE;
+    private List<Node> lastNodes = List.of();
+    private PolicyResult policy;
+    private ClusterState policyCluster;
+    private static final int RELEASE_ABOVE = 4096;
+    private static final long RELEASE_EVERY_NANOS = 30_000_000_000L;
+    private long lastRelease = System.nanoTime();
+    /** Numbers the computations, so that the map writer knows whether a change follows what it wrote. */
+    private long version;
 
     public ClusterCompiler(LbIdAllocator ids) {
         this(ids, LbMapSizes.DEFAULTS);
@@ -74,9 +94,9 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
     public ClusterCompiler(LbIdAllocator ids, LbMapSizes sizes, ServiceConfig config) {
         this.config = config;
         this.services = new ServiceParser(config);
-        this.engine = new ServiceEngine(config, ids);
         this.ids = ids;
         this.sizes = sizes;
+        this.checks = new ServiceApplyCheck(config, sizes, this::parsedOf);
     }
 
     /**
@@ -86,47 +106,44 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
      * writes each table once.
      */
     public static LbIdAllocator storeIds(Store store, String node) {
-        java.util.EnumMap<LbIdAllocator.Kind, Store.Allocations> tables = new java.util.EnumMap<>(LbIdAllocator.Kind.class);
-        for (LbIdAllocator.Kind kind : LbIdAllocator.Kind.values()) {
-            tables.put(kind, store.allocations("lb-" + kind.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + "-" + node,
-                    1, Integer.MAX_VALUE - 1));
-        }
-        return new LbIdAllocator() {
-            @Override
-            public int allocate(Kind kind, String key) {
-                return tables.get(kind).allocate(key);
-            }
-
-            @Override
-            public void release(Kind kind, String key) {
-                tables.get(kind).release(List.of(key));
-            }
-
-            @Override
-            public <T> T batch(java.util.function.Supplier<T> work) {
-                return tables.get(Kind.SERVICE).batch(() -> tables.get(Kind.BACKEND).batch(() -> tables.get(Kind.REV_NAT).batch(work)));
-            }
-        };
+        return new StoreLbIds(store, node);
     }
 
+    /**
+     * Every document of the file, read into a tree once and handed as that tree to the service or policy reader
+     * by its kind (no JSON text parsed again); the service documents parsed here are kept for the {@link #check}
+     * of the same apply and the computation that follows, by source and JSON text.
+     */
     @Override
     public List<ParsedObject> parse(String source, String text) {
+        List<String> chunks = dev.weir.agent.yaml.DocumentChunks.split(text, PARSE_PARTS, PARSE_SPLIT_ABOVE);
+        if (chunks.size() > 1) {
+            try {
+                return chunks.parallelStream().map(c -> parseDocuments(source, c)).flatMap(List::stream).toList();
+            } catch (RuntimeException e) {
+                // parsed again whole, so that the error is the one a sequential parse gives (the first in the file)
+            }
+        }
+        return parseDocuments(source, text);
+    }
+
+    private List<ParsedObject> parseDocuments(String source, String text) {
         List<ParsedObject> out = new ArrayList<>();
         for (JsonNode doc : documents(source, text)) {
-            String json = doc.toString();
             if (SERVICE_KINDS.contains(doc.path("kind").asText())) {
-                out.add(parseService(source, json));
+                out.add(parseService(source, doc));
             } else {
-                out.addAll(policies.parse(source, json));
+                out.add(policies.parse(source, doc));
             }
         }
         return out;
     }
 
-    private ParsedObject parseService(String source, String json) {
+    private ParsedObject parseService(String source, JsonNode doc) {
         try {
-            ServiceObjects o = services.parse(json, source);
-            parsed.put(new Parsed(source, json), o);
+            ServiceObjects o = services.parse(doc, source);
+            String json = doc.toString();
+            remember(new Parsed(source, json), o);
             if (!o.services().isEmpty()) {
                 var s = o.services().getFirst();
                 return new ParsedObject(new ObjectKey("Service", s.namespace(), s.name()), json);
@@ -136,6 +153,14 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
         } catch (ValidationException e) {
             throw new PolicyInputException(source, "", "", e.getMessage());
         }
+    }
+
+    /** Keeps a parse for the check and the computation; a bounded hand-over, not a cache of everything. */
+    private void remember(Parsed key, ServiceObjects o) {
+        if (parsed.size() > MAX_HANDED_OVER) {
+            parsed.clear();
+        }
+        parsed.put(key, o);
     }
 
     /**
@@ -151,13 +176,19 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
         if (now.equals(next)) {
             return;
         }
+        synchronized (checks) {
+            if (checks.check(cluster.nodes(), now, next)) {
+                return;
+            }
+        }
+        fullCheck(cluster, now, next);
+    }
+
+    /** The check from every object: {@link ServiceCatalog} over all of them, every node's state resolved twice. */
+    private void fullCheck(ClusterState cluster, List<StoredObject> now, List<StoredObject> next) {
         java.util.Set<StoredObject> unchanged = new java.util.HashSet<>(now);
         ServiceCatalog catalog = catalog(next, cluster.nodes(), next.stream().filter(unchanged::contains)
                 .map(o -> o.key().namespace() + "/" + o.key().name()).collect(java.util.stream.Collectors.toSet()));
-        java.util.Set<Parsed> keep = new java.util.HashSet<>();
-        next.forEach(o -> keep.add(Parsed.of(o)));
-        now.forEach(o -> keep.add(Parsed.of(o)));
-        parsed.keySet().retainAll(keep);
         if (cluster.nodes().isEmpty()) {
             return;
         }
@@ -183,15 +214,11 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
         }
     }
 
-    /** A stored object's Services and EndpointSlices, parsed once (stored documents are JSON: fast one at a time). */
+    /** A stored object's Services and EndpointSlices: the parse of its apply when this agent took it, else parsed now. */
     private ServiceObjects parsedOf(StoredObject o) {
         Parsed key = Parsed.of(o);
         ServiceObjects known = parsed.get(key);
-        if (known == null) {
-            known = services.parse(key.document(), key.source());
-            parsed.put(key, known);
-        }
-        return known;
+        return known != null ? known : services.parse(key.document(), key.source());
     }
 
     private static List<StoredObject> serviceObjects(List<StoredObject> objects) {
@@ -229,65 +256,124 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
         return out;
     }
 
+    /**
+     * Computes from what changed since the last computation ({@link Store.Snapshot#changesSince}): only the
+     * services the changed objects touch are resolved again ({@link IncrementalServiceEngine}), and policy only
+     * when a policy object, the endpoints, namespaces or nodes changed. The first computation, and the one after
+     * a failure, takes every object.
+     */
     @Override
     public synchronized ComputedState compile(Input input) {
-        List<StoredObject> policyObjects = new ArrayList<>();
-        List<String> overrides = new ArrayList<>();
-        List<Service> svcs = new ArrayList<>();
-        List<EndpointSlice> slices = new ArrayList<>();
-        java.util.Set<Parsed> inUse = new java.util.HashSet<>();
-        for (StoredObject o : input.objects()) {
-            if (o.key().kind().equals(BackendOverrides.KIND)) {
-                overrides.add(o.document());
-            } else if (SERVICE_KINDS.contains(o.key().kind())) {
-                ServiceObjects d = parsedOf(o);
-                inUse.add(Parsed.of(o));
-                svcs.addAll(d.services());
-                slices.addAll(d.slices());
-            } else {
-                policyObjects.add(o);
-            }
+        try {
+            return compileChanges(input);
+        } catch (RuntimeException e) {
+            engine = null;
+            applied = null;
+            policy = null;
+            throw e;
         }
-        parsed.keySet().retainAll(inUse);
-        PolicyResult policy = policies.compile(new Input(input.node(), input.cluster(), policyObjects,
-                input.revision(), input.identities()));
-        ServiceObjects objects = new ServiceObjects(svcs, slices);
-        LbState lb = ids.batch(() -> {
-            LbState now = engine.resolve(objects.services(), objects.slices(), input.cluster().nodes(), input.node(),
-                    BackendOverrides.fromDocuments(overrides));
-            if (previous != null) {
-                ServiceEngine.releaseUnused(previous, now, ids);
-            }
-            return now;
-        });
-        previous = lb;
-        return new ComputedState(policy, lb);
     }
 
+    private ComputedState compileChanges(Input input) {
+        Store.Snapshot snapshot = new Store.Snapshot(input.revision(), input.objects());
+        boolean full = engine == null || engine.broken() || applied == null;
+        List<ObjectChange> changes = full
+                ? snapshot.objects().stream().map(o -> new ObjectChange(o.key(), ObjectChange.Kind.CREATED, o)).toList()
+                : snapshot.changesSince(applied);
+        boolean policyChanged = full;
+        boolean overridesChanged = full;
+        List<Service> putServices = new ArrayList<>();
+        List<String> goneServices = new ArrayList<>();
+        List<EndpointSlice> putSlices = new ArrayList<>();
+        List<String> goneSlices = new ArrayList<>();
+        for (ObjectChange c : changes) {
+            String kind = c.key().kind();
+            if (kind.equals(BackendOverrides.KIND)) {
+                overridesChanged = true;
+            } else if (!SERVICE_KINDS.contains(kind)) {
+                policyChanged = true;
+            } else if (c.kind() == ObjectChange.Kind.DELETED) {
+                (kind.equals("Service") ? goneServices : goneSlices).add(c.key().namespace() + "/" + c.key().name());
+            } else {
+                ServiceObjects d = parse(c.object());
+                parsed.remove(Parsed.of(c.object()));
+                putServices.addAll(d.services());
+                putSlices.addAll(d.slices());
+            }
+        }
+        if (overridesChanged) {
+            overrides = BackendOverrides.fromDocuments(snapshot.objects().stream()
+                    .filter(o -> o.key().kind().equals(BackendOverrides.KIND)).map(StoredObject::document).toList());
+        }
+        List<Node> nodes = input.cluster().nodes();
+        if (full) {
+            engine = new IncrementalServiceEngine(config, ids, input.node());
+        }
+        boolean many = full || !nodes.equals(lastNodes)
+                || putServices.size() + goneServices.size() + putSlices.size() + goneSlices.size() > BATCH_ABOVE;
+        java.util.function.Supplier<LbChange> update = () -> engine.update(putServices, goneServices, putSlices, goneSlices,
+                overrides, nodes);
+        LbChange change = many ? ids.batch(() -> {
+            LbChange c = update.get();
+            flushReleases(true);
+            return c;
+        }) : update.get();
+        if (!many) {
+            flushReleases(false);
+        }
+        long from = full ? -1 : version;
+        version++;
+        lastNodes = nodes;
+        if (policyChanged || policy == null || !input.cluster().equals(policyCluster)) {
+            policy = policies.compile(new Input(input.node(), input.cluster(), snapshot.objects().stream()
+                    .filter(o -> !SERVICE_KINDS.contains(o.key().kind()) && !o.key().kind().equals(BackendOverrides.KIND))
+                    .toList(), input.revision(), input.identities()));
+            policyCluster = input.cluster();
+        }
+        applied = snapshot;
+        return new ComputedState(policy, engine.state(), change.between(from, version));
+    }
+
+    /**
+     * Writes the ids released since the last write: always inside a batch (the tables are in memory then), else
+     * once thousands gathered or half a minute passed, so that a small change writes no table for its releases.
+     */
+    private void flushReleases(boolean inBatch) {
+        if (ids instanceof StoreLbIds store && (inBatch || store.pending() > RELEASE_ABOVE
+                || System.nanoTime() - lastRelease > RELEASE_EVERY_NANOS)) {
+            store.flush();
+            lastRelease = System.nanoTime();
+        }
+    }
+
+    /** A stored service document, with the file it came from in errors. */
+    private ServiceObjects parse(StoredObject o) {
+        try {
+            return parsedOf(o);
+        } catch (ValidationException e) {
+            throw new PolicyInputException(e.file(), e.object(), e.path(), e.problem());
+        }
+    }
+
+    /**
+     * What the agent shows. The rows of {@code weir service list} are kept per frontend and rebuilt only for the
+     * services a change recomputed (the whole state after a computation from every object): building them from
+     * the whole state formats every backend of every service, which would cost a one-endpoint change what the
+     * engine no longer spends.
+     */
     @Override
-    public PolicyView view(ComputedState state) {
+    public synchronized PolicyView view(ComputedState state) {
         List<PolicyView.Frontend> frontends = new ArrayList<>();
         for (var f : state.services().frontends()) {
             frontends.add(new PolicyView.Frontend(f.revNatId(), f.service(), f.address().toString(), f.port(), f.protocol().name()));
         }
-        return policies.view(state.policy()).withServices(frontends, services(state.services()));
+        return policies.view(state.policy()).withServices(frontends, rows.of(state.services(), state.lbChange()));
     }
+
+    private final ServiceRows rows = new ServiceRows();
 
     /** The node's service state as {@code weir service list} shows it. */
     static PolicyView.Services services(LbState state) {
-        Map<Integer, dev.weir.agent.service.LbBackend> backends = new java.util.HashMap<>();
-        state.backends().forEach(b -> backends.put(b.id(), b));
-        List<PolicyView.ServiceRow> rows = new ArrayList<>();
-        for (var f : state.frontends()) {
-            List<String> list = new ArrayList<>();
-            for (int id : state.service(f.svcId()).map(dev.weir.agent.service.LbService::backends).orElse(List.of())) {
-                var b = backends.get(id);
-                list.add(b.address() + ":" + b.port() + " " + b.state().name().toLowerCase(java.util.Locale.ROOT)
-                        + (b.targetRef() == null ? "" : " (" + b.targetRef() + ")"));
-            }
-            rows.add(new PolicyView.ServiceRow(f.service(), f.kind().name(), f.address() + ":" + f.port(),
-                    f.protocol().name(), f.clientScope().name().toLowerCase(java.util.Locale.ROOT), list, f.flagNames()));
-        }
-        return new PolicyView.Services(rows, state.pending(), state.warnings());
+        return new ServiceRows().of(state, null);
     }
 }

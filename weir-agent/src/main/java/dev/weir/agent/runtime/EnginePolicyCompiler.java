@@ -59,6 +59,18 @@ public final class EnginePolicyCompiler implements PolicyCompiler<PolicyResult> 
         return out;
     }
 
+    /** One document already read into a tree: validated, kept as its JSON text. */
+    ParsedObject parse(String source, com.fasterxml.jackson.databind.JsonNode document) {
+        PolicyObject o;
+        try {
+            o = parser.parse(document, source);
+        } catch (ValidationException e) {
+            throw new PolicyInputException(e.file() == null ? source : e.file(), e.object(), e.path(), e.problem());
+        }
+        return new ParsedObject(new ObjectKey(o.kind(), o.namespace() == null ? "" : o.namespace(), o.name()),
+                document.toString());
+    }
+
     /** The non-empty documents of a YAML stream, each as JSON text, in order. */
     private static List<String> documents(String text) {
         List<String> out = new ArrayList<>();

@@ -55,15 +55,26 @@ public final class Kvstore implements Component {
 
     /** The kvstore the configuration names. */
     public static Kvstore open(AgentConfig config, Consumer<String> log) {
-        return config.kvstore().etcd() ? etcd(config, log) : file(config);
+        return config.kvstore().etcd() ? etcd(config, log) : file(config, log);
     }
 
     /** The file store of {@link AgentConfig#storeDir}, the lab's endpoints of every node. */
     public static Kvstore file(AgentConfig config) {
+        return file(config, m -> { });
+    }
+
+    /**
+     * The file store of {@link AgentConfig#storeDir}, the lab's endpoints of every node; the store directory is
+     * watched, so that another agent's commit wakes the sync loop ({@link #onChange}).
+     */
+    public static Kvstore file(AgentConfig config, Consumer<String> log) {
         FileStore store = new FileStore(FileStore.Config.of(config.storeDir()));
         EndpointSource endpoints = new LabEndpointSource(new LabEndpointSource.Config(config.labState()), new EndpointIds(store));
-        return new Kvstore("kvstore(file " + config.storeDir() + ")", store, endpoints, ClusterDirectory.FILE, s -> { },
-                () -> { }, () -> { });
+        Kvstore[] kv = new Kvstore[1];
+        StoreDirectoryWatch watch = new StoreDirectoryWatch(config.storeDir(), () -> kv[0].changed(), log);
+        kv[0] = new Kvstore("kvstore(file " + config.storeDir() + ")", store, endpoints, ClusterDirectory.FILE, s -> { },
+                watch::start, watch::stop);
+        return kv[0];
     }
 
     /**

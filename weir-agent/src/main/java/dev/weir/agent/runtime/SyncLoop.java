@@ -168,15 +168,20 @@ public final class SyncLoop<R> implements Component {
             if (!changed) {
                 return;
             }
+            long t0 = System.nanoTime();
             R result = compiler.compile(new PolicyCompiler.Input(config.node(), cluster, snapshot.objects(),
                     snapshot.revision(), identities));
+            long t1 = System.nanoTime();
             dataplane.apply(new PolicyDataplane.Update<>(snapshot.revision(), config.node(), cluster, result));
+            long t2 = System.nanoTime();
             SyncState next = new SyncState(snapshot.revision(), Instant.now(), null, 0, cluster, compiler.view(result),
                     s.syncs() + 1);
             state = next;
             if (s.appliedRevision() != next.appliedRevision() || s.error() != null) {
                 log.accept("applied revision " + next.appliedRevision() + " (" + cluster.endpointsOn(config.node()).size()
-                        + " local endpoints, " + next.view().identities().size() + " identities)");
+                        + " local endpoints, " + next.view().identities().size() + " identities) in "
+                        + String.format("%.1f ms: compile %.1f ms, dataplane %.1f ms", (t2 - t0) / 1e6, (t1 - t0) / 1e6,
+                        (t2 - t1) / 1e6));
             }
             listeners.forEach(l -> l.accept(next));
         } catch (RuntimeException e) {

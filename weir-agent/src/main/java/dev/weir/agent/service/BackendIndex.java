@@ -16,7 +16,7 @@ import dev.weir.agent.net.Protocol;
  * met several times gets its most available state, then the operator's override. Built once per resolve;
  * not thread-safe.
  */
-final class BackendIndex {
+final class BackendIndex implements BackendLookup {
 
     /** A backend before it has an id. */
     record Candidate(IpAddress address, int port, Protocol protocol, BackendState state, String node, String targetRef) {
@@ -26,7 +26,7 @@ final class BackendIndex {
         }
     }
 
-    private static final Comparator<Candidate> ORDER = Comparator.comparing(Candidate::address)
+    static final Comparator<Candidate> ORDER = Comparator.comparing(Candidate::address)
             .thenComparingInt(Candidate::port).thenComparing(Candidate::protocol);
 
     private final Map<String, Candidate> byKey = new HashMap<>();
@@ -66,19 +66,19 @@ final class BackendIndex {
         }
     }
 
-    private static Candidate moreAvailable(Candidate a, Candidate b) {
+    static Candidate moreAvailable(Candidate a, Candidate b) {
         Candidate best = b.state().ordinal() < a.state().ordinal() ? b : a;
         String node = a.node() != null ? a.node() : b.node();
         String ref = a.targetRef() != null ? a.targetRef() : b.targetRef();
         return new Candidate(best.address(), best.port(), best.protocol(), best.state(), node, ref);
     }
 
-    /** The backends of one port of one Service in one family, in address order. */
-    List<Candidate> backends(Service s, ServicePort p, IpFamily family) {
+    @Override
+    public List<Candidate> backends(Service s, ServicePort p, IpFamily family) {
         return byPort.getOrDefault(portKey(s, p, family), List.of()).stream().map(byKey::get).sorted(ORDER).toList();
     }
 
-    private static String portKey(Service s, ServicePort p, IpFamily family) {
+    static String portKey(Service s, ServicePort p, IpFamily family) {
         return s.key() + "#" + p.index() + "#" + family;
     }
 }

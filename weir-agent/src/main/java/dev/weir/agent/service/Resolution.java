@@ -12,18 +12,18 @@ import dev.weir.agent.cluster.Node;
 /** One run of {@link ServiceEngine#resolve}: the frontends, services and backends made so far. Not thread-safe. */
 final class Resolution {
 
-    private static final Comparator<LbFrontend> FRONTEND_ORDER = Comparator.comparing(LbFrontend::address)
+    static final Comparator<LbFrontend> FRONTEND_ORDER = Comparator.comparing(LbFrontend::address)
             .thenComparingInt(LbFrontend::port).thenComparing(LbFrontend::protocol).thenComparing(LbFrontend::clientScope);
 
     private final LbIdAllocator ids;
-    private final BackendIndex index;
+    private final BackendLookup index;
     private final String thisNode;
     private final List<LbFrontend> frontends = new ArrayList<>();
     private final Map<String, LbService> services = new TreeMap<>();
     private final Map<String, LbBackend> backends = new HashMap<>();
     private final List<String> warnings = new ArrayList<>();
 
-    Resolution(LbIdAllocator ids, BackendIndex index, String thisNode) {
+    Resolution(LbIdAllocator ids, BackendLookup index, String thisNode) {
         this.ids = ids;
         this.index = index;
         this.thisNode = thisNode;
@@ -104,9 +104,10 @@ final class Resolution {
                 continue;
             }
             LbBackend b = backend(c);
-            all.add(b.id());
+            Integer id = b.id();
+            all.add(id);
             if (b.state() == BackendState.ACTIVE) {
-                slots.add(b.id());
+                slots.add(id);
                 active.add(new Maglev.Backend(b.address(), b.port(), b.id()));
             }
         }

@@ -49,6 +49,11 @@ public final class ServiceParser {
         return collect(parseDocuments(yaml, source));
     }
 
+    /** Parses one document already read into a tree (the first of its source, for messages). */
+    public ServiceObjects parse(JsonNode document, String source) {
+        return collect(List.of(parseDocument(document, source, 1)));
+    }
+
     private List<Object> parseDocuments(String yaml, String source) {
         return YamlDocuments.read(yaml, source, this::parseDocument);
     }

@@ -119,6 +119,50 @@ class LbMapWriterTest {
         assertThat(m.order.indexOf("svc-")).isLessThan(m.order.indexOf("slot-")).isLessThan(m.order.indexOf("backend-"));
     }
 
+    @Test
+    void writingTheChangesGivesTheMapsThatDiffingTheWholeStateGives() {
+        ServiceObjects all = new ServiceParser(ServiceConfig.lab()).parse(yaml(-1), "gen.yaml");
+        dev.weir.agent.service.IncrementalServiceEngine engine = new dev.weir.agent.service.IncrementalServiceEngine(
+                ServiceConfig.lab(), new InMemoryLbIdAllocator(), "node1");
+        Maps changes = new Maps();
+        Maps whole = new Maps();
+        LbMapWriter byChange = new LbMapWriter(changes.tables());
+        LbMapWriter byState = new LbMapWriter(whole.tables());
+        var c = engine.update(all.services(), List.of(), all.slices(), List.of(),
+                dev.weir.agent.service.BackendOverrides.NONE, NODES).between(-1, 0);
+        byChange.write(engine.state(), c);
+        byState.write(engine.state());
+        java.util.Random rnd = new java.util.Random(7);
+        for (int step = 1; step <= 30; step++) {
+            int i = rnd.nextInt(SERVICES);
+            ServiceObjects one = new ServiceParser(ServiceConfig.lab()).parse(sliceYaml(i, rnd.nextInt(5), 100 + step), "gen.yaml");
+            List<String> gone = rnd.nextInt(6) == 0 ? List.of("x/s" + rnd.nextInt(SERVICES)) : List.of();
+            c = engine.update(List.of(), gone, one.slices(), List.of(), dev.weir.agent.service.BackendOverrides.NONE, NODES)
+                    .between(step - 1, step);
+            changes.reset();
+            byChange.write(engine.state(), c);
+            assertThat(changes.svc.puts + changes.slot.puts + changes.backend.puts).as("step %d", step).isLessThan(100);
+            byState.write(engine.state());
+            assertThat(changes.svc.map).as("step %d", step).isEqualTo(whole.svc.map);
+            assertThat(changes.slot.map).as("step %d", step).isEqualTo(whole.slot.map);
+            assertThat(changes.backend.map).as("step %d", step).isEqualTo(whole.backend.map);
+            assertThat(changes.revnat.map).as("step %d", step).isEqualTo(whole.revnat.map);
+            assertThat(changes.maglev.map).as("step %d", step).isEqualTo(whole.maglev.map);
+        }
+    }
+
+    /** Service {@code i}'s slice with {@code n} of its backends and one at host {@code host}. */
+    private static String sliceYaml(int i, int n, int host) {
+        StringBuilder y = new StringBuilder("apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: s").append(i)
+                .append(", namespace: x, labels: {kubernetes.io/service-name: s").append(i).append("}}\n")
+                .append("addressType: IPv4\nports: [{name: \"\", port: 80}]\nendpoints:\n");
+        for (int b = 0; b < n; b++) {
+            y.append("- {addresses: [10.").append(i / 250).append('.').append(i % 250).append('.').append(b + 1).append("]}\n");
+        }
+        y.append("- {addresses: [10.").append(i / 250).append('.').append(i % 250).append('.').append(host).append("]}\n");
+        return y.toString();
+    }
+
     /** Every frontend's generation holds exactly its count slots, each naming a backend; nothing else is there. */
     private static void assertConsistent(Maps m, LbState state) {
         int slots = 0;

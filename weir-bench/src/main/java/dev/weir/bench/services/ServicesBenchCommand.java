@@ -68,6 +68,14 @@ public final class ServicesBenchCommand implements Callable<Integer> {
     @Option(names = "--restore-rounds", paramLabel = "N", description = "restore timing rounds (default 3; --quick 1)")
     Integer restoreRounds;
 
+    @Option(names = "--api-changes", paramLabel = "N", description = "EndpointSlice changes timed through the agent API per"
+            + " restore round, 0 = skip (default ${DEFAULT-VALUE})")
+    int apiChanges = 10;
+
+    @Option(names = "--kvstore", paramLabel = "file|etcd", description = "the store the lab's agents must use (checked"
+            + " with weir status; scripts/bench-services.sh brings the lab up with it; default: whatever runs)")
+    String kvstore;
+
     @Option(names = "--quick", description = "smoke run: 1 and 1,000 services, 1 round of 1 s, restore of 1,000 services")
     boolean quick;
 
@@ -117,9 +125,22 @@ public final class ServicesBenchCommand implements Callable<Integer> {
             System.err.println("weir-bench: " + e.getMessage());
             return 3;
         }
+        String store;
+        try {
+            store = kvstoreInUse();
+        } catch (Exception e) {
+            System.err.println("weir-bench: cannot ask the lab's agents which kvstore they use: " + e.getMessage());
+            return 3;
+        }
+        if (kvstore != null && !kvstore.equals(store)) {
+            System.err.println("weir-bench: the lab's agents use the " + store + " kvstore, not " + kvstore
+                    + " (bin/weir lab down; scripts/bench-services.sh --kvstore " + kvstore + " brings it up so)");
+            return 3;
+        }
         CrrRun crr = new CrrRun(lab, clientPod, bin, concurrency, !fin);
         List<Mode> modes = modes(iptables);
         Map<String, Object> h = header(s, from, node, set);
+        h.put("kvstore", store + " (the lab's agents)");
         try (Cleanup cleanup = new Cleanup()) {
             for (Mode m : modes) {
                 cleanup.push("remove " + m.name(), m::remove);
@@ -139,13 +160,26 @@ public final class ServicesBenchCommand implements Callable<Integer> {
             WeirMode weir = modes.stream().filter(m -> m instanceof WeirMode && m.unavailable().isEmpty())
                     .map(m -> (WeirMode) m).findFirst().orElse(null);
             WeirApplyTiming.Result weirApply = s.restoreServices > 0 && weir != null
-                    ? new WeirApplyTiming(weir.weir(), s.restoreServices, restoreEndpoints).measure(s.restoreRounds) : null;
+                    ? new WeirApplyTiming(weir.weir(), s.restoreServices, restoreEndpoints, apiChanges).measure(s.restoreRounds) : null;
             ServicesReport.printWeirApply(System.out, weirApply, restore, s.restoreServices, restoreEndpoints);
             return 0;
         } catch (Sweep.CheckFailed e) {
             System.err.println("weir-bench: check failed: " + e.getMessage());
             return 1;
         }
+    }
+
+    /** The kind of kvstore every lab agent reports ({@code file} or {@code etcd}). */
+    private static String kvstoreInUse() throws Exception {
+        Path weir = Path.of(System.getenv().getOrDefault("WEIR_ROOT", ".")).resolve("bin/weir");
+        java.util.TreeSet<String> kinds = new java.util.TreeSet<>();
+        for (var a : new com.fasterxml.jackson.databind.ObjectMapper().readTree(WeirMode.run(weir, "status", "-o", "json"))) {
+            kinds.add(a.path("kvstore").path("kind").asText("file"));
+        }
+        if (kinds.size() != 1) {
+            throw new IllegalStateException("agents report kvstores " + kinds);
+        }
+        return kinds.first();
     }
 
     /**

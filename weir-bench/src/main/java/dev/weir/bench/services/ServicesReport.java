@@ -113,6 +113,25 @@ final class ServicesReport {
                 restore == null ? "" : vs(restore.changeFull(), weir.changeWhole(), "full sync"));
         out.printf("  change one endpoint, only its EndpointSlice:      %s%s%n", secs(weir.changeOne()),
                 restore == null ? "" : vs(restore.changePartial(), weir.changeOne(), "partial sync"));
+        out.println("  (the three above: wall time of `weir apply`, its JVM start included)");
+        if (!weir.apiEnforced().isEmpty()) {
+            out.printf("change one endpoint, only its EndpointSlice, through the agent API (%d changes), seconds%n",
+                    weir.apiEnforced().size());
+            out.printf("  apply request answered (parse, check, commit):  %s%n", secs3(weir.apiCommit()));
+            out.printf("  request sent -> every node enforces:            %s%s%n", secs3(weir.apiEnforced()),
+                    restore == null ? "" : vs(restore.changePartial(), weir.apiEnforced(), "partial sync"));
+        }
+        if (!weir.apiTimings().isEmpty()) {
+            out.printf("  in the writer agent, last change: %s%n", weir.apiTimings().getLast());
+        }
+        weir.memory().forEach((node, m) -> out.printf("agent memory with them installed, %s: %s%n", node, m));
+    }
+
+    static String secs3(List<Double> v) {
+        if (v == null || v.isEmpty()) {
+            return "—";
+        }
+        return String.format("%.3f (%.3f–%.3f)", Stat.median(v), min(v), max(v));
     }
 
     private static String vs(List<Double> iptables, List<Double> weir, String what) {

@@ -17,10 +17,14 @@ import dev.weir.bench.prefilter.PrefilterBenchCommand;
  * a Kubernetes EndpointSlice update is). Each change is checked with {@code weir service list}. Everything
  * is deleted after every round. Times include the CLI's JVM start.
  */
-record WeirApplyTiming(Path weir, int services, int endpoints) {
+record WeirApplyTiming(Path weir, int services, int endpoints, int apiChanges) {
 
-    /** Seconds per round for each step. */
-    record Result(List<Double> apply, List<Double> changeWhole, List<Double> changeOne, int objects, int inputBytes) {
+    /**
+     * Seconds per round for each step; {@code apiCommit} and {@code apiEnforced} per change through the agent API
+     * ({@link ApiApplyTiming}); {@code memory} per node, with the services installed.
+     */
+    record Result(List<Double> apply, List<Double> changeWhole, List<Double> changeOne, List<Double> apiCommit,
+                  List<Double> apiEnforced, List<String> apiTimings, java.util.Map<String, String> memory, int objects, int inputBytes) {
     }
 
     Result measure(int rounds) throws Exception {
@@ -29,6 +33,11 @@ record WeirApplyTiming(Path weir, int services, int endpoints) {
         List<Double> apply = new ArrayList<>();
         List<Double> whole = new ArrayList<>();
         List<Double> one = new ArrayList<>();
+        List<Double> apiCommit = new ArrayList<>();
+        List<Double> apiEnforced = new ArrayList<>();
+        List<String> apiTimings = new ArrayList<>();
+        java.util.Map<String, String> memory = java.util.Map.of();
+        ApiApplyTiming api = new ApiApplyTiming();
         int last = services - 1;
         Path file = Files.createTempFile("weir-bench-apply-", ".yaml");
         Path slice = Files.createTempFile("weir-bench-slice-", ".yaml");
@@ -48,13 +57,31 @@ record WeirApplyTiming(Path weir, int services, int endpoints) {
                 Files.writeString(slice, lastSlice(WeirMode.yaml(changed2)));
                 one.add(time("apply", "-f", slice.toString(), "--timeout", "900"));
                 expect(moved2);
+                if (r == 0) {
+                    memory = api.memory();
+                }
+                KubeProxyRules current = changed2;
+                List<String> slices = new ArrayList<>();
+                for (int i = 0; i < apiChanges; i++) {
+                    KubeProxyRules.Endpoint m = new KubeProxyRules.Endpoint(
+                            KubeProxyRules.syntheticPod(services * endpoints + 2 * rounds + r * apiChanges + i), 80);
+                    current = current.withEndpoint(last, 0, m);
+                    slices.add(lastSlice(WeirMode.yaml(current)));
+                }
+                ApiApplyTiming.Result viaApi = api.measure(slices);
+                apiCommit.addAll(viaApi.commit());
+                apiEnforced.addAll(viaApi.enforced());
+                apiTimings.addAll(viaApi.timings());
+                if (apiChanges > 0) {
+                    expect(current.services().get(last).endpoints().getFirst());
+                }
                 time("delete", "-f", file.toString(), "--timeout", "900");
             }
         } finally {
             Files.deleteIfExists(file);
             Files.deleteIfExists(slice);
         }
-        return new Result(apply, whole, one, 2 * services, all.length());
+        return new Result(apply, whole, one, apiCommit, apiEnforced, apiTimings, memory, 2 * services, all.length());
     }
 
     /** The last document of the stream: the last service's EndpointSlice. */
@@ -68,11 +95,25 @@ record WeirApplyTiming(Path weir, int services, int endpoints) {
         throw new IllegalArgumentException("no EndpointSlice in the stream");
     }
 
-    /** The moved endpoint is a backend of the last service on every node. */
+    /**
+     * The moved endpoint is a backend in every node's pinned maps ({@code weir bpf lb list}: what the datapath
+     * enforces, whatever the store; {@code weir service list} recomputes from the file store only).
+     */
     private void expect(KubeProxyRules.Endpoint moved) throws IOException, InterruptedException {
-        String out = run("service", "list", "-o", "json");
-        if (!out.contains("\"" + moved.ip() + "\"") && !out.contains(moved.ip() + ":")) {
-            throw new IllegalStateException("after the change weir service list does not show " + moved.hostPort());
+        var rows = new com.fasterxml.jackson.databind.ObjectMapper().readTree(run("bpf", "lb", "list", "-o", "json"));
+        java.util.Set<String> nodes = new java.util.TreeSet<>();
+        java.util.Set<String> with = new java.util.TreeSet<>();
+        for (var r : rows) {
+            nodes.add(r.path("node").asText());
+            for (var b : r.path("backends")) {
+                if (b.asText().contains(moved.hostPort())) {
+                    with.add(r.path("node").asText());
+                }
+            }
+        }
+        if (nodes.isEmpty() || !with.equals(nodes)) {
+            throw new IllegalStateException("after the change the maps of " + nodes + " should send to " + moved.hostPort()
+                    + ", those of " + with + " do");
         }
     }
 

@@ -43,7 +43,7 @@ public final class LabAgents {
     private static final Path LAB_RUN = Path.of("/run/weir/lab");
     private static final Path PINS = Path.of("/sys/fs/bpf/weir");
     private static final String MARKER = "lab";
-    private static final List<String> JVM_FLAGS = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx1g",
+    private static final List<String> JVM_FLAGS = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx512m",
             "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xshare:auto", "--enable-native-access=ALL-UNNAMED");
 
     /** One started agent. */

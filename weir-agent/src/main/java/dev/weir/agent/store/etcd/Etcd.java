@@ -83,6 +83,14 @@ public final class Etcd implements AutoCloseable {
         this.client = client;
     }
 
+    /**
+     * The largest answer the client takes (gRPC's default is 4 MiB). One watch response carries a whole
+     * transaction's events, so it must hold the largest commit the members accept (the lab's allow 64 MiB
+     * requests: 10,000 Services with their EndpointSlices are one 9 MB commit); below that the watch fails on
+     * such a revision and resumes into the same failure forever.
+     */
+    static final int MAX_MESSAGE_BYTES = 256 << 20;
+
     /** Opens a client to the members; nothing is sent until the first call. */
     public static Etcd connect(Config config) {
         Client c = Client.builder()
@@ -93,6 +101,7 @@ public final class Etcd implements AutoCloseable {
                 // etcd 3.4 drops clients that ping idle connections ("too_many_pings"); watches keep it busy
                 .keepaliveWithoutCalls(false)
                 .retryMaxDuration(config.timeout())
+                .maxInboundMessageSize(MAX_MESSAGE_BYTES)
                 .build();
         return new Etcd(config, c);
     }

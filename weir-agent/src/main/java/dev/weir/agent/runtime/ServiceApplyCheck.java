@@ -1,0 +1,344 @@
+package dev.weir.agent.runtime;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+import dev.weir.agent.cluster.Node;
+import dev.weir.agent.datapath.LbCapacity;
+import dev.weir.agent.service.BackendOverrides;
+import dev.weir.agent.service.EndpointSlice;
+import dev.weir.agent.service.InMemoryLbIdAllocator;
+import dev.weir.agent.service.IncrementalServiceEngine;
+import dev.weir.agent.service.LbBackend;
+import dev.weir.agent.service.LbChange;
+import dev.weir.agent.service.LbFrontend;
+import dev.weir.agent.service.LbNodeView;
+import dev.weir.agent.service.LbService;
+import dev.weir.agent.service.Service;
+import dev.weir.agent.service.ServiceClaims;
+import dev.weir.agent.service.ServiceConfig;
+import dev.weir.agent.service.ServiceObjects;
+import dev.weir.agent.store.ObjectKey;
+import dev.weir.agent.store.StoredObject;
+import dev.weir.agent.yaml.ValidationException;
+import dev.weir.datapath.lb.LbMapSizes;
+
+/**
+ * The apply-time check of Services and EndpointSlices ({@link ClusterCompiler#check}) on the objects a commit
+ * changes, against an index of the stored ones: what every stored Service took ({@link ServiceClaims}) and,
+ * per node, the state the stored objects give ({@link IncrementalServiceEngine}, with counting ids), from
+ * which the entries each service map needs are counted. Checking a commit of k objects costs O(k) (plus a
+ * pass over the stored objects' keys and revisions to follow what other agents committed). The index follows
+ * the store: brought to the commit's "before" objects first (what changed since it last looked), and left at
+ * the "after" objects when the check passes (the commit usually follows). Errors are the full check's:
+ * the changed Services are checked in key order after the unchanged ones, as {@code ServiceCatalog} orders
+ * them. When the stored objects themselves do not pass (written by an older agent, or the nodes changed
+ * under them), {@code check} answers {@code false} and the caller runs the full check. Not thread-safe: the
+ * caller serialises checks.
+ */
+final class ServiceApplyCheck {
+
+    /** A stored object as the index has it; {@code confirmed}: its revision is the store's, not a commit's guess. */
+    private record Known(StoredObject object, boolean confirmed, ServiceObjects parsed) {
+    }
+
+    private final ServiceConfig config;
+    private final LbMapSizes sizes;
+    private final Function<StoredObject, ServiceObjects> parse;
+    private final Map<ObjectKey, Known> known = new HashMap<>();
+    private List<Node> nodes;
+    private ServiceClaims claims;
+    /** Every node's state from the stored objects (one engine, one view per node), or null without nodes. */
+    private IncrementalServiceEngine engine;
+
+    ServiceApplyCheck(ServiceConfig config, LbMapSizes sizes, Function<StoredObject, ServiceObjects> parse) {
+        this.config = config;
+        this.sizes = sizes;
+        this.parse = parse;
+    }
+
+    /**
+     * Checks the commit from {@code now} to {@code next} (the stored Services and EndpointSlices before and
+     * after it, sorted by key).
+     *
+     * @return false when the index cannot stand for the stored objects (run the full check instead)
+     * @throws PolicyInputException naming the object and field of the first clash, or the map that would overflow
+     */
+    boolean check(List<Node> clusterNodes, List<StoredObject> now, List<StoredObject> next) {
+        List<Node> sorted = clusterNodes.stream().sorted(Comparator.comparing(Node::name)).toList();
+        try {
+            if (claims == null || !sorted.equals(nodes)) {
+                rebuild(sorted, now);
+            } else {
+                follow(now);
+            }
+        } catch (RuntimeException e) {
+            reset();
+            return false;
+        }
+        Delta d = delta(now, next);
+        if (d.isEmpty()) {
+            return true;
+        }
+        claim(d);
+        try {
+            capacity(d);
+        } catch (RuntimeException e) {
+            unclaim(d);
+            throw e;
+        }
+        next.forEach(o -> {
+            Known k = known.get(o.key());
+            if (k == null || k.object() != o) {
+                known.put(o.key(), new Known(o, false, d.parsed.getOrDefault(o.key(), k == null ? null : k.parsed())));
+            }
+        });
+        d.deleted.forEach(known::remove);
+        return true;
+    }
+
+    private void reset() {
+        known.clear();
+        claims = null;
+        nodes = null;
+        engine = null;
+    }
+
+    /** The index of {@code now} from scratch. */
+    private void rebuild(List<Node> sorted, List<StoredObject> now) {
+        reset();
+        nodes = sorted;
+        claims = new ServiceClaims(config, nodes);
+        List<Service> services = new ArrayList<>();
+        List<EndpointSlice> slices = new ArrayList<>();
+        for (StoredObject o : now) {
+            ServiceObjects p = parse.apply(o);
+            known.put(o.key(), new Known(o, true, p));
+            services.addAll(p.services());
+            slices.addAll(p.slices());
+        }
+        services.sort(Comparator.comparing(Service::key));
+        services.forEach(s -> claims.add(s, new ArrayList<>()));
+        if (!nodes.isEmpty()) {
+            engine = new IncrementalServiceEngine(config, new InMemoryLbIdAllocator(Integer.MAX_VALUE - 1),
+                    nodes.stream().map(Node::name).toList());
+            engine.update(services, List.of(), slices, List.of(), BackendOverrides.NONE, nodes);
+        }
+    }
+
+    /** Brings the index to {@code now} (what other agents committed, or a commit that did not happen). */
+    private void follow(List<StoredObject> now) {
+        Delta d = new Delta();
+        Set<ObjectKey> seen = new HashSet<>();
+        for (StoredObject o : now) {
+            seen.add(o.key());
+            Known k = known.get(o.key());
+            if (k != null && (k.object() == o || k.confirmed() && k.object().revision() == o.revision())) {
+                if (k.object() != o) {
+                    known.put(o.key(), new Known(o, true, k.parsed()));
+                }
+                continue;
+            }
+            if (k != null && k.object().document().equals(o.document()) && k.parsed() != null) {
+                known.put(o.key(), new Known(o, true, k.parsed()));
+                continue;
+            }
+            if (k != null) {
+                d.old(k.parsed());
+            }
+            ServiceObjects p = parse.apply(o);
+            known.put(o.key(), new Known(o, true, p));
+            d.put(o.key(), p);
+        }
+        for (ObjectKey key : new ArrayList<>(known.keySet())) {
+            if (!seen.contains(key)) {
+                d.old(known.remove(key).parsed());
+                d.deleted.add(key);
+            }
+        }
+        if (!d.isEmpty()) {
+            claim(d);
+            if (engine != null) {
+                engine.update(d.services(), d.goneServices(), d.slices(), d.goneSlices(), BackendOverrides.NONE, nodes);
+            }
+        }
+    }
+
+    /** What a commit changes, parsed. */
+    private Delta delta(List<StoredObject> now, List<StoredObject> next) {
+        Delta d = new Delta();
+        Map<ObjectKey, StoredObject> before = new HashMap<>();
+        now.forEach(o -> before.put(o.key(), o));
+        Set<ObjectKey> after = new HashSet<>();
+        for (StoredObject o : next) {
+            after.add(o.key());
+            StoredObject b = before.get(o.key());
+            if (b != null && b.equals(o)) {
+                continue;
+            }
+            if (b != null) {
+                d.old(known.get(o.key()).parsed());
+            }
+            try {
+                d.put(o.key(), parse.apply(o));
+            } catch (ValidationException e) {
+                throw new PolicyInputException(e.file(), e.object(), e.path(), e.problem());
+            }
+        }
+        for (StoredObject o : now) {
+            if (!after.contains(o.key())) {
+                d.old(known.get(o.key()).parsed());
+                d.deleted.add(o.key());
+            }
+        }
+        return d;
+    }
+
+    /** The changed Services' clash checks, in key order after the unchanged ones; on a clash the index is as before. */
+    private void claim(Delta d) {
+        List<String> changed = d.changedServiceKeys();
+        changed.forEach(claims::remove);
+        List<Service> added = new ArrayList<>();
+        try {
+            for (Service s : d.services()) {
+                claims.add(s, new ArrayList<>());
+                added.add(s);
+            }
+        } catch (ValidationException e) {
+            added.forEach(s -> claims.remove(s.key()));
+            d.oldServices.values().forEach(s -> claims.add(s, new ArrayList<>()));
+            throw new PolicyInputException(e.file(), e.object(), e.path(), e.problem());
+        }
+    }
+
+    private void unclaim(Delta d) {
+        d.services().forEach(s -> claims.remove(s.key()));
+        d.oldServices.values().forEach(s -> claims.add(s, new ArrayList<>()));
+    }
+
+    /**
+     * Per node, the entries the map writer needs going from the stored state to the new one ({@link LbCapacity}'s
+     * rule), counted from the change; the engines keep the new state when everything fits, else go back.
+     */
+    private void capacity(Delta d) {
+        if (engine == null) {
+            return;
+        }
+        engine.update(d.services(), d.goneServices(), d.slices(), d.goneSlices(), BackendOverrides.NONE, nodes);
+        List<LbChange> changes = engine.lastChanges();
+        List<LbNodeView> views = engine.views();
+        for (int i = 0; i < views.size(); i++) {
+            LbNodeView v = views.get(i);
+            var overflow = LbCapacity.overflow(v.node(), need(v, changes.get(i)), v.counts(), sizes);
+            if (overflow.isPresent()) {
+                engine.update(new ArrayList<>(d.oldServices.values()), d.createdServices(), new ArrayList<>(d.oldSlices.values()),
+                        d.createdSlices(), BackendOverrides.NONE, nodes);
+                throw new PolicyInputException("", "", "", overflow.get());
+            }
+        }
+    }
+
+    /** {@link LbCapacity#need} of the state before and after the change, from the state after and the change. */
+    static Map<String, Long> need(LbNodeView e, LbChange c) {
+        LbNodeView.Counts a = e.counts();
+        Set<String> entries = new HashSet<>();
+        Set<String> revNats = new HashSet<>();
+        for (LbFrontend f : c.frontendsBefore()) {
+            if (!e.hasEntry(f)) {
+                entries.add(f.key() + " " + f.clientScope());
+            }
+            if (!e.hasRevNat(f)) {
+                revNats.add(f.key());
+            }
+        }
+        Set<String> backends = new HashSet<>();
+        for (LbBackend b : c.backendsBefore()) {
+            if (!e.hasBackend(b)) {
+                backends.add(b.key());
+            }
+        }
+        Map<Integer, LbService> old = new HashMap<>();
+        long slots = a.slots();
+        long maglev = a.maglev();
+        for (LbService s : c.servicesBefore()) {
+            old.put(s.id(), s);
+            slots += s.slots().size();
+            maglev += s.maglev().size();
+        }
+        for (LbService s : c.servicesAfter()) {
+            slots -= s.slots().size();
+            maglev -= s.maglev().size();
+            LbService o = old.get(s.id());
+            if (o == null || !o.slots().equals(s.slots()) || !o.maglev().equals(s.maglev())) {
+                slots += s.slots().size();
+                maglev += s.maglev().size();
+            }
+        }
+        return LbCapacity.counts(a.entries() + entries.size(), slots, a.backends() + backends.size(),
+                a.revNats() + revNats.size(), maglev);
+    }
+
+    /** The Services and slices a change puts and deletes, and the versions it replaces. */
+    private static final class Delta {
+        final Map<String, Service> putServices = new TreeMap<>();
+        final Map<String, EndpointSlice> putSlices = new TreeMap<>();
+        final Map<String, Service> oldServices = new TreeMap<>();
+        final Map<String, EndpointSlice> oldSlices = new TreeMap<>();
+        final Map<ObjectKey, ServiceObjects> parsed = new HashMap<>();
+        final List<ObjectKey> deleted = new ArrayList<>();
+
+        void put(ObjectKey key, ServiceObjects p) {
+            parsed.put(key, p);
+            p.services().forEach(s -> putServices.put(s.key(), s));
+            p.slices().forEach(s -> putSlices.put(s.key(), s));
+        }
+
+        void old(ServiceObjects p) {
+            if (p != null) {
+                p.services().forEach(s -> oldServices.put(s.key(), s));
+                p.slices().forEach(s -> oldSlices.put(s.key(), s));
+            }
+        }
+
+        boolean isEmpty() {
+            return putServices.isEmpty() && putSlices.isEmpty() && oldServices.isEmpty() && oldSlices.isEmpty();
+        }
+
+        List<Service> services() {
+            return new ArrayList<>(putServices.values());
+        }
+
+        List<EndpointSlice> slices() {
+            return new ArrayList<>(putSlices.values());
+        }
+
+        List<String> goneServices() {
+            return oldServices.keySet().stream().filter(k -> !putServices.containsKey(k)).toList();
+        }
+
+        List<String> goneSlices() {
+            return oldSlices.keySet().stream().filter(k -> !putSlices.containsKey(k)).toList();
+        }
+
+        List<String> createdServices() {
+            return putServices.keySet().stream().filter(k -> !oldServices.containsKey(k)).toList();
+        }
+
+        List<String> createdSlices() {
+            return putSlices.keySet().stream().filter(k -> !oldSlices.containsKey(k)).toList();
+        }
+
+        List<String> changedServiceKeys() {
+            Set<String> keys = new java.util.TreeSet<>(oldServices.keySet());
+            keys.addAll(putServices.keySet());
+            return List.copyOf(keys);
+        }
+    }
+}

@@ -1,0 +1,492 @@
+package dev.weir.agent.service;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import dev.weir.agent.cluster.Node;
+import dev.weir.agent.yaml.ValidationException;
+
+/**
+ * {@link ServiceEngine#resolve} for one node, kept up to date one change at a time: each {@link #update} takes
+ * the Services, EndpointSlices, overrides and nodes that changed and recomputes only the services they touch —
+ * a changed Service, a Service whose slices changed, every Service sharing a backend whose merged state
+ * changed (a backend listed by several services gets its most available state), a backend an override
+ * names — and everything when the nodes change (NodePorts live on every node's addresses). Per-service results
+ * and their ids are kept; {@link #state} equals what {@link ServiceEngine#resolve} computes from the same
+ * objects with the same allocator (a property test holds it to that), and each update says what it changed
+ * ({@link LbChange}), so the map writer touches only that.
+ *
+ * <p>The cross-object checks of {@link ServiceCatalog} run per changed Service against an index of what the
+ * others took ({@link ServiceClaims}); a clash throws {@link ValidationException} and leaves the engine
+ * {@link #broken}: its owner starts a new one from every object. Ids the state no longer uses are released
+ * at the end of each update. Not thread-safe; the allocator is called from the updating thread.
+ */
+public final class IncrementalServiceEngine {
+
+    /** One endpoint of one slice serving one Service port: its place in the order the full engine merges in. */
+    private record Contribution(String service, String slice, int servicePort, int slicePort, int endpoint)
+            implements Comparable<Contribution> {
+        @Override
+        public int compareTo(Contribution o) {
+            int c = service.compareTo(o.service);
+            if (c == 0) {
+                c = slice.compareTo(o.slice);
+            }
+            if (c == 0) {
+                c = Integer.compare(servicePort, o.servicePort);
+            }
+            if (c == 0) {
+                c = Integer.compare(slicePort, o.slicePort);
+            }
+            return c != 0 ? c : Integer.compare(endpoint, o.endpoint);
+        }
+    }
+
+    /**
+     * An (address, port, protocol) with a scope: a backend's identity (scope 0), in the state's backend order, or a
+     * frontend's {@code lb_svc} key (its client scope) and rev-NAT key (scope -1). The address is the object's own.
+     */
+    static final class BKey implements Comparable<BKey> {
+        private final IpAddress address;
+        private final int port;
+        private final dev.weir.agent.net.Protocol protocol;
+        private final int scope;
+        private final int hash;
+
+        BKey(IpAddress address, int port, dev.weir.agent.net.Protocol protocol, int scope) {
+            this.address = address;
+            this.port = port;
+            this.protocol = protocol;
+            this.scope = scope;
+            int h = 0x811c9dc5;
+            for (byte b : address.bytes()) {
+                h = (h ^ (b & 0xff)) * 0x01000193;
+            }
+            // FNV over the address bytes: IpAddress's own hash (31 * ...) collides for neighbouring addresses
+            // (10.128.1.40 and 10.129.0.9), which treeified this map's buckets
+            this.hash = (h * 31 + port) * 31 + protocol.ordinal() * 7 + scope;
+        }
+
+        static BKey of(BackendIndex.Candidate c) {
+            return new BKey(c.address(), c.port(), c.protocol(), 0);
+        }
+
+        static BKey of(LbBackend b) {
+            return new BKey(b.address(), b.port(), b.protocol(), 0);
+        }
+
+        static BKey entry(LbFrontend f) {
+            return new BKey(f.address(), f.port(), f.protocol(), f.clientScope().code());
+        }
+
+        static BKey revNat(LbFrontend f) {
+            return new BKey(f.address(), f.port(), f.protocol(), -1);
+        }
+
+        String text() {
+            return BackendOverrides.key(address, port, protocol);
+        }
+
+        @Override
+        public int compareTo(BKey o) {
+            int c = address.compareTo(o.address);
+            if (c == 0) {
+                c = Integer.compare(port, o.port);
+            }
+            if (c == 0) {
+                c = protocol.compareTo(o.protocol);
+            }
+            return c != 0 ? c : Integer.compare(scope, o.scope);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof BKey k && hash == k.hash && port == k.port && scope == k.scope && protocol == k.protocol
+                    && address.equals(k.address);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+
+    /** The one contribution most backends have (a map only when several slices or services list the backend). */
+    private record Single(Contribution at, BackendIndex.Candidate candidate) {
+    }
+
+    private final ServiceConfig config;
+
+    private final TreeMap<String, Service> services = new TreeMap<>();
+    private final TreeMap<String, EndpointSlice> slices = new TreeMap<>();
+    private final Map<String, TreeSet<String>> slicesOf = new HashMap<>();
+    private BackendOverrides overrides = BackendOverrides.NONE;
+    private List<Node> nodes = List.of();
+    private ServiceClaims claims;
+    private final TreeMap<String, List<String>> claimWarnings = new TreeMap<>();
+    private final TreeMap<String, List<String>> sliceWarnings = new TreeMap<>();
+    private final TreeSet<String> pending = new TreeSet<>();
+
+    /** Per backend: a {@link Single} or a {@code TreeMap<Contribution, Candidate>}, in the full engine's merge order. */
+    private final Map<BKey, Object> contributions = new HashMap<>();
+    private final Map<BKey, BackendIndex.Candidate> merged = new HashMap<>();
+    private final Map<String, Map<String, Set<BKey>>> portBackends = new HashMap<>();
+
+    private final List<LbNodeView> views = new ArrayList<>();
+    private final boolean sharedIds;
+    private boolean broken;
+    private final List<LbChange> changes = new ArrayList<>();
+
+    /** An engine for one node, with that node's ids (released when the state no longer uses them). */
+    public IncrementalServiceEngine(ServiceConfig config, LbIdAllocator ids, String thisNode) {
+        this.config = config;
+        this.sharedIds = false;
+        views.add(new LbNodeView(this, ids, thisNode, true));
+    }
+
+    /**
+     * An engine for several nodes sharing one allocator whose ids are never released (counting, as the apply
+     * check does): the objects, merged backends and checks are kept once, and a Service that resolves alike on
+     * every node (no traffic policy Local) keeps one piece for all of them.
+     */
+    public IncrementalServiceEngine(ServiceConfig config, LbIdAllocator ids, List<String> nodes) {
+        this.config = config;
+        this.sharedIds = true;
+        nodes.forEach(n -> views.add(new LbNodeView(this, ids, n, false)));
+    }
+
+    /** True after an update threw: the state is no longer the objects' and the owner must start anew. */
+    public boolean broken() {
+        return broken;
+    }
+
+    /**
+     * Applies what changed since the last update (the first update gets every object).
+     *
+     * @param putServices   Services created or changed
+     * @param goneServices  keys ({@code namespace/name}) of Services deleted
+     * @param putSlices     EndpointSlices created or changed
+     * @param goneSlices    keys of EndpointSlices deleted
+     * @param overrides     every backend override now
+     * @param nodes         every node now (this node among them)
+     * @throws ValidationException when a changed Service clashes with another (the engine is then broken)
+     * @throws IllegalArgumentException when this node is not among the nodes (likewise)
+     */
+    public LbChange update(Collection<Service> putServices, Collection<String> goneServices,
+                           Collection<EndpointSlice> putSlices, Collection<String> goneSlices,
+                           BackendOverrides overrides, List<Node> nodes) {
+        if (broken) {
+            throw new IllegalStateException("the service engine is broken by an earlier failure; start a new one");
+        }
+        try {
+            return apply(putServices, goneServices, putSlices, goneSlices, overrides, nodes);
+        } catch (RuntimeException e) {
+            broken = true;
+            throw e;
+        }
+    }
+
+    private LbChange apply(Collection<Service> putServices, Collection<String> goneServices,
+                           Collection<EndpointSlice> putSlices, Collection<String> goneSlices,
+                           BackendOverrides newOverrides, List<Node> newNodes) {
+        for (LbNodeView v : views) {
+            if (newNodes.stream().noneMatch(n -> n.name().equals(v.node()))) {
+                throw new IllegalArgumentException("node " + v.node() + " is not among the nodes " + newNodes.stream().map(Node::name).toList());
+            }
+        }
+        List<Node> sortedNodes = newNodes.stream().sorted(Comparator.comparing(Node::name)).toList();
+        boolean nodesChanged = !sortedNodes.equals(nodes) || claims == null;
+        nodes = sortedNodes;
+        TreeSet<String> changedServices = new TreeSet<>();
+        TreeSet<String> dirty = new TreeSet<>();
+        for (String k : goneServices) {
+            services.remove(k);
+            changedServices.add(k);
+        }
+        for (Service s : putServices) {
+            services.put(s.key(), s);
+            changedServices.add(s.key());
+        }
+        dirty.addAll(changedServices);
+        for (String k : goneSlices) {
+            EndpointSlice old = slices.remove(k);
+            if (old != null) {
+                unbind(old);
+                dirty.add(old.serviceKey());
+            }
+        }
+        for (EndpointSlice es : putSlices) {
+            EndpointSlice old = slices.put(es.key(), es);
+            if (old != null) {
+                unbind(old);
+                dirty.add(old.serviceKey());
+            }
+            slicesOf.computeIfAbsent(es.serviceKey(), x -> new TreeSet<>()).add(es.key());
+            dirty.add(es.serviceKey());
+        }
+        claim(changedServices, nodesChanged);
+        Set<BKey> touched = new HashSet<>();
+        for (String k : dirty) {
+            contribute(k, touched);
+        }
+        if (!newOverrides.equals(overrides)) {
+            touched.addAll(overridden(overrides, newOverrides));
+            overrides = newOverrides;
+        }
+        TreeSet<String> resolve = new TreeSet<>(dirty);
+        for (BKey b : touched) {
+            remerge(b, resolve);
+        }
+        if (nodesChanged) {
+            resolve.addAll(services.keySet());
+        }
+        changes.clear();
+        Map<String, LbNodeView.Piece> shared = sharedIds ? new HashMap<>() : null;
+        for (int i = 0; i < views.size(); i++) {
+            changes.add(views.get(i).resolveAll(resolve, shared, i == 0));
+        }
+        return changes.getFirst();
+    }
+
+    /** What the last update changed on each node, in the order of {@link #views}. */
+    public List<LbChange> lastChanges() {
+        return List.copyOf(changes);
+    }
+
+    /** This node's state now (the first node's, for an engine of several). */
+    public LbState state() {
+        return views.getFirst().state();
+    }
+
+    /** The view of the first node (the engine's own node). */
+    public LbNodeView view() {
+        return views.getFirst();
+    }
+
+    /** Every node's view, in the order given. */
+    public List<LbNodeView> views() {
+        return List.copyOf(views);
+    }
+
+    /** How many entries of each map this node's state holds, for capacity checks without building it. */
+    public LbNodeView.Counts counts() {
+        return views.getFirst().counts();
+    }
+
+    Service service(String key) {
+        return services.get(key);
+    }
+
+    List<Node> nodes() {
+        return nodes;
+    }
+
+    /** The catalog's warnings (services' claims, then slices), as {@link ServiceCatalog} lists them. */
+    List<String> objectWarnings() {
+        List<String> warnings = new ArrayList<>();
+        claimWarnings.values().forEach(warnings::addAll);
+        sliceWarnings.values().forEach(warnings::addAll);
+        return warnings;
+    }
+
+    List<String> pendingSlices() {
+        return new ArrayList<>(pending);
+    }
+
+    private void unbind(EndpointSlice old) {
+        TreeSet<String> of = slicesOf.get(old.serviceKey());
+        if (of != null) {
+            of.remove(old.key());
+            if (of.isEmpty()) {
+                slicesOf.remove(old.serviceKey());
+            }
+        }
+        pending.remove(old.key());
+        sliceWarnings.remove(old.key());
+    }
+
+    /** The cross-object checks of the changed Services (of all, when the nodes changed), in key order. */
+    private void claim(TreeSet<String> changed, boolean nodesChanged) {
+        if (nodesChanged) {
+            claims = new ServiceClaims(config, nodes);
+            claimWarnings.clear();
+            changed = new TreeSet<>(services.keySet());
+        } else {
+            changed.forEach(k -> {
+                claims.remove(k);
+                claimWarnings.remove(k);
+            });
+        }
+        for (String k : changed) {
+            Service s = services.get(k);
+            if (s != null) {
+                List<String> w = new ArrayList<>();
+                claims.add(s, w);
+                if (!w.isEmpty()) {
+                    claimWarnings.put(k, w);
+                }
+            }
+        }
+    }
+
+    /** Recomputes what one Service's slices contribute to the backends; {@code touched} gets every backend key involved. */
+    private void contribute(String serviceKey, Set<BKey> touched) {
+        Map<String, Set<BKey>> old = portBackends.remove(serviceKey);
+        if (old != null) {
+            for (Set<BKey> keys : old.values()) {
+                for (BKey b : keys) {
+                    uncontribute(b, serviceKey);
+                    touched.add(b);
+                }
+            }
+        }
+        Service s = services.get(serviceKey);
+        TreeSet<String> bound = slicesOf.getOrDefault(serviceKey, new TreeSet<>());
+        for (String sliceKey : bound) {
+            EndpointSlice es = slices.get(sliceKey);
+            if (s == null) {
+                pending.add(sliceKey);
+                sliceWarnings.remove(sliceKey);
+                continue;
+            }
+            pending.remove(sliceKey);
+            List<String> w = new ArrayList<>();
+            ServiceCatalog.sliceWarnings(s, es, w);
+            if (w.isEmpty()) {
+                sliceWarnings.remove(sliceKey);
+            } else {
+                sliceWarnings.put(sliceKey, w);
+            }
+        }
+        if (s == null) {
+            return;
+        }
+        Map<String, Set<BKey>> ports = new HashMap<>();
+        for (String sliceKey : bound) {
+            EndpointSlice es = slices.get(sliceKey);
+            for (ServicePort sp : s.ports()) {
+                for (int pi = 0; pi < es.ports().size(); pi++) {
+                    EndpointSlice.Port p = es.ports().get(pi);
+                    if (!p.name().equals(sp.name()) || p.protocol() != sp.protocol()) {
+                        continue;
+                    }
+                    for (int ei = 0; ei < es.endpoints().size(); ei++) {
+                        EndpointSlice.SliceEndpoint e = es.endpoints().get(ei);
+                        BackendState st = e.terminating() ? BackendState.TERMINATING : e.ready() ? BackendState.ACTIVE : null;
+                        if (st == null) {
+                            continue;
+                        }
+                        BackendIndex.Candidate c = new BackendIndex.Candidate(e.address(), p.port(), p.protocol(), st,
+                                e.nodeName(), e.targetRef());
+                        BKey key = BKey.of(c);
+                        contribute(key, new Contribution(serviceKey, sliceKey, sp.index(), pi, ei), c);
+                        touched.add(key);
+                        ports.computeIfAbsent(BackendIndex.portKey(s, sp, es.addressType()), x -> new HashSet<>(4))
+                                .add(key);
+                    }
+                }
+            }
+        }
+        if (!ports.isEmpty()) {
+            portBackends.put(serviceKey, ports);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void contribute(BKey key, Contribution at, BackendIndex.Candidate c) {
+        Object was = contributions.get(key);
+        if (was == null) {
+            contributions.put(key, new Single(at, c));
+        } else if (was instanceof Single one) {
+            TreeMap<Contribution, BackendIndex.Candidate> m = new TreeMap<>();
+            m.put(one.at(), one.candidate());
+            m.put(at, c);
+            contributions.put(key, m);
+        } else {
+            ((TreeMap<Contribution, BackendIndex.Candidate>) was).put(at, c);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void uncontribute(BKey key, String serviceKey) {
+        Object was = contributions.get(key);
+        if (was instanceof Single one) {
+            if (one.at().service().equals(serviceKey)) {
+                contributions.remove(key);
+            }
+        } else if (was != null) {
+            TreeMap<Contribution, BackendIndex.Candidate> m = (TreeMap<Contribution, BackendIndex.Candidate>) was;
+            // the service's contributions are one range of the map (service first in its order): O(log n), not a scan,
+            // so that deleting every service that shares a backend costs n log n, not n^2
+            m.subMap(new Contribution(serviceKey, "", Integer.MIN_VALUE, Integer.MIN_VALUE, Integer.MIN_VALUE), true,
+                    new Contribution(serviceKey + '\0', "", Integer.MIN_VALUE, Integer.MIN_VALUE, Integer.MIN_VALUE), false).clear();
+            if (m.isEmpty()) {
+                contributions.remove(key);
+            } else if (m.size() == 1) {
+                contributions.put(key, new Single(m.firstKey(), m.firstEntry().getValue()));
+            }
+        }
+    }
+
+    /** A backend's contributions in merge order. */
+    @SuppressWarnings("unchecked")
+    private Map<Contribution, BackendIndex.Candidate> contributionsOf(BKey key) {
+        Object c = contributions.get(key);
+        if (c == null) {
+            return Map.of();
+        }
+        return c instanceof Single one ? Map.of(one.at(), one.candidate()) : (TreeMap<Contribution, BackendIndex.Candidate>) c;
+    }
+
+    /** The backends whose override differs between the two (overrides change rarely: a scan, no index kept for them). */
+    private Set<BKey> overridden(BackendOverrides before, BackendOverrides after) {
+        Set<String> keys = new HashSet<>(before.states().keySet());
+        keys.addAll(after.states().keySet());
+        keys.removeIf(k -> Objects.equals(before.states().get(k), after.states().get(k)));
+        Set<BKey> out = new HashSet<>();
+        merged.forEach((k, c) -> {
+            if (keys.contains(c.key()) || keys.contains(c.address().toString())) {
+                out.add(k);
+            }
+        });
+        return out;
+    }
+
+    /** Merges one backend's contributions again; when the result changed, every service it serves is resolved again. */
+    private void remerge(BKey backendKey, Set<String> resolve) {
+        Map<Contribution, BackendIndex.Candidate> c = contributionsOf(backendKey);
+        BackendIndex.Candidate now = null;
+        for (BackendIndex.Candidate x : c.values()) {
+            now = now == null ? x : BackendIndex.moreAvailable(now, x);
+        }
+        if (now != null) {
+            BackendState st = overrides.apply(now.address(), now.port(), now.protocol(), now.state());
+            if (st != now.state()) {
+                now = new BackendIndex.Candidate(now.address(), now.port(), now.protocol(), st, now.node(), now.targetRef());
+            }
+        }
+        BackendIndex.Candidate was = now == null ? merged.remove(backendKey) : merged.put(backendKey, now);
+        if (!Objects.equals(was, now)) {
+            c.keySet().forEach(x -> resolve.add(x.service()));
+        }
+    }
+
+    /** The backends of one port of one Service in one family, in address order. */
+    List<BackendIndex.Candidate> lookup(Service s, ServicePort p, IpFamily family) {
+        Map<String, Set<BKey>> ports = portBackends.get(s.key());
+        Set<BKey> keys = ports == null ? null : ports.get(BackendIndex.portKey(s, p, family));
+        if (keys == null) {
+            return List.of();
+        }
+        return keys.stream().map(merged::get).sorted(BackendIndex.ORDER).toList();
+    }
+}
