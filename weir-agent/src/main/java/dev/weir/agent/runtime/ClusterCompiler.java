@@ -35,7 +35,8 @@ import dev.weir.datapath.lb.LbMapSizes;
 /**
  * The agent's {@link PolicyCompiler} for everything {@code weir apply} takes: network policies go to the
  * policy engine ({@link EnginePolicyCompiler}), {@code Service} and {@code EndpointSlice} objects to the
- * service engine. Each document of a file is routed by its kind. Service ids are per node and stored, so
+ * service engine, {@code WeirPrefilter} objects to the node's prefilter ({@link PrefilterCompiler}). Each
+ * document of a file is routed by its kind. Service ids are per node and stored, so
  * a restarted agent keeps the numbers its pinned maps and conntrack entries use. Thread-safe.
  */
 public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
@@ -44,6 +45,7 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private final EnginePolicyCompiler policies = new EnginePolicyCompiler();
+    private final PrefilterCompiler prefilters = new PrefilterCompiler();
     private final ServiceConfig config;
     private final ServiceParser services;
     private final ServiceEngine engine;
@@ -116,6 +118,8 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
             String json = doc.toString();
             if (SERVICE_KINDS.contains(doc.path("kind").asText())) {
                 out.add(parseService(source, json));
+            } else if (PrefilterCompiler.handles(doc.path("kind").asText())) {
+                out.add(prefilters.parse(source, doc, out.size() + 1));
             } else {
                 out.addAll(policies.parse(source, json));
             }
@@ -146,6 +150,7 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
      */
     @Override
     public void check(String node, ClusterState cluster, List<StoredObject> before, List<StoredObject> after) {
+        prefilters.check(cluster.nodes(), before, after);
         List<StoredObject> now = serviceObjects(before);
         List<StoredObject> next = serviceObjects(after);
         if (now.equals(next)) {
@@ -244,7 +249,7 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
                 inUse.add(Parsed.of(o));
                 svcs.addAll(d.services());
                 slices.addAll(d.slices());
-            } else {
+            } else if (!PrefilterCompiler.handles(o.key().kind())) {
                 policyObjects.add(o);
             }
         }
@@ -261,7 +266,7 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
             return now;
         });
         previous = lb;
-        return new ComputedState(policy, lb);
+        return new ComputedState(policy, lb, prefilters.compile(input.node(), input.objects()));
     }
 
     @Override
