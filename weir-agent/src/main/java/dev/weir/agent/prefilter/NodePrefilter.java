@@ -71,6 +71,10 @@ public final class NodePrefilter {
      * @throws IllegalStateException naming the interfaces it could not attach (the rest is done)
      */
     public void apply(NodePrefilterSpec spec, String netns) {
+        if (!spec.selected() && store.load(SCOPE).isEmpty() && !java.nio.file.Files.exists(pinDir)) {
+            applied = spec;   // nothing selects the node and nothing of it is here: nothing to look at
+            return;
+        }
         Bound b = bind(netns);
         if (spec.equals(applied) && attachedAsWanted(b, spec)) {
             return;
