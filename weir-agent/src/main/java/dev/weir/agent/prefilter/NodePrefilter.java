@@ -162,6 +162,16 @@ public final class NodePrefilter {
         return problems;
     }
 
+    /**
+     * Checks that an interface exists in the node's network namespace {@code netns} (null: the agent's own),
+     * before an edit names it.
+     *
+     * @throws IllegalArgumentException naming the interface and the namespace
+     */
+    public void checkInterface(String netns, String iface) {
+        dataplanes.apply(netns).checkInterface(iface);
+    }
+
     /** What the selecting objects asked, as last applied (cheap: no file or map read). */
     public NodePrefilterSpec applied() {
         return applied;

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 import dev.weir.agent.api.ApiHandler;
 import dev.weir.agent.api.ApiServer;
@@ -37,7 +36,7 @@ public final class Agent<R> {
      * the flow sink they feed is {@link #flows()}.
      */
     public record Parts<R>(PolicyCompiler<R> compiler, PolicyDataplane<R> dataplane, ConntrackReader conntrack,
-                           EntryCounters counters, Supplier<NodePrefilter.Status> prefilter) {
+                           EntryCounters counters, NodePrefilter prefilter) {
         public Parts(PolicyCompiler<R> compiler, PolicyDataplane<R> dataplane, ConntrackReader conntrack) {
             this(compiler, dataplane, conntrack, EntryCounters.NONE);
         }
@@ -116,7 +115,7 @@ public final class Agent<R> {
         var dataplane = new dev.weir.agent.datapath.KernelDataplane(policyConfig, socketLb, sink::get, prefilter, log);
         Parts<ComputedState> parts = new Parts<>(new ClusterCompiler(ClusterCompiler.storeIds(store, config.node()), config.lbMapSizes(),
                 config.site().services()),
-                dataplane, dataplane.conntrack(), dataplane::counters, prefilter::status);
+                dataplane, dataplane.conntrack(), dataplane::counters, prefilter);
         Agent<ComputedState> agent = new Agent<>(config, parts, kvstore, log);
         sink.set(agent.flows());
         return agent;

@@ -48,11 +48,11 @@ final class PrefilterApi {
     private final PolicyCompiler<?> compiler;
     private final Supplier<SyncState> sync;
     private final Runnable poke;
-    private final Supplier<NodePrefilter.Status> prefilter;
+    private final NodePrefilter prefilter;
 
     /** @param prefilter the node's prefilter, or null when this agent's dataplane has none */
     PrefilterApi(String node, Store store, PolicyCompiler<?> compiler, Supplier<SyncState> sync, Runnable poke,
-                 Supplier<NodePrefilter.Status> prefilter) {
+                 NodePrefilter prefilter) {
         this.node = node;
         this.store = store;
         this.compiler = compiler;
@@ -72,7 +72,16 @@ final class PrefilterApi {
         if (prefilter == null) {
             throw new ApiException(ApiException.INVALID, "the dataplane of " + node + "'s agent has no prefilter");
         }
-        return prefilter.get();
+        return prefilter.status();
+    }
+
+    /** The interfaces exist on this node (an attach that names one that does not changes nothing). */
+    private List<String> existing(List<String> interfaces) {
+        var self = sync.get().cluster().node(node);
+        if (prefilter != null && self.isPresent()) {
+            interfaces.forEach(i -> prefilter.checkInterface(self.get().netns(), i));
+        }
+        return interfaces;
     }
 
     /** The node's prefilter: settings, interfaces, rules with ids, origins and counters, per-reason counters. */
@@ -180,7 +189,7 @@ final class PrefilterApi {
             case "delete" -> p.has("ids")
                     ? w -> ImperativePrefilter.removeIds(w, ids(p), byId(), current().spec())
                     : w -> ImperativePrefilter.removeMatching(w, rules(p), current().spec());
-            case "attach" -> w -> ImperativePrefilter.attach(w, strings(p.path("interfaces")),
+            case "attach" -> w -> ImperativePrefilter.attach(w, existing(strings(p.path("interfaces"))),
                     p.path("xdpMode").isTextual() ? p.path("xdpMode").asText() : null);
             case "detach" -> w -> ImperativePrefilter.detach(w, strings(p.path("interfaces")), current().spec().attachedBy());
             case "set" -> w -> ImperativePrefilter.set(w, mode(p.path("mode")), number(p.path("rateLimit")),

@@ -70,7 +70,7 @@ class PrefilterDesiredStateTest {
         compiler = new ClusterCompiler(new InMemoryLbIdAllocator());
         var dp = new dev.weir.agent.prefilter.FakePrefilterDataplane("eth0");
         node2 = new NodePrefilter("node2", dir.resolve("pins"), new PrefilterStore(dir.resolve("run")), ns -> dp, s -> { });
-        api = new PrefilterApi("node2", store, compiler, () -> synced, () -> { }, node2::status);
+        api = new PrefilterApi("node2", store, compiler, () -> synced, () -> { }, node2);
         synced = new SyncState(0, Instant.now(), null, 0, CLUSTER, PolicyView.EMPTY, 1);
     }
 
@@ -189,6 +189,11 @@ class PrefilterDesiredStateTest {
         edit("{\"op\": \"delete\", \"ids\": [" + ids.get("src 203.0.113.0/24") + "]}");
         assertThat(stored("imperative-node2").rules()).isEmpty();
         assertThatThrownBy(() -> edit("{\"op\": \"detach\", \"interfaces\": [\"eth1\"]}")).hasMessageContaining("interface eth1 is not in");
+        long before = store.revision();
+        assertThatThrownBy(() -> edit("{\"op\": \"attach\", \"interfaces\": [\"eth9\"]}"))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getMessage())
+                        .contains("no interface eth9 in network namespace weir-node2"));
+        assertThat(store.revision()).as("an attach to a missing interface changes nothing").isEqualTo(before);
 
         assertThat(edit("{\"op\": \"remove\"}").path("outcome").asText()).isEqualTo("deleted");
         assertThat(store.get(new ObjectKey(WeirPrefilter.KIND, "", "imperative-node2"))).isEmpty();
