@@ -17,6 +17,7 @@ import dev.weir.agent.prefilter.PrefilterState;
 import dev.weir.cli.agent.AgentDirectory;
 import dev.weir.cli.agent.RevisionWait;
 import dev.weir.cli.output.Json;
+import dev.weir.lab.Lab;
 
 /**
  * The prefilter of a network namespace that belongs to a node with a running agent: there the prefilter is
@@ -41,6 +42,7 @@ final class NodeAgentPrefilter {
      * answer, or have no prefilter, are passed over.
      */
     static Optional<NodeAgentPrefilter> find(String netns) {
+        Map<AgentDirectory.Agent, String> silent = new java.util.LinkedHashMap<>();
         for (AgentDirectory.Agent a : AgentDirectory.all()) {
             try {
                 JsonNode s = a.client().call("prefilter.status", null, ASK);
@@ -49,10 +51,43 @@ final class NodeAgentPrefilter {
                     return Optional.of(new NodeAgentPrefilter(a));
                 }
             } catch (ApiException e) {
-                // not this one: an agent that does not answer, an older one, one without a prefilter
+                // not this one: an older agent, one without a prefilter; or one that does not answer
+                if (e.code().equals(ApiException.UNAVAILABLE)) {
+                    silent.put(a, e.getMessage());
+                }
             }
         }
+        refuseSilentLabNode(netns, silent);
         return Optional.empty();
+    }
+
+    /**
+     * A lab node's namespace whose agent has a socket but does not answer: its prefilter is desired state, and
+     * working on the namespace directly would put a second XDP program where the agent's belongs.
+     */
+    private static void refuseSilentLabNode(String netns, Map<AgentDirectory.Agent, String> silent) {
+        if (netns == null || silent.isEmpty()) {
+            return;
+        }
+        Optional<Lab> lab;
+        try {
+            lab = Lab.current();
+        } catch (RuntimeException e) {
+            return;
+        }
+        for (var e : silent.entrySet()) {
+            String node = e.getKey().node();
+            String ns;
+            try {
+                ns = lab.map(l -> l.netnsOf(node)).orElse(null);
+            } catch (RuntimeException notALabNode) {
+                continue;
+            }
+            if (netns.equals(ns)) {
+                throw new IllegalStateException(netns + " is node " + node + "'s, whose prefilter its agent keeps, but the"
+                        + " agent does not answer (" + e.getValue() + "); start it again (weir lab restart-agents)");
+            }
+        }
     }
 
     String node() {
