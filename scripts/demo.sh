@@ -23,7 +23,7 @@ weir lab status
 step "Reachability before any program (IPv4, TCP/80 and UDP/81; every cell should be '.')"
 weir lab matrix --ports TCP/80,UDP/81
 
-step "Attach the XDP prefilter to every interface of node1 (underlay eth0 and each pod's lxc)"
+step "Attach the XDP prefilter to every interface of node1 (underlay eth0 and each pod's lxc; node1's agent keeps it as WeirPrefilter imperative-node1)"
 mapfile -t IFACES < <(weir lab status -o json | jq -r '.nodes[] | select(.name=="node1") | .interfaces[]')
 weir prefilter attach --netns weir-node1 --mode auto "${IFACES[@]}"
 
@@ -91,6 +91,7 @@ Try next:
   bin/weir identity list; bin/weir endpoint list
   bin/weir prefilter attach --netns weir-node1 eth0 && bin/weir prefilter add --netns weir-node1 --src 10.244.2.0/24
   bin/weir lab exec x/a -- ping -c1 10.244.2.20
+  bin/weir apply -f examples/prefilter/01-deny-doc-nets.yaml; bin/weir prefilter list --netns weir-node2   # desired state, every node
 Tear down:
   bin/weir lab down          # the lab, its agents, and everything weir attached inside it
   bin/weir uninstall         # every program, link and pin weir made on this machine

@@ -4,6 +4,8 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import dev.weir.agent.flow.FlowSink;
+import dev.weir.agent.prefilter.NodePrefilter;
+import dev.weir.agent.prefilter.NodePrefilterSpec;
 import dev.weir.agent.runtime.ComputedState;
 import dev.weir.agent.runtime.ConntrackReader;
 import dev.weir.agent.runtime.PolicyDataplane;
@@ -14,7 +16,9 @@ import dev.weir.agent.runtime.PolicyView;
  * balancing ({@link LbMapWriter}, into the service maps of the same pinned {@code tc_endpoint} object,
  * which translates at TC; and, unless {@link SocketLbMode#off}, {@link SocketLb} at the sockets of local
  * pods, over the same maps) and services reached from outside the node ({@link NodePortDataplane}, on the
- * underlay interface). Same lifetime rules: {@link #stop} leaves everything attached and pinned.
+ * underlay interface), and the node's XDP prefilter ({@link NodePrefilter}, on the interfaces the WeirPrefilter
+ * objects selecting the node name, written last so that its failure leaves the rest applied). Same lifetime rules:
+ * {@link #stop} leaves everything attached and pinned.
  */
 public final class KernelDataplane implements PolicyDataplane<ComputedState> {
 
@@ -22,11 +26,21 @@ public final class KernelDataplane implements PolicyDataplane<ComputedState> {
     private final KernelPolicyDataplane policy;
     private final SocketLb socketLb;
     private final NodePortDataplane nodePort;
+    private final NodePrefilter prefilter;
     private LbMapWriter services;
 
+    /** With the node's prefilter pinned in {@code <pinDir>/prefilter}, its state in {@code /run/weir/<node>}. */
     public KernelDataplane(KernelPolicyDataplane.Config config, SocketLbMode socketLb, Supplier<FlowSink> sink,
                            Consumer<String> log) {
+        this(config, socketLb, sink, NodePrefilter.kernel(config.node(), config.pinDir().resolve("prefilter"),
+                dev.weir.agent.runtime.AgentConfig.RUN_ROOT.resolve(config.node()), log), log);
+    }
+
+    /** @param prefilter the node's prefilter (its pins and state are its own) */
+    public KernelDataplane(KernelPolicyDataplane.Config config, SocketLbMode socketLb, Supplier<FlowSink> sink,
+                           NodePrefilter prefilter, Consumer<String> log) {
         this.config = config;
+        this.prefilter = prefilter;
         this.policy = new KernelPolicyDataplane(config, sink, log);
         this.socketLb = new SocketLb(new SocketLb.Config(config.pinDir(), socketLb), log);
         this.nodePort = new NodePortDataplane(config.node(), config.pinDir(), log);
@@ -61,7 +75,7 @@ public final class KernelDataplane implements PolicyDataplane<ComputedState> {
     /** Which paths translate services: {@code socket+tc}, or {@code tc (why not the socket)}. */
     @Override
     public java.util.Map<String, String> details() {
-        return java.util.Map.of("serviceLb", socketLb.state());
+        return java.util.Map.of("serviceLb", socketLb.state(), "prefilter", prefilter.applied().summary());
     }
 
     @Override
@@ -71,6 +85,18 @@ public final class KernelDataplane implements PolicyDataplane<ComputedState> {
         services.write(update.result().services(), update.result().lbChange());
         socketLb.apply(update.cluster().endpointsOn(config.node()));
         update.cluster().node(config.node()).ifPresent(n -> nodePort.apply(n, update.result().services()));
+        NodePrefilterSpec want = update.result().prefilter();
+        var self = update.cluster().node(config.node());
+        if (want.selected() && self.isEmpty()) {
+            throw new IllegalStateException("prefilter: node " + config.node() + " is not among the cluster's nodes,"
+                    + " so its network namespace is unknown");
+        }
+        prefilter.apply(want, self.map(dev.weir.agent.cluster.Node::netns).orElse(null));
+    }
+
+    /** The node's prefilter (for {@code weir prefilter list|stats}). */
+    public NodePrefilter prefilter() {
+        return prefilter;
     }
 
     public ConntrackReader conntrack() {

@@ -44,6 +44,16 @@ public record LabelSelector(Map<String, String> matchLabels, List<Requirement> m
         return new LabelSelector(labels, List.of());
     }
 
+    /**
+     * Reads a selector ({@code matchLabels}, {@code matchExpressions}) strictly, as the policy kinds do; null
+     * when the node is absent.
+     *
+     * @throws dev.weir.agent.yaml.ValidationException naming the field
+     */
+    public static LabelSelector read(dev.weir.agent.yaml.YamlNode node) {
+        return CommonReader.selector(node);
+    }
+
     public boolean isEmpty() {
         return matchLabels.isEmpty() && matchExpressions.isEmpty();
     }

@@ -82,6 +82,16 @@ public final class PrefilterManager {
         change(rs -> rs.removeMatching(rules));
     }
 
+    /**
+     * Makes the rules exactly {@code rules} and the settings {@code settings} in one change (the agent's, from
+     * desired state): rules that stay keep their ids and counters, new ones take free ids.
+     *
+     * @return the rule set now in force
+     */
+    public RuleSet replace(PrefilterSettings settings, List<PrefilterRule> rules) {
+        return change(rs -> rs.replace(settings, rules));
+    }
+
     /** Changes the settings (mode, rate limit, sampling). */
     public void configure(UnaryOperator<PrefilterSettings> f) {
         change(rs -> rs.withSettings(f.apply(rs.settings())));
@@ -93,9 +103,9 @@ public final class PrefilterManager {
         RuleCompiler compiler = new RuleCompiler(st.capacity());
         CompiledRules compiledNext = compiler.compile(next);
         if (dataplane.loaded()) {
-            java.util.Set<Integer> old = new java.util.HashSet<>();
-            st.rules().rules().forEach(r -> old.add(r.id()));
-            List<Integer> fresh = next.rules().stream().map(PrefilterRule::id).filter(id -> !old.contains(id)).toList();
+            Map<Integer, PrefilterRule> old = new java.util.HashMap<>();
+            st.rules().rules().forEach(r -> old.put(r.id(), r));
+            List<Integer> fresh = next.rules().stream().filter(r -> !r.equals(old.get(r.id()))).map(PrefilterRule::id).toList();
             dataplane.resetRuleCounters(fresh);
             dataplane.apply(compiler.compile(st.rules()), compiledNext);
         }

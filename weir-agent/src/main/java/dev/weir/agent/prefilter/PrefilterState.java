@@ -73,7 +73,15 @@ public record PrefilterState(Capacity capacity, Map<String, String> attachments,
 
     /** One rule on disk. */
     public record RuleJson(int id, String action, String src, String dst, String proto, String dport) {
-        PrefilterRule toRule() {
+        /** The JSON form of a rule. */
+        public static RuleJson of(PrefilterRule r) {
+            return new RuleJson(r.id(), r.action().name().toLowerCase(), r.src() == null ? null : r.src().toString(),
+                    r.dst() == null ? null : r.dst().toString(), r.proto() == null ? null : r.proto().lower(),
+                    r.dport() == null ? null : r.dport().toString());
+        }
+
+        /** The rule, validated. */
+        public PrefilterRule toRule() {
             return new PrefilterRule(id, PrefilterRule.Action.valueOf(action.toUpperCase()),
                     src == null ? null : Cidr.parse(src), dst == null ? null : Cidr.parse(dst),
                     proto == null ? null : Protocol.parse(proto), dport == null ? null : PortRange.parse(dport));

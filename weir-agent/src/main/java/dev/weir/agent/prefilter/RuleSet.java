@@ -76,6 +76,25 @@ public record RuleSet(PrefilterSettings settings, List<PrefilterRule> rules) {
         return removeIds(ids);
     }
 
+    /**
+     * The rule set holding exactly {@code wanted} (ids ignored, duplicates once) with settings {@code s}: a rule
+     * already here keeps its id (and so its hit counter), the others take the lowest free ids.
+     */
+    public RuleSet replace(PrefilterSettings s, Collection<PrefilterRule> wanted) {
+        Map<PrefilterRule, Integer> have = new HashMap<>();
+        rules.forEach(r -> have.put(r.withId(0), r.id()));
+        java.util.LinkedHashSet<PrefilterRule> want = new java.util.LinkedHashSet<>();
+        wanted.forEach(r -> want.add(r.withId(0)));
+        List<Integer> gone = new ArrayList<>();
+        have.forEach((r, id) -> {
+            if (!want.contains(r)) {
+                gone.add(id);
+            }
+        });
+        List<PrefilterRule> added = want.stream().filter(r -> !have.containsKey(r)).toList();
+        return removeIds(gone).add(added).withSettings(s);
+    }
+
     public RuleSet withSettings(PrefilterSettings s) {
         return new RuleSet(s, rules);
     }

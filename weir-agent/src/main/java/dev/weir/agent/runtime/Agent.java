@@ -15,6 +15,7 @@ import dev.weir.agent.endpoint.EndpointSource;
 import dev.weir.agent.flow.FlowApi;
 import dev.weir.agent.flow.FlowDecorator;
 import dev.weir.agent.flow.FlowHistory;
+import dev.weir.agent.prefilter.NodePrefilter;
 import dev.weir.agent.store.Store;
 
 /**
@@ -31,12 +32,18 @@ public final class Agent<R> {
 
     /**
      * The parts the lead's kernel wiring replaces: the engine adapter, the kernel dataplane, the
-     * conntrack reader; and the flow sink they feed is {@link #flows()}.
+     * conntrack reader, the per-entry counters, the node's prefilter as the dataplane has it (null: none); and
+     * the flow sink they feed is {@link #flows()}.
      */
     public record Parts<R>(PolicyCompiler<R> compiler, PolicyDataplane<R> dataplane, ConntrackReader conntrack,
-                           EntryCounters counters) {
+                           EntryCounters counters, NodePrefilter prefilter) {
         public Parts(PolicyCompiler<R> compiler, PolicyDataplane<R> dataplane, ConntrackReader conntrack) {
             this(compiler, dataplane, conntrack, EntryCounters.NONE);
+        }
+
+        public Parts(PolicyCompiler<R> compiler, PolicyDataplane<R> dataplane, ConntrackReader conntrack,
+                     EntryCounters counters) {
+            this(compiler, dataplane, conntrack, counters, null);
         }
     }
 
@@ -75,6 +82,8 @@ public final class Agent<R> {
         FlowApi flowApi = new FlowApi(flows);
         Map<String, ApiHandler> handlers = new HashMap<>(api.handlers());
         handlers.putAll(flowApi.handlers());
+        handlers.putAll(new PrefilterApi(config.node(), store, parts.compiler(), sync::state, sync::poke,
+                parts.prefilter()).handlers());
         Map<String, ApiStream> streams = flowApi.streams();
         ApiServer server = new ApiServer(new ApiServer.Config(config.socket()), handlers, streams, log);
         this.components = new Components(List.of(new PidFile(config.pidFile()), kvstore, endpoints, parts.dataplane(),
@@ -100,12 +109,13 @@ public final class Agent<R> {
         Store store = kvstore.store();
         java.util.concurrent.atomic.AtomicReference<dev.weir.agent.flow.FlowSink> sink =
                 new java.util.concurrent.atomic.AtomicReference<>();
-        var dataplane = new dev.weir.agent.datapath.KernelDataplane(
-                dev.weir.agent.datapath.KernelPolicyDataplane.Config.defaults(config.node()).withLbSizes(config.lbMapSizes()),
-                socketLb, sink::get, log);
+        var policyConfig = dev.weir.agent.datapath.KernelPolicyDataplane.Config.defaults(config.node())
+                .withLbSizes(config.lbMapSizes());
+        var prefilter = NodePrefilter.kernel(config.node(), policyConfig.pinDir().resolve("prefilter"), config.runDir(), log);
+        var dataplane = new dev.weir.agent.datapath.KernelDataplane(policyConfig, socketLb, sink::get, prefilter, log);
         Parts<ComputedState> parts = new Parts<>(new ClusterCompiler(ClusterCompiler.storeIds(store, config.node()), config.lbMapSizes(),
                 config.site().services()),
-                dataplane, dataplane.conntrack(), dataplane::counters);
+                dataplane, dataplane.conntrack(), dataplane::counters, prefilter);
         Agent<ComputedState> agent = new Agent<>(config, parts, kvstore, log);
         sink.set(agent.flows());
         return agent;

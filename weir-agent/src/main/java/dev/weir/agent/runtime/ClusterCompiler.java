@@ -16,6 +16,7 @@ import dev.weir.agent.cluster.Node;
 import dev.weir.agent.datapath.LbCapacity;
 import dev.weir.agent.endpoint.ClusterState;
 import dev.weir.agent.policy.PolicyResult;
+import dev.weir.agent.prefilter.NodePrefilterSpec;
 import dev.weir.agent.service.BackendOverrides;
 import dev.weir.agent.service.EndpointSlice;
 import dev.weir.agent.service.InMemoryLbIdAllocator;
@@ -38,7 +39,8 @@ import dev.weir.datapath.lb.LbMapSizes;
 /**
  * The agent's {@link PolicyCompiler} for everything {@code weir apply} takes: network policies go to the
  * policy engine ({@link EnginePolicyCompiler}), {@code Service} and {@code EndpointSlice} objects to the
- * service engine. Each document of a file is routed by its kind. Service ids are per node and stored, so
+ * service engine, {@code WeirPrefilter} objects to the node's prefilter ({@link PrefilterCompiler}). Each
+ * document of a file is routed by its kind. Service ids are per node and stored, so
  * a restarted agent keeps the numbers its pinned maps and conntrack entries use. Thread-safe.
  */
 public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
@@ -47,6 +49,7 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private final EnginePolicyCompiler policies = new EnginePolicyCompiler();
+    private final PrefilterCompiler prefilters = new PrefilterCompiler();
     private final ServiceConfig config;
     private final ServiceParser services;
     private final LbIdAllocator ids;
@@ -72,6 +75,8 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
     private List<Node> lastNodes = List.of();
     private PolicyResult policy;
     private ClusterState policyCluster;
+    private NodePrefilterSpec prefilter;
+    private List<Node> prefilterNodes;
     private static final int RELEASE_ABOVE = 4096;
     private static final long RELEASE_EVERY_NANOS = 30_000_000_000L;
     private long lastRelease = System.nanoTime();
@@ -132,6 +137,8 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
         for (JsonNode doc : documents(source, text)) {
             if (SERVICE_KINDS.contains(doc.path("kind").asText())) {
                 out.add(parseService(source, doc));
+            } else if (PrefilterCompiler.handles(doc.path("kind").asText())) {
+                out.add(prefilters.parse(source, doc, out.size() + 1));
             } else {
                 out.add(policies.parse(source, doc));
             }
@@ -171,6 +178,7 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
      */
     @Override
     public void check(String node, ClusterState cluster, List<StoredObject> before, List<StoredObject> after) {
+        prefilters.check(cluster.nodes(), before, after);
         List<StoredObject> now = serviceObjects(before);
         List<StoredObject> next = serviceObjects(after);
         if (now.equals(next)) {
@@ -268,6 +276,7 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
             return compileChanges(input);
         } catch (RuntimeException e) {
             engine = null;
+            prefilter = null;
             applied = null;
             policy = null;
             throw e;
@@ -281,6 +290,7 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
                 ? snapshot.objects().stream().map(o -> new ObjectChange(o.key(), ObjectChange.Kind.CREATED, o)).toList()
                 : snapshot.changesSince(applied);
         boolean policyChanged = full;
+        boolean prefilterChanged = full;
         boolean overridesChanged = full;
         List<Service> putServices = new ArrayList<>();
         List<String> goneServices = new ArrayList<>();
@@ -290,6 +300,8 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
             String kind = c.key().kind();
             if (kind.equals(BackendOverrides.KIND)) {
                 overridesChanged = true;
+            } else if (PrefilterCompiler.handles(kind)) {
+                prefilterChanged = true;
             } else if (!SERVICE_KINDS.contains(kind)) {
                 policyChanged = true;
             } else if (c.kind() == ObjectChange.Kind.DELETED) {
@@ -326,12 +338,17 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
         lastNodes = nodes;
         if (policyChanged || policy == null || !input.cluster().equals(policyCluster)) {
             policy = policies.compile(new Input(input.node(), input.cluster(), snapshot.objects().stream()
-                    .filter(o -> !SERVICE_KINDS.contains(o.key().kind()) && !o.key().kind().equals(BackendOverrides.KIND))
+                    .filter(o -> !SERVICE_KINDS.contains(o.key().kind()) && !o.key().kind().equals(BackendOverrides.KIND)
+                            && !PrefilterCompiler.handles(o.key().kind()))
                     .toList(), input.revision(), input.identities()));
             policyCluster = input.cluster();
         }
+        if (prefilterChanged || prefilter == null || !nodes.equals(prefilterNodes)) {
+            prefilter = prefilters.compile(input.node(), snapshot.objects());
+            prefilterNodes = nodes;
+        }
         applied = snapshot;
-        return new ComputedState(policy, engine.state(), change.between(from, version));
+        return new ComputedState(policy, engine.state(), change.between(from, version), prefilter);
     }
 
     /**

@@ -18,13 +18,13 @@ import dev.weir.cli.UserError;
  * Finds the agents of this machine: every {@code <run root>/<node>/api.sock} ({@code /run/weir}, or
  * {@code $WEIR_RUN_ROOT}), except the lab's own directory. Stateless.
  */
-final class AgentDirectory {
+public final class AgentDirectory {
 
     static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
 
     /** One agent: its node and client. */
-    record Agent(String node, ApiClient client) {
-        JsonNode call(String method, JsonNode params) {
+    public record Agent(String node, ApiClient client) {
+        public JsonNode call(String method, JsonNode params) {
             return client.call(method, params, CALL_TIMEOUT);
         }
     }
@@ -61,7 +61,7 @@ final class AgentDirectory {
     }
 
     /** Every agent with a socket, sorted by node. */
-    static List<Agent> all() {
+    public static List<Agent> all() {
         Path root = runRoot();
         if (!Files.isDirectory(root)) {
             return List.of();
@@ -83,7 +83,7 @@ final class AgentDirectory {
      * @throws UserError when {@code node} has no agent
      * @throws IllegalStateException when no agent runs at all
      */
-    static List<Agent> select(String node) {
+    public static List<Agent> select(String node) {
         List<Agent> all = all();
         if (all.isEmpty()) {
             throw new IllegalStateException("no agent is running (no " + runRoot() + "/<node>/api.sock); start one with "
@@ -101,7 +101,7 @@ final class AgentDirectory {
     }
 
     /** Turns an agent's {@code invalid} answer into a {@link UserError} (exit 2), other failures into exit 1. */
-    static RuntimeException translate(Agent a, ApiException e) {
+    public static RuntimeException translate(Agent a, ApiException e) {
         if (e.isUserError()) {
             return new UserError(e.getMessage());
         }

@@ -77,12 +77,14 @@ public final class ApplyCommand {
     }
 
     @Command(name = "apply", mixinStandardHelpOptions = true,
-            header = "Create or replace policies and services from YAML files (all or nothing).",
+            header = "Create or replace policies, services and prefilters from YAML files (all or nothing).",
             description = {"Create or replace objects from Kubernetes-shaped YAML (NetworkPolicy, WeirNetworkPolicy,",
-                    "WeirClusterNetworkPolicy, PolicyMode, v1 Service, discovery.k8s.io/v1 EndpointSlice).",
+                    "WeirClusterNetworkPolicy, PolicyMode, v1 Service, discovery.k8s.io/v1 EndpointSlice,",
+                    "weir.dev/v1 WeirPrefilter: the XDP prefilter of the nodes it selects).",
                     "All-or-nothing: one invalid document (exit 2) changes nothing. Before committing, the whole",
                     "new state is checked: a ClusterIP, NodePort or frontend another Service holds, or a state",
-                    "that would not fit the service maps (weir agent --lb-map-size), is refused. An EndpointSlice",
+                    "that would not fit the service maps (weir agent --lb-map-size), is refused, as are",
+                    "WeirPrefilter objects that set a node's mode, rate limit or XDP mode otherwise. An EndpointSlice",
                     "whose Service does not exist yet is accepted and waits. Returns when every running agent",
                     "enforces the new revision."})
     public static final class Apply extends Base {

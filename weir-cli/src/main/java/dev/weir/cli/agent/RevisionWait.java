@@ -16,7 +16,7 @@ import dev.weir.agent.api.ApiException;
  * cluster, read from the node records through one agent ({@code cluster.nodes}). An agent that reports a sync
  * error for that revision fails the wait at once. Stateless.
  */
-final class RevisionWait {
+public final class RevisionWait {
 
     private RevisionWait() {
     }
@@ -26,7 +26,7 @@ final class RevisionWait {
      *
      * @throws IllegalStateException naming the nodes that do not, when the timeout passes or one fails
      */
-    static List<String> await(List<AgentDirectory.Agent> agents, long revision, Duration timeout) {
+    public static List<String> await(List<AgentDirectory.Agent> agents, long revision, Duration timeout) {
         AgentDirectory.Agent first = agents.getFirst();
         try {
             if (first.call("cluster.nodes", null).path("kvstore").path("kind").asText("file").equals("etcd")) {

@@ -8,7 +8,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code weir prefilter del ID… | --src …}. */
 @Command(name = "del", mixinStandardHelpOptions = true,
-        description = "Delete rules by id, or by the same flags that added them (all or nothing).")
+        description = {"Delete rules by id, or by the same flags that added them (all or nothing).",
+                "On a node's namespace whose agent runs, the rules leave the node's WeirPrefilter",
+                "imperative-<node>; a rule another WeirPrefilter gives is changed in that object (weir apply)."})
 final class DelCommand implements Runnable {
 
     @Mixin
@@ -22,19 +24,33 @@ final class DelCommand implements Runnable {
 
     @Override
     public void run() {
+        if (!ids.isEmpty() && !rule.empty()) {
+            throw new IllegalArgumentException("give rule ids or match flags, not both");
+        }
+        if (ids.isEmpty() && rule.empty()) {
+            throw new IllegalArgumentException("name the rules to delete: ids, or --src/--dst/--proto/--dport as added");
+        }
+        var agent = scope.agent();
+        if (agent.isPresent()) {
+            var params = NodeAgentPrefilter.op("delete");
+            if (!ids.isEmpty()) {
+                ids.forEach(params.putArray("ids")::add);
+            } else {
+                NodeAgentPrefilter.withRules(params, rule.rules());
+            }
+            var edited = agent.get().edit(params);
+            System.out.println(ids.isEmpty() ? "deleted " + params.path("rules").size() + " rule(s)" : "deleted rule(s) " + ids);
+            System.out.println(edited.summary());
+            return;
+        }
         var manager = scope.manager();
         if (!ids.isEmpty()) {
-            if (!rule.empty()) {
-                throw new IllegalArgumentException("give rule ids or match flags, not both");
-            }
             manager.deleteIds(ids);
             System.out.println("deleted rule(s) " + ids);
-        } else if (!rule.empty()) {
+        } else {
             var rules = rule.rules();
             manager.deleteMatching(rules);
             System.out.println("deleted " + rules.size() + " rule(s)");
-        } else {
-            throw new IllegalArgumentException("name the rules to delete: ids, or --src/--dst/--proto/--dport as added");
         }
     }
 }

@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "events", mixinStandardHelpOptions = true, description = {
         "Print sampled drop events (1 in --sample-every drops) from the prefilter's ring buffer.",
-        "Reading consumes them. Without --follow, prints what is buffered and exits."})
+        "Reading consumes them. Without --follow, prints what is buffered and exits.",
+        "On a node's namespace whose agent runs: the node's prefilter's ring buffer (pinned by the agent)."})
 final class EventsCommand implements Runnable {
 
     @Mixin
@@ -57,7 +58,9 @@ final class EventsCommand implements Runnable {
 
     @Override
     public void run() {
-        Path pin = new KernelPrefilterDataplane(scope.scope(), scope.namespace()).pinDirectory().resolve(PrefilterMaps.EVENTS);
+        Path pins = scope.agent().map(a -> Path.of(a.status().path("pinDir").asText()))
+                .orElseGet(() -> new KernelPrefilterDataplane(scope.scope(), scope.namespace()).pinDirectory());
+        Path pin = pins.resolve(PrefilterMaps.EVENTS);
         if (!Files.exists(pin)) {
             throw new IllegalArgumentException("the prefilter is not attached in " + scope.scope() + " (no " + pin + ")");
         }

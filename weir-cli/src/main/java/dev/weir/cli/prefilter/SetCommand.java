@@ -7,7 +7,9 @@ import picocli.CommandLine.Option;
 
 /** {@code weir prefilter set …}: mode, rate limit, event sampling. */
 @Command(name = "set", mixinStandardHelpOptions = true,
-        description = "Change the scope's settings: denylist/allowlist mode, per-source rate limit, drop-event sampling.")
+        description = {"Change the scope's settings: denylist/allowlist mode, per-source rate limit, drop-event sampling.",
+                "On a node's namespace whose agent runs, they are set in the node's WeirPrefilter imperative-<node>;",
+                "another WeirPrefilter of that node that sets them otherwise makes this fail (one node, one mode)."})
 final class SetCommand implements Runnable {
 
     @Mixin
@@ -31,14 +33,35 @@ final class SetCommand implements Runnable {
         if (mode == null && ratePps == null && burst == null && sampleEvery == null) {
             throw new IllegalArgumentException("nothing to set: give --mode, --rate-limit, --burst or --sample-every");
         }
+        PrefilterSettings.Mode m = mode == null ? null : switch (mode.toLowerCase()) {
+            case "denylist", "deny" -> PrefilterSettings.Mode.DENYLIST;
+            case "allowlist", "allow" -> PrefilterSettings.Mode.ALLOWLIST;
+            default -> throw new IllegalArgumentException("--mode must be denylist or allowlist, not '" + mode + "'");
+        };
+        var agent = scope.agent();
+        if (agent.isPresent()) {
+            var params = NodeAgentPrefilter.op("set");
+            if (m != null) {
+                params.put("mode", m.name().toLowerCase());
+            }
+            if (ratePps != null) {
+                params.put("rateLimit", ratePps);
+            }
+            if (burst != null) {
+                params.put("burst", burst);
+            }
+            if (sampleEvery != null) {
+                params.put("sampleEvery", sampleEvery);
+            }
+            var edited = agent.get().edit(params);
+            System.out.println("prefilter settings updated (" + scope.scope() + ")");
+            System.out.println(edited.summary());
+            return;
+        }
         scope.manager().configure(s -> {
             PrefilterSettings out = s;
-            if (mode != null) {
-                out = out.withMode(switch (mode.toLowerCase()) {
-                    case "denylist", "deny" -> PrefilterSettings.Mode.DENYLIST;
-                    case "allowlist", "allow" -> PrefilterSettings.Mode.ALLOWLIST;
-                    default -> throw new IllegalArgumentException("--mode must be denylist or allowlist, not '" + mode + "'");
-                });
+            if (m != null) {
+                out = out.withMode(m);
             }
             if (ratePps != null || burst != null) {
                 long pps = ratePps != null ? ratePps : out.ratePps();

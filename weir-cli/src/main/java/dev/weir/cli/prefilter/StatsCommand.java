@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 import dev.weir.agent.prefilter.PrefilterManager;
 import dev.weir.cli.output.Json;
@@ -19,7 +20,8 @@ import picocli.CommandLine.Option;
 
 /** {@code weir prefilter stats [--watch]}: packets and bytes per verdict reason and per rule. */
 @Command(name = "stats", mixinStandardHelpOptions = true,
-        description = "Counters per verdict reason (summed over CPUs) and per rule; --watch adds rates.")
+        description = {"Counters per verdict reason (summed over CPUs) and per rule; --watch adds rates.",
+                "On a node's namespace whose agent runs: the node's prefilter's, read through its agent."})
 final class StatsCommand implements Runnable {
 
     @Mixin
@@ -46,15 +48,25 @@ final class StatsCommand implements Runnable {
     record Stats(String scope, List<ReasonRow> reasons, List<RuleRow> rules) {
     }
 
+    /** Counters as read at one time: per reason code and per rule id, {packets, bytes}. */
+    record Counts(Map<Integer, long[]> reasons, Map<Integer, long[]> rules) {
+    }
+
     @Override
     public void run() {
-        PrefilterManager manager = scope.manager();
+        Supplier<Counts> counters = scope.agent().<Supplier<Counts>>map(a -> () -> {
+            var s = a.status();
+            return new Counts(NodeAgentPrefilter.reasons(s), NodeAgentPrefilter.rules(s));
+        }).orElseGet(() -> {
+            PrefilterManager manager = scope.manager();
+            return () -> new Counts(manager.reasonCounters(), manager.ruleCounters());
+        });
         PrintWriter out = new PrintWriter(System.out, true);
-        Stats prev = snapshot(manager, null, 0);
+        Stats prev = snapshot(counters.get(), null, 0);
         print(out, prev);
         for (int i = 0; watch && (count == 0 || i < count); i++) {
             sleep();
-            Stats now = snapshot(manager, prev, interval);
+            Stats now = snapshot(counters.get(), prev, interval);
             print(out, now);
             prev = now;
         }
@@ -83,8 +95,8 @@ final class StatsCommand implements Runnable {
         return pps == null ? "" : String.format("%.1f", pps);
     }
 
-    private Stats snapshot(PrefilterManager m, Stats prev, double seconds) {
-        Map<Integer, long[]> reasons = new TreeMap<>(m.reasonCounters());
+    private Stats snapshot(Counts m, Stats prev, double seconds) {
+        Map<Integer, long[]> reasons = new TreeMap<>(m.reasons());
         List<ReasonRow> rr = new ArrayList<>();
         reasons.forEach((code, v) -> {
             if (v[0] == 0) {
@@ -95,7 +107,7 @@ final class StatsCommand implements Runnable {
             rr.add(new ReasonRow(code, reason.name(), verdict(reason), v[0], v[1], pps));
         });
         List<RuleRow> rules = new ArrayList<>();
-        new TreeMap<>(m.ruleCounters()).forEach((id, v) -> {
+        new TreeMap<>(m.rules()).forEach((id, v) -> {
             if (v[0] > 0) {
                 Double pps = prev == null ? null : (v[0] - prevRule(prev, id)) / seconds;
                 rules.add(new RuleRow(id, v[0], v[1], pps));
