@@ -76,6 +76,8 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
     private PolicyResult policy;
     private ClusterState policyCluster;
     private NodePrefilterSpec prefilter;
+    /** The node the kept computation is for (an agent computes for one; tests may ask for several). */
+    private String computedFor;
     private List<Node> prefilterNodes;
     private static final int RELEASE_ABOVE = 4096;
     private static final long RELEASE_EVERY_NANOS = 30_000_000_000L;
@@ -285,7 +287,7 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
 
     private ComputedState compileChanges(Input input) {
         Store.Snapshot snapshot = new Store.Snapshot(input.revision(), input.objects());
-        boolean full = engine == null || engine.broken() || applied == null;
+        boolean full = engine == null || engine.broken() || applied == null || !input.node().equals(computedFor);
         List<ObjectChange> changes = full
                 ? snapshot.objects().stream().map(o -> new ObjectChange(o.key(), ObjectChange.Kind.CREATED, o)).toList()
                 : snapshot.changesSince(applied);
@@ -348,6 +350,7 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
             prefilterNodes = nodes;
         }
         applied = snapshot;
+        computedFor = input.node();
         return new ComputedState(policy, engine.state(), change.between(from, version), prefilter);
     }
 
