@@ -42,8 +42,8 @@ import io.grpc.stub.StreamObserver;
  * {@code heartbeat} with a new time. A graceful stop does not revoke the lease: an agent that restarts takes
  * its records over before the lease expires, so a restart does not remove the node's endpoints anywhere.
  *
- * <p>Lifetime: {@link #start} (never fails for want of etcd: it keeps trying), {@link #stop}. Owns its watches
- * and threads, not the {@link Etcd} connection. Thread-safe.
+ * <p>Lifetime: {@link #start} (never fails for want of etcd: it keeps trying; {@link #start(boolean)} need not even
+ * try at once), {@link #stop}. Owns its watches and threads, not the {@link Etcd} connection. Thread-safe.
  */
 public final class EtcdNodeRegistry implements Component {
 
@@ -100,10 +100,23 @@ public final class EtcdNodeRegistry implements Component {
 
     @Override
     public void start() {
+        start(true);
+    }
+
+    /**
+     * Starts; with {@code listNow} false the node records and endpoints are listed in the background only (the
+     * caller knows etcd does not answer now: an agent starting during an outage need not wait a timeout for each).
+     */
+    public void start(boolean listNow) {
         publisher = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)
                 .name("weir-etcd-publish").unstarted(r));
-        nodes.start();
-        endpoints.start();
+        if (listNow) {
+            nodes.start();
+            endpoints.start();
+        } else {
+            nodes.startInBackground();
+            endpoints.startInBackground();
+        }
         long every = config.heartbeat().toMillis();
         publisher.scheduleWithFixedDelay(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
     }
