@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
                 dev.weir.cli.agent.StatusCommand.class,
                 dev.weir.cli.agent.EndpointCommand.class,
                 dev.weir.cli.agent.IdentityCommand.class,
+                dev.weir.cli.agent.NodeCommand.class,
                 dev.weir.cli.agent.PolicyCommand.class,
                 dev.weir.cli.agent.ApplyCommand.Apply.class,
                 dev.weir.cli.agent.ApplyCommand.Delete.class,

@@ -69,6 +69,12 @@ class CommandLineTest {
         Cli.Result fileMembers = Cli.run("lab", "up", "--etcd-members", "3");
         assertThat(fileMembers.exit()).as(fileMembers.toString()).isEqualTo(2);
         assertThat(fileMembers.err()).contains("--etcd-members is for --kvstore etcd");
+        Cli.Result fileTtl = Cli.run("lab", "up", "--kvstore-lease-ttl", "10");
+        assertThat(fileTtl.exit()).as(fileTtl.toString()).isEqualTo(2);
+        assertThat(fileTtl.err()).contains("--kvstore-lease-ttl is for --kvstore etcd").doesNotContain("lab:");
+        Cli.Result shortTtl = Cli.run("lab", "up", "--kvstore", "etcd", "--kvstore-lease-ttl", "1");
+        assertThat(shortTtl.exit()).as(shortTtl.toString()).isEqualTo(2);
+        assertThat(shortTtl.err()).contains("--kvstore-lease-ttl must be at least 2 s, not 1 s").doesNotContain("lab:");
         Cli.Result nodes = Cli.run("lab", "up", "--nodes", "9");
         assertThat(nodes.exit()).as(nodes.toString()).isEqualTo(2);
         assertThat(nodes.err()).contains("--nodes must be 1 to 8, not 9").doesNotContain("lab:");
@@ -80,7 +86,7 @@ class CommandLineTest {
         assertThat(r.exit()).isZero();
         assertThat(r.out().replaceAll("\\s+", " ")).contains("--kvstore=file|etcd", "--etcd-members=N",
                 "/dev/shm/weir-lab-etcd/<member>", "client ports 23790, 23792", "how many members, 1 to 5 (default: 3)",
-                "Number of nodes, 1 to 8");
+                "Number of nodes, 1 to 8", "--kvstore-lease-ttl=SECONDS");
     }
 
     @Test

@@ -103,6 +103,25 @@ public final class Lab {
         return state.kvstore();
     }
 
+    /**
+     * Starts the lab's etcd member {@code name} ({@code etcd1} ...) again after it was killed (tests kill members
+     * to take them away: {@code kill -9 <pid>} of {@code lab status}), on its data directory, as the same member;
+     * returns once it is healthy, and records its new pid in lab.json. The instance keeps the state it was read
+     * with: {@link #current} reads the new one.
+     *
+     * @return the member as now recorded
+     * @throws IllegalArgumentException when the lab has no etcd member of that name
+     * @throws IllegalStateException when the member is running
+     * @throws LabException when it is not healthy within {@code timeout} (the other members must have a quorum)
+     */
+    public KvstoreState.Member restartEtcdMember(String name, Duration timeout) {
+        Path file = Path.of(state.paths().state());
+        LabState now = StateStore.read(file).orElse(state);
+        KvstoreState kv = LabEtcd.restart(now.kvstore(), name, now.paths(), timeout);
+        StateStore.write(file, now.with(now.agents(), kv));
+        return kv.members().stream().filter(m -> m.name().equals(name)).findFirst().orElseThrow();
+    }
+
     public LabModel model() {
         return model;
     }

@@ -58,6 +58,29 @@ final class LabEtcd {
         return KvstoreState.etcd(started);
     }
 
+    /**
+     * Starts a member of the lab's cluster that is not running (killed, or exited) again on its data directory,
+     * as the same member, and waits until it is healthy (which needs a quorum of the others).
+     *
+     * @return the kvstore with the member's new pid
+     * @throws IllegalArgumentException when the lab has no such member
+     * @throws IllegalStateException when it still runs
+     * @throws LabException when it does not become healthy within {@code timeout}
+     */
+    static KvstoreState restart(KvstoreState kvstore, String name, LabPaths paths, Duration timeout) {
+        if (kvstore == null || !kvstore.etcd() || kvstore.members() == null) {
+            throw new IllegalArgumentException("the lab has no etcd members (lab up --kvstore etcd)");
+        }
+        List<EtcdCluster.Member> members = kvstore.members().stream().map(LabEtcd::member).toList();
+        EtcdCluster cluster = EtcdCluster.of(config(members.size(), paths), members);
+        EtcdCluster.Member m = cluster.member(name);
+        if (ProcessHandle.of(m.pid()).filter(LabEtcd::isMember).isPresent()) {
+            throw new IllegalStateException("etcd member " + name + " is still running (pid " + m.pid() + ")");
+        }
+        cluster.restart(name, timeout);
+        return checked(KvstoreState.etcd(cluster.members().stream().map(x -> state(x, true, true)).toList()));
+    }
+
     /** The kvstore with each etcd member's liveness and health checked now (a file kvstore as it is). */
     static KvstoreState checked(KvstoreState kvstore) {
         if (kvstore == null || !kvstore.etcd() || kvstore.members() == null) {

@@ -50,6 +50,8 @@ public record AgentConfig(String node, Path storeDir, Path runDir, Path logFile,
      * {@code leaseTtl}: how long a node's records (its endpoints among them) outlive its agent.
      */
     public record Kvstore(String kind, String endpoints, Duration leaseTtl) {
+        /** {@code weir agent --kvstore-lease-ttl}'s default (declared before {@link #FILE}, which uses it). */
+        public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(30);
         public static final Kvstore FILE = new Kvstore("file", null);
 
         public Kvstore(String kind, String endpoints) {
@@ -57,7 +59,7 @@ public record AgentConfig(String node, Path storeDir, Path runDir, Path logFile,
         }
 
         public Kvstore {
-            leaseTtl = leaseTtl == null ? Duration.ofSeconds(30) : leaseTtl;
+            leaseTtl = leaseTtl == null ? DEFAULT_LEASE_TTL : leaseTtl;
             if (leaseTtl.toSeconds() < 2) {
                 throw new IllegalArgumentException("--kvstore-lease-ttl must be at least 2 s, not " + leaseTtl.toSeconds() + " s");
             }
@@ -75,6 +77,11 @@ public record AgentConfig(String node, Path storeDir, Path runDir, Path logFile,
 
         public boolean etcd() {
             return kind.equals("etcd");
+        }
+
+        /** The same kvstore with another lease TTL. */
+        public Kvstore withLeaseTtl(Duration ttl) {
+            return new Kvstore(kind, endpoints, ttl);
         }
     }
 

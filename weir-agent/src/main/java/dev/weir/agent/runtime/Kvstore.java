@@ -119,7 +119,9 @@ public final class Kvstore implements Component {
         Kvstore kv = new Kvstore("kvstore(etcd " + config.kvstore().endpoints() + ")", store, endpoints, directory,
                 records::publish, () -> {
                     store.startOrRetry();
-                    registry.start();
+                    // when etcd did not answer the store, listing the records now would wait two more timeouts
+                    // before the agent answers: they follow in the background, like the store
+                    registry.start(store.ready());
                 }, () -> {
                     registry.stop();
                     store.close();

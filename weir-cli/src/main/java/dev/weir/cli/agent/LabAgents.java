@@ -52,7 +52,7 @@ public final class LabAgents {
 
     /**
      * The settings an agent keeps across {@code lab restart-agents}: its service map sizes (its pinned maps
-     * have them) and its kvstore.
+     * have them) and its kvstore (with its lease TTL).
      */
     record Settings(LbMapSizes sizes, AgentConfig.Kvstore kvstore) {
     }
@@ -95,8 +95,8 @@ public final class LabAgents {
      * Restarts the agents of the given nodes with {@code socketLb}: SIGTERM (SIGKILL after {@code grace}),
      * then {@link #start}. Pins, links and maps stay as they are in between, so traffic is not disturbed;
      * the new agents restore from them (and detach the socket-LB links when {@code socketLb} is off). The
-     * new agents get the service map sizes and the kvstore the old ones ran with (their pinned maps have
-     * those sizes); when none runs, the default sizes and {@code labKvstore}, the lab's.
+     * new agents get the service map sizes and the kvstore (its lease TTL included) the old ones ran with
+     * (their pinned maps have those sizes); when none runs, the default sizes and {@code labKvstore}, the lab's.
      */
     public static List<Started> restart(List<String> nodes, Duration grace, Duration timeout, SocketLbMode socketLb,
                                         AgentConfig.Kvstore labKvstore, Consumer<String> progress) {
@@ -130,20 +130,25 @@ public final class LabAgents {
         return Optional.empty();
     }
 
-    /** The {@code --lb-map-size} and {@code --kvstore} settings of an agent's arguments (no --kvstore: file). */
+    /**
+     * The {@code --lb-map-size} and {@code --kvstore} settings of an agent's arguments (no --kvstore: file; no
+     * --kvstore-lease-ttl: the default).
+     */
     static Settings settings(List<String> a) {
         List<String> sizes = new ArrayList<>();
         String kind = KvstoreConfig.FILE;
         String endpoints = null;
+        Duration ttl = null;
         for (int i = 0; i + 1 < a.size(); i++) {
             switch (a.get(i)) {
                 case "--lb-map-size" -> sizes.add(a.get(i + 1));
                 case "--kvstore" -> kind = a.get(i + 1);
                 case "--kvstore-endpoints" -> endpoints = a.get(i + 1);
+                case "--kvstore-lease-ttl" -> ttl = Duration.ofSeconds(Long.parseLong(a.get(i + 1)));
                 default -> { }
             }
         }
-        return new Settings(LbMapSizes.parse(sizes), new AgentConfig.Kvstore(kind, endpoints));
+        return new Settings(LbMapSizes.parse(sizes), new AgentConfig.Kvstore(kind, endpoints, ttl));
     }
 
     /** The agent's command line, from {@code setsid} on. */
@@ -157,6 +162,9 @@ public final class LabAgents {
         argv.addAll(List.of("--kvstore", kvstore.kind()));
         if (kvstore.etcd()) {
             argv.addAll(List.of("--kvstore-endpoints", kvstore.endpoints()));
+            if (!kvstore.leaseTtl().equals(AgentConfig.Kvstore.DEFAULT_LEASE_TTL)) {
+                argv.addAll(List.of("--kvstore-lease-ttl", Long.toString(kvstore.leaseTtl().toSeconds())));
+            }
         }
         return argv;
     }

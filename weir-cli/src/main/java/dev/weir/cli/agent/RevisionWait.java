@@ -9,12 +9,15 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.weir.agent.api.ApiException;
+import dev.weir.agent.store.etcd.Etcd;
 
 /**
  * Waits until every agent enforces a store revision (its {@code appliedRevision} reaches it). With the file
  * store the agents are this machine's, each asked for its status; with etcd they are every live node of the
  * cluster, read from the node records through one agent ({@code cluster.nodes}). An agent that reports a sync
- * error for that revision fails the wait at once. Stateless.
+ * error for that revision fails the wait at once, unless the error is the kvstore's ({@value Etcd#UNAVAILABLE}:
+ * etcd did not answer a read the computation needed, e.g. with a member hung): the agent tries again every
+ * second, so the wait goes on until the timeout, and then names the error. Stateless.
  */
 public final class RevisionWait {
 
@@ -52,11 +55,11 @@ public final class RevisionWait {
                     if (n.path("appliedRevision").asLong() >= revision) {
                         continue;
                     }
-                    if (!n.path("syncError").isNull() && n.path("failedRevision").asLong() >= revision) {
+                    if (failedFor(n, revision)) {
                         throw new IllegalStateException(name + " cannot apply revision " + revision + ": "
                                 + n.path("syncError").asText());
                     }
-                    pending.put(name, "at revision " + n.path("appliedRevision").asLong());
+                    pending.put(name, pendingWhy(n));
                 }
                 if (nodes.isEmpty()) {
                     pending.put(via.node(), "no node record in etcd yet");
@@ -75,6 +78,21 @@ public final class RevisionWait {
             }
             pause(revision);
         }
+    }
+
+    /**
+     * True when the node (a status or a node record) reports that it failed to apply {@code revision} for a reason
+     * that retrying will not cure; a kvstore that did not answer is not one.
+     */
+    static boolean failedFor(JsonNode node, long revision) {
+        String error = node.path("syncError").isNull() ? null : node.path("syncError").asText(null);
+        return error != null && node.path("failedRevision").asLong() >= revision && !error.contains(Etcd.UNAVAILABLE);
+    }
+
+    private static String pendingWhy(JsonNode node) {
+        String why = "at revision " + node.path("appliedRevision").asLong();
+        return node.path("syncError").isNull() || node.path("syncError").isMissingNode() ? why
+                : why + ", retrying: " + node.path("syncError").asText();
     }
 
     private static void pause(long revision) {
@@ -99,11 +117,11 @@ public final class RevisionWait {
                     JsonNode s = a.call("status", null);
                     if (s.path("appliedRevision").asLong() >= revision) {
                         pending.remove(a.node());
-                    } else if (!s.path("syncError").isNull() && s.path("failedRevision").asLong() >= revision) {
+                    } else if (failedFor(s, revision)) {
                         throw new IllegalStateException(a.node() + " cannot apply revision " + revision + ": "
                                 + s.path("syncError").asText());
                     } else {
-                        pending.put(a.node(), "at revision " + s.path("appliedRevision").asLong());
+                        pending.put(a.node(), pendingWhy(s));
                     }
                 } catch (ApiException e) {
                     pending.put(a.node(), e.getMessage());

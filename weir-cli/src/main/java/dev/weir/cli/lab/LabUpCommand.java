@@ -5,6 +5,7 @@ import java.util.List;
 
 import dev.weir.agent.datapath.SocketLbMode;
 import dev.weir.agent.prefilter.PrefilterScopes;
+import dev.weir.agent.runtime.AgentConfig;
 import dev.weir.cli.UserError;
 import dev.weir.cli.agent.LabAgents;
 import dev.weir.datapath.lb.LbMapSizes;
@@ -64,15 +65,25 @@ final class LabUpCommand implements Runnable {
                     + " (default: " + KvstoreConfig.DEFAULT_MEMBERS + ").")
     Integer etcdMembers;
 
+    @Option(names = "--kvstore-lease-ttl", paramLabel = "SECONDS",
+            description = "With --kvstore etcd: the weir agents' lease TTL (weir agent --kvstore-lease-ttl): how long a "
+                    + "node's records and endpoints outlive its agent in etcd; at least 2 (default: the agent's, 30).")
+    Integer kvstoreLeaseTtl;
+
     @Override
     public void run() {
         Duration ready = Durations.parse(readyTimeout, "--ready-timeout");
         LbMapSizes sizes;
         KvstoreConfig kv;
+        Duration leaseTtl;
         LabConfig config;
         try {
             sizes = LbMapSizes.parse(lbMapSizes);
             kv = KvstoreConfig.of(kvstore, etcdMembers, LabAgents.LAB_STORE.toString());
+            if (kvstoreLeaseTtl != null && !KvstoreConfig.ETCD.equals(kvstore)) {
+                throw new IllegalArgumentException("--kvstore-lease-ttl is for --kvstore etcd");
+            }
+            leaseTtl = leaseTtl();
             config = new LabConfig(model, nodes, ready, kv);
             NetpolModel.build(nodes);
         } catch (IllegalArgumentException e) {
@@ -85,7 +96,7 @@ final class LabUpCommand implements Runnable {
         try {
             // one weir agent per node, in the host namespace (it must not keep a lab namespace busy)
             LabAgents.start(lab.model().nodes().stream().map(NodeSpec::name).toList(), ready, socketLb, sizes,
-                    LabAgents.kvstoreOf(lab.kvstore()), Progress::line);
+                    LabAgents.kvstoreOf(lab.kvstore()).withLeaseTtl(leaseTtl), Progress::line);
         } catch (RuntimeException e) {
             Progress.line("lab up failed (" + String.valueOf(e.getMessage()).lines().findFirst().orElse("")
                     + "); removing what was built");
@@ -96,5 +107,16 @@ final class LabUpCommand implements Runnable {
             }
             throw e;
         }
+    }
+
+    /** The agents' lease TTL: {@code --kvstore-lease-ttl}, or the agent's default. */
+    private Duration leaseTtl() {
+        if (kvstoreLeaseTtl == null) {
+            return AgentConfig.Kvstore.DEFAULT_LEASE_TTL;
+        }
+        if (kvstoreLeaseTtl < 2) {
+            throw new IllegalArgumentException("--kvstore-lease-ttl must be at least 2 s, not " + kvstoreLeaseTtl + " s");
+        }
+        return Duration.ofSeconds(kvstoreLeaseTtl);
     }
 }

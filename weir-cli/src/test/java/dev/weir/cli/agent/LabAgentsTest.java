@@ -3,6 +3,7 @@ package dev.weir.cli.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -61,6 +62,21 @@ class LabAgentsTest {
         LabAgents.Settings old = LabAgents.settings(List.of("java", "-cp", "x", "dev.weir.cli.Main", "agent", "--node", "node1"));
         assertThat(old.kvstore()).as("an agent started before --kvstore existed").isEqualTo(AgentConfig.Kvstore.FILE);
         assertThat(old.sizes()).isEqualTo(LbMapSizes.DEFAULTS);
+    }
+
+    @Test
+    void aLeaseTtlOtherThanTheDefaultIsPassedAndKeptAcrossARestart() {
+        AgentConfig.Kvstore kv = new AgentConfig.Kvstore("etcd", ENDPOINTS, Duration.ofSeconds(10));
+        List<String> argv = LabAgents.argv("node1", SocketLbMode.auto, LbMapSizes.DEFAULTS, kv, "java", "cp", LOG);
+        assertThat(String.join(" ", argv))
+                .endsWith("--kvstore etcd --kvstore-endpoints " + ENDPOINTS + " --kvstore-lease-ttl 10");
+        assertThat(LabAgents.settings(argv.subList(1, argv.size())).kvstore()).isEqualTo(kv);
+
+        List<String> byDefault = LabAgents.argv("node1", SocketLbMode.auto, LbMapSizes.DEFAULTS,
+                kv.withLeaseTtl(AgentConfig.Kvstore.DEFAULT_LEASE_TTL), "java", "cp", LOG);
+        assertThat(byDefault).doesNotContain("--kvstore-lease-ttl");
+        assertThat(LabAgents.settings(byDefault.subList(1, byDefault.size())).kvstore().leaseTtl())
+                .isEqualTo(AgentConfig.Kvstore.DEFAULT_LEASE_TTL);
     }
 
     @Test

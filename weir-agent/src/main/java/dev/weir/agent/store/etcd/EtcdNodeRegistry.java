@@ -43,11 +43,12 @@ import io.grpc.stub.StreamObserver;
  * written to {@code heartbeats/<node>}, a key nobody watches. A graceful stop does not revoke the lease: an agent that restarts takes
  * its records over before the lease expires, so a restart does not remove the node's endpoints anywhere.
  *
- * <p>Lifetime: {@link #start} (never fails for want of etcd: it keeps trying), {@link #stop}. Owns its watches,
- * not the {@link Etcd} connection. Threads: its own three (the publisher and one per watch for retries), or,
- * when constructed with a scheduler, none: its writes, heartbeats and retries then run on that scheduler, which
- * the caller owns and may share between many registries (a benchmark simulating a thousand nodes in one
- * process does); {@link #stop} cancels this registry's tasks on it and leaves it running. Thread-safe.
+ * <p>Lifetime: {@link #start} (never fails for want of etcd: it keeps trying; {@link #start(boolean)} need not even
+ * try at once), {@link #stop}. Owns its watches, not the {@link Etcd} connection. Threads: its own three (the
+ * publisher and one per watch for retries), or, when constructed with a scheduler, none: its writes, heartbeats
+ * and retries then run on that scheduler, which the caller owns and may share between many registries (a
+ * benchmark simulating a thousand nodes in one process does); {@link #stop} cancels this registry's tasks on it
+ * and leaves it running. Thread-safe.
  */
 public final class EtcdNodeRegistry implements Component {
 
@@ -124,13 +125,26 @@ public final class EtcdNodeRegistry implements Component {
 
     @Override
     public void start() {
+        start(true);
+    }
+
+    /**
+     * Starts; with {@code listNow} false the node records and endpoints are listed in the background only (the
+     * caller knows etcd does not answer now: an agent starting during an outage need not wait a timeout for each).
+     */
+    public void start(boolean listNow) {
         ScheduledExecutorService p = shared != null ? shared : Executors.newSingleThreadScheduledExecutor(
                 r -> Thread.ofPlatform().daemon(true).name("weir-etcd-publish").unstarted(r));
         synchronized (lock) {
             publisher = p;
         }
-        nodes.start();
-        endpoints.start();
+        if (listNow) {
+            nodes.start();
+            endpoints.start();
+        } else {
+            nodes.startInBackground();
+            endpoints.startInBackground();
+        }
         long every = config.heartbeat().toMillis();
         heartbeats = p.scheduleWithFixedDelay(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
     }

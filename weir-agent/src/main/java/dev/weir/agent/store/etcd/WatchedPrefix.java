@@ -103,6 +103,14 @@ public final class WatchedPrefix implements AutoCloseable, RangeMirror.Sink {
         }
     }
 
+    /**
+     * Lists and watches in the background only, retrying until etcd answers, and returns at once: for a caller
+     * that already knows etcd does not answer now (a first listing would only wait a timeout more).
+     */
+    public void startInBackground() {
+        mirror.startInBackground();
+    }
+
     /** The keys (relative to this prefix) and their entries now. */
     public Map<String, Entry> entries() {
         return new TreeMap<>(entries);

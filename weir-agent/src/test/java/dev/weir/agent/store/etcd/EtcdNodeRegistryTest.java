@@ -171,6 +171,40 @@ class EtcdNodeRegistryTest {
         }
     }
 
+    /** An agent starting while etcd does not answer: start(false) returns without waiting, and the view follows. */
+    @Test
+    void aRegistryStartedInTheBackgroundCatchesUpOnceEtcdAnswers() throws Exception {
+        String prefix = "t4/";
+        var member = CLUSTER.get().cluster().member("etcd2");
+        // a long timeout: a start that listed first would wait two of them
+        Etcd.Config one = new Etcd.Config(List.of(java.net.URI.create(member.clientUrl())), prefix, Duration.ofSeconds(30));
+        try (Etcd only2 = Etcd.connect(one); Etcd other = CLUSTER.get().connect(prefix, Duration.ofSeconds(5))) {
+            EtcdNodeRegistry publisher = new EtcdNodeRegistry(new EtcdNodeRegistry.Config("node1", null, null), other, log::add);
+            publisher.start();
+            EtcdNodeRegistry late = new EtcdNodeRegistry(new EtcdNodeRegistry.Config("node2", null, null), only2, log::add);
+            CLUSTER.get().cluster().pause("etcd2");
+            try {
+                long t0 = System.nanoTime();
+                late.start(false);
+                assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("start(false) does not wait for etcd")
+                        .isLessThan(Duration.ofSeconds(15));
+                publisher.publishNode(record("node1", 3));
+                publisher.publishEndpoints(List.of(endpoint("node1", "x", "a", "10.0.0.1")));
+                assertThat(late.live()).as("nothing listed while its member hangs").isFalse();
+                assertThat(late.nodes()).isEmpty();
+            } finally {
+                CLUSTER.get().cluster().resume("etcd2");
+            }
+            try {
+                await(() -> late.live() && late.nodes().containsKey("node1") && late.remoteEndpoints().size() == 1);
+                assertThat(late.nodes().get("node1").appliedRevision()).isEqualTo(3);
+            } finally {
+                late.stop();
+                publisher.stop();
+            }
+        }
+    }
+
     static <T> T retry(java.util.function.Supplier<T> op) {
         for (int i = 0; ; i++) {
             try {
