@@ -26,6 +26,9 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        CommandLine cli = new CommandLine(new Main());
+        // jmh hands every argument, options included, to JMH's own command line
+        cli.getSubcommands().get("jmh").setUnmatchedOptionsArePositionalParams(true);
+        System.exit(cli.execute(args));
     }
 }

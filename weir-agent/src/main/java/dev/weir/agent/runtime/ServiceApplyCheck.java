@@ -94,12 +94,8 @@ final class ServiceApplyCheck {
             unclaim(d);
             throw e;
         }
-        next.forEach(o -> {
-            Known k = known.get(o.key());
-            if (k == null || k.object() != o) {
-                known.put(o.key(), new Known(o, false, d.parsed.getOrDefault(o.key(), k == null ? null : k.parsed())));
-            }
-        });
+        // the unchanged objects of next are now's, which follow indexed; only the changed ones are new
+        d.written.forEach(o -> known.put(o.key(), new Known(o, false, d.parsed.get(o.key()))));
         d.deleted.forEach(known::remove);
         return true;
     }
@@ -136,10 +132,13 @@ final class ServiceApplyCheck {
     /** Brings the index to {@code now} (what other agents committed, or a commit that did not happen). */
     private void follow(List<StoredObject> now) {
         Delta d = new Delta();
-        Set<ObjectKey> seen = new HashSet<>();
+        int indexed = known.size();
+        int present = 0;
         for (StoredObject o : now) {
-            seen.add(o.key());
             Known k = known.get(o.key());
+            if (k != null) {
+                present++;
+            }
             if (k != null && (k.object() == o || k.confirmed() && k.object().revision() == o.revision())) {
                 if (k.object() != o) {
                     known.put(o.key(), new Known(o, true, k.parsed()));
@@ -157,10 +156,15 @@ final class ServiceApplyCheck {
             known.put(o.key(), new Known(o, true, p));
             d.put(o.key(), p);
         }
-        for (ObjectKey key : new ArrayList<>(known.keySet())) {
-            if (!seen.contains(key)) {
-                d.old(known.remove(key).parsed());
-                d.deleted.add(key);
+        if (present < indexed) {
+            // some indexed objects are no longer stored: find them (rare: a delete another agent committed)
+            Set<ObjectKey> stored = new HashSet<>();
+            now.forEach(o -> stored.add(o.key()));
+            for (ObjectKey key : new ArrayList<>(known.keySet())) {
+                if (!stored.contains(key)) {
+                    d.old(known.remove(key).parsed());
+                    d.deleted.add(key);
+                }
             }
         }
         if (!d.isEmpty()) {
@@ -171,19 +175,25 @@ final class ServiceApplyCheck {
         }
     }
 
-    /** What a commit changes, parsed. */
+    /** What a commit changes, parsed: one merge of the two key-sorted lists. */
     private Delta delta(List<StoredObject> now, List<StoredObject> next) {
         Delta d = new Delta();
-        Map<ObjectKey, StoredObject> before = new HashMap<>();
-        now.forEach(o -> before.put(o.key(), o));
-        Set<ObjectKey> after = new HashSet<>();
-        for (StoredObject o : next) {
-            after.add(o.key());
-            StoredObject b = before.get(o.key());
-            if (b != null && b.equals(o)) {
+        int i = 0;
+        int j = 0;
+        while (i < now.size() || j < next.size()) {
+            int cmp = i == now.size() ? 1 : j == next.size() ? -1 : now.get(i).key().compareTo(next.get(j).key());
+            if (cmp < 0) {
+                StoredObject gone = now.get(i++);
+                d.old(known.get(gone.key()).parsed());
+                d.deleted.add(gone.key());
                 continue;
             }
-            if (b != null) {
+            StoredObject o = next.get(j++);
+            if (cmp == 0) {
+                StoredObject b = now.get(i++);
+                if (b == o || b.equals(o)) {
+                    continue;
+                }
                 d.old(known.get(o.key()).parsed());
             }
             try {
@@ -191,12 +201,7 @@ final class ServiceApplyCheck {
             } catch (ValidationException e) {
                 throw new PolicyInputException(e.file(), e.object(), e.path(), e.problem());
             }
-        }
-        for (StoredObject o : now) {
-            if (!after.contains(o.key())) {
-                d.old(known.get(o.key()).parsed());
-                d.deleted.add(o.key());
-            }
+            d.written.add(o);
         }
         return d;
     }
@@ -293,6 +298,8 @@ final class ServiceApplyCheck {
         final Map<String, EndpointSlice> oldSlices = new TreeMap<>();
         final Map<ObjectKey, ServiceObjects> parsed = new HashMap<>();
         final List<ObjectKey> deleted = new ArrayList<>();
+        /** The objects of a commit that are new or changed (for the index once the check passes). */
+        final List<StoredObject> written = new ArrayList<>();
 
         void put(ObjectKey key, ServiceObjects p) {
             parsed.put(key, p);

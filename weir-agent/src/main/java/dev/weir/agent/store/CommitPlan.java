@@ -49,18 +49,18 @@ public record CommitPlan(Map<ObjectKey, String> outcomes, List<StoredObject> bef
      * @throws IllegalArgumentException when a delete names an object that does not exist
      */
     public static CommitPlan of(List<StoredObject> before, List<Change> changes, long nextRevision) {
-        Map<ObjectKey, StoredObject> objects = new TreeMap<>();
-        before.forEach(o -> objects.put(o.key(), o));
+        // the changed keys only (null: deleted), then one merge with the sorted objects: O(n + k log k), no map of everything
+        TreeMap<ObjectKey, StoredObject> changed = new TreeMap<>();
         Map<ObjectKey, String> outcomes = new LinkedHashMap<>();
         List<Change> writes = new ArrayList<>();
         for (Change c : changes) {
-            StoredObject old = objects.get(c.key());
+            StoredObject old = changed.containsKey(c.key()) ? changed.get(c.key()) : find(before, c.key());
             switch (c) {
                 case Change.Put p -> {
                     if (old != null && old.document().equals(p.document())) {
                         outcomes.put(p.key(), "unchanged");
                     } else {
-                        objects.put(p.key(), new StoredObject(p.key(), p.document(), p.source(), nextRevision));
+                        changed.put(p.key(), new StoredObject(p.key(), p.document(), p.source(), nextRevision));
                         outcomes.put(p.key(), old == null ? "created" : "configured");
                         writes.add(p);
                     }
@@ -69,13 +69,65 @@ public record CommitPlan(Map<ObjectKey, String> outcomes, List<StoredObject> bef
                     if (old == null) {
                         throw new IllegalArgumentException(d.key() + " not found");
                     }
-                    objects.remove(d.key());
+                    changed.put(d.key(), null);
                     outcomes.put(d.key(), "deleted");
                     writes.add(d);
                 }
             }
         }
-        return new CommitPlan(outcomes, before, new ArrayList<>(objects.values()), writes);
+        return new CommitPlan(outcomes, before, merge(before, changed), writes);
+    }
+
+    /** The object with {@code key} in {@code sorted} (by key), or null. */
+    private static StoredObject find(List<StoredObject> sorted, ObjectKey key) {
+        int lo = 0;
+        int hi = sorted.size() - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            int c = sorted.get(mid).key().compareTo(key);
+            if (c == 0) {
+                return sorted.get(mid);
+            }
+            if (c < 0) {
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return null;
+    }
+
+    /** {@code sorted} with the changed keys put (or removed, for null), still sorted. */
+    private static List<StoredObject> merge(List<StoredObject> sorted, TreeMap<ObjectKey, StoredObject> changed) {
+        if (changed.isEmpty()) {
+            return sorted;
+        }
+        List<StoredObject> out = new ArrayList<>(sorted.size() + changed.size());
+        var it = changed.entrySet().iterator();
+        Map.Entry<ObjectKey, StoredObject> next = it.next();
+        for (StoredObject o : sorted) {
+            while (next != null && next.getKey().compareTo(o.key()) < 0) {
+                if (next.getValue() != null) {
+                    out.add(next.getValue());
+                }
+                next = it.hasNext() ? it.next() : null;
+            }
+            if (next != null && next.getKey().equals(o.key())) {
+                if (next.getValue() != null) {
+                    out.add(next.getValue());
+                }
+                next = it.hasNext() ? it.next() : null;
+            } else {
+                out.add(o);
+            }
+        }
+        while (next != null) {
+            if (next.getValue() != null) {
+                out.add(next.getValue());
+            }
+            next = it.hasNext() ? it.next() : null;
+        }
+        return out;
     }
 
     /** True when the commit changes something (and so makes a new revision). */

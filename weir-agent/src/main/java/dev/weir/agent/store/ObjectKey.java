@@ -1,6 +1,5 @@
 package dev.weir.agent.store;
 
-import java.util.Comparator;
 import java.util.Objects;
 
 /**
@@ -12,9 +11,6 @@ import java.util.Objects;
  * @param name      the object's {@code metadata.name}, never empty
  */
 public record ObjectKey(String kind, String namespace, String name) implements Comparable<ObjectKey> {
-
-    private static final Comparator<ObjectKey> ORDER = Comparator.comparing(ObjectKey::kind)
-            .thenComparing(ObjectKey::namespace).thenComparing(ObjectKey::name);
 
     public ObjectKey {
         Objects.requireNonNull(kind, "kind");
@@ -31,8 +27,14 @@ public record ObjectKey(String kind, String namespace, String name) implements C
         return kind + " " + (namespace.isEmpty() ? name : namespace + "/" + name);
     }
 
+    /** By kind, namespace, name (written out: stores and the sync loop compare every key of a snapshot per change). */
     @Override
     public int compareTo(ObjectKey o) {
-        return ORDER.compare(this, o);
+        int c = kind.compareTo(o.kind);
+        if (c != 0) {
+            return c;
+        }
+        c = namespace.compareTo(o.namespace);
+        return c != 0 ? c : name.compareTo(o.name);
     }
 }

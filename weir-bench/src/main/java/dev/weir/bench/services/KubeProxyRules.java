@@ -108,7 +108,7 @@ public final class KubeProxyRules {
         return new KubeProxyRules(out);
     }
 
-    static String syntheticPod(int n) {
+    public static String syntheticPod(int n) {
         int a = (128 << 16) + n;
         return "10." + (a >> 16) + "." + ((a >> 8) & 0xff) + "." + (a & 0xff);
     }
@@ -121,6 +121,38 @@ public final class KubeProxyRules {
         eps.set(e, to);
         copy.set(s, new Service(old.name(), old.clusterIp(), old.port(), eps));
         return new KubeProxyRules(copy);
+    }
+
+    /** The services as weir objects: one multi-document YAML stream, a Service and an EndpointSlice each. */
+    public String weirYaml() {
+        StringBuilder b = new StringBuilder(services.size() * 600);
+        for (int i = 0; i < services.size(); i++) {
+            Service s = services.get(i);
+            b.append("apiVersion: v1\nkind: Service\nmetadata: {name: svc-").append(i).append(", namespace: bench}\n")
+                    .append("spec:\n  clusterIP: ").append(s.clusterIp()).append("\n  ports: [{name: http, protocol: TCP, port: ")
+                    .append(s.port()).append(", targetPort: ").append(s.endpoints().getFirst().port()).append("}]\n---\n");
+            appendSlice(b, i);
+            b.append("---\n");
+        }
+        return b.toString();
+    }
+
+    /** Service {@code i}'s EndpointSlice alone, as {@link #weirYaml} writes it. */
+    public String weirSlice(int i) {
+        StringBuilder b = new StringBuilder(600);
+        appendSlice(b, i);
+        return b.toString();
+    }
+
+    private void appendSlice(StringBuilder b, int i) {
+        Service s = services.get(i);
+        b.append("apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: svc-").append(i)
+                .append("\n  namespace: bench\n  labels: {kubernetes.io/service-name: svc-").append(i)
+                .append("}\naddressType: IPv4\nports: [{name: http, protocol: TCP, port: ")
+                .append(s.endpoints().getFirst().port()).append("}]\nendpoints:\n");
+        for (Endpoint e : s.endpoints()) {
+            b.append("- {addresses: [").append(e.ip()).append("], conditions: {ready: true}}\n");
+        }
     }
 
     /** Number of chains the ruleset declares (4 fixed, one per service, one per endpoint). */

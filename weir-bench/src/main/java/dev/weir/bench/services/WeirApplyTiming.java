@@ -29,7 +29,7 @@ record WeirApplyTiming(Path weir, int services, int endpoints, int apiChanges) {
 
     Result measure(int rounds) throws Exception {
         KubeProxyRules rules = KubeProxyRules.distinct(services, 80, endpoints);
-        String all = WeirMode.yaml(rules);
+        String all = rules.weirYaml();
         List<Double> apply = new ArrayList<>();
         List<Double> whole = new ArrayList<>();
         List<Double> one = new ArrayList<>();
@@ -49,12 +49,12 @@ record WeirApplyTiming(Path weir, int services, int endpoints, int apiChanges) {
                 apply.add(time("apply", "-f", file.toString(), "--timeout", "900"));
                 KubeProxyRules.Endpoint moved = new KubeProxyRules.Endpoint(KubeProxyRules.syntheticPod(services * endpoints + 2 * r), 80);
                 KubeProxyRules changed = rules.withEndpoint(last, 0, moved);
-                Files.writeString(file, WeirMode.yaml(changed));
+                Files.writeString(file, changed.weirYaml());
                 whole.add(time("apply", "-f", file.toString(), "--timeout", "900"));
                 expect(moved);
                 KubeProxyRules.Endpoint moved2 = new KubeProxyRules.Endpoint(KubeProxyRules.syntheticPod(services * endpoints + 2 * r + 1), 80);
                 KubeProxyRules changed2 = changed.withEndpoint(last, 0, moved2);
-                Files.writeString(slice, lastSlice(WeirMode.yaml(changed2)));
+                Files.writeString(slice, changed2.weirSlice(last));
                 one.add(time("apply", "-f", slice.toString(), "--timeout", "900"));
                 expect(moved2);
                 if (r == 0) {
@@ -66,7 +66,7 @@ record WeirApplyTiming(Path weir, int services, int endpoints, int apiChanges) {
                     KubeProxyRules.Endpoint m = new KubeProxyRules.Endpoint(
                             KubeProxyRules.syntheticPod(services * endpoints + 2 * rounds + r * apiChanges + i), 80);
                     current = current.withEndpoint(last, 0, m);
-                    slices.add(lastSlice(WeirMode.yaml(current)));
+                    slices.add(current.weirSlice(last));
                 }
                 ApiApplyTiming.Result viaApi = api.measure(slices);
                 apiCommit.addAll(viaApi.commit());
@@ -82,17 +82,6 @@ record WeirApplyTiming(Path weir, int services, int endpoints, int apiChanges) {
             Files.deleteIfExists(slice);
         }
         return new Result(apply, whole, one, apiCommit, apiEnforced, apiTimings, memory, 2 * services, all.length());
-    }
-
-    /** The last document of the stream: the last service's EndpointSlice. */
-    static String lastSlice(String yaml) {
-        String[] docs = yaml.split("(?m)^---\n");
-        for (int i = docs.length - 1; i >= 0; i--) {
-            if (docs[i].contains("kind: EndpointSlice")) {
-                return docs[i];
-            }
-        }
-        throw new IllegalArgumentException("no EndpointSlice in the stream");
     }
 
     /**

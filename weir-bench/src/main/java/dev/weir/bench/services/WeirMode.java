@@ -58,7 +58,7 @@ final class WeirMode implements Mode {
         ensureAgents();
         KubeProxyRules rules = set.rules(services);
         file = Files.createTempFile("weir-bench-services-", ".yaml");
-        Files.writeString(file, yaml(rules));
+        Files.writeString(file, rules.weirYaml());
         long start = System.nanoTime();
         run("apply", "-f", file.toString(), "--timeout", "600");
         double secs = (System.nanoTime() - start) / 1e9;
@@ -79,27 +79,6 @@ final class WeirMode implements Mode {
             file = null;
         }
         installed = null;
-    }
-
-    /** The services as one multi-document YAML stream: a Service and an EndpointSlice each. */
-    static String yaml(KubeProxyRules rules) {
-        StringBuilder b = new StringBuilder(rules.services().size() * 600);
-        int i = 0;
-        for (KubeProxyRules.Service s : rules.services()) {
-            String name = "svc-" + i++;
-            b.append("apiVersion: v1\nkind: Service\nmetadata: {name: ").append(name).append(", namespace: bench}\n")
-                    .append("spec:\n  clusterIP: ").append(s.clusterIp()).append("\n  ports: [{name: http, protocol: TCP, port: ")
-                    .append(s.port()).append(", targetPort: ").append(s.endpoints().getFirst().port()).append("}]\n---\n");
-            b.append("apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: ").append(name)
-                    .append("\n  namespace: bench\n  labels: {kubernetes.io/service-name: ").append(name)
-                    .append("}\naddressType: IPv4\nports: [{name: http, protocol: TCP, port: ")
-                    .append(s.endpoints().getFirst().port()).append("}]\nendpoints:\n");
-            for (KubeProxyRules.Endpoint e : s.endpoints()) {
-                b.append("- {addresses: [").append(e.ip()).append("], conditions: {ready: true}}\n");
-            }
-            b.append("---\n");
-        }
-        return b.toString();
     }
 
     /** Restarts the lab's agents with this mode's {@code --socket-lb} unless every one runs with it already. */
