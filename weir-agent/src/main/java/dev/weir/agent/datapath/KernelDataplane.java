@@ -8,8 +8,8 @@ import dev.weir.agent.prefilter.NodePrefilter;
 import dev.weir.agent.prefilter.NodePrefilterSpec;
 import dev.weir.agent.runtime.ComputedState;
 import dev.weir.agent.runtime.ConntrackReader;
-import dev.weir.agent.runtime.PolicyDataplane;
-import dev.weir.agent.runtime.PolicyView;
+import dev.weir.agent.runtime.Dataplane;
+import dev.weir.agent.runtime.StateView;
 
 /**
  * The node's whole kernel datapath: network policy ({@link KernelPolicyDataplane}), service load
@@ -20,7 +20,7 @@ import dev.weir.agent.runtime.PolicyView;
  * objects selecting the node name, written last so that its failure leaves the rest applied). Same lifetime rules:
  * {@link #stop} leaves everything attached and pinned.
  */
-public final class KernelDataplane implements PolicyDataplane<ComputedState> {
+public final class KernelDataplane implements Dataplane<ComputedState> {
 
     private final KernelPolicyDataplane.Config config;
     private final KernelPolicyDataplane policy;
@@ -103,7 +103,7 @@ public final class KernelDataplane implements PolicyDataplane<ComputedState> {
         return policy.conntrack();
     }
 
-    public long[] counters(int endpointId, PolicyView.Entry entry) {
+    public long[] counters(int endpointId, StateView.Entry entry) {
         return policy.counters(endpointId, entry);
     }
 }

@@ -25,7 +25,7 @@ import dev.weir.agent.policy.PolicyEntry;
 import dev.weir.agent.policy.PolicyPrefix;
 import dev.weir.agent.policy.PolicyPrefixes;
 import dev.weir.agent.policy.PolicyResult;
-import dev.weir.agent.runtime.PolicyDataplane;
+import dev.weir.agent.runtime.Dataplane;
 import dev.weir.datapath.Datapath;
 import dev.weir.datapath.endpoint.Counter;
 import dev.weir.datapath.endpoint.CtKey;
@@ -59,7 +59,7 @@ import dev.weir.ebpf.netns.NetworkNamespace;
  * <p>{@link #stop} leaves the links attached and the maps pinned: traffic keeps being enforced while no
  * agent runs. {@link #apply} is called from the sync loop's thread only.
  */
-public final class KernelPolicyDataplane implements PolicyDataplane<PolicyResult> {
+public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
 
     /**
      * @param node     this node
@@ -145,7 +145,7 @@ public final class KernelPolicyDataplane implements PolicyDataplane<PolicyResult
      * Packets and bytes counted on the {@code pol} keys of one entry in the endpoint's current generation
      * (connections it decided); null when the endpoint has no entry here.
      */
-    public long[] counters(int endpointId, dev.weir.agent.runtime.PolicyView.Entry e) {
+    public long[] counters(int endpointId, dev.weir.agent.runtime.StateView.Entry e) {
         NodeMaps m = maps;
         if (m == null) {
             return null;
@@ -165,7 +165,7 @@ public final class KernelPolicyDataplane implements PolicyDataplane<PolicyResult
     }
 
     /** The engine's entry a view's entry shows. */
-    private static PolicyEntry entry(dev.weir.agent.runtime.PolicyView.Entry e) {
+    private static PolicyEntry entry(dev.weir.agent.runtime.StateView.Entry e) {
         return new PolicyEntry(e.direction().equals("INGRESS") ? Direction.INGRESS : Direction.EGRESS, e.peerIdentity(),
                 e.family(), e.protocol(), e.ports() == null ? null : PortRange.parse(e.ports()),
                 e.action().equals("DENY") ? Action.DENY : Action.ALLOW, e.rule());

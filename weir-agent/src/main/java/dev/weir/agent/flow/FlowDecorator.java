@@ -8,7 +8,7 @@ import java.util.Optional;
 
 import dev.weir.agent.cluster.Endpoint;
 import dev.weir.agent.endpoint.ClusterState;
-import dev.weir.agent.runtime.PolicyView;
+import dev.weir.agent.runtime.StateView;
 import dev.weir.datapath.DropReason;
 
 /**
@@ -25,39 +25,39 @@ public final class FlowDecorator {
 
     /**
      * What decoration reads, indexed once per {@link #update}: endpoints by address, rules by id and each
-     * identity's sorted label strings (PolicyView's own lookups scan lists: too slow per event).
+     * identity's sorted label strings (StateView's own lookups scan lists: too slow per event).
      */
-    private record Context(ClusterState cluster, PolicyView view, Map<String, Endpoint> byIp, Map<Integer, Endpoint> byId,
-                           Map<Integer, PolicyView.Rule> rules, Map<Integer, List<String>> labels,
+    private record Context(ClusterState cluster, StateView view, Map<String, Endpoint> byIp, Map<Integer, Endpoint> byId,
+                           Map<Integer, StateView.Rule> rules, Map<Integer, List<String>> labels,
                            Map<Integer, FlowRecord.ServiceRef> services) {
     }
 
     private final String node;
-    private volatile Context context = new Context(ClusterState.EMPTY, PolicyView.EMPTY, Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
+    private volatile Context context = new Context(ClusterState.EMPTY, StateView.EMPTY, Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
 
     public FlowDecorator(String node) {
         this.node = node;
     }
 
     /** Decorates from now on with this cluster and policy. */
-    public void update(ClusterState cluster, PolicyView view) {
+    public void update(ClusterState cluster, StateView view) {
         Map<String, Endpoint> byIp = new HashMap<>();
         Map<Integer, Endpoint> byId = new HashMap<>();
         for (Endpoint e : cluster.endpoints()) {
             e.addresses().forEach(a -> byIp.put(a, e));
             byId.put(e.id(), e);
         }
-        Map<Integer, PolicyView.Rule> rules = new HashMap<>();
+        Map<Integer, StateView.Rule> rules = new HashMap<>();
         view.rules().forEach(r -> rules.putIfAbsent(r.id(), r));
         Map<Integer, List<String>> labels = new HashMap<>();
-        for (PolicyView.Identity i : view.identities()) {
+        for (StateView.Identity i : view.identities()) {
             List<String> l = new ArrayList<>();
             i.labels().forEach((k, v) -> l.add(v.isEmpty() ? k : k + "=" + v));
             l.sort(null);
             labels.putIfAbsent(i.id(), List.copyOf(l));
         }
         Map<Integer, FlowRecord.ServiceRef> services = new HashMap<>();
-        for (PolicyView.Frontend f : view.frontends()) {
+        for (StateView.Frontend f : view.frontends()) {
             int slash = f.service().indexOf('/');
             String addr = f.address().contains(":") ? "[" + f.address() + "]" : f.address();
             services.putIfAbsent(f.revNatId(), new FlowRecord.ServiceRef(f.service().substring(0, slash),
@@ -75,7 +75,7 @@ public final class FlowDecorator {
         String reasonDesc = DropReason.describe(e.reason());
         List<String> flags = e.protocol() == 6 ? tcpFlags(e.tcpFlags()) : List.of();
         String protocol = protocolName(e.protocol(), e.family());
-        PolicyView.Rule rule = c.rules().get(e.rule());
+        StateView.Rule rule = c.rules().get(e.rule());
         FlowRecord.PolicyRef policy = rule == null ? null : new FlowRecord.PolicyRef(rule.kind(), rule.namespace(), rule.name());
         String summary = verdict == Verdict.TRANSLATED ? protocol + " socket translated to a backend"
                 : summary(protocol, flags, dropped ? reasonDesc : null);
@@ -88,7 +88,7 @@ public final class FlowDecorator {
             if (isUnspecified(sourceIp) && address != null) {
                 sourceIp = address;
             }
-            PolicyView.EndpointPolicy p = c.view().endpoints().get(own.id());
+            StateView.EndpointPolicy p = c.view().endpoints().get(own.id());
             if (sourceIdentity == 0 && p != null) {
                 sourceIdentity = p.identity();
             }

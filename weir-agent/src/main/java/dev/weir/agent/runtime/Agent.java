@@ -35,13 +35,13 @@ public final class Agent<R> {
      * conntrack reader, the per-entry counters, the node's prefilter as the dataplane has it (null: none); and
      * the flow sink they feed is {@link #flows()}.
      */
-    public record Parts<R>(PolicyCompiler<R> compiler, PolicyDataplane<R> dataplane, ConntrackReader conntrack,
+    public record Parts<R>(StateCompiler<R> compiler, Dataplane<R> dataplane, ConntrackReader conntrack,
                            EntryCounters counters, NodePrefilter prefilter) {
-        public Parts(PolicyCompiler<R> compiler, PolicyDataplane<R> dataplane, ConntrackReader conntrack) {
+        public Parts(StateCompiler<R> compiler, Dataplane<R> dataplane, ConntrackReader conntrack) {
             this(compiler, dataplane, conntrack, EntryCounters.NONE);
         }
 
-        public Parts(PolicyCompiler<R> compiler, PolicyDataplane<R> dataplane, ConntrackReader conntrack,
+        public Parts(StateCompiler<R> compiler, Dataplane<R> dataplane, ConntrackReader conntrack,
                      EntryCounters counters) {
             this(compiler, dataplane, conntrack, counters, null);
         }

@@ -37,7 +37,7 @@ public final class AgentApi {
     private final String node;
     private final Instant startedAt = Instant.now();
     private final Store store;
-    private final PolicyCompiler<?> compiler;
+    private final StateCompiler<?> compiler;
     private final Supplier<SyncState> sync;
     private final Runnable poke;
     private final FlowHistory flows;
@@ -48,25 +48,25 @@ public final class AgentApi {
     private final EntryCounters counters;
     private final ClusterDirectory cluster;
 
-    public AgentApi(String node, Store store, PolicyCompiler<?> compiler, Supplier<SyncState> sync, Runnable poke,
+    public AgentApi(String node, Store store, StateCompiler<?> compiler, Supplier<SyncState> sync, Runnable poke,
                     FlowHistory flows, ConntrackReader conntrack, String dataplane) {
         this(node, store, compiler, sync, poke, flows, conntrack, dataplane, EntryCounters.NONE);
     }
 
-    public AgentApi(String node, Store store, PolicyCompiler<?> compiler, Supplier<SyncState> sync, Runnable poke,
+    public AgentApi(String node, Store store, StateCompiler<?> compiler, Supplier<SyncState> sync, Runnable poke,
                     FlowHistory flows, ConntrackReader conntrack, String dataplane, EntryCounters counters) {
         this(node, store, compiler, sync, poke, flows, conntrack, dataplane, counters, Map::of);
     }
 
-    /** @param dataplaneDetails what status adds about the dataplane ({@link PolicyDataplane#details()}) */
-    public AgentApi(String node, Store store, PolicyCompiler<?> compiler, Supplier<SyncState> sync, Runnable poke,
+    /** @param dataplaneDetails what status adds about the dataplane ({@link Dataplane#details()}) */
+    public AgentApi(String node, Store store, StateCompiler<?> compiler, Supplier<SyncState> sync, Runnable poke,
                     FlowHistory flows, ConntrackReader conntrack, String dataplane, EntryCounters counters,
                     Supplier<Map<String, String>> dataplaneDetails) {
         this(node, store, compiler, sync, poke, flows, conntrack, dataplane, counters, dataplaneDetails, ClusterDirectory.FILE);
     }
 
     /** @param cluster the other nodes' records ({@code cluster.nodes}), and the kvstore's health for status */
-    public AgentApi(String node, Store store, PolicyCompiler<?> compiler, Supplier<SyncState> sync, Runnable poke,
+    public AgentApi(String node, Store store, StateCompiler<?> compiler, Supplier<SyncState> sync, Runnable poke,
                     FlowHistory flows, ConntrackReader conntrack, String dataplane, EntryCounters counters,
                     Supplier<Map<String, String>> dataplaneDetails, ClusterDirectory cluster) {
         this.cluster = cluster;
@@ -111,7 +111,7 @@ public final class AgentApi {
         ObjectNode o = M.createObjectNode();
         o.put("node", node);
         o.put("revision", s.appliedRevision());
-        PolicyView.Services services = s.view().services();
+        StateView.Services services = s.view().services();
         o.set("rows", M.valueToTree(services.rows()));
         o.set("pending", M.valueToTree(services.pending()));
         o.set("warnings", M.valueToTree(services.warnings()));
@@ -150,8 +150,8 @@ public final class AgentApi {
         return o;
     }
 
-    private static List<PolicyView.Entry> entries(SyncState s, Endpoint e) {
-        PolicyView.EndpointPolicy p = s.view().endpoints().get(e.id());
+    private static List<StateView.Entry> entries(SyncState s, Endpoint e) {
+        StateView.EndpointPolicy p = s.view().endpoints().get(e.id());
         return p == null ? List.of() : p.entries();
     }
 
@@ -160,7 +160,7 @@ public final class AgentApi {
         ArrayNode a = M.createArrayNode();
         for (Endpoint e : s.cluster().endpointsOn(node)) {
             ObjectNode o = M.valueToTree(e);
-            PolicyView.EndpointPolicy p = s.view().endpoints().get(e.id());
+            StateView.EndpointPolicy p = s.view().endpoints().get(e.id());
             o.put("identity", p == null ? 0 : p.identity());
             o.put("ingressEnforced", p != null && p.ingressEnforced());
             o.put("egressEnforced", p != null && p.egressEnforced());
@@ -181,7 +181,7 @@ public final class AgentApi {
         if (!e.node().equals(node)) {
             throw new ApiException(ApiException.INVALID, "pod " + e.key() + " runs on " + e.node() + ", not " + node);
         }
-        PolicyView.EndpointPolicy p = s.view().endpoints().get(e.id());
+        StateView.EndpointPolicy p = s.view().endpoints().get(e.id());
         ObjectNode o = M.createObjectNode();
         o.set("endpoint", M.valueToTree(e));
         o.put("node", node);
@@ -192,7 +192,7 @@ public final class AgentApi {
         o.put("ingressAudit", p != null && p.ingressAudit());
         o.put("egressAudit", p != null && p.egressAudit());
         ArrayNode entries = o.putArray("entries");
-        for (PolicyView.Entry en : p == null ? List.<PolicyView.Entry>of() : p.entries()) {
+        for (StateView.Entry en : p == null ? List.<StateView.Entry>of() : p.entries()) {
             ObjectNode j = M.valueToTree(en);
             j.set("peerLabels", M.valueToTree(en.peerIdentity() == 0 ? Map.of() : s.view().labelsOf(en.peerIdentity())));
             s.view().rule(en.rule()).ifPresent(r -> j.set("policy", M.valueToTree(r)));
@@ -217,13 +217,13 @@ public final class AgentApi {
         List<Change> changes = new ArrayList<>();
         for (JsonNode f : params.path("files")) {
             String source = f.path("source").asText("");
-            List<PolicyCompiler.ParsedObject> objects;
+            List<StateCompiler.ParsedObject> objects;
             try {
                 objects = compiler.parse(source, f.path("text").asText(""));
             } catch (PolicyInputException e) {
                 throw new ApiException(ApiException.INVALID, e.getMessage(), e);
             }
-            for (PolicyCompiler.ParsedObject o : objects) {
+            for (StateCompiler.ParsedObject o : objects) {
                 String earlier = sources.putIfAbsent(o.key(), source);
                 if (earlier != null) {
                     throw new ApiException(ApiException.INVALID, source + ": " + o.key() + " is also in " + earlier);

@@ -37,13 +37,13 @@ import dev.weir.agent.store.StoredObject;
 import dev.weir.datapath.lb.LbMapSizes;
 
 /**
- * The agent's {@link PolicyCompiler} for everything {@code weir apply} takes: network policies go to the
+ * The agent's {@link StateCompiler} for everything {@code weir apply} takes: network policies go to the
  * policy engine ({@link EnginePolicyCompiler}), {@code Service} and {@code EndpointSlice} objects to the
  * service engine, {@code WeirPrefilter} objects to the node's prefilter ({@link PrefilterCompiler}). Each
  * document of a file is routed by its kind. Service ids are per node and stored, so
  * a restarted agent keeps the numbers its pinned maps and conntrack entries use. Thread-safe.
  */
-public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
+public final class ClusterCompiler implements StateCompiler<ComputedState> {
 
     private static final Set<String> SERVICE_KINDS = Set.of("Service", "EndpointSlice");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -91,7 +91,7 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
 
     /** @param sizes the service maps' sizes, for the capacity check of {@link #check} */
     public ClusterCompiler(LbIdAllocator ids, LbMapSizes sizes) {
-        this(ids, sizes, ServiceConfig.lab());
+        this(ids, sizes, ServiceConfig.defaults());
     }
 
     /**
@@ -382,10 +382,10 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
      * engine no longer spends.
      */
     @Override
-    public synchronized PolicyView view(ComputedState state) {
-        List<PolicyView.Frontend> frontends = new ArrayList<>();
+    public synchronized StateView view(ComputedState state) {
+        List<StateView.Frontend> frontends = new ArrayList<>();
         for (var f : state.services().frontends()) {
-            frontends.add(new PolicyView.Frontend(f.revNatId(), f.service(), f.address().toString(), f.port(), f.protocol().name()));
+            frontends.add(new StateView.Frontend(f.revNatId(), f.service(), f.address().toString(), f.port(), f.protocol().name()));
         }
         return policies.view(state.policy()).withServices(frontends, rows.of(state.services(), state.lbChange()));
     }
@@ -393,7 +393,7 @@ public final class ClusterCompiler implements PolicyCompiler<ComputedState> {
     private final ServiceRows rows = new ServiceRows();
 
     /** The node's service state as {@code weir service list} shows it. */
-    static PolicyView.Services services(LbState state) {
+    static StateView.Services services(LbState state) {
         return new ServiceRows().of(state, null);
     }
 }

@@ -28,12 +28,12 @@ import dev.weir.agent.store.StoreIdentityAllocator;
 import dev.weir.agent.store.StoredObject;
 
 /**
- * The agent's {@link PolicyCompiler} over the policy engine (docs/policy-engine.md): {@link PolicyParser}
+ * The agent's {@link StateCompiler} over the policy engine (docs/policy-engine.md): {@link PolicyParser}
  * validates what {@code weir apply} sends, {@link PolicyEngine#resolve} computes identities and entries from
  * the store's objects and the cluster. Identities come from the store, so every node numbers them alike.
  * Stateless; thread-safe.
  */
-public final class EnginePolicyCompiler implements PolicyCompiler<PolicyResult> {
+public final class EnginePolicyCompiler implements StateCompiler<PolicyResult> {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -103,28 +103,28 @@ public final class EnginePolicyCompiler implements PolicyCompiler<PolicyResult> 
     }
 
     @Override
-    public PolicyView view(PolicyResult r) {
-        List<PolicyView.Identity> ids = new ArrayList<>();
+    public StateView view(PolicyResult r) {
+        List<StateView.Identity> ids = new ArrayList<>();
         for (IdentityInfo i : r.identities()) {
-            ids.add(new PolicyView.Identity(i.id(), i.kind().name(), i.labels()));
+            ids.add(new StateView.Identity(i.id(), i.kind().name(), i.labels()));
         }
-        Map<Integer, PolicyView.EndpointPolicy> eps = new TreeMap<>();
+        Map<Integer, StateView.EndpointPolicy> eps = new TreeMap<>();
         r.endpoints().forEach((id, p) -> eps.put(id, view(p)));
-        List<PolicyView.Rule> rules = new ArrayList<>();
+        List<StateView.Rule> rules = new ArrayList<>();
         for (RuleRef ref : r.rules()) {
-            rules.add(new PolicyView.Rule(ref.id(), ref.kind(), ref.namespace() == null ? "" : ref.namespace(),
+            rules.add(new StateView.Rule(ref.id(), ref.kind(), ref.namespace() == null ? "" : ref.namespace(),
                     ref.name(), ref.path() == null ? "" : ref.path()));
         }
-        return new PolicyView(ids, eps, rules, r.warnings());
+        return new StateView(ids, eps, rules, r.warnings());
     }
 
-    private static PolicyView.EndpointPolicy view(EndpointPolicy p) {
-        List<PolicyView.Entry> entries = new ArrayList<>();
+    private static StateView.EndpointPolicy view(EndpointPolicy p) {
+        List<StateView.Entry> entries = new ArrayList<>();
         for (PolicyEntry e : p.entries()) {
-            entries.add(new PolicyView.Entry(e.dir().name(), e.peerIdentity(), e.family(), e.proto(),
+            entries.add(new StateView.Entry(e.dir().name(), e.peerIdentity(), e.family(), e.proto(),
                     e.ports() == null ? null : e.ports().toString(), e.action().name(), e.rule()));
         }
-        return new PolicyView.EndpointPolicy(p.identity(), p.ingressEnforced(), p.egressEnforced(), p.ingressAudit(),
+        return new StateView.EndpointPolicy(p.identity(), p.ingressEnforced(), p.egressEnforced(), p.ingressAudit(),
                 p.egressAudit(), entries);
     }
 

@@ -8,7 +8,7 @@ package dev.weir.agent.runtime;
 public interface EntryCounters {
 
     /** {packets, bytes} for the endpoint's entry, or null when unknown. */
-    long[] counters(int endpointId, PolicyView.Entry entry);
+    long[] counters(int endpointId, StateView.Entry entry);
 
     EntryCounters NONE = (ep, e) -> null;
 }

@@ -45,13 +45,13 @@ final class PrefilterApi {
 
     private final String node;
     private final Store store;
-    private final PolicyCompiler<?> compiler;
+    private final StateCompiler<?> compiler;
     private final Supplier<SyncState> sync;
     private final Runnable poke;
     private final NodePrefilter prefilter;
 
     /** @param prefilter the node's prefilter, or null when this agent's dataplane has none */
-    PrefilterApi(String node, Store store, PolicyCompiler<?> compiler, Supplier<SyncState> sync, Runnable poke,
+    PrefilterApi(String node, Store store, StateCompiler<?> compiler, Supplier<SyncState> sync, Runnable poke,
                  NodePrefilter prefilter) {
         this.node = node;
         this.store = store;

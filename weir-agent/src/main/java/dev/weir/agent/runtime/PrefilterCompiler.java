@@ -36,10 +36,10 @@ final class PrefilterCompiler {
      *
      * @param index its 1-based place in the file, for messages
      */
-    PolicyCompiler.ParsedObject parse(String source, JsonNode doc, int index) {
+    StateCompiler.ParsedObject parse(String source, JsonNode doc, int index) {
         try {
             WeirPrefilter p = WeirPrefilterReader.read(doc, source, index);
-            return new PolicyCompiler.ParsedObject(new ObjectKey(WeirPrefilter.KIND, "", p.name()), doc.toString());
+            return new StateCompiler.ParsedObject(new ObjectKey(WeirPrefilter.KIND, "", p.name()), doc.toString());
         } catch (ValidationException e) {
             throw invalid(e, source);
         }

@@ -36,12 +36,12 @@ final class ServiceRows {
         return c != 0 ? c : a.service().compareTo(b.service());
     };
 
-    private final TreeMap<LbFrontend, PolicyView.ServiceRow> rows = new TreeMap<>(ORDER);
+    private final TreeMap<LbFrontend, StateView.ServiceRow> rows = new TreeMap<>(ORDER);
     private final Map<Integer, LbService> services = new HashMap<>();
     private final Map<Integer, LbBackend> backends = new HashMap<>();
     private long version = -1;
 
-    PolicyView.Services of(LbState state, LbChange change) {
+    StateView.Services of(LbState state, LbChange change) {
         if (change == null || change.from() < 0 || change.from() != version) {
             rebuild(state);
         } else {
@@ -53,7 +53,7 @@ final class ServiceRows {
             change.frontendsAfter().forEach(f -> rows.put(f, row(f)));
         }
         version = change == null ? -1 : change.to();
-        return new PolicyView.Services(new ArrayList<>(rows.values()), state.pending(), state.warnings());
+        return new StateView.Services(new ArrayList<>(rows.values()), state.pending(), state.warnings());
     }
 
     private void rebuild(LbState state) {
@@ -65,7 +65,7 @@ final class ServiceRows {
         state.frontends().forEach(f -> rows.put(f, row(f)));
     }
 
-    private PolicyView.ServiceRow row(LbFrontend f) {
+    private StateView.ServiceRow row(LbFrontend f) {
         List<String> list = new ArrayList<>();
         LbService svc = services.get(f.svcId());
         for (int id : svc == null ? List.<Integer>of() : svc.backends()) {
@@ -73,7 +73,7 @@ final class ServiceRows {
             list.add(b.address() + ":" + b.port() + " " + b.state().name().toLowerCase(Locale.ROOT)
                     + (b.targetRef() == null ? "" : " (" + b.targetRef() + ")"));
         }
-        return new PolicyView.ServiceRow(f.service(), f.kind().name(), f.address() + ":" + f.port(), f.protocol().name(),
+        return new StateView.ServiceRow(f.service(), f.kind().name(), f.address() + ":" + f.port(), f.protocol().name(),
                 f.clientScope().name().toLowerCase(Locale.ROOT), list, f.flagNames());
     }
 }

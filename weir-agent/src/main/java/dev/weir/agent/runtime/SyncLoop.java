@@ -13,7 +13,7 @@ import dev.weir.agent.store.StoreIdentityAllocator;
 
 /**
  * Keeps the dataplane in step with desired state: whenever the store's revision or the cluster changes,
- * it compiles the whole state ({@link PolicyCompiler}), hands the result to the {@link PolicyDataplane},
+ * it compiles the whole state ({@link StateCompiler}), hands the result to the {@link Dataplane},
  * and records the applied revision ({@link #state}). A failure is recorded and retried after
  * {@code retryInterval}. Listeners hear of every new state, a failure included. One platform thread, started by {@link #start} and joined by {@link #stop}; the
  * loop owns nothing else. {@link #state} is safe from any thread. An {@link Error} (OutOfMemoryError, a
@@ -40,8 +40,8 @@ public final class SyncLoop<R> implements Component {
     private final Config config;
     private final Store store;
     private final EndpointSource endpoints;
-    private final PolicyCompiler<R> compiler;
-    private final PolicyDataplane<R> dataplane;
+    private final StateCompiler<R> compiler;
+    private final Dataplane<R> dataplane;
     private final StoreIdentityAllocator identities;
     private final List<Consumer<SyncState>> listeners;
     private final Consumer<String> log;
@@ -51,14 +51,14 @@ public final class SyncLoop<R> implements Component {
     private volatile boolean running;
     private Thread thread;
 
-    public SyncLoop(Config config, Store store, EndpointSource endpoints, PolicyCompiler<R> compiler,
-                    PolicyDataplane<R> dataplane, List<Consumer<SyncState>> listeners, Consumer<String> log) {
+    public SyncLoop(Config config, Store store, EndpointSource endpoints, StateCompiler<R> compiler,
+                    Dataplane<R> dataplane, List<Consumer<SyncState>> listeners, Consumer<String> log) {
         this(config, store, endpoints, compiler, dataplane, listeners, log, t -> log.accept("sync thread died: " + t));
     }
 
     /** @param fatal called once, on the sync thread, with an {@link Error} that ended it */
-    public SyncLoop(Config config, Store store, EndpointSource endpoints, PolicyCompiler<R> compiler,
-                    PolicyDataplane<R> dataplane, List<Consumer<SyncState>> listeners, Consumer<String> log,
+    public SyncLoop(Config config, Store store, EndpointSource endpoints, StateCompiler<R> compiler,
+                    Dataplane<R> dataplane, List<Consumer<SyncState>> listeners, Consumer<String> log,
                     Consumer<Throwable> fatal) {
         this.fatal = fatal;
         this.config = config;
@@ -169,10 +169,10 @@ public final class SyncLoop<R> implements Component {
                 return;
             }
             long t0 = System.nanoTime();
-            R result = compiler.compile(new PolicyCompiler.Input(config.node(), cluster, snapshot.objects(),
+            R result = compiler.compile(new StateCompiler.Input(config.node(), cluster, snapshot.objects(),
                     snapshot.revision(), identities));
             long t1 = System.nanoTime();
-            dataplane.apply(new PolicyDataplane.Update<>(snapshot.revision(), config.node(), cluster, result));
+            dataplane.apply(new Dataplane.Update<>(snapshot.revision(), config.node(), cluster, result));
             long t2 = System.nanoTime();
             SyncState next = new SyncState(snapshot.revision(), Instant.now(), null, 0, cluster, compiler.view(result),
                     s.syncs() + 1);

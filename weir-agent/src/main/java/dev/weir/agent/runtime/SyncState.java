@@ -17,7 +17,7 @@ import dev.weir.agent.endpoint.ClusterState;
  * @param syncs           how many times the loop applied a new state
  */
 public record SyncState(long appliedRevision, Instant appliedAt, String error, long failedRevision,
-                        ClusterState cluster, PolicyView view, long syncs) {
+                        ClusterState cluster, StateView view, long syncs) {
 
-    public static final SyncState INITIAL = new SyncState(0, null, null, 0, ClusterState.EMPTY, PolicyView.EMPTY, 0);
+    public static final SyncState INITIAL = new SyncState(0, null, null, 0, ClusterState.EMPTY, StateView.EMPTY, 0);
 }

@@ -25,13 +25,6 @@ public record ServiceConfig(List<Cidr> serviceRanges, PortRange nodePorts, List<
         }
     }
 
-    /** The lab's settings (DESIGN.md): 10.96.0.0/16, fd00:10:96::/112, 30000-32767, the two /28 pools. For tests. */
-    public static ServiceConfig lab() {
-        return new ServiceConfig(List.of(Cidr.parse("10.96.0.0/16"), Cidr.parse("fd00:10:96::/112")),
-                new PortRange(30000, 32767), List.of(Cidr.parse("203.0.113.0/28"), Cidr.parse("203.0.113.16/28")),
-                Maglev.DEFAULT_M, 131071);
-    }
-
     /**
      * What an agent uses when it is told nothing: 10.96.0.0/16 and fd00:10:96::/112 for ClusterIPs, NodePorts
      * 30000-32767 (kube-apiserver's default range), LoadBalancer and external IPs anywhere.

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import dev.weir.agent.cluster.Node;
 import dev.weir.agent.service.InMemoryLbIdAllocator;
 import dev.weir.agent.service.LbState;
+import dev.weir.agent.service.LabServiceConfig;
 import dev.weir.agent.service.ServiceConfig;
 import dev.weir.agent.service.ServiceEngine;
 import dev.weir.agent.service.ServiceObjects;
@@ -57,8 +58,8 @@ class LbMapWriterTest {
     }
 
     private static LbState resolve(String yaml) {
-        ServiceObjects o = new ServiceParser(ServiceConfig.lab()).parse(yaml, "gen.yaml");
-        return new ServiceEngine(ServiceConfig.lab(), IDS).resolve(o.services(), o.slices(), NODES, "node1");
+        ServiceObjects o = new ServiceParser(LabServiceConfig.lab()).parse(yaml, "gen.yaml");
+        return new ServiceEngine(LabServiceConfig.lab(), IDS).resolve(o.services(), o.slices(), NODES, "node1");
     }
 
     @Test
@@ -121,9 +122,9 @@ class LbMapWriterTest {
 
     @Test
     void writingTheChangesGivesTheMapsThatDiffingTheWholeStateGives() {
-        ServiceObjects all = new ServiceParser(ServiceConfig.lab()).parse(yaml(-1), "gen.yaml");
+        ServiceObjects all = new ServiceParser(LabServiceConfig.lab()).parse(yaml(-1), "gen.yaml");
         dev.weir.agent.service.IncrementalServiceEngine engine = new dev.weir.agent.service.IncrementalServiceEngine(
-                ServiceConfig.lab(), new InMemoryLbIdAllocator(), "node1");
+                LabServiceConfig.lab(), new InMemoryLbIdAllocator(), "node1");
         Maps changes = new Maps();
         Maps whole = new Maps();
         LbMapWriter byChange = new LbMapWriter(changes.tables());
@@ -135,7 +136,7 @@ class LbMapWriterTest {
         java.util.Random rnd = new java.util.Random(7);
         for (int step = 1; step <= 30; step++) {
             int i = rnd.nextInt(SERVICES);
-            ServiceObjects one = new ServiceParser(ServiceConfig.lab()).parse(sliceYaml(i, rnd.nextInt(5), 100 + step), "gen.yaml");
+            ServiceObjects one = new ServiceParser(LabServiceConfig.lab()).parse(sliceYaml(i, rnd.nextInt(5), 100 + step), "gen.yaml");
             List<String> gone = rnd.nextInt(6) == 0 ? List.of("x/s" + rnd.nextInt(SERVICES)) : List.of();
             c = engine.update(List.of(), gone, one.slices(), List.of(), dev.weir.agent.service.BackendOverrides.NONE, NODES)
                     .between(step - 1, step);

@@ -8,7 +8,7 @@ import dev.weir.agent.cluster.Endpoint;
 import dev.weir.agent.cluster.Namespace;
 import dev.weir.agent.cluster.Node;
 import dev.weir.agent.endpoint.ClusterState;
-import dev.weir.agent.runtime.PolicyView;
+import dev.weir.agent.runtime.StateView;
 
 /** A two-pod cluster and raw events between its pods, for the flow tests. */
 final class FlowFixtures {
@@ -24,12 +24,12 @@ final class FlowFixtures {
                 List.of(new Namespace("x", Map.of("ns", "x")), new Namespace("y", Map.of("ns", "y"))),
                 List.of(new Endpoint(1, "x", "a", Map.of("pod", "a"), "node1", "10.244.1.10", "fd00:10:244:1::10", "lxc-x-a"),
                         new Endpoint(2, "y", "b", Map.of("pod", "b"), "node2", "10.244.2.20", "fd00:10:244:2::20", "lxc-y-b")));
-        PolicyView view = new PolicyView(
-                List.of(new PolicyView.Identity(256, "ENDPOINT", Map.of("k8s:pod", "a", "k8s:io.kubernetes.pod.namespace", "x")),
-                        new PolicyView.Identity(257, "ENDPOINT", Map.of("k8s:pod", "b", "k8s:io.kubernetes.pod.namespace", "y"))),
-                Map.of(), List.of(new PolicyView.Rule(1, "NetworkPolicy", "y", "allow-80", "spec.ingress[0]")), List.of());
-        d.update(cluster, view.withServices(List.of(new PolicyView.Frontend(7, "x/web", "10.96.0.10", 80, "TCP"),
-                new PolicyView.Frontend(8, "x/web", "fd00:10:96::10", 80, "TCP")), null));
+        StateView view = new StateView(
+                List.of(new StateView.Identity(256, "ENDPOINT", Map.of("k8s:pod", "a", "k8s:io.kubernetes.pod.namespace", "x")),
+                        new StateView.Identity(257, "ENDPOINT", Map.of("k8s:pod", "b", "k8s:io.kubernetes.pod.namespace", "y"))),
+                Map.of(), List.of(new StateView.Rule(1, "NetworkPolicy", "y", "allow-80", "spec.ingress[0]")), List.of());
+        d.update(cluster, view.withServices(List.of(new StateView.Frontend(7, "x/web", "10.96.0.10", 80, "TCP"),
+                new StateView.Frontend(8, "x/web", "fd00:10:96::10", 80, "TCP")), null));
         return d;
     }
 

@@ -63,10 +63,10 @@ class AgentTest {
 
     @Test
     void twoAgentsShareTheStoreAndApplyEveryRevision() throws Exception {
-        RecordingPolicyDataplane<PolicyView> dp1 = new RecordingPolicyDataplane<>();
-        Agent<PolicyView> a1 = agent(config("node1"), new Agent.Parts<>(new PlaceholderPolicyCompiler(), dp1, ConntrackReader.NONE));
-        Agent<PolicyView> a2 = agent(config("node2"), new Agent.Parts<>(new PlaceholderPolicyCompiler(),
-                new RecordingPolicyDataplane<>(), ConntrackReader.NONE));
+        RecordingDataplane<StateView> dp1 = new RecordingDataplane<>();
+        Agent<StateView> a1 = agent(config("node1"), new Agent.Parts<>(new PlaceholderStateCompiler(), dp1, ConntrackReader.NONE));
+        Agent<StateView> a2 = agent(config("node2"), new Agent.Parts<>(new PlaceholderStateCompiler(),
+                new RecordingDataplane<>(), ConntrackReader.NONE));
         a1.start();
         a2.start();
         try {
@@ -128,7 +128,7 @@ class AgentTest {
         Files.createDirectories(c.socket()); // a directory where the socket must go: the API server cannot bind
         Files.writeString(c.socket().resolve("keep"), "x");
         List<String> stopped = new java.util.ArrayList<>();
-        PolicyDataplane<PolicyView> dp = new PolicyDataplane<>() {
+        Dataplane<StateView> dp = new Dataplane<>() {
             @Override
             public String name() {
                 return "dataplane(test)";
@@ -144,10 +144,10 @@ class AgentTest {
             }
 
             @Override
-            public void apply(Update<PolicyView> update) {
+            public void apply(Update<StateView> update) {
             }
         };
-        Agent<PolicyView> a = agent(c, new Agent.Parts<>(new PlaceholderPolicyCompiler(), dp, ConntrackReader.NONE));
+        Agent<StateView> a = agent(c, new Agent.Parts<>(new PlaceholderStateCompiler(), dp, ConntrackReader.NONE));
         assertThatThrownBy(a::start).isInstanceOf(Components.ComponentStartException.class)
                 .hasMessageContaining("api-server");
         assertThat(stopped).containsExactly("dataplane");
@@ -158,8 +158,8 @@ class AgentTest {
     void errorInTheSyncThreadStopsTheAgentLoudly() throws Exception {
         AgentConfig c = config("node1");
         java.util.concurrent.atomic.AtomicInteger applies = new java.util.concurrent.atomic.AtomicInteger();
-        RecordingPolicyDataplane<PolicyView> recording = new RecordingPolicyDataplane<>();
-        PolicyDataplane<PolicyView> dying = new PolicyDataplane<>() {
+        RecordingDataplane<StateView> recording = new RecordingDataplane<>();
+        Dataplane<StateView> dying = new Dataplane<>() {
             @Override
             public String name() {
                 return "dying";
@@ -174,7 +174,7 @@ class AgentTest {
             }
 
             @Override
-            public void apply(Update<PolicyView> update) {
+            public void apply(Update<StateView> update) {
                 if (applies.incrementAndGet() > 1) {
                     throw new OutOfMemoryError("injected: Java heap space");
                 }
@@ -185,7 +185,7 @@ class AgentTest {
         FileStore store = new FileStore(FileStore.Config.of(c.storeDir()));
         Files.createDirectories(c.runDir());
         Files.writeString(c.failedFile(), "left by an earlier agent\n");
-        Agent<PolicyView> agent = new Agent<>(c, new Agent.Parts<>(new PlaceholderPolicyCompiler(), dying, ConntrackReader.NONE),
+        Agent<StateView> agent = new Agent<>(c, new Agent.Parts<>(new PlaceholderStateCompiler(), dying, ConntrackReader.NONE),
                 new LabEndpointSource(new LabEndpointSource.Config(c.labState()), new EndpointIds(store)), store, log::add);
         agent.start();
         assertThat(c.failedFile()).as("a new agent forgets an earlier failure").doesNotExist();

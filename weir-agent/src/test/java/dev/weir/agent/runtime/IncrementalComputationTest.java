@@ -21,6 +21,7 @@ import dev.weir.agent.service.InMemoryLbIdAllocator;
 import dev.weir.agent.service.LbStateDump;
 import dev.weir.agent.service.Service;
 import dev.weir.agent.service.ServiceCatalog;
+import dev.weir.agent.service.LabServiceConfig;
 import dev.weir.agent.service.ServiceConfig;
 import dev.weir.agent.service.ServiceObjects;
 import dev.weir.agent.service.ServiceParser;
@@ -54,7 +55,7 @@ class IncrementalComputationTest {
     void perChangeEqualsFromScratchOverRandomCommits() {
         FileStore store = new FileStore(FileStore.Config.of(dir.resolve("store")));
         InMemoryLbIdAllocator ids = new InMemoryLbIdAllocator();
-        ClusterCompiler compiler = new ClusterCompiler(ids, BIG);
+        ClusterCompiler compiler = new ClusterCompiler(ids, BIG, LabServiceConfig.lab());
         StoreIdentityAllocator identities = new StoreIdentityAllocator(store);
         Random rnd = new Random(11);
         int refused = 0;
@@ -74,10 +75,10 @@ class IncrementalComputationTest {
             refused += got == null ? 0 : 1;
             Store.Snapshot s = store.snapshot();
             String node = rnd.nextBoolean() ? "node1" : "node2";
-            PolicyCompiler.Input input = new PolicyCompiler.Input(node, CLUSTER, s.objects(), s.revision(), identities);
+            StateCompiler.Input input = new StateCompiler.Input(node, CLUSTER, s.objects(), s.revision(), identities);
             if (node.equals("node1")) {
                 ComputedState inc = compiler.compile(input);
-                ComputedState full = new ClusterCompiler(ids, BIG).compile(input);
+                ComputedState full = new ClusterCompiler(ids, BIG, LabServiceConfig.lab()).compile(input);
                 assertThat(LbStateDump.dump(inc.services())).as("step %d", step).isEqualTo(LbStateDump.dump(full.services()));
                 assertThat(inc.services()).isEqualTo(full.services());
             }
@@ -146,7 +147,7 @@ class IncrementalComputationTest {
                 after.remove(c.key());
             }
         }
-        ServiceParser parser = new ServiceParser(ServiceConfig.lab());
+        ServiceParser parser = new ServiceParser(LabServiceConfig.lab());
         List<Service> services = new ArrayList<>();
         List<EndpointSlice> slices = new ArrayList<>();
         Set<String> established = new java.util.HashSet<>();
@@ -162,7 +163,7 @@ class IncrementalComputationTest {
             }
         }
         try {
-            ServiceCatalog.build(services, slices, CLUSTER.nodes(), ServiceConfig.lab(), established);
+            ServiceCatalog.build(services, slices, CLUSTER.nodes(), LabServiceConfig.lab(), established);
             return null;
         } catch (ValidationException e) {
             return new PolicyInputException(e.file(), e.object(), e.path(), e.problem()).getMessage();

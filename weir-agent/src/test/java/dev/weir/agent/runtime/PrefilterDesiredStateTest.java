@@ -71,7 +71,7 @@ class PrefilterDesiredStateTest {
         var dp = new dev.weir.agent.prefilter.FakePrefilterDataplane("eth0");
         node2 = new NodePrefilter("node2", dir.resolve("pins"), new PrefilterStore(dir.resolve("run")), ns -> dp, s -> { });
         api = new PrefilterApi("node2", store, compiler, () -> synced, () -> { }, node2);
-        synced = new SyncState(0, Instant.now(), null, 0, CLUSTER, PolicyView.EMPTY, 1);
+        synced = new SyncState(0, Instant.now(), null, 0, CLUSTER, StateView.EMPTY, 1);
     }
 
     private CommitResult apply(String source, String yaml) {
@@ -82,7 +82,7 @@ class PrefilterDesiredStateTest {
 
     private NodePrefilterSpec compile(String node) {
         var snap = store.snapshot();
-        return compiler.compile(new PolicyCompiler.Input(node, CLUSTER, snap.objects(), snap.revision(),
+        return compiler.compile(new StateCompiler.Input(node, CLUSTER, snap.objects(), snap.revision(),
                 new StoreIdentityAllocator(store))).prefilter();
     }
 

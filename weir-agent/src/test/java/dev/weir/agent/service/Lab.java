@@ -10,7 +10,7 @@ final class Lab {
     static final Node NODE1 = new Node("node1", "weir-node1", "192.168.100.1", "fd00:192:168:100::1");
     static final Node NODE2 = new Node("node2", "weir-node2", "192.168.100.2", "fd00:192:168:100::2");
     static final List<Node> NODES = List.of(NODE1, NODE2);
-    static final ServiceConfig CONFIG = ServiceConfig.lab();
+    static final ServiceConfig CONFIG = LabServiceConfig.lab();
 
     private Lab() {
     }

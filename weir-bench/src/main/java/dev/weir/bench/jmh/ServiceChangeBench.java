@@ -24,7 +24,7 @@ import dev.weir.agent.cluster.Node;
 import dev.weir.agent.endpoint.ClusterState;
 import dev.weir.agent.runtime.ClusterCompiler;
 import dev.weir.agent.runtime.ComputedState;
-import dev.weir.agent.runtime.PolicyCompiler;
+import dev.weir.agent.runtime.StateCompiler;
 import dev.weir.agent.service.InMemoryLbIdAllocator;
 import dev.weir.agent.store.Change;
 import dev.weir.agent.store.CommitPlan;
@@ -123,7 +123,7 @@ public class ServiceChangeBench {
     }
 
     private ComputedState compile() {
-        writer.compile(new PolicyCompiler.Input("node1", CLUSTER, objects, revision, identities));
-        return node2.compile(new PolicyCompiler.Input("node2", CLUSTER, objects, revision, identities));
+        writer.compile(new StateCompiler.Input("node1", CLUSTER, objects, revision, identities));
+        return node2.compile(new StateCompiler.Input("node2", CLUSTER, objects, revision, identities));
     }
 }

@@ -77,7 +77,8 @@ class EtcdNodeRegistryTest {
                 one.publishNode(record("node1", 1));
                 one.publishEndpoints(List.of(endpoint("node1", "x", "a", "10.0.0.1"), endpoint("node1", "x", "b", "10.0.0.2")));
                 two.publishNode(record("node2", 1));
-                await(() -> two.endpoint("node1/x/b").isPresent() && two.nodeCount() == 2 && one.nodeCount() == 2);
+                await(() -> two.endpoint("node1/x/b").isPresent() && two.nodeCount() == 2 && one.nodeCount() == 2
+                        && one.endpoint("node1/x/a").isPresent());
                 assertThat(two.endpoint("node1/x/b").orElseThrow().ipv4()).isEqualTo("10.0.0.2");
                 assertThat(two.endpoint("node1/x/zz")).isEmpty();
                 assertThat(one.endpoint("node1/x/a")).as("its own endpoint, through its watch").isPresent();
@@ -174,7 +175,7 @@ class EtcdNodeRegistryTest {
     /** An agent starting while etcd does not answer: start(false) returns without waiting, and the view follows. */
     @Test
     void aRegistryStartedInTheBackgroundCatchesUpOnceEtcdAnswers() throws Exception {
-        String prefix = "t4/";
+        String prefix = "t5/";
         var member = CLUSTER.get().cluster().member("etcd2");
         // a long timeout: a start that listed first would wait two of them
         Etcd.Config one = new Etcd.Config(List.of(java.net.URI.create(member.clientUrl())), prefix, Duration.ofSeconds(30));

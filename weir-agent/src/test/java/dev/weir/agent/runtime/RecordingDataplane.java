@@ -7,7 +7,7 @@ import java.util.List;
  * A dataplane that only remembers what it was given: the tests' probe in place of the kernel adapter.
  * Thread-safe.
  */
-public final class RecordingPolicyDataplane<R> implements PolicyDataplane<R> {
+public final class RecordingDataplane<R> implements Dataplane<R> {
 
     private final List<Update<R>> updates = new ArrayList<>();
 

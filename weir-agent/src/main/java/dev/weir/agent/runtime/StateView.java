@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * What the agent shows of a policy computation (identity list, policy get, status), independent of the
- * engine's own types: the adapter of a {@link PolicyCompiler} fills it from the engine's result. Immutable.
+ * engine's own types: the adapter of a {@link StateCompiler} fills it from the engine's result. Immutable.
  *
  * @param identities every identity the computation uses
  * @param endpoints  by endpoint id: the endpoint's identity, enforcement and entries
@@ -13,12 +13,12 @@ import java.util.Map;
  * @param warnings   what the engine wants an operator to know (e.g. an ipBlock it cannot enforce exactly)
  * @param frontends  the service frontends the node's datapath translates, which flows name by rev-NAT id
  */
-public record PolicyView(List<Identity> identities, Map<Integer, EndpointPolicy> endpoints, List<Rule> rules,
+public record StateView(List<Identity> identities, Map<Integer, EndpointPolicy> endpoints, List<Rule> rules,
                          List<String> warnings, List<Frontend> frontends, Services services) {
 
-    public static final PolicyView EMPTY = new PolicyView(List.of(), Map.of(), List.of(), List.of());
+    public static final StateView EMPTY = new StateView(List.of(), Map.of(), List.of(), List.of());
 
-    public PolicyView {
+    public StateView {
         identities = List.copyOf(identities);
         endpoints = Map.copyOf(endpoints);
         rules = List.copyOf(rules);
@@ -28,14 +28,14 @@ public record PolicyView(List<Identity> identities, Map<Integer, EndpointPolicy>
     }
 
     /** A view without services. */
-    public PolicyView(List<Identity> identities, Map<Integer, EndpointPolicy> endpoints, List<Rule> rules,
+    public StateView(List<Identity> identities, Map<Integer, EndpointPolicy> endpoints, List<Rule> rules,
                       List<String> warnings) {
         this(identities, endpoints, rules, warnings, List.of(), null);
     }
 
     /** The same view with these service frontends (as flows name them) and services (as {@code service list} shows them). */
-    public PolicyView withServices(List<Frontend> f, Services s) {
-        return new PolicyView(identities, endpoints, rules, warnings, f, s);
+    public StateView withServices(List<Frontend> f, Services s) {
+        return new StateView(identities, endpoints, rules, warnings, f, s);
     }
 
     /**

@@ -12,7 +12,7 @@ import dev.weir.agent.endpoint.ClusterState;
  *
  * @param <R> the engine's result type
  */
-public interface PolicyDataplane<R> extends Component {
+public interface Dataplane<R> extends Component {
 
     /** One complete desired state for this node. */
     record Update<R>(long revision, String node, ClusterState cluster, R result) {

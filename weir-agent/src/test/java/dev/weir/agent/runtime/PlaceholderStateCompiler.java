@@ -24,9 +24,9 @@ import dev.weir.agent.store.StoredObject;
  * (apiVersion, kind, metadata.name and namespace, a spec object) but not the spec, allocates every
  * endpoint's identity through the store (labels as in docs/policy-datapath.md), lists the stored policies
  * as rules, and computes <em>no</em> entries: every endpoint stays unenforced. Its result is the
- * {@link PolicyView} itself. Stateless.
+ * {@link StateView} itself. Stateless.
  */
-public final class PlaceholderPolicyCompiler implements PolicyCompiler<PolicyView> {
+public final class PlaceholderStateCompiler implements StateCompiler<StateView> {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -92,33 +92,33 @@ public final class PlaceholderPolicyCompiler implements PolicyCompiler<PolicyVie
     }
 
     @Override
-    public PolicyView compile(Input input) {
+    public StateView compile(Input input) {
         Map<String, Namespace> namespaces = new HashMap<>();
         input.cluster().namespaces().forEach(n -> namespaces.put(n.name(), n));
-        List<PolicyView.Identity> identities = new ArrayList<>(List.of(
-                new PolicyView.Identity(1, "RESERVED", Map.of("reserved:host", "")),
-                new PolicyView.Identity(2, "RESERVED", Map.of("reserved:world", "")),
-                new PolicyView.Identity(6, "RESERVED", Map.of("reserved:remote-node", ""))));
-        Map<Integer, PolicyView.EndpointPolicy> endpoints = new TreeMap<>();
+        List<StateView.Identity> identities = new ArrayList<>(List.of(
+                new StateView.Identity(1, "RESERVED", Map.of("reserved:host", "")),
+                new StateView.Identity(2, "RESERVED", Map.of("reserved:world", "")),
+                new StateView.Identity(6, "RESERVED", Map.of("reserved:remote-node", ""))));
+        Map<Integer, StateView.EndpointPolicy> endpoints = new TreeMap<>();
         Map<Integer, Map<String, String>> seen = new TreeMap<>();
         for (Endpoint e : input.cluster().endpoints()) {
             Map<String, String> labels = identityLabels(e, namespaces.get(e.namespace()));
             int id = input.identities().allocate(labels);
             seen.put(id, labels);
-            endpoints.put(e.id(), new PolicyView.EndpointPolicy(id, false, false, false, false, List.of()));
+            endpoints.put(e.id(), new StateView.EndpointPolicy(id, false, false, false, false, List.of()));
         }
-        seen.forEach((id, labels) -> identities.add(new PolicyView.Identity(id, "ENDPOINT", labels)));
-        List<PolicyView.Rule> rules = new ArrayList<>();
+        seen.forEach((id, labels) -> identities.add(new StateView.Identity(id, "ENDPOINT", labels)));
+        List<StateView.Rule> rules = new ArrayList<>();
         for (StoredObject o : input.objects()) {
-            rules.add(new PolicyView.Rule(rules.size() + 1, o.key().kind(), o.key().namespace(), o.key().name(), ""));
+            rules.add(new StateView.Rule(rules.size() + 1, o.key().kind(), o.key().namespace(), o.key().name(), ""));
         }
         List<String> warnings = input.objects().isEmpty() ? List.of()
                 : List.of("policy engine not installed: " + input.objects().size() + " stored policies are not enforced");
-        return new PolicyView(identities, endpoints, rules, warnings);
+        return new StateView(identities, endpoints, rules, warnings);
     }
 
     @Override
-    public PolicyView view(PolicyView result) {
+    public StateView view(StateView result) {
         return result;
     }
 

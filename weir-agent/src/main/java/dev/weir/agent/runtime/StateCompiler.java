@@ -14,9 +14,9 @@ import dev.weir.agent.store.StoredObject;
  * {@code PolicyEngine.resolve} ({@link EnginePolicyCompiler}, and {@link ClusterCompiler} with services).
  * Implementations are stateless or thread-safe.
  *
- * @param <R> the engine's result type, handed unchanged to the {@link PolicyDataplane}
+ * @param <R> the engine's result type, handed unchanged to the {@link Dataplane}
  */
-public interface PolicyCompiler<R> {
+public interface StateCompiler<R> {
 
     /** One object of a parsed file: its key and its document (one object, as JSON text). */
     record ParsedObject(ObjectKey key, String document) {
@@ -61,5 +61,5 @@ public interface PolicyCompiler<R> {
     R compile(Input input);
 
     /** The parts of a result the agent shows. */
-    PolicyView view(R result);
+    StateView view(R result);
 }
