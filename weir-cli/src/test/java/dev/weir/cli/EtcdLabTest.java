@@ -79,8 +79,60 @@ class EtcdLabTest {
                 .allSatisfy(c -> assertThat(c).contains("--kvstore etcd --kvstore-endpoints " + ENDPOINTS));
     }
 
+    /**
+     * A host that runs only node1's agent (a run directory with node1's alone) still sees the whole cluster:
+     * node2's endpoints with their identities (through node1's agent, from etcd), the same identities, and
+     * node2 in status.
+     */
     @Test
     @Order(2)
+    void aHostWithOneAgentListsEveryNode() throws Exception {
+        JsonNode both = endpoints();
+        assertThat(both.findValuesAsText("node")).contains("node1", "node2");
+        String identities = Cli.run("identity", "list", "-o", "json").out();
+        Path host = Files.createTempDirectory("weir-host-node1-");
+        Files.createSymbolicLink(host.resolve("node1"), Path.of("/run/weir/node1"));
+        System.setProperty("weir.runRoot", host.toString());
+        try {
+            JsonNode fromNode1 = endpoints();
+            assertThat(rows(fromNode1)).as("every node's endpoints, node2's through node1's agent").isEqualTo(rows(both));
+            assertThat(fromNode1.findValues("identity")).allSatisfy(id -> assertThat(id.asInt()).isPositive());
+            assertThat(identities(Cli.run("identity", "list", "-o", "json").out()))
+                    .as("the same identities (each reported by node1's agent alone)").isEqualTo(identities(identities));
+            Cli.Result status = Cli.run("status");
+            assertThat(status.exit()).as(status.toString()).isZero();
+            assertThat(status.out()).contains("node2");
+        } finally {
+            System.clearProperty("weir.runRoot");
+            Files.delete(host.resolve("node1"));
+            Files.delete(host);
+        }
+    }
+
+    private static JsonNode endpoints() throws Exception {
+        Cli.Result r = Cli.run("endpoint", "list", "-o", "json");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        return Json.mapper().readTree(r.out());
+    }
+
+    /** Id, kind and labels of each identity (without the agents that reported it). */
+    private static List<String> identities(String json) throws Exception {
+        List<String> out = new ArrayList<>();
+        Json.mapper().readTree(json).forEach(i -> out.add(i.path("id").asInt() + " " + i.path("kind").asText() + " "
+                + i.path("labels")));
+        return out;
+    }
+
+    /** Pod, node, identity and addresses of each endpoint row. */
+    private static List<String> rows(JsonNode endpoints) {
+        List<String> out = new ArrayList<>();
+        endpoints.forEach(e -> out.add(e.path("namespace").asText() + "/" + e.path("name").asText() + " on "
+                + e.path("node").asText() + " id " + e.path("identity").asInt() + " " + e.path("ipv4").asText()));
+        return out;
+    }
+
+    @Test
+    @Order(3)
     void restartedAgentsKeepTheKvstore() {
         List<Long> before = agentPids();
         Cli.Result r = Cli.run("lab", "restart-agents");
@@ -91,7 +143,7 @@ class EtcdLabTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void labDownLeavesNoMemberNoDataNoLog() throws Exception {
         JsonNode members = labStatus().path("kvstore").path("members");
         List<Long> pids = new ArrayList<>();
@@ -104,7 +156,7 @@ class EtcdLabTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void labDownFindsTheMembersWithoutLabJson() throws Exception {
         Cli.Result up = Cli.run("lab", "up", "--nodes", "1", "--kvstore", "etcd", "--etcd-members", "1");
         assertThat(up.exit()).as(up.toString()).isZero();

@@ -18,7 +18,7 @@ import dev.weir.agent.net.Protocol;
  * Compiles every policy of a snapshot into raw per-endpoint entries and isolation, and numbers the rules.
  * One instance per resolution.
  */
-final class StateCompiler {
+final class PolicyCompiler {
 
     private static final List<Protocol> ANY_PROTOCOLS = List.of(Protocol.TCP, Protocol.UDP, Protocol.SCTP);
     private static final String NS_KEY = Identities.NAMESPACE_LABEL;
@@ -30,7 +30,7 @@ final class StateCompiler {
     final Map<Integer, List<PolicyEntry>> entries = new HashMap<>();
     final Map<Integer, boolean[]> isolated = new HashMap<>();
 
-    StateCompiler(ClusterSnapshot snap, IdentityTable table, Consumer<String> warnings) {
+    PolicyCompiler(ClusterSnapshot snap, IdentityTable table, Consumer<String> warnings) {
         this.snap = snap;
         this.table = table;
         this.peers = new PeerResolver(table, warnings);
@@ -68,7 +68,7 @@ final class StateCompiler {
 
     /** Policies in a stable order: NetworkPolicy, WeirNetworkPolicy, WeirClusterNetworkPolicy; namespace; name. */
     static List<PolicyObject> ordered(List<PolicyObject> policies) {
-        Comparator<PolicyObject> c = Comparator.comparing(PolicyObject::kind, Comparator.comparingInt(StateCompiler::kindRank))
+        Comparator<PolicyObject> c = Comparator.comparing(PolicyObject::kind, Comparator.comparingInt(PolicyCompiler::kindRank))
                 .thenComparing(o -> o.namespace() == null ? "" : o.namespace()).thenComparing(PolicyObject::name);
         return policies.stream().filter(p -> !(p instanceof PolicyMode)).sorted(c).toList();
     }

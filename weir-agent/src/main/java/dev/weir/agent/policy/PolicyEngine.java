@@ -22,8 +22,8 @@ public final class PolicyEngine {
      */
     public PolicyResult resolve(ClusterSnapshot snap, IdentityAllocator allocator) {
         List<String> warnings = new ArrayList<>();
-        IdentityTable table = new IdentityTable(snap, StateCompiler.cidrs(snap.policies()), allocator);
-        StateCompiler compiler = new StateCompiler(snap, table, warnings::add);
+        IdentityTable table = new IdentityTable(snap, PolicyCompiler.cidrs(snap.policies()), allocator);
+        PolicyCompiler compiler = new PolicyCompiler(snap, table, warnings::add);
         compiler.compile();
         ModeResolver modes = new ModeResolver(snap.policies(), warnings::add);
         SortedMap<Integer, EndpointPolicy> endpoints = new TreeMap<>();
@@ -34,7 +34,7 @@ public final class PolicyEngine {
                 warnings.stream().distinct().toList(), snap, table.allocated);
     }
 
-    private static EndpointPolicy endpointPolicy(Endpoint ep, IdentityTable table, StateCompiler c, PolicyMode mode) {
+    private static EndpointPolicy endpointPolicy(Endpoint ep, IdentityTable table, PolicyCompiler c, PolicyMode mode) {
         int identity = table.byEndpoint.get(ep.id());
         if (mode.enforcement() == PolicyMode.Enforcement.NEVER) {
             return new EndpointPolicy(identity, false, false, false, false, List.of());

@@ -86,7 +86,7 @@ public final class AgentApi {
         Map<String, ApiHandler> h = new HashMap<>();
         h.put("ping", p -> ping());
         h.put("status", p -> status());
-        h.put("endpoint.list", p -> endpoints());
+        h.put("endpoint.list", p -> endpoints(p != null && p.path("all").asBoolean()));
         h.put("identity.list", p -> M.valueToTree(sync.get().view().identities()));
         h.put("policy.get", this::policyGet);
         h.put("apply", this::apply);
@@ -155,10 +155,14 @@ public final class AgentApi {
         return p == null ? List.of() : p.entries();
     }
 
-    private JsonNode endpoints() {
+    /**
+     * This node's endpoints, or with {@code all} every node's (the others' as this agent knows them from the
+     * kvstore, with the identity and policy this agent computes for them, which their own node computes alike).
+     */
+    private JsonNode endpoints(boolean all) {
         SyncState s = sync.get();
         ArrayNode a = M.createArrayNode();
-        for (Endpoint e : s.cluster().endpointsOn(node)) {
+        for (Endpoint e : all ? s.cluster().endpoints() : s.cluster().endpointsOn(node)) {
             ObjectNode o = M.valueToTree(e);
             StateView.EndpointPolicy p = s.view().endpoints().get(e.id());
             o.put("identity", p == null ? 0 : p.identity());

@@ -180,12 +180,15 @@ public final class ClusterCompiler implements StateCompiler<ComputedState> {
      */
     @Override
     public void check(String node, ClusterState cluster, List<StoredObject> before, List<StoredObject> after) {
-        prefilters.check(cluster.nodes(), before, after);
-        List<StoredObject> now = serviceObjects(before);
-        List<StoredObject> next = serviceObjects(after);
-        if (now.equals(next)) {
+        Set<String> kinds = changedKinds(before, after);
+        if (kinds.stream().anyMatch(PrefilterCompiler::handles)) {
+            prefilters.check(cluster.nodes(), before, after);
+        }
+        if (kinds.stream().noneMatch(SERVICE_KINDS::contains)) {
             return;
         }
+        List<StoredObject> now = serviceObjects(before);
+        List<StoredObject> next = serviceObjects(after);
         synchronized (checks) {
             if (checks.check(cluster.nodes(), now, next)) {
                 return;
@@ -232,7 +235,47 @@ public final class ClusterCompiler implements StateCompiler<ComputedState> {
     }
 
     private static List<StoredObject> serviceObjects(List<StoredObject> objects) {
-        return objects.stream().filter(o -> SERVICE_KINDS.contains(o.key().kind())).toList();
+        List<StoredObject> out = new ArrayList<>();
+        for (StoredObject o : objects) {
+            if (SERVICE_KINDS.contains(o.key().kind())) {
+                out.add(o);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The kinds of the objects a commit adds, changes or removes, from one walk of the two key-sorted lists: a
+     * commit keeps the instances of the objects it leaves alone, so most steps compare two references.
+     */
+    static Set<String> changedKinds(List<StoredObject> before, List<StoredObject> after) {
+        Set<String> kinds = new java.util.HashSet<>();
+        int i = 0;
+        int j = 0;
+        while (i < before.size() || j < after.size()) {
+            StoredObject b = i < before.size() ? before.get(i) : null;
+            StoredObject a = j < after.size() ? after.get(j) : null;
+            if (a == b) {
+                i++;
+                j++;
+                continue;
+            }
+            int cmp = b == null ? 1 : a == null ? -1 : b.key().compareTo(a.key());
+            if (cmp < 0) {
+                kinds.add(b.key().kind());
+                i++;
+            } else if (cmp > 0) {
+                kinds.add(a.key().kind());
+                j++;
+            } else {
+                if (!b.equals(a)) {
+                    kinds.add(a.key().kind());
+                }
+                i++;
+                j++;
+            }
+        }
+        return kinds;
     }
 
     /** The objects parsed (each file's at once, so errors name the file) and checked together. */

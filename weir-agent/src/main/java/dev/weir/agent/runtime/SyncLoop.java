@@ -47,6 +47,8 @@ public final class SyncLoop<R> implements Component {
     private final Consumer<String> log;
     private final Consumer<Throwable> fatal;
     private final Object wake = new Object();
+    /** Set by {@link #poke} and cleared when the loop looks: a poke during a sync is not lost. */
+    private boolean poked;
     private volatile SyncState state = SyncState.INITIAL;
     private volatile boolean running;
     private Thread thread;
@@ -101,6 +103,7 @@ public final class SyncLoop<R> implements Component {
     /** Makes the loop look now instead of at the next poll (after a commit through this agent). */
     public void poke() {
         synchronized (wake) {
+            poked = true;
             wake.notifyAll();
         }
     }
@@ -120,12 +123,17 @@ public final class SyncLoop<R> implements Component {
 
     private void loopUntilStopped() {
         while (running) {
+            synchronized (wake) {
+                poked = false;
+            }
             syncOnce();
             collectIdentities(Instant.now());
             long waitMs = state.error() != null ? config.retryInterval().toMillis() : config.pollInterval().toMillis();
             synchronized (wake) {
                 try {
-                    wake.wait(Math.max(1, waitMs));
+                    if (!poked) {
+                        wake.wait(Math.max(1, waitMs));
+                    }
                 } catch (InterruptedException e) {
                     return;
                 }
@@ -174,7 +182,8 @@ public final class SyncLoop<R> implements Component {
             long t1 = System.nanoTime();
             dataplane.apply(new Dataplane.Update<>(snapshot.revision(), config.node(), cluster, result));
             long t2 = System.nanoTime();
-            SyncState next = new SyncState(snapshot.revision(), Instant.now(), null, 0, cluster, compiler.view(result),
+            Instant enforced = Instant.now(); // the dataplane has it; the view below is for the API
+            SyncState next = new SyncState(snapshot.revision(), enforced, null, 0, cluster, compiler.view(result),
                     s.syncs() + 1);
             state = next;
             if (s.appliedRevision() != next.appliedRevision() || s.error() != null) {

@@ -63,9 +63,9 @@ class ScaleCheckTest {
         }
         for (int i = 0; i < 2; i++) {
             long t0 = System.nanoTime();
-            IdentityTable table = new IdentityTable(snap, StateCompiler.cidrs(snap.policies()), new InMemoryIdentityAllocator());
+            IdentityTable table = new IdentityTable(snap, PolicyCompiler.cidrs(snap.policies()), new InMemoryIdentityAllocator());
             long t1 = System.nanoTime();
-            StateCompiler c = new StateCompiler(snap, table, w -> { });
+            PolicyCompiler c = new PolicyCompiler(snap, table, w -> { });
             c.compile();
             long t2 = System.nanoTime();
             long raw = c.entries.values().stream().mapToLong(List::size).sum();

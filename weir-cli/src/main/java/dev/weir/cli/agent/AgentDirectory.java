@@ -32,9 +32,13 @@ public final class AgentDirectory {
     private AgentDirectory() {
     }
 
+    /**
+     * Where the agents' run directories are: {@code /run/weir}, or {@code WEIR_RUN_ROOT} (the system property
+     * {@code weir.runRoot} first: a test stands for a host with fewer agents).
+     */
     static Path runRoot() {
-        String env = System.getenv("WEIR_RUN_ROOT");
-        return Path.of(env == null || env.isBlank() ? "/run/weir" : env);
+        String set = System.getProperty("weir.runRoot", System.getenv("WEIR_RUN_ROOT"));
+        return Path.of(set == null || set.isBlank() ? "/run/weir" : set);
     }
 
     /**

@@ -21,7 +21,8 @@ import picocli.CommandLine.Mixin;
 public final class EndpointCommand {
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "List endpoints: id, pod, identity, policy enforcement per direction, addresses, labels.")
+            description = {"List endpoints: id, pod, identity, policy enforcement per direction, addresses, labels.",
+                    "Every node's: those of nodes whose agent runs on another host come from the kvstore, through a local agent."})
     static final class List_ implements Runnable {
         @Mixin
         NodeOptions options;
@@ -29,12 +30,16 @@ public final class EndpointCommand {
         @Override
         public void run() {
             List<JsonNode> rows = new ArrayList<>();
-            for (AgentDirectory.Agent a : AgentDirectory.select(options.node)) {
+            List<AgentDirectory.Agent> agents = AgentDirectory.select(options.node);
+            for (AgentDirectory.Agent a : agents) {
                 try {
                     a.call("endpoint.list", null).forEach(rows::add);
                 } catch (ApiException e) {
                     throw AgentDirectory.translate(a, e);
                 }
+            }
+            if (options.node == null) {
+                rows.addAll(elsewhere(agents));
             }
             rows.sort(java.util.Comparator.comparingInt(r -> r.path("id").asInt()));
             PrintWriter out = new PrintWriter(System.out, true);
@@ -51,6 +56,36 @@ public final class EndpointCommand {
                         r.path("iface").asText(""), labels(r.path("labels")));
             }
             t.print(out);
+        }
+
+        /**
+         * The endpoints of nodes whose agent runs on another host (known through the kvstore), as the first local
+         * agent knows them; none with the file store, where every node's agent is on this host.
+         */
+        private static List<JsonNode> elsewhere(List<AgentDirectory.Agent> local) {
+            AgentDirectory.Agent via = local.getFirst();
+            java.util.Set<String> here = new java.util.HashSet<>();
+            local.forEach(a -> here.add(a.node()));
+            java.util.Set<String> remote = new java.util.HashSet<>();
+            List<JsonNode> out = new ArrayList<>();
+            try {
+                via.call("cluster.nodes", null).path("nodes").forEach(n -> {
+                    if (!here.contains(n.path("name").asText())) {
+                        remote.add(n.path("name").asText());
+                    }
+                });
+                if (!remote.isEmpty()) {
+                    var all = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("all", true);
+                    via.call("endpoint.list", all).forEach(r -> {
+                        if (remote.contains(r.path("node").asText())) {
+                            out.add(r);
+                        }
+                    });
+                }
+            } catch (ApiException e) {
+                throw AgentDirectory.translate(via, e);
+            }
+            return out;
         }
 
         private static String enforcement(JsonNode r, String dir) {
