@@ -3,7 +3,9 @@ package dev.weir.agent.datapath;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
+import dev.weir.agent.endpoint.ClusterState;
 import dev.weir.agent.flow.FlowSink;
+import dev.weir.agent.policy.PolicyResult;
 import dev.weir.agent.prefilter.NodePrefilter;
 import dev.weir.agent.prefilter.NodePrefilterSpec;
 import dev.weir.agent.runtime.ComputedState;
@@ -28,6 +30,9 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
     private final NodePortDataplane nodePort;
     private final NodePrefilter prefilter;
     private LbMapWriter services;
+    /** The policy result and cluster the policy maps were last written from (null: write at the next apply). */
+    private PolicyResult policyWritten;
+    private ClusterState policyCluster;
 
     /** With the node's prefilter pinned in {@code <pinDir>/prefilter}, its state in {@code /run/weir/<node>}. */
     public KernelDataplane(KernelPolicyDataplane.Config config, SocketLbMode socketLb, Supplier<FlowSink> sink,
@@ -80,7 +85,14 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
 
     @Override
     public void apply(Update<ComputedState> update) {
-        policy.apply(new Update<>(update.revision(), update.node(), update.cluster(), update.result().policy()));
+        // the compiler hands the same result over while no policy input changed: a service-only change writes no
+        // policy map and reads none back
+        if (update.result().policy() != policyWritten || !update.cluster().equals(policyCluster)) {
+            policyWritten = null;
+            policy.apply(new Update<>(update.revision(), update.node(), update.cluster(), update.result().policy()));
+            policyWritten = update.result().policy();
+            policyCluster = update.cluster();
+        }
         nodePort.addRanges(update.result().services());
         services.write(update.result().services(), update.result().lbChange());
         socketLb.apply(update.cluster().endpointsOn(config.node()));
