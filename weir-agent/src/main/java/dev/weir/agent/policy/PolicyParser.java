@@ -20,6 +20,10 @@ import dev.weir.agent.yaml.YamlNode;
  */
 public final class PolicyParser {
 
+    /** The kinds this parser reads (what {@code weir status} counts as policies). */
+    public static final java.util.Set<String> KINDS = java.util.Set.of("NetworkPolicy", "WeirNetworkPolicy",
+            "WeirClusterNetworkPolicy", "PolicyMode");
+
     /** Parses a file or every YAML file below a directory (in path order). */
     public List<PolicyObject> parse(Path fileOrDir) {
         List<Path> files = YamlDocuments.files(fileOrDir);

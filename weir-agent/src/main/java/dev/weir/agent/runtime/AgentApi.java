@@ -20,6 +20,7 @@ import dev.weir.agent.cluster.Endpoint;
 import dev.weir.agent.flow.FlowHistory;
 import dev.weir.agent.service.BackendOverrides;
 import dev.weir.agent.service.BackendState;
+import dev.weir.agent.policy.PolicyParser;
 import dev.weir.agent.store.Change;
 import dev.weir.agent.store.CommitResult;
 import dev.weir.agent.store.ObjectKey;
@@ -140,7 +141,7 @@ public final class AgentApi {
         o.put("endpoints", local.size());
         o.put("identities", s.view().identities().size());
         o.put("policyEntries", local.stream().mapToInt(e -> entries(s, e).size()).sum());
-        o.put("policies", store.list().size());
+        o.put("policies", store.list().stream().filter(x -> PolicyParser.KINDS.contains(x.key().kind())).count());
         o.set("warnings", M.valueToTree(s.view().warnings()));
         o.set("flows", M.valueToTree(flows.counters()));
         o.put("dataplane", dataplane);

@@ -24,6 +24,14 @@ public interface Store {
         return true;
     }
 
+    /**
+     * True while {@link #snapshot} follows the store without a gap (always, for a local store; for etcd, while
+     * its watch runs). Identity collection counts an identity's unused time only while this holds.
+     */
+    default boolean live() {
+        return true;
+    }
+
     /** The current revision; 0 for an empty store that was never written. */
     default long revision() {
         return snapshot().revision();

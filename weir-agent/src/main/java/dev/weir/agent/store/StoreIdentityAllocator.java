@@ -24,10 +24,12 @@ public final class StoreIdentityAllocator {
     private static final Map<String, Integer> RESERVED = Map.of("reserved:host", 1, "reserved:world", 2,
             "reserved:remote-node", 6);
 
+    private final Store store;
     private final Store.Allocations endpoints;
     private final Store.Allocations cidrs;
 
     public StoreIdentityAllocator(Store store) {
+        this.store = store;
         this.endpoints = store.allocations("identities", FIRST_ENDPOINT, FIRST_CIDR - 1);
         this.cidrs = store.allocations("cidr-identities", FIRST_CIDR, Integer.MAX_VALUE - 1);
     }
@@ -60,11 +62,17 @@ public final class StoreIdentityAllocator {
 
     /**
      * Garbage collection: forgets the label sets of identities that no computation has used for
-     * {@link #GRACE} (every agent computes the whole cluster, so "in use" is the same on every node). A
+     * {@link #GRACE} while the store was {@link Store#live live} throughout (every agent computes the whole
+     * cluster from a view without gaps, so "in use" is the same on every node). A
      * collected label set that comes back gets a new number. Returns the identities collected now.
      * Called from one thread (the sync loop).
      */
     public java.util.List<Integer> collect(java.util.Set<Integer> inUse, java.time.Instant now) {
+        if (!store.live()) {
+            // a view with a gap may miss a node's new endpoint: unused time counts again from when it follows
+            unusedSince.clear();
+            return java.util.List.of();
+        }
         SortedMap<Integer, Map<String, String>> all = all();
         unusedSince.keySet().removeIf(id -> inUse.contains(id) || !all.containsKey(id));
         java.util.List<Integer> due = new java.util.ArrayList<>();

@@ -39,4 +39,47 @@ class IdentityCollectionTest {
         assertThat(node1.allocate(Map.of("k8s:pod", "b"))).as("both nodes agree on the new number").isEqualTo(b2);
         assertThat(node1.allocate(Map.of("cidr:10.0.0.0/8", ""))).isNotEqualTo(cidr);
     }
+
+    /** A view with a gap (etcd's watch down) may miss a node's new endpoint: no unused time counts across it. */
+    @Test
+    void unusedTimeCountsOnlyWhileTheStoreIsLive() {
+        FileStore files = new FileStore(FileStore.Config.of(dir));
+        boolean[] live = {true};
+        Store store = new Store() {
+            @Override
+            public Snapshot snapshot() {
+                return files.snapshot();
+            }
+
+            @Override
+            public CommitResult commit(java.util.List<Change> changes, CommitCheck check) {
+                return files.commit(changes, check);
+            }
+
+            @Override
+            public long awaitRevisionAfter(long seen, java.time.Duration timeout) throws InterruptedException {
+                return files.awaitRevisionAfter(seen, timeout);
+            }
+
+            @Override
+            public Allocations allocations(String table, int first, int last) {
+                return files.allocations(table, first, last);
+            }
+
+            @Override
+            public boolean live() {
+                return live[0];
+            }
+        };
+        StoreIdentityAllocator ids = new StoreIdentityAllocator(store);
+        int a = ids.allocate(Map.of("k8s:pod", "a"));
+        Instant t0 = Instant.parse("2026-11-26T00:00:00Z");
+        assertThat(ids.collect(Set.of(), t0)).isEmpty();
+        live[0] = false;
+        assertThat(ids.collect(Set.of(), t0.plusSeconds(61))).as("nothing while the view has a gap").isEmpty();
+        live[0] = true;
+        assertThat(ids.collect(Set.of(), t0.plusSeconds(70))).as("the grace starts again").isEmpty();
+        assertThat(ids.collect(Set.of(), t0.plusSeconds(129))).isEmpty();
+        assertThat(ids.collect(Set.of(), t0.plusSeconds(131))).containsExactly(a);
+    }
 }

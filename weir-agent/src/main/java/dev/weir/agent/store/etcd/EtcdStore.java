@@ -112,6 +112,7 @@ public final class EtcdStore implements Store, AutoCloseable {
     }
 
     /** True while the watch is established: snapshots are current. */
+    @Override
     public boolean live() {
         return objects.live();
     }
