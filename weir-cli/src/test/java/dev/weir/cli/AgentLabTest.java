@@ -42,7 +42,7 @@ class AgentLabTest {
     void agentsServeTheLabAndLabDownRemovesThem() throws Exception {
         Cli.Result status = Cli.run("status", "-o", "json");
         assertThat(status.exit()).as(status.toString()).isZero();
-        JsonNode nodes = Json.mapper().readTree(status.out());
+        JsonNode nodes = Json.mapper().readTree(status.out()).path("nodes");
         assertThat(nodes).hasSize(2);
         assertThat(nodes.get(0).path("node").asText()).isEqualTo("node1");
         assertThat(nodes.get(0).path("endpoints").asInt()).isEqualTo(4);
@@ -66,7 +66,7 @@ class AgentLabTest {
         Cli.Result apply = Cli.run("apply", "-f", policy.toString());
         assertThat(apply.exit()).as(apply.toString()).isZero();
         assertThat(apply.out()).contains("NetworkPolicy x/deny-all created", "revision " + (before + 1) + " enforced on node1, node2");
-        for (JsonNode n : Json.mapper().readTree(Cli.run("status", "-o", "json").out())) {
+        for (JsonNode n : Json.mapper().readTree(Cli.run("status", "-o", "json").out()).path("nodes")) {
             assertThat(n.path("appliedRevision").asLong()).as(n.path("node").asText()).isEqualTo(before + 1);
             assertThat(n.path("policies").asInt()).isEqualTo(1);
         }

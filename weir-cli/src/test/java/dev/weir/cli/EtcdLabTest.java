@@ -201,7 +201,7 @@ class EtcdLabTest {
         assertThat(status.exit()).as(status.toString()).isZero();
         List<Long> pids = new ArrayList<>();
         try {
-            Json.mapper().readTree(status.out()).forEach(n -> pids.add(n.path("pid").asLong()));
+            Json.mapper().readTree(status.out()).path("nodes").forEach(n -> pids.add(n.path("pid").asLong()));
         } catch (Exception e) {
             throw new AssertionError(e);
         }

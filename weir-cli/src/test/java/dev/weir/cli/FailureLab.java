@@ -62,7 +62,7 @@ final class FailureLab {
         Cli.Result r = Cli.run("status", "-o", "json");
         try {
             List<JsonNode> rows = new ArrayList<>();
-            Json.mapper().readTree(r.out()).forEach(rows::add);
+            Json.mapper().readTree(r.out()).path("nodes").forEach(rows::add);
             return rows;
         } catch (IOException e) {
             throw new AssertionError(r.toString(), e);

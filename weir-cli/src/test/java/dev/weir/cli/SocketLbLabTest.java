@@ -215,7 +215,7 @@ class SocketLbLabTest {
         Cli.Result r = Cli.run("status", "-o", "json");
         assertThat(r.exit()).as(r.toString()).isZero();
         List<String> out = new ArrayList<>();
-        Json.mapper().readTree(r.out()).forEach(n -> out.add(n.path("serviceLb").asText()));
+        Json.mapper().readTree(r.out()).path("nodes").forEach(n -> out.add(n.path("serviceLb").asText()));
         assertThat(out).hasSize(2);
         return out;
     }

@@ -19,10 +19,19 @@ package dev.weir.agent.cluster;
  * @param syncError       why, or null
  * @param endpoints       how many local endpoints the agent enforces
  * @param heartbeat       when the agent last wrote this record (ISO-8601, the agent's clock)
+ * @param metricsUrl      where the agent serves its Prometheus metrics, or null when it serves none
  */
 public record NodeRecord(String name, String netns, String ipv4, String ipv6, String host, long pid, String startedAt,
                          String version, long appliedRevision, long failedRevision, String syncError, int endpoints,
-                         String heartbeat) {
+                         String heartbeat, String metricsUrl) {
+
+    /** Without metrics. */
+    public NodeRecord(String name, String netns, String ipv4, String ipv6, String host, long pid, String startedAt,
+                      String version, long appliedRevision, long failedRevision, String syncError, int endpoints,
+                      String heartbeat) {
+        this(name, netns, ipv4, ipv6, host, pid, startedAt, version, appliedRevision, failedRevision, syncError,
+                endpoints, heartbeat, null);
+    }
 
     /** The node as policy and services see it. */
     public Node node() {
@@ -32,6 +41,6 @@ public record NodeRecord(String name, String netns, String ipv4, String ipv6, St
     /** The same record with another heartbeat. */
     public NodeRecord withHeartbeat(String at) {
         return new NodeRecord(name, netns, ipv4, ipv6, host, pid, startedAt, version, appliedRevision, failedRevision,
-                syncError, endpoints, at);
+                syncError, endpoints, at, metricsUrl);
     }
 }

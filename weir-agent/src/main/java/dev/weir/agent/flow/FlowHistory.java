@@ -47,6 +47,7 @@ public final class FlowHistory implements FlowSink, Component {
     private final FlowDecorator decorator;
     private final ArrayDeque<FlowRecord> ring;
     private final List<Follower> followers = new CopyOnWriteArrayList<>();
+    private final List<java.util.function.Consumer<FlowRecord>> taps = new CopyOnWriteArrayList<>();
     private long seq;
     private long kernelLost;
     private long lastKernelTotal;
@@ -85,6 +86,7 @@ public final class FlowHistory implements FlowSink, Component {
             }
             ring.addLast(f);
         }
+        taps.forEach(t -> t.accept(f));
         for (Follower fo : followers) {
             if (!fo.offer(f)) {
                 synchronized (this) {
@@ -115,6 +117,11 @@ public final class FlowHistory implements FlowSink, Component {
         }
         List<FlowRecord> out = snapshot.stream().filter(filter::matches).toList();
         return last > 0 && out.size() > last ? out.subList(out.size() - last, out.size()) : out;
+    }
+
+    /** Hands every new flow to {@code tap} (quickly: on the thread that drains the datapath's events). */
+    public void tap(java.util.function.Consumer<FlowRecord> tap) {
+        taps.add(tap);
     }
 
     /** Starts following new flows that match; close the follower to stop. */

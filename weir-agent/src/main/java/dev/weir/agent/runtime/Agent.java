@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import dev.weir.agent.api.ApiHandler;
 import dev.weir.agent.api.ApiServer;
@@ -15,6 +16,7 @@ import dev.weir.agent.endpoint.EndpointSource;
 import dev.weir.agent.flow.FlowApi;
 import dev.weir.agent.flow.FlowDecorator;
 import dev.weir.agent.flow.FlowHistory;
+import dev.weir.agent.metrics.AgentMetrics;
 import dev.weir.agent.prefilter.NodePrefilter;
 import dev.weir.agent.store.Store;
 
@@ -52,6 +54,7 @@ public final class Agent<R> {
     private final FlowHistory flows;
     private final SyncLoop<R> sync;
     private final Components components;
+    private final AgentMetrics metrics;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Consumer<String> log;
     private volatile Throwable failure;
@@ -67,6 +70,14 @@ public final class Agent<R> {
 
     /** Wires the agent over its kvstore (which brings the store and the endpoint source); nothing starts yet. */
     public Agent(AgentConfig config, Parts<R> parts, Kvstore kvstore, Consumer<String> log) {
+        this(config, parts, kvstore, null, log);
+    }
+
+    /**
+     * Wires the agent over its kvstore, serving Prometheus metrics at {@code metrics} (none when null); nothing
+     * starts yet.
+     */
+    public Agent(AgentConfig config, Parts<R> parts, Kvstore kvstore, AgentMetrics.Address metrics, Consumer<String> log) {
         this.config = config;
         this.store = kvstore.store();
         EndpointSource endpoints = kvstore.endpoints();
@@ -77,8 +88,22 @@ public final class Agent<R> {
                 parts.compiler(), parts.dataplane(), List.of(s -> decorator.update(s.cluster(), s.view()), kvstore.onSync()),
                 log, this::fatal);
         kvstore.onChange(sync::poke);
+        this.metrics = metrics == null ? null : new AgentMetrics(metrics, new AgentMetrics.Sources(config.node(), sync::state,
+                flows::counters, () -> kvstore.directory().health()));
+        if (this.metrics != null) {
+            kvstore.metricsUrl(metrics.url(metrics.port()));
+            flows.tap(this.metrics::count);
+            sync.onTimings(this.metrics::synced);
+        }
+        Supplier<Map<String, String>> details = () -> {
+            Map<String, String> d = new java.util.LinkedHashMap<>(parts.dataplane().details());
+            if (this.metrics != null) {
+                d.put("metricsUrl", this.metrics.url());
+            }
+            return d;
+        };
         AgentApi api = new AgentApi(config.node(), store, parts.compiler(), sync::state, sync::poke, flows,
-                parts.conntrack(), parts.dataplane().name(), parts.counters(), parts.dataplane()::details, kvstore.directory());
+                parts.conntrack(), parts.dataplane().name(), parts.counters(), details, kvstore.directory());
         FlowApi flowApi = new FlowApi(flows);
         Map<String, ApiHandler> handlers = new HashMap<>(api.handlers());
         handlers.putAll(flowApi.handlers());
@@ -86,8 +111,13 @@ public final class Agent<R> {
                 parts.prefilter()).handlers());
         Map<String, ApiStream> streams = flowApi.streams();
         ApiServer server = new ApiServer(new ApiServer.Config(config.socket()), handlers, streams, log);
-        this.components = new Components(List.of(new PidFile(config.pidFile()), kvstore, endpoints, parts.dataplane(),
-                flows, sync, server), log);
+        List<Component> started = new java.util.ArrayList<>(List.of(new PidFile(config.pidFile()), kvstore, endpoints,
+                parts.dataplane(), flows, sync));
+        if (this.metrics != null) {
+            started.add(this.metrics);
+        }
+        started.add(server);
+        this.components = new Components(started, log);
     }
 
     /**
@@ -105,6 +135,12 @@ public final class Agent<R> {
      */
     public static Agent<ComputedState> standard(AgentConfig config, dev.weir.agent.datapath.SocketLbMode socketLb,
                                                 Consumer<String> log) {
+        return standard(config, socketLb, null, log);
+    }
+
+    /** The standard agent, serving Prometheus metrics at {@code metrics} (none when null). */
+    public static Agent<ComputedState> standard(AgentConfig config, dev.weir.agent.datapath.SocketLbMode socketLb,
+                                                AgentMetrics.Address metrics, Consumer<String> log) {
         Kvstore kvstore = Kvstore.open(config, log);
         Store store = kvstore.store();
         java.util.concurrent.atomic.AtomicReference<dev.weir.agent.flow.FlowSink> sink =
@@ -116,7 +152,7 @@ public final class Agent<R> {
         Parts<ComputedState> parts = new Parts<>(new ClusterCompiler(ClusterCompiler.storeIds(store, config.node()), config.lbMapSizes(),
                 config.site().services()),
                 dataplane, dataplane.conntrack(), dataplane::counters, prefilter);
-        Agent<ComputedState> agent = new Agent<>(config, parts, kvstore, log);
+        Agent<ComputedState> agent = new Agent<>(config, parts, kvstore, metrics, log);
         sink.set(agent.flows());
         return agent;
     }

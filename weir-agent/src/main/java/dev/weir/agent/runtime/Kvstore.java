@@ -36,9 +36,12 @@ public final class Kvstore implements Component {
     private final java.util.List<Runnable> changeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Runnable start;
     private final Runnable stop;
+    private final java.util.concurrent.atomic.AtomicReference<String> metricsUrl;
 
     private Kvstore(String name, Store store, EndpointSource endpoints, ClusterDirectory directory,
-                    Consumer<SyncState> onSync, Runnable start, Runnable stop) {
+                    Consumer<SyncState> onSync, Runnable start, Runnable stop,
+                    java.util.concurrent.atomic.AtomicReference<String> metricsUrl) {
+        this.metricsUrl = metricsUrl;
         this.name = name;
         this.store = store;
         this.endpoints = endpoints;
@@ -50,7 +53,8 @@ public final class Kvstore implements Component {
 
     /** A given store and endpoint source, with nothing to start (tests, embedding). */
     public static Kvstore of(Store store, EndpointSource endpoints) {
-        return new Kvstore("kvstore(given)", store, endpoints, ClusterDirectory.FILE, s -> { }, () -> { }, () -> { });
+        return new Kvstore("kvstore(given)", store, endpoints, ClusterDirectory.FILE, s -> { }, () -> { }, () -> { },
+                new java.util.concurrent.atomic.AtomicReference<>());
     }
 
     /** The kvstore the configuration names. */
@@ -73,7 +77,7 @@ public final class Kvstore implements Component {
         Kvstore[] kv = new Kvstore[1];
         StoreDirectoryWatch watch = new StoreDirectoryWatch(config.storeDir(), () -> kv[0].changed(), log);
         kv[0] = new Kvstore("kvstore(file " + config.storeDir() + ")", store, endpoints, ClusterDirectory.FILE, s -> { },
-                watch::start, watch::stop);
+                watch::start, watch::stop, new java.util.concurrent.atomic.AtomicReference<>());
         return kv[0];
     }
 
@@ -91,7 +95,7 @@ public final class Kvstore implements Component {
         AgentConfig.Site site = config.site();
         KvstoreEndpointSource endpoints = new KvstoreEndpointSource(new Node(config.node(), site.netns(), site.ipv4(),
                 site.ipv6()), local, registry);
-        NodeRecords records = new NodeRecords(config.node(), registry, endpoints);
+        NodeRecords records = new NodeRecords(config.node(), registry, endpoints, new java.util.concurrent.atomic.AtomicReference<>());
         ClusterDirectory directory = new ClusterDirectory() {
             @Override
             public String kind() {
@@ -126,7 +130,7 @@ public final class Kvstore implements Component {
                     registry.stop();
                     store.close();
                     etcd.close();
-                });
+                }, records.metricsUrl());
         store.onChange(kv::changed);
         registry.onChange(kv::changed);
         return kv;
@@ -172,13 +176,19 @@ public final class Kvstore implements Component {
         return directory;
     }
 
+    /** Where this node's agent serves its metrics, for its node record (with etcd; the file store has none). */
+    public void metricsUrl(String url) {
+        metricsUrl.set(url);
+    }
+
     /** Called with every new sync state: with etcd, publishes this node's record (the revision it enforces). */
     public Consumer<SyncState> onSync() {
         return onSync;
     }
 
     /** This node's record, from the sync loop's state and the node's own facts. */
-    private record NodeRecords(String node, EtcdNodeRegistry registry, EndpointSource endpoints) {
+    private record NodeRecords(String node, EtcdNodeRegistry registry, EndpointSource endpoints,
+                               java.util.concurrent.atomic.AtomicReference<String> metricsUrl) {
         private static final String HOST = hostName();
         private static final Instant STARTED = Instant.now();
 
@@ -186,7 +196,7 @@ public final class Kvstore implements Component {
             Node self = s.cluster().node(node).orElse(new Node(node, null, null, null));
             registry.publishNode(new NodeRecord(node, self.netns(), self.ipv4(), self.ipv6(), HOST,
                     ProcessHandle.current().pid(), STARTED.toString(), version(), s.appliedRevision(), s.failedRevision(),
-                    s.error(), s.cluster().endpointsOn(node).size(), Instant.now().toString()));
+                    s.error(), s.cluster().endpointsOn(node).size(), Instant.now().toString(), metricsUrl.get()));
         }
 
         private static String version() {

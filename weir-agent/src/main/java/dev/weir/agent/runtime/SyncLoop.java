@@ -44,6 +44,8 @@ public final class SyncLoop<R> implements Component {
     private final Dataplane<R> dataplane;
     private final StoreIdentityAllocator identities;
     private final List<Consumer<SyncState>> listeners;
+    /** Told each applied revision's compile and dataplane seconds (metrics). */
+    private volatile java.util.function.BiConsumer<Double, Double> timings = (c, d) -> { };
     private final Consumer<String> log;
     private final Consumer<Throwable> fatal;
     private final Object wake = new Object();
@@ -98,6 +100,11 @@ public final class SyncLoop<R> implements Component {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** Hands each applied revision's compile and dataplane times (seconds) to {@code t}. */
+    public void onTimings(java.util.function.BiConsumer<Double, Double> t) {
+        timings = t;
     }
 
     /** Makes the loop look now instead of at the next poll (after a commit through this agent). */
@@ -186,6 +193,7 @@ public final class SyncLoop<R> implements Component {
             SyncState next = new SyncState(snapshot.revision(), enforced, null, 0, cluster, compiler.view(result),
                     s.syncs() + 1);
             state = next;
+            timings.accept((t1 - t0) / 1e9, (t2 - t1) / 1e9);
             if (s.appliedRevision() != next.appliedRevision() || s.error() != null) {
                 log.accept("applied revision " + next.appliedRevision() + " (" + cluster.endpointsOn(config.node()).size()
                         + " local endpoints, " + next.view().identities().size() + " identities) in "

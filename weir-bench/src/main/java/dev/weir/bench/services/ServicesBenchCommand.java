@@ -173,7 +173,7 @@ public final class ServicesBenchCommand implements Callable<Integer> {
     private static String kvstoreInUse() throws Exception {
         Path weir = Path.of(System.getenv().getOrDefault("WEIR_ROOT", ".")).resolve("bin/weir");
         java.util.TreeSet<String> kinds = new java.util.TreeSet<>();
-        for (var a : new com.fasterxml.jackson.databind.ObjectMapper().readTree(WeirMode.run(weir, "status", "-o", "json"))) {
+        for (var a : new com.fasterxml.jackson.databind.ObjectMapper().readTree(WeirMode.run(weir, "status", "-o", "json")).path("nodes")) {
             kinds.add(a.path("kvstore").path("kind").asText("file"));
         }
         if (kinds.size() != 1) {

@@ -84,7 +84,7 @@ final class WeirMode implements Mode {
     /** Restarts the lab's agents with this mode's {@code --socket-lb} unless every one runs with it already. */
     private void ensureAgents() throws IOException, InterruptedException {
         String want = socketLb.equals("on") ? "socket+tc" : "tc (socket LB off)";
-        var agents = new com.fasterxml.jackson.databind.ObjectMapper().readTree(run("status", "-o", "json"));
+        var agents = new com.fasterxml.jackson.databind.ObjectMapper().readTree(run("status", "-o", "json")).path("nodes");
         boolean all = agents.size() > 0;
         for (var a : agents) {
             all &= a.path("serviceLb").asText().equals(want);

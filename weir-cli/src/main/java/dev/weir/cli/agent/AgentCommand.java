@@ -91,6 +91,11 @@ public final class AgentCommand implements Callable<Integer> {
             description = "Where LoadBalancer ingress IPs and externalIPs may lie, repeatable (default: anywhere).")
     List<String> externalPools;
 
+    @Option(names = "--metrics-address", defaultValue = "127.0.0.1:9962", paramLabel = "HOST:PORT|off",
+            description = "Serve Prometheus metrics at http://HOST:PORT/metrics (default: ${DEFAULT-VALUE}, as Cilium's"
+                    + " agent; off: none).")
+    String metricsAddress;
+
     private static String address(String text, String flag) {
         if (text == null) {
             return null;
@@ -127,11 +132,17 @@ public final class AgentCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
+        dev.weir.agent.metrics.AgentMetrics.Address metrics;
+        try {
+            metrics = metricsAddress.equals("off") ? null : dev.weir.agent.metrics.AgentMetrics.Address.parse(metricsAddress);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--metrics-address: " + e.getMessage());
+        }
         AgentConfig config = new AgentConfig(node, stateDir, runDir, logFile, labState, flowCapacity, null, sizes, kv, site);
         try (AgentLog log = new AgentLog(config.logFile(), System.console() != null ? System.err : null)) {
             log.accept("weir agent for " + node + " (pid " + ProcessHandle.current().pid() + "), store "
                     + (kv.etcd() ? "etcd " + kv.endpoints() : config.storeDir()) + ", socket " + config.socket() + ", socket LB " + socketLb);
-            Agent<?> agent = Agent.standard(config, socketLb, log);
+            Agent<?> agent = Agent.standard(config, socketLb, metrics, log);
             Thread hook = new Thread(() -> {
                 log.accept("signal: stopping");
                 agent.stop();

@@ -43,6 +43,8 @@ public final class LabAgents {
     private static final Path LAB_RUN = Path.of("/run/weir/lab");
     private static final Path PINS = Path.of("/sys/fs/bpf/weir");
     private static final String MARKER = "lab";
+    /** The lab's agents serve their metrics on loopback, node1 on 9962 (Cilium's port), node2 on 9963, ... */
+    public static final int METRICS_PORT = 9962;
     /**
      * An agent runs for days: the optimising JIT pays back (one EndpointSlice change at 10,000 services costs the
      * control plane ~3x more with C1 alone, ServiceChangeBench), unlike the CLI's short runs.
@@ -175,10 +177,16 @@ public final class LabAgents {
 
     /**
      * What the lab tells an agent about its node and the cluster (the flags a real node's agent gets from its
-     * configuration): its namespace and underlay addresses, the service ranges, the LoadBalancer pools.
+     * configuration): where it serves its metrics, its namespace and underlay addresses, the service ranges, the
+     * LoadBalancer pools.
      */
     static List<String> siteArgs(String node, dev.weir.lab.LabState lab) {
         List<String> args = new ArrayList<>();
+        for (int i = 0; i < lab.nodes().size(); i++) {
+            if (lab.nodes().get(i).name().equals(node)) {
+                args.addAll(List.of("--metrics-address", "127.0.0.1:" + (METRICS_PORT + i)));
+            }
+        }
         lab.nodes().stream().filter(n -> n.name().equals(node)).findFirst().ifPresent(n -> {
             args.addAll(List.of("--netns", n.netns()));
             if (n.ipv4() != null) {

@@ -58,7 +58,12 @@ public final class StatusCommand implements java.util.concurrent.Callable<Intege
         addRemoteNodes(agents, rows);
         PrintWriter out = new PrintWriter(System.out, true);
         if (options.output == OutputFormat.json) {
-            Json.print(out, rows);
+            // {"nodes": [...], "kvstore": {...}}: one entry per node, with where its metrics are (metricsUrl)
+            ObjectNode o = Json.mapper().createObjectNode();
+            o.set("nodes", Json.mapper().valueToTree(rows));
+            rows.stream().map(r -> r.path("kvstore")).filter(k -> !k.isMissingNode()).findFirst()
+                    .ifPresent(k -> o.set("kvstore", k));
+            Json.print(out, o);
         } else {
             Table t = new Table("NODE", "UP", "PID", "REVISION", "APPLIED", "ENDPOINTS", "IDENTITIES", "POLICIES",
                     "ENTRIES", "FLOWS", "LOST", "DATAPLANE", "SERVICE LB", "ERROR");
