@@ -56,6 +56,12 @@ weir lab matrix --ports TCP/80,TCP/81
 step "The flows the datapath dropped, with pods, identities and the reason"
 weir observe --verdict DROPPED --to-pod x/ --last 8
 
+step "The same drops as Prometheus metrics: each agent serves them (weir status -o json: metricsUrl)"
+for url in $(weir status -o json | jq -r '.nodes[].metricsUrl'); do
+    echo "# $url"
+    curl -s "$url" | grep -E '^weir_(drop_count_total|policy_verdict_total|endpoint_state)' || true
+done
+
 step "Namespace z: a default deny in audit mode - would-be drops pass and are reported as AUDIT"
 weir apply -f examples/policies/03-z-deny-in-audit.yaml
 weir lab matrix --ports TCP/80

@@ -43,7 +43,8 @@ class MetricsLabTest {
         Requirements.root();
         Requirements.require(Files.isExecutable(PROMETHEUS) && Files.isExecutable(PROMTOOL),
                 "needs Debian's prometheus (prometheus and promtool; scripts/setup.sh installs it)");
-        Cli.Result r = Cli.run("lab", "up");
+        // a small backend map, so that one Service fills it
+        Cli.Result r = Cli.run("lab", "up", "--lb-map-size", "lb_backend=16");
         assertThat(r.exit()).as(r.toString()).isZero();
     }
 
@@ -140,6 +141,42 @@ class MetricsLabTest {
             assertThat(counted).as("weir_drop_count_total rose by the dropped flows").isEqualTo(flows);
         } finally {
             Cli.run("delete", "-f", deny.toString());
+        }
+    }
+
+    @Test
+    void aFullBackendMapShowsInThePressureGauge() throws Exception {
+        StringBuilder endpoints = new StringBuilder();
+        for (int i = 1; i <= 16; i++) {
+            endpoints.append("- {addresses: [10.244.9.").append(i).append("], conditions: {ready: true}}\n");
+        }
+        Path full = files.resolve("full.yaml");
+        Files.writeString(full, """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: full, namespace: x}
+                spec: {clusterIP: 10.96.0.99, ports: [{port: 80}]}
+                ---
+                apiVersion: discovery.k8s.io/v1
+                kind: EndpointSlice
+                metadata: {name: full, namespace: x, labels: {kubernetes.io/service-name: full}}
+                addressType: IPv4
+                ports: [{port: 80}]
+                endpoints:
+                """ + endpoints);
+        Cli.Result applied = Cli.run("apply", "-f", full.toString());
+        assertThat(applied.exit()).as(applied.toString()).isZero();
+        try {
+            for (String url : metricsUrls()) {
+                String body = get(url);
+                assertThat(body).as(url).contains("weir_bpf_map_pressure{map_name=\"lb_backend\"} 1.0",
+                        "weir_services 1");
+            }
+        } finally {
+            Cli.run("delete", "-f", full.toString());
+        }
+        for (String url : metricsUrls()) {
+            assertThat(get(url)).as(url).contains("weir_bpf_map_pressure{map_name=\"lb_backend\"} 0.0");
         }
     }
 

@@ -106,6 +106,17 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
         prefilter.apply(want, self.map(dev.weir.agent.cluster.Node::netns).orElse(null));
     }
 
+    /** The service maps' fill, from what the map writer wrote (no map is read). */
+    @Override
+    public java.util.Map<String, Double> mapPressure() {
+        LbMapWriter w = services;
+        java.util.Map<String, Double> out = new java.util.TreeMap<>();
+        if (w != null) {
+            w.entries().forEach((map, n) -> out.put(map, (double) n / config.lbSizes().of(map)));
+        }
+        return out;
+    }
+
     /** The node's prefilter (for {@code weir prefilter list|stats}). */
     public NodePrefilter prefilter() {
         return prefilter;

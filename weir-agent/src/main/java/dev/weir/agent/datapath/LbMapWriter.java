@@ -50,6 +50,7 @@ final class LbMapWriter {
     private final Map<Integer, dev.weir.datapath.lb.LbFrontend> revnats;
     private final Map<Integer, Written> services = new HashMap<>();
     private final List<Stale> stale = new ArrayList<>();
+    private volatile Map<String, Long> entries = Map.of();
     /** The {@link LbChange#to} of the last write, or -1 (none, a full write, or a failed one). */
     private long written = -1;
 
@@ -110,6 +111,28 @@ final class LbMapWriter {
             write(state);
         }
         written = change == null ? -1 : change.to();
+        entries = count();
+    }
+
+    /** How many entries each service map holds now, as this writer wrote them (for map pressure); thread-safe. */
+    Map<String, Long> entries() {
+        return entries;
+    }
+
+    private Map<String, Long> count() {
+        long slots = 0;
+        long maglev = 0;
+        for (Written w : services.values()) {
+            slots += w.slots().size();
+            maglev += w.maglev().size();
+        }
+        for (Stale st : stale) {
+            slots += st.slots();
+            maglev += st.maglev();
+        }
+        return Map.of(dev.weir.datapath.lb.LbMaps.SVC, (long) frontends.size(), dev.weir.datapath.lb.LbMaps.BACKEND,
+                (long) backends.size(), dev.weir.datapath.lb.LbMaps.REVNAT, (long) revnats.size(),
+                dev.weir.datapath.lb.LbMaps.SLOT, slots, dev.weir.datapath.lb.LbMaps.MAGLEV, maglev);
     }
 
     /** The entries of the services, frontends and backends that changed; the same steps as {@link #write(LbState)}. */

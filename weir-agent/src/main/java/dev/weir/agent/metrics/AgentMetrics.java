@@ -9,9 +9,11 @@ import java.util.function.Supplier;
 import dev.weir.agent.flow.FlowHistory;
 import dev.weir.agent.flow.FlowRecord;
 import dev.weir.agent.flow.Verdict;
+import dev.weir.agent.prefilter.NodePrefilter;
 import dev.weir.agent.runtime.Component;
 import dev.weir.agent.runtime.StateView;
 import dev.weir.agent.runtime.SyncState;
+import dev.weir.datapath.DropReason;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -72,7 +74,8 @@ public final class AgentMetrics implements Component {
 
     /** What the metrics read at scrape time. */
     public record Sources(String node, Supplier<SyncState> sync, Supplier<FlowHistory.Counters> flows,
-                          Supplier<Map<String, Object>> kvstore) {
+                          Supplier<Map<String, Object>> kvstore, Supplier<Map<String, Double>> mapPressure,
+                          Supplier<NodePrefilter.Status> prefilter) {
     }
 
     private final Address address;
@@ -137,12 +140,50 @@ public final class AgentMetrics implements Component {
                     cb.call(c.kernelLost(), "kernel");
                     cb.call(c.followerLost(), "follower");
                 }).register(registry);
+        GaugeWithCallback.builder().name("weir_bpf_map_pressure")
+                .help("How full a BPF map is (entries / max entries), for the maps the agent tracks")
+                .labelNames("map_name").callback(cb -> sources.mapPressure().get().forEach((m, v) -> cb.call(v, m)))
+                .register(registry);
+        CounterWithCallback.builder().name("weir_prefilter_packets")
+                .help("Packets the XDP prefilter counted, by verdict reason and verdict (per-CPU counters summed)")
+                .labelNames("reason", "verdict").callback(cb -> prefilterReasons((r, verdict, v) -> cb.call(v[0], r, verdict)))
+                .register(registry);
+        CounterWithCallback.builder().name("weir_prefilter_bytes")
+                .help("Bytes the XDP prefilter counted, by verdict reason and verdict")
+                .labelNames("reason", "verdict").callback(cb -> prefilterReasons((r, verdict, v) -> cb.call(v[1], r, verdict)))
+                .register(registry);
+        CounterWithCallback.builder().name("weir_prefilter_rule_packets")
+                .help("Packets each prefilter rule matched, by rule id")
+                .labelNames("rule").callback(cb -> {
+                    NodePrefilter.Status st = sources.prefilter().get();
+                    if (st != null) {
+                        st.rules().forEach((id, v) -> cb.call(v[0], Integer.toString(id)));
+                    }
+                }).register(registry);
         GaugeWithCallback.builder().name("weir_kvstore_up")
                 .help("1 while the kvstore is read and watched (always 1 for the file store), by kind")
                 .labelNames("kind").callback(cb -> {
                     Map<String, Object> h = sources.kvstore().get();
                     cb.call(Boolean.FALSE.equals(h.get("live")) ? 0 : 1, String.valueOf(h.getOrDefault("kind", "file")));
                 }).register(registry);
+    }
+
+    private interface ReasonSink {
+        void accept(String reason, String verdict, long[] counts);
+    }
+
+    /** The prefilter's non-zero reason counters, named as {@code weir prefilter stats} names them. */
+    private void prefilterReasons(ReasonSink sink) {
+        NodePrefilter.Status st = sources.prefilter().get();
+        if (st == null) {
+            return;
+        }
+        st.reasons().forEach((code, v) -> {
+            if (v[0] > 0) {
+                DropReason r = DropReason.of(code);
+                sink.accept(r.name(), r.isDrop() ? "DROP" : r.code() >= 250 ? "EVENT" : "PASS", v);
+            }
+        });
     }
 
     /** Counts one decorated flow (called for every flow the history takes). */
@@ -154,7 +195,7 @@ public final class AgentMetrics implements Component {
             forwards.labelValues(direction).inc();
         }
         if (f.policy() != null || f.verdict() == Verdict.DROPPED || f.verdict() == Verdict.AUDIT) {
-            verdicts.labelValues(direction, match(f.policyMatchType()), f.verdict().name().toLowerCase(Locale.ROOT)).inc();
+            verdicts.labelValues(direction.toLowerCase(Locale.ROOT), match(f.policyMatchType()), action(f.verdict())).inc();
         }
     }
 
@@ -162,6 +203,15 @@ public final class AgentMetrics implements Component {
     public void synced(double compileSeconds, double dataplaneSeconds) {
         sync.labelValues("compile").observe(compileSeconds);
         sync.labelValues("dataplane").observe(dataplaneSeconds);
+    }
+
+    /** Cilium's words for a policy verdict. */
+    private static String action(Verdict v) {
+        return switch (v) {
+            case DROPPED -> "denied";
+            case AUDIT -> "audit";
+            default -> "allowed";
+        };
     }
 
     private static String match(int type) {

@@ -89,7 +89,8 @@ public final class Agent<R> {
                 log, this::fatal);
         kvstore.onChange(sync::poke);
         this.metrics = metrics == null ? null : new AgentMetrics(metrics, new AgentMetrics.Sources(config.node(), sync::state,
-                flows::counters, () -> kvstore.directory().health()));
+                flows::counters, () -> kvstore.directory().health(), parts.dataplane()::mapPressure,
+                () -> parts.prefilter() == null ? null : parts.prefilter().status()));
         if (this.metrics != null) {
             kvstore.metricsUrl(metrics.url(metrics.port()));
             flows.tap(this.metrics::count);

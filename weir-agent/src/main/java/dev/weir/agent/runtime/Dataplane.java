@@ -29,4 +29,9 @@ public interface Dataplane<R> extends Component {
     default java.util.Map<String, String> details() {
         return java.util.Map.of();
     }
+
+    /** How full each of its BPF maps is that it tracks (entries / max entries, by map name); thread-safe. */
+    default java.util.Map<String, Double> mapPressure() {
+        return java.util.Map.of();
+    }
 }

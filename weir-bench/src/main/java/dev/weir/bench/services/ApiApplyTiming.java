@@ -105,6 +105,36 @@ final class ApiApplyTiming {
         return out;
     }
 
+    /**
+     * Per node: the time one Prometheus scrape of its {@code metricsUrl} takes (median, min–max over
+     * {@code times}, one after another) and the size of the answer; "no metrics" for an agent without.
+     */
+    Map<String, String> scrapes(int times) throws IOException, InterruptedException {
+        Map<String, String> out = new LinkedHashMap<>();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        for (ApiClient a : agents) {
+            JsonNode s = a.call("status", null, Duration.ofSeconds(30));
+            String url = s.path("metricsUrl").asText("");
+            if (url.isEmpty()) {
+                out.put(s.path("node").asText(), "no metrics");
+                continue;
+            }
+            List<Double> ms = new ArrayList<>();
+            int bytes = 0;
+            for (int i = 0; i < times; i++) {
+                long t0 = System.nanoTime();
+                var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                ms.add((System.nanoTime() - t0) / 1e6);
+                bytes = r.body().length();
+            }
+            java.util.Collections.sort(ms);
+            out.put(s.path("node").asText(), String.format("%.1f ms median (%.1f–%.1f) over %d, %d KiB",
+                    ms.get(ms.size() / 2), ms.getFirst(), ms.getLast(), times, bytes >> 10));
+        }
+        return out;
+    }
+
     private static Path runRoot() {
         return Path.of(System.getenv().getOrDefault("WEIR_RUN_ROOT", "/run/weir"));
     }

@@ -125,6 +125,7 @@ final class ServicesReport {
             out.printf("  in the writer agent, last change: %s%n", weir.apiTimings().getLast());
         }
         weir.memory().forEach((node, m) -> out.printf("agent memory with them installed, %s: %s%n", node, m));
+        weir.scrapes().forEach((node, m) -> out.printf("one Prometheus scrape of its metrics with them installed, %s: %s%n", node, m));
     }
 
     static String secs3(List<Double> v) {

@@ -21,10 +21,11 @@ record WeirApplyTiming(Path weir, int services, int endpoints, int apiChanges) {
 
     /**
      * Seconds per round for each step; {@code apiCommit} and {@code apiEnforced} per change through the agent API
-     * ({@link ApiApplyTiming}); {@code memory} per node, with the services installed.
+     * ({@link ApiApplyTiming}); {@code memory} and the time of one metrics {@code scrapes} per node, with the services installed.
      */
     record Result(List<Double> apply, List<Double> changeWhole, List<Double> changeOne, List<Double> apiCommit,
-                  List<Double> apiEnforced, List<String> apiTimings, java.util.Map<String, String> memory, int objects, int inputBytes) {
+                  List<Double> apiEnforced, List<String> apiTimings, java.util.Map<String, String> memory,
+                  java.util.Map<String, String> scrapes, int objects, int inputBytes) {
     }
 
     Result measure(int rounds) throws Exception {
@@ -37,6 +38,7 @@ record WeirApplyTiming(Path weir, int services, int endpoints, int apiChanges) {
         List<Double> apiEnforced = new ArrayList<>();
         List<String> apiTimings = new ArrayList<>();
         java.util.Map<String, String> memory = java.util.Map.of();
+        java.util.Map<String, String> scrapes = java.util.Map.of();
         ApiApplyTiming api = new ApiApplyTiming();
         int last = services - 1;
         Path file = Files.createTempFile("weir-bench-apply-", ".yaml");
@@ -59,6 +61,7 @@ record WeirApplyTiming(Path weir, int services, int endpoints, int apiChanges) {
                 expect(moved2);
                 if (r == 0) {
                     memory = api.memory();
+                    scrapes = api.scrapes(20);
                 }
                 KubeProxyRules current = changed2;
                 List<String> slices = new ArrayList<>();
@@ -81,7 +84,7 @@ record WeirApplyTiming(Path weir, int services, int endpoints, int apiChanges) {
             Files.deleteIfExists(file);
             Files.deleteIfExists(slice);
         }
-        return new Result(apply, whole, one, apiCommit, apiEnforced, apiTimings, memory, 2 * services, all.length());
+        return new Result(apply, whole, one, apiCommit, apiEnforced, apiTimings, memory, scrapes, 2 * services, all.length());
     }
 
     /**

@@ -1,0 +1,88 @@
+package dev.weir.agent.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+
+import dev.weir.agent.flow.FlowHistory;
+import dev.weir.agent.flow.FlowRecord;
+import dev.weir.agent.flow.Verdict;
+import dev.weir.agent.prefilter.NodePrefilter;
+import dev.weir.agent.prefilter.NodePrefilterSpec;
+import dev.weir.agent.runtime.SyncState;
+import dev.weir.datapath.DropReason;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+
+/** What the registry exposes, read back in Prometheus' text format, without a server or a kernel. */
+class AgentMetricsTest {
+
+    private static String text(AgentMetrics m) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrometheusTextFormatWriter.create().write(out, m.registry().scrape());
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private static AgentMetrics metrics(NodePrefilter.Status prefilter) {
+        return new AgentMetrics(new AgentMetrics.Address("127.0.0.1", 0), new AgentMetrics.Sources("node1",
+                () -> SyncState.INITIAL, () -> new FlowHistory.Counters(7, 2, 0, 1, 7, 8192),
+                () -> Map.of("kind", "etcd", "live", false), () -> Map.of("lb_backend", 0.25), () -> prefilter));
+    }
+
+    private static FlowRecord flow(Verdict v, String reason, String direction) {
+        return new FlowRecord(1, Instant.now(), v, v == Verdict.DROPPED ? 133 : 0, reason, "", 4, "10.0.0.1", "10.0.0.2",
+                null, null, "TCP", 1000, 80, List.of(), direction, false, "node1", 0, null, "");
+    }
+
+    @Test
+    void flowsCountByVerdictReasonAndDirection() throws Exception {
+        AgentMetrics m = metrics(null);
+        m.count(flow(Verdict.DROPPED, "POLICY_DENIED", "INGRESS"));
+        m.count(flow(Verdict.DROPPED, "POLICY_DENIED", "INGRESS"));
+        m.count(flow(Verdict.FORWARDED, null, "EGRESS"));
+        m.synced(0.004, 0.002);
+        String t = text(m);
+        assertThat(t).contains("weir_drop_count_total{direction=\"INGRESS\",reason=\"POLICY_DENIED\"} 2.0",
+                "weir_forward_count_total{direction=\"EGRESS\"} 1.0",
+                "weir_policy_verdict_total{action=\"denied\",direction=\"ingress\",match=\"none\"} 2.0",
+                "weir_flow_events_total 7.0", "weir_flow_events_lost_total{source=\"kernel\"} 2.0",
+                "weir_kvstore_up{kind=\"etcd\"} 0.0", "weir_bpf_map_pressure{map_name=\"lb_backend\"} 0.25",
+                "weir_sync_duration_seconds_count{step=\"compile\"} 1");
+    }
+
+    @Test
+    void thePrefiltersReasonAndRuleCountersAreExposedWhenItIsLoaded() throws Exception {
+        int deny = DropReason.values()[0].code();
+        for (DropReason r : DropReason.values()) {
+            if (r.isDrop()) {
+                deny = r.code();
+                break;
+            }
+        }
+        NodePrefilter.Status status = new NodePrefilter.Status("node1", null, Path.of("/x"), NodePrefilterSpec.NONE,
+                Optional.empty(), Map.of(deny, new long[] {5, 300}), Map.of(3, new long[] {4, 240}));
+        String t = text(metrics(status));
+        String name = DropReason.of(deny).name();
+        assertThat(t).contains("weir_prefilter_packets_total{reason=\"" + name + "\",verdict=\"DROP\"} 5.0",
+                "weir_prefilter_bytes_total{reason=\"" + name + "\",verdict=\"DROP\"} 300.0",
+                "weir_prefilter_rule_packets_total{rule=\"3\"} 4.0");
+        assertThat(text(metrics(null))).doesNotContain("weir_prefilter_packets_total{");
+    }
+
+    @Test
+    void addressesParseOrSayWhatIsWrong() {
+        assertThat(AgentMetrics.Address.parse("127.0.0.1:9962")).isEqualTo(new AgentMetrics.Address("127.0.0.1", 9962));
+        assertThat(AgentMetrics.Address.parse("[::1]:9962").url(9962)).isEqualTo("http://[::1]:9962/metrics");
+        assertThatThrownBy(() -> AgentMetrics.Address.parse("9962")).hasMessageContaining("is not HOST:PORT");
+        assertThatThrownBy(() -> AgentMetrics.Address.parse("h:x")).hasMessageContaining("port is not a number");
+        assertThatThrownBy(() -> AgentMetrics.Address.parse("h:70000")).hasMessageContaining("bad metrics port");
+    }
+}
