@@ -241,6 +241,11 @@ public final class AgentMetrics implements Component {
 
     @Override
     public void start() throws IOException {
+        // the JDK's HTTP server writes headers and body apart: without TCP_NODELAY every scrape waited for the
+        // client's delayed ACK (44 ms instead of 3 on loopback). Read once, when its first server is made.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
         try {
             server = HTTPServer.builder().hostname(address.host()).port(address.port()).registry(registry).buildAndStart();
         } catch (IOException e) {
