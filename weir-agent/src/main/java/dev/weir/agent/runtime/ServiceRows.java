@@ -1,7 +1,6 @@
 package dev.weir.agent.runtime;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -22,21 +21,7 @@ import dev.weir.agent.service.LbState;
  */
 final class ServiceRows {
 
-    private static final Comparator<LbFrontend> ORDER = (a, b) -> {
-        int c = a.address().compareTo(b.address());
-        if (c == 0) {
-            c = Integer.compare(a.port(), b.port());
-        }
-        if (c == 0) {
-            c = a.protocol().compareTo(b.protocol());
-        }
-        if (c == 0) {
-            c = a.clientScope().compareTo(b.clientScope());
-        }
-        return c != 0 ? c : a.service().compareTo(b.service());
-    };
-
-    private final TreeMap<LbFrontend, StateView.ServiceRow> rows = new TreeMap<>(ORDER);
+    private final TreeMap<LbFrontend, StateView.ServiceRow> rows = new TreeMap<>(LbFrontend.ORDER);
     private final Map<Integer, LbService> services = new HashMap<>();
     private final Map<Integer, LbBackend> backends = new HashMap<>();
     private long version = -1;

@@ -28,6 +28,24 @@ public record LbFrontend(IpAddress address, int port, Protocol protocol, ClientS
                          String service, int svcId, int revNatId, int count, int flags, int affinityTimeout,
                          int maglevM, List<Cidr> sourceRanges) {
 
+    /**
+     * {@link Resolution#FRONTEND_ORDER}, then by Service (the order the full engine's stable sort gives): how a
+     * node's state and the service list order frontends.
+     */
+    public static final java.util.Comparator<LbFrontend> ORDER = (a, b) -> {
+        int c = a.address().compareTo(b.address());
+        if (c == 0) {
+            c = Integer.compare(a.port(), b.port());
+        }
+        if (c == 0) {
+            c = a.protocol().compareTo(b.protocol());
+        }
+        if (c == 0) {
+            c = a.clientScope().compareTo(b.clientScope());
+        }
+        return c != 0 ? c : a.service().compareTo(b.service());
+    };
+
     public static final int MAGLEV = 1;
     public static final int AFFINITY = 1 << 1;
     public static final int NODEPORT = 1 << 2;

@@ -1,7 +1,6 @@
 package dev.weir.agent.service;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -34,21 +33,6 @@ public final class LbNodeView {
         }
     }
 
-    /** {@link Resolution#FRONTEND_ORDER}, then by Service: the order the full engine's stable sort gives. */
-    private static final Comparator<LbFrontend> FRONTENDS = (a, b) -> {
-        int c = a.address().compareTo(b.address());
-        if (c == 0) {
-            c = Integer.compare(a.port(), b.port());
-        }
-        if (c == 0) {
-            c = a.protocol().compareTo(b.protocol());
-        }
-        if (c == 0) {
-            c = a.clientScope().compareTo(b.clientScope());
-        }
-        return c != 0 ? c : a.service().compareTo(b.service());
-    };
-
     /**
      * @param entries   distinct {@code lb_svc} keys (frontend and client scope)
      * @param services  datapath services
@@ -66,7 +50,7 @@ public final class LbNodeView {
     private final String node;
     private final boolean releaseIds;
     private final TreeMap<String, Piece> pieces = new TreeMap<>();
-    private final TreeMap<LbFrontend, Integer> frontends = new TreeMap<>(FRONTENDS);
+    private final TreeMap<LbFrontend, Integer> frontends = new TreeMap<>(LbFrontend.ORDER);
     private final Map<BKey, Integer> entryRefs = new HashMap<>();
     private final Map<BKey, Integer> revNatRefs = new HashMap<>();
     private final TreeMap<String, LbService> lbServices = new TreeMap<>();
