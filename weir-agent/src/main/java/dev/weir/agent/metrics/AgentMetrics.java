@@ -155,7 +155,7 @@ public final class AgentMetrics implements Component {
         CounterWithCallback.builder().name("weir_prefilter_rule_packets")
                 .help("Packets each prefilter rule matched, by rule id")
                 .labelNames("rule").callback(cb -> {
-                    NodePrefilter.Status st = sources.prefilter().get();
+                    NodePrefilter.Status st = prefilterStatus();
                     if (st != null) {
                         st.rules().forEach((id, v) -> cb.call(v[0], Integer.toString(id)));
                     }
@@ -168,13 +168,33 @@ public final class AgentMetrics implements Component {
                 }).register(registry);
     }
 
+    /** A prefilter status read, and when (nanoTime). */
+    private record Read(NodePrefilter.Status status, long at) {
+    }
+
+    private volatile Read prefilterRead;
+
+    /**
+     * The prefilter's status, read once per scrape: three metrics take it, and each read walks the per-CPU
+     * counters of every reason and rule.
+     */
+    private NodePrefilter.Status prefilterStatus() {
+        Read r = prefilterRead;
+        long now = System.nanoTime();
+        if (r == null || now - r.at() > 1_000_000_000L) {
+            r = new Read(sources.prefilter().get(), now);
+            prefilterRead = r;
+        }
+        return r.status();
+    }
+
     private interface ReasonSink {
         void accept(String reason, String verdict, long[] counts);
     }
 
     /** The prefilter's non-zero reason counters, named as {@code weir prefilter stats} names them. */
     private void prefilterReasons(ReasonSink sink) {
-        NodePrefilter.Status st = sources.prefilter().get();
+        NodePrefilter.Status st = prefilterStatus();
         if (st == null) {
             return;
         }
