@@ -190,7 +190,12 @@ class AgentTest {
         agent.start();
         assertThat(c.failedFile()).as("a new agent forgets an earlier failure").doesNotExist();
         assertThat(agent.failure()).isEmpty();
-        new ApiClient(c.socket()).call("apply", apply(POLICY, false), Duration.ofSeconds(5));
+        try {
+            new ApiClient(c.socket()).call("apply", apply(POLICY, false), Duration.ofSeconds(5));
+        } catch (ApiException e) {
+            // The sync loop may take the change, die and stop the agent before the reply goes out: either is fine.
+            assertThat(e).hasMessageContaining("the agent closed the connection");
+        }
 
         Thread waiter = Thread.ofVirtual().start(() -> {
             try {
