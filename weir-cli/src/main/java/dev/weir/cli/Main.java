@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
                 dev.weir.cli.ops.BpfCommand.class,
                 dev.weir.cli.ops.NetCommand.class,
                 dev.weir.cli.ops.UninstallCommand.class,
+                dev.weir.cli.ops.InstallCniCommand.class,
                 dev.weir.cli.agent.AgentCommand.class,
                 dev.weir.cli.agent.StatusCommand.class,
                 dev.weir.cli.agent.EndpointCommand.class,

@@ -3,6 +3,7 @@ package dev.weir.lab;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,12 +60,11 @@ final class Bringup {
         createDirectories(paths);
         progress.accept("creating " + Topology.namespaces(model).size() + " network namespaces, "
                 + model.nodes().size() + " node(s), underlay and routes");
-        Topology.build(model);
-        progress.accept("starting " + (model.pods().size() + 1) + " pod agents");
+        Topology.build(model, !config.cniPods());
         Map<String, AgentState> launched = new TreeMap<>();
-        for (PodSpec p : model.pods()) {
-            launched.put(p.ref().toString(), AgentLauncher.launch(p.ref().toString(), p.ref().key(), p.netns(),
-                    List.of(p.ipv4(), p.ipv6()), paths));
+        if (!config.cniPods()) {
+            progress.accept("starting " + (model.pods().size() + 1) + " pod agents");
+            launched.putAll(launchPods(model.pods(), paths));
         }
         launched.put(Targets.EXT, AgentLauncher.launch(Targets.EXT, LabPaths.EXT, model.ext().netns(), List.of(), paths));
         StateStore.write(Path.of(paths.state()), LabState.of(model, "", launched, paths, null));
@@ -72,21 +72,33 @@ final class Bringup {
         KvstoreState kvstore = config.kvstore().etcd()
                 ? LabEtcd.start(config.kvstore().members(), paths, progress)
                 : KvstoreState.file(config.kvstore().dir());
-        Map<String, AgentState> ready = awaitAll(launched, config, progress);
+        Map<String, AgentState> ready = awaitAll(launched, config.readyTimeout(), progress);
         LabState state = LabState.of(model, Instant.now().toString(), ready, paths, kvstore);
         StateStore.write(Path.of(paths.state()), state);
-        progress.accept("lab is up: " + model.pods().size() + " pods on " + model.nodes().size() + " node(s), all "
+        progress.accept(config.cniPods()
+                ? "lab is up: " + model.nodes().size() + " node(s) and ext; " + model.pods().size() + " pods wait for CNI"
+                : "lab is up: " + model.pods().size() + " pods on " + model.nodes().size() + " node(s), all "
                 + ready.size() + " agents ready (" + (System.nanoTime() - start) / 1_000_000 + " ms)");
         return state;
     }
 
-    private static Map<String, AgentState> awaitAll(Map<String, AgentState> launched, LabConfig config,
-                                                    Consumer<String> progress) {
+    /** Starts the pods' agents (their cgroups are created on the way). */
+    static Map<String, AgentState> launchPods(List<PodSpec> pods, LabPaths paths) {
+        Map<String, AgentState> launched = new TreeMap<>();
+        for (PodSpec p : pods) {
+            launched.put(p.ref().toString(), AgentLauncher.launch(p.ref().toString(), p.ref().key(), p.netns(),
+                    List.of(p.ipv4(), p.ipv6()), paths));
+        }
+        return launched;
+    }
+
+    static Map<String, AgentState> awaitAll(Map<String, AgentState> launched, Duration timeout,
+                                            Consumer<String> progress) {
         AtomicInteger count = new AtomicInteger();
         Map<String, AgentState> ready = new java.util.concurrent.ConcurrentSkipListMap<>();
         List<AgentState> agents = new ArrayList<>(launched.values());
         Parallel.each(agents, a -> {
-            ready.put(a.id(), AgentLauncher.awaitReady(a, config.readyTimeout()));
+            ready.put(a.id(), AgentLauncher.awaitReady(a, timeout));
             int n = count.incrementAndGet();
             if (n == agents.size() || n % 5 == 0) {
                 progress.accept("agents ready: " + n + "/" + agents.size());

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
+import dev.weir.lab.cni.CniRuntime;
 import dev.weir.lab.host.LabPaths;
 import dev.weir.lab.host.PodCommand;
 import dev.weir.lab.host.Processes;
@@ -35,6 +36,9 @@ import dev.weir.lab.probe.Prober;
  */
 public final class Lab {
 
+    /** How many CNI ADDs the lab's runtime runs at once (a kubelet starting pods side by side). */
+    public static final int CNI_PARALLEL = 10;
+
     /** The default probe timeout. */
     public static final Duration PROBE_TIMEOUT = Duration.ofSeconds(1);
 
@@ -55,6 +59,51 @@ public final class Lab {
      */
     public static Lab up(LabConfig config, Consumer<String> progress) {
         return new Lab(Bringup.up(config, LabPaths.standard(), progress));
+    }
+
+    /**
+     * Attaches every pod of a lab brought up with {@link LabConfig#cniPods} through CNI, as a container runtime
+     * does: the pod's cgroup first, then ADD with the node's plugin (ten pods at a time, the pod's labels and its
+     * model addresses in {@code args.cni}, its cgroup in {@code runtimeConfig}); then starts the pods' agents and
+     * records them in lab.json. The plugin must name each pod's host side as the model does.
+     *
+     * @param runtimes each node's CNI runtime (its network configuration list and plugin path), by node name
+     * @return the lab as now recorded
+     * @throws LabException naming the pod when an ADD fails or answers something else than the model
+     */
+    public Lab attachPods(java.util.function.Function<String, CniRuntime> runtimes, Duration readyTimeout,
+                          Consumer<String> progress) {
+        long start = System.nanoTime();
+        java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(CNI_PARALLEL);
+        progress.accept("attaching " + model.pods().size() + " pods through CNI (" + CNI_PARALLEL + " at a time)");
+        dev.weir.lab.host.Parallel.each(model.pods(), p -> {
+            inFlight.acquireUninterruptibly();
+            try {
+                dev.weir.lab.host.Cgroup2.create(state.paths().cgroupOf(p.ref().key()));
+                CniRuntime.Added added = runtimes.apply(p.node()).add(cniPod(p));
+                if (!p.hostInterface().equals(added.hostInterface())
+                        || !new java.util.HashSet<>(added.addresses()).equals(java.util.Set.of(p.ipv4(), p.ipv6()))) {
+                    throw new LabException("CNI ADD of " + p.ref() + " answered " + added.result() + ", not "
+                            + p.hostInterface() + " with " + p.ipv4() + " and " + p.ipv6());
+                }
+            } finally {
+                inFlight.release();
+            }
+        });
+        progress.accept("pods attached (" + (System.nanoTime() - start) / 1_000_000 + " ms); starting their agents");
+        java.util.Map<String, AgentState> ready = new java.util.TreeMap<>(state.agents());
+        ready.putAll(Bringup.awaitAll(Bringup.launchPods(model.pods(), state.paths()), readyTimeout, progress));
+        LabState now = state.with(ready, state.kvstore());
+        StateStore.write(Path.of(state.paths().state()), now);
+        progress.accept("lab is up: " + model.pods().size() + " pods on " + model.nodes().size() + " node(s), all "
+                + ready.size() + " agents ready (" + (System.nanoTime() - start) / 1_000_000 + " ms)");
+        return new Lab(now);
+    }
+
+    /** The pod as the lab's runtime describes it to a CNI plugin (container id {@code lab-<ns>-<pod>}). */
+    public CniRuntime.Pod cniPod(PodSpec p) {
+        return new CniRuntime.Pod("lab-" + p.ref().key(), dev.weir.lab.host.Netns.file(p.netns()), "eth0", p.namespace(),
+                p.name(), p.labels(), List.of(p.ipv4(), p.ipv6()), state.paths().cgroupOf(p.ref().key()));
     }
 
     /**

@@ -11,7 +11,7 @@ import java.util.List;
  * of a cgroup2 mount (every process of the host) nor the agent's own cgroup. Stateless; reads
  * {@code /proc/mounts} and {@code /proc/self/cgroup} on every check.
  */
-final class PodCgroups {
+public final class PodCgroups {
 
     private PodCgroups() {
     }
@@ -46,6 +46,18 @@ final class PodCgroups {
             throw new IllegalArgumentException("cgroup " + cgroup + " is the agent's own cgroup");
         }
         return real;
+    }
+
+    /**
+     * A cgroup path as a runtime gives it ({@code runtimeConfig.cgroupPath}): a directory that exists as given, or
+     * else a path inside the first cgroup2 mount.
+     */
+    public static String resolve(String path) {
+        if (Files.isDirectory(Path.of(path))) {
+            return path;
+        }
+        List<Path> mounts = mounts();
+        return mounts.isEmpty() ? path : mounts.get(0).resolve(path.replaceFirst("^/+", "")).toString();
     }
 
     /** The cgroup's id (its inode number on cgroup v2), what a cgroup link reports. */

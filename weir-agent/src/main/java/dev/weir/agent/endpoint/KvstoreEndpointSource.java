@@ -11,13 +11,13 @@ import dev.weir.agent.cluster.EndpointRecord;
 import dev.weir.agent.cluster.Namespace;
 import dev.weir.agent.cluster.Node;
 import dev.weir.agent.cluster.NodeRecord;
-import dev.weir.agent.store.etcd.EtcdNodeRegistry;
+import dev.weir.agent.cluster.NodeRegistry;
 
 /**
- * The cluster as a node sees it across machines: its own node and endpoints from a local source (the lab's
- * file for this node today, the CNI plugin later), published to the kvstore for the others; every other node
- * and endpoint from the kvstore (the records other agents publish, {@link EtcdNodeRegistry}). No agent reads
- * what another agent wrote anywhere but in etcd.
+ * The cluster as a node sees it: its own node and endpoints from a local source (the pods weir-cni attached,
+ * {@link dev.weir.agent.cni.CniEndpoints}), published to the kvstore for the others; every other node and
+ * endpoint from the kvstore (the records other agents publish: {@link NodeRegistry}, in etcd or in the file
+ * store's directory).
  *
  * <p>Namespaces: the local source's, plus those named by remote endpoints (each record carries its
  * namespace's labels). Nodes: the local one and every node with a live record. {@link #read} answers from
@@ -28,7 +28,7 @@ public final class KvstoreEndpointSource implements EndpointSource {
     private final String node;
     private final Node self;
     private final EndpointSource local;
-    private final EtcdNodeRegistry registry;
+    private final NodeRegistry registry;
     private ClusterState lastLocal;
     private long lastVersion = -1;
     private ClusterState last = ClusterState.EMPTY;
@@ -38,9 +38,9 @@ public final class KvstoreEndpointSource implements EndpointSource {
      * @param self     this node, as the agent's configuration describes it; its addresses may be null, and the
      *                 local source's facts about the node are used then
      * @param local    this node's own endpoints (only them: other nodes' come from the registry)
-     * @param registry the kvstore's node records, started and stopped by the agent
+     * @param registry the kvstore's node records (an etcd registry is started and stopped by the agent)
      */
-    public KvstoreEndpointSource(Node self, EndpointSource local, EtcdNodeRegistry registry) {
+    public KvstoreEndpointSource(Node self, EndpointSource local, NodeRegistry registry) {
         this.node = self.name();
         this.self = self;
         this.local = local;

@@ -79,10 +79,7 @@ public final class LabEndpointSource implements EndpointSource {
             }
             nodes.add(new Node(n.path("name").asText(), text(n, "netns"), text(n, "ipv4"), text(n, "ipv6")));
         }
-        List<Namespace> namespaces = new ArrayList<>();
-        for (JsonNode ns : lab.path("namespaces")) {
-            namespaces.add(new Namespace(ns.path("name").asText(), labels(ns.path("labels"))));
-        }
+        List<Namespace> namespaces = LabNamespaces.parse(lab);
         List<Endpoint> endpoints = new ArrayList<>();
         for (JsonNode p : lab.path("pods")) {
             if (config.onlyNode() != null && !config.onlyNode().equals(p.path("node").asText())) {

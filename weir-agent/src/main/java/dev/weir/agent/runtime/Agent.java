@@ -12,6 +12,11 @@ import java.util.function.Supplier;
 import dev.weir.agent.api.ApiHandler;
 import dev.weir.agent.api.ApiServer;
 import dev.weir.agent.api.ApiStream;
+import dev.weir.agent.cni.CniServer;
+import dev.weir.agent.cni.CniService;
+import dev.weir.agent.cni.Ipam;
+import dev.weir.agent.cni.PodLink;
+import dev.weir.agent.endpoint.EndpointIds;
 import dev.weir.agent.endpoint.EndpointSource;
 import dev.weir.agent.flow.FlowApi;
 import dev.weir.agent.flow.FlowDecorator;
@@ -49,6 +54,11 @@ public final class Agent<R> {
         }
     }
 
+    /** weir-cni's relay talks to {@code <run-dir>/cni.sock}. */
+    public static final String CNI_SOCKET = "cni.sock";
+    /** How long a CNI ADD waits for the sync loop to put the pod's policy in force. */
+    static final java.time.Duration CNI_ENFORCE_TIMEOUT = java.time.Duration.ofSeconds(30);
+
     private final AgentConfig config;
     private final Store store;
     private final FlowHistory flows;
@@ -84,9 +94,16 @@ public final class Agent<R> {
         FlowDecorator decorator = new FlowDecorator(config.node());
         this.flows = new FlowHistory(new FlowHistory.Config(config.flowCapacity(), 1024), decorator);
         this.log = log;
+        CniService cni = kvstore.cniEndpoints() == null ? null : new CniService(new CniService.Parts(config.node(),
+                kvstore.cniEndpoints(), new Ipam(config.site().podCidrs()), new PodLink(config.site().netns()),
+                new EndpointIds(store), this::syncState, this::pokeSync, CNI_ENFORCE_TIMEOUT), log);
+        List<Consumer<SyncState>> listeners = new java.util.ArrayList<>(List.of(s -> decorator.update(s.cluster(), s.view()),
+                kvstore.onSync()));
+        if (cni != null) {
+            listeners.add(cni::synced);
+        }
         this.sync = new SyncLoop<>(new SyncLoop.Config(config.node(), config.pollInterval(), null), store, endpoints,
-                parts.compiler(), parts.dataplane(), List.of(s -> decorator.update(s.cluster(), s.view()), kvstore.onSync()),
-                log, this::fatal);
+                parts.compiler(), parts.dataplane(), listeners, log, this::fatal);
         kvstore.onChange(sync::poke);
         this.metrics = metrics == null ? null : new AgentMetrics(metrics, new AgentMetrics.Sources(config.node(), sync::state,
                 flows::counters, () -> kvstore.directory().health(), parts.dataplane()::mapPressure,
@@ -118,7 +135,14 @@ public final class Agent<R> {
             started.add(this.metrics);
         }
         started.add(server);
+        if (cni != null) {
+            started.add(new CniServer(config.runDir().resolve(CNI_SOCKET), cni, log));
+        }
         this.components = new Components(started, log);
+    }
+
+    private void pokeSync() {
+        sync.poke();
     }
 
     /**

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 
+import dev.weir.agent.net.Cidr;
 import dev.weir.agent.service.ServiceConfig;
 import dev.weir.datapath.lb.LbMapSizes;
 
@@ -35,12 +36,24 @@ public record AgentConfig(String node, Path storeDir, Path runDir, Path logFile,
      * @param ipv6     the node's own IPv6 address, or null
      * @param services ClusterIP ranges, NodePort range, external pools ({@link ServiceConfig#defaults()} when
      *                 not given)
+     * @param podCidrs this node's pod CIDRs ({@code --pod-cidr}), where the agent allocates the addresses of pods
+     *                 weir-cni attaches without an IPAM plugin or asked-for addresses; empty when not given
      */
-    public record Site(String netns, String ipv4, String ipv6, ServiceConfig services) {
+    public record Site(String netns, String ipv4, String ipv6, ServiceConfig services, java.util.List<Cidr> podCidrs) {
         public static final Site DEFAULTS = new Site(null, null, null, null);
 
         public Site {
             services = services == null ? ServiceConfig.defaults() : services;
+            podCidrs = podCidrs == null ? java.util.List.of() : java.util.List.copyOf(podCidrs);
+            for (int family : new int[] {4, 6}) {
+                if (podCidrs.stream().filter(c -> c.family() == family).count() > 1) {
+                    throw new IllegalArgumentException("--pod-cidr: one CIDR per family, not " + podCidrs);
+                }
+            }
+        }
+
+        public Site(String netns, String ipv4, String ipv6, ServiceConfig services) {
+            this(netns, ipv4, ipv6, services, null);
         }
     }
 

@@ -7,10 +7,12 @@ import java.util.function.Consumer;
 
 import dev.weir.agent.cluster.Node;
 import dev.weir.agent.cluster.NodeRecord;
-import dev.weir.agent.endpoint.EndpointIds;
+import dev.weir.agent.cluster.NodeRegistry;
+import dev.weir.agent.cni.CniEndpoints;
 import dev.weir.agent.endpoint.EndpointSource;
 import dev.weir.agent.endpoint.KvstoreEndpointSource;
-import dev.weir.agent.endpoint.LabEndpointSource;
+import dev.weir.agent.endpoint.LabNamespaces;
+import dev.weir.agent.store.FileNodeRegistry;
 import dev.weir.agent.store.FileStore;
 import dev.weir.agent.store.Store;
 import dev.weir.agent.store.etcd.Etcd;
@@ -19,9 +21,10 @@ import dev.weir.agent.store.etcd.EtcdStore;
 
 /**
  * What an agent shares with the other nodes, by {@link AgentConfig#kvstore}: with {@code file}, the store
- * directory of this machine (every agent reads the lab's endpoints itself); with {@code etcd}, one etcd
- * connection carrying the desired state ({@link EtcdStore}), this node's records and the other nodes'
- * ({@link EtcdNodeRegistry}), and the endpoint source that merges this node's own endpoints with theirs.
+ * directory of this machine, the desired state in it and the nodes' records in its {@code nodes/}
+ * ({@link FileNodeRegistry}); with {@code etcd}, one etcd connection carrying the desired state
+ * ({@link EtcdStore}), this node's records and the other nodes' ({@link EtcdNodeRegistry}). Either way the
+ * endpoint source merges this node's own endpoints (weir-cni's, {@link CniEndpoints}) with theirs.
  *
  * <p>Lifetime: a {@link Component} started before the endpoint source and the sync loop and stopped after
  * them; it owns the connection, the store's watch and the registry. Thread-safe.
@@ -31,6 +34,7 @@ public final class Kvstore implements Component {
     private final String name;
     private final Store store;
     private final EndpointSource endpoints;
+    private final CniEndpoints cni;
     private final ClusterDirectory directory;
     private final Consumer<SyncState> onSync;
     private final java.util.List<Runnable> changeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -38,13 +42,14 @@ public final class Kvstore implements Component {
     private final Runnable stop;
     private final java.util.concurrent.atomic.AtomicReference<String> metricsUrl;
 
-    private Kvstore(String name, Store store, EndpointSource endpoints, ClusterDirectory directory,
+    private Kvstore(String name, Store store, EndpointSource endpoints, CniEndpoints cni, ClusterDirectory directory,
                     Consumer<SyncState> onSync, Runnable start, Runnable stop,
                     java.util.concurrent.atomic.AtomicReference<String> metricsUrl) {
         this.metricsUrl = metricsUrl;
         this.name = name;
         this.store = store;
         this.endpoints = endpoints;
+        this.cni = cni;
         this.directory = directory;
         this.onSync = onSync;
         this.start = start;
@@ -53,7 +58,7 @@ public final class Kvstore implements Component {
 
     /** A given store and endpoint source, with nothing to start (tests, embedding). */
     public static Kvstore of(Store store, EndpointSource endpoints) {
-        return new Kvstore("kvstore(given)", store, endpoints, ClusterDirectory.FILE, s -> { }, () -> { }, () -> { },
+        return new Kvstore("kvstore(given)", store, endpoints, null, ClusterDirectory.FILE, s -> { }, () -> { }, () -> { },
                 new java.util.concurrent.atomic.AtomicReference<>());
     }
 
@@ -62,39 +67,70 @@ public final class Kvstore implements Component {
         return config.kvstore().etcd() ? etcd(config, log) : file(config, log);
     }
 
-    /** The file store of {@link AgentConfig#storeDir}, the lab's endpoints of every node. */
+    /** The file store of {@link AgentConfig#storeDir}, its node registry and this node's weir-cni endpoints. */
     public static Kvstore file(AgentConfig config) {
         return file(config, m -> { });
     }
 
     /**
-     * The file store of {@link AgentConfig#storeDir}, the lab's endpoints of every node; the store directory is
-     * watched, so that another agent's commit wakes the sync loop ({@link #onChange}).
+     * The file store of {@link AgentConfig#storeDir}; this node's endpoints from weir-cni, published with its record
+     * in the store's {@code nodes/} directory, where the other agents of the machine publish theirs. The store
+     * directory and {@code nodes/} are watched, so that another agent's commit or endpoint wakes the sync loop
+     * ({@link #onChange}).
      */
     public static Kvstore file(AgentConfig config, Consumer<String> log) {
         FileStore store = new FileStore(FileStore.Config.of(config.storeDir()));
-        EndpointSource endpoints = new LabEndpointSource(new LabEndpointSource.Config(config.labState()), new EndpointIds(store));
+        java.nio.file.Path nodesDir = config.storeDir().resolve("nodes");
+        FileNodeRegistry registry = new FileNodeRegistry(nodesDir, config.node());
+        CniEndpoints local = cniEndpoints(config);
+        KvstoreEndpointSource endpoints = new KvstoreEndpointSource(self(config), local, registry);
+        NodeRecords records = new NodeRecords(config.node(), registry, endpoints, new java.util.concurrent.atomic.AtomicReference<>());
         Kvstore[] kv = new Kvstore[1];
         StoreDirectoryWatch watch = new StoreDirectoryWatch(config.storeDir(), () -> kv[0].changed(), log);
-        kv[0] = new Kvstore("kvstore(file " + config.storeDir() + ")", store, endpoints, ClusterDirectory.FILE, s -> { },
-                watch::start, watch::stop, new java.util.concurrent.atomic.AtomicReference<>());
+        StoreDirectoryWatch nodes = new StoreDirectoryWatch(nodesDir, registry::changed, log);
+        registry.onChange(() -> kv[0].changed());
+        kv[0] = new Kvstore("kvstore(file " + config.storeDir() + ")", store, endpoints, local, ClusterDirectory.FILE,
+                records::publish, () -> {
+                    createDirectory(nodesDir);
+                    watch.start();
+                    nodes.start();
+                }, () -> {
+                    nodes.stop();
+                    watch.stop();
+                }, records.metricsUrl());
         return kv[0];
+    }
+
+    private static void createDirectory(java.nio.file.Path dir) {
+        try {
+            java.nio.file.Files.createDirectories(dir);
+        } catch (java.io.IOException e) {
+            throw new dev.weir.agent.store.StoreException("cannot create " + dir + ": " + e, e);
+        }
+    }
+
+    /** This node as the configuration describes it. */
+    private static Node self(AgentConfig config) {
+        AgentConfig.Site site = config.site();
+        return new Node(config.node(), site.netns(), site.ipv4(), site.ipv6());
+    }
+
+    /** The pods weir-cni attached to this node, with the lab's namespaces when there is a lab. */
+    private static CniEndpoints cniEndpoints(AgentConfig config) {
+        return new CniEndpoints(self(config), config.runDir().resolve(CniEndpoints.FILE), new LabNamespaces(config.labState()));
     }
 
     /**
      * etcd at {@link AgentConfig.Kvstore#endpoints}: desired state, ids and identities in etcd; this node's own
-     * endpoints from the lab's file (its pods only), everything else from the other nodes' records.
+     * endpoints from weir-cni, everything else from the other nodes' records.
      */
     public static Kvstore etcd(AgentConfig config, Consumer<String> log) {
         Etcd etcd = Etcd.connect(Etcd.Config.parse(config.kvstore().endpoints()));
         EtcdStore store = new EtcdStore(etcd, log);
         EtcdNodeRegistry registry = new EtcdNodeRegistry(new EtcdNodeRegistry.Config(config.node(),
                 config.kvstore().leaseTtl(), null), etcd, log);
-        EndpointSource local = new LabEndpointSource(new LabEndpointSource.Config(config.labState(), config.node()),
-                new EndpointIds(store));
-        AgentConfig.Site site = config.site();
-        KvstoreEndpointSource endpoints = new KvstoreEndpointSource(new Node(config.node(), site.netns(), site.ipv4(),
-                site.ipv6()), local, registry);
+        CniEndpoints local = cniEndpoints(config);
+        KvstoreEndpointSource endpoints = new KvstoreEndpointSource(self(config), local, registry);
         NodeRecords records = new NodeRecords(config.node(), registry, endpoints, new java.util.concurrent.atomic.AtomicReference<>());
         ClusterDirectory directory = new ClusterDirectory() {
             @Override
@@ -120,7 +156,7 @@ public final class Kvstore implements Component {
                 return registry.nodes();
             }
         };
-        Kvstore kv = new Kvstore("kvstore(etcd " + config.kvstore().endpoints() + ")", store, endpoints, directory,
+        Kvstore kv = new Kvstore("kvstore(etcd " + config.kvstore().endpoints() + ")", store, endpoints, local, directory,
                 records::publish, () -> {
                     store.startOrRetry();
                     // when etcd did not answer the store, listing the records now would wait two more timeouts
@@ -172,6 +208,11 @@ public final class Kvstore implements Component {
         return endpoints;
     }
 
+    /** This node's weir-cni endpoints (which the agent's CNI server changes); null for a given endpoint source. */
+    public CniEndpoints cniEndpoints() {
+        return cni;
+    }
+
     public ClusterDirectory directory() {
         return directory;
     }
@@ -187,7 +228,7 @@ public final class Kvstore implements Component {
     }
 
     /** This node's record, from the sync loop's state and the node's own facts. */
-    private record NodeRecords(String node, EtcdNodeRegistry registry, EndpointSource endpoints,
+    private record NodeRecords(String node, NodeRegistry registry, EndpointSource endpoints,
                                java.util.concurrent.atomic.AtomicReference<String> metricsUrl) {
         private static final String HOST = hostName();
         private static final Instant STARTED = Instant.now();

@@ -17,7 +17,7 @@ import java.util.stream.Stream;
  * holds the old content or the new one, never a mix. Leftover temporary files (a crash between write and
  * rename) are recognised by their name and removed by {@link #removeLeftovers}. Stateless.
  */
-final class AtomicFiles {
+public final class AtomicFiles {
 
     /** Temporary files are {@code .<target>.<random>.tmp}. */
     static final String TMP_SUFFIX = ".tmp";
@@ -25,8 +25,8 @@ final class AtomicFiles {
     private AtomicFiles() {
     }
 
-    /** Replaces {@code target} with {@code content}; the caller holds the writer lock. */
-    static void write(Path target, byte[] content) {
+    /** Replaces {@code target} with {@code content} (durably); concurrent writers of one target need a lock of their own. */
+    public static void write(Path target, byte[] content) {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = dir.resolve("." + target.getFileName() + "." + UUID.randomUUID() + TMP_SUFFIX);
         try {

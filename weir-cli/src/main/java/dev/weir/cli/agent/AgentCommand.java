@@ -91,6 +91,11 @@ public final class AgentCommand implements Callable<Integer> {
             description = "Where LoadBalancer ingress IPs and externalIPs may lie, repeatable (default: anywhere).")
     List<String> externalPools;
 
+    @Option(names = "--pod-cidr", paramLabel = "CIDR",
+            description = {"This node's pod CIDR, one per family, repeatable: weir-cni gives pods the lowest free address",
+                    "of each when the network configuration has no ipam section and asks for no address."})
+    List<String> podCidrs;
+
     @Option(names = "--metrics-address", defaultValue = "127.0.0.1:9962", paramLabel = "HOST:PORT|off",
             description = "Serve Prometheus metrics at http://HOST:PORT/metrics (default: ${DEFAULT-VALUE}, as Cilium's"
                     + " agent; off: none).")
@@ -106,6 +111,21 @@ public final class AgentCommand implements Callable<Integer> {
             throw new IllegalArgumentException(flag + ": '" + text + "' is not an address");
         }
         return text;
+    }
+
+    private static List<dev.weir.agent.net.Cidr> podCidrs(List<String> texts) {
+        if (texts == null) {
+            return List.of();
+        }
+        List<dev.weir.agent.net.Cidr> cidrs = new java.util.ArrayList<>();
+        for (String t : texts) {
+            try {
+                cidrs.add(dev.weir.agent.net.Cidr.parse(t));
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("--pod-cidr: '" + t + "' is not a CIDR");
+            }
+        }
+        return cidrs;
     }
 
     @Override
@@ -128,7 +148,7 @@ public final class AgentCommand implements Callable<Integer> {
         AgentConfig.Site site;
         try {
             site = new AgentConfig.Site(netns, address(nodeIpv4, "--node-ipv4"), address(nodeIpv6, "--node-ipv6"),
-                    dev.weir.agent.service.ServiceConfig.of(serviceCidrs, nodePortRange, externalPools));
+                    dev.weir.agent.service.ServiceConfig.of(serviceCidrs, nodePortRange, externalPools), podCidrs(podCidrs));
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }

@@ -84,7 +84,7 @@ final class LabUpCommand implements Runnable {
                 throw new IllegalArgumentException("--kvstore-lease-ttl is for --kvstore etcd");
             }
             leaseTtl = leaseTtl();
-            config = new LabConfig(model, nodes, ready, kv);
+            config = new LabConfig(model, nodes, ready, kv).withCniPods();
             NetpolModel.build(nodes);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
@@ -97,6 +97,8 @@ final class LabUpCommand implements Runnable {
             // one weir agent per node, in the host namespace (it must not keep a lab namespace busy)
             LabAgents.start(lab.model().nodes().stream().map(NodeSpec::name).toList(), ready, socketLb, sizes,
                     LabAgents.kvstoreOf(lab.kvstore()).withLeaseTtl(leaseTtl), Progress::line);
+            // each node's runtime creates its pods through weir-cni, which asks the node's agent
+            lab.attachPods(LabCni.install(lab.model().nodes()), ready, Progress::line);
         } catch (RuntimeException e) {
             Progress.line("lab up failed (" + String.valueOf(e.getMessage()).lines().findFirst().orElse("")
                     + "); removing what was built");

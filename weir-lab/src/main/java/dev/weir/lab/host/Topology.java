@@ -33,14 +33,24 @@ public final class Topology {
 
     /** Creates and wires every namespace of the model. */
     public static void build(LabModel model) {
+        build(model, true);
+    }
+
+    /**
+     * Creates every namespace of the model and wires the underlay, the nodes and ext; the pods too with
+     * {@code wirePods}, else their namespaces stay empty for a CNI plugin.
+     */
+    public static void build(LabModel model, boolean wirePods) {
         Netns.add(namespaces(model));
         Parallel.each(namespaces(model), ns -> Netns.sysctl(ns, model.nodes().stream().anyMatch(n -> n.netns().equals(ns))
                 ? concat(NO_DAD, ROUTER) : NO_DAD));
         Shell.ipBatch(model.underlay().netns(), TopologyScripts.underlay(model));
-        Parallel.each(model.nodes(), n -> Shell.ipBatch(n.netns(), TopologyScripts.node(model, n)));
+        Parallel.each(model.nodes(), n -> Shell.ipBatch(n.netns(), TopologyScripts.node(model, n, wirePods)));
         List<Runnable> rest = new ArrayList<>();
         rest.add(() -> Shell.ipBatch(model.ext().netns(), TopologyScripts.ext(model.ext())));
-        model.pods().forEach(p -> rest.add(() -> Shell.ipBatch(p.netns(), TopologyScripts.pod(p))));
+        if (wirePods) {
+            model.pods().forEach(p -> rest.add(() -> Shell.ipBatch(p.netns(), TopologyScripts.pod(p))));
+        }
         Parallel.each(rest, Runnable::run);
     }
 

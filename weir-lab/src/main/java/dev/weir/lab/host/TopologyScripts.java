@@ -43,6 +43,11 @@ final class TopologyScripts {
     }
 
     static List<String> node(LabModel model, NodeSpec node) {
+        return node(model, node, true);
+    }
+
+    /** A node; its own pods' veths and routes only with {@code localPods} (else a CNI plugin makes them). */
+    static List<String> node(LabModel model, NodeSpec node, boolean localPods) {
         List<String> lines = new ArrayList<>(List.of(
                 "link set lo up",
                 "link set " + LabNames.ETH0 + " up",
@@ -50,6 +55,9 @@ final class TopologyScripts {
                 "addr add " + node.ipv6() + "/64 dev " + LabNames.ETH0 + " nodad"));
         for (PodSpec pod : model.pods()) {
             if (pod.node().equals(node.name())) {
+                if (!localPods) {
+                    continue;
+                }
                 String lxc = pod.hostInterface();
                 lines.add("link add " + lxc + " type veth peer name " + LabNames.ETH0 + " netns " + pod.netns());
                 lines.add("link set " + lxc + " up");

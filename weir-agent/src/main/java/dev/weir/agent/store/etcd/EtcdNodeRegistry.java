@@ -50,7 +50,7 @@ import io.grpc.stub.StreamObserver;
  * benchmark simulating a thousand nodes in one process does); {@link #stop} cancels this registry's tasks on it
  * and leaves it running. Thread-safe.
  */
-public final class EtcdNodeRegistry implements Component {
+public final class EtcdNodeRegistry implements Component, dev.weir.agent.cluster.NodeRegistry {
 
     static final ObjectMapper JSON = JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
     /** etcd 3.4 takes at most 128 operations per transaction. */
@@ -186,6 +186,7 @@ public final class EtcdNodeRegistry implements Component {
     }
 
     /** Sets this node's record; written soon. */
+    @Override
     public void publishNode(NodeRecord record) {
         synchronized (lock) {
             if (record.equals(wantedNode)) {
@@ -197,6 +198,7 @@ public final class EtcdNodeRegistry implements Component {
     }
 
     /** Sets this node's endpoints (every one of them); written soon, the difference only. */
+    @Override
     public void publishEndpoints(List<EndpointRecord> local) {
         Map<String, EndpointRecord> byKey = new HashMap<>();
         for (EndpointRecord e : local) {
@@ -215,6 +217,7 @@ public final class EtcdNodeRegistry implements Component {
     }
 
     /** Every node's record as last seen (this node's included once written), by name. */
+    @Override
     public Map<String, NodeRecord> nodes() {
         Map<String, NodeRecord> out = new java.util.TreeMap<>();
         nodes.entries().forEach((k, e) -> parse(k, e, NodeRecord.class).ifPresent(r -> out.put(r.name(), r)));
@@ -222,6 +225,7 @@ public final class EtcdNodeRegistry implements Component {
     }
 
     /** Every endpoint other nodes publish, by {@code node/namespace/pod}. */
+    @Override
     public Map<String, EndpointRecord> remoteEndpoints() {
         Map<String, EndpointRecord> out = new java.util.TreeMap<>();
         endpoints.entries().forEach((k, e) -> {
@@ -251,21 +255,25 @@ public final class EtcdNodeRegistry implements Component {
     }
 
     /** Moves whenever another node's record or endpoint changes: a cheap way to see that nothing did. */
+    @Override
     public long version() {
         return version.get();
     }
 
     /** True when both watches run (the view is current). */
+    @Override
     public boolean live() {
         return nodes.live() && endpoints.live();
     }
 
     /** The last write failure, or null when the last write went through. */
+    @Override
     public String lastError() {
         return lastError;
     }
 
     /** Registers a callback for every change of the view (another node or endpoint). */
+    @Override
     public void onChange(Runnable r) {
         nodes.addListener(u -> r.run());
         endpoints.addListener(u -> r.run());

@@ -1,0 +1,255 @@
+package dev.weir.agent.cni;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.weir.agent.cluster.Endpoint;
+import dev.weir.agent.endpoint.EndpointIds;
+import dev.weir.agent.runtime.SyncState;
+
+/**
+ * The CNI commands, done by the agent for weir-cni: ADD wires the pod's veth, gives it addresses, registers the
+ * endpoint and answers only when the sync loop has put the endpoint's policy in force (no window in which a new
+ * pod talks unpoliced); DEL undoes that and succeeds when there is nothing to undo; CHECK compares what is with
+ * what ADD did. Attachments are changed one at a time; the waits for the sync loop run side by side, so pods
+ * added together share syncs. Thread-safe.
+ */
+public final class CniService {
+
+    /** Who the service talks to: the agent's sync loop and its endpoint ids. */
+    public record Parts(String node, CniEndpoints endpoints, Ipam ipam, PodLink links, EndpointIds ids,
+                        Supplier<SyncState> state, Runnable poke, Duration enforceTimeout) {
+    }
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private final Parts parts;
+    private final Consumer<String> log;
+    private final Object changes = new Object();
+    private final Object synced = new Object();
+
+    public CniService(Parts parts, Consumer<String> log) {
+        this.parts = parts;
+        this.log = log;
+    }
+
+    /** The sync loop calls this with every new state, waking the ADDs that wait for it. */
+    public void synced(SyncState s) {
+        synchronized (synced) {
+            synced.notifyAll();
+        }
+    }
+
+    /** Runs one command; returns the result JSON to print (empty for DEL). */
+    public String handle(CniRequest r) {
+        return switch (r.command()) {
+            case "ADD" -> add(r);
+            case "DEL" -> {
+                del(r);
+                yield "";
+            }
+            case "CHECK" -> {
+                check(r);
+                yield "";
+            }
+            default -> throw new CniException(CniException.INVALID_ENVIRONMENT, "unknown CNI_COMMAND", r.command());
+        };
+    }
+
+    String add(CniRequest r) {
+        Attachment a;
+        synchronized (changes) {
+            Optional<Attachment> existing = parts.endpoints().find(r.containerId(), r.ifName());
+            if (existing.isPresent()) {
+                // a runtime retrying an ADD it lost the answer of: the same attachment, once in force
+                awaitEnforced(existing.get(), r);
+                return result(existing.get(), r);
+            }
+            String namespace = r.namesPod() ? r.podNamespace() : "default";
+            String name = r.namesPod() ? r.podName() : "container-" + r.containerId().substring(0, Math.min(12, r.containerId().length()));
+            for (Attachment other : parts.endpoints().all()) {
+                if (other.namespace().equals(namespace) && other.name().equals(name)) {
+                    throw new CniException(CniException.TRY_AGAIN_LATER, "pod " + namespace + "/" + name + " is attached to"
+                            + " container " + other.containerId() + " on this node: DEL that one first", "");
+                }
+            }
+            Set<String> inUse = new HashSet<>();
+            Set<String> names = new HashSet<>();
+            parts.endpoints().all().forEach(o -> {
+                inUse.addAll(o.addresses());
+                names.add(o.hostInterface());
+            });
+            List<String> addresses = parts.ipam().allocate(r, inUse);
+            String host = PodLink.hostName(r);
+            if (names.contains(host)) {
+                host = PodLink.byContainer(r);
+            }
+            try {
+                int id = parts.ids().idOf(namespace, name);
+                parts.links().create(host, r.netns(), r.ifName(), addresses, r.mtu());
+                a = new Attachment(r.containerId(), r.ifName(), r.netns(), id, namespace, name, r.labels(),
+                        addresses.stream().filter(x -> !x.contains(":")).findFirst().orElse(null),
+                        addresses.stream().filter(x -> x.contains(":")).findFirst().orElse(null), host,
+                        r.cgroupPath() == null ? null : dev.weir.agent.datapath.PodCgroups.resolve(r.cgroupPath()), r.mtu(), r.ipam() == null ? null : r.ipam().path("type").asText(),
+                        Instant.now().toString());
+                parts.endpoints().add(a);
+            } catch (RuntimeException e) {
+                undo(host, r);
+                throw e instanceof CniException c ? c
+                        : new CniException(CniException.TRY_AGAIN_LATER, "cannot attach the pod: " + e.getMessage(), "");
+            }
+            log.accept("cni: ADD " + a.podKey() + " (container " + r.containerId() + ", " + host + ", "
+                    + String.join(" ", addresses) + ")");
+        }
+        parts.poke().run();
+        try {
+            awaitEnforced(a, r);
+        } catch (CniException e) {
+            synchronized (changes) {
+                parts.endpoints().remove(a);
+                undo(a.hostInterface(), r);
+            }
+            parts.poke().run();
+            throw e;
+        }
+        return result(a, r);
+    }
+
+    void del(CniRequest r) {
+        synchronized (changes) {
+            Optional<Attachment> a = parts.endpoints().find(r.containerId(), r.ifName());
+            if (a.isEmpty()) {
+                // DEL is idempotent: give a delegated plugin's addresses back in case an ADD failed half-way
+                parts.ipam().release(r);
+                return;
+            }
+            parts.links().delete(a.get().hostInterface());
+            parts.ipam().release(r);
+            parts.endpoints().remove(a.get());
+            log.accept("cni: DEL " + a.get().podKey() + " (container " + r.containerId() + ")");
+        }
+        parts.poke().run();
+    }
+
+    void check(CniRequest r) {
+        Attachment a = parts.endpoints().find(r.containerId(), r.ifName()).orElseThrow(() -> new CniException(
+                CniException.UNKNOWN_CONTAINER, "weir has no attachment for container " + r.containerId() + " interface "
+                + r.ifName(), ""));
+        if (!parts.links().exists(a.hostInterface())) {
+            throw new CniException(CniException.IO_FAILURE, "the host side " + a.hostInterface() + " of " + a.podKey()
+                    + " is gone", "");
+        }
+        Set<String> present = parts.links().podAddresses(r.netns(), r.ifName());
+        for (String address : a.addresses()) {
+            if (!present.contains(address)) {
+                throw new CniException(CniException.IO_FAILURE, a.podKey() + " lacks its address " + address + " on "
+                        + r.ifName(), "present: " + present);
+            }
+        }
+        if (r.prevResult() != null) {
+            for (JsonNode ip : r.prevResult().path("ips")) {
+                String text = ip.path("address").asText();
+                String address = text.contains("/") ? text.substring(0, text.indexOf('/')) : text;
+                if (!a.addresses().contains(dev.weir.agent.service.IpAddress.parse(address).toString())) {
+                    throw new CniException(CniException.IO_FAILURE, "prevResult names " + text + ", which weir did not give "
+                            + a.podKey(), "");
+                }
+            }
+        }
+        if (!enforced(parts.state().get(), a)) {
+            throw new CniException(CniException.TRY_AGAIN_LATER, "the policy of " + a.podKey() + " is not in force", "");
+        }
+        parts.ipam().check(r);
+    }
+
+    /** Waits until the dataplane enforces a sync that includes the endpoint. */
+    private void awaitEnforced(Attachment a, CniRequest r) {
+        long deadline = System.nanoTime() + parts.enforceTimeout().toNanos();
+        synchronized (synced) {
+            while (!enforced(parts.state().get(), a)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    SyncState s = parts.state().get();
+                    throw new CniException(CniException.TRY_AGAIN_LATER, "the policy of " + a.podKey() + " is not in force after "
+                            + parts.enforceTimeout().toSeconds() + " s" + (s.error() == null ? "" : ": " + s.error()), "");
+                }
+                try {
+                    synced.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new CniException(CniException.TRY_AGAIN_LATER, "interrupted while waiting for " + a.podKey(), "");
+                }
+            }
+        }
+    }
+
+    private boolean enforced(SyncState s, Attachment a) {
+        if (s.error() != null) {
+            return false;
+        }
+        for (Endpoint e : s.cluster().endpointsOn(parts.node())) {
+            if (e.id() == a.id() && a.hostInterface().equals(e.iface())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void undo(String host, CniRequest r) {
+        try {
+            parts.links().delete(host);
+        } catch (CniException e) {
+            log.accept("cni: cannot remove " + host + " after a failed ADD: " + e.getMessage());
+        }
+        try {
+            parts.ipam().release(r);
+        } catch (CniException e) {
+            log.accept("cni: cannot release the addresses of container " + r.containerId() + ": " + e.getMessage());
+        }
+    }
+
+    /** The spec's result for the attachment, in the version the runtime speaks. */
+    String result(Attachment a, CniRequest r) {
+        boolean legacy = CniRequest.compare(r.cniVersion(), "1.0.0") < 0;
+        ObjectNode out = MAPPER.createObjectNode();
+        out.put("cniVersion", r.cniVersion());
+        ArrayNode interfaces = out.putArray("interfaces");
+        ObjectNode host = interfaces.addObject().put("name", a.hostInterface());
+        putIfPresent(host, "mac", parts.links().hostMac(a.hostInterface()));
+        ObjectNode pod = interfaces.addObject().put("name", a.ifName());
+        putIfPresent(pod, "mac", parts.links().podMac(a.netns(), a.ifName()));
+        pod.put("sandbox", a.netns());
+        ArrayNode ips = out.putArray("ips");
+        ArrayNode routes = out.putArray("routes");
+        for (String address : a.addresses()) {
+            boolean v6 = address.contains(":");
+            ObjectNode ip = ips.addObject();
+            if (legacy) {
+                ip.put("version", v6 ? "6" : "4");
+            }
+            ip.put("address", address + (v6 ? "/128" : "/32"));
+            ip.put("gateway", v6 ? PodLink.GATEWAY6 : PodLink.GATEWAY4);
+            ip.put("interface", 1);
+            routes.addObject().put("dst", v6 ? "::/0" : "0.0.0.0/0").put("gw", v6 ? PodLink.GATEWAY6 : PodLink.GATEWAY4);
+        }
+        out.putObject("dns");
+        return out.toString();
+    }
+
+    private static void putIfPresent(ObjectNode n, String field, String value) {
+        if (value != null) {
+            n.put(field, value);
+        }
+    }
+}
