@@ -131,6 +131,16 @@ public final class FlowDecorator {
         };
     }
 
+    /** The protocol number {@link #protocolName} gave {@code name}. */
+    static int protocolNumber(String name) {
+        for (int proto : new int[] {6, 17, 132, 1, 58}) {
+            if (protocolName(proto, 4).equals(name)) {
+                return proto;
+            }
+        }
+        return Integer.parseInt(name.substring(name.lastIndexOf(' ') + 1));
+    }
+
     private static String summary(String protocol, List<String> flags, String dropDesc) {
         String s = protocol.equals("TCP") ? "TCP Flags: " + String.join(", ", flags) : protocol;
         return dropDesc == null ? s : s + " (" + dropDesc + ")";

@@ -59,6 +59,11 @@ public record FlowRecord(long seq, Instant time, Verdict verdict, int dropReason
                 isReply, nodeName, policyMatchType, policy, summary, service);
     }
 
+    /** The IP protocol's number ({@link #protocol} names it). */
+    public int protocolNumber() {
+        return FlowDecorator.protocolNumber(protocol);
+    }
+
     public boolean hasPorts() {
         return protocol.equals("TCP") || protocol.equals("UDP") || protocol.equals("SCTP");
     }

@@ -125,6 +125,7 @@ public final class Agent<R> {
         FlowApi flowApi = new FlowApi(flows);
         Map<String, ApiHandler> handlers = new HashMap<>(api.handlers());
         handlers.putAll(flowApi.handlers());
+        handlers.putAll(new WhatIfApi(config.node(), store, parts.compiler(), sync::state, flows).handlers());
         handlers.putAll(new PrefilterApi(config.node(), store, parts.compiler(), sync::state, sync::poke,
                 parts.prefilter()).handlers());
         Map<String, ApiStream> streams = flowApi.streams();

@@ -1,9 +1,7 @@
 package dev.weir.agent.runtime;
 
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -218,27 +216,10 @@ public final class AgentApi {
     private JsonNode apply(JsonNode params) {
         boolean delete = params.path("delete").asBoolean(false);
         long t0 = System.nanoTime();
-        Map<ObjectKey, String> sources = new LinkedHashMap<>();
-        List<Change> changes = new ArrayList<>();
-        for (JsonNode f : params.path("files")) {
-            String source = f.path("source").asText("");
-            List<StateCompiler.ParsedObject> objects;
-            try {
-                objects = compiler.parse(source, f.path("text").asText(""));
-            } catch (PolicyInputException e) {
-                throw new ApiException(ApiException.INVALID, e.getMessage(), e);
-            }
-            for (StateCompiler.ParsedObject o : objects) {
-                String earlier = sources.putIfAbsent(o.key(), source);
-                if (earlier != null) {
-                    throw new ApiException(ApiException.INVALID, source + ": " + o.key() + " is also in " + earlier);
-                }
-                changes.add(delete ? new Change.Delete(o.key()) : new Change.Put(o.key(), o.document(), source));
-            }
-        }
-        if (changes.isEmpty()) {
-            throw new ApiException(ApiException.INVALID, "no objects in the given files");
-        }
+        ApplyFiles files = ApplyFiles.parse(compiler, params);
+        Map<ObjectKey, String> sources = files.sources();
+        List<Change> changes = files.objects().stream().map(o -> delete ? (Change) new Change.Delete(o.key())
+                : new Change.Put(o.key(), o.document(), sources.get(o.key()))).toList();
         long parsed = System.nanoTime();
         long[] checked = new long[1];
         CommitResult r;

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
+import dev.weir.agent.endpoint.ClusterState;
 import dev.weir.agent.identity.Identities;
 import dev.weir.agent.identity.IdentityAllocator;
 import dev.weir.agent.identity.IdentityInfo;
@@ -89,17 +90,27 @@ public final class EnginePolicyCompiler implements StateCompiler<PolicyResult> {
 
     @Override
     public PolicyResult compile(Input input) {
+        return resolve(input.cluster(), input.objects(), new StoreAllocator(input.identities()));
+    }
+
+    /**
+     * The engine's result for the cluster under these stored objects (every one a policy kind), with
+     * identities numbered by {@code identities}: the sync loop's store allocator, or an in-memory one for a
+     * computation that must write nothing (what-if).
+     *
+     * @throws PolicyInputException when a stored object does not parse
+     */
+    public PolicyResult resolve(ClusterState cluster, List<StoredObject> objects, IdentityAllocator identities) {
         List<PolicyObject> policies = new ArrayList<>();
-        for (StoredObject o : input.objects()) {
+        for (StoredObject o : objects) {
             try {
                 policies.addAll(parser.parse(o.document(), o.source()));
             } catch (ValidationException e) {
                 throw new PolicyInputException(o.source(), o.key().toString(), e.path(), e.problem());
             }
         }
-        ClusterSnapshot snap = new ClusterSnapshot(input.cluster().nodes(), input.cluster().namespaces(),
-                input.cluster().endpoints(), policies);
-        return engine.resolve(snap, new StoreAllocator(input.identities()));
+        ClusterSnapshot snap = new ClusterSnapshot(cluster.nodes(), cluster.namespaces(), cluster.endpoints(), policies);
+        return engine.resolve(snap, identities);
     }
 
     @Override

@@ -48,10 +48,7 @@ public final class ApplyCommand {
         public void run() {
             ObjectNode params = Json.mapper().createObjectNode();
             params.put("delete", delete());
-            ArrayNode arr = params.putArray("files");
-            for (Path f : expand(files)) {
-                arr.addObject().put("source", f.toString()).put("text", read(f));
-            }
+            putFiles(params, files);
             List<AgentDirectory.Agent> agents = AgentDirectory.select(null);
             AgentDirectory.Agent writer = agents.getFirst();
             JsonNode result;
@@ -105,7 +102,20 @@ public final class ApplyCommand {
         }
     }
 
-    static List<Path> expand(List<Path> paths) {
+    /**
+     * Puts every file (a directory: its *.yaml, *.yml and *.json) as {@code "files": [{"source", "text"}]},
+     * the agent's {@code apply} and {@code policy.whatif} parameter.
+     *
+     * @throws UserError when a path does not exist or cannot be read, or names no file
+     */
+    static void putFiles(ObjectNode params, List<Path> paths) {
+        ArrayNode arr = params.putArray("files");
+        for (Path f : expand(paths)) {
+            arr.addObject().put("source", f.toString()).put("text", read(f));
+        }
+    }
+
+    private static List<Path> expand(List<Path> paths) {
         List<Path> out = new ArrayList<>();
         for (Path p : paths) {
             if (Files.isDirectory(p)) {

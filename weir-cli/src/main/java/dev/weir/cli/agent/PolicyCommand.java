@@ -14,9 +14,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-/** {@code weir policy get NS/POD}: a pod's policy entries, peers resolved to labels (cilium-dbg bpf policy get). */
+/**
+ * {@code weir policy get NS/POD}: a pod's policy entries, peers resolved to labels (cilium-dbg bpf policy get);
+ * {@code weir policy whatif}: {@link WhatIfCommand}.
+ */
 @Command(name = "policy", mixinStandardHelpOptions = true,
-        description = "Per-endpoint policy as the dataplane enforces it.", subcommands = PolicyCommand.Get.class)
+        description = "Per-endpoint policy as the dataplane enforces it, and what a draft would change.",
+        subcommands = {PolicyCommand.Get.class, WhatIfCommand.class})
 public final class PolicyCommand {
 
     @Command(name = "get", mixinStandardHelpOptions = true,
