@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * weir's XDP prefilter: CIDR/protocol/port deny and allow lists, malformed
- * header drops and per-source rate limits, all decided from maps that the
- * control plane fills. docs/prefilter-datapath.md is the contract: the
- * verdict precedence, the two rule generations and the map layouts.
+ * header drops, impossible TCP flags and port 0 (l4_sanity.h) and per-source
+ * rate limits, all decided from maps that the control plane fills.
+ * docs/prefilter-datapath.md is the contract: the verdict precedence, the two
+ * rule generations and the map layouts.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -13,6 +14,7 @@
 #include "parsing.h"
 #include "prefilter.h"
 #include "counters.h"
+#include "l4_sanity.h"
 
 /* Map sizes are defaults; the loader sets them from configuration. */
 #define PF_LPM_ENTRIES		65536
@@ -168,6 +170,7 @@ struct pf_pkt {
 	__u8  has_port;
 	__u8  port_class;
 	__u8  is_nd;		/* ICMPv6 neighbour discovery (types 133-137) */
+	__u8  tcp_flags;	/* TCP only */
 };
 
 /*
@@ -514,6 +517,10 @@ static __always_inline __u32 pf_decide(const struct pf_cfg *cfg, __u32 gen,
 	return REASON_PASS;
 }
 
+/*
+ * The L4 header of a first fragment or whole packet: its ports, and 0 or the
+ * drop reason of a truncated header or an impossible one (l4_sanity.h).
+ */
 static __always_inline int pf_parse_l4(struct hdr_cursor *nh, void *data_end,
 				       struct pf_pkt *p)
 {
@@ -522,7 +529,8 @@ static __always_inline int pf_parse_l4(struct hdr_cursor *nh, void *data_end,
 	switch (p->l3.proto) {
 	case IPPROTO_TCP:
 		p->port_class = PF_PORT_CLASS_TCP;
-		ret = parse_tcphdr(nh, data_end, &p->l3, &p->sport, &p->dport);
+		ret = parse_tcphdr(nh, data_end, &p->l3, &p->sport, &p->dport,
+				   &p->tcp_flags);
 		break;
 	case IPPROTO_UDP:
 		p->port_class = PF_PORT_CLASS_UDP;
@@ -543,9 +551,10 @@ static __always_inline int pf_parse_l4(struct hdr_cursor *nh, void *data_end,
 	default:
 		return 0;
 	}
-	if (!ret)
-		p->has_port = 1;
-	return ret;
+	if (ret)
+		return ret;
+	p->has_port = 1;
+	return l4_sanity(p->l3.proto, p->tcp_flags, p->sport, p->dport);
 }
 
 static __always_inline void pf_frag_key_of(struct pf_frag_key *k,

@@ -45,6 +45,11 @@ public enum DropReason {
     DROP_NAT_FAILED(147, "Service address translation failed"),
     DROP_LB_SRC_RANGE(148, "Source outside the LoadBalancer source ranges"),
     DROP_SNAT_FAILED(149, "No SNAT address or port for an external client"),
+    DROP_TCP_SYN_FIN(150, "TCP SYN and FIN together"),
+    DROP_TCP_SYN_RST(151, "TCP SYN and RST together"),
+    DROP_TCP_NO_FLAGS(152, "TCP without flags (null scan)"),
+    DROP_TCP_NO_ACK(153, "TCP FIN, PSH or URG without ACK"),
+    DROP_PORT_ZERO(154, "TCP or UDP port 0"),
 
     EVENTS_LOST(250, "Events lost (ring buffer full)"),
     EVENTS_SENT(251, "Events sent"),
