@@ -61,6 +61,8 @@ public enum DropReason {
     public static final int FIRST_COUNTER = 250;
     /** Entries of a reason-indexed stats map. */
     public static final int MAX = 256;
+    /** The verdict shown for a drop that was a dry run (the packet passed): counters, metrics labels. */
+    public static final String WOULD_DROP = "WOULD-DROP";
 
     private static final DropReason[] BY_CODE = new DropReason[MAX];
 
@@ -91,6 +93,11 @@ public enum DropReason {
     /** True for a packet verdict that drops the packet. */
     public boolean isDrop() {
         return code >= FIRST_DROP && code < FIRST_COUNTER;
+    }
+
+    /** The verdict counters and metrics show for this reason: {@code PASS}, {@code DROP} or {@code EVENT}. */
+    public String verdict() {
+        return isDrop() ? "DROP" : isVerdict() ? "PASS" : "EVENT";
     }
 
     /** True for a packet verdict (pass or drop), false for the bookkeeping counters. */
