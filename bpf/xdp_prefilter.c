@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * weir's XDP prefilter: CIDR/protocol/port deny and allow lists, malformed
- * header drops and per-source rate limits, all decided from maps that the
- * control plane fills. docs/prefilter-datapath.md is the contract: the
- * verdict precedence, the two rule generations and the map layouts.
+ * header drops, impossible TCP flags and port 0 (l4_sanity.h) and per-source
+ * rate limits, all decided from maps that the control plane fills.
+ * docs/prefilter-datapath.md is the contract: the verdict precedence, the two
+ * rule generations and the map layouts.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -13,6 +14,7 @@
 #include "parsing.h"
 #include "prefilter.h"
 #include "counters.h"
+#include "l4_sanity.h"
 
 /* Map sizes are defaults; the loader sets them from configuration. */
 #define PF_LPM_ENTRIES		65536
@@ -115,6 +117,18 @@ struct {
 	__type(value, struct pf_counter);
 } pf_stats SEC(".maps");
 
+/*
+ * Dry-run drops (a dry-run deny rule, or every drop with PF_CFG_DRY_RUN):
+ * the reason the packet would have been dropped for. Such a packet passes
+ * and is counted here instead of in pf_stats.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, REASON_MAX);
+	__type(key, __u32);
+	__type(value, struct pf_counter);
+} pf_dry SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, PF_HITS_ENTRIES);
@@ -168,6 +182,7 @@ struct pf_pkt {
 	__u8  has_port;
 	__u8  port_class;
 	__u8  is_nd;		/* ICMPv6 neighbour discovery (types 133-137) */
+	__u8  tcp_flags;	/* TCP only */
 };
 
 /*
@@ -208,7 +223,7 @@ static __noinline int pf_event_fill(struct xdp_md *ctx, struct pf_event *e,
 #define PF_EVENT_RECORD		(sizeof(struct pf_event) + 8)
 
 static __always_inline void pf_emit(struct xdp_md *ctx, const struct pf_pkt *p,
-				    __u32 reason, __u32 rule)
+				    __u32 reason, __u32 rule, __u32 flags)
 {
 	struct pf_event *e = NULL;
 
@@ -226,6 +241,8 @@ static __always_inline void pf_emit(struct xdp_md *ctx, const struct pf_pkt *p,
 		return;
 	}
 	pf_event_fill(ctx, e, p, reason, rule);
+	e->flags = flags;
+	e->_pad = 0;
 	bpf_ringbuf_submit(e, 0);
 	count_packet(&pf_stats, REASON_EVENTS_SENT, sizeof(*e));
 }
@@ -233,21 +250,32 @@ static __always_inline void pf_emit(struct xdp_md *ctx, const struct pf_pkt *p,
 /*
  * The one way out of the program: counts the verdict per reason (and per
  * rule when a rule decided it), samples drops into pf_events, and turns the
- * reason into XDP_PASS or XDP_DROP.
+ * reason into XDP_PASS or XDP_DROP. A drop in dry run (flags has
+ * PF_VERDICT_DRY_RUN, or the whole prefilter is in dry run) passes: it is
+ * counted in pf_dry instead of pf_stats, and its event says so.
  */
 static __always_inline int pf_verdict(struct xdp_md *ctx,
 				      const struct pf_cfg *cfg,
 				      const struct pf_pkt *p,
-				      __u32 reason, __u32 rule)
+				      __u32 reason, __u32 rule, __u32 flags)
 {
-	count_packet(&pf_stats, reason, p->len);
+	int drop = reason_is_drop(reason);
+
+	if (drop && cfg && (cfg->flags & PF_CFG_DRY_RUN))
+		flags |= PF_VERDICT_DRY_RUN;
+	if (!drop || !(flags & PF_VERDICT_DRY_RUN))
+		flags = 0;
+	if (flags)
+		count_packet(&pf_dry, reason, p->len);
+	else
+		count_packet(&pf_stats, reason, p->len);
 	if (rule != PF_RULE_NONE)
 		count_packet(&pf_hits, rule, p->len);
-	if (!reason_is_drop(reason))
+	if (!drop)
 		return XDP_PASS;
 	if (cfg && sample_due(&pf_sample, cfg->sample_every))
-		pf_emit(ctx, p, reason, rule);
-	return XDP_DROP;
+		pf_emit(ctx, p, reason, rule, flags);
+	return flags ? XDP_PASS : XDP_DROP;
 }
 
 static __always_inline __u32 lowest_slot(__u64 bits)
@@ -431,7 +459,9 @@ PF_MATCH6(pf_match_src6, pf_snet6, pf_src6, src6_lens, PF_SKIP_SRC6)
 PF_MATCH6(pf_match_dst6, pf_dnet6, pf_dst6, dst6_lens, PF_SKIP_DST6)
 
 /*
- * Steps 4-7 of the contract's precedence, for a well-formed packet.
+ * Steps 4-7 of the contract's precedence, for a well-formed packet. A
+ * dry-run deny slot decides only when nothing else drops the packet: then
+ * the verdict is its DROP_DENY_RULE with *flags PF_VERDICT_DRY_RUN.
  *
  * match starts as the active slots and each criterion only narrows it, so a
  * lookup is made only when some slot still in match needs it: with no slot
@@ -442,11 +472,12 @@ PF_MATCH6(pf_match_dst6, pf_dnet6, pf_dst6, dst6_lens, PF_SKIP_DST6)
  * belong to slots that need that side, and none of those is in match.
  */
 static __always_inline __u32 pf_decide(const struct pf_cfg *cfg, __u32 gen,
-				       const struct pf_pkt *p, __u32 *rule)
+				       const struct pf_pkt *p, __u32 *rule,
+				       __u32 *flags)
 {
 	const struct pf_prefix_val *sv = NULL, *dv = NULL, *v;
 	struct pf_prefix_val sval, dval;
-	__u64 l4_bits, match, deny, allow, *bits;
+	__u64 l4_bits, match, deny, dry, allow, *bits;
 	__u32 key;
 
 	if (!cfg)
@@ -493,20 +524,27 @@ static __always_inline __u32 pf_decide(const struct pf_cfg *cfg, __u32 gen,
 	}
 
 	deny = match & cfg->deny;
+	dry = deny & cfg->dry;
+	deny &= ~dry;
 	if (deny) {
 		*rule = pick_rule(cfg, deny, sv, dv);
 		return REASON_DROP_DENY_RULE;
 	}
 	allow = match & cfg->allow;
-	if (cfg->mode == PF_MODE_ALLOWLIST && !allow) {
-		/* allowlist mode must not cut the link: IPv6 neighbour
-		 * discovery passes like ARP, unless a deny rule matched */
-		if (!p->is_nd)
-			return REASON_DROP_NOT_ALLOWED;
-		return REASON_PASS_NDP;
-	}
+	/* allowlist mode must not cut the link: IPv6 neighbour discovery
+	 * passes like ARP, unless a deny rule matched */
+	if (cfg->mode == PF_MODE_ALLOWLIST && !allow && !p->is_nd)
+		return REASON_DROP_NOT_ALLOWED;
 	if (cfg->rate_pps && !pf_rate_ok(cfg, p))
 		return REASON_DROP_RATE_LIMIT;
+	/* only dry-run deny slots matched: the drop they would make */
+	if (dry) {
+		*rule = pick_rule(cfg, dry, sv, dv);
+		*flags = PF_VERDICT_DRY_RUN;
+		return REASON_DROP_DENY_RULE;
+	}
+	if (cfg->mode == PF_MODE_ALLOWLIST && !allow)
+		return REASON_PASS_NDP;
 	if (allow) {
 		*rule = pick_rule(cfg, allow, sv, dv);
 		return REASON_PASS_ALLOWED;
@@ -514,6 +552,10 @@ static __always_inline __u32 pf_decide(const struct pf_cfg *cfg, __u32 gen,
 	return REASON_PASS;
 }
 
+/*
+ * The L4 header of a first fragment or whole packet: its ports, and 0 or the
+ * drop reason of a truncated header or an impossible one (l4_sanity.h).
+ */
 static __always_inline int pf_parse_l4(struct hdr_cursor *nh, void *data_end,
 				       struct pf_pkt *p)
 {
@@ -522,7 +564,8 @@ static __always_inline int pf_parse_l4(struct hdr_cursor *nh, void *data_end,
 	switch (p->l3.proto) {
 	case IPPROTO_TCP:
 		p->port_class = PF_PORT_CLASS_TCP;
-		ret = parse_tcphdr(nh, data_end, &p->l3, &p->sport, &p->dport);
+		ret = parse_tcphdr(nh, data_end, &p->l3, &p->sport, &p->dport,
+				   &p->tcp_flags);
 		break;
 	case IPPROTO_UDP:
 		p->port_class = PF_PORT_CLASS_UDP;
@@ -543,9 +586,10 @@ static __always_inline int pf_parse_l4(struct hdr_cursor *nh, void *data_end,
 	default:
 		return 0;
 	}
-	if (!ret)
-		p->has_port = 1;
-	return ret;
+	if (ret)
+		return ret;
+	p->has_port = 1;
+	return l4_sanity(p->l3.proto, p->tcp_flags, p->sport, p->dport);
 }
 
 static __always_inline void pf_frag_key_of(struct pf_frag_key *k,
@@ -570,6 +614,7 @@ int weir_prefilter(struct xdp_md *ctx)
 	struct pf_frag_val fv, *known;
 	const struct pf_cfg *cfg;
 	__u32 zero = 0, gen = 0, *active, rule = PF_RULE_NONE, reason;
+	__u32 flags = 0;
 	__be16 eth_proto;
 	__u8 vlans;
 
@@ -583,16 +628,16 @@ int weir_prefilter(struct xdp_md *ctx)
 
 	reason = parse_ethhdr(&nh, data_end, &eth_proto, &vlans);
 	if (reason)
-		return pf_verdict(ctx, cfg, &p, reason, rule);
+		return pf_verdict(ctx, cfg, &p, reason, rule, flags);
 
 	if (eth_proto == bpf_htons(ETH_P_IP))
 		reason = parse_iphdr(&nh, data_end, &p.l3);
 	else if (eth_proto == bpf_htons(ETH_P_IPV6))
 		reason = parse_ip6hdr(&nh, data_end, &p.l3);
 	else
-		return pf_verdict(ctx, cfg, &p, REASON_PASS_NOT_IP, rule);
+		return pf_verdict(ctx, cfg, &p, REASON_PASS_NOT_IP, rule, flags);
 	if (reason)
-		return pf_verdict(ctx, cfg, &p, reason, rule);
+		return pf_verdict(ctx, cfg, &p, reason, rule, flags);
 
 	if (p.l3.frag == FRAG_LATER) {
 		/* follow the first fragment, else judge without ports */
@@ -602,23 +647,25 @@ int weir_prefilter(struct xdp_md *ctx)
 			reason = known->reason;
 			if (!reason_is_drop(reason))
 				reason = REASON_PASS_FRAGMENT;
-			return pf_verdict(ctx, cfg, &p, reason, known->rule);
+			return pf_verdict(ctx, cfg, &p, reason, known->rule,
+					  known->flags);
 		}
-		reason = pf_decide(cfg, gen, &p, &rule);
-		return pf_verdict(ctx, cfg, &p, reason, rule);
+		reason = pf_decide(cfg, gen, &p, &rule, &flags);
+		return pf_verdict(ctx, cfg, &p, reason, rule, flags);
 	}
 
 	reason = pf_parse_l4(&nh, data_end, &p);
 	if (!reason)
-		reason = pf_decide(cfg, gen, &p, &rule);
+		reason = pf_decide(cfg, gen, &p, &rule, &flags);
 
 	if (p.l3.frag == FRAG_FIRST) {
 		pf_frag_key_of(&fk, &p);
 		fv.reason = reason;
 		fv.rule = rule;
+		fv.flags = flags;
 		bpf_map_update_elem(&pf_frag, &fk, &fv, BPF_ANY);
 	}
-	return pf_verdict(ctx, cfg, &p, reason, rule);
+	return pf_verdict(ctx, cfg, &p, reason, rule, flags);
 }
 
 char _license[] SEC("license") = "GPL";

@@ -3,8 +3,8 @@
  * Conntrack lifetimes and the TCP state machine of docs/policy-datapath.md,
  * shared by the endpoint programs (ct) and the underlay program (np_ct,
  * nodeport.h): the ep_cfg map (written by the agent, pinned once and reused
- * by name by every object that includes this header), its defaults, the
- * TCP flag bits and the state after a packet.
+ * by name by every object that includes this header), its defaults and the
+ * state after a packet.
  */
 #ifndef __WEIR_CT_TIMERS_H
 #define __WEIR_CT_TIMERS_H
@@ -16,12 +16,7 @@
 
 #include "ct.h"
 #include "endpoint.h"
-
-#define TCP_FIN		0x01
-#define TCP_SYN		0x02
-#define TCP_RST		0x04
-#define TCP_ACK		0x10
-#define TCP_FLAGS_MASK	0x3f
+#include "parsing.h"		/* TCP_* flag bits */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -59,6 +59,13 @@ enum weir_reason {
 	REASON_DROP_LB_SRC_RANGE	= 148,	/* source outside the LoadBalancer's loadBalancerSourceRanges */
 	REASON_DROP_SNAT_FAILED		= 149,	/* external client: no SNAT address or no free SNAT port */
 
+	/* drop reasons: impossible TCP flags and L4 ports (never sent by a real stack) */
+	REASON_DROP_TCP_SYN_FIN		= 150,	/* TCP SYN and FIN together */
+	REASON_DROP_TCP_SYN_RST		= 151,	/* TCP SYN and RST together */
+	REASON_DROP_TCP_NO_FLAGS	= 152,	/* TCP without any of FIN SYN RST PSH ACK URG (null scan) */
+	REASON_DROP_TCP_NO_ACK		= 153,	/* TCP FIN, PSH or URG without ACK (e.g. Xmas scan) */
+	REASON_DROP_PORT_ZERO		= 154,	/* TCP or UDP with source or destination port 0 */
+
 	/* bookkeeping counters (stats maps only) */
 	REASON_EVENTS_LOST		= 250,	/* event not written: ring buffer full */
 	REASON_EVENTS_SENT		= 251,	/* event written to the ring buffer */

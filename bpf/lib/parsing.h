@@ -31,6 +31,15 @@
 #define VLAN_MAX_DEPTH		2
 #define IPV6_EXT_MAX_CHAIN	8
 
+/* TCP flag bits, in the header's 14th byte */
+#define TCP_FIN		0x01
+#define TCP_SYN		0x02
+#define TCP_RST		0x04
+#define TCP_PSH		0x08
+#define TCP_ACK		0x10
+#define TCP_URG		0x20
+#define TCP_FLAGS_MASK	0x3f	/* the six of RFC 793, without ECE and CWR */
+
 #define IP_MF		0x2000
 #define IP_OFFSET	0x1fff
 #define IP6_MF		0x0001
@@ -301,10 +310,13 @@ static __always_inline int l4_fits(struct hdr_cursor *nh, void *data_end,
 	return nh->pos + len <= data_end && l3->l3_len + len <= l3->ip_len;
 }
 
-/* TCP: 20 bytes at least, doff >= 5, doff * 4 within the datagram. */
+/*
+ * TCP: 20 bytes at least, doff >= 5, doff * 4 within the datagram. *flags is
+ * the flags byte (FIN 0x01 ... CWR 0x80).
+ */
 static __always_inline int parse_tcphdr(struct hdr_cursor *nh, void *data_end,
 					const struct l3_info *l3,
-					__u16 *sport, __u16 *dport)
+					__u16 *sport, __u16 *dport, __u8 *flags)
 {
 	struct tcphdr *th = nh->pos;
 	__u32 len;
@@ -316,6 +328,7 @@ static __always_inline int parse_tcphdr(struct hdr_cursor *nh, void *data_end,
 		return REASON_DROP_L4_TRUNC;
 	*sport = bpf_ntohs(th->source);
 	*dport = bpf_ntohs(th->dest);
+	*flags = ((__u8 *)th)[13];
 	nh->pos += len;
 	return 0;
 }

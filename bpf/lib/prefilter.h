@@ -18,6 +18,12 @@
 #define PF_MODE_DENYLIST	0
 #define PF_MODE_ALLOWLIST	1
 
+/* pf_cfg.flags */
+#define PF_CFG_DRY_RUN		(1 << 0)	/* the whole prefilter: count drops, pass */
+
+/* pf_frag_val.flags, pf_event.flags: the drop was not carried out (dry run) */
+#define PF_VERDICT_DRY_RUN	(1 << 0)
+
 #define PF_PORT_CLASS_TCP	0
 #define PF_PORT_CLASS_UDP	1
 #define PF_PORT_CLASS_SCTP	2
@@ -40,6 +46,7 @@ struct pf_cfg {
 	__u64 need_l4;		/* slots that need a protocol/port match */
 	__u64 deny;		/* slots by action */
 	__u64 allow;
+	__u64 dry;		/* deny slots in dry run: counted, not dropped */
 	__u64 active;		/* slots in use */
 	__u32 mode;		/* PF_MODE_* */
 	__u32 rate_pps;		/* 0: no rate limit */
@@ -58,7 +65,7 @@ struct pf_cfg {
 	__u8  src6_lens[PF_NET_LENS];
 	__u8  dst6_lens[PF_NET_LENS];
 	__u32 skip_lpm;		/* PF_SKIP_*: empty tries, not walked */
-	__u32 _pad;
+	__u32 flags;		/* PF_CFG_* */
 };
 
 struct pf_lpm4_key {
@@ -123,6 +130,7 @@ struct pf_frag_key {
 struct pf_frag_val {
 	__u32 reason;		/* verdict reason of the first fragment */
 	__u32 rule;		/* rule that decided it, PF_RULE_NONE if none */
+	__u32 flags;		/* PF_VERDICT_DRY_RUN: the drop was a dry run */
 };
 
 struct pf_counter {
@@ -130,7 +138,10 @@ struct pf_counter {
 	__u64 bytes;
 };
 
-/* A sampled drop, as written to pf_events. Multi-byte fields host order. */
+/*
+ * A sampled drop (or dry-run would-drop), as written to pf_events.
+ * Multi-byte fields host order.
+ */
 struct pf_event {
 	__u64 ts_ns;		/* bpf_ktime_get_ns() */
 	__u32 ifindex;		/* ingress interface */
@@ -145,6 +156,8 @@ struct pf_event {
 	__u8  src[16];		/* IPv4 as v4-mapped */
 	__u8  dst[16];
 	__u8  data[PF_EVENT_SNAP];	/* first bytes of the packet */
+	__u32 flags;		/* PF_VERDICT_DRY_RUN: passed, would have dropped */
+	__u32 _pad;
 };
 
 #endif /* __WEIR_PREFILTER_H */

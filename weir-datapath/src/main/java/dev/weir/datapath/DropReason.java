@@ -45,6 +45,11 @@ public enum DropReason {
     DROP_NAT_FAILED(147, "Service address translation failed"),
     DROP_LB_SRC_RANGE(148, "Source outside the LoadBalancer source ranges"),
     DROP_SNAT_FAILED(149, "No SNAT address or port for an external client"),
+    DROP_TCP_SYN_FIN(150, "TCP SYN and FIN together"),
+    DROP_TCP_SYN_RST(151, "TCP SYN and RST together"),
+    DROP_TCP_NO_FLAGS(152, "TCP without flags (null scan)"),
+    DROP_TCP_NO_ACK(153, "TCP FIN, PSH or URG without ACK"),
+    DROP_PORT_ZERO(154, "TCP or UDP port 0"),
 
     EVENTS_LOST(250, "Events lost (ring buffer full)"),
     EVENTS_SENT(251, "Events sent"),
@@ -56,6 +61,8 @@ public enum DropReason {
     public static final int FIRST_COUNTER = 250;
     /** Entries of a reason-indexed stats map. */
     public static final int MAX = 256;
+    /** The verdict shown for a drop that was a dry run (the packet passed): counters, metrics labels. */
+    public static final String WOULD_DROP = "WOULD-DROP";
 
     private static final DropReason[] BY_CODE = new DropReason[MAX];
 
@@ -86,6 +93,11 @@ public enum DropReason {
     /** True for a packet verdict that drops the packet. */
     public boolean isDrop() {
         return code >= FIRST_DROP && code < FIRST_COUNTER;
+    }
+
+    /** The verdict counters and metrics show for this reason: {@code PASS}, {@code DROP} or {@code EVENT}. */
+    public String verdict() {
+        return isDrop() ? "DROP" : isVerdict() ? "PASS" : "EVENT";
     }
 
     /** True for a packet verdict (pass or drop), false for the bookkeeping counters. */

@@ -68,6 +68,9 @@ public final class Frames {
     public static final int RST = 0x04;
     public static final int PSH = 0x08;
     public static final int ACK = 0x10;
+    public static final int URG = 0x20;
+    public static final int ECE = 0x40;
+    public static final int CWR = 0x80;
 
     /** A TCP segment with these flags and no payload. */
     public static L4 tcpFlags(int sport, int dport, int flags) {

@@ -201,7 +201,12 @@ public final class AgentMetrics implements Component {
         st.reasons().forEach((code, v) -> {
             if (v[0] > 0) {
                 DropReason r = DropReason.of(code);
-                sink.accept(r.name(), r.isDrop() ? "DROP" : r.code() >= 250 ? "EVENT" : "PASS", v);
+                sink.accept(r.name(), r.verdict(), v);
+            }
+        });
+        st.wouldDrop().forEach((code, v) -> {
+            if (v[0] > 0) {
+                sink.accept(DropReason.of(code).name(), DropReason.WOULD_DROP, v);
             }
         });
     }

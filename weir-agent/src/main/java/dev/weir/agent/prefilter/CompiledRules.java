@@ -30,18 +30,25 @@ public record CompiledRules(GenConfig cfg,
     }
 
     /**
-     * Per-generation configuration: slot masks by need and action, mode, rate limit, sampling, and per
-     * table the prefix lengths held in its hash map.
+     * Per-generation configuration: slot masks by need and action, mode, rate limit, sampling, per table the
+     * prefix lengths held in its hash map, the deny slots in dry run and whether the whole prefilter is.
      */
     public record GenConfig(long needSrc, long needDst, long needL4, long deny, long allow, long active,
                             int mode, long ratePps, long rateBurst, long sampleEvery, int[] slotRule,
-                            HashedLengths hashed) {
+                            HashedLengths hashed, long dry, boolean dryRun) {
         public static final GenConfig EMPTY = new GenConfig(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, new int[Capacity.SLOTS],
                 HashedLengths.NONE);
 
         public GenConfig {
             slotRule = slotRule.clone();
             java.util.Objects.requireNonNull(hashed, "hashed");
+        }
+
+        /** Nothing in dry run. */
+        public GenConfig(long needSrc, long needDst, long needL4, long deny, long allow, long active, int mode,
+                         long ratePps, long rateBurst, long sampleEvery, int[] slotRule, HashedLengths hashed) {
+            this(needSrc, needDst, needL4, deny, allow, active, mode, ratePps, rateBurst, sampleEvery, slotRule, hashed,
+                    0, false);
         }
 
         @Override
@@ -54,13 +61,14 @@ public record CompiledRules(GenConfig cfg,
             return o instanceof GenConfig g && needSrc == g.needSrc && needDst == g.needDst && needL4 == g.needL4
                     && deny == g.deny && allow == g.allow && active == g.active && mode == g.mode
                     && ratePps == g.ratePps && rateBurst == g.rateBurst && sampleEvery == g.sampleEvery
-                    && java.util.Arrays.equals(slotRule, g.slotRule) && hashed.equals(g.hashed);
+                    && java.util.Arrays.equals(slotRule, g.slotRule) && hashed.equals(g.hashed) && dry == g.dry
+                    && dryRun == g.dryRun;
         }
 
         @Override
         public int hashCode() {
             return java.util.Objects.hash(needSrc, needDst, needL4, deny, allow, active, mode, ratePps, rateBurst,
-                    sampleEvery, java.util.Arrays.hashCode(slotRule), hashed);
+                    sampleEvery, java.util.Arrays.hashCode(slotRule), hashed, dry, dryRun);
         }
     }
 

@@ -104,13 +104,15 @@ public final class ImperativePrefilter {
      * Changes the settings; null leaves one as it is. A rate without a burst sets the burst to the rate; a burst
      * alone needs a rate limit set by this object.
      */
-    public static WeirPrefilter set(WeirPrefilter p, PrefilterSettings.Mode mode, Long rateLimit, Long burst, Long sampleEvery) {
+    public static WeirPrefilter set(WeirPrefilter p, PrefilterSettings.Mode mode, Long rateLimit, Long burst, Long sampleEvery,
+                                    Boolean dryRun) {
         Long rate = rateLimit != null ? rateLimit : p.rateLimit();
         Long b = burst != null ? burst : rateLimit != null ? null : p.burst();
         if (burst != null && rate == null) {
             throw new IllegalArgumentException("--burst needs a rate limit: give --rate-limit too");
         }
-        return p.withSettings(mode != null ? mode : p.mode(), rate, b, sampleEvery != null ? sampleEvery : p.sampleEvery());
+        return p.withSettings(mode != null ? mode : p.mode(), rate, b, sampleEvery != null ? sampleEvery : p.sampleEvery(),
+                dryRun != null ? dryRun : p.dryRun());
     }
 
     private static IllegalArgumentException notHere(WeirPrefilter p, String what, List<String> from) {

@@ -207,6 +207,19 @@ public final class KernelPrefilterDataplane implements PrefilterDataplane {
         return counters(PrefilterMaps.STATS, keys);
     }
 
+    /** Empty when the pins predate dry runs (no {@code pf_dry}). */
+    @Override
+    public Map<Integer, long[]> wouldDropCounters() {
+        if (!Files.exists(dir.resolve(PrefilterMaps.DRY))) {
+            return Map.of();
+        }
+        List<Integer> keys = new ArrayList<>();
+        for (int i = 0; i < REASONS; i++) {
+            keys.add(i);
+        }
+        return counters(PrefilterMaps.DRY, keys);
+    }
+
     @Override
     public Map<Integer, long[]> ruleCounters(List<Integer> ruleIds) {
         return counters(PrefilterMaps.HITS, ruleIds);

@@ -186,9 +186,10 @@ public final class NodePrefilter {
         NodePrefilterSpec spec = applied;
         Optional<PrefilterState> state = store.load(SCOPE);
         if (b == null || !b.dataplane().loaded()) {
-            return new Status(node, b == null ? null : b.netns(), pinDir, spec, state, Map.of(), Map.of());
+            return new Status(node, b == null ? null : b.netns(), pinDir, spec, state, Map.of(), Map.of(), Map.of());
         }
-        return new Status(node, b.netns(), pinDir, spec, state, b.manager().reasonCounters(), b.manager().ruleCounters());
+        return new Status(node, b.netns(), pinDir, spec, state, b.manager().reasonCounters(),
+                b.manager().wouldDropCounters(), b.manager().ruleCounters());
     }
 
     /**
@@ -199,9 +200,10 @@ public final class NodePrefilter {
      * @param spec    what the selecting objects ask, as last applied
      * @param state   rule ids, settings and attachments, when anything is saved
      * @param reasons per reason code {packets, bytes}
+     * @param wouldDrop dry-run drops (passed) per reason code {packets, bytes}
      * @param rules   per rule id (0: unattributed) {packets, bytes}
      */
     public record Status(String node, String netns, Path pinDir, NodePrefilterSpec spec, Optional<PrefilterState> state,
-                         Map<Integer, long[]> reasons, Map<Integer, long[]> rules) {
+                         Map<Integer, long[]> reasons, Map<Integer, long[]> wouldDrop, Map<Integer, long[]> rules) {
     }
 }

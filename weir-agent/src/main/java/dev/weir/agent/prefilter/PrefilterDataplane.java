@@ -47,6 +47,9 @@ public interface PrefilterDataplane {
     /** Per-reason totals summed over CPUs: reason code to {packets, bytes}. */
     Map<Integer, long[]> reasonCounters();
 
+    /** Dry-run drops (passed, would have dropped) per reason, summed over CPUs: reason code to {packets, bytes}. */
+    Map<Integer, long[]> wouldDropCounters();
+
     /** Per-rule totals summed over CPUs, for the given rule ids (0 = unattributed). */
     Map<Integer, long[]> ruleCounters(List<Integer> ruleIds);
 

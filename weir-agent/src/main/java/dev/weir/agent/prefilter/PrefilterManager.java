@@ -118,6 +118,11 @@ public final class PrefilterManager {
         return dataplane.loaded() ? dataplane.reasonCounters() : Map.of();
     }
 
+    /** Dry-run drops per reason code, summed over CPUs; empty when nothing is loaded. */
+    public Map<Integer, long[]> wouldDropCounters() {
+        return dataplane.loaded() ? dataplane.wouldDropCounters() : Map.of();
+    }
+
     /** Hit counters per rule id (0: unattributed); empty when nothing is loaded. */
     public Map<Integer, long[]> ruleCounters() {
         if (!dataplane.loaded()) {

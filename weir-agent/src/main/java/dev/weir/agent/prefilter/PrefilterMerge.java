@@ -41,6 +41,7 @@ public final class PrefilterMerge {
         Setting<PrefilterSettings.Mode> mode = new Setting<>("spec.mode", "mode");
         Setting<List<Long>> rate = new Setting<>("spec.rateLimit", "rate limit (rateLimit, burst)");
         Setting<Long> sample = new Setting<>("spec.sampleEvery", "sampleEvery");
+        Setting<Boolean> dryRun = new Setting<>("spec.dryRun", "dryRun");
         Map<String, TreeSet<String>> interfaces = new java.util.TreeMap<>();
         Map<PrefilterRule, TreeSet<String>> origins = new LinkedHashMap<>();
         for (WeirPrefilter o : selecting) {
@@ -48,13 +49,15 @@ public final class PrefilterMerge {
             mode.offer(o, o.mode(), node);
             rate.offer(o, o.rateLimit() == null ? null : List.of(o.rateLimit(), o.burst() == null ? o.rateLimit() : o.burst()), node);
             sample.offer(o, o.sampleEvery(), node);
+            dryRun.offer(o, o.dryRun(), node);
             o.interfaces().forEach(i -> interfaces.computeIfAbsent(i, k -> new TreeSet<>()).add(o.name()));
             o.rules().forEach(r -> origins.computeIfAbsent(r, k -> new TreeSet<>()).add(o.name()));
         }
         List<Long> r = rate.value == null ? List.of(0L, 0L) : rate.value;
         PrefilterSettings settings = new PrefilterSettings(
                 mode.value == null ? PrefilterSettings.Mode.DENYLIST : mode.value, r.get(0), r.get(1),
-                sample.value == null ? PrefilterSettings.DEFAULT.sampleEvery() : sample.value);
+                sample.value == null ? PrefilterSettings.DEFAULT.sampleEvery() : sample.value,
+                Boolean.TRUE.equals(dryRun.value));
         Map<PrefilterRule, List<String>> from = new LinkedHashMap<>();
         origins.forEach((rule, names) -> from.put(rule, List.copyOf(names)));
         Map<String, List<String>> by = new LinkedHashMap<>();

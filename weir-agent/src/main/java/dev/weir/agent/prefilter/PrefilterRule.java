@@ -19,8 +19,10 @@ import dev.weir.agent.net.Protocol;
  * @param dst    destination prefix, or null
  * @param proto  protocol, or null for any
  * @param dport  destination ports, or null for any (needs a protocol with ports)
+ * @param dryRun a deny rule in dry run: what it matches is counted (would-drop) and passes
  */
-public record PrefilterRule(int id, Action action, Cidr src, Cidr dst, Protocol proto, PortRange dport) {
+public record PrefilterRule(int id, Action action, Cidr src, Cidr dst, Protocol proto, PortRange dport,
+                            boolean dryRun) {
 
     /** What a matching rule does. */
     public enum Action { DENY, ALLOW }
@@ -39,6 +41,15 @@ public record PrefilterRule(int id, Action action, Cidr src, Cidr dst, Protocol 
             throw new IllegalArgumentException("--dport needs --proto tcp, udp or sctp"
                     + (proto == null ? "" : " (" + proto.lower() + " has no ports)"));
         }
+        if (dryRun && action != Action.DENY) {
+            throw new IllegalArgumentException("dry run is for deny rules (an allow rule drops nothing itself);"
+                    + " to try an allowlist, put the whole prefilter in dry run");
+        }
+    }
+
+    /** An enforced rule. */
+    public PrefilterRule(int id, Action action, Cidr src, Cidr dst, Protocol proto, PortRange dport) {
+        this(id, action, src, dst, proto, dport, false);
     }
 
     public Side side() {
@@ -51,7 +62,7 @@ public record PrefilterRule(int id, Action action, Cidr src, Cidr dst, Protocol 
 
     /** The same rule under another id. */
     public PrefilterRule withId(int newId) {
-        return new PrefilterRule(newId, action, src, dst, proto, dport);
+        return new PrefilterRule(newId, action, src, dst, proto, dport, dryRun);
     }
 
     /** True when both rules match the same traffic with the same action (ids aside). */
@@ -61,17 +72,20 @@ public record PrefilterRule(int id, Action action, Cidr src, Cidr dst, Protocol 
 
     /** The slot shape: rules that differ only in their prefix share a slot. */
     public Shape shape() {
-        return new Shape(action, side(), proto, dport);
+        return new Shape(action, side(), proto, dport, dryRun);
     }
 
-    /** Action, address side and L4 selector: what a slot stands for. */
-    public record Shape(Action action, Side side, Protocol proto, PortRange dport) {
+    /** Action, address side, L4 selector and dry run: what a slot stands for. */
+    public record Shape(Action action, Side side, Protocol proto, PortRange dport, boolean dryRun) {
         public boolean needsL4() {
             return proto != null;
         }
     }
 
-    /** Human form, close to the command line that made it: {@code deny src 203.0.113.0/24 udp dport 53}. */
+    /**
+     * Human form, close to the command line that made it: {@code deny src 203.0.113.0/24 udp dport 53}, with
+     * {@code dry-run} last for a rule in dry run.
+     */
     public String describe() {
         List<String> p = new ArrayList<>();
         p.add(action.name().toLowerCase());
@@ -89,6 +103,9 @@ public record PrefilterRule(int id, Action action, Cidr src, Cidr dst, Protocol 
         }
         if (p.size() == 1) {
             p.add("all");
+        }
+        if (dryRun) {
+            p.add("dry-run");
         }
         return String.join(" ", p);
     }

@@ -7,13 +7,14 @@ package dev.weir.agent.prefilter;
  * @param ratePps     per-source packets per second, 0 for no rate limit
  * @param rateBurst   token bucket size in packets (at least 1 when rate limiting)
  * @param sampleEvery 1 in N drops becomes an event on the ring buffer; 0 for none
+ * @param dryRun      the whole prefilter in dry run: every drop is counted (would-drop) and the packet passes
  */
-public record PrefilterSettings(Mode mode, long ratePps, long rateBurst, long sampleEvery) {
+public record PrefilterSettings(Mode mode, long ratePps, long rateBurst, long sampleEvery, boolean dryRun) {
 
     /** How unmatched traffic is treated. */
     public enum Mode { DENYLIST, ALLOWLIST }
 
-    public static final PrefilterSettings DEFAULT = new PrefilterSettings(Mode.DENYLIST, 0, 0, 1);
+    public static final PrefilterSettings DEFAULT = new PrefilterSettings(Mode.DENYLIST, 0, 0, 1, false);
 
     public PrefilterSettings {
         if (mode == null) {
@@ -27,6 +28,11 @@ public record PrefilterSettings(Mode mode, long ratePps, long rateBurst, long sa
         }
     }
 
+    /** Enforcing, not in dry run. */
+    public PrefilterSettings(Mode mode, long ratePps, long rateBurst, long sampleEvery) {
+        this(mode, ratePps, rateBurst, sampleEvery, false);
+    }
+
     private static void check(String what, long v) {
         if (v < 0 || v > 0xffff_ffffL) {
             throw new IllegalArgumentException(what + " " + v + " out of range 0.." + 0xffff_ffffL);
@@ -34,14 +40,18 @@ public record PrefilterSettings(Mode mode, long ratePps, long rateBurst, long sa
     }
 
     public PrefilterSettings withMode(Mode m) {
-        return new PrefilterSettings(m, ratePps, rateBurst, sampleEvery);
+        return new PrefilterSettings(m, ratePps, rateBurst, sampleEvery, dryRun);
     }
 
     public PrefilterSettings withRate(long pps, long burst) {
-        return new PrefilterSettings(mode, pps, burst, sampleEvery);
+        return new PrefilterSettings(mode, pps, burst, sampleEvery, dryRun);
     }
 
     public PrefilterSettings withSampleEvery(long n) {
-        return new PrefilterSettings(mode, ratePps, rateBurst, n);
+        return new PrefilterSettings(mode, ratePps, rateBurst, n, dryRun);
+    }
+
+    public PrefilterSettings withDryRun(boolean d) {
+        return new PrefilterSettings(mode, ratePps, rateBurst, sampleEvery, d);
     }
 }

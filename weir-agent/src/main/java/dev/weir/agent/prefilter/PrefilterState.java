@@ -42,17 +42,16 @@ public record PrefilterState(Capacity capacity, Map<String, String> attachments,
 
     /** The on-disk form: plain strings and numbers, readable by people and jq. */
     public record Json(int maxPrefixes, int maxRules, Map<String, String> attachments, String mode,
-                       long ratePps, long rateBurst, long sampleEvery, List<RuleJson> rules) {
+                       long ratePps, long rateBurst, long sampleEvery, boolean dryRun, List<RuleJson> rules) {
 
         public static Json of(PrefilterState s) {
             PrefilterSettings st = s.rules().settings();
             List<RuleJson> rules = new ArrayList<>();
             for (PrefilterRule r : s.rules().rules()) {
-                rules.add(new RuleJson(r.id(), r.action().name().toLowerCase(), str(r.src()), str(r.dst()),
-                        r.proto() == null ? null : r.proto().lower(), str(r.dport())));
+                rules.add(RuleJson.of(r));
             }
             return new Json(s.capacity().prefixes(), s.capacity().rules(), s.attachments(),
-                    st.mode().name().toLowerCase(), st.ratePps(), st.rateBurst(), st.sampleEvery(), rules);
+                    st.mode().name().toLowerCase(), st.ratePps(), st.rateBurst(), st.sampleEvery(), st.dryRun(), rules);
         }
 
         public PrefilterState toState() {
@@ -61,30 +60,27 @@ public record PrefilterState(Capacity capacity, Map<String, String> attachments,
                 rs.add(r.toRule());
             }
             PrefilterSettings st = new PrefilterSettings(PrefilterSettings.Mode.valueOf(mode.toUpperCase()),
-                    ratePps, rateBurst, sampleEvery);
+                    ratePps, rateBurst, sampleEvery, dryRun);
             return new PrefilterState(new Capacity(maxPrefixes, maxRules),
                     attachments == null ? Map.of() : attachments, new RuleSet(st, rs));
         }
 
-        private static String str(Object o) {
-            return o == null ? null : o.toString();
-        }
     }
 
-    /** One rule on disk. */
-    public record RuleJson(int id, String action, String src, String dst, String proto, String dport) {
+    /** One rule on disk (dryRun absent: false, as state written before dry runs existed reads). */
+    public record RuleJson(int id, String action, String src, String dst, String proto, String dport, boolean dryRun) {
         /** The JSON form of a rule. */
         public static RuleJson of(PrefilterRule r) {
             return new RuleJson(r.id(), r.action().name().toLowerCase(), r.src() == null ? null : r.src().toString(),
                     r.dst() == null ? null : r.dst().toString(), r.proto() == null ? null : r.proto().lower(),
-                    r.dport() == null ? null : r.dport().toString());
+                    r.dport() == null ? null : r.dport().toString(), r.dryRun());
         }
 
         /** The rule, validated. */
         public PrefilterRule toRule() {
             return new PrefilterRule(id, PrefilterRule.Action.valueOf(action.toUpperCase()),
                     src == null ? null : Cidr.parse(src), dst == null ? null : Cidr.parse(dst),
-                    proto == null ? null : Protocol.parse(proto), dport == null ? null : PortRange.parse(dport));
+                    proto == null ? null : Protocol.parse(proto), dport == null ? null : PortRange.parse(dport), dryRun);
         }
     }
 }

@@ -100,6 +100,9 @@ public final class RuleCompiler {
         if (c == 0) {
             c = Integer.compare(a.dport() == null ? 0 : a.dport().last(), b.dport() == null ? 0 : b.dport().last());
         }
+        if (c == 0) {
+            c = Boolean.compare(a.dryRun(), b.dryRun());
+        }
         return c;
     }
 
@@ -141,7 +144,7 @@ public final class RuleCompiler {
     }
 
     private static GenConfig config(RuleSet set, Map<Shape, Integer> slots, HashedLengths hashed) {
-        long needSrc = 0, needDst = 0, needL4 = 0, deny = 0, allow = 0, active = 0;
+        long needSrc = 0, needDst = 0, needL4 = 0, deny = 0, allow = 0, active = 0, dry = 0;
         int[] slotRule = new int[Capacity.SLOTS];
         for (var e : slots.entrySet()) {
             Shape s = e.getKey();
@@ -152,6 +155,7 @@ public final class RuleCompiler {
             needL4 |= s.needsL4() ? bit : 0;
             deny |= s.action() == PrefilterRule.Action.DENY ? bit : 0;
             allow |= s.action() == PrefilterRule.Action.ALLOW ? bit : 0;
+            dry |= s.dryRun() ? bit : 0;
         }
         for (PrefilterRule r : set.rules()) {
             if (r.side() == Side.NONE) {
@@ -161,7 +165,7 @@ public final class RuleCompiler {
         PrefilterSettings st = set.settings();
         return new GenConfig(needSrc, needDst, needL4, deny, allow, active,
                 st.mode() == PrefilterSettings.Mode.ALLOWLIST ? 1 : 0, st.ratePps(), st.rateBurst(), st.sampleEvery(), slotRule,
-                hashed);
+                hashed, dry, st.dryRun());
     }
 
     /** One trie's contents, with inheritance: each prefix also carries the slots of the prefixes containing it. */

@@ -22,10 +22,12 @@ import dev.weir.agent.policy.LabelSelector;
  * @param burst        token bucket size; null when the object does not say (the rate)
  * @param sampleEvery  1 in N drops becomes an event; null when the object does not say (1)
  * @param rules        the rules, ids 0, in the object's order (one per prefix)
+ * @param dryRun       the whole prefilter in dry run (drops counted, packets passed); null when the object does
+ *                     not say (false)
  */
 public record WeirPrefilter(String name, String source, LabelSelector nodeSelector, List<String> interfaces,
                             String xdpMode, PrefilterSettings.Mode mode, Long rateLimit, Long burst, Long sampleEvery,
-                            List<PrefilterRule> rules) {
+                            List<PrefilterRule> rules, Boolean dryRun) {
 
     public static final String API_VERSION = "weir.dev/v1";
     public static final String KIND = "WeirPrefilter";
@@ -36,6 +38,13 @@ public record WeirPrefilter(String name, String source, LabelSelector nodeSelect
         source = source == null ? "" : source;
         interfaces = List.copyOf(interfaces);
         rules = rules.stream().map(r -> r.withId(0)).toList();
+    }
+
+    /** An object that does not say whether the prefilter is in dry run. */
+    public WeirPrefilter(String name, String source, LabelSelector nodeSelector, List<String> interfaces,
+                         String xdpMode, PrefilterSettings.Mode mode, Long rateLimit, Long burst, Long sampleEvery,
+                         List<PrefilterRule> rules) {
+        this(name, source, nodeSelector, interfaces, xdpMode, mode, rateLimit, burst, sampleEvery, rules, null);
     }
 
     /** The labels a node is selected by: {@code kubernetes.io/hostname=<node>}. */
@@ -64,18 +73,18 @@ public record WeirPrefilter(String name, String source, LabelSelector nodeSelect
     }
 
     public WeirPrefilter withInterfaces(List<String> i) {
-        return new WeirPrefilter(name, source, nodeSelector, i, xdpMode, mode, rateLimit, burst, sampleEvery, rules);
+        return new WeirPrefilter(name, source, nodeSelector, i, xdpMode, mode, rateLimit, burst, sampleEvery, rules, dryRun);
     }
 
     public WeirPrefilter withXdpMode(String m) {
-        return new WeirPrefilter(name, source, nodeSelector, interfaces, m, mode, rateLimit, burst, sampleEvery, rules);
+        return new WeirPrefilter(name, source, nodeSelector, interfaces, m, mode, rateLimit, burst, sampleEvery, rules, dryRun);
     }
 
     public WeirPrefilter withRules(List<PrefilterRule> r) {
-        return new WeirPrefilter(name, source, nodeSelector, interfaces, xdpMode, mode, rateLimit, burst, sampleEvery, r);
+        return new WeirPrefilter(name, source, nodeSelector, interfaces, xdpMode, mode, rateLimit, burst, sampleEvery, r, dryRun);
     }
 
-    public WeirPrefilter withSettings(PrefilterSettings.Mode m, Long rate, Long b, Long sample) {
-        return new WeirPrefilter(name, source, nodeSelector, interfaces, xdpMode, m, rate, b, sample, rules);
+    public WeirPrefilter withSettings(PrefilterSettings.Mode m, Long rate, Long b, Long sample, Boolean dry) {
+        return new WeirPrefilter(name, source, nodeSelector, interfaces, xdpMode, m, rate, b, sample, rules, dry);
     }
 }

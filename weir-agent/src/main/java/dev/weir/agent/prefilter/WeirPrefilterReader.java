@@ -29,8 +29,9 @@ public final class WeirPrefilterReader {
     private static final Set<String> TOP = Set.of("apiVersion", "kind", "metadata", "spec");
     private static final Set<String> METADATA = Set.of("name", "namespace", "labels", "annotations");
     private static final Set<String> SPEC = Set.of("nodeSelector", "interfaces", "xdpMode", "mode", "rateLimit", "burst",
-            "sampleEvery", "rules");
-    private static final Set<String> RULE = Set.of("action", "sourceCIDRs", "destinationCIDRs", "protocol", "port", "endPort");
+            "sampleEvery", "dryRun", "rules");
+    private static final Set<String> RULE = Set.of("action", "sourceCIDRs", "destinationCIDRs", "protocol", "port", "endPort",
+            "dryRun");
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
     /** What the kernel takes as an interface name: 1 to 15 bytes, no '/', no white space, not "." or "..". */
     private static final Pattern IFACE = Pattern.compile("(?!\\.{1,2}$)[^/\\s:]{1,15}");
@@ -70,7 +71,7 @@ public final class WeirPrefilterReader {
         }
         return new WeirPrefilter(name, source, nodes, interfaces(spec.get("interfaces")),
                 choice(spec.get("xdpMode"), List.of("native", "generic", "auto")), mode(spec.get("mode")), rate, burst,
-                u32(spec.get("sampleEvery")), rules(spec.get("rules")));
+                u32(spec.get("sampleEvery")), rules(spec.get("rules")), spec.get("dryRun").boolOrNull());
     }
 
     private static String metadata(YamlNode m) {
@@ -168,6 +169,11 @@ public final class WeirPrefilterReader {
         }
         Protocol proto = protocol(r.get("protocol"));
         PortRange ports = ports(r, proto);
+        boolean dryRun = r.get("dryRun").bool(false);
+        if (dryRun && action != PrefilterRule.Action.DENY) {
+            throw r.get("dryRun").error("dryRun is for deny rules (an allow rule drops nothing itself); to try an"
+                    + " allowlist, set spec.dryRun");
+        }
         List<Located> out = new ArrayList<>();
         boolean source = !src.isNull();
         YamlNode cidrs = source ? src : dst;
@@ -176,13 +182,13 @@ public final class WeirPrefilterReader {
         }
         for (YamlNode c : cidrs.list()) {
             Cidr cidr = cidr(c);
-            out.add(new Located(new PrefilterRule(0, action, source ? cidr : null, source ? null : cidr, proto, ports), c));
+            out.add(new Located(new PrefilterRule(0, action, source ? cidr : null, source ? null : cidr, proto, ports, dryRun), c));
         }
         if (out.isEmpty()) {
             if (proto == null) {
                 throw r.error("say what the rule matches: sourceCIDRs, destinationCIDRs or protocol");
             }
-            out.add(new Located(new PrefilterRule(0, action, null, null, proto, ports), r));
+            out.add(new Located(new PrefilterRule(0, action, null, null, proto, ports, dryRun), r));
         }
         return out;
     }

@@ -49,6 +49,9 @@ final class WeirPrefilterWriter {
         if (p.sampleEvery() != null) {
             spec.put("sampleEvery", p.sampleEvery());
         }
+        if (p.dryRun() != null) {
+            spec.put("dryRun", p.dryRun());
+        }
         if (!p.rules().isEmpty()) {
             spec.set("rules", rules(p.rules()));
         }
@@ -87,6 +90,9 @@ final class WeirPrefilterWriter {
             if (r.dport().last() != r.dport().first()) {
                 e.put("endPort", r.dport().last());
             }
+        }
+        if (r.dryRun()) {
+            e.put("dryRun", true);
         }
         return e;
     }

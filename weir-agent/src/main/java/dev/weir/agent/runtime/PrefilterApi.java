@@ -105,6 +105,7 @@ final class PrefilterApi {
         o.put("ratePps", set.ratePps());
         o.put("rateBurst", set.rateBurst());
         o.put("sampleEvery", set.sampleEvery());
+        o.put("dryRun", set.dryRun());
         st.ifPresent(x -> o.put("maxPrefixes", x.capacity().prefixes()).put("maxRules", x.capacity().rules()));
         o.set("attachments", M.valueToTree(st.map(PrefilterState::attachments).orElse(Map.of())));
         ArrayNode rules = o.putArray("rules");
@@ -112,16 +113,22 @@ final class PrefilterApi {
             long[] c = s.rules().getOrDefault(r.id(), new long[2]);
             ObjectNode j = rules.addObject().put("id", r.id()).put("action", r.action().name().toLowerCase(java.util.Locale.ROOT))
                     .put("src", text(r.src())).put("dst", text(r.dst())).put("proto", r.proto() == null ? null : r.proto().lower())
-                    .put("dport", text(r.dport())).put("match", r.describe().replaceFirst("^(deny|allow) ", ""))
+                    .put("dport", text(r.dport())).put("dryRun", r.dryRun())
+                    .put("match", r.describe().replaceFirst("^(deny|allow) ", "").replaceFirst(" dry-run$", ""))
                     .put("packets", c[0]).put("bytes", c[1]);
             j.set("objects", M.valueToTree(spec.originsOf(r)));
         }
         long[] none = s.rules().getOrDefault(0, new long[2]);
         o.putObject("unattributed").put("packets", none[0]).put("bytes", none[1]);
-        ArrayNode reasons = o.putArray("reasons");
-        new java.util.TreeMap<>(s.reasons()).forEach((code, c) -> reasons.addObject().put("code", code)
-                .put("packets", c[0]).put("bytes", c[1]));
+        counters(o.putArray("reasons"), s.reasons());
+        counters(o.putArray("wouldDrop"), s.wouldDrop());
         return o;
+    }
+
+    /** Per-reason counters as {code, packets, bytes} entries, by code. */
+    private static void counters(ArrayNode out, Map<Integer, long[]> byCode) {
+        new java.util.TreeMap<>(byCode).forEach((code, c) -> out.addObject().put("code", code)
+                .put("packets", c[0]).put("bytes", c[1]));
     }
 
     private static String text(Object o) {
@@ -193,7 +200,8 @@ final class PrefilterApi {
                     p.path("xdpMode").isTextual() ? p.path("xdpMode").asText() : null);
             case "detach" -> w -> ImperativePrefilter.detach(w, strings(p.path("interfaces")), current().spec().attachedBy());
             case "set" -> w -> ImperativePrefilter.set(w, mode(p.path("mode")), number(p.path("rateLimit")),
-                    number(p.path("burst")), number(p.path("sampleEvery")));
+                    number(p.path("burst")), number(p.path("sampleEvery")),
+                    p.path("dryRun").isBoolean() ? p.path("dryRun").asBoolean() : null);
             case "remove" -> w -> null;
             default -> throw new ApiException(ApiException.BAD_REQUEST, "unknown prefilter edit '" + op
                     + "' (add, delete, attach, detach, set, remove)");

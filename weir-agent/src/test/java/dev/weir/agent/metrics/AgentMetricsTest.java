@@ -68,11 +68,13 @@ class AgentMetricsTest {
             }
         }
         NodePrefilter.Status status = new NodePrefilter.Status("node1", null, Path.of("/x"), NodePrefilterSpec.NONE,
-                Optional.empty(), Map.of(deny, new long[] {5, 300}), Map.of(3, new long[] {4, 240}));
+                Optional.empty(), Map.of(deny, new long[] {5, 300}), Map.of(deny, new long[] {7, 420}),
+                Map.of(3, new long[] {4, 240}));
         String t = text(metrics(status));
         String name = DropReason.of(deny).name();
         assertThat(t).contains("weir_prefilter_packets_total{reason=\"" + name + "\",verdict=\"DROP\"} 5.0",
                 "weir_prefilter_bytes_total{reason=\"" + name + "\",verdict=\"DROP\"} 300.0",
+                "weir_prefilter_packets_total{reason=\"" + name + "\",verdict=\"WOULD-DROP\"} 7.0",
                 "weir_prefilter_rule_packets_total{rule=\"3\"} 4.0");
         assertThat(text(metrics(null))).doesNotContain("weir_prefilter_packets_total{");
     }

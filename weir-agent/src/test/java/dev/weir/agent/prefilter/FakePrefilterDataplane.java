@@ -79,6 +79,11 @@ public final class FakePrefilterDataplane implements PrefilterDataplane {
     }
 
     @Override
+    public Map<Integer, long[]> wouldDropCounters() {
+        return Map.of(128, new long[] {2, 200});
+    }
+
+    @Override
     public Map<Integer, long[]> ruleCounters(List<Integer> ruleIds) {
         Map<Integer, long[]> out = new HashMap<>();
         ruleIds.forEach(id -> out.put(id, new long[] {id, id * 100L}));

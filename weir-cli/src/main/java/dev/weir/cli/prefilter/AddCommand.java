@@ -13,6 +13,7 @@ import picocli.CommandLine.Mixin;
         "  weir prefilter add --src 203.0.113.0/24",
         "  weir prefilter add --proto udp --dport 53 --dst 192.0.2.0/24",
         "  weir prefilter add --action allow --proto tcp --dport 80-81",
+        "  weir prefilter add --dry-run --src 198.51.100.0/24     (counted as would-drop, passed)",
         "On a node's namespace whose agent runs (e.g. --netns weir-node1 in the lab), the rules go into the",
         "node's WeirPrefilter imperative-<node> (desired state, kept in the store); the command returns once",
         "every agent enforces it."})

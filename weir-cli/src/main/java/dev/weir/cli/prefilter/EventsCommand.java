@@ -30,7 +30,8 @@ import picocli.CommandLine.Option;
  * happen before the kernel allocates an skb, so tcpdump never sees them.
  */
 @Command(name = "events", mixinStandardHelpOptions = true, description = {
-        "Print sampled drop events (1 in --sample-every drops) from the prefilter's ring buffer.",
+        "Print sampled drop events (1 in --sample-every drops) from the prefilter's ring buffer; a drop in",
+        "dry run (the packet passed) shows as WOULD-DROP, a carried-out one as DROP.",
         "Reading consumes them. Without --follow, prints what is buffered and exits.",
         "On a node's namespace whose agent runs: the node's prefilter's ring buffer (pinned by the agent)."})
 final class EventsCommand implements Runnable {
@@ -48,9 +49,9 @@ final class EventsCommand implements Runnable {
     String output;
 
     /** One event as printed in JSON. */
-    record EventJson(String time, String iface, int ifindex, String reason, String description, Integer rule,
-                     String protocol, String source, String destination, int sourcePort, int destinationPort,
-                     int length) {
+    record EventJson(String time, String iface, int ifindex, String verdict, String reason, String description,
+                     Integer rule, String protocol, String source, String destination, int sourcePort,
+                     int destinationPort, int length) {
     }
 
     private final Map<Integer, String> ifnames = new HashMap<>();
@@ -87,7 +88,7 @@ final class EventsCommand implements Runnable {
             out.println(Json.mapper().valueToTree(j).toString());
             return;
         }
-        out.println(j.time() + " " + j.iface() + " " + j.reason() + (j.rule() == null ? "" : " rule " + j.rule())
+        out.println(j.time() + " " + j.iface() + " " + j.verdict() + " " + j.reason() + (j.rule() == null ? "" : " rule " + j.rule())
                 + " " + j.protocol() + " " + endpoint(j.source(), j.sourcePort()) + " -> "
                 + endpoint(j.destination(), j.destinationPort()) + " len " + j.length());
     }
@@ -105,7 +106,8 @@ final class EventsCommand implements Runnable {
                 .format(Instant.ofEpochSecond(0, e.tsNs() + wallMinusMono));
         DropReason r = DropReason.find(e.reason()).orElse(null);
         Integer rule = e.rule() == -1 ? null : e.rule();
-        return new EventJson(time, ifname(e.ifindex()), e.ifindex(), r == null ? "REASON_" + e.reason() : r.name(),
+        return new EventJson(time, ifname(e.ifindex()), e.ifindex(), e.dryRun() ? DropReason.WOULD_DROP : "DROP",
+                r == null ? "REASON_" + e.reason() : r.name(),
                 r == null ? "" : r.description(), rule, protocol(e.proto()),
                 e.source().map(InetAddress::getHostAddress).orElse(null),
                 e.destination().map(InetAddress::getHostAddress).orElse(null), e.sport(), e.dport(), e.pktLen());

@@ -33,12 +33,12 @@ final class ListCommand implements Runnable {
     OutputFormat output;
 
     /** One rule; {@code objects}: the WeirPrefilter objects it comes from (a node's prefilter only). */
-    record RuleRow(int id, String action, String src, String dst, String proto, String dport, long packets, long bytes,
-                   @JsonInclude(JsonInclude.Include.NON_NULL) List<String> objects) {
+    record RuleRow(int id, String action, String src, String dst, String proto, String dport, boolean dryRun, long packets,
+                   long bytes, @JsonInclude(JsonInclude.Include.NON_NULL) List<String> objects) {
     }
 
     /** {@code node}, {@code objects}: the node and its selecting WeirPrefilter objects (a node's prefilter only). */
-    record Listing(String scope, String mode, long ratePps, long rateBurst, long sampleEvery, int maxPrefixes,
+    record Listing(String scope, String mode, boolean dryRun, long ratePps, long rateBurst, long sampleEvery, int maxPrefixes,
                    int maxRules, Map<String, String> attachments, List<RuleRow> rules,
                    @JsonInclude(JsonInclude.Include.NON_NULL) String node,
                    @JsonInclude(JsonInclude.Include.NON_NULL) List<String> objects) {
@@ -54,12 +54,14 @@ final class ListCommand implements Runnable {
         }
         out.println("scope " + l.scope() + (l.node() == null ? "" : " (node " + l.node() + ", WeirPrefilter "
                 + (l.objects().isEmpty() ? "none" : String.join(", ", l.objects())) + ")") + ": mode " + l.mode()
+                + (l.dryRun() ? " in dry run (drops nothing)" : "")
                 + (l.ratePps() > 0 ? ", rate limit " + l.ratePps() + " pps/source (burst " + l.rateBurst() + ")" : ", no rate limit")
                 + ", attached to " + (l.attachments().isEmpty() ? "nothing" : l.attachments()));
         Table t = l.node() == null ? new Table("ID", "ACTION", "MATCH", "PACKETS", "BYTES")
                 : new Table("ID", "ACTION", "MATCH", "PACKETS", "BYTES", "FROM");
         for (RuleRow r : l.rules()) {
-            PrefilterRule rule = new PrefilterState.RuleJson(r.id(), r.action(), r.src(), r.dst(), r.proto(), r.dport()).toRule();
+            PrefilterRule rule = new PrefilterState.RuleJson(r.id(), r.action(), r.src(), r.dst(), r.proto(), r.dport(),
+                    r.dryRun()).toRule();
             t.row(r.id(), r.action(), rule.describe().replaceFirst("^(deny|allow) ", ""), r.packets(), r.bytes(),
                     r.objects() == null ? null : String.join(",", r.objects()));
         }
@@ -74,10 +76,10 @@ final class ListCommand implements Runnable {
         for (PrefilterRule r : st.rules().rules()) {
             long[] h = hits.getOrDefault(r.id(), new long[2]);
             rows.add(new RuleRow(r.id(), r.action().name().toLowerCase(), str(r.src()), str(r.dst()),
-                    r.proto() == null ? null : r.proto().lower(), str(r.dport()), h[0], h[1], null));
+                    r.proto() == null ? null : r.proto().lower(), str(r.dport()), r.dryRun(), h[0], h[1], null));
         }
         var s = st.rules().settings();
-        return new Listing(scope.scope(), s.mode().name().toLowerCase(), s.ratePps(), s.rateBurst(), s.sampleEvery(),
+        return new Listing(scope.scope(), s.mode().name().toLowerCase(), s.dryRun(), s.ratePps(), s.rateBurst(), s.sampleEvery(),
                 st.capacity().prefixes(), st.capacity().rules(), st.attachments(), rows, null, null);
     }
 
@@ -85,12 +87,14 @@ final class ListCommand implements Runnable {
         List<RuleRow> rows = new ArrayList<>();
         for (JsonNode r : s.path("rules")) {
             rows.add(new RuleRow(r.path("id").asInt(), r.path("action").asText(), text(r, "src"), text(r, "dst"),
-                    text(r, "proto"), text(r, "dport"), r.path("packets").asLong(), r.path("bytes").asLong(),
+                    text(r, "proto"), text(r, "dport"), r.path("dryRun").asBoolean(), r.path("packets").asLong(),
+                    r.path("bytes").asLong(),
                     NodeAgentPrefilter.strings(r.path("objects"))));
         }
         Map<String, String> attachments = new TreeMap<>();
         s.path("attachments").fields().forEachRemaining(e -> attachments.put(e.getKey(), e.getValue().asText()));
-        return new Listing(scope.scope(), s.path("mode").asText(), s.path("ratePps").asLong(), s.path("rateBurst").asLong(),
+        return new Listing(scope.scope(), s.path("mode").asText(), s.path("dryRun").asBoolean(), s.path("ratePps").asLong(),
+                s.path("rateBurst").asLong(),
                 s.path("sampleEvery").asLong(), s.path("maxPrefixes").asInt(Capacity.DEFAULT.prefixes()),
                 s.path("maxRules").asInt(Capacity.DEFAULT.rules()), attachments, rows, s.path("node").asText(),
                 NodeAgentPrefilter.strings(s.path("objects")));

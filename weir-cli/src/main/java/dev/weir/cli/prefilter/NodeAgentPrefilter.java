@@ -140,16 +140,16 @@ final class NodeAgentPrefilter {
         Map<PrefilterRule, Integer> out = new HashMap<>();
         for (JsonNode r : status.path("rules")) {
             PrefilterRule rule = Json.mapper().convertValue(((ObjectNode) r.deepCopy())
-                    .retain("id", "action", "src", "dst", "proto", "dport"), PrefilterState.RuleJson.class).toRule();
+                    .retain("id", "action", "src", "dst", "proto", "dport", "dryRun"), PrefilterState.RuleJson.class).toRule();
             out.put(rule.withId(0), rule.id());
         }
         return out;
     }
 
-    /** Per-reason counters from a status: code to {packets, bytes}. */
-    static Map<Integer, long[]> reasons(JsonNode status) {
+    /** Per-reason counters from a status ({@code reasons}, or {@code wouldDrop}): code to {packets, bytes}. */
+    static Map<Integer, long[]> reasons(JsonNode status, String field) {
         Map<Integer, long[]> out = new HashMap<>();
-        status.path("reasons").forEach(r -> out.put(r.path("code").asInt(),
+        status.path(field).forEach(r -> out.put(r.path("code").asInt(),
                 new long[] {r.path("packets").asLong(), r.path("bytes").asLong()}));
         return out;
     }

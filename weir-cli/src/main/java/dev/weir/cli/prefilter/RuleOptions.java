@@ -36,6 +36,10 @@ final class RuleOptions {
     @Option(names = "--dport", paramLabel = "PORT[-PORT]", description = "Destination port or range (needs --proto tcp|udp|sctp).")
     String dport;
 
+    @Option(names = "--dry-run", description = {"A deny rule in dry run: what it matches passes and is counted as",
+            "would-drop (weir prefilter stats), in its hit counter and in sampled events."})
+    boolean dryRun;
+
     /** The rules these flags describe, validated; ids are assigned later. */
     List<PrefilterRule> rules() {
         Action a = switch (action.toLowerCase()) {
@@ -54,13 +58,13 @@ final class RuleOptions {
         }
         List<PrefilterRule> out = new ArrayList<>();
         for (String s : srcs) {
-            out.add(new PrefilterRule(0, a, Cidr.parse(s), null, p, ports));
+            out.add(new PrefilterRule(0, a, Cidr.parse(s), null, p, ports, dryRun));
         }
         for (String d : dst) {
-            out.add(new PrefilterRule(0, a, null, Cidr.parse(d), p, ports));
+            out.add(new PrefilterRule(0, a, null, Cidr.parse(d), p, ports, dryRun));
         }
         if (out.isEmpty()) {
-            out.add(new PrefilterRule(0, a, null, null, p, ports));
+            out.add(new PrefilterRule(0, a, null, null, p, ports, dryRun));
         }
         return out;
     }

@@ -5,9 +5,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code weir prefilter set …}: mode, rate limit, event sampling. */
+/** {@code weir prefilter set …}: mode, rate limit, event sampling, dry run. */
 @Command(name = "set", mixinStandardHelpOptions = true,
-        description = {"Change the scope's settings: denylist/allowlist mode, per-source rate limit, drop-event sampling.",
+        description = {"Change the scope's settings: denylist/allowlist mode, per-source rate limit, drop-event sampling,",
+                "dry run.",
                 "On a node's namespace whose agent runs, they are set in the node's WeirPrefilter imperative-<node>;",
                 "another WeirPrefilter of that node that sets them otherwise makes this fail (one node, one mode)."})
 final class SetCommand implements Runnable {
@@ -28,10 +29,15 @@ final class SetCommand implements Runnable {
     @Option(names = "--sample-every", paramLabel = "N", description = "Emit 1 in N drops as an event; 0 for none.")
     Long sampleEvery;
 
+    @Option(names = "--dry-run", arity = "1", paramLabel = "true|false", description = {
+            "The whole prefilter in dry run: every drop (rules, rate limit, malformed headers) is counted as",
+            "would-drop (weir prefilter stats) and the packet passes; false enforces again."})
+    Boolean dryRun;
+
     @Override
     public void run() {
-        if (mode == null && ratePps == null && burst == null && sampleEvery == null) {
-            throw new IllegalArgumentException("nothing to set: give --mode, --rate-limit, --burst or --sample-every");
+        if (mode == null && ratePps == null && burst == null && sampleEvery == null && dryRun == null) {
+            throw new IllegalArgumentException("nothing to set: give --mode, --rate-limit, --burst, --sample-every or --dry-run");
         }
         PrefilterSettings.Mode m = mode == null ? null : switch (mode.toLowerCase()) {
             case "denylist", "deny" -> PrefilterSettings.Mode.DENYLIST;
@@ -53,6 +59,9 @@ final class SetCommand implements Runnable {
             if (sampleEvery != null) {
                 params.put("sampleEvery", sampleEvery);
             }
+            if (dryRun != null) {
+                params.put("dryRun", dryRun);
+            }
             var edited = agent.get().edit(params);
             System.out.println("prefilter settings updated (" + scope.scope() + ")");
             System.out.println(edited.summary());
@@ -69,6 +78,9 @@ final class SetCommand implements Runnable {
             }
             if (sampleEvery != null) {
                 out = out.withSampleEvery(sampleEvery);
+            }
+            if (dryRun != null) {
+                out = out.withDryRun(dryRun);
             }
             return out;
         });

@@ -21,6 +21,8 @@ import picocli.CommandLine.Option;
 /** {@code weir prefilter stats [--watch]}: packets and bytes per verdict reason and per rule. */
 @Command(name = "stats", mixinStandardHelpOptions = true,
         description = {"Counters per verdict reason (summed over CPUs) and per rule; --watch adds rates.",
+                "VERDICT is PASS, DROP, EVENT, or WOULD-DROP for drops in dry run (the packet passed: a dry-run",
+                "rule, or the whole prefilter in dry run); a would-drop is counted there, not as a PASS.",
                 "On a node's namespace whose agent runs: the node's prefilter's, read through its agent."})
 final class StatsCommand implements Runnable {
 
@@ -48,18 +50,19 @@ final class StatsCommand implements Runnable {
     record Stats(String scope, List<ReasonRow> reasons, List<RuleRow> rules) {
     }
 
-    /** Counters as read at one time: per reason code and per rule id, {packets, bytes}. */
-    record Counts(Map<Integer, long[]> reasons, Map<Integer, long[]> rules) {
+    /** Counters as read at one time: per reason code (carried out, and dry run) and per rule id, {packets, bytes}. */
+    record Counts(Map<Integer, long[]> reasons, Map<Integer, long[]> wouldDrop, Map<Integer, long[]> rules) {
     }
 
     @Override
     public void run() {
         Supplier<Counts> counters = scope.agent().<Supplier<Counts>>map(a -> () -> {
             var s = a.status();
-            return new Counts(NodeAgentPrefilter.reasons(s), NodeAgentPrefilter.rules(s));
+            return new Counts(NodeAgentPrefilter.reasons(s, "reasons"), NodeAgentPrefilter.reasons(s, "wouldDrop"),
+                    NodeAgentPrefilter.rules(s));
         }).orElseGet(() -> {
             PrefilterManager manager = scope.manager();
-            return () -> new Counts(manager.reasonCounters(), manager.ruleCounters());
+            return () -> new Counts(manager.reasonCounters(), manager.wouldDropCounters(), manager.ruleCounters());
         });
         PrintWriter out = new PrintWriter(System.out, true);
         Stats prev = snapshot(counters.get(), null, 0);
@@ -96,16 +99,9 @@ final class StatsCommand implements Runnable {
     }
 
     private Stats snapshot(Counts m, Stats prev, double seconds) {
-        Map<Integer, long[]> reasons = new TreeMap<>(m.reasons());
         List<ReasonRow> rr = new ArrayList<>();
-        reasons.forEach((code, v) -> {
-            if (v[0] == 0) {
-                return;
-            }
-            DropReason reason = DropReason.of(code);
-            Double pps = prev == null ? null : (v[0] - prevReason(prev, code)) / seconds;
-            rr.add(new ReasonRow(code, reason.name(), verdict(reason), v[0], v[1], pps));
-        });
+        new TreeMap<>(m.reasons()).forEach((code, v) -> reasonRow(rr, code, DropReason.of(code).verdict(), v, prev, seconds));
+        new TreeMap<>(m.wouldDrop()).forEach((code, v) -> reasonRow(rr, code, DropReason.WOULD_DROP, v, prev, seconds));
         List<RuleRow> rules = new ArrayList<>();
         new TreeMap<>(m.rules()).forEach((id, v) -> {
             if (v[0] > 0) {
@@ -116,15 +112,17 @@ final class StatsCommand implements Runnable {
         return new Stats(scope.scope(), rr, rules);
     }
 
-    private static String verdict(DropReason r) {
-        if (r.isDrop()) {
-            return "DROP";
+    private static void reasonRow(List<ReasonRow> out, int code, String verdict, long[] v, Stats prev, double seconds) {
+        if (v[0] == 0) {
+            return;
         }
-        return r.code() >= 250 ? "EVENT" : "PASS";
+        Double pps = prev == null ? null : (v[0] - prevReason(prev, code, verdict)) / seconds;
+        out.add(new ReasonRow(code, DropReason.of(code).name(), verdict, v[0], v[1], pps));
     }
 
-    private static long prevReason(Stats s, int code) {
-        return s.reasons().stream().filter(r -> r.code() == code).mapToLong(ReasonRow::packets).findFirst().orElse(0);
+    private static long prevReason(Stats s, int code, String verdict) {
+        return s.reasons().stream().filter(r -> r.code() == code && r.verdict().equals(verdict))
+                .mapToLong(ReasonRow::packets).findFirst().orElse(0);
     }
 
     private static long prevRule(Stats s, int id) {

@@ -24,9 +24,12 @@ import dev.weir.ebpf.Codec;
  * @param sampleEvery 1-in-N drops per CPU become events; 0: none
  * @param slotRule 64 rule ids, the one counted for a slot when the matched prefix names none
  * @param nets the prefix lengths held in the hash maps {@code pf_snet4_G} … and the tries known empty
+ * @param dry deny slots in dry run: what they match is counted in {@code pf_dry} and passes
+ * @param flags {@link #DRY_RUN}: every drop of the prefilter is a dry run
  */
 public record PfCfg(long needSrc, long needDst, long needL4, long deny, long allow, long active,
-                    int mode, int ratePps, int rateBurst, int sampleEvery, int[] slotRule, Nets nets) {
+                    int mode, int ratePps, int rateBurst, int sampleEvery, int[] slotRule, Nets nets,
+                    long dry, int flags) {
 
     public static final int SLOTS = 64;
     /** Prefix lengths hashed per side and family, at most. */
@@ -40,6 +43,8 @@ public record PfCfg(long needSrc, long needDst, long needL4, long deny, long all
     public static final int SKIP_DST6 = 8;
     public static final int DENYLIST = 0;
     public static final int ALLOWLIST = 1;
+    /** {@link #flags()} bit {@code PF_CFG_DRY_RUN}: the whole prefilter counts its drops and passes. */
+    public static final int DRY_RUN = 1;
 
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             Mem.U64.withName("need_src"),
@@ -47,6 +52,7 @@ public record PfCfg(long needSrc, long needDst, long needL4, long deny, long all
             Mem.U64.withName("need_l4"),
             Mem.U64.withName("deny"),
             Mem.U64.withName("allow"),
+            Mem.U64.withName("dry"),
             Mem.U64.withName("active"),
             Mem.U32.withName("mode"),
             Mem.U32.withName("rate_pps"),
@@ -58,14 +64,26 @@ public record PfCfg(long needSrc, long needDst, long needL4, long deny, long all
             MemoryLayout.sequenceLayout(NET_LENS, Mem.U8).withName("src6_lens"),
             MemoryLayout.sequenceLayout(NET_LENS, Mem.U8).withName("dst6_lens"),
             Mem.U32.withName("skip_lpm"),
-            Mem.U32.withName("_pad")).withName("pf_cfg");
+            Mem.U32.withName("flags")).withName("pf_cfg");
 
     /** The map codec: {@link #LAYOUT}, host byte order. */
     public static final Codec<PfCfg> CODEC = Codec.of(LAYOUT, PfCfg::encode, PfCfg::decode);
 
+    private static final long NEED_SRC = Mem.offset(LAYOUT, "need_src");
+    private static final long NEED_DST = Mem.offset(LAYOUT, "need_dst");
+    private static final long NEED_L4 = Mem.offset(LAYOUT, "need_l4");
+    private static final long DENY = Mem.offset(LAYOUT, "deny");
+    private static final long ALLOW = Mem.offset(LAYOUT, "allow");
+    private static final long DRY = Mem.offset(LAYOUT, "dry");
+    private static final long ACTIVE = Mem.offset(LAYOUT, "active");
+    private static final long MODE = Mem.offset(LAYOUT, "mode");
+    private static final long RATE_PPS = Mem.offset(LAYOUT, "rate_pps");
+    private static final long RATE_BURST = Mem.offset(LAYOUT, "rate_burst");
+    private static final long SAMPLE_EVERY = Mem.offset(LAYOUT, "sample_every");
     private static final long SLOT_RULE = Mem.offset(LAYOUT, "slot_rule");
     private static final long LENS = Mem.offset(LAYOUT, "src4_lens");
     private static final long SKIP_LPM = Mem.offset(LAYOUT, "skip_lpm");
+    private static final long FLAGS = Mem.offset(LAYOUT, "flags");
 
     public PfCfg {
         slotRule = slotRule.clone();
@@ -73,6 +91,15 @@ public record PfCfg(long needSrc, long needDst, long needL4, long deny, long all
             throw new IllegalArgumentException(SLOTS + " slot rules expected, got " + slotRule.length);
         }
         java.util.Objects.requireNonNull(nets, "nets");
+        if ((flags & ~DRY_RUN) != 0) {
+            throw new IllegalArgumentException("pf_cfg flags 0x" + Integer.toHexString(flags));
+        }
+    }
+
+    /** Nothing in dry run. */
+    public PfCfg(long needSrc, long needDst, long needL4, long deny, long allow, long active,
+                 int mode, int ratePps, int rateBurst, int sampleEvery, int[] slotRule, Nets nets) {
+        this(needSrc, needDst, needL4, deny, allow, active, mode, ratePps, rateBurst, sampleEvery, slotRule, nets, 0, 0);
     }
 
     /** No prefix length hashed, every trie walked. */
@@ -168,14 +195,17 @@ public record PfCfg(long needSrc, long needDst, long needL4, long deny, long all
     }
 
     public void encode(MemorySegment dst) {
-        long[] masks = {needSrc, needDst, needL4, deny, allow, active};
-        for (int i = 0; i < masks.length; i++) {
-            Mem.u64(dst, 8L * i, masks[i]);
-        }
-        Mem.u32(dst, 48, mode);
-        Mem.u32(dst, 52, ratePps);
-        Mem.u32(dst, 56, rateBurst);
-        Mem.u32(dst, 60, sampleEvery);
+        Mem.u64(dst, NEED_SRC, needSrc);
+        Mem.u64(dst, NEED_DST, needDst);
+        Mem.u64(dst, NEED_L4, needL4);
+        Mem.u64(dst, DENY, deny);
+        Mem.u64(dst, ALLOW, allow);
+        Mem.u64(dst, DRY, dry);
+        Mem.u64(dst, ACTIVE, active);
+        Mem.u32(dst, MODE, mode);
+        Mem.u32(dst, RATE_PPS, ratePps);
+        Mem.u32(dst, RATE_BURST, rateBurst);
+        Mem.u32(dst, SAMPLE_EVERY, sampleEvery);
         for (int i = 0; i < SLOTS; i++) {
             Mem.u32(dst, SLOT_RULE + 4L * i, slotRule[i]);
         }
@@ -186,7 +216,7 @@ public record PfCfg(long needSrc, long needDst, long needL4, long deny, long all
             }
         }
         Mem.u32(dst, SKIP_LPM, nets.skipLpm());
-        Mem.u32(dst, SKIP_LPM + 4, 0);
+        Mem.u32(dst, FLAGS, flags);
     }
 
     public static PfCfg decode(MemorySegment src) {
@@ -206,9 +236,9 @@ public record PfCfg(long needSrc, long needDst, long needL4, long deny, long all
             }
         }
         Nets nets = new Nets(lists[0], lists[1], lists[2], lists[3], Mem.u32(src, SKIP_LPM));
-        return new PfCfg(Mem.u64(src, 0), Mem.u64(src, 8), Mem.u64(src, 16), Mem.u64(src, 24),
-                Mem.u64(src, 32), Mem.u64(src, 40), Mem.u32(src, 48), Mem.u32(src, 52),
-                Mem.u32(src, 56), Mem.u32(src, 60), rules, nets);
+        return new PfCfg(Mem.u64(src, NEED_SRC), Mem.u64(src, NEED_DST), Mem.u64(src, NEED_L4), Mem.u64(src, DENY),
+                Mem.u64(src, ALLOW), Mem.u64(src, ACTIVE), Mem.u32(src, MODE), Mem.u32(src, RATE_PPS),
+                Mem.u32(src, RATE_BURST), Mem.u32(src, SAMPLE_EVERY), rules, nets, Mem.u64(src, DRY), Mem.u32(src, FLAGS));
     }
 
     @Override
@@ -216,19 +246,19 @@ public record PfCfg(long needSrc, long needDst, long needL4, long deny, long all
         return o instanceof PfCfg c && c.needSrc == needSrc && c.needDst == needDst && c.needL4 == needL4
                 && c.deny == deny && c.allow == allow && c.active == active && c.mode == mode
                 && c.ratePps == ratePps && c.rateBurst == rateBurst && c.sampleEvery == sampleEvery
-                && Arrays.equals(c.slotRule, slotRule) && c.nets.equals(nets);
+                && Arrays.equals(c.slotRule, slotRule) && c.nets.equals(nets) && c.dry == dry && c.flags == flags;
     }
 
     @Override
     public int hashCode() {
         return Arrays.hashCode(new long[] {needSrc, needDst, needL4, deny, allow, active, mode, ratePps,
-                rateBurst, sampleEvery, Arrays.hashCode(slotRule), nets.hashCode()});
+                rateBurst, sampleEvery, Arrays.hashCode(slotRule), nets.hashCode(), dry, flags});
     }
 
     @Override
     public String toString() {
-        return "PfCfg[needSrc=%x, needDst=%x, needL4=%x, deny=%x, allow=%x, active=%x, mode=%d, ratePps=%d, rateBurst=%d, sampleEvery=%d, slotRule=%s, nets=%s]"
+        return "PfCfg[needSrc=%x, needDst=%x, needL4=%x, deny=%x, allow=%x, active=%x, mode=%d, ratePps=%d, rateBurst=%d, sampleEvery=%d, slotRule=%s, nets=%s, dry=%x, flags=%x]"
                 .formatted(needSrc, needDst, needL4, deny, allow, active, mode, ratePps, rateBurst,
-                        sampleEvery, Arrays.toString(slotRule), nets);
+                        sampleEvery, Arrays.toString(slotRule), nets, dry, flags);
     }
 }

@@ -26,9 +26,10 @@ import dev.weir.ebpf.Codec;
  * @param src source address, 16 bytes (IPv4 v4-mapped; zero when unknown)
  * @param dst destination address, 16 bytes
  * @param data the first {@code min(pktLen, 128)} bytes of the packet
+ * @param flags {@link PfFragVal#DRY_RUN}: a dry-run drop, the packet passed
  */
 public record PfEvent(long tsNs, int ifindex, int rule, int reason, int pktLen, int sport, int dport,
-                      int family, int proto, byte[] src, byte[] dst, byte[] data) {
+                      int family, int proto, byte[] src, byte[] dst, byte[] data, int flags) {
 
     /** Packet bytes an event holds at most ({@code PF_EVENT_SNAP}). */
     public static final int SNAP = 128;
@@ -46,7 +47,9 @@ public record PfEvent(long tsNs, int ifindex, int rule, int reason, int pktLen, 
             Mem.U16.withName("cap_len"),
             MemoryLayout.sequenceLayout(16, Mem.U8).withName("src"),
             MemoryLayout.sequenceLayout(16, Mem.U8).withName("dst"),
-            MemoryLayout.sequenceLayout(SNAP, Mem.U8).withName("data")).withName("pf_event");
+            MemoryLayout.sequenceLayout(SNAP, Mem.U8).withName("data"),
+            Mem.U32.withName("flags"),
+            Mem.U32.withName("_pad")).withName("pf_event");
 
     /** The map codec: {@link #LAYOUT}, host byte order. */
     public static final Codec<PfEvent> CODEC = Codec.of(LAYOUT, PfEvent::encode, PfEvent::decode);
@@ -105,13 +108,20 @@ public record PfEvent(long tsNs, int ifindex, int rule, int reason, int pktLen, 
         Mem.bytes(dst, 48, this.dst);
         dst.asSlice(64, SNAP).fill((byte) 0);
         Mem.bytes(dst, 64, data);
+        Mem.u32(dst, 64 + SNAP, flags);
+        Mem.u32(dst, 68 + SNAP, 0);
+    }
+
+    /** True when the drop was a dry run: counted and reported, but the packet passed. */
+    public boolean dryRun() {
+        return (flags & PfFragVal.DRY_RUN) != 0;
     }
 
     public static PfEvent decode(MemorySegment src) {
         int cap = Math.min(Mem.u16(src, 30), SNAP);
         return new PfEvent(Mem.u64(src, 0), Mem.u32(src, 8), Mem.u32(src, 12), Mem.u32(src, 16),
                 Mem.u32(src, 20), Mem.u16(src, 24), Mem.u16(src, 26), Mem.u8(src, 28), Mem.u8(src, 29),
-                Mem.bytes(src, 32, 16), Mem.bytes(src, 48, 16), Mem.bytes(src, 64, cap));
+                Mem.bytes(src, 32, 16), Mem.bytes(src, 48, 16), Mem.bytes(src, 64, cap), Mem.u32(src, 64 + SNAP));
     }
 
     @Override
@@ -119,7 +129,7 @@ public record PfEvent(long tsNs, int ifindex, int rule, int reason, int pktLen, 
         return o instanceof PfEvent e && e.tsNs == tsNs && e.ifindex == ifindex && e.rule == rule
                 && e.reason == reason && e.pktLen == pktLen && e.sport == sport && e.dport == dport
                 && e.family == family && e.proto == proto && Arrays.equals(e.src, src)
-                && Arrays.equals(e.dst, dst) && Arrays.equals(e.data, data);
+                && Arrays.equals(e.dst, dst) && Arrays.equals(e.data, data) && e.flags == flags;
     }
 
     @Override
@@ -129,7 +139,8 @@ public record PfEvent(long tsNs, int ifindex, int rule, int reason, int pktLen, 
 
     @Override
     public String toString() {
-        return "PfEvent[%s rule=%d if=%d len=%d %s %s:%d > %s:%d]".formatted(DropReason.describe(reason),
+        return "PfEvent[%s%s rule=%d if=%d len=%d %s %s:%d > %s:%d]".formatted(dryRun() ? "(dry run) " : "",
+                DropReason.describe(reason),
                 Integer.toUnsignedLong(rule), ifindex, pktLen, proto,
                 source().map(InetAddress::getHostAddress).orElse("?"), sport,
                 destination().map(InetAddress::getHostAddress).orElse("?"), dport);

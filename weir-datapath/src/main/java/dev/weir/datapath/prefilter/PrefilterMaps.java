@@ -16,6 +16,8 @@ public final class PrefilterMaps {
     public static final String RATE = "pf_rate";
     public static final String FRAG = "pf_frag";
     public static final String STATS = "pf_stats";
+    /** Dry-run drops per reason: packets that passed but would have been dropped. */
+    public static final String DRY = "pf_dry";
     public static final String HITS = "pf_hits";
     public static final String EVENTS = "pf_events";
     /** Internal: per-CPU drop sequence for event sampling. */

@@ -46,6 +46,7 @@ final class Prefilter implements AutoCloseable {
     final BpfMap<PfAddr, PfBucket> rate;
     final BpfMap<PfFragKey, PfFragVal> frag;
     final BpfPerCpuMap<Integer, PfCounter> stats;
+    final BpfPerCpuMap<Integer, PfCounter> dry;
     final BpfPerCpuMap<Integer, PfCounter> hits;
     final BpfPerCpuMap<Integer, Long> sample;
     private final RingBufferReader events;
@@ -77,6 +78,7 @@ final class Prefilter implements AutoCloseable {
             rate = obj.map(PrefilterMaps.RATE, PfAddr.CODEC, PfBucket.CODEC);
             frag = obj.map(PrefilterMaps.FRAG, PfFragKey.CODEC, PfFragVal.CODEC);
             stats = obj.perCpuMap(PrefilterMaps.STATS, Codec.u32(), PfCounter.CODEC);
+            dry = obj.perCpuMap(PrefilterMaps.DRY, Codec.u32(), PfCounter.CODEC);
             hits = obj.perCpuMap(PrefilterMaps.HITS, Codec.u32(), PfCounter.CODEC);
             sample = obj.perCpuMap(PrefilterMaps.SAMPLE, Codec.u32(), Codec.u64());
             events = RingBufferReader.open(obj.map(PrefilterMaps.EVENTS, Codec.bytes(0), Codec.bytes(0)),
@@ -98,6 +100,11 @@ final class Prefilter implements AutoCloseable {
 
     long packets(DropReason r) {
         return stat(r).packets();
+    }
+
+    /** Packets that passed in dry run but would have been dropped for r, summed over CPUs. */
+    long wouldDrop(DropReason r) {
+        return dry.lookupSum(r.code(), PfCounter::plus).packets();
     }
 
     /** Frames counted per reason code (every code 0..255, also unknown ones), summed over CPUs. */

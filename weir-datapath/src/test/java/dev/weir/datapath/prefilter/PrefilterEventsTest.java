@@ -93,7 +93,7 @@ class PrefilterEventsTest {
     void fullRingBufferCountsLostEvents() {
         pf.cfg(0, new Slots().deny(0, NONE, true, 1).sampleEvery(1).build());
         byte[] ssh = ipv4("10.0.0.1", "10.0.0.2", tcp(4321, 22)).eth();
-        int n = 600; // the fixture's 64 KiB ring holds about 320 events of 192 + 8 bytes
+        int n = 600; // the fixture's 64 KiB ring holds about 310 events of 200 + 8 bytes
         for (int i = 0; i < n; i++) {
             assertThat(pf.run(ssh)).isEqualTo(XDP_DROP);
         }

@@ -44,15 +44,15 @@ class RecordLayoutTest {
         assertThat(PfLpm4Key.LAYOUT.byteSize()).isEqualTo(8);
         assertThat(PfLpm6Key.LAYOUT.byteSize()).isEqualTo(20);
         assertThat(PfPrefixValue.LAYOUT.byteSize()).isEqualTo(32);
-        assertThat(PfCfg.LAYOUT.byteSize()).isEqualTo(64 + 4 * 64 + 4 * 8 + 8);
+        assertThat(PfCfg.LAYOUT.byteSize()).isEqualTo(72 + 4 * 64 + 4 * 8 + 8);
         assertThat(PfNetKey.LAYOUT4.byteSize()).isEqualTo(8);
         assertThat(PfNetKey.LAYOUT6.byteSize()).isEqualTo(20);
         assertThat(PfAddr.LAYOUT.byteSize()).isEqualTo(16);
         assertThat(PfBucket.LAYOUT.byteSize()).isEqualTo(16);
         assertThat(PfFragKey.LAYOUT.byteSize()).isEqualTo(40);
-        assertThat(PfFragVal.LAYOUT.byteSize()).isEqualTo(8);
+        assertThat(PfFragVal.LAYOUT.byteSize()).isEqualTo(12);
         assertThat(PfCounter.LAYOUT.byteSize()).isEqualTo(16);
-        assertThat(PfEvent.LAYOUT.byteSize()).isEqualTo(192);
+        assertThat(PfEvent.LAYOUT.byteSize()).isEqualTo(200);
     }
 
     @Test
@@ -92,16 +92,20 @@ class RecordLayoutTest {
         }
         PfCfg.Nets nets = new PfCfg.Nets(new int[] {32, 24, 16, 8, 7, 6, 5, 0}, new int[] {32}, new int[0],
                 new int[] {128, 64, 48}, PfCfg.SKIP_SRC4 | PfCfg.SKIP_DST6);
-        PfCfg c = new PfCfg(1, 2, 4, 8, 16, -1L, PfCfg.ALLOWLIST, 100, 20, 3, rules, nets);
-        byte[] raw = encode(360, c, PfCfg::encode);
+        PfCfg c = new PfCfg(1, 2, 4, 8, 16, -1L, PfCfg.ALLOWLIST, 100, 20, 3, rules, nets, 0x20, PfCfg.DRY_RUN);
+        byte[] raw = encode(368, c, PfCfg::encode);
         MemorySegment s = MemorySegment.ofArray(raw);
-        assertThat(s.get(ValueLayout.JAVA_INT_UNALIGNED, 48)).isEqualTo(1);
-        assertThat(s.get(ValueLayout.JAVA_INT_UNALIGNED, 60)).isEqualTo(3);
-        assertThat(s.get(ValueLayout.JAVA_INT_UNALIGNED, 64 + 4 * 63)).isEqualTo(1063);
-        assertThat(java.util.Arrays.copyOfRange(raw, 320, 360)).isEqualTo(hex(
-                "2018100807060500 20ffffffffffffff ffffffffffffffff 804030ffffffffff 09000000 00000000"));
-        roundTrip(360, c, PfCfg::encode, PfCfg::decode);
-        roundTrip(360, PfCfg.empty(), PfCfg::encode, PfCfg::decode);
+        assertThat(s.get(ValueLayout.JAVA_LONG_UNALIGNED, 40)).as("dry after allow").isEqualTo(0x20);
+        assertThat(s.get(ValueLayout.JAVA_LONG_UNALIGNED, 48)).as("active").isEqualTo(-1L);
+        assertThat(s.get(ValueLayout.JAVA_INT_UNALIGNED, 56)).isEqualTo(1);
+        assertThat(s.get(ValueLayout.JAVA_INT_UNALIGNED, 68)).isEqualTo(3);
+        assertThat(s.get(ValueLayout.JAVA_INT_UNALIGNED, 72 + 4 * 63)).isEqualTo(1063);
+        assertThat(java.util.Arrays.copyOfRange(raw, 328, 368)).isEqualTo(hex(
+                "2018100807060500 20ffffffffffffff ffffffffffffffff 804030ffffffffff 09000000 01000000"));
+        roundTrip(368, c, PfCfg::encode, PfCfg::decode);
+        roundTrip(368, PfCfg.empty(), PfCfg::encode, PfCfg::decode);
+        assertThatThrownBy(() -> new PfCfg(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, rules, nets, 0, 2))
+                .hasMessageContaining("flags");
         assertThatThrownBy(() -> new PfCfg.Nets(new int[] {24, 32}, new int[0], new int[0], new int[0], 0))
                 .hasMessageContaining("longest first");
         assertThatThrownBy(() -> new PfCfg.Nets(new int[] {33}, new int[0], new int[0], new int[0], 0))
@@ -133,7 +137,8 @@ class RecordLayoutTest {
         roundTrip(16, a, PfAddr::encode, PfAddr::decode);
         roundTrip(16, PfAddr.of(InetAddress.getByName("2001:db8::1")), PfAddr::encode, PfAddr::decode);
         roundTrip(16, new PfBucket(123_456_789_000L, -5L), PfBucket::encode, PfBucket::decode);
-        roundTrip(8, new PfFragVal(128, PfFragVal.RULE_NONE), PfFragVal::encode, PfFragVal::decode);
+        roundTrip(12, new PfFragVal(128, PfFragVal.RULE_NONE), PfFragVal::encode, PfFragVal::decode);
+        roundTrip(12, new PfFragVal(128, 7, PfFragVal.DRY_RUN), PfFragVal::encode, PfFragVal::decode);
         roundTrip(16, new PfCounter(3, 4500), PfCounter::encode, PfCounter::decode);
         assertThat(new PfCounter(1, 2).plus(new PfCounter(3, 4))).isEqualTo(new PfCounter(4, 6));
         assertThat(new PfBucket(3_500_000_000L, 0).packets(1)).isEqualTo(3);
@@ -154,14 +159,18 @@ class RecordLayoutTest {
     void eventRoundTripsAndKeepsOnlyCapturedBytes() throws Exception {
         PfEvent e = new PfEvent(99, 3, 42, 128, 60, 1234, 80, 4, 6,
                 PfAddr.of(InetAddress.getByName("10.0.0.1")).addr(), PfAddr.of(InetAddress.getByName("10.0.0.2")).addr(),
-                hex("0102030405"));
-        PfEvent back = roundTrip(192, e, PfEvent::encode, PfEvent::decode);
+                hex("0102030405"), 0);
+        PfEvent back = roundTrip(200, e, PfEvent::encode, PfEvent::decode);
         assertThat(back.data()).hasSize(5);
         assertThat(back.source()).contains(InetAddress.getByName("10.0.0.1"));
         assertThat(back.dropReason()).contains(dev.weir.datapath.DropReason.DROP_DENY_RULE);
         assertThat(back.toString()).contains("Denied by prefilter rule").contains("10.0.0.1:1234");
-        PfEvent none = new PfEvent(1, 1, -1, 131, 5, 0, 0, 0, 0, new byte[16], new byte[16], hex("0102030405"));
-        assertThat(roundTrip(192, none, PfEvent::encode, PfEvent::decode).source()).isEmpty();
+        PfEvent none = new PfEvent(1, 1, -1, 131, 5, 0, 0, 0, 0, new byte[16], new byte[16], hex("0102030405"), 0);
+        assertThat(roundTrip(200, none, PfEvent::encode, PfEvent::decode).source()).isEmpty();
+        PfEvent dry = new PfEvent(1, 1, 2, 128, 5, 0, 0, 0, 0, new byte[16], new byte[16], hex("01"), PfFragVal.DRY_RUN);
+        assertThat(roundTrip(200, dry, PfEvent::encode, PfEvent::decode).dryRun()).isTrue();
+        assertThat(dry.toString()).contains("(dry run)");
+        assertThat(back.dryRun()).isFalse();
     }
 
     @Test

@@ -19,6 +19,8 @@ final class Slots {
     private int sampleEvery;
     private final int[] slotRule = new int[PfCfg.SLOTS];
     private PfCfg.Nets nets = PfCfg.Nets.NONE;
+    private long dry;
+    private int flags;
 
     Slots() {
         Arrays.fill(slotRule, PfFragVal.RULE_NONE);
@@ -27,6 +29,18 @@ final class Slots {
     Slots deny(int slot, Side side, boolean l4, int rule) {
         deny |= 1L << slot;
         return slot(slot, side, l4, rule);
+    }
+
+    /** A deny slot in dry run: counted, not dropped. */
+    Slots dryDeny(int slot, Side side, boolean l4, int rule) {
+        dry |= 1L << slot;
+        return deny(slot, side, l4, rule);
+    }
+
+    /** The whole prefilter in dry run. */
+    Slots dryRun() {
+        flags |= PfCfg.DRY_RUN;
+        return this;
     }
 
     Slots allow(int slot, Side side, boolean l4, int rule) {
@@ -72,6 +86,7 @@ final class Slots {
     }
 
     PfCfg build() {
-        return new PfCfg(needSrc, needDst, needL4, deny, allow, active, mode, ratePps, rateBurst, sampleEvery, slotRule, nets);
+        return new PfCfg(needSrc, needDst, needL4, deny, allow, active, mode, ratePps, rateBurst, sampleEvery, slotRule, nets,
+                dry, flags);
     }
 }
