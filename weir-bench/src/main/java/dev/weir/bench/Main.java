@@ -1,5 +1,6 @@
 package dev.weir.bench;
 
+import dev.weir.bench.cni.CniBenchCommand;
 import dev.weir.bench.flows.FlowBenchCommand;
 import dev.weir.bench.jmh.JmhCommand;
 import dev.weir.bench.kvstore.KvstoreBenchCommand;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Command;
 @Command(name = "weir-bench", mixinStandardHelpOptions = true,
         description = "weir's benchmarks (run as root, but for kvstore-sim; see docs/benchmarks.md).",
         subcommands = {PrefilterBenchCommand.class, PolicyBenchCommand.class, FlowBenchCommand.class,
-                ServicesBenchCommand.class, KvstoreBenchCommand.class, JmhCommand.class})
+                ServicesBenchCommand.class, KvstoreBenchCommand.class, CniBenchCommand.class, JmhCommand.class})
 public final class Main {
 
     private Main() {

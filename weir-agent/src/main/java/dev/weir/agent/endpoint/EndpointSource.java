@@ -3,8 +3,8 @@ package dev.weir.agent.endpoint;
 import dev.weir.agent.runtime.Component;
 
 /**
- * Where the agent learns the cluster's workloads: the lab's state file now ({@link LabEndpointSource}),
- * the Kubernetes API server later. The sync loop calls {@link #read} whenever it looks for changes, so an
+ * Where the agent learns the cluster's workloads: this node's from weir-cni ({@link dev.weir.agent.cni.CniEndpoints}),
+ * the others' from the kvstore ({@link KvstoreEndpointSource}); the Kubernetes API server later. The sync loop calls {@link #read} whenever it looks for changes, so an
  * implementation should answer quickly (cache, or read a small file). Thread-safe.
  */
 public interface EndpointSource extends Component {

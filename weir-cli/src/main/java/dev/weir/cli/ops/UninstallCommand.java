@@ -22,8 +22,9 @@ import picocli.CommandLine.Command;
         header = "Remove every program, link, pin and state file weir made, nothing else.", description = {
         "Stop the node agents, detach every program weir attached, and remove every pin",
         "(/sys/fs/bpf/weir) and runtime file (/run/weir) weir made. Programs and pins of other tools are",
-        "left alone. The desired state (policies in /var/lib/weir/store) is kept; the lab is separate:",
-        "`weir lab down` removes it."})
+        "left alone. The desired state (policies in /var/lib/weir/store) is kept, and so is each node's record of",
+        "the pods weir-cni attached (/run/weir/<node>/cni-endpoints.json): the pods are the runtime's, and an agent",
+        "started again serves them. The lab is separate: `weir lab down` removes it."})
 public final class UninstallCommand implements Runnable {
 
     static final Path RUN_ROOT = Path.of("/run/weir");
@@ -72,7 +73,7 @@ public final class UninstallCommand implements Runnable {
                     }
                     out.add("stopped the agent of " + dir.getFileName() + " (pid " + pid + ")");
                 });
-                removeTree(dir);
+                removeTreeKeeping(dir, dir.resolve(dev.weir.agent.cni.CniEndpoints.FILE));
             }
         } catch (IOException | NumberFormatException e) {
             throw new IllegalStateException("cannot stop the agents under " + RUN_ROOT + ": " + e.getMessage(), e);
@@ -103,6 +104,19 @@ public final class UninstallCommand implements Runnable {
 
     private static String describe(BpfLink link) {
         return link.getClass().getSimpleName().replace("Link", "").toLowerCase() + " link " + link.id();
+    }
+
+    /** {@link #removeTree} but for one file (and so its directory). */
+    private static void removeTreeKeeping(Path root, Path keep) {
+        if (!Files.exists(keep)) {
+            removeTree(root);
+            return;
+        }
+        try (Stream<Path> s = Files.list(root)) {
+            s.filter(p -> !p.equals(keep)).forEach(UninstallCommand::removeTree);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list " + root + ": " + e.getMessage(), e);
+        }
     }
 
     static int removeTree(Path root) {

@@ -18,7 +18,7 @@ import dev.weir.agent.cluster.Namespace;
 import dev.weir.agent.cluster.Node;
 
 /**
- * Reads the lab's state file ({@code /run/weir/lab/lab.json}, the stable document of weir-lab's README)
+ * A test source of a whole cluster: reads a lab-shaped state file ({@code /run/weir/lab/lab.json}, the stable document of weir-lab's README)
  * and reports its nodes, namespaces and pods. It parses the JSON itself, so the agent does not depend on
  * weir-lab. The file is re-read only when its modification time changes. Thread-safe.
  */
