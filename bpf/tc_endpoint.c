@@ -3,8 +3,14 @@
  * weir's endpoint programs: identity-based network policy with conntrack
  * and flow events, on the node-side end (lxc...) of every pod's veth pair.
  *
- *   weir_from_ep  tcx ingress of the lxc: packets the pod sends, its egress policy
- *   weir_to_ep    tcx egress of the lxc:  packets sent to the pod, its ingress policy
+ *   weir_from_ep      tcx ingress of the lxc: packets the pod sends, its egress policy
+ *   weir_to_ep        tcx egress of the lxc:  packets sent to the pod, its ingress policy
+ *   weir_from_overlay tcx ingress of weir_vxlan (tunnel mode): the source
+ *                     identity from the VNI, for weir_to_ep
+ *
+ * Tunnel mode (docs/routing.md): weir_from_ep encapsulates a packet for a
+ * pod on another node (the ipcache names the node) with the pod's identity
+ * as VNI and redirects it to weir_vxlan.
  *
  * docs/policy-datapath.md is the contract: the maps, their structs and the
  * verdict semantics. Every packet leaves through ep_verdict(), which counts
@@ -178,6 +184,7 @@ struct ep_dec {
 	__u8  orig_dst[16];	/* DNAT: the frontend, for the service entry */
 	__be16 orig_dport;
 	__u16 _pad2;
+	__u32 tunnel_peer;	/* ingress from the tunnel: the source identity its VNI carried; 0: none */
 };
 
 /*
@@ -630,7 +637,7 @@ __noinline int ct_create(const struct ep_info *ep, const struct ep_cfg *cfg,
 
 	if (!ep || !cfg || !p || !d)
 		return REASON_DROP_CT_FULL;	/* not reached */
-	d->peer = ep_peer(ep, p, d->dir);
+	d->peer = d->tunnel_peer ? d->tunnel_peer : ep_peer(ep, p, d->dir);
 	reason = pol_decide(ep, p, d, &ct_flags);
 	if (reason_is_drop(reason))
 		return reason;
@@ -1025,6 +1032,34 @@ __noinline int ep_np_redirect(struct __sk_buff *ctx, const struct ep_pkt *p)
 	return np_redirect(ctx, &n);
 }
 
+/*
+ * Tunnel mode: a packet the pod sends to a pod on another node leaves
+ * encapsulated, the pod's identity as VNI, to the node the ipcache names;
+ * anything else goes to the stack as before. Global: its stack apart from
+ * ep_handle's.
+ */
+__noinline int ep_tunnel(struct __sk_buff *ctx, __u32 identity, __u32 tunnel_ifindex,
+			 const struct ep_pkt *p)
+{
+	struct ipcache_key k = { .prefixlen = 128 };
+	struct bpf_tunnel_key key;
+	struct ipcache_val *v;
+
+	if (!ctx || !p)
+		return TC_ACT_OK;	/* not reached */
+	__builtin_memcpy(k.addr, p->l3.dst, sizeof(k.addr));
+	v = bpf_map_lookup_elem(&ipcache, &k);
+	if (!v || !v->tunnel_endpoint)
+		return TC_ACT_OK;
+	__builtin_memset(&key, 0, sizeof(key));
+	key.tunnel_id = identity & WEIR_MARK_ID_MASK;
+	key.remote_ipv4 = v->tunnel_endpoint;
+	key.tunnel_ttl = 64;
+	if (bpf_skb_set_tunnel_key(ctx, &key, sizeof(key), BPF_F_ZERO_CSUM_TX) < 0)
+		return TC_ACT_OK;	/* no tunnel metadata: the stack's route decides */
+	return bpf_redirect(tunnel_ifindex, 0);
+}
+
 static __always_inline int ep_handle(struct __sk_buff *ctx, const __u8 dir)
 {
 	struct ep_pkt p = {};
@@ -1044,6 +1079,10 @@ static __always_inline int ep_handle(struct __sk_buff *ctx, const __u8 dir)
 	ep_load_cfg(&cfg);
 	d.dir = dir;
 	d.ifindex = ifindex;
+	if (dir == EP_DIR_INGRESS && (ctx->mark & WEIR_MARK_MAGIC_MASK) == WEIR_MARK_IDENTITY) {
+		d.tunnel_peer = ctx->mark & WEIR_MARK_ID_MASK;
+		ctx->mark = 0;
+	}
 
 	reason = ep_parse(ctx, &p);
 	if (!reason) {
@@ -1060,6 +1099,8 @@ static __always_inline int ep_handle(struct __sk_buff *ctx, const __u8 dir)
 		return bpf_redirect_peer(ifindex, 0);	/* hairpin reply: back to the pod */
 	if (dir == EP_DIR_EGRESS && d.redirect == EP_REDIRECT_FIB)
 		return ep_np_redirect(ctx, &p);	/* an external client's reply: out to it */
+	if (dir == EP_DIR_EGRESS && cfg.tunnel_ifindex)
+		return ep_tunnel(ctx, ep.identity, cfg.tunnel_ifindex, &p);
 	return TC_ACT_OK;
 }
 
@@ -1073,6 +1114,29 @@ SEC("tc")
 int weir_to_ep(struct __sk_buff *ctx)
 {
 	return ep_handle(ctx, EP_DIR_INGRESS);
+}
+
+/*
+ * Tunnel mode, on weir_vxlan's ingress: the VNI is the sender's identity
+ * (a pod's, or remote-node for what the sending node's stack forwarded),
+ * handed to weir_to_ep in the mark. The inner frame was addressed to the
+ * sending node's device, so it is taken as the host's, for the stack to
+ * route to the pod.
+ */
+SEC("tc")
+int weir_from_overlay(struct __sk_buff *ctx)
+{
+	struct bpf_tunnel_key key;
+
+	__builtin_memset(&key, 0, sizeof(key));
+	if (bpf_skb_get_tunnel_key(ctx, &key, sizeof(key), 0) < 0)
+		return TC_ACT_SHOT;	/* not from the tunnel: nothing else comes this way */
+	if (key.tunnel_id && key.tunnel_id <= WEIR_MARK_ID_MASK)
+		ctx->mark = WEIR_MARK_IDENTITY | key.tunnel_id;
+	else
+		ctx->mark = 0;
+	bpf_skb_change_type(ctx, 0);	/* PACKET_HOST */
+	return TC_ACT_OK;
 }
 
 char _license[] SEC("license") = "GPL";

@@ -36,7 +36,7 @@ struct ep_cfg {
 	__u64 ct_closing_ns;		/* TCP FIN or RST seen [10 s] */
 	__u64 ct_other_ns;		/* every other protocol [60 s] */
 	__u32 trace_every;		/* 1-in-N forwarded packets traced per CPU; 0 off */
-	__u32 _pad;
+	__u32 tunnel_ifindex;		/* tunnel mode: the VXLAN device (weir_vxlan); 0: no tunnel */
 };
 
 #define EP_CT_SYN_DEFAULT_NS		(60ULL * 1000000000ULL)

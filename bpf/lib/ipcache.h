@@ -29,7 +29,22 @@ struct ipcache_key {
 
 struct ipcache_val {
 	__u32 identity;
-	__u32 flags;		/* reserved, 0 */
+	/*
+	 * Tunnel mode: the IPv4 underlay address of the node that holds this
+	 * address, in host byte order as struct bpf_tunnel_key wants it; 0 when
+	 * the address is not reached through the tunnel (local, or native routing).
+	 */
+	__u32 tunnel_endpoint;
 };
+
+/*
+ * Tunnel mode: weir_from_overlay hands the source identity of a packet that
+ * came out of the tunnel (its VNI) to weir_to_ep in skb->mark: the magic in
+ * the top byte, the identity (< 2^24, a VNI) below. Nothing else in the
+ * node's namespace sets marks (they are scrubbed on the way out of a pod).
+ */
+#define WEIR_MARK_MAGIC_MASK	0xff000000
+#define WEIR_MARK_IDENTITY	0xee000000
+#define WEIR_MARK_ID_MASK	0x00ffffff
 
 #endif /* __WEIR_IPCACHE_H */

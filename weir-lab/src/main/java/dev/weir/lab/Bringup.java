@@ -60,20 +60,20 @@ final class Bringup {
         createDirectories(paths);
         progress.accept("creating " + Topology.namespaces(model).size() + " network namespaces, "
                 + model.nodes().size() + " node(s), underlay and routes");
-        Topology.build(model, !config.cniPods());
+        Topology.build(model, !config.cniPods(), config.routing() == null);
         Map<String, AgentState> launched = new TreeMap<>();
         if (!config.cniPods()) {
             progress.accept("starting " + (model.pods().size() + 1) + " pod agents");
             launched.putAll(launchPods(model.pods(), paths));
         }
         launched.put(Targets.EXT, AgentLauncher.launch(Targets.EXT, LabPaths.EXT, model.ext().netns(), List.of(), paths));
-        StateStore.write(Path.of(paths.state()), LabState.of(model, "", launched, paths, null));
+        StateStore.write(Path.of(paths.state()), LabState.of(model, "", launched, paths, null, config.routing()));
         // the members start while the pod agents' JVMs do; Teardown finds them by command line if this fails
         KvstoreState kvstore = config.kvstore().etcd()
                 ? LabEtcd.start(config.kvstore().members(), paths, progress)
                 : KvstoreState.file(config.kvstore().dir());
         Map<String, AgentState> ready = awaitAll(launched, config.readyTimeout(), progress);
-        LabState state = LabState.of(model, Instant.now().toString(), ready, paths, kvstore);
+        LabState state = LabState.of(model, Instant.now().toString(), ready, paths, kvstore, config.routing());
         StateStore.write(Path.of(paths.state()), state);
         progress.accept(config.cniPods()
                 ? "lab is up: " + model.nodes().size() + " node(s) and ext; " + model.pods().size() + " pods wait for CNI"

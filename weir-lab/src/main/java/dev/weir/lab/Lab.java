@@ -100,6 +100,16 @@ public final class Lab {
         return new Lab(now);
     }
 
+    /**
+     * A node's container runtime, as far as CNI goes: the network configuration list {@code conflist} in the node's
+     * {@link LabPaths#cniConf}, plugins from its {@link LabPaths#cniBin}, then Debian's {@code /usr/lib/cni}.
+     */
+    public CniRuntime cniRuntime(String node, String conflist) {
+        node(node);
+        return new CniRuntime(state.paths().cniConf(node).resolve(conflist),
+                List.of(state.paths().cniBin(node), Path.of("/usr/lib/cni")));
+    }
+
     /** The pod as the lab's runtime describes it to a CNI plugin (container id {@code lab-<ns>-<pod>}). */
     public CniRuntime.Pod cniPod(PodSpec p) {
         return new CniRuntime.Pod("lab-" + p.ref().key(), dev.weir.lab.host.Netns.file(p.netns()), "eth0", p.namespace(),

@@ -25,11 +25,14 @@ import dev.weir.lab.model.UnderlaySpec;
  * @param agents by id ({@code ns/pod}, {@code ext}), sorted
  * @param kvstore the weir agents' kvstore (file or the lab's etcd members); absent in the state of a lab
  *                brought up before weir recorded it
+ * @param routing how pod traffic crosses nodes: {@code tunnel} or {@code native} (weir's; the weir agents'
+ *                {@code --routing}); absent when the lab routes pods itself (no weir)
  */
 public record LabState(String model, String createdAt, List<NodeSpec> nodes, List<NamespaceSpec> namespaces,
                        List<PodSpec> pods, ExtSpec ext, UnderlaySpec underlay, ServiceRanges services,
                        Map<String, AgentState> agents, LabPaths paths,
-                       @JsonInclude(JsonInclude.Include.NON_NULL) KvstoreState kvstore) {
+                       @JsonInclude(JsonInclude.Include.NON_NULL) KvstoreState kvstore,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) String routing) {
 
     public LabState {
         nodes = List.copyOf(nodes);
@@ -39,15 +42,15 @@ public record LabState(String model, String createdAt, List<NodeSpec> nodes, Lis
     }
 
     static LabState of(LabModel m, String createdAt, Map<String, AgentState> agents, LabPaths paths,
-                       KvstoreState kvstore) {
+                       KvstoreState kvstore, String routing) {
         return new LabState(m.model(), createdAt, m.nodes(), m.namespaces(), m.pods(), m.ext(), m.underlay(),
-                m.services(), agents, paths, kvstore);
+                m.services(), agents, paths, kvstore, routing);
     }
 
     /** The same state with other agents and kvstore (e.g. their liveness checked now). */
     LabState with(Map<String, AgentState> newAgents, KvstoreState newKvstore) {
         return new LabState(model, createdAt, nodes, namespaces, pods, ext, underlay, services, newAgents, paths,
-                newKvstore);
+                newKvstore, routing);
     }
 
     /** The model part, without agents and paths. */

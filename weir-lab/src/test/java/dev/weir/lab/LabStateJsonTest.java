@@ -18,7 +18,7 @@ class LabStateJsonTest {
             "/run/weir/lab/logs", "/sys/fs/cgroup/unified/weir-lab");
     private final LabState state = LabState.of(NetpolModel.build(2), "2026-01-01T00:00:00Z",
             Map.of("x/a", new AgentState("x/a", 42, "/run/weir/lab/pods/x-a.sock", "/run/weir/lab/logs/x-a.log",
-                    "/sys/fs/cgroup/unified/weir-lab/x-a", true)), paths, KvstoreState.file("/var/lib/weir/lab/store"));
+                    "/sys/fs/cgroup/unified/weir-lab/x-a", true)), paths, KvstoreState.file("/var/lib/weir/lab/store"), "tunnel");
     private final KvstoreState etcd = KvstoreState.etcd(List.of(
             new KvstoreState.Member("etcd1", "http://127.0.0.1:23790", "http://127.0.0.1:23791", 4711,
                     "/dev/shm/weir-lab-etcd/etcd1", "/run/weir/lab/logs/etcd1.log", true, true),

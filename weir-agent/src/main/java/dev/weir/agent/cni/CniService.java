@@ -29,7 +29,7 @@ public final class CniService {
 
     /** Who the service talks to: the agent's sync loop and its endpoint ids. */
     public record Parts(String node, CniEndpoints endpoints, Ipam ipam, PodLink links, EndpointIds ids,
-                        Supplier<SyncState> state, Runnable poke, Duration enforceTimeout) {
+                        Supplier<SyncState> state, Runnable poke, Duration enforceTimeout, Supplier<Integer> podMtu) {
     }
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -97,11 +97,12 @@ public final class CniService {
             }
             try {
                 int id = parts.ids().idOf(namespace, name);
-                parts.links().create(host, r.netns(), r.ifName(), addresses, r.mtu());
+                Integer mtu = r.mtu() != null ? r.mtu() : parts.podMtu().get();
+                parts.links().create(host, r.netns(), r.ifName(), addresses, mtu);
                 a = new Attachment(r.containerId(), r.ifName(), r.netns(), id, namespace, name, r.labels(),
                         addresses.stream().filter(x -> !x.contains(":")).findFirst().orElse(null),
                         addresses.stream().filter(x -> x.contains(":")).findFirst().orElse(null), host,
-                        r.cgroupPath() == null ? null : dev.weir.agent.datapath.PodCgroups.resolve(r.cgroupPath()), r.mtu(), r.ipam() == null ? null : r.ipam().path("type").asText(),
+                        r.cgroupPath() == null ? null : dev.weir.agent.datapath.PodCgroups.resolve(r.cgroupPath()), mtu, r.ipam() == null ? null : r.ipam().path("type").asText(),
                         Instant.now().toString());
                 parts.endpoints().add(a);
             } catch (RuntimeException e) {

@@ -11,10 +11,11 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.weir.agent.net.IpCommand;
 
 /**
  * A pod's veth, wired as weir wires every endpoint: the host side ({@code lxc…}) in the node's network namespace
@@ -135,12 +136,7 @@ public final class PodLink {
     }
 
     private List<String> nodeIp(List<String> args) {
-        List<String> argv = new ArrayList<>(List.of("ip"));
-        if (nodeNetns != null) {
-            argv.addAll(List.of("-n", nodeNetns));
-        }
-        argv.addAll(args);
-        return argv;
+        return IpCommand.ip(nodeNetns, args);
     }
 
     private static List<String> podIp(String podNetns, List<String> args) {
@@ -166,31 +162,12 @@ public final class PodLink {
         }
     }
 
-    /** Runs a command, returning its stdout; a non-zero exit is an I/O failure naming the command and its stderr. */
+    /** Runs a command, returning its stdout; a failure is an I/O failure naming the command and its stderr. */
     static String run(List<String> argv, String stdin) {
         try {
-            Process p = new ProcessBuilder(argv).start();
-            if (stdin != null) {
-                p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-            }
-            p.getOutputStream().close();
-            byte[] out = p.getInputStream().readAllBytes();
-            byte[] err = p.getErrorStream().readAllBytes();
-            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new CniException(CniException.IO_FAILURE, String.join(" ", argv) + " did not finish in "
-                        + TIMEOUT_SECONDS + " s", "");
-            }
-            if (p.exitValue() != 0) {
-                throw new CniException(CniException.IO_FAILURE, String.join(" ", argv) + " failed (exit " + p.exitValue()
-                        + ")", new String(err, StandardCharsets.UTF_8).strip());
-            }
-            return new String(out, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new CniException(CniException.IO_FAILURE, "cannot run " + argv.get(0), e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CniException(CniException.TRY_AGAIN_LATER, "interrupted while running " + argv.get(0), "");
+            return IpCommand.run(argv, stdin);
+        } catch (IpCommand.Failed e) {
+            throw new CniException(CniException.IO_FAILURE, e.getMessage(), e.stderr());
         }
     }
 

@@ -19,7 +19,8 @@ import dev.weir.agent.runtime.StateView;
  * which translates at TC; and, unless {@link SocketLbMode#off}, {@link SocketLb} at the sockets of local
  * pods, over the same maps) and services reached from outside the node ({@link NodePortDataplane}, on the
  * underlay interface), and the node's XDP prefilter ({@link NodePrefilter}, on the interfaces the WeirPrefilter
- * objects selecting the node name, written last so that its failure leaves the rest applied). Same lifetime rules:
+ * objects selecting the node name, written last so that its failure leaves the rest applied), and the routes to the
+ * other nodes' pods, tunnelled or native ({@link NodeRoutes}, written first). Same lifetime rules:
  * {@link #stop} leaves everything attached and pinned.
  */
 public final class KernelDataplane implements Dataplane<ComputedState> {
@@ -29,6 +30,8 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
     private final SocketLb socketLb;
     private final NodePortDataplane nodePort;
     private final NodePrefilter prefilter;
+    private final NodeRoutes routes;
+    private volatile ClusterState lastCluster;
     private LbMapWriter services;
     /** The policy result and cluster the policy maps were last written from (null: write at the next apply). */
     private PolicyResult policyWritten;
@@ -49,6 +52,7 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
         this.policy = new KernelPolicyDataplane(config, sink, log);
         this.socketLb = new SocketLb(new SocketLb.Config(config.pinDir(), socketLb), log);
         this.nodePort = new NodePortDataplane(config.node(), config.pinDir(), log);
+        this.routes = new NodeRoutes(config.node(), config.routing(), log);
     }
 
     @Override
@@ -85,6 +89,13 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
 
     @Override
     public void apply(Update<ComputedState> update) {
+        lastCluster = update.cluster();
+        // the routes to the other nodes' pods (and the tunnel) first: the ipcache names the tunnel's endpoints
+        int tunnel = routes.apply(update.cluster());
+        policy.tunnel(tunnel, update.cluster().node(config.node()).map(dev.weir.agent.cluster.Node::netns).orElse(null));
+        if (policy.stale()) {
+            policyWritten = null;
+        }
         // the compiler hands the same result over while no policy input changed: a service-only change writes no
         // policy map and reads none back
         if (update.result().policy() != policyWritten || !update.cluster().equals(policyCluster)) {
@@ -104,6 +115,13 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
                     + " so its network namespace is unknown");
         }
         prefilter.apply(want, self.map(dev.weir.agent.cluster.Node::netns).orElse(null));
+    }
+
+    /** The pods' MTU: the underlay's, less the VXLAN overhead when tunnelling; null before the first sync. */
+    @Override
+    public Integer podMtu() {
+        ClusterState c = lastCluster;
+        return c == null ? null : routes.podMtu(c);
     }
 
     /** The service maps' fill, from what the map writer wrote (no map is read). */

@@ -67,17 +67,27 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
      * @param ctEntries conntrack capacity
      * @param lbSizes   sizes of the service maps the object shares with every LB object
      */
-    public record Config(String node, Path pinDir, int ctEntries, dev.weir.datapath.lb.LbMapSizes lbSizes) {
+    public record Config(String node, Path pinDir, int ctEntries, dev.weir.datapath.lb.LbMapSizes lbSizes,
+                         dev.weir.agent.runtime.Routing routing) {
         public Config {
             lbSizes = lbSizes == null ? dev.weir.datapath.lb.LbMapSizes.DEFAULTS : lbSizes;
+            routing = routing == null ? dev.weir.agent.runtime.Routing.DEFAULT : routing;
+        }
+
+        public Config(String node, Path pinDir, int ctEntries, dev.weir.datapath.lb.LbMapSizes lbSizes) {
+            this(node, pinDir, ctEntries, lbSizes, null);
         }
 
         public static Config defaults(String node) {
             return new Config(node, Path.of("/sys/fs/bpf/weir").resolve(node), EndpointMaps.CT_ENTRIES, null);
         }
 
+        public Config withRouting(dev.weir.agent.runtime.Routing r) {
+            return new Config(node, pinDir, ctEntries, lbSizes, r);
+        }
+
         public Config withLbSizes(dev.weir.datapath.lb.LbMapSizes sizes) {
-            return new Config(node, pinDir, ctEntries, sizes);
+            return new Config(node, pinDir, ctEntries, sizes, routing);
         }
     }
 
@@ -88,6 +98,11 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
     private NodeMaps maps;
     private PolicyMapWriter writer;
     private FlowPump pump;
+    /** Tunnel mode: the VXLAN device's ifindex, as written to ep_cfg; 0 without a tunnel. */
+    private int tunnelIfindex;
+    private boolean policyStale;
+    /** The pin name of weir_from_overlay's link on the VXLAN device ({@code links/weir_vxlan_overlay}). */
+    static final String OVERLAY_LINK = "overlay";
 
     public KernelPolicyDataplane(Config config, Supplier<FlowSink> sink, Consumer<String> log) {
         this.config = config;
@@ -173,10 +188,11 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
 
     @Override
     public void apply(Update<PolicyResult> update) {
+        policyStale = false;
         Node node = update.cluster().node(config.node()).orElseThrow(
                 () -> new IllegalStateException("node " + config.node() + " is not in the cluster"));
         NetworkNamespace ns = node.netns() == null ? NetworkNamespace.current() : NetworkNamespace.named(node.netns());
-        writer.writeIpcache(update.result(), node);
+        writer.writeIpcache(update.result(), node, tunnelIfindex == 0 ? Map.of() : tunnelEndpoints(update.cluster()));
         Map<Integer, Map<Integer, List<PolKey>>> current = maps.polKeysByEndpointAndGen();
         Set<Integer> live = new HashSet<>();
         Set<String> ifaces = new HashSet<>();
@@ -191,6 +207,47 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
             writer.programEndpoint(ifindex, ep.id(), p, current.getOrDefault(ep.id(), Map.of()));
         }
         forgetGone(live, ifaces, current);
+    }
+
+    /**
+     * Tunnel mode: the VXLAN device's ifindex (0: no tunnel). A change is written to {@code ep_cfg} at once, and
+     * {@code weir_from_overlay} is attached to the device's ingress in {@code netns} (null: this namespace).
+     */
+    public void tunnel(int ifindex, String netns) {
+        if (ifindex == tunnelIfindex) {
+            return;
+        }
+        if (ifindex != 0) {
+            NetworkNamespace ns = netns == null ? NetworkNamespace.current() : NetworkNamespace.named(netns);
+            ns.callUnchecked(() -> {
+                attachOne(NodeRoutes.VXLAN, OVERLAY_LINK, EndpointMaps.FROM_OVERLAY, TcDirection.INGRESS);
+                return null;
+            });
+        }
+        EpCfg cfg = maps.cfg.lookup(0).orElse(EpCfg.DEFAULTS);
+        maps.cfg.put(0, cfg.withTunnelIfindex(ifindex));
+        tunnelIfindex = ifindex;
+        policyStale = true;
+    }
+
+    /** Whether the ipcache must be written again (the tunnel changed since it was). */
+    public boolean stale() {
+        return policyStale;
+    }
+
+    /** Every remote endpoint's address with its node's IPv4 underlay address: where the tunnel takes it. */
+    private Map<String, byte[]> tunnelEndpoints(dev.weir.agent.endpoint.ClusterState cluster) {
+        Map<String, byte[]> out = new HashMap<>();
+        Map<String, Node> nodes = new HashMap<>();
+        cluster.nodes().forEach(n -> nodes.put(n.name(), n));
+        for (Endpoint e : cluster.endpoints()) {
+            Node owner = nodes.get(e.node());
+            if (!e.node().equals(config.node()) && owner != null && owner.ipv4() != null) {
+                byte[] ip = dev.weir.agent.net.Cidr.parseAddress(owner.ipv4(), "node " + owner.name());
+                e.addresses().forEach(a -> out.put(a, ip));
+            }
+        }
+        return out;
     }
 
     /** Attaches both programs to the interface unless pinned links already hold them; returns its index. */
@@ -258,8 +315,8 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
         try (Stream<Path> s = Files.list(config.pinDir().resolve("links"))) {
             for (Path p : s.toList()) {
                 String name = p.getFileName().toString();
-                if (name.startsWith(NodePortDataplane.LINK_PREFIX)) {
-                    continue; // the underlay's, not an endpoint's
+                if (name.startsWith(NodePortDataplane.LINK_PREFIX) || name.equals(NodeRoutes.VXLAN + "_" + OVERLAY_LINK)) {
+                    continue; // the underlay's or the tunnel's, not an endpoint's
                 }
                 String iface = name.substring(0, Math.max(0, name.lastIndexOf('_')));
                 if (ifaces.stream().noneMatch(i -> i.replace('.', '_').equals(iface))) {

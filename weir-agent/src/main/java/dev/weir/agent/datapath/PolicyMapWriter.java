@@ -39,8 +39,8 @@ public final class PolicyMapWriter {
     }
 
     /** The ipcache as the engine computed it, with this node's own addresses as the host identity. */
-    void writeIpcache(PolicyResult result, Node self) {
-        Map<IpcacheKey, IpcacheVal> want = ipcache(result, self);
+    void writeIpcache(PolicyResult result, Node self, Map<String, byte[]> tunnels) {
+        Map<IpcacheKey, IpcacheVal> want = ipcache(result, self, tunnels);
         for (IpcacheKey k : maps.ipcache.keys()) {
             if (!want.containsKey(k)) {
                 maps.ipcache.delete(k);
@@ -61,16 +61,33 @@ public final class PolicyMapWriter {
         maps.eps.put(ifindex, epInfo(epId, gen, p));
     }
 
-    /** What {@link #writeIpcache} makes the ipcache hold. */
+    /** What {@link #writeIpcache} makes the ipcache hold, without tunnel. */
     static Map<IpcacheKey, IpcacheVal> ipcache(PolicyResult result, Node self) {
+        return ipcache(result, self, Map.of());
+    }
+
+    /**
+     * What {@link #writeIpcache} makes the ipcache hold: the engine's prefixes, the node's own addresses as the host;
+     * a single address in {@code tunnels} (a remote pod's) with the IPv4 underlay address of its node.
+     */
+    static Map<IpcacheKey, IpcacheVal> ipcache(PolicyResult result, Node self, Map<String, byte[]> tunnels) {
         Map<IpcacheKey, IpcacheVal> want = new HashMap<>();
-        result.ipcache().forEach((cidr, id) -> want.put(key(cidr), IpcacheVal.of(id)));
+        result.ipcache().forEach((cidr, id) -> {
+            byte[] node = cidr.length() == cidr.address().length * 8 ? tunnels.get(address(cidr)) : null;
+            want.put(key(cidr), node == null ? IpcacheVal.of(id) : IpcacheVal.tunnelled(id, node));
+        });
         for (String addr : new String[] {self.ipv4(), self.ipv6()}) {
             if (addr != null) {
                 want.put(key(Cidr.parse(addr)), IpcacheVal.of(EndpointMaps.ID_HOST));
             }
         }
         return want;
+    }
+
+    /** The address of a single-address prefix, as text. */
+    private static String address(Cidr c) {
+        String s = c.toString();
+        return s.substring(0, s.lastIndexOf('/'));
     }
 
     /**

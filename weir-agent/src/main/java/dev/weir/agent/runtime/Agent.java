@@ -96,7 +96,7 @@ public final class Agent<R> {
         this.log = log;
         CniService cni = kvstore.cniEndpoints() == null ? null : new CniService(new CniService.Parts(config.node(),
                 kvstore.cniEndpoints(), new Ipam(config.site().podCidrs()), new PodLink(config.site().netns()),
-                new EndpointIds(store), this::syncState, this::pokeSync, CNI_ENFORCE_TIMEOUT), log);
+                new EndpointIds(store), this::syncState, this::pokeSync, CNI_ENFORCE_TIMEOUT, parts.dataplane()::podMtu), log);
         List<Consumer<SyncState>> listeners = new java.util.ArrayList<>(List.of(s -> decorator.update(s.cluster(), s.view()),
                 kvstore.onSync()));
         if (cni != null) {
@@ -172,7 +172,7 @@ public final class Agent<R> {
         java.util.concurrent.atomic.AtomicReference<dev.weir.agent.flow.FlowSink> sink =
                 new java.util.concurrent.atomic.AtomicReference<>();
         var policyConfig = dev.weir.agent.datapath.KernelPolicyDataplane.Config.defaults(config.node())
-                .withLbSizes(config.lbMapSizes());
+                .withLbSizes(config.lbMapSizes()).withRouting(config.site().routing());
         var prefilter = NodePrefilter.kernel(config.node(), policyConfig.pinDir().resolve("prefilter"), config.runDir(), log);
         var dataplane = new dev.weir.agent.datapath.KernelDataplane(policyConfig, socketLb, sink::get, prefilter, log);
         Parts<ComputedState> parts = new Parts<>(new ClusterCompiler(ClusterCompiler.storeIds(store, config.node()), config.lbMapSizes(),

@@ -38,11 +38,14 @@ public record AgentConfig(String node, Path storeDir, Path runDir, Path logFile,
      *                 not given)
      * @param podCidrs this node's pod CIDRs ({@code --pod-cidr}), where the agent allocates the addresses of pods
      *                 weir-cni attaches without an IPAM plugin or asked-for addresses; empty when not given
+     * @param routing  how pod traffic crosses nodes ({@link Routing#DEFAULT} when not given)
      */
-    public record Site(String netns, String ipv4, String ipv6, ServiceConfig services, java.util.List<Cidr> podCidrs) {
+    public record Site(String netns, String ipv4, String ipv6, ServiceConfig services, java.util.List<Cidr> podCidrs,
+                       Routing routing) {
         public static final Site DEFAULTS = new Site(null, null, null, null);
 
         public Site {
+            routing = routing == null ? Routing.DEFAULT : routing;
             services = services == null ? ServiceConfig.defaults() : services;
             podCidrs = podCidrs == null ? java.util.List.of() : java.util.List.copyOf(podCidrs);
             for (int family : new int[] {4, 6}) {
@@ -53,7 +56,7 @@ public record AgentConfig(String node, Path storeDir, Path runDir, Path logFile,
         }
 
         public Site(String netns, String ipv4, String ipv6, ServiceConfig services) {
-            this(netns, ipv4, ipv6, services, null);
+            this(netns, ipv4, ipv6, services, null, null);
         }
     }
 

@@ -34,4 +34,9 @@ public interface Dataplane<R> extends Component {
     default java.util.Map<String, Double> mapPressure() {
         return java.util.Map.of();
     }
+
+    /** The MTU the node's pods get when the CNI configuration names none (null: the kernel's default). */
+    default Integer podMtu() {
+        return null;
+    }
 }

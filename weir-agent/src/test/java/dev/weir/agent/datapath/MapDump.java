@@ -86,7 +86,7 @@ final class MapDump {
                         .thenComparing(e -> e.getKey().addr(), Arrays::compareUnsigned)
                         .thenComparingInt(e -> e.getKey().prefixLen()))
                 .forEach(e -> sb.append("  %-28s %d%s\n".formatted(prefix(e.getKey()), e.getValue().identity(),
-                        e.getValue().flags() == 0 ? "" : " flags " + e.getValue().flags())));
+                        e.getValue().tunnelEndpoint() == 0 ? "" : " tunnel " + e.getValue().tunnelEndpoint())));
     }
 
     private static boolean isV4(IpcacheKey k) {

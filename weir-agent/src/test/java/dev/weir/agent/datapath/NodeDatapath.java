@@ -80,7 +80,7 @@ final class NodeDatapath implements AutoCloseable {
      */
     void apply(PolicyResult result) {
         maps.eps.delete(lo);
-        writer.writeIpcache(result, node);
+        writer.writeIpcache(result, node, Map.of());
         Map<Integer, Map<Integer, List<PolKey>>> current = maps.polKeysByEndpointAndGen();
         for (Endpoint ep : result.snapshot().endpoints()) {
             EndpointPolicy p = result.endpoint(ep.id());

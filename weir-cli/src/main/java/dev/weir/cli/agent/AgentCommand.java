@@ -96,6 +96,11 @@ public final class AgentCommand implements Callable<Integer> {
                     "of each when the network configuration has no ipam section and asks for no address."})
     List<String> podCidrs;
 
+    @Option(names = "--routing", defaultValue = "tunnel", paramLabel = "tunnel|native",
+            description = {"How pod traffic crosses nodes: tunnel = VXLAN (UDP 8472, the source's identity in the VNI),",
+                    "native = a route per remote pod via its node. Default: ${DEFAULT-VALUE}. docs/routing.md."})
+    String routing;
+
     @Option(names = "--metrics-address", defaultValue = "127.0.0.1:9962", paramLabel = "HOST:PORT|off",
             description = "Serve Prometheus metrics at http://HOST:PORT/metrics (default: ${DEFAULT-VALUE}, as Cilium's"
                     + " agent; off: none).")
@@ -148,7 +153,8 @@ public final class AgentCommand implements Callable<Integer> {
         AgentConfig.Site site;
         try {
             site = new AgentConfig.Site(netns, address(nodeIpv4, "--node-ipv4"), address(nodeIpv6, "--node-ipv6"),
-                    dev.weir.agent.service.ServiceConfig.of(serviceCidrs, nodePortRange, externalPools), podCidrs(podCidrs));
+                    dev.weir.agent.service.ServiceConfig.of(serviceCidrs, nodePortRange, externalPools), podCidrs(podCidrs),
+                    dev.weir.agent.runtime.Routing.parse(routing));
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }

@@ -205,6 +205,9 @@ public final class LabAgents {
             lab.ext().routes().stream().map(dev.weir.lab.model.ExtRoute::prefix).distinct()
                     .forEach(p -> args.addAll(List.of("--external-pool", p)));
         }
+        if (lab.routing() != null) {
+            args.addAll(List.of("--routing", lab.routing()));
+        }
         return args;
     }
 

@@ -70,6 +70,12 @@ final class LabUpCommand implements Runnable {
                     + "node's records and endpoints outlive its agent in etcd; at least 2 (default: the agent's, 30).")
     Integer kvstoreLeaseTtl;
 
+    @Option(names = "--routing", paramLabel = "tunnel|native",
+            description = {"How pod traffic crosses nodes, done by the weir agents (weir agent --routing): tunnel = VXLAN",
+                    "(the source's identity in the VNI), native = weir installs a route per remote pod via its node. The",
+                    "lab's nodes route no pod address themselves. Default: tunnel with two or more nodes, native with one."})
+    String routing;
+
     @Override
     public void run() {
         Duration ready = Durations.parse(readyTimeout, "--ready-timeout");
@@ -84,7 +90,11 @@ final class LabUpCommand implements Runnable {
                 throw new IllegalArgumentException("--kvstore-lease-ttl is for --kvstore etcd");
             }
             leaseTtl = leaseTtl();
-            config = new LabConfig(model, nodes, ready, kv).withCniPods();
+            String mode = routing != null ? routing : nodes > 1 ? "tunnel" : "native";
+            if (!LabConfig.ROUTINGS.contains(mode)) {
+                throw new IllegalArgumentException("--routing must be tunnel or native, not '" + mode + "'");
+            }
+            config = new LabConfig(model, nodes, ready, kv).withWeir(mode);
             NetpolModel.build(nodes);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
@@ -98,7 +108,7 @@ final class LabUpCommand implements Runnable {
             LabAgents.start(lab.model().nodes().stream().map(NodeSpec::name).toList(), ready, socketLb, sizes,
                     LabAgents.kvstoreOf(lab.kvstore()).withLeaseTtl(leaseTtl), Progress::line);
             // each node's runtime creates its pods through weir-cni, which asks the node's agent
-            lab.attachPods(LabCni.install(lab.model().nodes()), ready, Progress::line);
+            lab.attachPods(LabCni.install(lab), ready, Progress::line);
         } catch (RuntimeException e) {
             Progress.line("lab up failed (" + String.valueOf(e.getMessage()).lines().findFirst().orElse("")
                     + "); removing what was built");

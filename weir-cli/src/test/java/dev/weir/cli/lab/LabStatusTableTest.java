@@ -51,7 +51,7 @@ class LabStatusTableTest {
     private static String print(KvstoreState kv) {
         LabModel m = NetpolModel.build(2);
         LabState s = new LabState(m.model(), "2026-01-01T00:00:00Z", m.nodes(), m.namespaces(), m.pods(), m.ext(),
-                m.underlay(), m.services(), Map.of(), PATHS, kv);
+                m.underlay(), m.services(), Map.of(), PATHS, kv, null);
         StringWriter text = new StringWriter();
         LabStatusCommand.print(new PrintWriter(text), s);
         return text.toString();

@@ -12,6 +12,8 @@ public final class EndpointMaps {
     public static final String FROM_EP = "weir_from_ep";
     /** tcx egress of the lxc: what is sent to the pod, its ingress policy. */
     public static final String TO_EP = "weir_to_ep";
+    /** tcx ingress of the VXLAN device (tunnel mode): the source identity from the VNI, for weir_to_ep. */
+    public static final String FROM_OVERLAY = "weir_from_overlay";
 
     public static final String EP_BY_IFINDEX = "ep_by_ifindex";
     public static final String IPCACHE = "ipcache";

@@ -38,6 +38,16 @@ public record LabPaths(String runDir, String state, String sockets, String logs,
         return Path.of(logs, key + ".log");
     }
 
+    /** A node's {@code /opt/cni/bin}: {@code <runDir>/cni/<node>/bin}. */
+    public Path cniBin(String node) {
+        return Path.of(runDir, "cni", node, "bin");
+    }
+
+    /** A node's {@code /etc/cni/net.d}: {@code <runDir>/cni/<node>/net.d}. */
+    public Path cniConf(String node) {
+        return Path.of(runDir, "cni", node, "net.d");
+    }
+
     public Path cgroupOf(String key) {
         return Path.of(cgroup, key);
     }

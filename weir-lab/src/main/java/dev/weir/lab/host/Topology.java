@@ -33,19 +33,20 @@ public final class Topology {
 
     /** Creates and wires every namespace of the model. */
     public static void build(LabModel model) {
-        build(model, true);
+        build(model, true, true);
     }
 
     /**
      * Creates every namespace of the model and wires the underlay, the nodes and ext; the pods too with
-     * {@code wirePods}, else their namespaces stay empty for a CNI plugin.
+     * {@code wirePods}, else their namespaces stay empty for a CNI plugin; each node routes the other nodes' pods
+     * via their node with {@code routePods}, else something else does (weir's tunnel or native routes).
      */
-    public static void build(LabModel model, boolean wirePods) {
+    public static void build(LabModel model, boolean wirePods, boolean routePods) {
         Netns.add(namespaces(model));
         Parallel.each(namespaces(model), ns -> Netns.sysctl(ns, model.nodes().stream().anyMatch(n -> n.netns().equals(ns))
                 ? concat(NO_DAD, ROUTER) : NO_DAD));
         Shell.ipBatch(model.underlay().netns(), TopologyScripts.underlay(model));
-        Parallel.each(model.nodes(), n -> Shell.ipBatch(n.netns(), TopologyScripts.node(model, n, wirePods)));
+        Parallel.each(model.nodes(), n -> Shell.ipBatch(n.netns(), TopologyScripts.node(model, n, wirePods, routePods)));
         List<Runnable> rest = new ArrayList<>();
         rest.add(() -> Shell.ipBatch(model.ext().netns(), TopologyScripts.ext(model.ext())));
         if (wirePods) {

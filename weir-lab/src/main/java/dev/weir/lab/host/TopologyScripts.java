@@ -43,11 +43,14 @@ final class TopologyScripts {
     }
 
     static List<String> node(LabModel model, NodeSpec node) {
-        return node(model, node, true);
+        return node(model, node, true, true);
     }
 
-    /** A node; its own pods' veths and routes only with {@code localPods} (else a CNI plugin makes them). */
-    static List<String> node(LabModel model, NodeSpec node, boolean localPods) {
+    /**
+     * A node; its own pods' veths and routes only with {@code localPods} (else a CNI plugin makes them), routes to the
+     * other nodes' pods only with {@code remotePods} (else weir routes them).
+     */
+    static List<String> node(LabModel model, NodeSpec node, boolean localPods, boolean remotePods) {
         List<String> lines = new ArrayList<>(List.of(
                 "link set lo up",
                 "link set " + LabNames.ETH0 + " up",
@@ -65,7 +68,7 @@ final class TopologyScripts {
                 lines.add("addr add " + GATEWAY6 + "/64 dev " + lxc + " nodad");
                 lines.add("route add " + pod.ipv4() + "/32 dev " + lxc);
                 lines.add("route add " + pod.ipv6() + "/128 dev " + lxc);
-            } else {
+            } else if (remotePods) {
                 NodeSpec owner = model.node(pod.node()).orElseThrow();
                 lines.add("route add " + pod.ipv4() + "/32 via " + owner.ipv4() + " dev " + LabNames.ETH0);
                 lines.add("route add " + pod.ipv6() + "/128 via " + owner.ipv6() + " dev " + LabNames.ETH0);
