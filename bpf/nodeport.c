@@ -31,6 +31,7 @@
 #include "ct_timers.h"
 #include "lb.h"
 #include "nodeport.h"
+#include "ipcache.h"
 
 #define LB_SRC_RANGE_ENTRIES	65536
 #define NP_SNAT_TRIES		16
@@ -412,7 +413,17 @@ int weir_from_netdev(struct __sk_buff *ctx)
 	count_packet(&np_stats, reason, p.len);
 	if (reason_is_drop(reason))
 		return TC_ACT_SHOT;
-	if (reason == REASON_PASS_SERVICE_DNAT || reason == REASON_PASS_SERVICE_REVNAT)
+	if (reason == REASON_PASS_SERVICE_DNAT) {
+		/*
+		 * To a backend on this node the packet comes from the node's
+		 * SNAT address, which the ipcache calls the host: the backend's
+		 * policy is to judge the outside client instead (weir_to_ep
+		 * takes the identity from the mark, as from the tunnel).
+		 */
+		ctx->mark = WEIR_MARK_IDENTITY | ID_WORLD;
+		return np_out(ctx, &p);
+	}
+	if (reason == REASON_PASS_SERVICE_REVNAT)
 		return np_out(ctx, &p);
 	return TC_ACT_OK;
 }

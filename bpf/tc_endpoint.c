@@ -184,7 +184,7 @@ struct ep_dec {
 	__u8  orig_dst[16];	/* DNAT: the frontend, for the service entry */
 	__be16 orig_dport;
 	__u16 _pad2;
-	__u32 tunnel_peer;	/* ingress from the tunnel: the source identity its VNI carried; 0: none */
+	__u32 carried_peer;	/* ingress: the source identity the mark carried (the tunnel's VNI, NodePort's client); 0: none */
 };
 
 /*
@@ -637,7 +637,7 @@ __noinline int ct_create(const struct ep_info *ep, const struct ep_cfg *cfg,
 
 	if (!ep || !cfg || !p || !d)
 		return REASON_DROP_CT_FULL;	/* not reached */
-	d->peer = d->tunnel_peer ? d->tunnel_peer : ep_peer(ep, p, d->dir);
+	d->peer = d->carried_peer ? d->carried_peer : ep_peer(ep, p, d->dir);
 	reason = pol_decide(ep, p, d, &ct_flags);
 	if (reason_is_drop(reason))
 		return reason;
@@ -1080,7 +1080,7 @@ static __always_inline int ep_handle(struct __sk_buff *ctx, const __u8 dir)
 	d.dir = dir;
 	d.ifindex = ifindex;
 	if (dir == EP_DIR_INGRESS && (ctx->mark & WEIR_MARK_MAGIC_MASK) == WEIR_MARK_IDENTITY) {
-		d.tunnel_peer = ctx->mark & WEIR_MARK_ID_MASK;
+		d.carried_peer = ctx->mark & WEIR_MARK_ID_MASK;
 		ctx->mark = 0;
 	}
 

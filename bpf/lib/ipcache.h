@@ -38,9 +38,11 @@ struct ipcache_val {
 };
 
 /*
- * Tunnel mode: weir_from_overlay hands the source identity of a packet that
- * came out of the tunnel (its VNI) to weir_to_ep in skb->mark: the magic in
- * the top byte, the identity (< 2^24, a VNI) below. Nothing else in the
+ * The source identity of a packet whose source address does not tell it,
+ * handed to weir_to_ep in skb->mark: the magic in the top byte, the identity
+ * (< 2^24, a VNI) below. Set by weir_from_overlay (the tunnel's VNI) and by
+ * weir_from_netdev (a NodePort connection's outside client, which reaches a
+ * backend on the node from the node's own address). Nothing else in the
  * node's namespace sets marks (they are scrubbed on the way out of a pod).
  */
 #define WEIR_MARK_MAGIC_MASK	0xff000000

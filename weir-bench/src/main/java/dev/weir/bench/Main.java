@@ -6,6 +6,7 @@ import dev.weir.bench.jmh.JmhCommand;
 import dev.weir.bench.kvstore.KvstoreBenchCommand;
 import dev.weir.bench.policy.PolicyBenchCommand;
 import dev.weir.bench.prefilter.PrefilterBenchCommand;
+import dev.weir.bench.routing.RoutingBenchCommand;
 import dev.weir.bench.services.ServicesBenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Command;
 @Command(name = "weir-bench", mixinStandardHelpOptions = true,
         description = "weir's benchmarks (run as root, but for kvstore-sim; see docs/benchmarks.md).",
         subcommands = {PrefilterBenchCommand.class, PolicyBenchCommand.class, FlowBenchCommand.class,
-                ServicesBenchCommand.class, KvstoreBenchCommand.class, CniBenchCommand.class, JmhCommand.class})
+                ServicesBenchCommand.class, KvstoreBenchCommand.class, CniBenchCommand.class, RoutingBenchCommand.class, JmhCommand.class})
 public final class Main {
 
     private Main() {

@@ -97,14 +97,20 @@ class SocketLbLabTest {
             assertThat(pins(p.node())).as(p.ref() + " pinned on its own node")
                     .contains(p.namespace() + "_" + p.name() + "_connect4", p.namespace() + "_" + p.name() + "_getpeer6");
         }
+        // and on each node's own cgroup (host-reachable services), nowhere else
+        for (String node : List.of("node1", "node2")) {
+            Path cgroup = lab.state().paths().cgroupOf(dev.weir.lab.host.LabPaths.nodeKey(node));
+            podCgroups.add((Long) Files.getAttribute(cgroup, "unix:ino"));
+            assertThat(pins(node)).contains("host_connect4", "host_getpeer6");
+        }
         long root = (Long) Files.getAttribute(Path.of(lab.status().paths().cgroup()).getParent(), "unix:ino");
         Set<Integer> pinned = linkIds();
         assertThat(BpfSystem.links().stream().filter(l -> pinned.contains(l.id())))
-                .as("the agents' links are on pod cgroups only").hasSize(pinned.size())
+                .as("the agents' links are on pod and node cgroups only").hasSize(pinned.size())
                 .allMatch(l -> podCgroups.contains(l.cgroupId()));
         assertThat(sockLinks()).as("no socket-LB program on the cgroup2 root").noneMatch(l -> l.cgroupId() == root);
         int pods = lab.model().pods().size();
-        assertThat(pins("node1").size() + pins("node2").size()).isEqualTo(pods * LbMaps.SOCK_HOOKS.size());
+        assertThat(pins("node1").size() + pins("node2").size()).isEqualTo((pods + 2) * LbMaps.SOCK_HOOKS.size());
     }
 
     @Test
@@ -134,7 +140,7 @@ class SocketLbLabTest {
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(serviceLb()).containsOnly("socket+tc");
         Set<Integer> attached = linkIds();
-        assertThat(attached).hasSize(lab.model().pods().size() * LbMaps.SOCK_HOOKS.size());
+        assertThat(attached).hasSize((lab.model().pods().size() + 2) * LbMaps.SOCK_HOOKS.size());
         long sockDnat = sockStat("node1", DropReason.PASS_SERVICE_DNAT);
         assertThat(sockclient("y/a", "tcp", "10.96.0.10").peer()).isEqualTo("10.96.0.10:80");
         assertThat(sockStat("node1", DropReason.PASS_SERVICE_DNAT)).isGreaterThan(sockDnat);

@@ -67,6 +67,12 @@ final class Bringup {
             launched.putAll(launchPods(model.pods(), paths));
         }
         launched.put(Targets.EXT, AgentLauncher.launch(Targets.EXT, LabPaths.EXT, model.ext().netns(), List.of(), paths));
+        if (config.cniPods()) {
+            // each node's own processes (a kubelet's probes, a host process) run in the node's namespace and cgroup
+            for (var n : model.nodes()) {
+                launched.put(n.name(), AgentLauncher.launch(n.name(), LabPaths.nodeKey(n.name()), n.netns(), List.of(), paths));
+            }
+        }
         StateStore.write(Path.of(paths.state()), LabState.of(model, "", launched, paths, null, config.routing()));
         // the members start while the pod agents' JVMs do; Teardown finds them by command line if this fails
         KvstoreState kvstore = config.kvstore().etcd()

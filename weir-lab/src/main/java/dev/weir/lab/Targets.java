@@ -11,7 +11,7 @@ import dev.weir.lab.model.PodSpec;
 
 /**
  * Turns the words of {@code lab probe} and {@code lab exec} into things of the lab: {@code ns/pod},
- * {@code ext}, or (as a target only) an IP address. Errors name the word and list what exists.
+ * {@code ext}, a node (as a source: the node's own processes, with weir), or (as a target only) an IP address. Errors name the word and list what exists.
  * Stateless.
  */
 final class Targets {
@@ -29,8 +29,12 @@ final class Targets {
         if (word.equals(EXT)) {
             return new Source(EXT, LabPaths.EXT, model.ext().netns());
         }
+        var node = model.node(word);
+        if (node.isPresent()) {
+            return new Source(word, LabPaths.nodeKey(word), node.get().netns());
+        }
         if (!PodRef.looksLike(word)) {
-            throw new IllegalArgumentException("'" + word + "' is not NS/POD or ext (pods: " + model.podList() + ")");
+            throw new IllegalArgumentException("'" + word + "' is not NS/POD, a node or ext (pods: " + model.podList() + ")");
         }
         PodSpec pod = pod(model, PodRef.parse(word));
         return new Source(pod.ref().toString(), pod.ref().key(), pod.netns());

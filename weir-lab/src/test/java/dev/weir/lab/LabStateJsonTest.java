@@ -29,7 +29,7 @@ class LabStateJsonTest {
     void topLevelShape() throws Exception {
         JsonNode json = StateStore.MAPPER.valueToTree(state);
         assertThat(fields(json)).containsExactly("model", "createdAt", "nodes", "namespaces", "pods", "ext",
-                "underlay", "services", "agents", "paths", "kvstore");
+                "underlay", "services", "agents", "paths", "kvstore", "routing");
         assertThat(json.get("model").asText()).isEqualTo("netpol");
         assertThat(fields(json.get("services"))).containsExactly("ipv4", "ipv6", "nodePortMin", "nodePortMax");
         assertThat(json.get("services").get("nodePortMax").asInt()).isEqualTo(32767);

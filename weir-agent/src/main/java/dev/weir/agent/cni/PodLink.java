@@ -19,7 +19,8 @@ import dev.weir.agent.net.IpCommand;
 
 /**
  * A pod's veth, wired as weir wires every endpoint: the host side ({@code lxc…}) in the node's network namespace
- * with the gateway addresses {@value #GATEWAY4} and {@value #GATEWAY6} and a host route to each pod address; the
+ * with the gateway addresses {@value #GATEWAY4} and {@value #GATEWAY6} and a host route to each pod address (from the
+ * node's own address, so that what the node sends its pods comes from the host identity); the
  * pod side ({@code CNI_IFNAME}) in the pod's namespace with the pod's /32 and /128, default routes via the
  * gateways and the MTU given. Done with iproute2 ({@code ip -batch}, {@code nsenter} for the pod's namespace,
  * which the runtime names by path). Stateless.
@@ -34,9 +35,21 @@ public final class PodLink {
 
     /** The node's network namespace: a name under /run/netns, or null for the agent's own (the host's). */
     private final String nodeNetns;
+    private final String nodeIpv4;
+    private final String nodeIpv6;
 
     public PodLink(String nodeNetns) {
+        this(nodeNetns, null, null);
+    }
+
+    /**
+     * @param nodeIpv4 the node's own address, the source of what the node itself sends to its pods (so that their
+     *                 policy sees the host), or null
+     */
+    public PodLink(String nodeNetns, String nodeIpv4, String nodeIpv6) {
         this.nodeNetns = nodeNetns;
+        this.nodeIpv4 = nodeIpv4;
+        this.nodeIpv6 = nodeIpv6;
     }
 
     /**
@@ -78,7 +91,8 @@ public final class PodLink {
         List<String> pod = new ArrayList<>(List.of("link set lo up", "link set " + ifName + " up"));
         for (String a : addresses) {
             boolean v6 = a.contains(":");
-            node.add("route replace " + a + (v6 ? "/128" : "/32") + " dev " + host);
+            String src = v6 ? nodeIpv6 : nodeIpv4;
+            node.add("route replace " + a + (v6 ? "/128" : "/32") + " dev " + host + (src == null ? "" : " src " + src));
             pod.add("addr add " + a + (v6 ? "/128 dev " + ifName + " nodad" : "/32 dev " + ifName));
         }
         if (addresses.stream().anyMatch(a -> !a.contains(":"))) {

@@ -50,7 +50,7 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
         this.config = config;
         this.prefilter = prefilter;
         this.policy = new KernelPolicyDataplane(config, sink, log);
-        this.socketLb = new SocketLb(new SocketLb.Config(config.pinDir(), socketLb), log);
+        this.socketLb = new SocketLb(new SocketLb.Config(config.pinDir(), socketLb, config.hostCgroup()), log);
         this.nodePort = new NodePortDataplane(config.node(), config.pinDir(), log);
         this.routes = new NodeRoutes(config.node(), config.routing(), log);
     }

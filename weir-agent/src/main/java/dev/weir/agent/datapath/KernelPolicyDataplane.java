@@ -68,14 +68,14 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
      * @param lbSizes   sizes of the service maps the object shares with every LB object
      */
     public record Config(String node, Path pinDir, int ctEntries, dev.weir.datapath.lb.LbMapSizes lbSizes,
-                         dev.weir.agent.runtime.Routing routing) {
+                         dev.weir.agent.runtime.Routing routing, String hostCgroup) {
         public Config {
             lbSizes = lbSizes == null ? dev.weir.datapath.lb.LbMapSizes.DEFAULTS : lbSizes;
             routing = routing == null ? dev.weir.agent.runtime.Routing.DEFAULT : routing;
         }
 
         public Config(String node, Path pinDir, int ctEntries, dev.weir.datapath.lb.LbMapSizes lbSizes) {
-            this(node, pinDir, ctEntries, lbSizes, null);
+            this(node, pinDir, ctEntries, lbSizes, null, null);
         }
 
         public static Config defaults(String node) {
@@ -83,11 +83,16 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
         }
 
         public Config withRouting(dev.weir.agent.runtime.Routing r) {
-            return new Config(node, pinDir, ctEntries, lbSizes, r);
+            return new Config(node, pinDir, ctEntries, lbSizes, r, hostCgroup);
+        }
+
+        /** The cgroup of the node's own processes, which gets the socket-level service hooks too (or null). */
+        public Config withHostCgroup(String cgroup) {
+            return new Config(node, pinDir, ctEntries, lbSizes, routing, cgroup);
         }
 
         public Config withLbSizes(dev.weir.datapath.lb.LbMapSizes sizes) {
-            return new Config(node, pinDir, ctEntries, sizes, routing);
+            return new Config(node, pinDir, ctEntries, sizes, routing, hostCgroup);
         }
     }
 

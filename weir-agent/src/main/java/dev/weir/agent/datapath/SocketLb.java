@@ -50,11 +50,19 @@ final class SocketLb {
     private static final AttachType PROBED = AttachType.CGROUP_INET6_GETPEERNAME;
 
     /**
-     * @param pinDir {@code /sys/fs/bpf/weir/<node>}
-     * @param mode   the {@code --socket-lb} setting
+     * @param pinDir     {@code /sys/fs/bpf/weir/<node>}
+     * @param mode       the {@code --socket-lb} setting
+     * @param hostCgroup the cgroup of the node's own processes ({@code --host-cgroup}), which get the hooks too
+     *                   (host-reachable services), or null
      */
-    record Config(Path pinDir, SocketLbMode mode) {
+    record Config(Path pinDir, SocketLbMode mode, String hostCgroup) {
+        Config(Path pinDir, SocketLbMode mode) {
+            this(pinDir, mode, null);
+        }
     }
+
+    /** The pin names of the host cgroup's links: {@code host_<hook>}. */
+    static final String HOST_PIN = "host";
 
     private final Config config;
     private final Consumer<String> log;
@@ -114,8 +122,9 @@ final class SocketLb {
     }
 
     /**
-     * Attaches the hooks to the cgroup of every local endpoint that has one (pins whose link still sits on
-     * that very cgroup are kept) and detaches the links of pods that are gone. Nothing when off.
+     * Attaches the hooks to the cgroup of every local endpoint that has one and to the host's cgroup when
+     * configured (pins whose link still sits on that very cgroup are kept) and detaches the links of pods that are
+     * gone. Nothing when off.
      *
      * @throws IllegalStateException naming the pods whose cgroup was refused or could not be attached,
      *                               after every other pod was handled
@@ -145,6 +154,22 @@ final class SocketLb {
                 }
             } catch (RuntimeException | IOException e) {
                 problems.add(ep.key() + ": " + e.getMessage());
+            }
+        }
+        if (config.hostCgroup() != null) {
+            try {
+                Path cgroup = Path.of(config.hostCgroup());
+                if (!Files.exists(cgroup.resolve("cgroup.procs"))) {
+                    throw new IllegalArgumentException("no cgroup v2 directory (no cgroup.procs)");
+                }
+                long id = PodCgroups.id(cgroup);
+                for (LbMaps.Hook h : LbMaps.SOCK_HOOKS) {
+                    String pin = HOST_PIN + "_" + h.program().replace("weir_", "");
+                    expected.add(pin);
+                    attach(pin, h, cgroup, id);
+                }
+            } catch (RuntimeException | IOException e) {
+                problems.add("the host (" + config.hostCgroup() + "): " + e.getMessage());
             }
         }
         detachExcept(expected);

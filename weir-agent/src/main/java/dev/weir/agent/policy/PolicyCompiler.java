@@ -197,6 +197,12 @@ final class PolicyCompiler {
         isolated.computeIfAbsent(ep.id(), k -> new boolean[2])[dir.ordinal()] = true;
     }
 
+    /** Numbers a rule of weir's own (no object: kind {@code reserved}), as flows name it. */
+    int reservedRule(String name) {
+        rules.add(new RuleRef(rules.size() + 1, "reserved", null, name, ""));
+        return rules.size();
+    }
+
     private int addRule(PolicyObject o, String path) {
         rules.add(new RuleRef(rules.size() + 1, o.kind(), o.namespace(), o.name(), path));
         return rules.size();

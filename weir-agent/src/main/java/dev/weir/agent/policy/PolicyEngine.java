@@ -15,6 +15,26 @@ import dev.weir.agent.identity.IdentityAllocator;
  */
 public final class PolicyEngine {
 
+    /** The reserved rule that lets the local host reach its pods ({@code weir agent --allow-localhost always}). */
+    public static final String ALLOW_LOCALHOST = "allow-localhost";
+
+    private final boolean allowLocalhost;
+
+    /** An engine without implicit rules: policy alone decides (the Kubernetes semantics the conformance checks use). */
+    public PolicyEngine() {
+        this(false);
+    }
+
+    /**
+     * @param allowLocalhost whether the node's own host may always reach its pods, whatever their ingress policy
+     *                       (as Cilium's {@code allow-localhost=always}: the kubelet's probes come from there): every
+     *                       endpoint isolated for ingress gets an allow entry for the host identity, rule
+     *                       {@value #ALLOW_LOCALHOST}; deny rules still win
+     */
+    public PolicyEngine(boolean allowLocalhost) {
+        this.allowLocalhost = allowLocalhost;
+    }
+
     /**
      * Resolves a snapshot. Takes one allocator reference per endpoint and per named CIDR (listed in
      * {@link PolicyResult#allocated()}); allocating before the previous result is released keeps numbers
@@ -27,22 +47,31 @@ public final class PolicyEngine {
         compiler.compile();
         ModeResolver modes = new ModeResolver(snap.policies(), warnings::add);
         SortedMap<Integer, EndpointPolicy> endpoints = new TreeMap<>();
+        int localhost = allowLocalhost ? compiler.reservedRule(ALLOW_LOCALHOST) : 0;
         for (Endpoint ep : snap.endpoints()) {
-            endpoints.put(ep.id(), endpointPolicy(ep, table, compiler, modes.modeOf(ep)));
+            endpoints.put(ep.id(), endpointPolicy(ep, table, compiler, modes.modeOf(ep), localhost));
         }
         return new PolicyResult(table.infos(), table.ipcache, endpoints, compiler.rules,
                 warnings.stream().distinct().toList(), snap, table.allocated);
     }
 
-    private static EndpointPolicy endpointPolicy(Endpoint ep, IdentityTable table, PolicyCompiler c, PolicyMode mode) {
+    private static EndpointPolicy endpointPolicy(Endpoint ep, IdentityTable table, PolicyCompiler c, PolicyMode mode,
+                                                 int localhostRule) {
         int identity = table.byEndpoint.get(ep.id());
         if (mode.enforcement() == PolicyMode.Enforcement.NEVER) {
             return new EndpointPolicy(identity, false, false, false, false, List.of());
         }
         boolean[] iso = c.isolated.getOrDefault(ep.id(), new boolean[2]);
         boolean always = mode.enforcement() == PolicyMode.Enforcement.ALWAYS;
-        List<PolicyEntry> entries = DenyPropagation.apply(c.entries.getOrDefault(ep.id(), List.of()));
-        return new EndpointPolicy(identity, always || iso[0], always || iso[1], mode.audit(), mode.audit(), entries);
+        List<PolicyEntry> raw = c.entries.getOrDefault(ep.id(), List.of());
+        boolean ingress = always || iso[0];
+        if (localhostRule != 0 && ingress) {
+            raw = new ArrayList<>(raw);
+            raw.add(new PolicyEntry(Direction.INGRESS, dev.weir.agent.identity.Identities.HOST, null, null, null,
+                    Action.ALLOW, localhostRule));
+        }
+        List<PolicyEntry> entries = DenyPropagation.apply(raw);
+        return new EndpointPolicy(identity, ingress, always || iso[1], mode.audit(), mode.audit(), entries);
     }
 
     /** Gives back the identity references a result took (call once the result is no longer in force). */

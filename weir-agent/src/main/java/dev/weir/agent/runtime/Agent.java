@@ -95,7 +95,7 @@ public final class Agent<R> {
         this.flows = new FlowHistory(new FlowHistory.Config(config.flowCapacity(), 1024), decorator);
         this.log = log;
         CniService cni = kvstore.cniEndpoints() == null ? null : new CniService(new CniService.Parts(config.node(),
-                kvstore.cniEndpoints(), new Ipam(config.site().podCidrs()), new PodLink(config.site().netns()),
+                kvstore.cniEndpoints(), new Ipam(config.site().podCidrs()), new PodLink(config.site().netns(), config.site().ipv4(), config.site().ipv6()),
                 new EndpointIds(store), this::syncState, this::pokeSync, CNI_ENFORCE_TIMEOUT, parts.dataplane()::podMtu), log);
         List<Consumer<SyncState>> listeners = new java.util.ArrayList<>(List.of(s -> decorator.update(s.cluster(), s.view()),
                 kvstore.onSync()));
@@ -125,7 +125,7 @@ public final class Agent<R> {
         FlowApi flowApi = new FlowApi(flows);
         Map<String, ApiHandler> handlers = new HashMap<>(api.handlers());
         handlers.putAll(flowApi.handlers());
-        handlers.putAll(new WhatIfApi(config.node(), store, parts.compiler(), sync::state, flows).handlers());
+        handlers.putAll(new WhatIfApi(config.node(), store, parts.compiler(), sync::state, flows, config.site().allowLocalhost()).handlers());
         handlers.putAll(new PrefilterApi(config.node(), store, parts.compiler(), sync::state, sync::poke,
                 parts.prefilter()).handlers());
         Map<String, ApiStream> streams = flowApi.streams();
@@ -172,11 +172,12 @@ public final class Agent<R> {
         java.util.concurrent.atomic.AtomicReference<dev.weir.agent.flow.FlowSink> sink =
                 new java.util.concurrent.atomic.AtomicReference<>();
         var policyConfig = dev.weir.agent.datapath.KernelPolicyDataplane.Config.defaults(config.node())
-                .withLbSizes(config.lbMapSizes()).withRouting(config.site().routing());
+                .withLbSizes(config.lbMapSizes()).withRouting(config.site().routing())
+                .withHostCgroup(config.site().hostCgroup());
         var prefilter = NodePrefilter.kernel(config.node(), policyConfig.pinDir().resolve("prefilter"), config.runDir(), log);
         var dataplane = new dev.weir.agent.datapath.KernelDataplane(policyConfig, socketLb, sink::get, prefilter, log);
         Parts<ComputedState> parts = new Parts<>(new ClusterCompiler(ClusterCompiler.storeIds(store, config.node()), config.lbMapSizes(),
-                config.site().services()),
+                config.site().services(), config.site().allowLocalhost()),
                 dataplane, dataplane.conntrack(), dataplane::counters, prefilter);
         Agent<ComputedState> agent = new Agent<>(config, parts, kvstore, metrics, log);
         sink.set(agent.flows());

@@ -39,10 +39,20 @@ public record AgentConfig(String node, Path storeDir, Path runDir, Path logFile,
      * @param podCidrs this node's pod CIDRs ({@code --pod-cidr}), where the agent allocates the addresses of pods
      *                 weir-cni attaches without an IPAM plugin or asked-for addresses; empty when not given
      * @param routing  how pod traffic crosses nodes ({@link Routing#DEFAULT} when not given)
+     * @param allowLocalhost whether the node's own host may always reach its pods, whatever their ingress policy
+     *                 ({@code --allow-localhost always}, the default, as Cilium's: the kubelet's probes come from there)
+     *                 or only as policy allows ({@code policy})
+     * @param hostCgroup the cgroup of the node's own processes, where the socket-level service translation attaches
+     *                 too (host-reachable services), or null for none
      */
     public record Site(String netns, String ipv4, String ipv6, ServiceConfig services, java.util.List<Cidr> podCidrs,
-                       Routing routing) {
+                       Routing routing, boolean allowLocalhost, String hostCgroup) {
         public static final Site DEFAULTS = new Site(null, null, null, null);
+
+        public Site(String netns, String ipv4, String ipv6, ServiceConfig services, java.util.List<Cidr> podCidrs,
+                    Routing routing) {
+            this(netns, ipv4, ipv6, services, podCidrs, routing, true, null);
+        }
 
         public Site {
             routing = routing == null ? Routing.DEFAULT : routing;

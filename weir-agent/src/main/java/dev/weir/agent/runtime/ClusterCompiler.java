@@ -48,7 +48,7 @@ public final class ClusterCompiler implements StateCompiler<ComputedState> {
     private static final Set<String> SERVICE_KINDS = Set.of("Service", "EndpointSlice");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
-    private final EnginePolicyCompiler policies = new EnginePolicyCompiler();
+    private final EnginePolicyCompiler policies;
     private final PrefilterCompiler prefilters = new PrefilterCompiler();
     private final ServiceConfig config;
     private final ServiceParser services;
@@ -99,6 +99,15 @@ public final class ClusterCompiler implements StateCompiler<ComputedState> {
      * @param config the cluster's service ranges and pools, which Services are validated against
      */
     public ClusterCompiler(LbIdAllocator ids, LbMapSizes sizes, ServiceConfig config) {
+        this(ids, sizes, config, false);
+    }
+
+    /**
+     * @param allowLocalhost whether the node's host may always reach its pods ({@code weir agent --allow-localhost}):
+     *                       an implicit ingress allow for the host identity on every isolated pod
+     */
+    public ClusterCompiler(LbIdAllocator ids, LbMapSizes sizes, ServiceConfig config, boolean allowLocalhost) {
+        this.policies = new EnginePolicyCompiler(allowLocalhost);
         this.config = config;
         this.services = new ServiceParser(config);
         this.ids = ids;

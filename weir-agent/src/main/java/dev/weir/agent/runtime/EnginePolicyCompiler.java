@@ -40,7 +40,17 @@ public final class EnginePolicyCompiler implements StateCompiler<PolicyResult> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final PolicyParser parser = new PolicyParser();
-    private final PolicyEngine engine = new PolicyEngine();
+    private final PolicyEngine engine;
+
+    /** Policy alone decides (no implicit rule). */
+    public EnginePolicyCompiler() {
+        this(false);
+    }
+
+    /** @param allowLocalhost whether the node's host may always reach its pods ({@link PolicyEngine#PolicyEngine(boolean)}) */
+    public EnginePolicyCompiler(boolean allowLocalhost) {
+        this.engine = new PolicyEngine(allowLocalhost);
+    }
 
     @Override
     public List<ParsedObject> parse(String source, String text) {

@@ -41,9 +41,11 @@ final class WhatIfApi {
     private final StateCompiler<?> compiler;
     private final Supplier<SyncState> sync;
     private final FlowHistory flows;
-    private final EnginePolicyCompiler policies = new EnginePolicyCompiler();
+    private final EnginePolicyCompiler policies;
 
-    WhatIfApi(String node, Store store, StateCompiler<?> compiler, Supplier<SyncState> sync, FlowHistory flows) {
+    WhatIfApi(String node, Store store, StateCompiler<?> compiler, Supplier<SyncState> sync, FlowHistory flows,
+              boolean allowLocalhost) {
+        this.policies = new EnginePolicyCompiler(allowLocalhost);
         this.node = node;
         this.store = store;
         this.compiler = compiler;

@@ -55,6 +55,9 @@ class CniPluginTest {
         Requirements.root();
         cleanup();
         netns(NODE_NS);
+        // the node's own address, the source of what the node sends its pods
+        sh("ip", "-n", NODE_NS, "link", "set", "lo", "up");
+        sh("ip", "-n", NODE_NS, "addr", "add", "192.168.100.1/32", "dev", "lo");
         AgentConfig config = new AgentConfig("node1", dir.resolve("store"), dir.resolve("run"), dir.resolve("agent.log"),
                 dir.resolve("lab.json"), 100, Duration.ofMillis(200), null, AgentConfig.Kvstore.FILE,
                 new AgentConfig.Site(NODE_NS, "192.168.100.1", null, null, List.of(Cidr.parse("10.251.0.0/29"),
@@ -95,7 +98,7 @@ class CniPluginTest {
         // the wiring, as the kernel has it
         assertThat(sh("ip", "-n", PREFIX + "1", "-o", "addr", "show", "dev", "eth0")).contains("10.251.0.5/32", "fd00:251::5/128");
         assertThat(sh("ip", "-n", PREFIX + "1", "route")).contains("default via 169.254.1.1 dev eth0");
-        assertThat(sh("ip", "-n", NODE_NS, "route")).contains("10.251.0.5 dev lxc-x-a");
+        assertThat(sh("ip", "-n", NODE_NS, "route")).contains("10.251.0.5 dev lxc-x-a scope link src 192.168.100.1");
         assertThat(sh("ip", "-n", NODE_NS, "-o", "addr", "show", "dev", "lxc-x-a")).contains("169.254.1.1/32");
 
         // ADD answered once the sync loop had the endpoint: it is in the applied state, labels and all

@@ -74,7 +74,7 @@ class WhatIfApiTest {
         compiler.compile(new StateCompiler.Input("node1", cluster, store.snapshot().objects(), store.revision(),
                 new StoreIdentityAllocator(store))); // the sync loop's allocations
         SyncState sync = new SyncState(store.revision(), T0, null, 0, cluster, StateView.EMPTY, 1);
-        api = new WhatIfApi("node1", store, compiler, () -> sync, flows);
+        api = new WhatIfApi("node1", store, compiler, () -> sync, flows, false);
         // y/b -> x/a TCP/80 allowed at x/a's ingress (an hour ago); z/a -> x/a TCP/80 dropped there (now)
         flows.publish(ingress(T0, "10.244.2.20", "10.244.1.10", 1, 9));
         flows.publish(ingress(T0.plusSeconds(3600), "10.244.3.10", "10.244.1.10", 2, 142));

@@ -101,6 +101,17 @@ public final class AgentCommand implements Callable<Integer> {
                     "native = a route per remote pod via its node. Default: ${DEFAULT-VALUE}. docs/routing.md."})
     String routing;
 
+    @Option(names = "--allow-localhost", defaultValue = "always", paramLabel = "always|policy",
+            description = {"always: the node's own host reaches its pods whatever their ingress policy (the kubelet's",
+                    "probes come from there; flows name the rule reserved/allow-localhost; deny rules still win);",
+                    "policy: only as policy allows (entity host). Default: ${DEFAULT-VALUE}, as Cilium's."})
+    String allowLocalhost;
+
+    @Option(names = "--host-cgroup", paramLabel = "PATH",
+            description = {"The cgroup (v2) of the node's own processes: the socket-level service translation attaches",
+                    "there too, so that they reach ClusterIPs (host-reachable services). Default: none."})
+    String hostCgroup;
+
     @Option(names = "--metrics-address", defaultValue = "127.0.0.1:9962", paramLabel = "HOST:PORT|off",
             description = "Serve Prometheus metrics at http://HOST:PORT/metrics (default: ${DEFAULT-VALUE}, as Cilium's"
                     + " agent; off: none).")
@@ -116,6 +127,14 @@ public final class AgentCommand implements Callable<Integer> {
             throw new IllegalArgumentException(flag + ": '" + text + "' is not an address");
         }
         return text;
+    }
+
+    private static boolean localhost(String text) {
+        return switch (text) {
+            case "always" -> true;
+            case "policy" -> false;
+            default -> throw new IllegalArgumentException("--allow-localhost must be always or policy, not '" + text + "'");
+        };
     }
 
     private static List<dev.weir.agent.net.Cidr> podCidrs(List<String> texts) {
@@ -154,7 +173,7 @@ public final class AgentCommand implements Callable<Integer> {
         try {
             site = new AgentConfig.Site(netns, address(nodeIpv4, "--node-ipv4"), address(nodeIpv6, "--node-ipv6"),
                     dev.weir.agent.service.ServiceConfig.of(serviceCidrs, nodePortRange, externalPools), podCidrs(podCidrs),
-                    dev.weir.agent.runtime.Routing.parse(routing));
+                    dev.weir.agent.runtime.Routing.parse(routing), localhost(allowLocalhost), hostCgroup);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }

@@ -207,6 +207,9 @@ public final class LabAgents {
         }
         if (lab.routing() != null) {
             args.addAll(List.of("--routing", lab.routing()));
+            if (lab.paths() != null) {
+                args.addAll(List.of("--host-cgroup", lab.paths().cgroupOf(dev.weir.lab.host.LabPaths.nodeKey(node)).toString()));
+            }
         }
         return args;
     }

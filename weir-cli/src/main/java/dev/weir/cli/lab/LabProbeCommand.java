@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
                 "Prints 'allowed (BACKEND)' or 'blocked'; exits 0 either way."})
 final class LabProbeCommand implements Runnable {
 
-    @Parameters(index = "0", paramLabel = "FROM", description = "NS/POD or ext.")
+    @Parameters(index = "0", paramLabel = "FROM", description = "NS/POD, ext, or a node (node1: its own processes).")
     String from;
 
     @Parameters(index = "1", paramLabel = "TO", description = "NS/POD, ext or an IP address (e.g. a service VIP).")

@@ -25,6 +25,11 @@ public record LabPaths(String runDir, String state, String sockets, String logs,
                 run.resolve("logs").toString(), Cgroup2.mountPoint().resolve("weir-lab").toString());
     }
 
+    /** {@code node-node1}: the file key of a node's own agent and cgroup (the node's host processes). */
+    public static String nodeKey(String node) {
+        return "node-" + node;
+    }
+
     /** {@code x-a} for a pod, {@code ext} for the external client. */
     public static String key(PodRef pod) {
         return pod == null ? EXT : pod.key();
