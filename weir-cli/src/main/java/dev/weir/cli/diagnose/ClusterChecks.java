@@ -148,12 +148,10 @@ final class ClusterChecks {
     /** The agents' CPU over the sample and since start, and their mean sync durations. */
     static Check cpu(Facts f) {
         Findings out = new Findings();
-        boolean any = false;
-        for (Facts.Agent a : f.agents()) {
-            if (!a.up()) {
-                continue;
-            }
-            any = true;
+        if (f.upAgents().isEmpty()) {
+            return out.skipped(CPU, "high CPU in the agent", "no agent answered");
+        }
+        for (Facts.Agent a : f.upAgents()) {
             StringBuilder line = new StringBuilder(a.node() + ": ");
             line.append(a.cpuCores() < 0 ? "CPU now unknown" : String.format("%.2f cores now", a.cpuCores()));
             line.append(String.format(", %.1f s CPU since %s", a.cpuSeconds(), a.startedAt()));
@@ -172,18 +170,12 @@ final class ClusterChecks {
                 }
             });
         }
-        if (!any) {
-            return out.skipped(CPU, "high CPU in the agent", "no agent answered");
-        }
         return out.check(CPU, "high CPU in the agent", "the agents are idle enough and sync quickly");
     }
 
     static Check lostEvents(Facts f) {
         Findings out = new Findings();
-        for (Facts.Agent a : f.agents()) {
-            if (!a.up()) {
-                continue;
-            }
+        for (Facts.Agent a : f.upAgents()) {
             out.see(a.node() + ": lost in the kernel's ring buffer " + a.kernelLost() + ", by slow followers " + a.followerLost());
             if (a.kernelLost() > 0) {
                 out.warn(a.node() + ": " + a.kernelLost() + " flow events lost in the kernel (ring buffer full)");

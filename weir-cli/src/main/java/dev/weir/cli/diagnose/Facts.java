@@ -32,6 +32,11 @@ public record Facts(String cliVersion, Instant now, List<Agent> agents, List<Nod
         maps = List.copyOf(maps);
     }
 
+    /** The agents that answered. */
+    public List<Agent> upAgents() {
+        return agents.stream().filter(Agent::up).toList();
+    }
+
     /**
      * One agent as its API and metrics show it.
      *

@@ -27,8 +27,9 @@ final class KernelReader {
 
     private final List<Facts.Agent> agents;
 
+    /** @param agents the agents read; only those that answered are looked at */
     KernelReader(List<Facts.Agent> agents) {
-        this.agents = agents;
+        this.agents = agents.stream().filter(Facts.Agent::up).toList();
     }
 
     /** The programs on every interface of the nodes' namespaces and on every local pod's cgroup. */
@@ -38,9 +39,6 @@ final class KernelReader {
         Set<Integer> weirs = WeirPins.attachedPrograms();
         List<Facts.Hook> out = new ArrayList<>();
         for (Facts.Agent a : agents) {
-            if (!a.up()) {
-                continue;
-            }
             Set<String> podIfaces = new TreeSet<>();
             a.pods().stream().filter(Facts.Pod::local).forEach(p -> podIfaces.add(p.iface()));
             List<NetCommand.Row> rows = NetCommand.scan(a.netns() == null ? "" : a.netns(), progs);
@@ -94,9 +92,6 @@ final class KernelReader {
     List<Facts.Route> routes() {
         List<Facts.Route> out = new ArrayList<>();
         for (Facts.Agent a : agents) {
-            if (!a.up()) {
-                continue;
-            }
             List<JsonNode> table = new ArrayList<>();
             for (String family : List.of("-4", "-6")) {
                 Exec.Result r = Exec.run(Exec.inNetns("ip", a.netns(), family, "-j", "route", "show"));
@@ -144,9 +139,6 @@ final class KernelReader {
     List<Facts.Mtu> mtus(List<Facts.Route> routes) {
         List<Facts.Mtu> out = new ArrayList<>();
         for (Facts.Agent a : agents) {
-            if (!a.up()) {
-                continue;
-            }
             Set<String> underlay = new TreeSet<>();
             routes.stream().filter(r -> r.node().equals(a.node()) && r.via() != null)
                     .forEach(r -> underlay.add(r.via().substring(r.via().indexOf("dev ") + 4)));

@@ -30,10 +30,7 @@ final class ServiceChecks {
     static Check services(Facts f) {
         Findings out = new Findings();
         int frontends = 0;
-        for (Facts.Agent a : f.agents()) {
-            if (!a.up()) {
-                continue;
-            }
+        for (Facts.Agent a : f.upAgents()) {
             out.see(a.node() + ": service translation " + a.serviceLb() + ", " + a.services().size()
                     + " frontends in the agent's view, " + a.lbFrontends().size() + " in lb_svc, conntrack "
                     + a.ctEntries() + (a.ctCapacity() > 0 ? "/" + a.ctCapacity() : ""));
@@ -78,12 +75,10 @@ final class ServiceChecks {
 
     static Check newConnections(Facts f) {
         Findings out = new Findings();
-        boolean any = false;
-        for (Facts.Agent a : f.agents()) {
-            if (!a.up()) {
-                continue;
-            }
-            any = true;
+        if (f.upAgents().isEmpty()) {
+            return out.skipped(NEW_CONNECTIONS, "only new connections fail", "no agent answered");
+        }
+        for (Facts.Agent a : f.upAgents()) {
             double ctFull = a.drops().getOrDefault(CT_FULL_DROP, 0.0);
             out.see(a.node() + ": conntrack " + a.ctEntries() + (a.ctCapacity() > 0 ? " of " + a.ctCapacity() + String.format(
                     " (%.1f%%)", 100.0 * a.ctEntries() / a.ctCapacity()) : "") + ", " + CT_FULL_DROP + " drops " + (long) ctFull);
@@ -98,9 +93,6 @@ final class ServiceChecks {
                     out.warn(String.format("%s: conntrack is %.0f%% full", a.node(), 100 * fill));
                 }
             }
-        }
-        if (!any) {
-            return out.skipped(NEW_CONNECTIONS, "only new connections fail", "no agent answered");
         }
         return out.check(NEW_CONNECTIONS, "only new connections fail", "conntrack has room and refused no connection");
     }
