@@ -54,9 +54,31 @@ final class ServiceChecks {
             }
             inMaps.stream().filter(k -> !inView.contains(k)).forEach(k ->
                     out.warn(a.node() + ": lb_svc holds " + k + ", which no stored Service gives (stale entry)"));
+            socketLb(f, a, out);
         }
         return out.check(SERVICES, "service IP fails but pod IP works", frontends == 0 ? "no Service is stored"
                 : "every frontend is in the maps with an active backend (" + frontends + " frontends)");
+    }
+
+    /**
+     * With the socket LB on, every local pod's cgroup carries weir's connect hook (bpftool names the attach type
+     * {@code cgroup_inet4_connect}, or {@code connect4}); else TC alone translates.
+     */
+    private static void socketLb(Facts f, Facts.Agent a, Findings out) {
+        if (!a.serviceLb().startsWith("socket")) {
+            return;
+        }
+        for (Facts.Pod p : a.pods()) {
+            if (!p.local() || p.cgroup() == null) {
+                continue;
+            }
+            boolean hooked = f.hooks().stream().anyMatch(h -> h.weir() && h.target().equals(p.cgroup())
+                    && (h.hook().contains("connect4") || h.hook().contains("inet4_connect")));
+            if (!hooked) {
+                out.warn(a.node() + ": the socket LB is on but " + p.key() + "'s cgroup " + p.cgroup()
+                        + " has no connect4 hook of weir's: only TC translates its service traffic");
+            }
+        }
     }
 
     /** {@code 10.96.0.10:80/TCP} or {@code [fd00::a]:80/TCP}, from the view's {@code address:port}. */

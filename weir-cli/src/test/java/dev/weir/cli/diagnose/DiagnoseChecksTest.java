@@ -105,6 +105,19 @@ class DiagnoseChecksTest {
     }
 
     @Test
+    void aPodCgroupWithoutWeirsConnectHookWarnsWhenTheSocketLbIsOn() {
+        Facts.Pod withCgroup = new Facts.Pod("x/c", "node1", true, "lxc-x-c", "/sys/fs/cgroup/weir-lab/x-c", null, null,
+                false, List.of());
+        Facts f = withAgent(healthy(), 0, a -> agent(a, a.prefilter(), a.services(), a.lbFrontends(), List.of(withCgroup)));
+        Check c = ServiceChecks.services(f);
+        assertThat(c.verdict()).isEqualTo(Check.Verdict.warn);
+        assertThat(c.summary()).contains("x/c's cgroup /sys/fs/cgroup/weir-lab/x-c has no connect4 hook of weir's");
+        Facts hooked = withHooks(f, new Facts.Hook("node1", null, "/sys/fs/cgroup/weir-lab/x-c", "cgroup/cgroup_inet4_connect",
+                13, "weir_connect4", true, true));
+        assertThat(ServiceChecks.services(hooked).verdict()).as(ServiceChecks.services(hooked).toString()).isEqualTo(Check.Verdict.ok);
+    }
+
+    @Test
     void podsWithEgressEnforcedAndNoDnsAllowWarn() {
         Facts.Entry http = new Facts.Entry("EGRESS", 300, null, 6, "80", "ALLOW", "NetworkPolicy x/web spec.egress[0]");
         Facts.Entry udp53 = new Facts.Entry("EGRESS", 0, null, 17, "53", "ALLOW", "NetworkPolicy x/dns spec.egress[0]");
