@@ -55,7 +55,8 @@ final class PathReport {
         o.put("source", src.path("name").asText()).put("destination", dst.path("name").asText()).put("connection", spec.toString());
         o.put("decidedBy", decider.node());
         o.set("decision", d);
-        JsonNode target = d.path("targets").path(0);
+        JsonNode target = hopsTarget(d);
+        o.put("hopsTo", target.path("endpoint").isTextual() ? target.path("endpoint").asText() : target.path("address").asText(""));
         String targetNode = target.path("ingress").path("node").asText(dstNode);
         o.set("hops", hops(src, d, srcNode, targetNode, target));
         o.set("prefilter", prefilter(o.path("hops"), src.path("address").asText(), target.path("address").asText()));
@@ -63,6 +64,19 @@ final class PathReport {
         o.set("kernel", kernel(d, srcNode, targetNode));
         o.put("verdict", verdict(o));
         return o;
+    }
+
+    /** The target the hops lead to: the backend a conntrack entry of the connection names, else the first. */
+    static JsonNode hopsTarget(JsonNode d) {
+        for (JsonNode e : d.path("conntrack")) {
+            for (JsonNode t : d.path("targets")) {
+                if (t.path("address").asText().equals(e.path("destinationIp").asText())
+                        && t.path("port").asInt() == e.path("destinationPort").asInt()) {
+                    return t;
+                }
+            }
+        }
+        return d.path("targets").path(0);
     }
 
     private ArrayNode hops(ObjectNode src, JsonNode d, String srcNode, String targetNode, JsonNode target) {
@@ -253,6 +267,9 @@ final class PathReport {
                 + o.path("destination").asText() + " (" + d.path("destination").path("address").asText() + ") "
                 + o.path("connection").asText() + ", judged by " + o.path("decidedBy").asText() + "'s agent at revision "
                 + d.path("revision").asLong());
+        if (d.path("targets").size() > 1) {
+            out.println("  hops to " + o.path("hopsTo").asText() + " (the backend conntrack shows, else the first)");
+        }
         int i = 1;
         for (JsonNode h : o.path("hops")) {
             List<String> progs = new ArrayList<>();
