@@ -9,7 +9,7 @@ import picocli.CommandLine.IVersionProvider;
 /** {@code weir version}: weir's version, the JVM and the kernel it runs on. */
 @Command(name = "version", mixinStandardHelpOptions = true,
         description = "Print weir's version, the Java runtime and the kernel.")
-final class VersionCommand implements Runnable {
+public final class VersionCommand implements Runnable {
 
     @Override
     public void run() {
@@ -18,7 +18,7 @@ final class VersionCommand implements Runnable {
         }
     }
 
-    static String weirVersion() {
+    public static String weirVersion() {
         String v = Main.class.getPackage().getImplementationVersion();
         return v != null ? v : "dev";
     }

@@ -27,7 +27,7 @@ class AgentLabTest {
     @BeforeAll
     static void up() {
         Requirements.root();
-        Cli.Result r = Cli.run("lab", "up");
+        InProcess.Result r = Cli.run("lab", "up");
         assertThat(r.exit()).as(r.toString()).isZero();
     }
 
@@ -40,7 +40,7 @@ class AgentLabTest {
 
     @Test
     void agentsServeTheLabAndLabDownRemovesThem() throws Exception {
-        Cli.Result status = Cli.run("status", "-o", "json");
+        InProcess.Result status = Cli.run("status", "-o", "json");
         assertThat(status.exit()).as(status.toString()).isZero();
         JsonNode nodes = Json.mapper().readTree(status.out()).path("nodes");
         assertThat(nodes).hasSize(2);
@@ -51,9 +51,9 @@ class AgentLabTest {
         long pid2 = nodes.get(1).path("pid").asLong();
         long before = nodes.get(0).path("storeRevision").asLong();
 
-        Cli.Result endpoints = Cli.run("endpoint", "list", "--node", "node2");
+        InProcess.Result endpoints = Cli.run("endpoint", "list", "--node", "node2");
         assertThat(endpoints.out()).contains("y/c").doesNotContain("x/a ");
-        Cli.Result ids = Cli.run("identity", "list", "-o", "json");
+        InProcess.Result ids = Cli.run("identity", "list", "-o", "json");
         assertThat(Json.mapper().readTree(ids.out())).as("3 reserved + 9 pods").hasSize(12);
 
         Path policy = files.resolve("deny.yaml");
@@ -63,7 +63,7 @@ class AgentLabTest {
                 metadata: {name: deny-all, namespace: x}
                 spec: {podSelector: {}, policyTypes: [Ingress]}
                 """);
-        Cli.Result apply = Cli.run("apply", "-f", policy.toString());
+        InProcess.Result apply = Cli.run("apply", "-f", policy.toString());
         assertThat(apply.exit()).as(apply.toString()).isZero();
         assertThat(apply.out()).contains("NetworkPolicy x/deny-all created", "revision " + (before + 1) + " enforced on node1, node2");
         for (JsonNode n : Json.mapper().readTree(Cli.run("status", "-o", "json").out()).path("nodes")) {
@@ -72,12 +72,12 @@ class AgentLabTest {
         }
         Path bad = files.resolve("bad.yaml");
         Files.writeString(bad, "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {namespace: x}\nspec: {}\n");
-        Cli.Result invalid = Cli.run("apply", "-f", policy.toString(), "-f", bad.toString());
+        InProcess.Result invalid = Cli.run("apply", "-f", policy.toString(), "-f", bad.toString());
         assertThat(invalid.exit()).isEqualTo(2);
         assertThat(invalid.err()).contains("bad.yaml", "metadata.name");
         assertThat(Cli.run("policy", "get", "x/b").out()).contains("x/b on node2");
 
-        Cli.Result down = Cli.run("lab", "down");
+        InProcess.Result down = Cli.run("lab", "down");
         assertThat(down.exit()).as(down.toString()).isZero();
         assertThat(ProcessHandle.of(pid1).map(ProcessHandle::isAlive).orElse(false)).isFalse();
         assertThat(ProcessHandle.of(pid2).map(ProcessHandle::isAlive).orElse(false)).isFalse();

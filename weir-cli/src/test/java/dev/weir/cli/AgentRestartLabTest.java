@@ -41,7 +41,7 @@ class AgentRestartLabTest {
     @BeforeAll
     static void up() {
         Requirements.rootWithBpffs();
-        Cli.Result r = Cli.run("lab", "up");
+        InProcess.Result r = Cli.run("lab", "up");
         assertThat(r.exit()).as(r.toString()).isZero();
     }
 
@@ -83,7 +83,7 @@ class AgentRestartLabTest {
             assertThat(connects("weir-pod-y-b")).as("policy still denies y/b").isFalse();
 
             LabAgents.start(List.of("node1", "node2"), Duration.ofSeconds(30), s -> { });
-            Cli.Result status = Cli.run("status");
+            InProcess.Result status = Cli.run("status");
             assertThat(status.exit()).as(status.toString()).isZero();
             assertThat(mapId("node1", "pol")).as("pinned maps reused, not re-created").isEqualTo(polBefore);
             assertThat(mapId("node1", "ct")).isEqualTo(ctBefore);

@@ -1,43 +1,12 @@
 package dev.weir.cli;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-
-import picocli.CommandLine;
-
-/** Runs the weir command line in-process and captures what it prints. Tests are sequential, so swapping System.out is safe. */
+/** Runs the weir command line in-process and captures what it prints ({@link InProcess}). Tests are sequential. */
 public final class Cli {
-
-    /** Exit code, stdout and stderr of one run. */
-    public record Result(int exit, String out, String err) {
-        @Override
-        public String toString() {
-            return "exit " + exit + "\n--- out\n" + out + "--- err\n" + err;
-        }
-    }
 
     private Cli() {
     }
 
-    public static synchronized Result run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            System.setOut(o);
-            System.setErr(e);
-            CommandLine cl = Main.commandLine();
-            cl.setOut(new PrintWriter(o, true));
-            cl.setErr(new PrintWriter(e, true));
-            int exit = cl.execute(args);
-            return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    public static InProcess.Result run(String... args) {
+        return InProcess.run(args);
     }
 }

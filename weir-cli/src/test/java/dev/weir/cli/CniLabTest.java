@@ -42,7 +42,7 @@ class CniLabTest {
     @BeforeAll
     static void up() {
         Requirements.root();
-        Cli.Result r = Cli.run("lab", "up");
+        InProcess.Result r = Cli.run("lab", "up");
         assertThat(r.exit()).as(r.toString()).isZero();
     }
 

@@ -9,80 +9,80 @@ class CommandLineTest {
 
     @Test
     void helpListsTheContractCommands() {
-        Cli.Result r = Cli.run("--help");
+        InProcess.Result r = Cli.run("--help");
         assertThat(r.exit()).isZero();
         assertThat(r.out()).contains("version", "probe", "lab", "prefilter", "bpf", "net", "uninstall");
     }
 
     @Test
     void versionNamesWeirJavaAndKernel() {
-        Cli.Result r = Cli.run("version");
+        InProcess.Result r = Cli.run("version");
         assertThat(r.exit()).isZero();
         assertThat(r.out()).contains("weir ", "java 25", "kernel ");
     }
 
     @Test
     void malformedCidrIsExit2WithTheReason() {
-        Cli.Result r = Cli.run("prefilter", "add", "--src", "10.0.0.0/33");
+        InProcess.Result r = Cli.run("prefilter", "add", "--src", "10.0.0.0/33");
         assertThat(r.exit()).as(r.toString()).isEqualTo(2);
         assertThat(r.err()).contains("invalid CIDR '10.0.0.0/33'", "exceeds 32");
     }
 
     @Test
     void malformedPortAndProtocolAreExit2() {
-        Cli.Result port = Cli.run("prefilter", "add", "--proto", "udp", "--dport", "70000");
+        InProcess.Result port = Cli.run("prefilter", "add", "--proto", "udp", "--dport", "70000");
         assertThat(port.exit()).isEqualTo(2);
         assertThat(port.err()).contains("port out of range 1..65535: 70000");
-        Cli.Result proto = Cli.run("prefilter", "add", "--proto", "gre");
+        InProcess.Result proto = Cli.run("prefilter", "add", "--proto", "gre");
         assertThat(proto.exit()).isEqualTo(2);
         assertThat(proto.err()).contains("unknown protocol 'gre'");
-        Cli.Result noProto = Cli.run("prefilter", "add", "--dport", "53");
+        InProcess.Result noProto = Cli.run("prefilter", "add", "--dport", "53");
         assertThat(noProto.exit()).isEqualTo(2);
         assertThat(noProto.err()).contains("--dport needs --proto tcp, udp or sctp");
     }
 
     @Test
     void bothSidesInOneRuleIsRefused() {
-        Cli.Result r = Cli.run("prefilter", "add", "--src", "10.0.0.0/8", "--dst", "10.1.0.0/16");
+        InProcess.Result r = Cli.run("prefilter", "add", "--src", "10.0.0.0/8", "--dst", "10.1.0.0/16");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("one address side");
     }
 
     @Test
     void unknownNamespaceAndModeAreExit2() {
-        Cli.Result ns = Cli.run("prefilter", "attach", "eth0", "--netns", "weir-no-such-ns");
+        InProcess.Result ns = Cli.run("prefilter", "attach", "eth0", "--netns", "weir-no-such-ns");
         assertThat(ns.exit()).isEqualTo(2);
         assertThat(ns.err()).contains("network namespace 'weir-no-such-ns' does not exist");
-        Cli.Result mode = Cli.run("prefilter", "attach", "lo", "--mode", "turbo");
+        InProcess.Result mode = Cli.run("prefilter", "attach", "lo", "--mode", "turbo");
         assertThat(mode.exit()).isEqualTo(2);
         assertThat(mode.err()).contains("--mode must be native, generic or auto");
     }
 
     @Test
     void labUpChecksItsOptionsBeforeTouchingAnything() {
-        Cli.Result kind = Cli.run("lab", "up", "--kvstore", "zookeeper");
+        InProcess.Result kind = Cli.run("lab", "up", "--kvstore", "zookeeper");
         assertThat(kind.exit()).as(kind.toString()).isEqualTo(2);
         assertThat(kind.err()).contains("unknown kvstore 'zookeeper' (file or etcd)").doesNotContain("lab:");
-        Cli.Result members = Cli.run("lab", "up", "--kvstore", "etcd", "--etcd-members", "6");
+        InProcess.Result members = Cli.run("lab", "up", "--kvstore", "etcd", "--etcd-members", "6");
         assertThat(members.exit()).as(members.toString()).isEqualTo(2);
         assertThat(members.err()).contains("--etcd-members must be 1 to 5, not 6").doesNotContain("lab:");
-        Cli.Result fileMembers = Cli.run("lab", "up", "--etcd-members", "3");
+        InProcess.Result fileMembers = Cli.run("lab", "up", "--etcd-members", "3");
         assertThat(fileMembers.exit()).as(fileMembers.toString()).isEqualTo(2);
         assertThat(fileMembers.err()).contains("--etcd-members is for --kvstore etcd");
-        Cli.Result fileTtl = Cli.run("lab", "up", "--kvstore-lease-ttl", "10");
+        InProcess.Result fileTtl = Cli.run("lab", "up", "--kvstore-lease-ttl", "10");
         assertThat(fileTtl.exit()).as(fileTtl.toString()).isEqualTo(2);
         assertThat(fileTtl.err()).contains("--kvstore-lease-ttl is for --kvstore etcd").doesNotContain("lab:");
-        Cli.Result shortTtl = Cli.run("lab", "up", "--kvstore", "etcd", "--kvstore-lease-ttl", "1");
+        InProcess.Result shortTtl = Cli.run("lab", "up", "--kvstore", "etcd", "--kvstore-lease-ttl", "1");
         assertThat(shortTtl.exit()).as(shortTtl.toString()).isEqualTo(2);
         assertThat(shortTtl.err()).contains("--kvstore-lease-ttl must be at least 2 s, not 1 s").doesNotContain("lab:");
-        Cli.Result nodes = Cli.run("lab", "up", "--nodes", "9");
+        InProcess.Result nodes = Cli.run("lab", "up", "--nodes", "9");
         assertThat(nodes.exit()).as(nodes.toString()).isEqualTo(2);
         assertThat(nodes.err()).contains("--nodes must be 1 to 8, not 9").doesNotContain("lab:");
     }
 
     @Test
     void labUpHelpNamesTheKvstoreOptions() {
-        Cli.Result r = Cli.run("lab", "up", "--help");
+        InProcess.Result r = Cli.run("lab", "up", "--help");
         assertThat(r.exit()).isZero();
         assertThat(r.out().replaceAll("\\s+", " ")).contains("--kvstore=file|etcd", "--etcd-members=N",
                 "/dev/shm/weir-lab-etcd/<member>", "client ports 23790, 23792", "how many members, 1 to 5 (default: 3)",
@@ -91,7 +91,7 @@ class CommandLineTest {
 
     @Test
     void unknownOptionIsAUsageError() {
-        Cli.Result r = Cli.run("prefilter", "add", "--source", "10.0.0.0/8");
+        InProcess.Result r = Cli.run("prefilter", "add", "--source", "10.0.0.0/8");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("Unknown options: '--source'");
     }

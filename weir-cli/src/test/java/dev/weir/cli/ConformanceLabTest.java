@@ -38,7 +38,7 @@ class ConformanceLabTest {
     /** {@code weir lab up} with these options (a subclass runs the suite on another lab). */
     static void upWith(String... options) {
         Requirements.rootWithBpffs();
-        Cli.Result r = Cli.run(LabOptions.up(options));
+        InProcess.Result r = Cli.run(LabOptions.up(options));
         assertThat(r.exit()).as(r.toString()).isZero();
         lab = Lab.current().orElseThrow();
     }
@@ -58,7 +58,7 @@ class ConformanceLabTest {
             // connections of the previous case (UDP source ports get reused) must not carry over
             Cli.run("bpf", "ct", "flush");
             boolean hasPolicies = hasObjects(c);
-            Cli.Result applied = hasPolicies ? Cli.run("apply", "-f", c.policies().toString()) : null;
+            InProcess.Result applied = hasPolicies ? Cli.run("apply", "-f", c.policies().toString()) : null;
             if (applied != null && applied.exit() != 0) {
                 failures.add(c.name() + ": apply failed: " + applied.err().strip());
                 continue;
@@ -67,7 +67,7 @@ class ConformanceLabTest {
                 MatrixResult m = lab.matrix(Family.of(family), PortSpec.SERVED, Lab.PROBE_TIMEOUT);
                 cells += compare(c, family, m, failures);
             }
-            Cli.Result deleted = hasPolicies ? Cli.run("delete", "-f", c.policies().toString()) : null;
+            InProcess.Result deleted = hasPolicies ? Cli.run("delete", "-f", c.policies().toString()) : null;
             if (deleted != null && deleted.exit() != 0) {
                 failures.add(c.name() + ": delete failed: " + deleted.err().strip());
             }

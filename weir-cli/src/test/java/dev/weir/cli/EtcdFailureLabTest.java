@@ -87,7 +87,7 @@ class EtcdFailureLabTest {
     static void up() throws IOException {
         Requirements.rootWithBpffs();
         Requirements.require(EtcdCluster.available(), "needs Debian's etcd-server (/usr/bin/etcd; scripts/setup.sh installs it)");
-        Cli.Result r = Cli.run("lab", "up", "--kvstore", "etcd", "--etcd-members", "3",
+        InProcess.Result r = Cli.run("lab", "up", "--kvstore", "etcd", "--etcd-members", "3",
                 "--kvstore-lease-ttl", Integer.toString(LEASE_TTL));
         assertThat(r.exit()).as(r.toString()).isZero();
         lab = Lab.current().orElseThrow();
@@ -170,7 +170,7 @@ class EtcdFailureLabTest {
         long converged = converged(List.of("node1", "node2"), "after the leader's death");
         assertThat(converged).isEqualTo(revisionKey().orElseThrow().modRevision());
 
-        Cli.Result delete = Cli.run("delete", "-f", dir.toString());
+        InProcess.Result delete = Cli.run("delete", "-f", dir.toString());
         assertThat(delete.exit()).as(delete.toString()).isZero();
         assertThat(EtcdHttp.prefix(url(), "weir/objects/NetworkPolicy/t/")).isEmpty();
     }
@@ -204,14 +204,14 @@ class EtcdFailureLabTest {
 
         Path q2 = write("q2.yaml", tPolicy("q2"));
         long t1 = System.nanoTime();
-        Cli.Result failed = Cli.run("apply", "-f", q2.toString());
+        InProcess.Result failed = Cli.run("apply", "-f", q2.toString());
         long took = ms(t1);
         step("apply without quorum: exit " + failed.exit() + " after " + took + " ms: " + failed.err().strip());
         assertThat(failed.exit()).as(failed.toString()).isEqualTo(1);
         assertThat(failed.err()).contains("kvstore unavailable");
         assertThat(took).as("apply fails in bounded time").isLessThan(20_000);
 
-        Cli.Result table = Cli.run("status");
+        InProcess.Result table = Cli.run("status");
         assertThat(table.exit()).as("the agents answer: " + table).isZero();
         assertThat(table.out()).contains("kvstore: etcd ", "not watching");
         for (JsonNode row : status()) {
@@ -249,7 +249,7 @@ class EtcdFailureLabTest {
         assertEnforcing("node2's agent killed, no quorum");
 
         long t0 = System.nanoTime();
-        Cli.Result restart = Cli.run("lab", "restart-agents");
+        InProcess.Result restart = Cli.run("lab", "restart-agents");
         step("lab restart-agents without quorum: exit " + restart.exit() + " after " + ms(t0) + " ms:\n" + restart.err().strip());
         assertThat(restart.exit()).as(restart.toString()).isZero();
         assertThat(agentPid("node2")).isNotEqualTo(old);
@@ -295,9 +295,9 @@ class EtcdFailureLabTest {
 
         pause(agent);
         step("paused node2's agent (pid " + agent + ")");
-        Cli.Result delete = Cli.run("delete", "-f", yDeny.toString(), "--timeout", "3");
+        InProcess.Result delete = Cli.run("delete", "-f", yDeny.toString(), "--timeout", "3");
         assertOkOrWaitingFor("node2", delete);
-        Cli.Result add = Cli.run("apply", "-f", write("c1.yaml", tPolicy("c1")).toString(), "--timeout", "3");
+        InProcess.Result add = Cli.run("apply", "-f", write("c1.yaml", tPolicy("c1")).toString(), "--timeout", "3");
         assertOkOrWaitingFor("node2", add);
         expect("x/a", "y/a", true, "node1 enforces the deletion");
         expect("x/a", "y/b", false, "node2's hung agent left its dataplane as it was");
@@ -352,7 +352,7 @@ class EtcdFailureLabTest {
             assertThat(r.path("node").asText()).isEqualTo("node2");
             assertThat(r.path("up").asBoolean()).isFalse();
         });
-        Cli.Result applied = Cli.run("apply", "-f", write("g1.yaml", tPolicy("g1")).toString());
+        InProcess.Result applied = Cli.run("apply", "-f", write("g1.yaml", tPolicy("g1")).toString());
         assertThat(applied.exit()).as(applied.toString()).isZero();
         assertThat(applied.out()).as("apply waits for live nodes only").contains("enforced on node1\n");
     }
@@ -395,7 +395,7 @@ class EtcdFailureLabTest {
     }
 
     private static void applyOk(Path file) {
-        Cli.Result r = Cli.run("apply", "-f", file.toString());
+        InProcess.Result r = Cli.run("apply", "-f", file.toString());
         assertThat(r.exit()).as(r.toString()).isZero();
     }
 
@@ -405,7 +405,7 @@ class EtcdFailureLabTest {
      */
     private static void applyRetrying(Path file, AtomicInteger unavailable, List<String> problems) {
         for (int i = 0; i < 10; i++) {
-            Cli.Result r = Cli.run("apply", "-f", file.toString());
+            InProcess.Result r = Cli.run("apply", "-f", file.toString());
             if (r.exit() == 0) {
                 return;
             }
@@ -421,7 +421,7 @@ class EtcdFailureLabTest {
     }
 
     /** exit 0, or the commit went through and apply timed out waiting for the node whose agent hangs. */
-    private static void assertOkOrWaitingFor(String node, Cli.Result r) {
+    private static void assertOkOrWaitingFor(String node, InProcess.Result r) {
         if (r.exit() != 0) {
             assertThat(r.err()).as(r.toString()).contains("is stored but not enforced everywhere", node);
         }

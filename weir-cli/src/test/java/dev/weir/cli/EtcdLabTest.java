@@ -38,7 +38,7 @@ class EtcdLabTest {
         Requirements.rootWithBpffs();
         Requirements.require(EtcdCluster.available(), "needs Debian's etcd-server (/usr/bin/etcd; scripts/setup.sh installs it)");
         long start = System.nanoTime();
-        Cli.Result r = Cli.run("lab", "up", "--kvstore", "etcd", "--etcd-members", "3");
+        InProcess.Result r = Cli.run("lab", "up", "--kvstore", "etcd", "--etcd-members", "3");
         assertThat(r.exit()).as(r.toString()).isZero();
         System.out.println("lab up --kvstore etcd took " + (System.nanoTime() - start) / 1_000_000 + " ms");
     }
@@ -71,7 +71,7 @@ class EtcdLabTest {
             assertThat(m.path("healthy").asBoolean()).isTrue();
             assertThat(EtcdCluster.healthy(member(m))).as(name + " /health, asked here").isTrue();
         }
-        Cli.Result table = Cli.run("lab", "status");
+        InProcess.Result table = Cli.run("lab", "status");
         assertThat(table.out()).contains("kvstore: etcd, 3 member(s)");
         assertThat(table.out().lines().filter(l -> l.startsWith("etcd") && l.contains(" healthy "))).hasSize(3);
 
@@ -99,7 +99,7 @@ class EtcdLabTest {
             assertThat(fromNode1.findValues("identity")).allSatisfy(id -> assertThat(id.asInt()).isPositive());
             assertThat(identities(Cli.run("identity", "list", "-o", "json").out()))
                     .as("the same identities (each reported by node1's agent alone)").isEqualTo(identities(identities));
-            Cli.Result status = Cli.run("status");
+            InProcess.Result status = Cli.run("status");
             assertThat(status.exit()).as(status.toString()).isZero();
             assertThat(status.out()).contains("node2");
         } finally {
@@ -110,7 +110,7 @@ class EtcdLabTest {
     }
 
     private static JsonNode endpoints() throws Exception {
-        Cli.Result r = Cli.run("endpoint", "list", "-o", "json");
+        InProcess.Result r = Cli.run("endpoint", "list", "-o", "json");
         assertThat(r.exit()).as(r.toString()).isZero();
         return Json.mapper().readTree(r.out());
     }
@@ -135,7 +135,7 @@ class EtcdLabTest {
     @Order(3)
     void restartedAgentsKeepTheKvstore() {
         List<Long> before = agentPids();
-        Cli.Result r = Cli.run("lab", "restart-agents");
+        InProcess.Result r = Cli.run("lab", "restart-agents");
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(agentPids()).doesNotContainAnyElementsOf(before);
         assertThat(agentCommandLines()).hasSize(2)
@@ -149,7 +149,7 @@ class EtcdLabTest {
         List<Long> pids = new ArrayList<>();
         members.forEach(m -> pids.add(m.path("pid").asLong()));
         List<Long> agents = agentPids();
-        Cli.Result down = Cli.run("lab", "down");
+        InProcess.Result down = Cli.run("lab", "down");
         assertThat(down.exit()).as(down.toString()).isZero();
         assertThat(down.err()).contains("stopped the agents of node1, node2", "stopped 3 etcd member(s)");
         assertNoneLeft(pids, agents);
@@ -158,12 +158,12 @@ class EtcdLabTest {
     @Test
     @Order(5)
     void labDownFindsTheMembersWithoutLabJson() throws Exception {
-        Cli.Result up = Cli.run("lab", "up", "--nodes", "1", "--kvstore", "etcd", "--etcd-members", "1");
+        InProcess.Result up = Cli.run("lab", "up", "--nodes", "1", "--kvstore", "etcd", "--etcd-members", "1");
         assertThat(up.exit()).as(up.toString()).isZero();
         long pid = labStatus().path("kvstore").path("members").get(0).path("pid").asLong();
         List<Long> agents = agentPids();
         Files.writeString(Path.of("/run/weir/lab/lab.json"), "{ broken");
-        Cli.Result down = Cli.run("lab", "down");
+        InProcess.Result down = Cli.run("lab", "down");
         assertThat(down.exit()).as(down.toString()).isZero();
         assertThat(down.err()).contains("stopped the agents of node1", "stopped 1 etcd member(s)");
         assertNoneLeft(List.of(pid), agents);
@@ -186,7 +186,7 @@ class EtcdLabTest {
     }
 
     private static JsonNode labStatus() throws Exception {
-        Cli.Result r = Cli.run("lab", "status", "-o", "json");
+        InProcess.Result r = Cli.run("lab", "status", "-o", "json");
         assertThat(r.exit()).as(r.toString()).isZero();
         return Json.mapper().readTree(r.out());
     }
@@ -197,7 +197,7 @@ class EtcdLabTest {
     }
 
     private static List<Long> agentPids() {
-        Cli.Result status = Cli.run("status", "-o", "json");
+        InProcess.Result status = Cli.run("status", "-o", "json");
         assertThat(status.exit()).as(status.toString()).isZero();
         List<Long> pids = new ArrayList<>();
         try {

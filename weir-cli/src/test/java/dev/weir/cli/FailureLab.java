@@ -59,7 +59,7 @@ final class FailureLab {
     }
 
     static List<JsonNode> status() {
-        Cli.Result r = Cli.run("status", "-o", "json");
+        InProcess.Result r = Cli.run("status", "-o", "json");
         try {
             List<JsonNode> rows = new ArrayList<>();
             Json.mapper().readTree(r.out()).path("nodes").forEach(rows::add);
@@ -115,7 +115,7 @@ final class FailureLab {
 
     /** The nodes {@code via}'s agent knows from etcd, with the revision each enforces. */
     static Map<String, Long> nodeView(String via) {
-        Cli.Result r = Cli.run("node", "list", "--node", via, "-o", "json");
+        InProcess.Result r = Cli.run("node", "list", "--node", via, "-o", "json");
         Map<String, Long> out = new TreeMap<>();
         if (r.exit() != 0) {
             return out;
@@ -134,7 +134,7 @@ final class FailureLab {
 
     /** {@code via}'s identities: id to labels. */
     static Map<Integer, JsonNode> identities(String via) {
-        Cli.Result r = Cli.run("identity", "list", "--node", via, "-o", "json");
+        InProcess.Result r = Cli.run("identity", "list", "--node", via, "-o", "json");
         assertThat(r.exit()).as(r.toString()).isZero();
         Map<Integer, JsonNode> out = new TreeMap<>();
         try {

@@ -65,7 +65,7 @@ class HelpWalkTest {
         if (!help.usageHelp()) {
             return "--help is not a usage-help option, so the command's body would run";
         }
-        Cli.Result r = Cli.run(helpArgs(command));
+        InProcess.Result r = Cli.run(helpArgs(command));
         if (r.exit() != 0) {
             return "exit " + r.exit() + ", " + firstLine(r.err());
         }

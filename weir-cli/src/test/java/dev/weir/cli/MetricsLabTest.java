@@ -44,7 +44,7 @@ class MetricsLabTest {
         Requirements.require(Files.isExecutable(PROMETHEUS) && Files.isExecutable(PROMTOOL),
                 "needs Debian's prometheus (prometheus and promtool; scripts/setup.sh installs it)");
         // a small backend map, so that one Service fills it
-        Cli.Result r = Cli.run("lab", "up", "--lb-map-size", "lb_backend=16");
+        InProcess.Result r = Cli.run("lab", "up", "--lb-map-size", "lb_backend=16");
         assertThat(r.exit()).as(r.toString()).isZero();
     }
 
@@ -126,7 +126,7 @@ class MetricsLabTest {
         try {
             double before = drops();
             int flowsBefore = droppedFlows();
-            Cli.Result probe = Cli.run("lab", "probe", "x/a", "z/a", "TCP/80");
+            InProcess.Result probe = Cli.run("lab", "probe", "x/a", "z/a", "TCP/80");
             assertThat(probe.out()).as(probe.toString()).contains("blocked");
             // flow events reach the history a little after the probe gives up
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -164,7 +164,7 @@ class MetricsLabTest {
                 ports: [{port: 80}]
                 endpoints:
                 """ + endpoints);
-        Cli.Result applied = Cli.run("apply", "-f", full.toString());
+        InProcess.Result applied = Cli.run("apply", "-f", full.toString());
         assertThat(applied.exit()).as(applied.toString()).isZero();
         try {
             for (String url : metricsUrls()) {
@@ -181,7 +181,7 @@ class MetricsLabTest {
     }
 
     private static List<String> metricsUrls() throws Exception {
-        Cli.Result r = Cli.run("status", "-o", "json");
+        InProcess.Result r = Cli.run("status", "-o", "json");
         assertThat(r.exit()).as(r.toString()).isZero();
         List<String> urls = new ArrayList<>();
         Json.mapper().readTree(r.out()).path("nodes").forEach(n -> urls.add(n.path("metricsUrl").asText()));
@@ -203,7 +203,7 @@ class MetricsLabTest {
 
     /** How many DROPPED flows every node's history holds. */
     private static int droppedFlows() throws Exception {
-        Cli.Result r = Cli.run("observe", "--verdict", "DROPPED", "--last", "0", "-o", "json");
+        InProcess.Result r = Cli.run("observe", "--verdict", "DROPPED", "--last", "0", "-o", "json");
         assertThat(r.exit()).as(r.toString()).isZero();
         return (int) r.out().lines().filter(l -> !l.isBlank()).count();
     }

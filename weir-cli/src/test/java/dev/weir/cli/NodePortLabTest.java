@@ -49,10 +49,10 @@ class NodePortLabTest {
     /** {@code weir lab up} with these options (a subclass runs the tests on another lab), and the services. */
     static void upWith(String... options) {
         Requirements.rootWithBpffs();
-        Cli.Result r = Cli.run(LabOptions.up(options));
+        InProcess.Result r = Cli.run(LabOptions.up(options));
         assertThat(r.exit()).as(r.toString()).isZero();
         lab = Lab.current().orElseThrow();
-        Cli.Result applied = Cli.run("apply", "-f", SERVICES);
+        InProcess.Result applied = Cli.run("apply", "-f", SERVICES);
         assertThat(applied.exit()).as(applied.toString()).isZero();
     }
 
@@ -164,10 +164,10 @@ class NodePortLabTest {
     @Test
     void listedByTheCli() {
         allowed(NODE2, "UDP/30090");
-        Cli.Result np = Cli.run("bpf", "nodeport", "list", "--node", "node2");
+        InProcess.Result np = Cli.run("bpf", "nodeport", "list", "--node", "node2");
         assertThat(np.exit()).as(np.toString()).isZero();
         assertThat(np.out()).contains(EXT + ":", NODE2 + ":30090", "UDP");
-        Cli.Result lb = Cli.run("bpf", "lb", "list", "--node", "node1");
+        InProcess.Result lb = Cli.run("bpf", "lb", "list", "--node", "node1");
         assertThat(lb.out()).contains("203.0.113.9:80/TCP", "10.0.0.0/8", "ext-local");
     }
 

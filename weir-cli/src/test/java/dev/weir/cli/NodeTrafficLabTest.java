@@ -55,7 +55,7 @@ class NodeTrafficLabTest {
     @BeforeAll
     static void up() {
         Requirements.root();
-        Cli.Result r = Cli.run("lab", "up");
+        InProcess.Result r = Cli.run("lab", "up");
         assertThat(r.exit()).as(r.toString()).isZero();
     }
 
@@ -77,7 +77,7 @@ class NodeTrafficLabTest {
             assertThat(probe(lab, "node2", "x/b").allowed()).as("node2's probe of its pod x/b").isTrue();
             assertThat(probe(lab, "y/a", "x/a").allowed()).as("a pod of namespace y").isFalse();
             assertThat(probe(lab, "node2", "x/a").allowed()).as("the other node").isFalse();
-            Cli.Result flows = Cli.run("observe", "--last", "50", "--to-pod", "x/a", "-o", "json");
+            InProcess.Result flows = Cli.run("observe", "--last", "50", "--to-pod", "x/a", "-o", "json");
             assertThat(flows.out()).contains("reserved:host").contains("allow-localhost");
         } finally {
             Cli.run("delete", "-f", deny.toString());

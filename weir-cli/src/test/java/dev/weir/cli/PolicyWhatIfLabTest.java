@@ -66,7 +66,7 @@ class PolicyWhatIfLabTest {
     @BeforeAll
     static void up() {
         Requirements.rootWithBpffs();
-        Cli.Result r = Cli.run("lab", "up");
+        InProcess.Result r = Cli.run("lab", "up");
         assertThat(r.exit()).as(r.toString()).isZero();
     }
 
@@ -79,7 +79,7 @@ class PolicyWhatIfLabTest {
 
     @Test
     void aDraftListsExactlyTheFlowsItWouldChangeAndAppliesNothing() throws Exception {
-        Cli.Result apply = Cli.run("apply", "-f", write("policies.yaml", POLICIES));
+        InProcess.Result apply = Cli.run("apply", "-f", write("policies.yaml", POLICIES));
         assertThat(apply.exit()).as(apply.toString()).isZero();
         List<String> probes = probes();
         assertThat(probes).containsExactly("y/b x/a allowed", "y/a x/b allowed", "z/a x/a blocked");
@@ -106,12 +106,12 @@ class PolicyWhatIfLabTest {
                 "DROPPED_TO_ALLOWED INGRESS x/a <- z/a FORWARDED PASS_POLICY NetworkPolicy x/allow-web spec.ingress[0]");
         assertThat(allow.path("summary").path("allowedToDropped").asLong()).isZero();
 
-        Cli.Result table = Cli.run("policy", "whatif", "-f", files.resolve("allow.yaml").toString());
+        InProcess.Result table = Cli.run("policy", "whatif", "-f", files.resolve("allow.yaml").toString());
         assertThat(table.exit()).as(table.toString()).isZero();
         assertThat(table.out()).contains("DROPPED_TO_ALLOWED", "z/a", "NetworkPolicy x/allow-web spec.ingress[0]",
                 "(default deny: no rule allows)", "nothing was applied");
 
-        Cli.Result bad = Cli.run("policy", "whatif", "-f", write("bad.yaml", ALLOW_Z.replace("port: 80", "port: 0")));
+        InProcess.Result bad = Cli.run("policy", "whatif", "-f", write("bad.yaml", ALLOW_Z.replace("port: 80", "port: 0")));
         assertThat(bad.exit()).as(bad.toString()).isEqualTo(2);
         assertThat(bad.err()).contains("bad.yaml", "NetworkPolicy x/allow-web", "spec.ingress[0].ports[0]");
 
@@ -124,7 +124,7 @@ class PolicyWhatIfLabTest {
     private static JsonNode whatif(String draft, int min) throws Exception {
         JsonNode r = null;
         for (int i = 0; i < 50; i++) {
-            Cli.Result run = Cli.run("policy", "whatif", "-f", draft, "--since", "10m", "-o", "json");
+            InProcess.Result run = Cli.run("policy", "whatif", "-f", draft, "--since", "10m", "-o", "json");
             assertThat(run.exit()).as(run.toString()).isZero();
             r = Json.mapper().readTree(run.out());
             long changed = 0;
@@ -155,7 +155,7 @@ class PolicyWhatIfLabTest {
     private static List<String> probes() {
         List<String> out = new ArrayList<>();
         for (String[] p : new String[][] {{"y/b", "x/a"}, {"y/a", "x/b"}, {"z/a", "x/a"}}) {
-            Cli.Result r = Cli.run("lab", "probe", p[0], p[1], "TCP/80");
+            InProcess.Result r = Cli.run("lab", "probe", p[0], p[1], "TCP/80");
             out.add(p[0] + " " + p[1] + " " + (r.out().startsWith("allowed") ? "allowed" : r.out().strip()));
         }
         return out;

@@ -67,14 +67,14 @@ class PrefilterDesiredLabTest {
         }
     }
 
-    static Cli.Result ok(String... args) {
-        Cli.Result r = Cli.run(args);
+    static InProcess.Result ok(String... args) {
+        InProcess.Result r = Cli.run(args);
         assertThat(r.exit()).as(String.join(" ", args) + "\n" + r).isZero();
         return r;
     }
 
-    static Cli.Result fails(int exit, String... args) {
-        Cli.Result r = Cli.run(args);
+    static InProcess.Result fails(int exit, String... args) {
+        InProcess.Result r = Cli.run(args);
         assertThat(r.exit()).as(String.join(" ", args) + "\n" + r).isEqualTo(exit);
         return r;
     }
@@ -118,7 +118,7 @@ class PrefilterDesiredLabTest {
         long deadline = System.nanoTime() + 15_000_000_000L;
         int now = -1;
         while (System.nanoTime() < deadline) {
-            Cli.Result r = Cli.run("prefilter", "list", "--netns", "weir-node2", "-o", "json");
+            InProcess.Result r = Cli.run("prefilter", "list", "--netns", "weir-node2", "-o", "json");
             try {
                 now = r.exit() == 0 ? Json.mapper().readTree(r.out()).path("rules").size() : -1;
             } catch (Exception e) {
@@ -155,7 +155,7 @@ class PrefilterDesiredLabTest {
     @Test
     @Order(2)
     void anAppliedObjectDropsExtOnNode2OnlyAndCounts() {
-        Cli.Result r = ok("apply", "-f", OBJECT);
+        InProcess.Result r = ok("apply", "-f", OBJECT);
         assertThat(r.out()).contains("WeirPrefilter deny-ext created", "enforced on node1, node2");
         assertThat(NODE2_PREFILTER.resolve("links/eth0")).exists();
         assertThat(PINS.resolve("node1/prefilter")).doesNotExist();
@@ -186,13 +186,13 @@ class PrefilterDesiredLabTest {
     @Test
     @Order(3)
     void imperativeCommandsEditTheNodesOwnObject() {
-        Cli.Result added = ok("prefilter", "add", "--netns", "weir-node1", "--src", "192.168.100.200", "--proto", "tcp",
+        InProcess.Result added = ok("prefilter", "add", "--netns", "weir-node1", "--src", "192.168.100.200", "--proto", "tcp",
                 "--dport", "30080");
         assertThat(added.out()).startsWith("added rule 1: deny src 192.168.100.200/32 tcp dport 30080")
                 .contains("WeirPrefilter imperative-node1 created; revision");
         reaches(NODE1, true);   // rules alone, attached nowhere yet
 
-        Cli.Result attached = ok("prefilter", "attach", "--netns", "weir-node1", "eth0");
+        InProcess.Result attached = ok("prefilter", "attach", "--netns", "weir-node1", "eth0");
         assertThat(attached.out()).containsPattern("prefilter attached to eth0 \\(weir-node1\\) in (native|generic) mode")
                 .contains("WeirPrefilter imperative-node1 configured");
         reaches(NODE1, false);
@@ -200,15 +200,15 @@ class PrefilterDesiredLabTest {
         assertThat(list.path("objects").toString()).isEqualTo("[\"imperative-node1\"]");
         assertThat(list.path("rules").get(0).path("packets").asLong()).isPositive();
 
-        Cli.Result conflict = fails(2, "prefilter", "set", "--netns", "weir-node2", "--mode", "allowlist");
+        InProcess.Result conflict = fails(2, "prefilter", "set", "--netns", "weir-node2", "--mode", "allowlist");
         assertThat(conflict.err()).contains("WeirPrefilter imperative-node2: spec.mode: mode allowlist conflicts with denylist"
                 + " of WeirPrefilter deny-ext", "nothing was changed");
-        Cli.Result noSuchIf = fails(2, "prefilter", "attach", "--netns", "weir-node1", "no-such-if0");
+        InProcess.Result noSuchIf = fails(2, "prefilter", "attach", "--netns", "weir-node1", "no-such-if0");
         assertThat(noSuchIf.err()).contains("no interface no-such-if0 in network namespace weir-node1");
-        Cli.Result notMine = fails(2, "prefilter", "del", "--netns", "weir-node2", "1");
+        InProcess.Result notMine = fails(2, "prefilter", "del", "--netns", "weir-node2", "1");
         assertThat(notMine.err()).contains("comes from WeirPrefilter deny-ext");
 
-        Cli.Result removed = ok("prefilter", "detach", "--netns", "weir-node1", "--all");
+        InProcess.Result removed = ok("prefilter", "detach", "--netns", "weir-node1", "--all");
         assertThat(removed.out()).contains("prefilter removed from weir-node1", "WeirPrefilter imperative-node1 deleted");
         reaches(NODE1, true);
         assertThat(PINS.resolve("node1/prefilter")).doesNotExist();
@@ -223,7 +223,7 @@ class PrefilterDesiredLabTest {
         reaches(NODE2, false);   // no agent: the pinned program keeps dropping
         assertThat(pings(NODE2)).isTrue();
 
-        Cli.Result stored = fails(1, "apply", "-f", OBJECT_WITH_ICMP, "--timeout", "3");
+        InProcess.Result stored = fails(1, "apply", "-f", OBJECT_WITH_ICMP, "--timeout", "3");
         assertThat(stored.err()).contains("stored but not enforced everywhere", "node2");
         assertThat(pings(NODE2)).as("not enforced while node2 has no agent").isTrue();
 
@@ -254,7 +254,7 @@ class PrefilterDesiredLabTest {
     @Test
     @Order(6)
     void deletingTheObjectDetachesAndClearsIt() {
-        Cli.Result r = ok("delete", "-f", OBJECT_WITH_ICMP);
+        InProcess.Result r = ok("delete", "-f", OBJECT_WITH_ICMP);
         assertThat(r.out()).contains("WeirPrefilter deny-ext deleted");
         reaches(NODE2, true);
         assertThat(pings(NODE2)).isTrue();

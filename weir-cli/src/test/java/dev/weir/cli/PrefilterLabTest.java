@@ -55,8 +55,8 @@ class PrefilterLabTest {
         }
     }
 
-    static Cli.Result ok(String... args) {
-        Cli.Result r = Cli.run(args);
+    static InProcess.Result ok(String... args) {
+        InProcess.Result r = Cli.run(args);
         assertThat(r.exit()).as(String.join(" ", args) + "\n" + r).isZero();
         return r;
     }
@@ -200,11 +200,11 @@ class PrefilterLabTest {
     @Order(9)
     void badRuleChangesNothing() {
         long rules = manager().state(null).rules().rules().size();
-        Cli.Result r = Cli.run("prefilter", "add", "--netns", NS, "--src", "192.0.2.0/24", "--src", "192.0.2.300/32");
+        InProcess.Result r = Cli.run("prefilter", "add", "--netns", NS, "--src", "192.0.2.0/24", "--src", "192.0.2.300/32");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("192.0.2.300");
         assertThat(manager().state(null).rules().rules()).hasSize((int) rules);
-        Cli.Result tooMany = Cli.run("prefilter", "attach", "--netns", NS, "no-such-if0");
+        InProcess.Result tooMany = Cli.run("prefilter", "attach", "--netns", NS, "no-such-if0");
         assertThat(tooMany.exit()).isEqualTo(2);
         assertThat(tooMany.err()).contains("no interface no-such-if0 in network namespace " + NS);
     }

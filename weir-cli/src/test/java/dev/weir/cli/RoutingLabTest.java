@@ -134,7 +134,7 @@ class RoutingLabTest {
     }
 
     private static void up(String... args) {
-        Cli.Result r = Cli.run(args);
+        InProcess.Result r = Cli.run(args);
         assertThat(r.exit()).as(r.toString()).isZero();
     }
 

@@ -56,7 +56,7 @@ class ServiceBehaviourLabTest {
     static void upWith(String... options) throws IOException {
         Requirements.rootWithBpffs();
         Requirements.require(Files.isExecutable(Path.of("/usr/bin/socat")), "socat is not installed (scripts/setup.sh installs it)");
-        Cli.Result r = Cli.run(LabOptions.up(options));
+        InProcess.Result r = Cli.run(LabOptions.up(options));
         assertThat(r.exit()).as(r.toString()).isZero();
         lab = Lab.current().orElseThrow();
         for (String pod : List.of("x/a", "x/b", "x/c")) {
@@ -177,7 +177,7 @@ class ServiceBehaviourLabTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
         while (true) {
-            Cli.Result r = Cli.run("observe", "--service", "x/named", "--from-pod", CLIENT, "-o", "json", "--last", "0");
+            InProcess.Result r = Cli.run("observe", "--service", "x/named", "--from-pod", CLIENT, "-o", "json", "--last", "0");
             assertThat(r.exit()).as(r.toString()).isZero();
             boolean named = false;
             for (String line : r.out().split("\n")) {
@@ -226,7 +226,7 @@ class ServiceBehaviourLabTest {
     private static void apply(String name, String yaml) throws IOException {
         Path f = dir.resolve(name + ".yaml");
         Files.writeString(f, yaml);
-        Cli.Result r = Cli.run("apply", "-f", f.toString());
+        InProcess.Result r = Cli.run("apply", "-f", f.toString());
         assertThat(r.exit()).as(r.toString()).isZero();
     }
 

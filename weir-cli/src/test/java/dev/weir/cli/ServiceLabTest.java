@@ -36,9 +36,9 @@ class ServiceLabTest {
 
     /** {@code weir lab up} with the options, then {@code weir apply -f} the service file; the lab. */
     static Lab labWith(String service, String... upOptions) {
-        Cli.Result r = Cli.run(LabOptions.up(upOptions));
+        InProcess.Result r = Cli.run(LabOptions.up(upOptions));
         assertThat(r.exit()).as(r.toString()).isZero();
-        Cli.Result applied = Cli.run("apply", "-f", service);
+        InProcess.Result applied = Cli.run("apply", "-f", service);
         assertThat(applied.exit()).as(applied.toString()).isZero();
         return Lab.current().orElseThrow();
     }
@@ -81,7 +81,7 @@ class ServiceLabTest {
 
     @Test
     void listedAndGoneAfterDelete() {
-        Cli.Result list = Cli.run("service", "list");
+        InProcess.Result list = Cli.run("service", "list");
         assertThat(list.out()).contains("x/web", "10.96.0.10:80", "fd00:10:96::a");
         assertThat(Cli.run("bpf", "lb", "list").out()).contains("node1", "node2", "10.96.0.10:80/TCP");
         assertThat(Cli.run("delete", "-f", SERVICE).exit()).isZero();
@@ -92,7 +92,7 @@ class ServiceLabTest {
 
     @Test
     void quarantinedBackendGetsNoNewConnectionsUntilActivated() {
-        Cli.Result q = Cli.run("service", "backend", "quarantine", "10.244.1.20:80");
+        InProcess.Result q = Cli.run("service", "backend", "quarantine", "10.244.1.20:80");
         try {
             assertThat(q.exit()).as(q.toString()).isZero();
             assertThat(q.out()).contains("backend 10.244.1.20:80/TCP quarantined", "node1", "node2");
@@ -111,7 +111,7 @@ class ServiceLabTest {
             }
             assertThat(udp).contains("x/b");
         } finally {
-            Cli.Result a = Cli.run("service", "backend", "activate", "10.244.1.20:80");
+            InProcess.Result a = Cli.run("service", "backend", "activate", "10.244.1.20:80");
             assertThat(a.exit()).as(a.toString()).isZero();
         }
         assertThat(Cli.run("service", "list").out()).doesNotContain("quarantined");

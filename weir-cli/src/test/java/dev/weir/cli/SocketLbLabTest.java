@@ -124,7 +124,7 @@ class SocketLbLabTest {
     void restartedWithSocketLbOffTheLinksGoAndTcTranslates() throws Exception {
         Set<Integer> before = linkIds();
         assertThat(before).isNotEmpty();
-        Cli.Result r = Cli.run("lab", "restart-agents", "--socket-lb", "off");
+        InProcess.Result r = Cli.run("lab", "restart-agents", "--socket-lb", "off");
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(serviceLb()).containsOnly("tc (socket LB off)");
         assertThat(pins("node1")).isEmpty();
@@ -136,7 +136,7 @@ class SocketLbLabTest {
     @Test
     @Order(4)
     void onAgainAttachesAndARestartWithTheSameSettingKeepsTheLinks() throws Exception {
-        Cli.Result r = Cli.run("lab", "restart-agents", "--socket-lb", "on");
+        InProcess.Result r = Cli.run("lab", "restart-agents", "--socket-lb", "on");
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(serviceLb()).containsOnly("socket+tc");
         Set<Integer> attached = linkIds();
@@ -153,7 +153,7 @@ class SocketLbLabTest {
     @Order(5)
     void uninstallDetachesThemAndLabDownLeavesNothing() throws Exception {
         Set<Integer> attached = linkIds();
-        Cli.Result r = Cli.run("uninstall");
+        InProcess.Result r = Cli.run("uninstall");
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(r.out()).contains("detached cgroup link");
         assertThat(BpfSystem.links()).as("uninstall released them").noneMatch(l -> attached.contains(l.id()));
@@ -162,7 +162,7 @@ class SocketLbLabTest {
         assertThat(Cli.run("lab", "restart-agents").exit()).isZero();
         Set<Integer> again = linkIds();
         assertThat(again).hasSize(attached.size());
-        Cli.Result down = Cli.run("lab", "down");
+        InProcess.Result down = Cli.run("lab", "down");
         assertThat(down.exit()).as(down.toString()).isZero();
         assertThat(BpfSystem.links()).as("lab down released them").noneMatch(l -> again.contains(l.id()));
         assertThat(PINS.resolve("node1")).doesNotExist();
@@ -218,7 +218,7 @@ class SocketLbLabTest {
 
     /** {@code serviceLb} of every agent's status. */
     private static List<String> serviceLb() throws IOException {
-        Cli.Result r = Cli.run("status", "-o", "json");
+        InProcess.Result r = Cli.run("status", "-o", "json");
         assertThat(r.exit()).as(r.toString()).isZero();
         List<String> out = new ArrayList<>();
         Json.mapper().readTree(r.out()).path("nodes").forEach(n -> out.add(n.path("serviceLb").asText()));

@@ -62,7 +62,7 @@ class UninstallLabTest {
                 .map(i -> PinnedObject.inspect(Path.of("/sys/fs/bpf/weir/prefilter/weir-node1/links", i)).orElseThrow().id())
                 .toList();
 
-        Cli.Result r = Cli.run("uninstall");
+        InProcess.Result r = Cli.run("uninstall");
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(r.out()).contains("detached xdp link");
 

@@ -90,4 +90,15 @@ public final class PolicyEngine {
     public Decision decide(PolicyResult result, Party src, Party dst, int proto, int port, int family) {
         return DatapathEvaluator.decide(result, src, dst, proto, port, family);
     }
+
+    /**
+     * The identity the datapath of endpoint {@code endpointId} gives the address {@code addr}: its ipcache
+     * lookup (longest prefix; a miss is world; its own node's address is host), as {@link #decide} uses it.
+     *
+     * @throws IllegalArgumentException for an unknown endpoint or a malformed address
+     */
+    public int identityOf(PolicyResult result, int endpointId, String addr) {
+        Endpoint ep = DatapathEvaluator.endpointOf(result, Party.endpoint(endpointId));
+        return DatapathEvaluator.identityOf(result, ep, addr);
+    }
 }

@@ -52,6 +52,23 @@ public record PrefilterRule(int id, Action action, Cidr src, Cidr dst, Protocol 
         this(id, action, src, dst, proto, dport, false);
     }
 
+    /**
+     * Whether the rule matches a packet (the datapath's test, for explaining one: {@code weir diagnose path}):
+     * its prefix holds the packet's address of its side, its protocol is the packet's, its ports hold the
+     * destination port.
+     *
+     * @param port the destination port, ignored for protocols without ports
+     */
+    public boolean matches(byte[] srcAddr, byte[] dstAddr, Protocol protocol, int port) {
+        if (src != null && !src.containsAddress(srcAddr) || dst != null && !dst.containsAddress(dstAddr)) {
+            return false;
+        }
+        if (proto != null && proto != protocol) {
+            return false;
+        }
+        return dport == null || dport.contains(port);
+    }
+
     public Side side() {
         return src != null ? Side.SRC : dst != null ? Side.DST : Side.NONE;
     }

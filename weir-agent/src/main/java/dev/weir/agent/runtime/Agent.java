@@ -118,6 +118,10 @@ public final class Agent<R> {
             if (this.metrics != null) {
                 d.put("metricsUrl", this.metrics.url());
             }
+            d.put("version", version());
+            if (config.site().netns() != null) {
+                d.put("netns", config.site().netns());
+            }
             return d;
         };
         AgentApi api = new AgentApi(config.node(), store, parts.compiler(), sync::state, sync::poke, flows,
@@ -125,6 +129,8 @@ public final class Agent<R> {
         FlowApi flowApi = new FlowApi(flows);
         Map<String, ApiHandler> handlers = new HashMap<>(api.handlers());
         handlers.putAll(flowApi.handlers());
+        handlers.putAll(new PathApi(config.node(), sync::state, () -> policyInForce(parts.compiler()),
+                parts.conntrack()).handlers());
         handlers.putAll(new WhatIfApi(config.node(), store, parts.compiler(), sync::state, flows, config.site().allowLocalhost()).handlers());
         handlers.putAll(new PrefilterApi(config.node(), store, parts.compiler(), sync::state, sync::poke,
                 parts.prefilter()).handlers());
@@ -140,6 +146,18 @@ public final class Agent<R> {
             started.add(new CniServer(config.runDir().resolve(CNI_SOCKET), cni, log));
         }
         this.components = new Components(started, log);
+    }
+
+    /** The policy engine's result the dataplane enforces, or null (before the first sync, or no engine). */
+    private dev.weir.agent.policy.PolicyResult policyInForce(StateCompiler<R> compiler) {
+        R r = sync.result();
+        return r == null ? null : compiler.policy(r);
+    }
+
+    /** weir's version (the jar's), {@code dev} when run from classes. */
+    public static String version() {
+        String v = Agent.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
     }
 
     private void pokeSync() {

@@ -145,6 +145,7 @@ public final class AgentApi {
         o.put("dataplane", dataplane);
         o.set("kvstore", M.valueToTree(cluster.health()));
         o.set("memory", M.valueToTree(MemoryUse.now()));
+        o.put("cpuSeconds", ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(-1.0));
         dataplaneDetails.get().forEach(o::put);
         return o;
     }

@@ -427,6 +427,11 @@ public final class ClusterCompiler implements StateCompiler<ComputedState> {
         }
     }
 
+    @Override
+    public dev.weir.agent.policy.PolicyResult policy(ComputedState state) {
+        return state.policy();
+    }
+
     /**
      * What the agent shows. The rows of {@code weir service list} are kept per frontend and rebuilt only for the
      * services a change recomputed (the whole state after a computation from every object): building them from

@@ -139,6 +139,11 @@ public final class EnginePolicyCompiler implements StateCompiler<PolicyResult> {
         return new StateView(ids, eps, rules, r.warnings());
     }
 
+    @Override
+    public PolicyResult policy(PolicyResult result) {
+        return result;
+    }
+
     private static StateView.EndpointPolicy view(EndpointPolicy p) {
         List<StateView.Entry> entries = new ArrayList<>();
         for (PolicyEntry e : p.entries()) {

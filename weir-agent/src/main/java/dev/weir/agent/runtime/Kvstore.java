@@ -236,13 +236,8 @@ public final class Kvstore implements Component {
         void publish(SyncState s) {
             Node self = s.cluster().node(node).orElse(new Node(node, null, null, null));
             registry.publishNode(new NodeRecord(node, self.netns(), self.ipv4(), self.ipv6(), HOST,
-                    ProcessHandle.current().pid(), STARTED.toString(), version(), s.appliedRevision(), s.failedRevision(),
+                    ProcessHandle.current().pid(), STARTED.toString(), Agent.version(), s.appliedRevision(), s.failedRevision(),
                     s.error(), s.cluster().endpointsOn(node).size(), Instant.now().toString(), metricsUrl.get()));
-        }
-
-        private static String version() {
-            String v = Kvstore.class.getPackage().getImplementationVersion();
-            return v == null ? "dev" : v;
         }
 
         private static String hostName() {

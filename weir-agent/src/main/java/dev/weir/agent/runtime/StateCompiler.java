@@ -62,4 +62,12 @@ public interface StateCompiler<R> {
 
     /** The parts of a result the agent shows. */
     StateView view(R result);
+
+    /**
+     * The policy engine's result inside {@code result}, for the questions only the engine answers (what decides
+     * a connection: {@code diagnose.path}); null when this compiler has none (the default).
+     */
+    default dev.weir.agent.policy.PolicyResult policy(R result) {
+        return null;
+    }
 }

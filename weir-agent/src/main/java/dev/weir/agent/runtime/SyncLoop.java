@@ -52,6 +52,8 @@ public final class SyncLoop<R> implements Component {
     /** Set by {@link #poke} and cleared when the loop looks: a poke during a sync is not lost. */
     private boolean poked;
     private volatile SyncState state = SyncState.INITIAL;
+    /** The result {@link #state} was applied from; null before the first sync. */
+    private volatile R result;
     private volatile boolean running;
     private Thread thread;
 
@@ -119,6 +121,11 @@ public final class SyncLoop<R> implements Component {
         return state;
     }
 
+    /** The engine's result the dataplane enforces (the one {@link #state}'s view shows), or null before the first sync. */
+    public R result() {
+        return result;
+    }
+
     private void loop() {
         try {
             loopUntilStopped();
@@ -184,14 +191,15 @@ public final class SyncLoop<R> implements Component {
                 return;
             }
             long t0 = System.nanoTime();
-            R result = compiler.compile(new StateCompiler.Input(config.node(), cluster, snapshot.objects(),
+            R r = compiler.compile(new StateCompiler.Input(config.node(), cluster, snapshot.objects(),
                     snapshot.revision(), identities));
             long t1 = System.nanoTime();
-            dataplane.apply(new Dataplane.Update<>(snapshot.revision(), config.node(), cluster, result));
+            dataplane.apply(new Dataplane.Update<>(snapshot.revision(), config.node(), cluster, r));
             long t2 = System.nanoTime();
             Instant enforced = Instant.now(); // the dataplane has it; the view below is for the API
-            SyncState next = new SyncState(snapshot.revision(), enforced, null, 0, cluster, compiler.view(result),
+            SyncState next = new SyncState(snapshot.revision(), enforced, null, 0, cluster, compiler.view(r),
                     s.syncs() + 1);
+            result = r;
             state = next;
             timings.accept((t1 - t0) / 1e9, (t2 - t1) / 1e9);
             if (s.appliedRevision() != next.appliedRevision() || s.error() != null) {

@@ -36,16 +36,16 @@ public final class AgentDirectory {
      * Where the agents' run directories are: {@code /run/weir}, or {@code WEIR_RUN_ROOT} (the system property
      * {@code weir.runRoot} first: a test stands for a host with fewer agents).
      */
-    static Path runRoot() {
+    public static Path runRoot() {
         String set = System.getProperty("weir.runRoot", System.getenv("WEIR_RUN_ROOT"));
         return Path.of(set == null || set.isBlank() ? "/run/weir" : set);
     }
 
     /**
      * Nodes whose agent stopped on a fatal error and has not been restarted: node to the reason written in
-     * {@code <run-dir>/agent.failed}.
+     * {@code <run-dir>/agent.failed} (a new, mutable map).
      */
-    static java.util.Map<String, String> failed() {
+    public static java.util.Map<String, String> failed() {
         java.util.Map<String, String> out = new java.util.TreeMap<>();
         Path root = runRoot();
         if (!Files.isDirectory(root)) {

@@ -51,7 +51,7 @@ public final class CtCommand {
         }
     }
 
-    static String line(ObjectNode e) {
+    public static String line(ObjectNode e) {
         String dir = e.path("direction").asText().equals("EGRESS") ? "OUT" : "IN";
         return e.path("protocol").asText() + " " + dir + " " + hostPort(e.path("sourceIp").asText(), e.path("sourcePort").asInt())
                 + " -> " + hostPort(e.path("destinationIp").asText(), e.path("destinationPort").asInt())

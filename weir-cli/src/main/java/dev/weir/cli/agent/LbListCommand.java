@@ -37,6 +37,20 @@ import picocli.CommandLine.Option;
         description = "The service load-balancing maps.", subcommands = LbListCommand.List_.class)
 public final class LbListCommand {
 
+    /** One frontend: {@code 10.96.0.10:80/TCP} or {@code [fd00:10:96::a]:80/TCP}. */
+    public record Row(String node, String frontend, String scope, int svcId, int revNatId, String flags,
+                      List<String> backends, List<String> sourceRanges) {
+    }
+
+    /** Every node's frontends (only {@code node}'s when not null), read from the pinned maps. */
+    public static List<Row> rows(String node) {
+        List<Row> rows = new ArrayList<>();
+        for (Path dir : List_.nodeDirs(node)) {
+            rows.addAll(List_.read(dir));
+        }
+        return rows;
+    }
+
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = "List each node's service frontends (lb_svc) with their active backends and flags.")
     static final class List_ implements Runnable {
@@ -46,17 +60,9 @@ public final class LbListCommand {
         @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json.")
         OutputFormat output;
 
-        /** One frontend. */
-        record Row(String node, String frontend, String scope, int svcId, int revNatId, String flags,
-                   List<String> backends, List<String> sourceRanges) {
-        }
-
         @Override
         public void run() {
-            List<Row> rows = new ArrayList<>();
-            for (Path dir : nodeDirs()) {
-                rows.addAll(read(dir));
-            }
+            List<Row> rows = rows(node);
             PrintWriter out = new PrintWriter(System.out, true);
             if (output == OutputFormat.json) {
                 Json.print(out, rows);
@@ -69,7 +75,7 @@ public final class LbListCommand {
             t.print(out);
         }
 
-        private List<Path> nodeDirs() {
+        private static List<Path> nodeDirs(String node) {
             Path root = CtFlushCommand.ROOT;
             if (!Files.isDirectory(root)) {
                 return List.of();

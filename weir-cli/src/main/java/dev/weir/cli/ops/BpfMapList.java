@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 /** {@code weir bpf map list}: maps with their fill level. */
 @Command(name = "map", mixinStandardHelpOptions = true,
         description = "List BPF maps.", subcommands = BpfMapList.List_.class)
-final class BpfMapList {
+public final class BpfMapList {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = {
             "List BPF maps with fill level: entries in use / max entries for hash, LRU and LPM maps",
@@ -31,24 +31,9 @@ final class BpfMapList {
         @Option(names = "--all", description = "Every map in the kernel, not just weir's.")
         boolean all;
 
-        record Row(int id, String type, String name, int keySize, int valueSize, int maxEntries, Integer entries,
-                   Double fillPercent, String pin) {
-        }
-
         @Override
         public void run() {
-            Map<String, Path> pins = WeirPins.byId();
-            List<Row> rows = new ArrayList<>();
-            for (MapInfo m : BpfSystem.maps()) {
-                Path pin = pins.get("map:" + m.id());
-                if (!all && pin == null) {
-                    continue;
-                }
-                Integer entries = countable(m.type()) ? count(m) : null;
-                Double fill = entries == null ? null : Math.round(1000.0 * entries / m.maxEntries()) / 10.0;
-                rows.add(new Row(m.id(), m.type().name().toLowerCase(), m.name(), m.keySize(), m.valueSize(),
-                        m.maxEntries(), entries, fill, pin == null ? null : pin.toString()));
-            }
+            List<Row> rows = rows(all);
             PrintWriter out = new PrintWriter(System.out, true);
             if (output == OutputFormat.json) {
                 Json.print(out, rows);
@@ -60,20 +45,46 @@ final class BpfMapList {
                     r.pin() == null ? "" : r.pin()));
             t.print(out);
         }
+    }
 
-        private static boolean countable(MapType t) {
-            return switch (t) {
-                case HASH, LRU_HASH, PERCPU_HASH, LRU_PERCPU_HASH, LPM_TRIE, HASH_OF_MAPS -> true;
-                default -> false;
-            };
-        }
+    /**
+     * One map; {@code entries} and {@code fillPercent} only for the types whose entries can be counted.
+     *
+     * @param pin where weir pinned it, or null
+     */
+    public record Row(int id, String type, String name, int keySize, int valueSize, int maxEntries, Integer entries,
+                      Double fillPercent, String pin) {
+    }
 
-        private static Integer count(MapInfo m) {
-            try (BpfMap<?, ?> map = BpfMap.fromId(m.id())) {
-                return map.count();
-            } catch (RuntimeException e) {
-                return null;
+    /** weir's pinned maps (every map with {@code all}), with their fill. */
+    public static List<Row> rows(boolean all) {
+        Map<String, Path> pins = WeirPins.byId();
+        List<Row> rows = new ArrayList<>();
+        for (MapInfo m : BpfSystem.maps()) {
+            Path pin = pins.get("map:" + m.id());
+            if (!all && pin == null) {
+                continue;
             }
+            Integer entries = countable(m.type()) ? count(m) : null;
+            Double fill = entries == null ? null : Math.round(1000.0 * entries / m.maxEntries()) / 10.0;
+            rows.add(new Row(m.id(), m.type().name().toLowerCase(), m.name(), m.keySize(), m.valueSize(),
+                    m.maxEntries(), entries, fill, pin == null ? null : pin.toString()));
+        }
+        return rows;
+    }
+
+    private static boolean countable(MapType t) {
+        return switch (t) {
+            case HASH, LRU_HASH, PERCPU_HASH, LRU_PERCPU_HASH, LPM_TRIE, HASH_OF_MAPS -> true;
+            default -> false;
+        };
+    }
+
+    private static Integer count(MapInfo m) {
+        try (BpfMap<?, ?> map = BpfMap.fromId(m.id())) {
+            return map.count();
+        } catch (RuntimeException e) {
+            return null;
         }
     }
 }

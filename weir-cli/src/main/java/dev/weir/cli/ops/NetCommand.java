@@ -45,8 +45,7 @@ public final class NetCommand implements Runnable {
         BpfSystem.programs().forEach(p -> progs.put(p.id(), p));
         List<Row> rows = new ArrayList<>();
         for (String ns : namespaces()) {
-            NetworkNamespace n = ns.isEmpty() ? NetworkNamespace.current() : NetworkNamespace.named(ns);
-            rows.addAll(n.callUnchecked(() -> scan(ns, progs)));
+            rows.addAll(scan(ns, progs));
         }
         PrintWriter out = new PrintWriter(System.out, true);
         if (output == OutputFormat.json) {
@@ -76,8 +75,17 @@ public final class NetCommand implements Runnable {
         return out;
     }
 
+    /**
+     * The XDP and tcx programs on every interface of the namespace {@code ns} ("" for the current one), named from
+     * {@code progs} (the kernel's programs by id).
+     */
+    public static List<Row> scan(String ns, Map<Integer, ProgramInfo> progs) {
+        NetworkNamespace n = ns.isEmpty() ? NetworkNamespace.current() : NetworkNamespace.named(ns);
+        return n.callUnchecked(() -> scanHere(ns, progs));
+    }
+
     /** Runs inside the namespace: its interfaces from /sys/class/net, then XDP and tcx queries. */
-    private static List<Row> scan(String ns, Map<Integer, ProgramInfo> progs) throws IOException {
+    private static List<Row> scanHere(String ns, Map<Integer, ProgramInfo> progs) throws IOException {
         List<Row> rows = new ArrayList<>();
         for (String iface : interfaces()) {
             XdpStatus x = BpfSystem.xdpQuery(iface);

@@ -51,7 +51,7 @@ public final class ProbeCommand implements Runnable {
         t.print(out);
     }
 
-    List<Row> rows() {
+    public List<Row> rows() {
         List<Row> rows = new ArrayList<>();
         rows.add(file("BTF", Path.of("/sys/kernel/btf/vmlinux"), "kernel BTF for CO-RE and typed map checks"));
         rows.add(bpffs());
@@ -96,7 +96,7 @@ public final class ProbeCommand implements Runnable {
         return row("helper " + name + " (" + t.name().toLowerCase() + ")", Features.helper(t, name), impact);
     }
 
-    static Row row(String feature, Probe p, String impact) {
+    public static Row row(String feature, Probe p, String impact) {
         return switch (p) {
             case Probe.Supported s -> new Row(feature, "supported", "", impact);
             case Probe.Unsupported u -> new Row(feature, "unsupported", u.feature() + " not in kernel " + u.kernel(), impact);

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.weir.cli.Cli;
+import dev.weir.cli.InProcess;
 import dev.weir.cli.output.Json;
 
 /** {@code weir policy whatif} without agents: its options, bad input refused before any agent is asked, and the merge. */
@@ -23,7 +24,7 @@ class WhatIfCommandTest {
     @Test
     void helpDescribesTheCommand() {
         assertThat(Cli.run("policy", "--help").out()).contains("whatif", "get");
-        Cli.Result r = Cli.run("policy", "whatif", "--help");
+        InProcess.Result r = Cli.run("policy", "whatif", "--help");
         assertThat(r.exit()).isZero();
         assertThat(r.out()).contains("-f, --filename=FILE|DIR", "--since", "-o, --output", "--node", "Nothing is\n",
                 "AUDIT_ONLY");
@@ -31,14 +32,14 @@ class WhatIfCommandTest {
 
     @Test
     void aDraftIsRequired() {
-        Cli.Result r = Cli.run("policy", "whatif");
+        InProcess.Result r = Cli.run("policy", "whatif");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("Missing required option: '--filename=FILE|DIR'");
     }
 
     @Test
     void aMissingFileIsExit2() {
-        Cli.Result r = Cli.run("policy", "whatif", "-f", dir.resolve("nope.yaml").toString());
+        InProcess.Result r = Cli.run("policy", "whatif", "-f", dir.resolve("nope.yaml").toString());
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("nope.yaml: no such file or directory");
     }
@@ -46,10 +47,10 @@ class WhatIfCommandTest {
     @Test
     void aBadSinceIsExit2() throws Exception {
         Path draft = Files.writeString(dir.resolve("d.yaml"), "kind: NetworkPolicy\n");
-        Cli.Result r = Cli.run("policy", "whatif", "-f", draft.toString(), "--since", "yesterday");
+        InProcess.Result r = Cli.run("policy", "whatif", "-f", draft.toString(), "--since", "yesterday");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("--since: 'yesterday' is neither an RFC 3339 time nor a duration");
-        Cli.Result o = Cli.run("policy", "whatif", "-f", draft.toString(), "-o", "yaml");
+        InProcess.Result o = Cli.run("policy", "whatif", "-f", draft.toString(), "-o", "yaml");
         assertThat(o.exit()).isEqualTo(2);
         assertThat(o.err()).contains("-o");
     }
