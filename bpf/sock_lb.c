@@ -47,14 +47,6 @@ struct {
 	__uint(max_entries, 4 * 1024 * 1024);
 } flow_events SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, 65536);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct ipcache_key);
-	__type(value, struct ipcache_val);
-} ipcache SEC(".maps");
-
 /* The pod of a cgroup (bpf_get_current_cgroup_id()), for flow events. */
 struct sock_ep {
 	__u32 ep_id;

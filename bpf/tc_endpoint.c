@@ -41,7 +41,6 @@
 
 /* Map sizes are defaults; the loader sets them from configuration. */
 #define EP_ENDPOINTS		4096
-#define EP_IPCACHE_ENTRIES	65536
 #define EP_POL_ENTRIES		65536
 #define EP_CT_ENTRIES		65536
 #define EP_FRAG_ENTRIES		8192
@@ -70,14 +69,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ep_info);
 } ep_by_ifindex SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, EP_IPCACHE_ENTRIES);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct ipcache_key);
-	__type(value, struct ipcache_val);
-} ipcache SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);

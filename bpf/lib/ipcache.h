@@ -7,6 +7,8 @@
 #define __WEIR_IPCACHE_H
 
 #include <linux/types.h>
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
 
 #define ID_UNKNOWN	0	/* never stored; "any peer" in pol keys */
 #define ID_HOST		1
@@ -36,6 +38,19 @@ struct ipcache_val {
 	 */
 	__u32 tunnel_endpoint;
 };
+
+/*
+ * The ipcache map, defined once here: every object that includes this header
+ * has it, and the loader pins it by name, so that they share one (its size
+ * is set from configuration by the loader).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct ipcache_key);
+	__type(value, struct ipcache_val);
+} ipcache SEC(".maps");
 
 /*
  * The source identity of a packet whose source address does not tell it,

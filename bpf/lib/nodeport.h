@@ -30,6 +30,7 @@
 
 #include "ct.h"
 #include "ct_timers.h"
+#include "ipcache.h"
 #include "lb.h"
 
 #define NP_CT_ENTRIES	65536
@@ -283,6 +284,35 @@ __noinline int np_reverse(struct __sk_buff *ctx, const struct ep_cfg *cfg, struc
  * lookup finds the interface, bpf_redirect_neigh() the next hop's address.
  * No route: TC_ACT_OK, the stack decides.
  */
+/*
+ * Tunnel mode: a translated packet for a pod on another node (the stack's
+ * route would encapsulate it, but the stack would drop it first: its source
+ * is now this node's own address) leaves through weir_vxlan from here, to
+ * the node the ipcache names, with the outside client's identity (world) as
+ * VNI. TC_ACT_OK when there is no tunnel to take.
+ */
+static __always_inline int np_tunnel(struct __sk_buff *ctx, const struct np_pkt *p)
+{
+	struct ipcache_key k = { .prefixlen = 128 };
+	struct bpf_tunnel_key key;
+	struct ipcache_val *v;
+	struct ep_cfg *cfg;
+	__u32 zero = 0;
+
+	__builtin_memcpy(k.addr, p->dst, sizeof(k.addr));
+	v = bpf_map_lookup_elem(&ipcache, &k);
+	cfg = bpf_map_lookup_elem(&ep_cfg, &zero);
+	if (!v || !v->tunnel_endpoint || !cfg || !cfg->tunnel_ifindex)
+		return TC_ACT_OK;
+	__builtin_memset(&key, 0, sizeof(key));
+	key.tunnel_id = ID_WORLD;
+	key.remote_ipv4 = v->tunnel_endpoint;
+	key.tunnel_ttl = 64;
+	if (bpf_skb_set_tunnel_key(ctx, &key, sizeof(key), BPF_F_ZERO_CSUM_TX) < 0)
+		return TC_ACT_OK;
+	return bpf_redirect(cfg->tunnel_ifindex, 0);
+}
+
 static __always_inline int np_redirect(struct __sk_buff *ctx, const struct np_pkt *p)
 {
 	struct bpf_fib_lookup fib;
@@ -303,6 +333,8 @@ static __always_inline int np_redirect(struct __sk_buff *ctx, const struct np_pk
 		__builtin_memcpy(fib.ipv6_dst, p->dst, 16);
 	}
 	ret = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	if (ret == BPF_FIB_LKUP_RET_UNSUPP_LWT)
+		return np_tunnel(ctx, p);
 	if (ret != BPF_FIB_LKUP_RET_SUCCESS && ret != BPF_FIB_LKUP_RET_NO_NEIGH)
 		return TC_ACT_OK;
 	return bpf_redirect_neigh(fib.ifindex, NULL, 0, 0);

@@ -131,7 +131,7 @@ class DiagnoseLabTest {
         assertThat(t.path("ingress").path("policy").path("rule").asText()).isEqualTo("spec.ingress[0]");
         assertThat(t.path("ingress").path("peerIdentity").asInt()).isEqualTo(allowed.path("decision").path("source").path("identity").asInt());
         assertThat(allowed.path("hops").valueStream().map(h -> h.path("hop").asText()))
-                .containsExactly("z/b eth0 -> node2 lxc-z-b", "node2 -> node1 eth0", "node1 lxc-x-a -> x/a eth0");
+                .containsExactly("z/b eth0 -> node2 lxc-z-b", "node2 -> node1 weir_vxlan", "node1 lxc-x-a -> x/a eth0");
         assertThat(allowed.path("hops").get(2).path("programs").get(0).path("owner").asText()).isEqualTo("weir");
         assertThat(allowed.path("kernel").get(0).path("answer").asText()).isEqualTo("agrees");
 

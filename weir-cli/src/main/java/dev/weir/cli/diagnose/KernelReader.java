@@ -94,8 +94,9 @@ final class KernelReader {
         for (Facts.Agent a : agents) {
             List<JsonNode> table = new ArrayList<>();
             for (String family : List.of("-4", "-6")) {
-                Exec.Result r = Exec.run(Exec.inNetns("ip", a.netns(), family, "-j", "route", "show"));
-                json(r.out()).forEach(table::add);
+                // text, not -j: an encapsulated route's JSON repeats "dst" for the tunnel's far end
+                Exec.Result r = Exec.run(Exec.inNetns("ip", a.netns(), family, "route", "show"));
+                r.out().lines().map(KernelReader::routeLine).filter(java.util.Objects::nonNull).forEach(table::add);
             }
             for (Facts.Pod p : a.pods()) {
                 if (p.node().equals(a.node())) {
@@ -107,6 +108,35 @@ final class KernelReader {
             }
         }
         return out;
+    }
+
+    /** Kinds of route {@code ip route show} names before the destination. */
+    private static final java.util.Set<String> ROUTE_TYPES = java.util.Set.of("unreachable", "blackhole", "prohibit",
+            "throw", "local", "broadcast", "anycast", "multicast", "nat");
+
+    /** One line of {@code ip route show} as {@code {dst, type, gateway, dev}}; null for a continuation line. */
+    static JsonNode routeLine(String line) {
+        if (line.isBlank() || Character.isWhitespace(line.charAt(0))) {
+            return null;
+        }
+        String[] w = line.strip().split("\\s+");
+        var o = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        int i = 0;
+        if (ROUTE_TYPES.contains(w[0])) {
+            o.put("type", w[0]);
+            i = 1;
+        }
+        if (i < w.length) {
+            o.put("dst", w[i]);
+        }
+        for (int j = i + 1; j + 1 < w.length; j++) {
+            if (w[j].equals("via") && !o.has("gateway")) {
+                o.put("gateway", w[j + 1]);
+            } else if (w[j].equals("dev") && !o.has("dev")) {
+                o.put("dev", w[j + 1]);
+            }
+        }
+        return o;
     }
 
     /** {@code via GW dev IF} of the longest prefix covering the address, or null (the default route does not count). */

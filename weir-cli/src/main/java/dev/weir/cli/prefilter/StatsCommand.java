@@ -100,7 +100,12 @@ final class StatsCommand implements Runnable {
 
     private Stats snapshot(Counts m, Stats prev, double seconds) {
         List<ReasonRow> rr = new ArrayList<>();
-        new TreeMap<>(m.reasons()).forEach((code, v) -> reasonRow(rr, code, DropReason.of(code).verdict(), v, prev, seconds));
+        // every slot of the per-reason map is listed, most of them no reason at all: only counted ones are named
+        new TreeMap<>(m.reasons()).forEach((code, v) -> {
+            if (v[0] > 0) {
+                reasonRow(rr, code, DropReason.of(code).verdict(), v, prev, seconds);
+            }
+        });
         new TreeMap<>(m.wouldDrop()).forEach((code, v) -> reasonRow(rr, code, DropReason.WOULD_DROP, v, prev, seconds));
         List<RuleRow> rules = new ArrayList<>();
         new TreeMap<>(m.rules()).forEach((id, v) -> {

@@ -99,10 +99,10 @@ final class NodePortDatapath implements AutoCloseable {
                 .maxEntries(LbTc.REVNAT, 16)
                 .maxEntries(LbTc.AFFINITY, 16)
                 .maxEntries(LbTc.MAGLEV, 64)
-                .maxEntries("lb_sock_rev", 16);
+                .maxEntries("lb_sock_rev", 16)
+                .maxEntries(EndpointMaps.IPCACHE, 64);
         if (endpoint) {
             b.maxEntries(EndpointMaps.EP_BY_IFINDEX, 16)
-                    .maxEntries(EndpointMaps.IPCACHE, 64)
                     .maxEntries(EndpointMaps.POL, 64)
                     .maxEntries(EndpointMaps.CT, 64)
                     .maxEntries(EndpointMaps.FRAG, 64)
