@@ -38,6 +38,8 @@ public final class CniService {
     private final Consumer<String> log;
     private final Object changes = new Object();
     private final Object synced = new Object();
+    /** ADDs in progress, by {@code containerId/ifName}; guarded by {@link #changes}. */
+    private final java.util.Map<String, Reservation> reserved = new java.util.HashMap<>();
 
     public CniService(Parts parts, Consumer<String> log) {
         this.parts = parts;
@@ -67,60 +69,90 @@ public final class CniService {
         };
     }
 
+    /** Addresses and a host-side name held for an ADD in progress, so that ADDs side by side take different ones. */
+    private record Reservation(List<String> addresses, String host) {
+    }
+
     String add(CniRequest r) {
-        Attachment a;
+        Optional<Attachment> existing;
+        String namespace = r.namesPod() ? r.podNamespace() : "default";
+        String name = r.namesPod() ? r.podName() : "container-" + r.containerId().substring(0, Math.min(12, r.containerId().length()));
+        String key = r.containerId() + "/" + r.ifName();
+        Reservation held;
         synchronized (changes) {
-            Optional<Attachment> existing = parts.endpoints().find(r.containerId(), r.ifName());
-            if (existing.isPresent()) {
-                // a runtime retrying an ADD it lost the answer of: the same attachment, once in force
-                awaitEnforced(existing.get(), r);
-                return result(existing.get(), r);
-            }
-            String namespace = r.namesPod() ? r.podNamespace() : "default";
-            String name = r.namesPod() ? r.podName() : "container-" + r.containerId().substring(0, Math.min(12, r.containerId().length()));
-            for (Attachment other : parts.endpoints().all()) {
-                if (other.namespace().equals(namespace) && other.name().equals(name)) {
-                    throw new CniException(CniException.TRY_AGAIN_LATER, "pod " + namespace + "/" + name + " is attached to"
-                            + " container " + other.containerId() + " on this node: DEL that one first", "");
+            existing = parts.endpoints().find(r.containerId(), r.ifName());
+            if (existing.isEmpty()) {
+                if (reserved.containsKey(key)) {
+                    throw new CniException(CniException.TRY_AGAIN_LATER, "an ADD of container " + r.containerId()
+                            + " interface " + r.ifName() + " is in progress", "");
                 }
+                for (Attachment other : parts.endpoints().all()) {
+                    if (other.namespace().equals(namespace) && other.name().equals(name)) {
+                        throw new CniException(CniException.TRY_AGAIN_LATER, "pod " + namespace + "/" + name + " is attached to"
+                                + " container " + other.containerId() + " on this node: DEL that one first", "");
+                    }
+                }
+                Set<String> inUse = new HashSet<>();
+                Set<String> names = new HashSet<>();
+                parts.endpoints().all().forEach(o -> {
+                    inUse.addAll(o.addresses());
+                    names.add(o.hostInterface());
+                });
+                reserved.values().forEach(v -> {
+                    inUse.addAll(v.addresses());
+                    names.add(v.host());
+                });
+                // a delegated plugin allocates on its own (outside this lock, below)
+                List<String> addresses = r.ipam() == null ? parts.ipam().allocate(r, inUse) : List.of();
+                String host = PodLink.hostName(r);
+                if (names.contains(host)) {
+                    host = PodLink.byContainer(r);
+                }
+                held = new Reservation(addresses, host);
+                reserved.put(key, held);
+            } else {
+                held = null;
             }
-            Set<String> inUse = new HashSet<>();
-            Set<String> names = new HashSet<>();
-            parts.endpoints().all().forEach(o -> {
-                inUse.addAll(o.addresses());
-                names.add(o.hostInterface());
-            });
-            List<String> addresses = parts.ipam().allocate(r, inUse);
-            String host = PodLink.hostName(r);
-            if (names.contains(host)) {
-                host = PodLink.byContainer(r);
-            }
-            try {
-                int id = parts.ids().idOf(namespace, name);
-                Integer mtu = r.mtu() != null ? r.mtu() : parts.podMtu().get();
-                parts.links().create(host, r.netns(), r.ifName(), addresses, mtu);
-                a = new Attachment(r.containerId(), r.ifName(), r.netns(), id, namespace, name, r.labels(),
-                        addresses.stream().filter(x -> !x.contains(":")).findFirst().orElse(null),
-                        addresses.stream().filter(x -> x.contains(":")).findFirst().orElse(null), host,
-                        r.cgroupPath() == null ? null : dev.weir.agent.datapath.PodCgroups.resolve(r.cgroupPath()), mtu, r.ipam() == null ? null : r.ipam().path("type").asText(),
-                        Instant.now().toString());
-                parts.endpoints().add(a);
-            } catch (RuntimeException e) {
-                undo(host, r);
-                throw e instanceof CniException c ? c
-                        : new CniException(CniException.TRY_AGAIN_LATER, "cannot attach the pod: " + e.getMessage(), "");
-            }
-            log.accept("cni: ADD " + a.podKey() + " (container " + r.containerId() + ", " + host + ", "
-                    + String.join(" ", addresses) + ")");
         }
+        if (existing.isPresent()) {
+            // a runtime retrying an ADD it lost the answer of: the same attachment, once in force
+            awaitEnforced(existing.get(), r);
+            return result(existing.get(), r);
+        }
+        // the slow part (the IDs' store, iproute2, a delegated plugin) runs beside other ADDs
+        Attachment a;
+        try {
+            List<String> addresses = r.ipam() == null ? held.addresses() : parts.ipam().allocate(r, Set.of());
+            int id = parts.ids().idOf(namespace, name);
+            Integer mtu = r.mtu() != null ? r.mtu() : parts.podMtu().get();
+            parts.links().create(held.host(), r.netns(), r.ifName(), addresses, mtu);
+            a = new Attachment(r.containerId(), r.ifName(), r.netns(), id, namespace, name, r.labels(),
+                    addresses.stream().filter(x -> !x.contains(":")).findFirst().orElse(null),
+                    addresses.stream().filter(x -> x.contains(":")).findFirst().orElse(null), held.host(),
+                    r.cgroupPath() == null ? null : dev.weir.agent.datapath.PodCgroups.resolve(r.cgroupPath()), mtu,
+                    r.ipam() == null ? null : r.ipam().path("type").asText(), Instant.now().toString());
+            synchronized (changes) {
+                parts.endpoints().add(a);
+                reserved.remove(key);
+            }
+        } catch (RuntimeException e) {
+            synchronized (changes) {
+                reserved.remove(key);
+            }
+            undo(held.host(), r);
+            throw e instanceof CniException c ? c
+                    : new CniException(CniException.TRY_AGAIN_LATER, "cannot attach the pod: " + e.getMessage(), "");
+        }
+        log.accept("cni: ADD " + a.podKey() + " (container " + r.containerId() + ", " + a.hostInterface() + ", "
+                + String.join(" ", a.addresses()) + ")");
         parts.poke().run();
         try {
             awaitEnforced(a, r);
         } catch (CniException e) {
             synchronized (changes) {
                 parts.endpoints().remove(a);
-                undo(a.hostInterface(), r);
             }
+            undo(a.hostInterface(), r);
             parts.poke().run();
             throw e;
         }
@@ -128,19 +160,22 @@ public final class CniService {
     }
 
     void del(CniRequest r) {
+        Optional<Attachment> a;
         synchronized (changes) {
-            Optional<Attachment> a = parts.endpoints().find(r.containerId(), r.ifName());
-            if (a.isEmpty()) {
-                // DEL is idempotent: give a delegated plugin's addresses back in case an ADD failed half-way
-                parts.ipam().release(r);
-                return;
-            }
-            parts.links().delete(a.get().hostInterface());
-            parts.ipam().release(r);
-            parts.endpoints().remove(a.get());
-            log.accept("cni: DEL " + a.get().podKey() + " (container " + r.containerId() + ")");
+            a = parts.endpoints().find(r.containerId(), r.ifName());
         }
-        parts.poke().run();
+        // DEL is idempotent: with nothing attached, a delegated plugin's addresses still go back (an ADD failed half-way)
+        if (a.isPresent()) {
+            parts.links().delete(a.get().hostInterface());
+            synchronized (changes) {
+                parts.endpoints().remove(a.get());
+            }
+        }
+        parts.ipam().release(r);
+        if (a.isPresent()) {
+            log.accept("cni: DEL " + a.get().podKey() + " (container " + r.containerId() + ")");
+            parts.poke().run();
+        }
     }
 
     void check(CniRequest r) {
@@ -227,9 +262,9 @@ public final class CniService {
         out.put("cniVersion", r.cniVersion());
         ArrayNode interfaces = out.putArray("interfaces");
         ObjectNode host = interfaces.addObject().put("name", a.hostInterface());
-        putIfPresent(host, "mac", parts.links().hostMac(a.hostInterface()));
+        host.put("mac", PodLink.hostMac(a.hostInterface()));
         ObjectNode pod = interfaces.addObject().put("name", a.ifName());
-        putIfPresent(pod, "mac", parts.links().podMac(a.netns(), a.ifName()));
+        pod.put("mac", PodLink.podMac(a.hostInterface()));
         pod.put("sandbox", a.netns());
         ArrayNode ips = out.putArray("ips");
         ArrayNode routes = out.putArray("routes");
@@ -246,11 +281,5 @@ public final class CniService {
         }
         out.putObject("dns");
         return out.toString();
-    }
-
-    private static void putIfPresent(ObjectNode n, String field, String value) {
-        if (value != null) {
-            n.put(field, value);
-        }
     }
 }

@@ -70,22 +70,29 @@ public final class PodLink {
         return "lxc" + sha1(r.containerId() + "/" + r.ifName());
     }
 
-    /** Creates and wires the veth; a host side left by an earlier failed ADD is replaced. */
+    /** Creates and wires the veth (three iproute2 runs); a host side left by an earlier failed ADD is replaced. */
     public void create(String host, String podNetns, String ifName, List<String> addresses, Integer mtu) {
         if (!Files.exists(Path.of(podNetns))) {
             throw new CniException(CniException.INVALID_ENVIRONMENT, "the pod's network namespace does not exist", podNetns);
         }
-        delete(host);
-        List<String> add = new ArrayList<>(List.of("link", "add", host));
+        List<String> add = new ArrayList<>(List.of("link", "add", host, "address", hostMac(host)));
         if (mtu != null) {
             add.addAll(List.of("mtu", mtu.toString()));
         }
-        add.addAll(List.of("type", "veth", "peer", "name", ifName));
+        add.addAll(List.of("type", "veth", "peer", "name", ifName, "address", podMac(host)));
         if (mtu != null) {
             add.addAll(List.of("mtu", mtu.toString()));
         }
         add.addAll(List.of("netns", podNetns));
-        run(nodeIp(add), null);
+        try {
+            run(nodeIp(add), null);
+        } catch (CniException e) {
+            if (!e.details().contains("File exists")) {
+                throw e;
+            }
+            delete(host); // left by an earlier ADD that failed half-way
+            run(nodeIp(add), null);
+        }
         List<String> node = new ArrayList<>(List.of("link set " + host + " up",
                 "addr add " + GATEWAY4 + "/32 dev " + host, "addr add " + GATEWAY6 + "/64 dev " + host + " nodad"));
         List<String> pod = new ArrayList<>(List.of("link set lo up", "link set " + ifName + " up"));
@@ -124,16 +131,23 @@ public final class PodLink {
         return links(nodeIp(List.of("-j", "link", "show", "dev", host))).size() == 1;
     }
 
-    /** The MAC address of the host side, or null. */
-    public String hostMac(String host) {
-        List<JsonNode> l = links(nodeIp(List.of("-j", "link", "show", "dev", host)));
-        return l.isEmpty() ? null : l.get(0).path("address").asText(null);
+    /** The host side's MAC address, which {@link #create} gives it: locally administered, from the name. */
+    public static String hostMac(String host) {
+        return mac("host/" + host);
     }
 
-    /** The MAC address of the pod side, or null. */
-    public String podMac(String podNetns, String ifName) {
-        List<JsonNode> l = links(podIp(podNetns, List.of("-j", "link", "show", "dev", ifName)));
-        return l.isEmpty() ? null : l.get(0).path("address").asText(null);
+    /** The pod side's MAC address, which {@link #create} gives it. */
+    public static String podMac(String host) {
+        return mac("pod/" + host);
+    }
+
+    private static String mac(String seed) {
+        String h = sha1(seed);
+        StringBuilder sb = new StringBuilder("02");
+        for (int i = 0; i < 10; i += 2) {
+            sb.append(':').append(h, i, i + 2);
+        }
+        return sb.toString();
     }
 
     /** The global addresses on the pod side (without prefix lengths); empty when the interface is missing. */
