@@ -116,7 +116,7 @@ public final class CniService {
         }
         if (existing.isPresent()) {
             // a runtime retrying an ADD it lost the answer of: the same attachment, once in force
-            awaitEnforced(existing.get(), r);
+            awaitEnforced(existing.get(), r, 0);
             return result(existing.get(), r);
         }
         // the slow part (the IDs' store, iproute2, a delegated plugin) runs beside other ADDs
@@ -143,11 +143,14 @@ public final class CniService {
             throw e instanceof CniException c ? c
                     : new CniException(CniException.TRY_AGAIN_LATER, "cannot attach the pod: " + e.getMessage(), "");
         }
+        // the same endpoint may still be in force from an attachment that went before this one: then only a sync
+        // that started after this one was recorded counts (the second from now)
+        long needSyncs = present(a) ? parts.state().get().syncs() + 2 : 0;
         log.accept("cni: ADD " + a.podKey() + " (container " + r.containerId() + ", " + a.hostInterface() + ", "
                 + String.join(" ", a.addresses()) + ")");
         parts.poke().run();
         try {
-            awaitEnforced(a, r);
+            awaitEnforced(a, r, needSyncs);
         } catch (CniException e) {
             synchronized (changes) {
                 parts.endpoints().remove(a);
@@ -175,7 +178,37 @@ public final class CniService {
         if (a.isPresent()) {
             log.accept("cni: DEL " + a.get().podKey() + " (container " + r.containerId() + ")");
             parts.poke().run();
+            awaitGone(a.get());
         }
+    }
+
+    /**
+     * Waits until the dataplane no longer has the endpoint (a pod added again right after would otherwise look like
+     * the one the sync loop already enforces, and its new interface would go unprogrammed). Gives up quietly after
+     * the timeout: the sync loop removes it when it can, and DEL must succeed.
+     */
+    private void awaitGone(Attachment a) {
+        long deadline = System.nanoTime() + parts.enforceTimeout().toNanos();
+        synchronized (synced) {
+            while (enforced(parts.state().get(), a) || parts.state().get().error() != null && present(a)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    log.accept("cni: " + a.podKey() + " is still in the dataplane " + parts.enforceTimeout().toSeconds() + " s after DEL");
+                    return;
+                }
+                try {
+                    synced.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private boolean present(Attachment a) {
+        return parts.state().get().cluster().endpointsOn(parts.node()).stream()
+                .anyMatch(e -> e.id() == a.id() && a.hostInterface().equals(e.iface()));
     }
 
     void check(CniRequest r) {
@@ -209,11 +242,11 @@ public final class CniService {
         parts.ipam().check(r);
     }
 
-    /** Waits until the dataplane enforces a sync that includes the endpoint. */
-    private void awaitEnforced(Attachment a, CniRequest r) {
+    /** Waits until the dataplane enforces a sync that includes the endpoint (and, when not 0, the sync count reached that). */
+    private void awaitEnforced(Attachment a, CniRequest r, long syncs) {
         long deadline = System.nanoTime() + parts.enforceTimeout().toNanos();
         synchronized (synced) {
-            while (!enforced(parts.state().get(), a)) {
+            while (!enforced(parts.state().get(), a) || parts.state().get().syncs() < syncs) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     SyncState s = parts.state().get();

@@ -5,7 +5,6 @@ import java.util.function.Supplier;
 
 import dev.weir.agent.endpoint.ClusterState;
 import dev.weir.agent.flow.FlowSink;
-import dev.weir.agent.policy.PolicyResult;
 import dev.weir.agent.prefilter.NodePrefilter;
 import dev.weir.agent.prefilter.NodePrefilterSpec;
 import dev.weir.agent.runtime.ComputedState;
@@ -33,9 +32,6 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
     private final NodeRoutes routes;
     private volatile ClusterState lastCluster;
     private LbMapWriter services;
-    /** The policy result and cluster the policy maps were last written from (null: write at the next apply). */
-    private PolicyResult policyWritten;
-    private ClusterState policyCluster;
 
     /** With the node's prefilter pinned in {@code <pinDir>/prefilter}, its state in {@code /run/weir/<node>}. */
     public KernelDataplane(KernelPolicyDataplane.Config config, SocketLbMode socketLb, Supplier<FlowSink> sink,
@@ -93,17 +89,9 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
         // the routes to the other nodes' pods (and the tunnel) first: the ipcache names the tunnel's endpoints
         int tunnel = routes.apply(update.cluster());
         policy.tunnel(tunnel, update.cluster().node(config.node()).map(dev.weir.agent.cluster.Node::netns).orElse(null));
-        if (policy.stale()) {
-            policyWritten = null;
-        }
-        // the compiler hands the same result over while no policy input changed: a service-only change writes no
-        // policy map and reads none back
-        if (update.result().policy() != policyWritten || !update.cluster().equals(policyCluster)) {
-            policyWritten = null;
-            policy.apply(new Update<>(update.revision(), update.node(), update.cluster(), update.result().policy()));
-            policyWritten = update.result().policy();
-            policyCluster = update.cluster();
-        }
+        // writes only what changed (a service-only change reads no policy map back), but looks at every local
+        // interface: one deleted and added again under its name needs its programs again
+        policy.apply(new Update<>(update.revision(), update.node(), update.cluster(), update.result().policy()));
         nodePort.addRanges(update.result().services());
         services.write(update.result().services(), update.result().lbChange());
         socketLb.apply(update.cluster().endpointsOn(config.node()));

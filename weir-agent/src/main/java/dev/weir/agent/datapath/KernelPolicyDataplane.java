@@ -103,9 +103,15 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
     private NodeMaps maps;
     private PolicyMapWriter writer;
     private FlowPump pump;
+    /** By endpoint id: what its entries were last written from (empty after a start: everything is written once). */
+    private final Map<Integer, Written> written = new HashMap<>();
+    /** By interface name: the ifindex whose programs this agent attached or found attached. */
+    private final Map<String, Integer> attached = new HashMap<>();
+    private boolean firstApply = true;
+    /** The ipcache as last written; null when unknown (every key is read and written then). */
+    private Map<IpcacheKey, IpcacheVal> ipcacheWritten;
     /** Tunnel mode: the VXLAN device's ifindex, as written to ep_cfg; 0 without a tunnel. */
     private int tunnelIfindex;
-    private boolean policyStale;
     /** The pin name of weir_from_overlay's link on the VXLAN device ({@code links/weir_vxlan_overlay}). */
     static final String OVERLAY_LINK = "overlay";
 
@@ -193,25 +199,55 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
 
     @Override
     public void apply(Update<PolicyResult> update) {
-        policyStale = false;
         Node node = update.cluster().node(config.node()).orElseThrow(
                 () -> new IllegalStateException("node " + config.node() + " is not in the cluster"));
         NetworkNamespace ns = node.netns() == null ? NetworkNamespace.current() : NetworkNamespace.named(node.netns());
-        writer.writeIpcache(update.result(), node, tunnelIfindex == 0 ? Map.of() : tunnelEndpoints(update.cluster()));
-        Map<Integer, Map<Integer, List<PolKey>>> current = maps.polKeysByEndpointAndGen();
+        Map<IpcacheKey, IpcacheVal> ipcache = PolicyMapWriter.ipcache(update.result(), node,
+                tunnelIfindex == 0 ? Map.of() : tunnelEndpoints(update.cluster()));
+        Map<IpcacheKey, IpcacheVal> before = ipcacheWritten;
+        ipcacheWritten = null; // unknown until the write below went through
+        writer.writeIpcache(ipcache, before);
+        ipcacheWritten = ipcache;
+        List<Endpoint> local = update.cluster().endpointsOn(config.node()).stream()
+                .filter(ep -> update.result().endpoint(ep.id()) != null && ep.iface() != null).toList();
+        // one trip into the node's namespace for every interface's index (and its programs, when new)
+        Map<Integer, Integer> ifindexes = ns.callUnchecked(() -> {
+            Map<Integer, Integer> out = new HashMap<>();
+            for (Endpoint ep : local) {
+                out.put(ep.id(), attach(ep.iface()));
+            }
+            return out;
+        });
         Set<Integer> live = new HashSet<>();
         Set<String> ifaces = new HashSet<>();
-        for (Endpoint ep : update.cluster().endpointsOn(config.node())) {
-            EndpointPolicy p = update.result().endpoint(ep.id());
-            if (p == null || ep.iface() == null) {
-                continue;
-            }
-            int ifindex = ns.callUnchecked(() -> attach(ep.iface()));
+        List<Endpoint> changed = new java.util.ArrayList<>();
+        for (Endpoint ep : local) {
+            int ifindex = ifindexes.get(ep.id());
             live.add(ifindex);
             ifaces.add(ep.iface());
-            writer.programEndpoint(ifindex, ep.id(), p, current.getOrDefault(ep.id(), Map.of()));
+            if (!new Written(ifindex, update.result().endpoint(ep.id())).equals(written.get(ep.id()))) {
+                changed.add(ep);
+            }
+        }
+        boolean gone = !written.keySet().equals(local.stream().map(Endpoint::id).collect(java.util.stream.Collectors.toSet()));
+        if (changed.isEmpty() && !gone && !firstApply) {
+            return; // every endpoint's entries are as written: nothing to read back
+        }
+        Map<Integer, Map<Integer, List<PolKey>>> current = maps.polKeysByEndpointAndGen();
+        for (Endpoint ep : changed) {
+            written.remove(ep.id());
+            EndpointPolicy p = update.result().endpoint(ep.id());
+            writer.programEndpoint(ifindexes.get(ep.id()), ep.id(), p, current.getOrDefault(ep.id(), Map.of()));
+            written.put(ep.id(), new Written(ifindexes.get(ep.id()), p));
         }
         forgetGone(live, ifaces, current);
+        written.keySet().retainAll(local.stream().map(Endpoint::id).toList());
+        attached.keySet().retainAll(ifaces);
+        firstApply = false;
+    }
+
+    /** What an endpoint's entries were last written from: its interface and its policy. */
+    private record Written(int ifindex, EndpointPolicy policy) {
     }
 
     /**
@@ -232,12 +268,6 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
         EpCfg cfg = maps.cfg.lookup(0).orElse(EpCfg.DEFAULTS);
         maps.cfg.put(0, cfg.withTunnelIfindex(ifindex));
         tunnelIfindex = ifindex;
-        policyStale = true;
-    }
-
-    /** Whether the ipcache must be written again (the tunnel changed since it was). */
-    public boolean stale() {
-        return policyStale;
     }
 
     /** Every remote endpoint's address with its node's IPv4 underlay address: where the tunnel takes it. */
@@ -258,8 +288,12 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
     /** Attaches both programs to the interface unless pinned links already hold them; returns its index. */
     private int attach(String iface) {
         int ifindex = NetInterface.index(iface);
+        if (Integer.valueOf(ifindex).equals(attached.get(iface))) {
+            return ifindex; // checked or attached by this agent, and the interface is the same one
+        }
         attachOne(iface, "from", EndpointMaps.FROM_EP, TcDirection.INGRESS);
         attachOne(iface, "to", EndpointMaps.TO_EP, TcDirection.EGRESS);
+        attached.put(iface, ifindex);
         return ifindex;
     }
 

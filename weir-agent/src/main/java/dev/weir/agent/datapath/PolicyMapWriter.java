@@ -40,13 +40,29 @@ public final class PolicyMapWriter {
 
     /** The ipcache as the engine computed it, with this node's own addresses as the host identity. */
     void writeIpcache(PolicyResult result, Node self, Map<String, byte[]> tunnels) {
-        Map<IpcacheKey, IpcacheVal> want = ipcache(result, self, tunnels);
-        for (IpcacheKey k : maps.ipcache.keys()) {
-            if (!want.containsKey(k)) {
-                maps.ipcache.delete(k);
+        writeIpcache(ipcache(result, self, tunnels), null);
+    }
+
+    /**
+     * Makes the ipcache hold {@code want}. With {@code written}, what the map held after the last write, only the
+     * difference is written; with null, every key of the map is read and every entry written.
+     */
+    void writeIpcache(Map<IpcacheKey, IpcacheVal> want, Map<IpcacheKey, IpcacheVal> written) {
+        if (written == null) {
+            for (IpcacheKey k : maps.ipcache.keys()) {
+                if (!want.containsKey(k)) {
+                    maps.ipcache.delete(k);
+                }
             }
+            want.forEach(maps.ipcache::put);
+            return;
         }
-        want.forEach(maps.ipcache::put);
+        written.keySet().stream().filter(k -> !want.containsKey(k)).forEach(maps.ipcache::delete);
+        want.forEach((k, v) -> {
+            if (!v.equals(written.get(k))) {
+                maps.ipcache.put(k, v);
+            }
+        });
     }
 
     /**

@@ -68,6 +68,11 @@ final class SocketLb {
     private final Consumer<String> log;
     /** Pins this agent attached or checked, with the cgroup id their link is on. */
     private final Map<String, Long> verified = new HashMap<>();
+    /** Cgroup paths that passed {@link PodCgroups#check}, with the cgroup's id then (a new directory is checked again). */
+    private final Map<String, Long> checked = new HashMap<>();
+    /** {@code lb_sock_ep} as this agent wrote it (read from the map once, at the first apply). */
+    private final Map<Long, Long> written = new HashMap<>();
+    private boolean firstApply = true;
     private BpfObject obj;
     /** {@code lb_sock_ep}: cgroup id to endpoint id (the value's low 32 bits: {@code struct sock_ep} on little-endian). */
     private BpfMap<Long, Long> podsByCgroup;
@@ -141,11 +146,16 @@ final class SocketLb {
                 continue;
             }
             try {
-                Path cgroup = PodCgroups.check(Path.of(ep.cgroup()));
+                Path given = Path.of(ep.cgroup());
+                long inode = PodCgroups.id(given);
+                Path cgroup = checked.get(ep.cgroup()) != null && checked.get(ep.cgroup()) == inode ? given
+                        : PodCgroups.check(given);
                 long id = PodCgroups.id(cgroup);
+                checked.put(ep.cgroup(), id);
                 pods.put(id, (long) ep.id());
-                if (!Long.valueOf(ep.id()).equals(podsByCgroup.lookup(id).orElse(null))) {
+                if (!Long.valueOf(ep.id()).equals(written.get(id))) {
                     podsByCgroup.put(id, (long) ep.id());
+                    written.put(id, (long) ep.id());
                 }
                 for (LbMaps.Hook h : LbMaps.SOCK_HOOKS) {
                     String pin = pinName(ep, h);
@@ -173,7 +183,11 @@ final class SocketLb {
             }
         }
         detachExcept(expected);
-        podsByCgroup.keys().stream().filter(k -> !pods.containsKey(k)).forEach(podsByCgroup::delete);
+        if (firstApply || !written.keySet().equals(pods.keySet())) {
+            podsByCgroup.keys().stream().filter(k -> !pods.containsKey(k)).forEach(podsByCgroup::delete);
+            written.keySet().retainAll(pods.keySet());
+            firstApply = false;
+        }
         if (!problems.isEmpty()) {
             throw new IllegalStateException("socket LB not attached for " + String.join("; ", problems));
         }

@@ -161,7 +161,7 @@ public final class Agent<R> {
     }
 
     private void pokeSync() {
-        sync.poke();
+        sync.applyAgain();
     }
 
     /**

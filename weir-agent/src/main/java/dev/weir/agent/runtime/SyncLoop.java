@@ -109,6 +109,18 @@ public final class SyncLoop<R> implements Component {
         timings = t;
     }
 
+    /** Set by {@link #applyAgain}: the next look applies even when nothing seems to have changed. */
+    private volatile boolean force;
+
+    /**
+     * Makes the loop apply at its next look (at once) even when the store and the cluster look as applied: an
+     * interface may be new under the same name (a pod deleted and added again between two looks).
+     */
+    public void applyAgain() {
+        force = true;
+        poke();
+    }
+
     /** Makes the loop look now instead of at the next poll (after a commit through this agent). */
     public void poke() {
         synchronized (wake) {
@@ -185,7 +197,9 @@ public final class SyncLoop<R> implements Component {
             }
             Store.Snapshot snapshot = store.snapshot();
             ClusterState cluster = endpoints.read();
-            boolean changed = snapshot.revision() != s.appliedRevision() || !cluster.equals(s.cluster())
+            boolean forced = force;
+            force = false;
+            boolean changed = forced || snapshot.revision() != s.appliedRevision() || !cluster.equals(s.cluster())
                     || s.syncs() == 0 || s.error() != null;
             if (!changed) {
                 return;
