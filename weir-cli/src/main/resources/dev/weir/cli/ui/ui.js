@@ -119,6 +119,16 @@
     return { x1, y1, x2, y2, cx, cy,
       mx: 0.25 * x1 + 0.5 * cx + 0.25 * x2, my: 0.25 * y1 + 0.5 * cy + 0.25 * y2 };
   }
+  // an edge bent further, step by step, until its label (the click target) lies clear of every node and label
+  function placed(s, t, map, offset, obstacles) {
+    let g;
+    for (const k of [0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5]) {
+      g = geometry(s, t, map.nodeWidth / 2, offset + k * 22);
+      const hit = obstacles.some((b) => Math.abs(g.mx - b.x) < b.hw + 12 && Math.abs(g.my - b.y) < b.hh + 12);
+      if (!hit) return g;
+    }
+    return g;
+  }
   function renderMap(map) {
     const root = $('map');
     root.setAttribute('width', map.width);
@@ -140,12 +150,14 @@
       pairs.get(key).push(e.id);
     }
     const edges = svg('g', { class: 'edges' });
+    const obstacles = map.nodes.map((n) => ({ x: n.x, y: n.y, hw: map.nodeWidth / 2, hh: map.nodeHeight / 2 }));
     for (const e of map.edges) {
       const s = nodes.get(e.source), t = nodes.get(e.target);
       const group = pairs.get([e.source, e.target].sort().join('\n'));
       const i = group.indexOf(e.id);
       const offset = (i - (group.length - 1) / 2) * 22 * (e.source < e.target ? 1 : -1);
-      const g = geometry(s, t, map.nodeWidth / 2, offset);
+      const g = placed(s, t, map, offset, obstacles);
+      obstacles.push({ x: g.mx, y: g.my, hw: 10, hh: 10 });
       const d = 'M ' + g.x1 + ' ' + g.y1 + ' Q ' + g.cx + ' ' + g.cy + ' ' + g.x2 + ' ' + g.y2;
       const cls = verdictClass(e.verdict);
       const edge = svg('g', { class: 'edge ' + cls + (state.edge === e.id ? ' selected' : ''), 'data-edge-id': e.id,
@@ -154,8 +166,8 @@
         (e.dropReasons.length ? '\n' + e.dropReasons.join(', ') : '')));
       edge.append(svg('path', { class: 'edge-hit', d: d }));
       edge.append(svg('path', { class: 'edge-line', d: d, 'marker-end': 'url(#arrow-' + cls.substring(8) + ')' }));
-      const label = svg('g', { class: 'edge-label', 'data-edge-label': e.id });
-      label.append(svg('circle', { cx: g.mx, cy: g.my, r: 10 }), svg('text', { x: g.mx, y: g.my }, e.flows));
+      const label = svg('g', { class: 'edge-label' });
+      label.append(svg('circle', { cx: g.mx, cy: g.my, r: 10, 'data-edge-label': e.id }), svg('text', { x: g.mx, y: g.my }, e.flows));
       edge.append(label);
       edge.addEventListener('click', () => openEdge(e.id));
       edges.append(edge);
