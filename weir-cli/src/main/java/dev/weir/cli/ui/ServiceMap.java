@@ -9,13 +9,16 @@ import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.weir.agent.identity.Identities;
+
 /**
- * The service map of a set of flows: workloads (pods), services and the peers outside the cluster's pods (reserved
- * entities such as {@code reserved:world}, else addresses) as nodes, connections as edges, one edge per source,
+ * The service map of a set of flows: workloads (pods; a pod's identity when the address is no known pod's),
+ * services and the peers outside the cluster's pods (reserved entities such as {@code reserved:world}, CIDR
+ * identities, else addresses) as nodes, connections as edges, one edge per source,
  * target and verdict. Edges follow the connection, not the packet: a reply counts for the connection it answers.
  * A flow translated through a service gives two edges, client to service and service to backend. Nodes are laid
  * out deterministically: one column per namespace (sorted; peers without a namespace first), in each services,
- * entities, pods, then addresses, each sorted by name. Immutable.
+ * entities, CIDRs, pods, identities, then addresses, each sorted by name. Immutable.
  *
  * @param columns the columns' titles and centres
  * @param nodes   sorted by column, then row
@@ -34,8 +37,9 @@ public record ServiceMap(List<Column> columns, List<Node> nodes, List<Edge> edge
     static final int ROW_HEIGHT = 64;
     static final int MARGIN = 30;
     static final int HEADER = 30;
-    /** The order of nodes in a column: services, entities, pods, addresses. */
-    private static final List<String> KINDS = List.of("service", "entity", "pod", "ip");
+    /** The order of nodes in a column: services, entities, CIDRs, pods, identities, addresses. */
+    private static final List<String> KINDS = List.of("service", "entity", "cidr", "pod", "identity", "ip");
+    private static final String NAMESPACE_LABEL = "k8s:" + Identities.NAMESPACE_LABEL + "=";
 
     /** A column: a namespace, or {@code ""} (titled "outside pods") for peers without one. */
     public record Column(String namespace, String title, int x) {
@@ -44,9 +48,9 @@ public record ServiceMap(List<Column> columns, List<Node> nodes, List<Edge> edge
     /**
      * A node of the map.
      *
-     * @param id   {@code pod:NS/NAME}, {@code service:NS/NAME}, a reserved label ({@code reserved:world}) or
-     *             {@code ip:ADDRESS}
-     * @param kind {@code pod}, {@code service}, {@code entity} or {@code ip}
+     * @param id   {@code pod:NS/NAME}, {@code service:NS/NAME}, a reserved label ({@code reserved:world}), a CIDR
+     *             label ({@code cidr:203.0.113.0/24}), {@code identity:N} or {@code ip:ADDRESS}
+     * @param kind {@code pod}, {@code service}, {@code entity}, {@code cidr}, {@code identity} or {@code ip}
      * @param x    centre, pixels
      * @param y    centre, pixels
      */
@@ -115,12 +119,30 @@ public record ServiceMap(List<Column> columns, List<Node> nodes, List<Edge> edge
         if (!pod.isEmpty()) {
             return new Node("pod:" + ns + "/" + pod, "pod", pod, ns, 0, 0);
         }
-        for (JsonNode l : p.path("labels")) {
-            if (l.asText().startsWith("reserved:")) {
-                return new Node(l.asText(), "entity", l.asText().substring("reserved:".length()), "", 0, 0);
+        List<String> labels = new ArrayList<>();
+        p.path("labels").forEach(l -> labels.add(l.asText()));
+        for (String l : labels) {
+            if (l.startsWith("reserved:")) {
+                return new Node(l, "entity", l.substring("reserved:".length()), "", 0, 0);
+            }
+            if (l.startsWith("cidr:")) {
+                return new Node(l, "cidr", l.substring("cidr:".length()), "", 0, 0);
+            }
+            if (l.startsWith(NAMESPACE_LABEL)) {
+                return identity(p.path("identity").asInt(), l.substring(NAMESPACE_LABEL.length()), labels);
             }
         }
         return new Node("ip:" + address, "ip", address, "", 0, 0);
+    }
+
+    /**
+     * A pod's identity whose address is no pod's the agent knows (a pod's link-local address, say): its pod labels
+     * and number, in its namespace.
+     */
+    private static Node identity(int id, String ns, List<String> labels) {
+        List<String> own = labels.stream().filter(l -> l.startsWith("k8s:") && !l.startsWith("k8s:io.kubernetes.pod.namespace"))
+                .map(l -> l.substring("k8s:".length())).toList();
+        return new Node("identity:" + id, "identity", String.join(",", own) + " (ID " + id + ")", ns, 0, 0);
     }
 
     private static ServiceMap layout(java.util.Collection<Node> all, List<Edge> edges) {

@@ -119,15 +119,23 @@
     return { x1, y1, x2, y2, cx, cy,
       mx: 0.25 * x1 + 0.5 * cx + 0.25 * x2, my: 0.25 * y1 + 0.5 * cy + 0.25 * y2 };
   }
-  // an edge bent further, step by step, until its label (the click target) lies clear of every node and label
+  // an edge bent further, step by step either way, until its label (the click target) lies inside the drawing and
+  // clear of every node and label placed so far; failing that, the bend whose label overlaps the fewest
   function placed(s, t, map, offset, obstacles) {
-    let g;
-    for (const k of [0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5]) {
-      g = geometry(s, t, map.nodeWidth / 2, offset + k * 22);
-      const hit = obstacles.some((b) => Math.abs(g.mx - b.x) < b.hw + 12 && Math.abs(g.my - b.y) < b.hh + 12);
-      if (!hit) return g;
+    let best = null;
+    let fewest = Infinity;
+    for (let k = 0; k <= 24; k++) {
+      const step = k % 2 === 1 ? (k + 1) / 2 : -k / 2;
+      const g = geometry(s, t, map.nodeWidth / 2, offset + step * 22);
+      if (g.mx < 12 || g.my < 12 || g.mx > map.width - 12 || g.my > map.height - 12) continue;
+      const hits = obstacles.filter((b) => Math.abs(g.mx - b.x) < b.hw + 12 && Math.abs(g.my - b.y) < b.hh + 12).length;
+      if (hits === 0) return g;
+      if (hits < fewest) {
+        best = g;
+        fewest = hits;
+      }
     }
-    return g;
+    return best || geometry(s, t, map.nodeWidth / 2, offset);
   }
   function renderMap(map) {
     const root = $('map');
@@ -179,7 +187,10 @@
       g.append(svg('rect', { x: n.x - map.nodeWidth / 2, y: n.y - map.nodeHeight / 2, width: map.nodeWidth,
         height: map.nodeHeight, rx: n.kind === 'service' ? 14 : 4 }));
       const prefix = n.kind === 'service' ? 'svc ' : '';
-      g.append(svg('text', { x: n.x, y: n.y }, prefix + (n.namespace && n.kind === 'pod' ? n.namespace + '/' : '') + n.label));
+      const text = prefix + (n.namespace && n.kind === 'pod' ? n.namespace + '/' : '') + n.label;
+      // a long label (an IPv6 address) is squeezed into its box rather than cut
+      const fit = text.length > 20 ? { textLength: map.nodeWidth - 10, lengthAdjust: 'spacingAndGlyphs' } : {};
+      g.append(svg('text', Object.assign({ x: n.x, y: n.y }, fit), text));
       parts.push(g);
     }
     root.replaceChildren(...parts);

@@ -4,6 +4,7 @@ import static dev.weir.cli.ui.FixedSource.pod;
 import static dev.weir.cli.ui.FixedSource.tcp;
 import static dev.weir.cli.ui.FixedSource.via;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -44,18 +45,26 @@ class ServiceMapTest {
     }
 
     @Test
-    void peersWithoutAPodAreEntitiesOrAddresses() {
-        FlowPeer unknown = new FlowPeer(16777217, null, null, List.of("cidr:203.0.113.0/24"));
-        JsonNode f = HubbleJson.render(tcp(1, Verdict.DROPPED, unknown, "203.0.113.9", XA, "10.244.1.10", 80, false, "node1"));
-        JsonNode g = HubbleJson.render(tcp(2, Verdict.FORWARDED, new FlowPeer(1, null, null, List.of("reserved:host")),
-                "192.168.100.1", XA, "10.244.1.10", 80, false, "node1"));
-        ServiceMap map = ServiceMap.of(List.of(f, g));
-        assertThat(map.nodes()).extracting(ServiceMap.Node::id, ServiceMap.Node::kind, ServiceMap.Node::label).containsExactly(
-                org.assertj.core.groups.Tuple.tuple("reserved:host", "entity", "host"),
-                org.assertj.core.groups.Tuple.tuple("ip:203.0.113.9", "ip", "203.0.113.9"),
-                org.assertj.core.groups.Tuple.tuple("pod:x/a", "pod", "a"));
+    void peersWithoutAPodAreEntitiesCidrsIdentitiesOrAddresses() {
+        FlowPeer cidr = new FlowPeer(16777217, null, null, List.of("cidr:203.0.113.0/24"));
+        FlowPeer host = new FlowPeer(1, null, null, List.of("reserved:host"));
+        FlowPeer linkLocal = new FlowPeer(256, null, null, List.of("k8s:io.kubernetes.pod.namespace=x",
+                "k8s:io.kubernetes.pod.namespace.labels.ns=x", "k8s:pod=a"));
+        FlowPeer unknown = new FlowPeer(0, null, null, List.of());
+        ServiceMap map = ServiceMap.of(List.of(
+                HubbleJson.render(tcp(1, Verdict.DROPPED, cidr, "203.0.113.9", XA, "10.244.1.10", 80, false, "node1")),
+                HubbleJson.render(tcp(2, Verdict.FORWARDED, host, "192.168.100.1", XA, "10.244.1.10", 80, false, "node1")),
+                HubbleJson.render(tcp(3, Verdict.FORWARDED, linkLocal, "fe80::1", unknown, "ff02::2", 80, false, "node1"))));
+        assertThat(map.nodes()).extracting(ServiceMap.Node::id, ServiceMap.Node::kind, ServiceMap.Node::label, ServiceMap.Node::namespace)
+                .containsExactly(
+                        tuple("reserved:host", "entity", "host", ""),
+                        tuple("cidr:203.0.113.0/24", "cidr", "203.0.113.0/24", ""),
+                        tuple("ip:ff02::2", "ip", "ff02::2", ""),
+                        tuple("pod:x/a", "pod", "a", "x"),
+                        tuple("identity:256", "identity", "pod=a (ID 256)", "x"));
         assertThat(map.edges()).extracting(ServiceMap.Edge::id).containsExactly(
-                "ip:203.0.113.9 -> pod:x/a DROPPED", "reserved:host -> pod:x/a FORWARDED");
+                "cidr:203.0.113.0/24 -> pod:x/a DROPPED", "identity:256 -> ip:ff02::2 FORWARDED",
+                "reserved:host -> pod:x/a FORWARDED");
     }
 
     @Test
