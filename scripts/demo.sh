@@ -89,6 +89,7 @@ cat <<'MSG'
 
 Try next:
   bin/weir observe --follow --from-pod y/b            # Hubble-style flows, -o json for Hubble's field names
+  bin/weir ui                                         # the same live in a browser: http://127.0.0.1:12000/ (Ctrl-C stops)
   bin/weir lab probe z/a x/a TCP/81                   # blocked: only y may reach x, on TCP/80
   bin/weir delete -f examples/policies/03-z-deny-in-audit.yaml
   bin/weir bpf ct list                                # conntrack, with the service entries

@@ -31,11 +31,12 @@ weir_require_jdk() {
 # The CLI jar, built by `mvn package` in weir-cli.
 WEIR_JAR="$WEIR_ROOT/weir-cli/target/weir.jar"
 
-# True when the jar is missing or older than any source, BPF or build file.
+# True when the jar is missing or older than any source, BPF or build file (weir ui's page included).
 weir_jar_stale() {
     [ -f "$WEIR_JAR" ] || return 0
     [ -n "$(find "$WEIR_ROOT" \( -path "$WEIR_ROOT/.git" -o -name target \) -prune -o \
-        \( -name '*.java' -o -name '*.c' -o -name '*.h' -o -name 'pom.xml' -o -name 'Makefile' \) \
+        \( -name '*.java' -o -name '*.c' -o -name '*.h' -o -name 'pom.xml' -o -name 'Makefile' \
+           -o -path '*/src/main/resources/*' \) \
         -newer "$WEIR_JAR" -print -quit)" ]
 }
 

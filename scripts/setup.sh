@@ -5,7 +5,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PACKAGES=(clang llvm libbpf-dev libbpf1 linux-libc-dev libc6-dev make bpftool iproute2 iptables nftables
           xdp-tools tcpdump ethtool jq conntrack util-linux procps iputils-ping socat maven
-          etcd-server etcd-client prometheus curl containernetworking-plugins iperf3)
+          etcd-server etcd-client prometheus curl containernetworking-plugins iperf3 chromium chromium-driver)
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "setup: weir loads BPF programs and builds network namespaces: run as root (sudo $0)." >&2
@@ -20,7 +20,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
     echo "setup: installing ${missing[*]}" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    # the tests start their own etcd members and Prometheus servers: no package may start its daemon
+    # the tests start their own etcd members and Prometheus servers (and a headless Chromium for weir ui's page):
+    # no package may start its daemon
     # (policy-rc.d answering 101 tells invoke-rc.d not to); a policy already there is left alone
     made_policy=
     if [ ! -e /usr/sbin/policy-rc.d ]; then

@@ -6,7 +6,6 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -85,22 +84,18 @@ public final class ObserveCommand implements Callable<Integer> {
         new FlowFilter(verdicts, fromPods, toPods, pods, fromLabels, toLabels, namespaces, ports, protocols, null, services);
         List<AgentDirectory.Agent> agents = AgentDirectory.select(node);
         PrintWriter out = new PrintWriter(System.out, true);
-        List<JsonNode> flows = new ArrayList<>();
+        AgentFlows answer = AgentFlows.query(agents, params, last);
         for (AgentDirectory.Agent a : agents) {
-            try {
-                JsonNode r = a.call("flows.query", params);
-                r.path("flows").forEach(flows::add);
-                long lost = r.path("counters").path("kernelLost").asLong();
-                if (lost > 0) {
-                    printLost(out, a.node(), lost);
-                }
-            } catch (ApiException e) {
-                throw AgentDirectory.translate(a, e);
+            ApiException failed = answer.failures().get(a.node());
+            if (failed != null) {
+                throw AgentDirectory.translate(a, failed);
+            }
+            long lost = answer.counters().get(a.node()).path("kernelLost").asLong();
+            if (lost > 0) {
+                printLost(out, a.node(), lost);
             }
         }
-        flows.sort(Comparator.comparing(f -> f.path("time").asText()));
-        List<JsonNode> shown = last > 0 && flows.size() > last ? flows.subList(flows.size() - last, flows.size()) : flows;
-        shown.forEach(f -> print(out, f));
+        answer.flows().forEach(f -> print(out, f));
         if (follow) {
             follow(agents, out);
         }

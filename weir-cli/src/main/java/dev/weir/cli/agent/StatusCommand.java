@@ -1,13 +1,10 @@
 package dev.weir.cli.agent;
 
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.weir.agent.api.ApiException;
 import dev.weir.cli.output.Json;
 import dev.weir.cli.output.OutputFormat;
 import dev.weir.cli.output.Table;
@@ -26,44 +23,11 @@ public final class StatusCommand implements java.util.concurrent.Callable<Intege
 
     @Override
     public Integer call() {
-        List<JsonNode> rows = new ArrayList<>();
-        boolean allUp = true;
-        java.util.Map<String, String> failed = AgentDirectory.failed();
-        failed.keySet().removeIf(n -> options.node != null && !options.node.equals(n));
-        List<AgentDirectory.Agent> agents = failed.isEmpty() ? AgentDirectory.select(options.node)
-                : AgentDirectory.all().stream().filter(a -> options.node == null || a.node().equals(options.node)).toList();
-        agents.forEach(a -> failed.remove(a.node()));
-        for (var f : failed.entrySet()) {
-            allUp = false;
-            ObjectNode s = Json.mapper().createObjectNode();
-            s.put("node", f.getKey());
-            s.put("up", false);
-            s.put("error", "agent stopped: " + f.getValue());
-            rows.add(s);
-        }
-        for (AgentDirectory.Agent a : agents) {
-            try {
-                ObjectNode s = (ObjectNode) a.call("status", null);
-                s.put("up", true);
-                rows.add(s);
-            } catch (ApiException e) {
-                allUp = false;
-                ObjectNode s = Json.mapper().createObjectNode();
-                s.put("node", a.node());
-                s.put("up", false);
-                s.put("error", e.getMessage());
-                rows.add(s);
-            }
-        }
-        addRemoteNodes(agents, rows);
+        StatusReport report = StatusReport.read(options.node);
+        List<JsonNode> rows = report.rows();
         PrintWriter out = new PrintWriter(System.out, true);
         if (options.output == OutputFormat.json) {
-            // {"nodes": [...], "kvstore": {...}}: one entry per node, with where its metrics are (metricsUrl)
-            ObjectNode o = Json.mapper().createObjectNode();
-            o.set("nodes", Json.mapper().valueToTree(rows));
-            rows.stream().map(r -> r.path("kvstore")).filter(k -> !k.isMissingNode()).findFirst()
-                    .ifPresent(k -> o.set("kvstore", k));
-            Json.print(out, o);
+            Json.print(out, report.json());
         } else {
             Table t = new Table("NODE", "UP", "PID", "REVISION", "APPLIED", "ENDPOINTS", "IDENTITIES", "POLICIES",
                     "ENTRIES", "FLOWS", "LOST", "DATAPLANE", "SERVICE LB", "ERROR");
@@ -95,34 +59,6 @@ public final class StatusCommand implements java.util.concurrent.Callable<Intege
             rows.stream().flatMap(r -> r.path("warnings").valueStream().map(w -> r.path("node").asText() + ": " + w.asText()))
                     .distinct().forEach(w -> out.println("warning: " + w));
         }
-        return allUp ? 0 : 1;
-    }
-
-    /**
-     * With etcd, the nodes whose agents run on other machines (or are not this machine's): from the node records
-     * an agent here sees ({@code cluster.nodes}), marked {@code remote}. A node without a live record is not
-     * listed: its lease expired.
-     */
-    private void addRemoteNodes(List<AgentDirectory.Agent> agents, List<JsonNode> rows) {
-        java.util.Set<String> shown = new java.util.HashSet<>();
-        rows.forEach(r -> shown.add(r.path("node").asText()));
-        for (AgentDirectory.Agent a : agents) {
-            try {
-                JsonNode c = a.call("cluster.nodes", null);
-                for (JsonNode n : c.path("nodes")) {
-                    String name = n.path("name").asText();
-                    if ((options.node == null || options.node.equals(name)) && shown.add(name)) {
-                        ObjectNode s = ((ObjectNode) n).deepCopy();
-                        s.put("node", name);
-                        s.put("up", true);
-                        s.put("remote", true);
-                        rows.add(s);
-                    }
-                }
-                return;
-            } catch (ApiException e) {
-                // ask the next agent
-            }
-        }
+        return report.allUp() ? 0 : 1;
     }
 }
