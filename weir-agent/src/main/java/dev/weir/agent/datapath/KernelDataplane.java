@@ -3,7 +3,6 @@ package dev.weir.agent.datapath;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
-import dev.weir.agent.endpoint.ClusterState;
 import dev.weir.agent.flow.FlowSink;
 import dev.weir.agent.prefilter.NodePrefilter;
 import dev.weir.agent.prefilter.NodePrefilterSpec;
@@ -30,7 +29,6 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
     private final NodePortDataplane nodePort;
     private final NodePrefilter prefilter;
     private final NodeRoutes routes;
-    private volatile ClusterState lastCluster;
     private LbMapWriter services;
 
     /** With the node's prefilter pinned in {@code <pinDir>/prefilter}, its state in {@code /run/weir/<node>}. */
@@ -85,7 +83,6 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
 
     @Override
     public void apply(Update<ComputedState> update) {
-        lastCluster = update.cluster();
         // the routes to the other nodes' pods (and the tunnel) first: the ipcache names the tunnel's endpoints
         int tunnel = routes.apply(update.cluster());
         policy.tunnel(tunnel, update.cluster().node(config.node()).map(dev.weir.agent.cluster.Node::netns).orElse(null));
@@ -108,8 +105,7 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
     /** The pods' MTU: the underlay's, less the VXLAN overhead when tunnelling; null before the first sync. */
     @Override
     public Integer podMtu() {
-        ClusterState c = lastCluster;
-        return c == null ? null : routes.podMtu(c);
+        return routes.podMtu();
     }
 
     /** The service maps' fill, from what the map writer wrote (no map is read). */

@@ -52,15 +52,13 @@ public final class NodeRoutes {
     private Map<String, String> installed;
     private String netns;
     private int vxlanIfindex;
+    /** The MTU pods get, read with the underlay's when the node's namespace is first seen; null before. */
+    private volatile Integer podMtu;
 
     public NodeRoutes(String node, Routing routing, Consumer<String> log) {
         this.node = node;
         this.routing = routing;
         this.log = log;
-    }
-
-    public Routing routing() {
-        return routing;
     }
 
     /**
@@ -77,7 +75,9 @@ public final class NodeRoutes {
         if (installed == null || !java.util.Objects.equals(netns, self.netns())) {
             netns = self.netns();
             installed = null;
-            vxlanIfindex = routing == Routing.TUNNEL ? ensureVxlan(self) : removeVxlan();
+            int underlay = underlayMtu(self);
+            vxlanIfindex = routing == Routing.TUNNEL ? ensureVxlan(underlay - VXLAN_OVERHEAD) : removeVxlan();
+            podMtu = routing == Routing.TUNNEL ? underlay - VXLAN_OVERHEAD : underlay;
         }
         Map<String, String> want = routes(cluster, self);
         if (want.equals(installed)) {
@@ -151,11 +151,10 @@ public final class NodeRoutes {
         return present;
     }
 
-    /** Creates the VXLAN device unless it exists; returns its ifindex. */
-    private int ensureVxlan(Node self) {
+    /** Creates the VXLAN device with that MTU unless it exists; returns its ifindex. */
+    private int ensureVxlan(int mtu) {
         int ifindex = ifindex(VXLAN);
         if (ifindex == 0) {
-            int mtu = underlayMtu(self) - VXLAN_OVERHEAD;
             IpCommand.run(IpCommand.ip(netns, List.of("link", "add", VXLAN, "mtu", String.valueOf(mtu), "type", "vxlan",
                     "external", "dstport", String.valueOf(VXLAN_PORT))), null);
             IpCommand.run(IpCommand.ip(netns, List.of("link", "set", VXLAN, "arp", "off", "up")), null);
@@ -204,13 +203,11 @@ public final class NodeRoutes {
         return 1500;
     }
 
-    /** The MTU pods get: the underlay's, less the encapsulation when tunnelling; null when nothing is known yet. */
-    public Integer podMtu(ClusterState cluster) {
-        Node self = cluster.node(node).orElse(null);
-        if (self == null) {
-            return null;
-        }
-        int underlay = underlayMtu(self);
-        return routing == Routing.TUNNEL ? underlay - VXLAN_OVERHEAD : underlay;
+    /**
+     * The MTU pods get: the underlay's, less the encapsulation when tunnelling (as read at the first {@link #apply});
+     * null before. Read by weir-cni's ADDs, so it costs nothing.
+     */
+    public Integer podMtu() {
+        return podMtu;
     }
 }
