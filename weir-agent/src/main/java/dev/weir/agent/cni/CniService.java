@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.weir.agent.cluster.Endpoint;
 import dev.weir.agent.endpoint.EndpointIds;
+import dev.weir.agent.runtime.Dataplane;
 import dev.weir.agent.runtime.SyncState;
 
 /**
@@ -27,9 +28,9 @@ import dev.weir.agent.runtime.SyncState;
  */
 public final class CniService {
 
-    /** Who the service talks to: the agent's sync loop and its endpoint ids. */
+    /** Who the service talks to: the agent's sync loop, its dataplane (MTU, programs) and its endpoint ids. */
     public record Parts(String node, CniEndpoints endpoints, Ipam ipam, PodLink links, EndpointIds ids,
-                        Supplier<SyncState> state, Runnable poke, Duration enforceTimeout, Supplier<Integer> podMtu) {
+                        Supplier<SyncState> state, Runnable poke, Duration enforceTimeout, Dataplane<?> dataplane) {
     }
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -121,11 +122,14 @@ public final class CniService {
         }
         // the slow part (the IDs' store, iproute2, a delegated plugin) runs beside other ADDs
         Attachment a;
+        Dataplane.Readied readied = null;
         try {
             List<String> addresses = r.ipam() == null ? held.addresses() : parts.ipam().allocate(r, Set.of());
             int id = parts.ids().idOf(namespace, name);
-            Integer mtu = r.mtu() != null ? r.mtu() : parts.podMtu().get();
+            Integer mtu = r.mtu() != null ? r.mtu() : parts.dataplane().podMtu();
             parts.links().create(held.host(), r.netns(), r.ifName(), addresses, mtu);
+            // the programs go on now, beside other ADDs, so that the sync this ADD waits for only writes maps
+            readied = parts.dataplane().ready(parts.links().nodeNetns(), held.host());
             a = new Attachment(r.containerId(), r.ifName(), r.netns(), id, namespace, name, r.labels(),
                     addresses.stream().filter(x -> !x.contains(":")).findFirst().orElse(null),
                     addresses.stream().filter(x -> x.contains(":")).findFirst().orElse(null), held.host(),
@@ -140,6 +144,9 @@ public final class CniService {
                 reserved.remove(key);
             }
             undo(held.host(), r);
+            if (readied != null) {
+                readied.close();
+            }
             throw e instanceof CniException c ? c
                     : new CniException(CniException.TRY_AGAIN_LATER, "cannot attach the pod: " + e.getMessage(), "");
         }
@@ -149,7 +156,7 @@ public final class CniService {
         log.accept("cni: ADD " + a.podKey() + " (container " + r.containerId() + ", " + a.hostInterface() + ", "
                 + String.join(" ", a.addresses()) + ")");
         parts.poke().run();
-        try {
+        try (Dataplane.Readied programs = readied) {
             awaitEnforced(a, r, needSyncs);
         } catch (CniException e) {
             synchronized (changes) {
@@ -167,19 +174,27 @@ public final class CniService {
         synchronized (changes) {
             a = parts.endpoints().find(r.containerId(), r.ifName());
         }
-        // DEL is idempotent: with nothing attached, a delegated plugin's addresses still go back (an ADD failed half-way)
+        // DEL is idempotent: with nothing attached, a delegated plugin's addresses still go back (an ADD failed half-way).
+        // The endpoint leaves the dataplane before its interface goes (as Cilium's endpoint delete does): a sync
+        // never meets an endpoint whose interface is gone
         if (a.isPresent()) {
-            parts.links().delete(a.get().hostInterface());
             synchronized (changes) {
                 parts.endpoints().remove(a.get());
             }
-        }
-        parts.ipam().release(r);
-        if (a.isPresent()) {
             log.accept("cni: DEL " + a.get().podKey() + " (container " + r.containerId() + ")");
             parts.poke().run();
             awaitGone(a.get());
+            try {
+                parts.links().delete(a.get().hostInterface());
+            } catch (CniException e) {
+                synchronized (changes) {
+                    parts.endpoints().add(a.get()); // still wired: policed again until a DEL that can remove it
+                }
+                parts.poke().run();
+                throw e;
+            }
         }
+        parts.ipam().release(r);
     }
 
     /**

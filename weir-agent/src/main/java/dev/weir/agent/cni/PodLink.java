@@ -52,6 +52,11 @@ public final class PodLink {
         this.nodeIpv6 = nodeIpv6;
     }
 
+    /** The node's network namespace (a name under /run/netns), or null for the agent's own. */
+    public String nodeNetns() {
+        return nodeNetns;
+    }
+
     /**
      * The host-side name for a pod: {@code lxc-<ns>-<pod>} when that fits in 15 characters, else {@code lxc} and
      * 12 hex digits of the SHA-1 of {@code ns/pod} (the names weir's lab has always used); {@code lxc} and 12 hex
@@ -70,30 +75,18 @@ public final class PodLink {
         return "lxc" + sha1(r.containerId() + "/" + r.ifName());
     }
 
-    /** Creates and wires the veth (three iproute2 runs); a host side left by an earlier failed ADD is replaced. */
+    /**
+     * Creates and wires the veth (two iproute2 runs: one batch in the node's namespace, one in the pod's); a host
+     * side left by an earlier failed ADD is replaced.
+     */
     public void create(String host, String podNetns, String ifName, List<String> addresses, Integer mtu) {
         if (!Files.exists(Path.of(podNetns))) {
             throw new CniException(CniException.INVALID_ENVIRONMENT, "the pod's network namespace does not exist", podNetns);
         }
-        List<String> add = new ArrayList<>(List.of("link", "add", host, "address", hostMac(host)));
-        if (mtu != null) {
-            add.addAll(List.of("mtu", mtu.toString()));
-        }
-        add.addAll(List.of("type", "veth", "peer", "name", ifName, "address", podMac(host)));
-        if (mtu != null) {
-            add.addAll(List.of("mtu", mtu.toString()));
-        }
-        add.addAll(List.of("netns", podNetns));
-        try {
-            run(nodeIp(add), null);
-        } catch (CniException e) {
-            if (!e.details().contains("File exists")) {
-                throw e;
-            }
-            delete(host); // left by an earlier ADD that failed half-way
-            run(nodeIp(add), null);
-        }
-        List<String> node = new ArrayList<>(List.of("link set " + host + " up",
+        String mtuArg = mtu == null ? "" : " mtu " + mtu;
+        List<String> node = new ArrayList<>(List.of("link add " + host + " address " + hostMac(host) + mtuArg
+                        + " type veth peer name " + ifName + " address " + podMac(host) + mtuArg + " netns " + podNetns,
+                "link set " + host + " up",
                 "addr add " + GATEWAY4 + "/32 dev " + host, "addr add " + GATEWAY6 + "/64 dev " + host + " nodad"));
         List<String> pod = new ArrayList<>(List.of("link set lo up", "link set " + ifName + " up"));
         for (String a : addresses) {
@@ -109,7 +102,17 @@ public final class PodLink {
         if (addresses.stream().anyMatch(a -> a.contains(":"))) {
             pod.add("route add default via " + GATEWAY6 + " dev " + ifName);
         }
-        run(nodeIp(List.of("-batch", "-")), String.join("\n", node) + "\n");
+        String nodeBatch = String.join("\n", node) + "\n";
+        try {
+            run(nodeIp(List.of("-batch", "-")), nodeBatch);
+        } catch (CniException e) {
+            if (!e.details().contains("File exists")) {
+                delete(host); // the batch stops at its first failure: nothing half-wired stays
+                throw e;
+            }
+            delete(host); // left by an earlier ADD that failed half-way
+            run(nodeIp(List.of("-batch", "-")), nodeBatch);
+        }
         run(podIp(podNetns, List.of("-batch", "-")), String.join("\n", pod) + "\n");
     }
 

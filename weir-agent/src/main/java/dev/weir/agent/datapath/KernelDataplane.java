@@ -108,6 +108,11 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
         return routes.podMtu();
     }
 
+    @Override
+    public Readied ready(String netns, String iface) {
+        return policy.ready(netns, iface);
+    }
+
     /** The service maps' fill, from what the map writer wrote (no map is read). */
     @Override
     public java.util.Map<String, Double> mapPressure() {

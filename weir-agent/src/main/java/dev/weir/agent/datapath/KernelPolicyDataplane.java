@@ -106,7 +106,9 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
     /** By endpoint id: what its entries were last written from (empty after a start: everything is written once). */
     private final Map<Integer, Written> written = new HashMap<>();
     /** By interface name: the ifindex whose programs this agent attached or found attached. */
-    private final Map<String, Integer> attached = new HashMap<>();
+    private final Map<String, Integer> attached = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Interfaces readied for a pod a sync may not know yet ({@link #ready}): their programs stay. */
+    private final Map<String, Integer> readied = new java.util.concurrent.ConcurrentHashMap<>();
     private boolean firstApply = true;
     /** The ipcache as last written; null when unknown (every key is read and written then). */
     private Map<IpcacheKey, IpcacheVal> ipcacheWritten;
@@ -242,8 +244,29 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
         }
         forgetGone(live, ifaces, current);
         written.keySet().retainAll(local.stream().map(Endpoint::id).toList());
-        attached.keySet().retainAll(ifaces);
+        attached.keySet().removeIf(i -> !ifaces.contains(i) && !readied.containsKey(i));
         firstApply = false;
+    }
+
+    /**
+     * Attaches both programs to a new pod's interface in {@code netns} (null: this namespace) off the sync loop's
+     * thread, and keeps them there, even through syncs that do not know the interface's endpoint yet, until the
+     * handle is closed. A program with no entry for the interface passes its packets, but nothing runs in the pod
+     * before the sync writes its entries: the CNI ADD answers only then.
+     */
+    public dev.weir.agent.runtime.Dataplane.Readied ready(String netns, String iface) {
+        readied.merge(iface, 1, Integer::sum);
+        try {
+            (netns == null ? NetworkNamespace.current() : NetworkNamespace.named(netns)).callUnchecked(() -> attach(iface));
+        } catch (RuntimeException e) {
+            unready(iface);
+            throw e;
+        }
+        return () -> unready(iface);
+    }
+
+    private void unready(String iface) {
+        readied.computeIfPresent(iface, (k, n) -> n == 1 ? null : n - 1);
     }
 
     /** What an endpoint's entries were last written from: its interface and its policy. */
@@ -358,7 +381,7 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
                     continue; // the underlay's or the tunnel's, not an endpoint's
                 }
                 String iface = name.substring(0, Math.max(0, name.lastIndexOf('_')));
-                if (ifaces.stream().noneMatch(i -> i.replace('.', '_').equals(iface))) {
+                if (Stream.concat(ifaces.stream(), readied.keySet().stream()).noneMatch(i -> i.replace('.', '_').equals(iface))) {
                     unpin(p);
                 }
             }

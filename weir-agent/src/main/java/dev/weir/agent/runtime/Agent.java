@@ -96,7 +96,7 @@ public final class Agent<R> {
         this.log = log;
         CniService cni = kvstore.cniEndpoints() == null ? null : new CniService(new CniService.Parts(config.node(),
                 kvstore.cniEndpoints(), new Ipam(config.site().podCidrs()), new PodLink(config.site().netns(), config.site().ipv4(), config.site().ipv6()),
-                new EndpointIds(store), this::syncState, this::pokeSync, CNI_ENFORCE_TIMEOUT, parts.dataplane()::podMtu), log);
+                new EndpointIds(store), this::syncState, this::pokeSync, CNI_ENFORCE_TIMEOUT, parts.dataplane()), log);
         List<Consumer<SyncState>> listeners = new java.util.ArrayList<>(List.of(s -> decorator.update(s.cluster(), s.view()),
                 kvstore.onSync()));
         if (cni != null) {

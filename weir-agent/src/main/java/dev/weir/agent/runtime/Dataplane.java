@@ -8,7 +8,7 @@ import dev.weir.agent.endpoint.ClusterState;
  * As a {@link Component} it loads/attaches (or restores from pins) on start and leaves programs attached
  * and maps pinned on stop, so that restarting the agent does not disturb traffic.
  *
- * <p>Called from the sync loop's single thread only.
+ * <p>Called from the sync loop's single thread only, but for the methods said to be thread-safe.
  *
  * @param <R> the engine's result type
  */
@@ -38,5 +38,23 @@ public interface Dataplane<R> extends Component {
     /** The MTU the node's pods get when the CNI configuration names none (null: the kernel's default). */
     default Integer podMtu() {
         return null;
+    }
+
+    /**
+     * Readies a new pod's interface ahead of the sync that first writes the pod's entries (a CNI ADD, off the sync
+     * loop's thread): the sync then finds the programs attached and only writes maps. The interface is kept while
+     * the returned handle is open, even by a sync that does not know its endpoint yet; close it when the ADD is
+     * over. Thread-safe.
+     *
+     * @param netns the node's network namespace (a name under /run/netns), or null for this one
+     */
+    default Readied ready(String netns, String iface) {
+        return () -> { };
+    }
+
+    /** What {@link #ready} holds; closing it never throws. */
+    interface Readied extends AutoCloseable {
+        @Override
+        void close();
     }
 }

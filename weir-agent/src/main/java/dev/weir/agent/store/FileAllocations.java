@@ -3,6 +3,8 @@ package dev.weir.agent.store;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,6 +27,8 @@ final class FileAllocations implements Store.Allocations {
     private final WriterLock lock;
     private final Map<String, Integer> known = new ConcurrentHashMap<>();
     private volatile long seenMtime = Long.MIN_VALUE;
+    /** Keys waiting to be allocated together by {@link #allocate}. */
+    private final java.util.Queue<Request> waiting = new java.util.concurrent.ConcurrentLinkedQueue<>();
     /** The table being changed by a {@link #batch}; only touched by the thread holding the lock. */
     private Pending pending;
 
@@ -57,15 +61,52 @@ final class FileAllocations implements Store.Allocations {
         if (n != null) {
             return n;
         }
+        if (lock.heldByCurrentThread()) {
+            return lock.withLock(() -> pending != null ? allocateIn(pending, key) : allocateAlone(key));
+        }
+        // group commit: keys asked for side by side (pods added together) share one write of the table
+        Request mine = new Request(key);
+        waiting.add(mine);
         return lock.withLock(() -> {
-            if (pending != null) {
-                return allocateIn(pending, key);
+            if (mine.id == 0 && mine.failure == null) {
+                List<Request> group = new ArrayList<>();
+                for (Request r; (r = waiting.poll()) != null; ) {
+                    group.add(r);
+                }
+                try {
+                    Pending p = new Pending(read());
+                    group.forEach(r -> r.id = allocateIn(p, r.key));
+                    write(p);
+                } catch (RuntimeException e) {
+                    group.forEach(r -> {
+                        r.id = 0;
+                        r.failure = e;
+                    });
+                }
             }
-            Pending p = new Pending(read());
-            int id = allocateIn(p, key);
-            write(p);
-            return id;
+            if (mine.failure != null) {
+                throw mine.failure;
+            }
+            return mine.id;
         });
+    }
+
+    private int allocateAlone(String key) {
+        Pending p = new Pending(read());
+        int id = allocateIn(p, key);
+        write(p);
+        return id;
+    }
+
+    /** A key waiting for its number; {@code id} is set, under the lock, by whichever waiter writes the group. */
+    private static final class Request {
+        final String key;
+        int id;
+        RuntimeException failure;
+
+        Request(String key) {
+            this.key = key;
+        }
     }
 
     private int allocateIn(Pending p, String key) {

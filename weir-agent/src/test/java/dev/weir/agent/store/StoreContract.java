@@ -197,6 +197,37 @@ public abstract class StoreContract {
     }
 
     @Test
+    void keysAskedForSideBySideGetOneNumberEachAndNoneTwice() throws Exception {
+        int threads = 8;
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            keys.add("ns/pod-" + i);
+        }
+        Store.Allocations[] tables = {open().allocations("endpoints", 1, 65535), open().allocations("endpoints", 1, 65535)};
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<Future<Map<String, Integer>>> futures = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int seed = t;
+            futures.add(pool.submit(() -> {
+                List<String> mine = new ArrayList<>(keys);
+                java.util.Collections.shuffle(mine, new java.util.Random(seed));
+                Map<String, Integer> got = new java.util.HashMap<>();
+                for (String k : mine) {
+                    got.put(k, tables[seed % 2].allocate(k));
+                }
+                return got;
+            }));
+        }
+        Map<String, Integer> first = futures.get(0).get();
+        for (Future<Map<String, Integer>> f : futures) {
+            assertThat(f.get()).as("every thread sees one number per key").isEqualTo(first);
+        }
+        pool.shutdown();
+        assertThat(first.values()).doesNotHaveDuplicates().allMatch(n -> n >= 1 && n <= keys.size());
+        assertThat(open().allocations("endpoints", 1, 65535).all()).isEqualTo(first);
+    }
+
+    @Test
     void aFullTableSaysWhich() {
         Store.Allocations t = open().allocations("tiny", 1, 2);
         assertThat(t.allocate("a")).isEqualTo(1);
