@@ -63,7 +63,9 @@ class CniLabTest {
             assertThat(check.exit()).as(p.ref() + ": " + check).isZero();
         }
         JsonNode endpoints = MAPPER.readTree(Cli.run("endpoint", "list", "-o", "json").out());
-        assertThat(endpoints).hasSize(lab.model().pods().size());
+        assertThat(endpoints).filteredOn(e -> !e.path("host").asBoolean()).as("pods").hasSize(lab.model().pods().size());
+        assertThat(endpoints).filteredOn(e -> e.path("host").asBoolean()).as("one host endpoint per node")
+                .hasSize(lab.model().nodes().size());
     }
 
     @Test

@@ -21,7 +21,8 @@ import dev.weir.testkit.Requirements;
  * node1 ...` does): under a default-deny the node still reaches its own pods (allow-localhost, as a kubelet's
  * probes need) while a pod of another namespace and the other node stay blocked, and the flow names the host and
  * the rule. Host processes reach ClusterIPs through the socket-level translation on the node's cgroup, from the
- * backend's node and from the other node alike.
+ * backend's node and from the other node alike. `weir endpoint list` lists each node's host endpoint (identity 1), which
+ * stands for the node's processes and its host-network pods.
  */
 class NodeTrafficLabTest {
 
@@ -99,6 +100,24 @@ class NodeTrafficLabTest {
         } finally {
             Cli.run("delete", "-f", svc.toString());
         }
+    }
+
+    @Test
+    void eachNodeListsItsHostEndpointForItsOwnProcessesAndHostNetworkPods() throws Exception {
+        InProcess.Result r = Cli.run("endpoint", "list", "-o", "json");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> hosts = new java.util.TreeMap<>();
+        for (com.fasterxml.jackson.databind.JsonNode e : new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out())) {
+            if (e.path("host").asBoolean()) {
+                hosts.put(e.path("node").asText(), e);
+            }
+        }
+        assertThat(hosts).containsOnlyKeys("node1", "node2");
+        assertThat(hosts.get("node1").path("identity").asInt()).isEqualTo(1);
+        assertThat(hosts.get("node1").path("ipv4").asText()).isEqualTo("192.168.100.1");
+        assertThat(hosts.get("node2").path("ipv6").asText()).isEqualTo("fd00:192:168:100::2");
+        assertThat(hosts.get("node2").path("labels").has("reserved:host")).isTrue();
+        assertThat(Cli.run("endpoint", "list").out()).contains("(host network)");
     }
 
     private static ProbeResult probe(Lab lab, String from, String to) {

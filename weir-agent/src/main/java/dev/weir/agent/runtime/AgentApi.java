@@ -85,7 +85,7 @@ public final class AgentApi {
         Map<String, ApiHandler> h = new HashMap<>();
         h.put("ping", p -> ping());
         h.put("status", p -> status());
-        h.put("endpoint.list", p -> endpoints(p != null && p.path("all").asBoolean()));
+        h.put("endpoint.list", p -> endpoints(p != null && p.path("all").asBoolean(), p != null && p.path("hosts").asBoolean()));
         h.put("identity.list", p -> M.valueToTree(sync.get().view().identities()));
         h.put("policy.get", this::policyGet);
         h.put("apply", this::apply);
@@ -159,7 +159,8 @@ public final class AgentApi {
      * This node's endpoints, or with {@code all} every node's (the others' as this agent knows them from the
      * kvstore, with the identity and policy this agent computes for them, which their own node computes alike).
      */
-    private JsonNode endpoints(boolean all) {
+    /** The pods (this node's, or {@code all}); with {@code hosts}, each node's host endpoint after them. */
+    private JsonNode endpoints(boolean all, boolean hosts) {
         SyncState s = sync.get();
         ArrayNode a = M.createArrayNode();
         for (Endpoint e : all ? s.cluster().endpoints() : s.cluster().endpointsOn(node)) {
@@ -173,7 +174,40 @@ public final class AgentApi {
             o.put("entries", p == null ? 0 : p.entries().size());
             a.add(o);
         }
+        for (dev.weir.agent.cluster.Node n : hosts ? s.cluster().nodes() : List.<dev.weir.agent.cluster.Node>of()) {
+            if (all || n.name().equals(node)) {
+                a.add(hostEndpoint(n));
+            }
+        }
         return a;
+    }
+
+    /**
+     * A node's host endpoint, as Cilium lists it: what runs in the node's own network namespace (its processes and
+     * host-network pods, which share the node's addresses) is the host identity on the node and remote-node on the
+     * others; no policy selects it by pod labels and no weir program is on its interfaces.
+     */
+    private static ObjectNode hostEndpoint(dev.weir.agent.cluster.Node n) {
+        ObjectNode o = M.createObjectNode();
+        o.put("id", 0);
+        o.put("host", true);
+        o.put("namespace", "");
+        o.put("name", "");
+        o.put("node", n.name());
+        if (n.ipv4() != null) {
+            o.put("ipv4", n.ipv4());
+        }
+        if (n.ipv6() != null) {
+            o.put("ipv6", n.ipv6());
+        }
+        o.putObject("labels").put("reserved:host", "");
+        o.put("identity", dev.weir.agent.identity.Identities.HOST);
+        o.put("ingressEnforced", false);
+        o.put("egressEnforced", false);
+        o.put("ingressAudit", false);
+        o.put("egressAudit", false);
+        o.put("entries", 0);
+        return o;
     }
 
     private JsonNode policyGet(JsonNode params) {

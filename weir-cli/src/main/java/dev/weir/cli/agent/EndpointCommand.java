@@ -22,8 +22,14 @@ public final class EndpointCommand {
 
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = {"List endpoints: id, pod, identity, policy enforcement per direction, addresses, labels.",
+                    "Each node also has its host endpoint (reserved:host, identity 1): the node's own processes and its"
+                            + " host-network pods, which share the node's addresses.",
                     "Every node's: those of nodes whose agent runs on another host come from the kvstore, through a local agent."})
     static final class List_ implements Runnable {
+        /** The agents list their node's host endpoint too. */
+        private static final com.fasterxml.jackson.databind.node.ObjectNode HOSTS =
+                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("hosts", true);
+
         @Mixin
         NodeOptions options;
 
@@ -33,7 +39,7 @@ public final class EndpointCommand {
             List<AgentDirectory.Agent> agents = AgentDirectory.select(options.node);
             for (AgentDirectory.Agent a : agents) {
                 try {
-                    a.call("endpoint.list", null).forEach(rows::add);
+                    a.call("endpoint.list", HOSTS.deepCopy()).forEach(rows::add);
                 } catch (ApiException e) {
                     throw AgentDirectory.translate(a, e);
                 }
@@ -41,7 +47,7 @@ public final class EndpointCommand {
             if (options.node == null) {
                 rows.addAll(elsewhere(agents));
             }
-            rows.sort(java.util.Comparator.comparingInt(r -> r.path("id").asInt()));
+            rows.sort(java.util.Comparator.<JsonNode>comparingInt(r -> r.path("id").asInt()).thenComparing(r -> r.path("node").asText()));
             PrintWriter out = new PrintWriter(System.out, true);
             if (options.output == OutputFormat.json) {
                 Json.print(out, rows);
@@ -50,7 +56,8 @@ public final class EndpointCommand {
             Table t = new Table("ENDPOINT", "POD", "NODE", "POLICY (ingress)", "POLICY (egress)", "IDENTITY", "IPV4",
                     "IPV6", "INTERFACE", "LABELS");
             for (JsonNode r : rows) {
-                t.row(r.path("id").asInt(), r.path("namespace").asText() + "/" + r.path("name").asText(),
+                t.row(r.path("host").asBoolean() ? "host" : r.path("id").asText(),
+                        r.path("host").asBoolean() ? "(host network)" : r.path("namespace").asText() + "/" + r.path("name").asText(),
                         r.path("node").asText(), enforcement(r, "ingress"), enforcement(r, "egress"),
                         r.path("identity").asInt(), r.path("ipv4").asText(""), r.path("ipv6").asText(""),
                         r.path("iface").asText(""), labels(r.path("labels")));
@@ -75,7 +82,7 @@ public final class EndpointCommand {
                     }
                 });
                 if (!remote.isEmpty()) {
-                    var all = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("all", true);
+                    var all = HOSTS.deepCopy().put("all", true);
                     via.call("endpoint.list", all).forEach(r -> {
                         if (remote.contains(r.path("node").asText())) {
                             out.add(r);
