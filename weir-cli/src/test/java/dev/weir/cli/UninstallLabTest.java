@@ -22,7 +22,7 @@ import dev.weir.testkit.Requirements;
 
 /**
  * {@code weir uninstall} removes what weir made and nothing else: a program another tool (bpftool)
- * attached to a lab interface survives it.
+ * attached to a lab interface survives it, and so does a route of another protocol beside weir's.
  */
 class UninstallLabTest {
 
@@ -58,6 +58,13 @@ class UninstallLabTest {
         int foreignId = xdp("weir-node2", "eth0").genericProgramId();
         assertThat(foreignId).isPositive();
 
+        // what weir's routing makes (docs/routing.md, "What weir owns") beside a route of another owner
+        String[] node2 = {"nsenter", "--net=/run/netns/weir-node2", "ip"};
+        sh(cat(node2, "link", "add", "weir_vxlan", "type", "vxlan", "external", "dstport", "8472"));
+        sh(cat(node2, "route", "add", "10.99.0.1/32", "via", "192.168.100.1", "proto", "201"));
+        sh(cat(node2, "-6", "route", "add", "fd00:99::1/128", "via", "fd00:192:168:100::1", "proto", "201"));
+        sh(cat(node2, "route", "add", "10.98.0.0/24", "via", "192.168.100.1", "proto", "static"));
+
         List<Integer> weirLinks = List.of("eth0", "lxc-x-a").stream()
                 .map(i -> PinnedObject.inspect(Path.of("/sys/fs/bpf/weir/prefilter/weir-node1/links", i)).orElseThrow().id())
                 .toList();
@@ -72,6 +79,12 @@ class UninstallLabTest {
         assertThat(Path.of("/run/weir/prefilter")).doesNotExist();
         assertThat(BpfSystem.links()).as("weir's links are released").noneMatch(l -> weirLinks.contains(l.id()));
         assertThat(xdp("weir-node2", "eth0").genericProgramId()).as("the foreign program survives").isEqualTo(foreignId);
+        assertThat(r.out()).contains("removed weir_vxlan in weir-node2")
+                .contains("removed 1 IPv4 route(s) of protocol 201 in weir-node2")
+                .contains("removed 1 IPv6 route(s) of protocol 201 in weir-node2");
+        assertThat(out(cat(node2, "route", "show"))).doesNotContain("10.99.0.1").contains("10.98.0.0/24");
+        assertThat(out(cat(node2, "-6", "route", "show"))).doesNotContain("fd00:99::1");
+        assertThat(out(cat(node2, "link", "show"))).doesNotContain("weir_vxlan");
         assertThat(Cli.run("uninstall").out()).contains("nothing of weir's is installed");
     }
 
@@ -80,8 +93,19 @@ class UninstallLabTest {
     }
 
     private static void sh(String... cmd) throws Exception {
+        out(cmd);
+    }
+
+    private static String out(String... cmd) throws Exception {
         Process p = new ProcessBuilder(List.of(cmd)).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         assertThat(p.waitFor()).as(String.join(" ", cmd) + ": " + out).isZero();
+        return out;
+    }
+
+    private static String[] cat(String[] head, String... tail) {
+        String[] all = java.util.Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, all, head.length, tail.length);
+        return all;
     }
 }

@@ -151,6 +151,35 @@ public final class NodeRoutes {
         return present;
     }
 
+    /**
+     * Removes what weir's routing put in a network namespace (null: this one): every route of protocol {@value #PROTO}
+     * and the device {@value #VXLAN}; nothing else. For {@code weir uninstall}, with the agents stopped.
+     *
+     * @return what was removed, one line each (empty when nothing was there)
+     */
+    public static List<String> removeOwn(String netns) {
+        List<String> done = new ArrayList<>();
+        String where = netns == null ? "this namespace" : netns;
+        for (String family : List.of("-4", "-6")) {
+            String out = IpCommand.run(IpCommand.ip(netns, List.of(family, "route", "show", "proto", String.valueOf(PROTO))), null);
+            long n = out.lines().filter(l -> !l.isBlank()).count();
+            if (n > 0) {
+                IpCommand.run(IpCommand.ip(netns, List.of(family, "route", "flush", "proto", String.valueOf(PROTO))), null);
+                done.add("removed " + n + " IPv" + family.substring(1) + " route(s) of protocol " + PROTO + " in " + where);
+            }
+        }
+        try {
+            JsonNode l = MAPPER.readTree(IpCommand.run(IpCommand.ip(netns, List.of("-j", "link", "show", "dev", VXLAN)), null));
+            if (l.isArray() && !l.isEmpty()) {
+                IpCommand.run(IpCommand.ip(netns, List.of("link", "del", VXLAN)), null);
+                done.add("removed " + VXLAN + " in " + where);
+            }
+        } catch (IpCommand.Failed | IOException e) {
+            // no such device
+        }
+        return done;
+    }
+
     /** Creates the VXLAN device with that MTU unless it exists; returns its ifindex. */
     private int ensureVxlan(int mtu) {
         int ifindex = ifindex(VXLAN);

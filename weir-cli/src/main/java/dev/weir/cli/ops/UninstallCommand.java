@@ -8,6 +8,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
+import dev.weir.agent.datapath.NodeRoutes;
 import dev.weir.agent.prefilter.KernelPrefilterDataplane;
 import dev.weir.agent.prefilter.PrefilterStore;
 import dev.weir.ebpf.BpfLink;
@@ -20,7 +21,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "uninstall", mixinStandardHelpOptions = true,
         header = "Remove every program, link, pin and state file weir made, nothing else.", description = {
-        "Stop the node agents, detach every program weir attached, and remove every pin",
+        "Stop the node agents, detach every program weir attached, remove the routes and the weir_vxlan device weir's",
+        "routing made (protocol 201, in every network namespace), and remove every pin",
         "(/sys/fs/bpf/weir) and runtime file (/run/weir) weir made. Programs and pins of other tools are",
         "left alone. The desired state (policies in /var/lib/weir/store) is kept, and so is each node's record of",
         "the pods weir-cni attached (/run/weir/<node>/cni-endpoints.json): the pods are the runtime's, and an agent",
@@ -33,6 +35,7 @@ public final class UninstallCommand implements Runnable {
     public void run() {
         List<String> done = new ArrayList<>(stopAgents());
         done.addAll(detachLinks(KernelPrefilterDataplane.BPFFS_ROOT));
+        done.addAll(removeRoutes());
         int pins = removeTree(KernelPrefilterDataplane.BPFFS_ROOT);
         if (pins > 0) {
             done.add("removed " + pins + " pins and directories under " + KernelPrefilterDataplane.BPFFS_ROOT);
@@ -77,6 +80,29 @@ public final class UninstallCommand implements Runnable {
             }
         } catch (IOException | NumberFormatException e) {
             throw new IllegalStateException("cannot stop the agents under " + RUN_ROOT + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /**
+     * weir's routing (docs/routing.md, "What weir owns"): the routes of protocol 201 and the {@code weir_vxlan} device,
+     * in this namespace and every named one (a node's agent may run in either).
+     */
+    static List<String> removeRoutes() {
+        List<String> out = new ArrayList<>(NodeRoutes.removeOwn(null));
+        Path named = Path.of("/run/netns");
+        if (Files.isDirectory(named)) {
+            try (Stream<Path> s = Files.list(named)) {
+                for (Path ns : s.sorted().toList()) {
+                    try {
+                        out.addAll(NodeRoutes.removeOwn(ns.getFileName().toString()));
+                    } catch (RuntimeException e) {
+                        out.add("cannot look at network namespace " + ns.getFileName() + ": " + e.getMessage());
+                    }
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot list " + named + ": " + e.getMessage(), e);
+            }
         }
         return out;
     }
