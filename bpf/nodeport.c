@@ -2,7 +2,10 @@
 /*
  * weir's underlay program: services reached from outside the node.
  *
- *   weir_from_netdev  tcx ingress of the node's underlay interface
+ *   weir_from_netdev  tcx ingress of the node's underlay interface, and of
+ *                     weir_vxlan in tunnel mode (a remote backend's reply to
+ *                     the SNAT address comes encapsulated, as everything a
+ *                     pod sends to another node does)
  *
  * A TCP/UDP packet to a NodePort, LoadBalancer or external IP frontend
  * (lb_svc, scope 0 only) is DNATed to a backend on any node and, unless the
@@ -396,6 +399,21 @@ static __always_inline int np_handle(struct __sk_buff *ctx, struct np_pkt *p)
 	return reason ?: REASON_PASS;
 }
 
+/*
+ * Whether the frame is for this host: the bridge floods others' unicast to
+ * the underlay too; what weir_vxlan decapsulated is always for this node,
+ * whatever inner MAC address it carries.
+ */
+static __always_inline int np_for_host(struct __sk_buff *ctx)
+{
+	struct ep_cfg cfg;
+
+	if (ctx->pkt_type == NP_PACKET_HOST)
+		return 1;
+	ep_load_cfg(&cfg);
+	return cfg.tunnel_ifindex && ctx->ifindex == cfg.tunnel_ifindex;
+}
+
 SEC("tc")
 int weir_from_netdev(struct __sk_buff *ctx)
 {
@@ -403,8 +421,7 @@ int weir_from_netdev(struct __sk_buff *ctx)
 	int reason;
 
 	p.len = ctx->len;
-	/* only frames for this host: the bridge floods others' unicast to us too */
-	if (ctx->pkt_type != NP_PACKET_HOST)
+	if (!np_for_host(ctx))
 		reason = REASON_PASS;
 	else
 		reason = np_parse(ctx, &p);
@@ -425,7 +442,11 @@ int weir_from_netdev(struct __sk_buff *ctx)
 	}
 	if (reason == REASON_PASS_SERVICE_REVNAT)
 		return np_out(ctx, &p);
-	return TC_ACT_OK;
+	/*
+	 * Not ours: the next program on the hook decides, or the stack (on
+	 * weir_vxlan, weir_from_overlay shares the ingress hook with this one).
+	 */
+	return TC_ACT_UNSPEC;
 }
 
 char _license[] SEC("license") = "GPL";

@@ -1127,7 +1127,7 @@ int weir_from_overlay(struct __sk_buff *ctx)
 	else
 		ctx->mark = 0;
 	bpf_skb_change_type(ctx, 0);	/* PACKET_HOST */
-	return TC_ACT_OK;
+	return TC_ACT_UNSPEC;	/* weir_from_netdev may follow (a NodePort reply to restore) */
 }
 
 char _license[] SEC("license") = "GPL";

@@ -20,7 +20,7 @@ import dev.weir.testkit.Requirements;
 
 /**
  * Pod traffic between nodes, carried by weir: in tunnel mode (the lab's default) through VXLAN with nothing
- * leaking onto the underlay unencapsulated, policy enforced on the receiving node, pods at the underlay's MTU less
+ * leaking onto the underlay unencapsulated (a NodePort backend's replies to the SNATing node included), policy enforced on the receiving node, pods at the underlay's MTU less
  * the overhead and a full-size TCP stream crossing without fragments; in native mode through the routes weir
  * installs. The lab's nodes route no pod address themselves in either.
  */
@@ -35,6 +35,33 @@ class RoutingLabTest {
               ingress:
               - from:
                 - podSelector: {matchLabels: {pod: a}}
+            """;
+
+    /** A NodePort whose only backend, x/b, is on node2: ext reaches it through node1, which SNATs. */
+    private static final String NODEPORT = """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: far, namespace: x}
+            spec:
+              type: NodePort
+              ipFamilyPolicy: PreferDualStack
+              clusterIPs: [10.96.0.111, "fd00:10:96::6f"]
+              ports: [{name: p, port: 80, protocol: TCP, targetPort: 80, nodePort: 30111},
+                      {name: u, port: 80, protocol: UDP, targetPort: 80, nodePort: 30111}]
+            ---
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata: {name: far-4, namespace: x, labels: {kubernetes.io/service-name: far}}
+            addressType: IPv4
+            ports: [{name: p, port: 80, protocol: TCP}, {name: u, port: 80, protocol: UDP}]
+            endpoints: [{addresses: [10.244.1.20], nodeName: node2}]
+            ---
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata: {name: far-6, namespace: x, labels: {kubernetes.io/service-name: far}}
+            addressType: IPv6
+            ports: [{name: p, port: 80, protocol: TCP}, {name: u, port: 80, protocol: UDP}]
+            endpoints: [{addresses: ["fd00:10:244:1::20"], nodeName: node2}]
             """;
 
     @TempDir
@@ -60,6 +87,9 @@ class RoutingLabTest {
         assertThat(sh("ip", "-n", "weir-pod-x-a", "link", "show", "eth0")).contains("mtu 1450");
 
         Lab lab = Lab.require();
+        Path nodePort = dir.resolve("np.yaml");
+        Files.writeString(nodePort, NODEPORT);
+        assertThat(Cli.run("apply", "-f", nodePort.toString()).exit()).isZero();
         Path capture = dir.resolve("underlay.pcap");
         Path said = dir.resolve("tcpdump.log");
         Process tcpdump = new ProcessBuilder("ip", "netns", "exec", "weir-underlay", "tcpdump", "-Z", "root", "--immediate-mode", "-ni", "br0", "-U", "-w",
@@ -73,6 +103,15 @@ class RoutingLabTest {
             for (String port : List.of("TCP/80", "UDP/80")) {
                 assertThat(lab.probe("x/a", "x/b", PortSpec.parse(port), f, Duration.ofSeconds(2)).allowed())
                         .as("x/a -> x/b " + port + " " + f).isTrue();
+            }
+        }
+        // a remote backend's reply to node1's SNAT address comes back through the tunnel too
+        for (String node : List.of("192.168.100.1", "fd00:192:168:100::1")) {
+            for (String port : List.of("TCP/30111", "UDP/30111")) {
+                var r = lab.probe("ext", node, PortSpec.parse(port), node.contains(":") ? Family.IPV6 : Family.IPV4,
+                        Duration.ofSeconds(2));
+                assertThat(r.allowed()).as("ext -> " + node + " " + port + ": " + r.summary()).isTrue();
+                assertThat(r.backend()).isEqualTo("x/b");
             }
         }
         Thread.sleep(500);

@@ -92,7 +92,7 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
         nodePort.addRanges(update.result().services());
         services.write(update.result().services(), update.result().lbChange());
         socketLb.apply(update.cluster().endpointsOn(config.node()));
-        update.cluster().node(config.node()).ifPresent(n -> nodePort.apply(n, update.result().services()));
+        update.cluster().node(config.node()).ifPresent(n -> nodePort.apply(n, update.result().services(), tunnel));
         NodePrefilterSpec want = update.result().prefilter();
         var self = update.cluster().node(config.node());
         if (want.selected() && self.isEmpty()) {

@@ -293,11 +293,24 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
         tunnelIfindex = ifindex;
     }
 
-    /** Every remote endpoint's address with its node's IPv4 underlay address: where the tunnel takes it. */
+    /**
+     * Every remote endpoint's address with its node's IPv4 underlay address: where the tunnel takes it. The remote
+     * nodes' own addresses too, as Cilium's tunnel does: what a pod sends another node (a NodePort backend's reply to
+     * that node's SNAT address, a probe of its host) crosses the underlay encapsulated, never with a pod's address.
+     */
     private Map<String, byte[]> tunnelEndpoints(dev.weir.agent.endpoint.ClusterState cluster) {
         Map<String, byte[]> out = new HashMap<>();
         Map<String, Node> nodes = new HashMap<>();
         cluster.nodes().forEach(n -> nodes.put(n.name(), n));
+        for (Node n : cluster.nodes()) {
+            if (!n.name().equals(config.node()) && n.ipv4() != null) {
+                byte[] ip = dev.weir.agent.net.Cidr.parseAddress(n.ipv4(), "node " + n.name());
+                out.put(n.ipv4(), ip);
+                if (n.ipv6() != null) {
+                    out.put(n.ipv6(), ip);
+                }
+            }
+        }
         for (Endpoint e : cluster.endpoints()) {
             Node owner = nodes.get(e.node());
             if (!e.node().equals(config.node()) && owner != null && owner.ipv4() != null) {

@@ -56,6 +56,8 @@ final class NodePortDataplane {
     private BpfMap<Integer, NpCfg> cfg;
     private BpfMap<LbSrcRangeKey, Integer> ranges;
     private String attached;
+    /** The tunnel device's ifindex when weir_from_netdev is on it too, else 0. */
+    private int overlay;
     private String attachError;
 
     NodePortDataplane(String node, Path pinDir, Consumer<String> log) {
@@ -105,7 +107,7 @@ final class NodePortDataplane {
      * removed, and the underlay link (attached once; failing that is logged and retried at the next apply,
      * without failing the rest of the datapath).
      */
-    void apply(Node n, LbState state) {
+    void apply(Node n, LbState state, int tunnelIfindex) {
         InetAddress v4 = address(n.ipv4());
         InetAddress v6 = address(n.ipv6());
         NpCfg want = NpCfg.of(v4, v6);
@@ -130,6 +132,13 @@ final class NodePortDataplane {
                 }
             }
         }
+        if (tunnelIfindex != 0 && tunnelIfindex != overlay) {
+            // after weir_from_overlay (attached with the device): remote backends' replies come through the tunnel
+            NetworkNamespace ns = n.netns() == null ? NetworkNamespace.current() : NetworkNamespace.named(n.netns());
+            ns.callUnchecked(() -> attach(NodeRoutes.VXLAN));
+            log.accept("dataplane: " + NodePortMaps.FROM_NETDEV + " on " + NodeRoutes.VXLAN + " of " + node);
+        }
+        overlay = tunnelIfindex;
     }
 
     /** loadBalancerSourceRanges of the frontends for external clients, per family. */

@@ -43,6 +43,8 @@ import dev.weir.testkit.Frames;
 class NodePortTest {
 
     static final int TC_ACT_REDIRECT = 7;
+    /** What weir_from_netdev returns for a packet not its own: the next program on the hook, or the stack. */
+    static final int TC_ACT_UNSPEC = -1;
     static final String NODE4 = "192.168.100.1";
     static final String NODE6 = "fd00:192:168:100::1";
     static final String EXT4 = "192.168.100.200";
@@ -230,7 +232,7 @@ class NodePortTest {
         dp.lbSvc.delete(LbTc.svcKey(ip(NODE4), NODEPORT, TCP, LbTc.SCOPE_ANY));
         byte[] f = frame(4, EXT4, NODE4, l4(TCP, CPORT, NODEPORT, ACK));
         r = dp.underlay(f);
-        assertThat(r.retval()).isEqualTo(TC_ACT_OK);
+        assertThat(r.retval()).isEqualTo(TC_ACT_UNSPEC);
         assertThat(r.dataOut()).isEqualTo(f);
     }
 
@@ -326,13 +328,13 @@ class NodePortTest {
         frontend("10.96.0.10", 80, TCP, 0, BE_B); // a ClusterIP: not for clients outside the node
         byte[] f = frame(4, EXT4, "10.96.0.10", l4(TCP, CPORT, 80, SYN));
         TestRun.Result r = dp.underlay(f);
-        assertThat(r.retval()).isEqualTo(TC_ACT_OK);
+        assertThat(r.retval()).isEqualTo(TC_ACT_UNSPEC);
         assertThat(r.dataOut()).isEqualTo(f);
         byte[] podToPod = frame(4, "10.0.0.10", EndpointTestBase.B4, l4(UDP, 5000, 80, 0));
         r = dp.underlay(podToPod);
-        assertThat(r.retval()).isEqualTo(TC_ACT_OK);
+        assertThat(r.retval()).isEqualTo(TC_ACT_UNSPEC);
         assertThat(r.dataOut()).isEqualTo(podToPod);
-        assertThat(dp.underlay(toHost(arp())).retval()).isEqualTo(TC_ACT_OK);
+        assertThat(dp.underlay(toHost(arp())).retval()).isEqualTo(TC_ACT_UNSPEC);
         assertThat(dp.npPackets(DropReason.PASS)).isEqualTo(2);
         assertThat(dp.npPackets(DropReason.PASS_NOT_IP)).isEqualTo(1);
         assertThat(dp.npCt.keys()).isEmpty();
@@ -344,7 +346,7 @@ class NodePortTest {
         frontend(NODE4, NODEPORT, TCP, LbMaps.F_NODEPORT, BE_B);
         byte[] f = EndpointServiceTest.frame(4, EXT4, NODE4, l4(TCP, CPORT, NODEPORT, SYN)); // MAC 02:..:02
         TestRun.Result r = dp.underlay(f);
-        assertThat(r.retval()).isEqualTo(TC_ACT_OK);
+        assertThat(r.retval()).isEqualTo(TC_ACT_UNSPEC);
         assertThat(r.dataOut()).isEqualTo(f);
         assertThat(dp.npCt.keys()).isEmpty();
     }
@@ -353,7 +355,7 @@ class NodePortTest {
     void aReplyWithoutEntryToTheNodePassesUntouched() {
         byte[] f = frame(4, EndpointTestBase.B4, NODE4, l4(TCP, BPORT, 45000, ACK));
         TestRun.Result r = dp.underlay(f);
-        assertThat(r.retval()).isEqualTo(TC_ACT_OK);
+        assertThat(r.retval()).isEqualTo(TC_ACT_UNSPEC);
         assertThat(r.dataOut()).isEqualTo(f);
     }
 
