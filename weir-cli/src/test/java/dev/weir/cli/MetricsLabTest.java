@@ -72,7 +72,7 @@ class MetricsLabTest {
             "weir_datapath_packets_total{program=\"tc_endpoint\"", "weir_datapath_bytes_total{program=\"tc_endpoint\"",
             "weir_kvstore_operations_duration_seconds_bucket{action=\"", "weir_kvstore_events_total{",
             "weir_flows_processed_total{", "weir_port_distribution_total{", "weir_flow_events_total",
-            "weir_forward_count_total", "weir_policy_verdict_total", "jvm_memory_used_bytes");
+            "weir_forward_count_total", "jvm_memory_used_bytes");
 
     @Test
     @Order(3)
@@ -171,6 +171,7 @@ class MetricsLabTest {
             assertThat(counted).as("weir_drop_count_total rose by the dropped flows").isEqualTo(flows);
             assertThat(optIn).as("the opt-in weir_drop_total rose by the dropped flows").isEqualTo(flows);
             assertThat(sum("weir_drop_total{protocol=\"TCP\",reason=\"POLICY_DENIED\"}")).isPositive();
+            assertThat(sum("weir_policy_verdict_total{action=\"denied\"")).isPositive();
         } finally {
             Cli.run("delete", "-f", deny.toString());
         }
