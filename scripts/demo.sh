@@ -59,8 +59,11 @@ weir observe --verdict DROPPED --to-pod x/ --last 8
 step "The same drops as Prometheus metrics: each agent serves them (weir status -o json: metricsUrl)"
 for url in $(weir status -o json | jq -r '.nodes[].metricsUrl'); do
     echo "# $url"
-    curl -s "$url" | grep -E '^weir_(drop_count_total|policy_verdict_total|endpoint_state)' || true
+    curl -s "$url" | grep -E '^weir_(drop_count_total|drop_total|policy_verdict_total|endpoint_state|apply_to_enforced_seconds_count)|^weir_bpf_map_pressure\{map_name="(ct|pol)"' || true
 done
+
+step "Why is z/a -> x/a TCP/80 blocked? weir diagnose path: hop by hop, the deciding policy, and the kernel's word"
+weir diagnose path z/a x/a TCP/80
 
 step "Namespace z: a default deny in audit mode - would-be drops pass and are reported as AUDIT"
 weir apply -f examples/policies/03-z-deny-in-audit.yaml

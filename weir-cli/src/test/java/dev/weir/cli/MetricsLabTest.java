@@ -18,17 +18,25 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.weir.cli.output.Json;
+import dev.weir.lab.etcd.EtcdCluster;
 import dev.weir.testkit.Requirements;
 
 /**
- * Every lab agent serves Prometheus metrics: {@code status -o json} gives each node's {@code metricsUrl}, a
- * real Prometheus (Debian's) scrapes them all, {@code promtool check metrics} finds nothing to say, and a
- * denied probe raises the drop counters by exactly the dropped flows {@code weir observe} shows.
+ * Every lab agent serves Prometheus metrics (on etcd, so that the kvstore's families have values):
+ * {@code status -o json} gives each node's {@code metricsUrl}, a denied probe raises the drop counters (and the
+ * opt-in {@code weir_drop_total}) by exactly the dropped flows {@code weir observe} shows, the apply it follows
+ * shows in the apply-to-enforced histogram, a full map and conntrack entries show in the pressure gauges, and,
+ * last, with every family holding values, {@code promtool check metrics} finds nothing to say and a real
+ * Prometheus (Debian's) scrapes every agent.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MetricsLabTest {
 
     private static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
@@ -43,8 +51,9 @@ class MetricsLabTest {
         Requirements.root();
         Requirements.require(Files.isExecutable(PROMETHEUS) && Files.isExecutable(PROMTOOL),
                 "needs Debian's prometheus (prometheus and promtool; scripts/setup.sh installs it)");
+        Requirements.require(EtcdCluster.available(), "needs Debian's etcd-server (/usr/bin/etcd; scripts/setup.sh installs it)");
         // a small backend map, so that one Service fills it
-        InProcess.Result r = Cli.run("lab", "up", "--lb-map-size", "lb_backend=16");
+        InProcess.Result r = Cli.run("lab", "up", "--kvstore", "etcd", "--etcd-members", "1", "--lb-map-size", "lb_backend=16");
         assertThat(r.exit()).as(r.toString()).isZero();
     }
 
@@ -55,14 +64,24 @@ class MetricsLabTest {
         }
     }
 
+    /** Families the earlier tests gave values on every agent: each must be in the scrape promtool checks. */
+    private static final List<String> FAMILIES = List.of("weir_endpoint_state{endpoint_state=\"ready\"}",
+            "weir_identity{type=\"endpoint\"}", "weir_kvstore_up{kind=\"etcd\"} 1", "weir_sync_duration_seconds_bucket",
+            "weir_apply_to_enforced_seconds_bucket", "weir_bpf_map_pressure{map_name=\"ct\"}",
+            "weir_bpf_map_entries{map_name=\"np_ct\"}", "weir_bpf_map_capacity{map_name=\"pol\"}",
+            "weir_datapath_packets_total{program=\"tc_endpoint\"", "weir_datapath_bytes_total{program=\"tc_endpoint\"",
+            "weir_kvstore_operations_duration_seconds_bucket{action=\"", "weir_kvstore_events_total{",
+            "weir_flows_processed_total{", "weir_port_distribution_total{", "weir_flow_events_total",
+            "weir_forward_count_total", "jvm_memory_used_bytes");
+
     @Test
+    @Order(3)
     void everyAgentServesMetricsThatPromtoolAcceptsAndPrometheusScrapes() throws Exception {
         List<String> urls = metricsUrls();
         assertThat(urls).containsExactly("http://127.0.0.1:9962/metrics", "http://127.0.0.1:9963/metrics");
         for (String url : urls) {
             String body = get(url);
-            assertThat(body).contains("weir_endpoint_state{endpoint_state=\"ready\"}", "weir_identity{type=\"endpoint\"}",
-                    "weir_kvstore_up{kind=\"file\"} 1", "weir_sync_duration_seconds_bucket", "jvm_memory_used_bytes");
+            assertThat(body).as(url).contains(FAMILIES);
             Path file = files.resolve("metrics.txt");
             Files.writeString(file, body);
             Process p = new ProcessBuilder(PROMTOOL.toString(), "check", "metrics").redirectErrorStream(true)
@@ -104,6 +123,9 @@ class MetricsLabTest {
                     .isNotNull().hasSize(2);
             JsonNode targets = Json.mapper().readTree(get(api + "targets")).path("data").path("activeTargets");
             assertThat(targets.findValuesAsText("health")).containsExactly("up", "up");
+            JsonNode ct = Json.mapper().readTree(get(api + "query?query=weir_bpf_map_pressure%7Bmap_name%3D%22ct%22%7D"))
+                    .path("data").path("result");
+            assertThat(ct).as("Prometheus has the conntrack fill of both agents").hasSize(2);
         } finally {
             prometheus.destroy();
             if (!prometheus.waitFor(10, TimeUnit.SECONDS)) {
@@ -113,6 +135,7 @@ class MetricsLabTest {
     }
 
     @Test
+    @Order(1)
     void aDeniedProbeRaisesTheDropCounterByTheDroppedFlows() throws Exception {
         Path deny = files.resolve("z-a-closed.yaml");
         Files.writeString(deny, """
@@ -122,9 +145,14 @@ class MetricsLabTest {
                 spec:
                   podSelector: {matchLabels: {pod: a}}
                 """);
+        double enforcedBefore = sum("weir_apply_to_enforced_seconds_count");
         assertThat(Cli.run("apply", "-f", deny.toString()).exit()).isZero();
         try {
+            // weir apply returns once every node enforces the revision: each has timed it
+            assertThat(sum("weir_apply_to_enforced_seconds_count") - enforcedBefore)
+                    .as("every agent timed the apply's revision from commit to enforcement").isGreaterThanOrEqualTo(2);
             double before = drops();
+            double optInBefore = sum("weir_drop_total{");
             int flowsBefore = droppedFlows();
             InProcess.Result probe = Cli.run("lab", "probe", "x/a", "z/a", "TCP/80");
             assertThat(probe.out()).as(probe.toString()).contains("blocked");
@@ -132,19 +160,25 @@ class MetricsLabTest {
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             int flows;
             double counted;
+            double optIn;
             do {
                 Thread.sleep(300);
                 flows = droppedFlows() - flowsBefore;
                 counted = drops() - before;
-            } while ((flows == 0 || counted != flows) && System.nanoTime() < deadline);
+                optIn = sum("weir_drop_total{") - optInBefore;
+            } while ((flows == 0 || counted != flows || optIn != flows) && System.nanoTime() < deadline);
             assertThat(flows).as("the probe's drops show as flows").isPositive();
             assertThat(counted).as("weir_drop_count_total rose by the dropped flows").isEqualTo(flows);
+            assertThat(optIn).as("the opt-in weir_drop_total rose by the dropped flows").isEqualTo(flows);
+            assertThat(sum("weir_drop_total{protocol=\"TCP\",reason=\"POLICY_DENIED\"}")).isPositive();
+            assertThat(sum("weir_policy_verdict_total{action=\"denied\"")).isPositive();
         } finally {
             Cli.run("delete", "-f", deny.toString());
         }
     }
 
     @Test
+    @Order(2)
     void aFullBackendMapShowsInThePressureGauge() throws Exception {
         StringBuilder endpoints = new StringBuilder();
         for (int i = 1; i <= 16; i++) {
@@ -180,6 +214,30 @@ class MetricsLabTest {
         }
     }
 
+    @Test
+    @Order(2)
+    void conntrackAndEveryOtherPinnedMapWithACapacityShowInThePressureGauge() throws Exception {
+        assertThat(Cli.run("lab", "probe", "x/a", "y/b", "TCP/80").out()).contains("allowed");
+        // the maps the datapath fills are counted every few seconds
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (sum("weir_bpf_map_entries{map_name=\"ct\"}") == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+        }
+        assertThat(sum("weir_bpf_map_entries{map_name=\"ct\"}")).as("the probe's conntrack entries").isPositive();
+        String body = get(metricsUrls().getFirst());
+        List<String> pinned = new ArrayList<>();
+        for (dev.weir.cli.ops.BpfMapList.Row m : dev.weir.cli.ops.BpfMapList.rows(false)) {
+            if (m.entries() != null && m.pin() != null && m.pin().startsWith("/sys/fs/bpf/weir/node1/")) {
+                pinned.add(Path.of(m.pin()).getFileName().toString());
+            }
+        }
+        assertThat(pinned).contains("ct", "np_ct", "pol", "ipcache", "lb_backend");
+        for (String map : pinned) {
+            assertThat(body).as("node1's pinned map %s", map).contains("weir_bpf_map_pressure{map_name=\"" + map + "\"}",
+                    "weir_bpf_map_capacity{map_name=\"" + map + "\"}");
+        }
+    }
+
     private static List<String> metricsUrls() throws Exception {
         InProcess.Result r = Cli.run("status", "-o", "json");
         assertThat(r.exit()).as(r.toString()).isZero();
@@ -190,10 +248,15 @@ class MetricsLabTest {
 
     /** weir_drop_count_total summed over every agent. */
     private static double drops() throws Exception {
+        return sum("weir_drop_count_total{");
+    }
+
+    /** The samples whose line starts with {@code prefix}, summed over every agent. */
+    private static double sum(String prefix) throws Exception {
         double sum = 0;
         for (String url : metricsUrls()) {
             for (String line : get(url).split("\n")) {
-                if (line.startsWith("weir_drop_count_total{")) {
+                if (line.startsWith(prefix)) {
                     sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
                 }
             }

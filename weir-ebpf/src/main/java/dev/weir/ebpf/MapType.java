@@ -49,6 +49,17 @@ public enum MapType {
         return code;
     }
 
+    /**
+     * Whether entries come and go up to {@code max_entries}, so that counting them gives a fill level: hash, LRU
+     * and LPM maps (an array is always full; a ring buffer's size is bytes).
+     */
+    public boolean hasFill() {
+        return switch (this) {
+            case HASH, LRU_HASH, PERCPU_HASH, LRU_PERCPU_HASH, LPM_TRIE, HASH_OF_MAPS -> true;
+            default -> false;
+        };
+    }
+
     /** The constant with that kernel number, or empty when this library does not know it. */
     public static java.util.Optional<MapType> of(int code) {
         for (MapType t : values()) {

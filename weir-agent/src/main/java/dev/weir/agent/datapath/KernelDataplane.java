@@ -29,6 +29,7 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
     private final NodePortDataplane nodePort;
     private final NodePrefilter prefilter;
     private final NodeRoutes routes;
+    private final MapFillSampler fill;
     private LbMapWriter services;
 
     /** With the node's prefilter pinned in {@code <pinDir>/prefilter}, its state in {@code /run/weir/<node>}. */
@@ -47,6 +48,7 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
         this.socketLb = new SocketLb(new SocketLb.Config(config.pinDir(), socketLb, config.hostCgroup()), log);
         this.nodePort = new NodePortDataplane(config.node(), config.pinDir(), log);
         this.routes = new NodeRoutes(config.node(), config.routing(), log);
+        this.fill = new MapFillSampler(config.pinDir(), LbMapWriter.COUNTED, log);
     }
 
     @Override
@@ -61,6 +63,7 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
             services = new LbMapWriter(LbTables.of(policy.object()));
             socketLb.start(policy.object());
             nodePort.start(policy.object());
+            fill.start();
         } catch (Exception e) {
             socketLb.stop();
             policy.stop();
@@ -70,6 +73,7 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
 
     @Override
     public void stop() {
+        fill.stop();
         nodePort.stop();
         socketLb.stop();
         policy.stop();
@@ -113,15 +117,24 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
         return policy.ready(netns, iface);
     }
 
-    /** The service maps' fill, from what the map writer wrote (no map is read). */
+    /**
+     * Every pinned map's fill: the service maps' from what the map writer wrote, the others' as last counted in
+     * the background ({@link MapFillSampler}); no map is read here.
+     */
     @Override
-    public java.util.Map<String, Double> mapPressure() {
+    public java.util.Map<String, MapFill> mapFill() {
+        java.util.Map<String, MapFill> out = new java.util.TreeMap<>(fill.latest());
         LbMapWriter w = services;
-        java.util.Map<String, Double> out = new java.util.TreeMap<>();
         if (w != null) {
-            w.entries().forEach((map, n) -> out.put(map, (double) n / config.lbSizes().of(map)));
+            w.entries().forEach((map, n) -> out.put(map, new MapFill(n, config.lbSizes().of(map))));
         }
         return out;
+    }
+
+    /** The counters of tc_endpoint, nodeport and sock_lb, read from their pinned maps now. */
+    @Override
+    public java.util.Map<String, java.util.Map<Integer, long[]>> programCounters() {
+        return ProgramCounters.read(config.pinDir());
     }
 
     /** The node's prefilter (for {@code weir prefilter list|stats}). */

@@ -114,6 +114,11 @@ final class LbMapWriter {
         entries = count();
     }
 
+    /** The maps {@link #entries} counts. */
+    static final java.util.Set<String> COUNTED = java.util.Set.of(dev.weir.datapath.lb.LbMaps.SVC,
+            dev.weir.datapath.lb.LbMaps.BACKEND, dev.weir.datapath.lb.LbMaps.REVNAT, dev.weir.datapath.lb.LbMaps.SLOT,
+            dev.weir.datapath.lb.LbMaps.MAGLEV);
+
     /** How many entries each service map holds now, as this writer wrote them (for map pressure); thread-safe. */
     Map<String, Long> entries() {
         return entries;

@@ -3,6 +3,7 @@ package dev.weir.agent.metrics;
 import java.io.IOException;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 
@@ -11,9 +12,11 @@ import dev.weir.agent.flow.FlowRecord;
 import dev.weir.agent.flow.Verdict;
 import dev.weir.agent.prefilter.NodePrefilter;
 import dev.weir.agent.runtime.Component;
+import dev.weir.agent.runtime.Dataplane;
 import dev.weir.agent.runtime.StateView;
+import dev.weir.agent.runtime.SyncLoop;
 import dev.weir.agent.runtime.SyncState;
-import dev.weir.datapath.DropReason;
+import dev.weir.agent.store.etcd.Etcd;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -27,8 +30,10 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
  * HTTP server. Names and labels follow Cilium's where Cilium has the metric ({@code cilium_drop_count_total}
  * becomes {@code weir_drop_count_total}): flows by verdict (counted from the flow events the agent decorates,
  * so a denied probe raises the drop counter by exactly the flows {@code weir observe} shows), endpoints,
- * identities, services, the kvstore, flow events lost, sync durations, and the JVM's own metrics. Values that
- * the agent already keeps are read at scrape time. Thread-safe.
+ * identities, services, the kvstore ({@link KvstoreMetrics}), flow events lost, sync and apply-to-enforced
+ * durations, the datapath's maps and counters ({@link DatapathMetrics}), the opt-in flow metrics
+ * ({@link FlowMetrics}), and the JVM's own metrics. Values that the agent already keeps are read at scrape time;
+ * no BPF map is walked then. docs/metrics.md lists every family. Thread-safe.
  */
 public final class AgentMetrics implements Component {
 
@@ -72,10 +77,31 @@ public final class AgentMetrics implements Component {
         }
     }
 
-    /** What the metrics read at scrape time. */
+    /**
+     * How the agent serves metrics.
+     *
+     * @param address where
+     * @param flows   the opt-in flow metrics ({@code --flow-metrics})
+     */
+    public record Config(Address address, Set<FlowMetrics.Kind> flows) {
+        public Config {
+            flows = flows == null ? Set.of() : Set.copyOf(flows);
+        }
+
+        public Config(Address address) {
+            this(address, Set.of());
+        }
+    }
+
+    /**
+     * What the metrics read at scrape time.
+     *
+     * @param maps     each BPF map's fill (cheap: nothing walked at scrape time)
+     * @param programs the TC and socket programs' per-reason counters: by program, by reason code, {packets, bytes}
+     */
     public record Sources(String node, Supplier<SyncState> sync, Supplier<FlowHistory.Counters> flows,
-                          Supplier<Map<String, Object>> kvstore, Supplier<Map<String, Double>> mapPressure,
-                          Supplier<NodePrefilter.Status> prefilter) {
+                          Supplier<Map<String, Object>> kvstore, Supplier<Map<String, Dataplane.MapFill>> maps,
+                          Supplier<Map<String, Map<Integer, long[]>>> programs, Supplier<NodePrefilter.Status> prefilter) {
     }
 
     private final Address address;
@@ -85,12 +111,18 @@ public final class AgentMetrics implements Component {
     private final Counter forwards;
     private final Counter verdicts;
     private final Histogram sync;
+    private final Histogram enforced;
+    private final FlowMetrics flowMetrics;
+    private final KvstoreMetrics kvstoreMetrics;
     private volatile HTTPServer server;
 
-    public AgentMetrics(Address address, Sources sources) {
-        this.address = address;
+    public AgentMetrics(Config config, Sources sources) {
+        this.address = config.address();
         this.sources = sources;
         JvmMetrics.builder().register(registry);
+        new DatapathMetrics(registry, sources.maps(), sources.programs(), sources.prefilter());
+        flowMetrics = new FlowMetrics(registry, config.flows());
+        kvstoreMetrics = new KvstoreMetrics(registry);
         drops = Counter.builder().name("weir_drop_count")
                 .help("Flows dropped, by drop reason and traffic direction (from the flow events)")
                 .labelNames("reason", "direction").register(registry);
@@ -103,6 +135,11 @@ public final class AgentMetrics implements Component {
         sync = Histogram.builder().name("weir_sync_duration_seconds")
                 .help("Time to compute and to write one desired-state revision, by step (compile, dataplane)")
                 .labelNames("step").classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+                .register(registry);
+        enforced = Histogram.builder().name("weir_apply_to_enforced_seconds")
+                .help("From a desired-state revision's commit (on the committing agent's clock) to the moment this"
+                        + " node's dataplane enforces it")
+                .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
                 .register(registry);
         GaugeWithCallback.builder().name("weir_endpoint_state")
                 .help("This node's endpoints by state (ready: its revision is enforced; not-ready: the last sync failed)")
@@ -140,75 +177,12 @@ public final class AgentMetrics implements Component {
                     cb.call(c.kernelLost(), "kernel");
                     cb.call(c.followerLost(), "follower");
                 }).register(registry);
-        GaugeWithCallback.builder().name("weir_bpf_map_pressure")
-                .help("How full a BPF map is (entries / max entries), for the maps the agent tracks")
-                .labelNames("map_name").callback(cb -> sources.mapPressure().get().forEach((m, v) -> cb.call(v, m)))
-                .register(registry);
-        CounterWithCallback.builder().name("weir_prefilter_packets")
-                .help("Packets the XDP prefilter counted, by verdict reason and verdict (per-CPU counters summed)")
-                .labelNames("reason", "verdict").callback(cb -> prefilterReasons((r, verdict, v) -> cb.call(v[0], r, verdict)))
-                .register(registry);
-        CounterWithCallback.builder().name("weir_prefilter_bytes")
-                .help("Bytes the XDP prefilter counted, by verdict reason and verdict")
-                .labelNames("reason", "verdict").callback(cb -> prefilterReasons((r, verdict, v) -> cb.call(v[1], r, verdict)))
-                .register(registry);
-        CounterWithCallback.builder().name("weir_prefilter_rule_packets")
-                .help("Packets each prefilter rule matched, by rule id")
-                .labelNames("rule").callback(cb -> {
-                    NodePrefilter.Status st = prefilterStatus();
-                    if (st != null) {
-                        st.rules().forEach((id, v) -> cb.call(v[0], Integer.toString(id)));
-                    }
-                }).register(registry);
         GaugeWithCallback.builder().name("weir_kvstore_up")
                 .help("1 while the kvstore is read and watched (always 1 for the file store), by kind")
                 .labelNames("kind").callback(cb -> {
                     Map<String, Object> h = sources.kvstore().get();
                     cb.call(Boolean.FALSE.equals(h.get("live")) ? 0 : 1, String.valueOf(h.getOrDefault("kind", "file")));
                 }).register(registry);
-    }
-
-    /** A prefilter status read, and when (nanoTime). */
-    private record Read(NodePrefilter.Status status, long at) {
-    }
-
-    private volatile Read prefilterRead;
-
-    /**
-     * The prefilter's status, read once per scrape: three metrics take it, and each read walks the per-CPU
-     * counters of every reason and rule.
-     */
-    private NodePrefilter.Status prefilterStatus() {
-        Read r = prefilterRead;
-        long now = System.nanoTime();
-        if (r == null || now - r.at() > 1_000_000_000L) {
-            r = new Read(sources.prefilter().get(), now);
-            prefilterRead = r;
-        }
-        return r.status();
-    }
-
-    private interface ReasonSink {
-        void accept(String reason, String verdict, long[] counts);
-    }
-
-    /** The prefilter's non-zero reason counters, named as {@code weir prefilter stats} names them. */
-    private void prefilterReasons(ReasonSink sink) {
-        NodePrefilter.Status st = prefilterStatus();
-        if (st == null) {
-            return;
-        }
-        st.reasons().forEach((code, v) -> {
-            if (v[0] > 0) {
-                DropReason r = DropReason.of(code);
-                sink.accept(r.name(), r.verdict(), v);
-            }
-        });
-        st.wouldDrop().forEach((code, v) -> {
-            if (v[0] > 0) {
-                sink.accept(DropReason.of(code).name(), DropReason.WOULD_DROP, v);
-            }
-        });
     }
 
     /** Counts one decorated flow (called for every flow the history takes). */
@@ -222,12 +196,23 @@ public final class AgentMetrics implements Component {
         if (f.policy() != null || f.verdict() == Verdict.DROPPED || f.verdict() == Verdict.AUDIT) {
             verdicts.labelValues(direction.toLowerCase(Locale.ROOT), match(f.policyMatchType()), action(f.verdict())).inc();
         }
+        flowMetrics.count(f);
     }
 
     /** One applied revision's compile and dataplane times. */
     public void synced(double compileSeconds, double dataplaneSeconds) {
         sync.labelValues("compile").observe(compileSeconds);
         sync.labelValues("dataplane").observe(dataplaneSeconds);
+    }
+
+    /** One revision enforced here, {@code seconds} after its commit ({@link SyncLoop#onEnforced}). */
+    public void enforced(double seconds) {
+        enforced.observe(seconds);
+    }
+
+    /** The observer of the agent's etcd connection. */
+    public Etcd.Observer kvstore() {
+        return kvstoreMetrics;
     }
 
     /** Cilium's words for a policy verdict. */

@@ -87,7 +87,7 @@ public final class Agent<R> {
      * Wires the agent over its kvstore, serving Prometheus metrics at {@code metrics} (none when null); nothing
      * starts yet.
      */
-    public Agent(AgentConfig config, Parts<R> parts, Kvstore kvstore, AgentMetrics.Address metrics, Consumer<String> log) {
+    public Agent(AgentConfig config, Parts<R> parts, Kvstore kvstore, AgentMetrics.Config metrics, Consumer<String> log) {
         this.config = config;
         this.store = kvstore.store();
         EndpointSource endpoints = kvstore.endpoints();
@@ -106,12 +106,14 @@ public final class Agent<R> {
                 parts.compiler(), parts.dataplane(), listeners, log, this::fatal);
         kvstore.onChange(sync::poke);
         this.metrics = metrics == null ? null : new AgentMetrics(metrics, new AgentMetrics.Sources(config.node(), sync::state,
-                flows::counters, () -> kvstore.directory().health(), parts.dataplane()::mapPressure,
-                () -> parts.prefilter() == null ? null : parts.prefilter().status()));
+                flows::counters, () -> kvstore.directory().health(), parts.dataplane()::mapFill,
+                parts.dataplane()::programCounters, () -> parts.prefilter() == null ? null : parts.prefilter().status()));
         if (this.metrics != null) {
-            kvstore.metricsUrl(metrics.url(metrics.port()));
+            kvstore.metricsUrl(metrics.address().url(metrics.address().port()));
+            kvstore.observe(this.metrics.kvstore());
             flows.tap(this.metrics::count);
             sync.onTimings(this.metrics::synced);
+            sync.onEnforced(this.metrics::enforced);
         }
         Supplier<Map<String, String>> details = () -> {
             Map<String, String> d = new java.util.LinkedHashMap<>(parts.dataplane().details());
@@ -184,7 +186,7 @@ public final class Agent<R> {
 
     /** The standard agent, serving Prometheus metrics at {@code metrics} (none when null). */
     public static Agent<ComputedState> standard(AgentConfig config, dev.weir.agent.datapath.SocketLbMode socketLb,
-                                                AgentMetrics.Address metrics, Consumer<String> log) {
+                                                AgentMetrics.Config metrics, Consumer<String> log) {
         Kvstore kvstore = Kvstore.open(config, log);
         Store store = kvstore.store();
         java.util.concurrent.atomic.AtomicReference<dev.weir.agent.flow.FlowSink> sink =

@@ -30,8 +30,24 @@ public interface Dataplane<R> extends Component {
         return java.util.Map.of();
     }
 
-    /** How full each of its BPF maps is that it tracks (entries / max entries, by map name); thread-safe. */
-    default java.util.Map<String, Double> mapPressure() {
+    /** How many entries a BPF map holds and how many it can hold. */
+    record MapFill(long entries, long capacity) {
+        /** entries / capacity (0 for a map of no capacity). */
+        public double pressure() {
+            return capacity == 0 ? 0 : (double) entries / capacity;
+        }
+    }
+
+    /** The fill of each of its BPF maps that has a capacity, by map name; thread-safe and cheap (no map walked). */
+    default java.util.Map<String, MapFill> mapFill() {
+        return java.util.Map.of();
+    }
+
+    /**
+     * The per-reason counters of its programs, by program (object) name, by reason code: {packets, bytes};
+     * thread-safe.
+     */
+    default java.util.Map<String, java.util.Map<Integer, long[]>> programCounters() {
         return java.util.Map.of();
     }
 

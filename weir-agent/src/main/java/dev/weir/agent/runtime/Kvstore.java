@@ -41,6 +41,8 @@ public final class Kvstore implements Component {
     private final Runnable start;
     private final Runnable stop;
     private final java.util.concurrent.atomic.AtomicReference<String> metricsUrl;
+    /** The etcd connection (null for the file store), whose operations metrics observe. */
+    private dev.weir.agent.store.etcd.Etcd etcd;
 
     private Kvstore(String name, Store store, EndpointSource endpoints, CniEndpoints cni, ClusterDirectory directory,
                     Consumer<SyncState> onSync, Runnable start, Runnable stop,
@@ -54,6 +56,13 @@ public final class Kvstore implements Component {
         this.onSync = onSync;
         this.start = start;
         this.stop = stop;
+    }
+
+    /** Reports the etcd connection's operations and watch events to {@code o} (nothing with the file store). */
+    public void observe(dev.weir.agent.store.etcd.Etcd.Observer o) {
+        if (etcd != null) {
+            etcd.observe(o);
+        }
     }
 
     /** A given store and endpoint source, with nothing to start (tests, embedding). */
@@ -169,6 +178,7 @@ public final class Kvstore implements Component {
                 }, records.metricsUrl());
         store.onChange(kv::changed);
         registry.onChange(kv::changed);
+        kv.etcd = etcd;
         return kv;
     }
 

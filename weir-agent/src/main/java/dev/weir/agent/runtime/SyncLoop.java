@@ -46,6 +46,7 @@ public final class SyncLoop<R> implements Component {
     private final List<Consumer<SyncState>> listeners;
     /** Told each applied revision's compile and dataplane seconds (metrics). */
     private volatile java.util.function.BiConsumer<Double, Double> timings = (c, d) -> { };
+    private volatile java.util.function.DoubleConsumer enforced = x -> { };
     private final Consumer<String> log;
     private final Consumer<Throwable> fatal;
     private final Object wake = new Object();
@@ -107,6 +108,16 @@ public final class SyncLoop<R> implements Component {
     /** Hands each applied revision's compile and dataplane times (seconds) to {@code t}. */
     public void onTimings(java.util.function.BiConsumer<Double, Double> t) {
         timings = t;
+    }
+
+    /**
+     * Hands {@code t}, for each revision this node enforces for the first time, the seconds from its commit (the
+     * store's {@code committedAt}, on the committing agent's clock) to the moment its dataplane write returned here;
+     * 0 when the clocks put the commit later. Revisions whose commit time the store does not know, and the one
+     * the agent's first sync applies (committed before it started, perhaps long before), are left out.
+     */
+    public void onEnforced(java.util.function.DoubleConsumer t) {
+        enforced = t;
     }
 
     /** Set by {@link #applyAgain}: the next look applies even when nothing seems to have changed. */
@@ -210,12 +221,16 @@ public final class SyncLoop<R> implements Component {
             long t1 = System.nanoTime();
             dataplane.apply(new Dataplane.Update<>(snapshot.revision(), config.node(), cluster, r));
             long t2 = System.nanoTime();
-            Instant enforced = Instant.now(); // the dataplane has it; the view below is for the API
-            SyncState next = new SyncState(snapshot.revision(), enforced, null, 0, cluster, compiler.view(r),
+            Instant enforcedAt = Instant.now(); // the dataplane has it; the view below is for the API
+            SyncState next = new SyncState(snapshot.revision(), enforcedAt, null, 0, cluster, compiler.view(r),
                     s.syncs() + 1);
             result = r;
             state = next;
             timings.accept((t1 - t0) / 1e9, (t2 - t1) / 1e9);
+            // not the first sync: a revision committed before this agent started says nothing about its latency
+            if (s.syncs() > 0 && snapshot.revision() != s.appliedRevision() && snapshot.committedAt() != null) {
+                enforced.accept(Math.max(0, java.time.Duration.between(snapshot.committedAt(), enforcedAt).toNanos() / 1e9));
+            }
             if (s.appliedRevision() != next.appliedRevision() || s.error() != null) {
                 log.accept("applied revision " + next.appliedRevision() + " (" + cluster.endpointsOn(config.node()).size()
                         + " local endpoints, " + next.view().identities().size() + " identities) in "

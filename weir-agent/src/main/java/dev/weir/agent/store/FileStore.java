@@ -19,7 +19,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
  *
  * <pre>
  * DIR/LOCK                 the writer lock (see {@link WriterLock})
- * DIR/state.json           {"revision": N, "objects": [...]}: every object at revision N
+ * DIR/state.json           {"revision": N, "objects": [...], "committedAtMillis": T}: every object at revision N, committed at T
  * DIR/alloc-TABLE.json     {"next": n, "keys": {...}}: an allocation table (identities, endpoints)
  * DIR/.NAME.RANDOM.tmp     a temporary file of a writer that crashed; removed by the next writer
  * </pre>
@@ -53,7 +53,7 @@ public final class FileStore implements Store {
         }
     }
 
-    private record StateFile(long revision, List<StoredObject> objects) {
+    private record StateFile(long revision, List<StoredObject> objects, Long committedAtMillis) {
     }
 
     private record Cached(Object fileKey, long modified, long size, Snapshot snapshot) {
@@ -95,7 +95,8 @@ public final class FileStore implements Store {
                 return c.snapshot();
             }
             StateFile f = MAPPER.readValue(state.toFile(), StateFile.class);
-            Snapshot s = new Snapshot(f.revision(), f.objects() == null ? List.of() : f.objects());
+            Snapshot s = new Snapshot(f.revision(), f.objects() == null ? List.of() : f.objects(),
+                    f.committedAtMillis() == null ? null : java.time.Instant.ofEpochMilli(f.committedAtMillis()));
             cache = new Cached(a.fileKey(), a.lastModifiedTime().toMillis(), a.size(), s);
             return s;
         } catch (NoSuchFileException e) {
@@ -120,7 +121,7 @@ public final class FileStore implements Store {
             return plan.result(current.revision());
         }
         check.check(plan.before(), plan.after());
-        writeJson(state, new StateFile(next, plan.after()));
+        writeJson(state, new StateFile(next, plan.after(), System.currentTimeMillis()));
         return plan.result(next);
     }
 

@@ -83,10 +83,19 @@ public interface Store {
     /** The cluster-wide allocation table {@code table} (e.g. {@code identities}, {@code endpoints}). */
     Allocations allocations(String table, int first, int last);
 
-    /** The objects and the revision they belong to. */
-    record Snapshot(long revision, List<StoredObject> objects) {
+    /**
+     * The objects and the revision they belong to.
+     *
+     * @param committedAt when the revision was committed (the committing agent's clock), or null when the store
+     *                    does not know (revision 0, or written by an older weir)
+     */
+    record Snapshot(long revision, List<StoredObject> objects, java.time.Instant committedAt) {
         public Snapshot {
             objects = List.copyOf(objects);
+        }
+
+        public Snapshot(long revision, List<StoredObject> objects) {
+            this(revision, objects, null);
         }
 
         /**

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
@@ -18,6 +19,7 @@ import dev.weir.agent.flow.FlowRecord;
 import dev.weir.agent.flow.Verdict;
 import dev.weir.agent.prefilter.NodePrefilter;
 import dev.weir.agent.prefilter.NodePrefilterSpec;
+import dev.weir.agent.runtime.Dataplane;
 import dev.weir.agent.runtime.SyncState;
 import dev.weir.datapath.DropReason;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -32,9 +34,16 @@ class AgentMetricsTest {
     }
 
     private static AgentMetrics metrics(NodePrefilter.Status prefilter) {
-        return new AgentMetrics(new AgentMetrics.Address("127.0.0.1", 0), new AgentMetrics.Sources("node1",
-                () -> SyncState.INITIAL, () -> new FlowHistory.Counters(7, 2, 0, 1, 7, 8192),
-                () -> Map.of("kind", "etcd", "live", false), () -> Map.of("lb_backend", 0.25), () -> prefilter));
+        return metrics(prefilter, Set.of(), Map.of());
+    }
+
+    private static AgentMetrics metrics(NodePrefilter.Status prefilter, Set<FlowMetrics.Kind> flows,
+                                        Map<String, Map<Integer, long[]>> programs) {
+        return new AgentMetrics(new AgentMetrics.Config(new AgentMetrics.Address("127.0.0.1", 0), flows),
+                new AgentMetrics.Sources("node1", () -> SyncState.INITIAL, () -> new FlowHistory.Counters(7, 2, 0, 1, 7, 8192),
+                        () -> Map.of("kind", "etcd", "live", false),
+                        () -> Map.of("lb_backend", new Dataplane.MapFill(16, 64), "ct", new Dataplane.MapFill(3, 65536)),
+                        () -> programs, () -> prefilter));
     }
 
     private static FlowRecord flow(Verdict v, String reason, String direction) {
@@ -55,6 +64,7 @@ class AgentMetricsTest {
                 "weir_policy_verdict_total{action=\"denied\",direction=\"ingress\",match=\"none\"} 2.0",
                 "weir_flow_events_total 7.0", "weir_flow_events_lost_total{source=\"kernel\"} 2.0",
                 "weir_kvstore_up{kind=\"etcd\"} 0.0", "weir_bpf_map_pressure{map_name=\"lb_backend\"} 0.25",
+                "weir_bpf_map_entries{map_name=\"ct\"} 3.0", "weir_bpf_map_capacity{map_name=\"ct\"} 65536.0",
                 "weir_sync_duration_seconds_count{step=\"compile\"} 1");
     }
 
@@ -77,6 +87,73 @@ class AgentMetricsTest {
                 "weir_prefilter_packets_total{reason=\"" + name + "\",verdict=\"WOULD-DROP\"} 7.0",
                 "weir_prefilter_rule_packets_total{rule=\"3\"} 4.0");
         assertThat(text(metrics(null))).doesNotContain("weir_prefilter_packets_total{");
+    }
+
+    @Test
+    void theProgramsCountersAreExposedByProgramReasonAndVerdict() throws Exception {
+        String t = text(metrics(null, Set.of(), Map.of(
+                "nodeport", Map.of(DropReason.DROP_LB_SRC_RANGE.code(), new long[] {4, 240}),
+                "tc_endpoint", Map.of(DropReason.PASS_POLICY.code(), new long[] {9, 900}))));
+        assertThat(t).contains(
+                "weir_datapath_packets_total{program=\"nodeport\",reason=\"DROP_LB_SRC_RANGE\",verdict=\"DROP\"} 4.0",
+                "weir_datapath_bytes_total{program=\"nodeport\",reason=\"DROP_LB_SRC_RANGE\",verdict=\"DROP\"} 240.0",
+                "weir_datapath_packets_total{program=\"tc_endpoint\",reason=\"PASS_POLICY\",verdict=\"PASS\"} 9.0");
+    }
+
+    @Test
+    void flowMetricsAreOptInAndCountWhatTheFlowsSay() throws Exception {
+        AgentMetrics off = metrics(null);
+        off.count(flow(Verdict.DROPPED, "POLICY_DENIED", "INGRESS"));
+        assertThat(text(off)).doesNotContain("weir_drop_total", "weir_flows_processed_total", "weir_port_distribution_total");
+
+        AgentMetrics on = metrics(null, FlowMetrics.Kind.parse("flow,drop,port-distribution"), Map.of());
+        on.count(flow(Verdict.DROPPED, "POLICY_DENIED", "INGRESS"));
+        on.count(flow(Verdict.DROPPED, "POLICY_DENIED", "INGRESS"));
+        on.count(flow(Verdict.FORWARDED, null, "EGRESS"));
+        String t = text(on);
+        assertThat(t).contains("weir_drop_total{protocol=\"TCP\",reason=\"POLICY_DENIED\"} 2.0",
+                "weir_flows_processed_total{protocol=\"TCP\",type=\"Drop\",verdict=\"DROPPED\"} 2.0",
+                "weir_flows_processed_total{protocol=\"TCP\",type=\"L3_L4\",verdict=\"FORWARDED\"} 1.0",
+                "weir_port_distribution_total{port=\"80\",protocol=\"TCP\"} 1.0");
+        assertThat(t).doesNotContain("weir_port_distribution_total{port=\"1000\"");
+    }
+
+    @Test
+    void portDistributionStopsNamingPortsAtItsBound() throws Exception {
+        AgentMetrics m = metrics(null, Set.of(FlowMetrics.Kind.PORT_DISTRIBUTION), Map.of());
+        for (int port = 1; port <= FlowMetrics.MAX_PORTS + 5; port++) {
+            m.count(new FlowRecord(port, Instant.now(), Verdict.FORWARDED, 0, null, "", 4, "10.0.0.1", "10.0.0.2",
+                    null, null, "UDP", 1000, port, List.of(), "EGRESS", false, "node1", 0, null, ""));
+        }
+        String t = text(m);
+        assertThat(t.lines().filter(l -> l.startsWith("weir_port_distribution_total{")).count())
+                .isEqualTo(FlowMetrics.MAX_PORTS + 1);
+        assertThat(t).contains("weir_port_distribution_total{port=\"other\",protocol=\"UDP\"} 5.0");
+    }
+
+    @Test
+    void flowMetricNamesAreCheckedAndNamed() {
+        assertThat(FlowMetrics.Kind.parse("")).isEmpty();
+        assertThat(FlowMetrics.Kind.parse("none")).isEmpty();
+        assertThat(FlowMetrics.Kind.parse(" drop ,flow")).containsExactlyInAnyOrder(FlowMetrics.Kind.DROP, FlowMetrics.Kind.FLOW);
+        assertThatThrownBy(() -> FlowMetrics.Kind.parse("flow,dns")).hasMessage(
+                "unknown flow metric 'dns' (one of flow, drop, port-distribution)");
+    }
+
+    @Test
+    void kvstoreOperationsAndEventsAndTheApplyToEnforcedTimeAreObserved() throws Exception {
+        AgentMetrics m = metrics(null);
+        m.kvstore().operation("txn", "objects", 3_000_000, "success");
+        m.kvstore().operation("get", "objects", 5_000_000_000L, "timeout");
+        m.kvstore().events("nodes", "put", 2);
+        m.enforced(0.07);
+        String t = text(m);
+        assertThat(t).contains(
+                "weir_kvstore_operations_duration_seconds_count{action=\"txn\",outcome=\"success\",scope=\"objects\"} 1",
+                "weir_kvstore_operations_duration_seconds_bucket{action=\"txn\",outcome=\"success\",scope=\"objects\",le=\"0.005\"} 1",
+                "weir_kvstore_quorum_errors_total{error=\"timeout\"} 1.0",
+                "weir_kvstore_events_total{action=\"put\",scope=\"nodes\"} 2.0",
+                "weir_apply_to_enforced_seconds_bucket{le=\"0.1\"} 1", "weir_apply_to_enforced_seconds_bucket{le=\"0.05\"} 0");
     }
 
     @Test

@@ -122,6 +122,43 @@ class AgentTest {
     }
 
     @Test
+    void anAppliedRevisionIsTimedFromItsCommitToItsEnforcement() throws Exception {
+        AgentConfig c = config("node1");
+        FileStore store = new FileStore(FileStore.Config.of(c.storeDir()));
+        Agent<StateView> a = new Agent<>(c, new Agent.Parts<>(new PlaceholderStateCompiler(), new RecordingDataplane<>(),
+                ConntrackReader.NONE), Kvstore.of(store, new LabEndpointSource(new LabEndpointSource.Config(c.labState()),
+                new EndpointIds(store))), new dev.weir.agent.metrics.AgentMetrics.Config(
+                new dev.weir.agent.metrics.AgentMetrics.Address("127.0.0.1", 0)), m -> { });
+        a.start();
+        try {
+            ApiClient api = new ApiClient(a.config().socket());
+            String url = api.call("status", null, Duration.ofSeconds(2)).path("metricsUrl").asText();
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            // the first sync (revision 0, or one committed before the agent started) is not timed: wait it out
+            while (api.call("status", null, Duration.ofSeconds(2)).path("appliedAt").isNull()) {
+                assertThat(System.nanoTime()).as("the first sync").isLessThan(deadline);
+                Thread.sleep(20);
+            }
+            assertThat(scrape(url)).contains("weir_apply_to_enforced_seconds_count 0");
+            long revision = api.call("apply", apply(POLICY, false), Duration.ofSeconds(5)).path("revision").asLong();
+            while (api.call("status", null, Duration.ofSeconds(2)).path("appliedRevision").asLong() < revision) {
+                assertThat(System.nanoTime()).as("revision %d applied", revision).isLessThan(deadline);
+                Thread.sleep(20);
+            }
+            assertThat(scrape(url)).contains("weir_apply_to_enforced_seconds_count 1");
+        } finally {
+            a.stop();
+        }
+    }
+
+    private static String scrape(String url) throws Exception {
+        var r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        return r.body();
+    }
+
+    @Test
     void aFailedStartStopsWhatStarted() throws Exception {
         AgentConfig c = config("node1");
         Files.createDirectories(c.runDir());

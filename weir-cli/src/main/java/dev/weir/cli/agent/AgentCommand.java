@@ -117,6 +117,20 @@ public final class AgentCommand implements Callable<Integer> {
                     + " agent; off: none).")
     String metricsAddress;
 
+    @Option(names = "--flow-metrics", defaultValue = "", paramLabel = "flow,drop,port-distribution",
+            description = {"Flows as metrics too, as Hubble's (opt-in; default none): flow (weir_flows_processed_total",
+                    "{type,verdict,protocol}), drop (weir_drop_total{reason,protocol}), port-distribution",
+                    "(weir_port_distribution_total{port,protocol}, at most 1000 ports). docs/metrics.md."})
+    String flowMetrics;
+
+    private static java.util.Set<dev.weir.agent.metrics.FlowMetrics.Kind> flowMetrics(String list) {
+        try {
+            return dev.weir.agent.metrics.FlowMetrics.Kind.parse(list);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--flow-metrics: " + e.getMessage());
+        }
+    }
+
     private static String address(String text, String flag) {
         if (text == null) {
             return null;
@@ -177,9 +191,11 @@ public final class AgentCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
-        dev.weir.agent.metrics.AgentMetrics.Address metrics;
+        dev.weir.agent.metrics.AgentMetrics.Config metrics;
         try {
-            metrics = metricsAddress.equals("off") ? null : dev.weir.agent.metrics.AgentMetrics.Address.parse(metricsAddress);
+            metrics = metricsAddress.equals("off") ? null : new dev.weir.agent.metrics.AgentMetrics.Config(
+                    dev.weir.agent.metrics.AgentMetrics.Address.parse(metricsAddress),
+                    flowMetrics(flowMetrics));
         } catch (IllegalArgumentException e) {
             throw new UserError("--metrics-address: " + e.getMessage());
         }

@@ -157,6 +157,9 @@ public final class LabAgents {
         return new Settings(LbMapSizes.parse(sizes), new AgentConfig.Kvstore(kind, endpoints, ttl));
     }
 
+    /** The lab's agents count flows as metrics too (docs/metrics.md, "Flow metrics"). */
+    static final String LAB_FLOW_METRICS = "flow,drop,port-distribution";
+
     /** The agent's command line, from {@code setsid} on. */
     static List<String> argv(String node, SocketLbMode socketLb, LbMapSizes sizes, AgentConfig.Kvstore kvstore,
                              String java, String classPath, Path log) {
@@ -177,14 +180,14 @@ public final class LabAgents {
 
     /**
      * What the lab tells an agent about its node and the cluster (the flags a real node's agent gets from its
-     * configuration): where it serves its metrics, its namespace and underlay addresses, the service ranges, the
+     * configuration): where it serves its metrics (with the flow metrics on), its namespace and underlay addresses, the service ranges, the
      * LoadBalancer pools.
      */
     static List<String> siteArgs(String node, dev.weir.lab.LabState lab) {
         List<String> args = new ArrayList<>();
         for (int i = 0; i < lab.nodes().size(); i++) {
             if (lab.nodes().get(i).name().equals(node)) {
-                args.addAll(List.of("--metrics-address", "127.0.0.1:" + (METRICS_PORT + i)));
+                args.addAll(List.of("--metrics-address", "127.0.0.1:" + (METRICS_PORT + i), "--flow-metrics", LAB_FLOW_METRICS));
             }
         }
         lab.nodes().stream().filter(n -> n.name().equals(node)).findFirst().ifPresent(n -> {

@@ -119,14 +119,23 @@ final class ServiceChecks {
         return out.check(NEW_CONNECTIONS, "only new connections fail", "conntrack has room and refused no connection");
     }
 
-    /** The agents' {@code weir_bpf_map_pressure} and the fill of weir's pinned maps as the kernel counts them. */
+    /**
+     * The fill of weir's pinned maps as the kernel counts them now, and the agents' {@code weir_bpf_map_pressure}
+     * for the maps the kernel count did not cover (the agents count every pinned map too, a few seconds late).
+     */
     static Check mapPressure(Facts f) {
         Findings out = new Findings();
         record Fill(String what, double fill, boolean lru) {
         }
         List<Fill> fills = new ArrayList<>();
+        java.util.Set<String> counted = new java.util.HashSet<>();
+        f.maps().forEach(m -> counted.add(m.node() + "/" + m.name()));
         for (Facts.Agent a : f.agents()) {
-            a.pressure().forEach((m, p) -> fills.add(new Fill(a.node() + ": " + m + " (weir_bpf_map_pressure)", p, false)));
+            a.pressure().forEach((m, p) -> {
+                if (!counted.contains(a.node() + "/" + m)) {
+                    fills.add(new Fill(a.node() + ": " + m + " (weir_bpf_map_pressure)", p, false));
+                }
+            });
         }
         for (Facts.MapFill m : f.maps()) {
             if (m.maxEntries() > 0) {

@@ -12,7 +12,6 @@ import dev.weir.cli.output.Table;
 import dev.weir.ebpf.BpfMap;
 import dev.weir.ebpf.BpfSystem;
 import dev.weir.ebpf.MapInfo;
-import dev.weir.ebpf.MapType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -65,19 +64,12 @@ public final class BpfMapList {
             if (!all && pin == null) {
                 continue;
             }
-            Integer entries = countable(m.type()) ? count(m) : null;
+            Integer entries = m.type().hasFill() ? count(m) : null;
             Double fill = entries == null ? null : Math.round(1000.0 * entries / m.maxEntries()) / 10.0;
             rows.add(new Row(m.id(), m.type().name().toLowerCase(), m.name(), m.keySize(), m.valueSize(),
                     m.maxEntries(), entries, fill, pin == null ? null : pin.toString()));
         }
         return rows;
-    }
-
-    private static boolean countable(MapType t) {
-        return switch (t) {
-            case HASH, LRU_HASH, PERCPU_HASH, LRU_PERCPU_HASH, LPM_TRIE, HASH_OF_MAPS -> true;
-            default -> false;
-        };
     }
 
     private static Integer count(MapInfo m) {

@@ -35,7 +35,7 @@ class LabAgentsTest {
         var model = dev.weir.lab.model.NetpolModel.build(2);
         var lab = new dev.weir.lab.LabState(model.model(), "now", model.nodes(), model.namespaces(), model.pods(), model.ext(),
                 model.underlay(), model.services(), java.util.Map.of(), null, null, "tunnel");
-        assertThat(String.join(" ", LabAgents.siteArgs("node2", lab))).isEqualTo("--metrics-address 127.0.0.1:9963 --netns weir-node2"
+        assertThat(String.join(" ", LabAgents.siteArgs("node2", lab))).isEqualTo("--metrics-address 127.0.0.1:9963 --flow-metrics flow,drop,port-distribution --netns weir-node2"
                 + " --node-ipv4 192.168.100.2 --node-ipv6 fd00:192:168:100::2"
                 + " --service-cidr 10.96.0.0/16 --service-cidr fd00:10:96::/112 --node-port-range 30000-32767"
                 + " --external-pool 203.0.113.0/28 --external-pool 203.0.113.16/28"

@@ -187,6 +187,11 @@ class DiagnoseChecksTest {
                 0, 0, a.serviceLb(), a.cpuCores(), a.cpuSeconds(), a.syncSeconds(), a.syncCount(), Map.of("lb_backend", 0.85),
                 a.drops(), a.ctEntries(), a.ctCapacity(), a.pods(), a.services(), a.lbFrontends(), a.prefilter()));
         assertThat(ServiceChecks.mapPressure(pressure).summary()).contains("node2: lb_backend (weir_bpf_map_pressure) is 85% full");
+        // a map the kernel count covers is judged by that count (and its type), not by the agent's gauge too
+        Facts both = withAgent(f, 0, a -> new Facts.Agent(a.node(), true, null, a.netns(), a.version(), a.pid(), a.startedAt(),
+                0, 0, a.serviceLb(), a.cpuCores(), a.cpuSeconds(), a.syncSeconds(), a.syncCount(), Map.of("ct", 1.0),
+                a.drops(), a.ctEntries(), a.ctCapacity(), a.pods(), a.services(), a.lbFrontends(), a.prefilter()));
+        assertThat(ServiceChecks.mapPressure(both).evidence()).noneMatch(e -> e.contains("ct (weir_bpf_map_pressure)"));
     }
 
     @Test

@@ -120,7 +120,7 @@ final class AllocationBatch {
             }
             long end = next + Math.min(Math.clamp(handedOut, MIN_BLOCK, MAX_BLOCK), t.last + 1 - next);
             long seen = nextModRevision;
-            TxnResponse r = t.etcd.call("reserve numbers in " + t.table, () -> t.etcd.client().getKVClient().txn()
+            TxnResponse r = t.etcd.call("txn", "alloc", "reserve numbers in " + t.table, () -> t.etcd.client().getKVClient().txn()
                     .If(EtcdReads.modRevisionIs(t.nextKey, seen))
                     .Then(Op.put(t.nextKey, EtcdAllocations.number(end), PutOption.DEFAULT))
                     .Else(Op.get(t.nextKey, GetOption.DEFAULT))
@@ -200,7 +200,7 @@ final class AllocationBatch {
             CompletableFuture<TxnResponse> answer = f;
             TxnResponse r;
             try {
-                r = t.etcd.call("write allocations of " + t.table, () -> answer);
+                r = t.etcd.call("txn", "alloc", "write allocations of " + t.table, () -> answer);
             } catch (StoreException e) {
                 if (EtcdReads.refused(e) || attempt >= WRITE_TRIES) {
                     throw e;
@@ -246,7 +246,7 @@ final class AllocationBatch {
         long seen = nextModRevision;
         long value = next;
         try {
-            t.etcd.call("give back numbers of " + t.table, () -> t.etcd.client().getKVClient().txn()
+            t.etcd.call("txn", "alloc", "give back numbers of " + t.table, () -> t.etcd.client().getKVClient().txn()
                     .If(EtcdReads.modRevisionIs(t.nextKey, seen))
                     .Then(Op.put(t.nextKey, EtcdAllocations.number(value), PutOption.DEFAULT))
                     .commit());

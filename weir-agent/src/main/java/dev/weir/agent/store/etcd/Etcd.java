@@ -134,12 +134,74 @@ public final class Etcd implements AutoCloseable {
     }
 
     /**
-     * Runs one operation and waits for its answer, at most {@link Config#timeout}.
+     * What this connection did, for metrics: each operation's time and outcome, and the watch events received.
+     * Called on the caller's or a watch thread; must be quick and thread-safe.
+     */
+    public interface Observer {
+        Observer NONE = new Observer() {
+            @Override
+            public void operation(String action, String scope, long nanos, String outcome) {
+            }
+
+            @Override
+            public void events(String scope, String action, int n) {
+            }
+        };
+
+        /** @param outcome {@code success}, {@code timeout} or {@code failure} */
+        void operation(String action, String scope, long nanos, String outcome);
+
+        /** {@code n} watch events of kind {@code action} ({@code put}, {@code delete}) for keys under {@code scope}. */
+        void events(String scope, String action, int n);
+    }
+
+    private volatile Observer observer = Observer.NONE;
+
+    /** Reports every operation and watch event from now on to {@code o}. */
+    public void observe(Observer o) {
+        observer = o == null ? Observer.NONE : o;
+    }
+
+    public Observer observer() {
+        return observer;
+    }
+
+    /** The scope of a relative key for metrics: its first segment ({@code objects}, {@code nodes}, {@code alloc}). */
+    public static String scope(String relative) {
+        int slash = relative.indexOf('/');
+        return slash < 0 ? relative : relative.substring(0, slash);
+    }
+
+    /**
+     * Runs one operation and waits for its answer, at most {@link Config#timeout}, and reports its time to the
+     * {@link Observer}.
      *
-     * @param what what the operation does, for the message ({@code commit}, {@code read node records})
+     * @param action the kind of request ({@code get}, {@code list}, {@code put}, {@code txn}, {@code lease-grant})
+     * @param scope  the keys it touches ({@code objects}, {@code nodes}, {@code alloc}...)
+     * @param what   what the operation does, for the message ({@code commit}, {@code read node records})
      * @throws StoreException "kvstore unavailable: WHAT: ..." when etcd does not answer in time or fails
      */
+    public <T> T call(String action, String scope, String what, Supplier<CompletableFuture<T>> op) {
+        long t0 = System.nanoTime();
+        String outcome = "failure";
+        try {
+            T t = await(what, op);
+            outcome = "success";
+            return t;
+        } catch (StoreException e) {
+            outcome = e.getCause() instanceof TimeoutException ? "timeout" : "failure";
+            throw e;
+        } finally {
+            observer.operation(action, scope, System.nanoTime() - t0, outcome);
+        }
+    }
+
+    /** {@link #call(String, String, String, Supplier)} for an operation of no particular action or scope ({@code other}). */
     public <T> T call(String what, Supplier<CompletableFuture<T>> op) {
+        return call("other", "other", what, op);
+    }
+
+    private <T> T await(String what, Supplier<CompletableFuture<T>> op) {
         CompletableFuture<T> f = op.get();
         try {
             return f.get(config.timeout().toMillis(), TimeUnit.MILLISECONDS);

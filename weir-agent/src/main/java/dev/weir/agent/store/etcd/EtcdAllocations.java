@@ -109,7 +109,7 @@ final class EtcdAllocations implements Store.Allocations, RangeMirror.Sink {
                 return existing(k).orElseThrow(this::full);
             }
             Next seen = next;
-            TxnResponse r = etcd.call("allocate in " + table, () -> etcd.client().getKVClient().txn()
+            TxnResponse r = etcd.call("txn", "alloc", "allocate in " + table, () -> etcd.client().getKVClient().txn()
                     .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.version(0)), EtcdReads.modRevisionIs(nextKey, seen.modRevision()))
                     .Then(Op.put(k, number(n), PutOption.DEFAULT), Op.put(nextKey, number(n + 1), PutOption.DEFAULT))
                     .Else(Op.get(k, GetOption.DEFAULT), Op.get(nextKey, GetOption.DEFAULT))
@@ -130,7 +130,7 @@ final class EtcdAllocations implements Store.Allocations, RangeMirror.Sink {
     }
 
     private java.util.Optional<Integer> existing(ByteSequence k) {
-        GetResponse g = etcd.call("read " + table, () -> etcd.client().getKVClient().get(k));
+        GetResponse g = etcd.call("get", "alloc", "read " + table, () -> etcd.client().getKVClient().get(k));
         return g.getKvs().stream().findFirst().map(EtcdAllocations::parse);
     }
 
@@ -165,7 +165,7 @@ final class EtcdAllocations implements Store.Allocations, RangeMirror.Sink {
             for (int i = 0; i < all.size(); i += EtcdReads.MAX_TXN_OPS) {
                 Op[] deletes = all.subList(i, Math.min(all.size(), i + EtcdReads.MAX_TXN_OPS)).stream()
                         .map(k -> Op.delete(etcd.key(EtcdKeys.allocKey(table, k)), DeleteOption.DEFAULT)).toArray(Op[]::new);
-                revision = etcd.call("release in " + table, () -> etcd.client().getKVClient().txn().Then(deletes).commit())
+                revision = etcd.call("txn", "alloc", "release in " + table, () -> etcd.client().getKVClient().txn().Then(deletes).commit())
                         .getHeader().getRevision();
             }
             settled(revision);

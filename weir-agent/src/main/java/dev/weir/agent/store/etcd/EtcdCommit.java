@@ -72,7 +72,7 @@ final class EtcdCommit {
     private long openSince;
 
     EtcdCommit(Etcd etcd, ObjectCache cache, List<Change> changes, Store.CommitCheck check) {
-        this(etcd, cache, changes, check, t -> etcd.call("commit", t));
+        this(etcd, cache, changes, check, t -> etcd.call("txn", "objects", "commit", t));
     }
 
     EtcdCommit(Etcd etcd, ObjectCache cache, List<Change> changes, Store.CommitCheck check, Sender sender) {
@@ -158,7 +158,7 @@ final class EtcdCommit {
 
     /** {@code revision} (linearizable), and the objects at the same etcd revision: the cache's when it is there. */
     private Read read() {
-        GetResponse g = etcd.call("commit: read " + EtcdKeys.REVISION, () -> etcd.client().getKVClient().get(revisionKey));
+        GetResponse g = etcd.call("get", "objects", "commit: read " + EtcdKeys.REVISION, () -> etcd.client().getKVClient().get(revisionKey));
         long header = g.getHeader().getRevision();
         KeyValue kv = g.getKvs().isEmpty() ? null : g.getKvs().getFirst();
         long revision = kv == null ? 0 : kv.getModRevision();
@@ -201,7 +201,7 @@ final class EtcdCommit {
                     }
                 }, first::completeExceptionally));
         try {
-            return etcd.call("commit: read the history of " + EtcdKeys.REVISION, () -> first);
+            return etcd.call("watch-history", "objects", "commit: read the history of " + EtcdKeys.REVISION, () -> first);
         } finally {
             w.close();
         }
@@ -217,7 +217,7 @@ final class EtcdCommit {
                 case Change.Delete d -> ops.add(Op.delete(key, DeleteOption.DEFAULT));
             }
         }
-        ops.add(Op.put(revisionKey, ByteSequence.from(EtcdKeys.revisionValue(new RevisionValue(id, read.revision()))),
+        ops.add(Op.put(revisionKey, ByteSequence.from(EtcdKeys.revisionValue(new RevisionValue(id, read.revision(), System.currentTimeMillis()))),
                 PutOption.DEFAULT));
         return etcd.client().getKVClient().txn()
                 .If(EtcdReads.modRevisionIs(revisionKey, read.revision()))

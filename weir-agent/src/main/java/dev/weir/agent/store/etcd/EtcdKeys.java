@@ -35,8 +35,8 @@ final class EtcdKeys {
      * The value of {@code revision}: the commit that wrote it last, and the revision key's mod_revision the
      * commit was checked against (how a retried commit recognises its own transaction).
      */
-    record RevisionValue(String commit, long after) {
-        static final RevisionValue NONE = new RevisionValue("", 0);
+    record RevisionValue(String commit, long after, long atMillis) {
+        static final RevisionValue NONE = new RevisionValue("", 0, 0);
     }
 
     private EtcdKeys() {

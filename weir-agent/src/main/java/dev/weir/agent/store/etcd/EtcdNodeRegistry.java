@@ -303,7 +303,7 @@ public final class EtcdNodeRegistry implements Component, dev.weir.agent.cluster
             id = lease;
         }
         try {
-            etcd.call("write the heartbeat", () -> etcd.client().getKVClient().put(etcd.key("heartbeats/" + config.node()),
+            etcd.call("put", "heartbeats", "write the heartbeat", () -> etcd.client().getKVClient().put(etcd.key("heartbeats/" + config.node()),
                     Etcd.bytes(Instant.now().toString()), PutOption.builder().withLeaseId(id).build()));
         } catch (StoreException e) {
             // the next one, or the flush's retry, says more
@@ -362,7 +362,7 @@ public final class EtcdNodeRegistry implements Component, dev.weir.agent.cluster
             }
             for (int i = 0; i < ops.size(); i += MAX_OPS) {
                 List<Op> chunk = ops.subList(i, Math.min(ops.size(), i + MAX_OPS));
-                etcd.call("write node records", () -> etcd.client().getKVClient().txn().Then(chunk.toArray(Op[]::new)).commit());
+                etcd.call("txn", "nodes", "write node records", () -> etcd.client().getKVClient().txn().Then(chunk.toArray(Op[]::new)).commit());
                 onSuccess.subList(Math.min(i, onSuccess.size()), Math.min(onSuccess.size(), i + MAX_OPS)).forEach(Runnable::run);
             }
             if (lastError != null) {
@@ -422,7 +422,7 @@ public final class EtcdNodeRegistry implements Component, dev.weir.agent.cluster
                 return;
             }
         }
-        long id = etcd.call("grant a lease", () -> etcd.client().getLeaseClient().grant(config.leaseTtl().toSeconds())).getID();
+        long id = etcd.call("lease-grant", "leases", "grant a lease", () -> etcd.client().getLeaseClient().grant(config.leaseTtl().toSeconds())).getID();
         synchronized (lock) {
             if (keepAlive != null) {
                 keepAlive.close();

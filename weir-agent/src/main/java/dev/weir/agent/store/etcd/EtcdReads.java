@@ -69,7 +69,7 @@ final class EtcdReads {
                     o.withRange(end).withLimit(PAGE);
                 }
                 ByteSequence start = from;
-                GetResponse g = etcd.call(what, () -> etcd.client().getKVClient().get(start, o.build()));
+                GetResponse g = etcd.call("list", Etcd.scope(r.key()), what, () -> etcd.client().getKVClient().get(start, o.build()));
                 rev = rev == 0 ? g.getHeader().getRevision() : rev;
                 out.addAll(g.getKvs());
                 if (end == null || !g.isMore() || g.getKvs().isEmpty()) {

@@ -23,6 +23,8 @@ final class ObjectCache implements RangeMirror.Sink {
     private final Etcd etcd;
     private final TreeMap<ObjectKey, StoredObject> objects = new TreeMap<>();
     private long revision;
+    /** When {@link #revision} was committed (epoch ms), 0 when its value does not say. */
+    private long committedAt;
     private volatile Store.Snapshot snapshot = new Store.Snapshot(0, List.of());
     private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -38,6 +40,7 @@ final class ObjectCache implements RangeMirror.Sink {
     public void reset(List<KeyValue> kvs, long listedAt) {
         objects.clear();
         revision = 0;
+        committedAt = 0;
         kvs.forEach(this::put);
         publish();
     }
@@ -58,6 +61,7 @@ final class ObjectCache implements RangeMirror.Sink {
         String relative = etcd.relative(kv.getKey());
         if (relative.equals(EtcdKeys.REVISION)) {
             revision = kv.getModRevision();
+            committedAt = EtcdKeys.revisionValue(kv.getValue().getBytes()).atMillis();
             return;
         }
         ObjectKey key = EtcdKeys.objectKey(relative);
@@ -75,6 +79,7 @@ final class ObjectCache implements RangeMirror.Sink {
     private void delete(String relative) {
         if (relative.equals(EtcdKeys.REVISION)) {
             revision = 0;
+            committedAt = 0;
             return;
         }
         ObjectKey key = EtcdKeys.objectKey(relative);
@@ -85,7 +90,8 @@ final class ObjectCache implements RangeMirror.Sink {
 
     private void publish() {
         Store.Snapshot before = snapshot;
-        snapshot = new Store.Snapshot(revision, new ArrayList<>(objects.values()));
+        snapshot = new Store.Snapshot(revision, new ArrayList<>(objects.values()),
+                committedAt == 0 ? null : java.time.Instant.ofEpochMilli(committedAt));
         if (before.revision() != revision) {
             listeners.forEach(Runnable::run);
         }

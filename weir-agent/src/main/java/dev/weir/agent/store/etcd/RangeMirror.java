@@ -233,6 +233,15 @@ final class RangeMirror implements AutoCloseable {
         }
     }
 
+    /** The events received, by scope and kind, to the connection's observer. */
+    private void report(List<WatchEvent> events) {
+        Etcd.Observer o = etcd.observer();
+        for (WatchEvent e : events) {
+            o.events(Etcd.scope(etcd.relative(e.getKeyValue().getKey())),
+                    e.getEventType() == WatchEvent.EventType.DELETE ? "delete" : "put", 1);
+        }
+    }
+
     private void onNext(long gen, WatchResponse r) {
         synchronized (lock) {
             if (closed || gen != generation) {
@@ -246,6 +255,7 @@ final class RangeMirror implements AutoCloseable {
                         .filter(e -> e.getKeyValue().getModRevision() > applied && inRanges(e.getKeyValue().getKey())).toList();
                 if (!mine.isEmpty()) {
                     sink.apply(mine);
+                    report(mine);
                 }
                 through = Math.max(through, events.getLast().getKeyValue().getModRevision());
             } else if (r.isProgressNotify()) {

@@ -43,8 +43,8 @@ class EtcdKeysTest {
 
     @Test
     void theRevisionValueNamesTheCommit() {
-        EtcdKeys.RevisionValue v = new EtcdKeys.RevisionValue("c0ffee", 41);
-        assertThat(new String(EtcdKeys.revisionValue(v))).isEqualTo("{\"commit\":\"c0ffee\",\"after\":41}");
+        EtcdKeys.RevisionValue v = new EtcdKeys.RevisionValue("c0ffee", 41, 1_765_000_000_000L);
+        assertThat(new String(EtcdKeys.revisionValue(v))).isEqualTo("{\"commit\":\"c0ffee\",\"after\":41,\"atMillis\":1765000000000}");
         assertThat(EtcdKeys.revisionValue(EtcdKeys.revisionValue(v))).isEqualTo(v);
         assertThat(EtcdKeys.revisionValue("by hand".getBytes())).isEqualTo(EtcdKeys.RevisionValue.NONE);
         assertThat(new String(EtcdKeys.objectValue("kind: X", "x.yaml"))).isEqualTo("{\"document\":\"kind: X\",\"source\":\"x.yaml\"}");
