@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -34,6 +35,8 @@ public final class CniService {
     }
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Where an ADD's pieces that need not wait for each other run. */
+    private static final java.util.concurrent.Executor SIDE = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
 
     private final Parts parts;
     private final Consumer<String> log;
@@ -120,21 +123,23 @@ public final class CniService {
             awaitEnforced(existing.get(), r, 0);
             return result(existing.get(), r);
         }
-        // the slow part (the IDs' store, iproute2, a delegated plugin) runs beside other ADDs
+        // the slow part (the IDs' store, iproute2, a delegated plugin) runs beside other ADDs, and its pieces that
+        // need not wait for each other side by side: the id, and the pod side beside the programs on the host side
         Attachment a;
-        Dataplane.Readied readied = null;
+        CompletableFuture<Integer> id = CompletableFuture.supplyAsync(() -> parts.ids().idOf(namespace, name), SIDE);
+        CompletableFuture<Dataplane.Readied> readied = null;
         try {
             List<String> addresses = r.ipam() == null ? held.addresses() : parts.ipam().allocate(r, Set.of());
-            int id = parts.ids().idOf(namespace, name);
             Integer mtu = r.mtu() != null ? r.mtu() : parts.dataplane().podMtu();
-            parts.links().create(held.host(), r.netns(), r.ifName(), addresses, mtu);
-            // the programs go on now, beside other ADDs, so that the sync this ADD waits for only writes maps
-            readied = parts.dataplane().ready(parts.links().nodeNetns(), held.host());
-            a = new Attachment(r.containerId(), r.ifName(), r.netns(), id, namespace, name, r.labels(),
+            parts.links().createHostSide(held.host(), r.netns(), r.ifName(), addresses, mtu);
+            readied = CompletableFuture.supplyAsync(() -> parts.dataplane().ready(parts.links().nodeNetns(), held.host()), SIDE);
+            parts.links().wirePodSide(held.host(), r.netns(), r.ifName(), addresses);
+            a = new Attachment(r.containerId(), r.ifName(), r.netns(), join(id), namespace, name, r.labels(),
                     addresses.stream().filter(x -> !x.contains(":")).findFirst().orElse(null),
                     addresses.stream().filter(x -> x.contains(":")).findFirst().orElse(null), held.host(),
                     r.cgroupPath() == null ? null : dev.weir.agent.datapath.PodCgroups.resolve(r.cgroupPath()), mtu,
                     r.ipam() == null ? null : r.ipam().path("type").asText(), Instant.now().toString());
+            join(readied);
             synchronized (changes) {
                 parts.endpoints().add(a);
                 reserved.remove(key);
@@ -143,10 +148,12 @@ public final class CniService {
             synchronized (changes) {
                 reserved.remove(key);
             }
-            undo(held.host(), r);
-            if (readied != null) {
-                readied.close();
+            id.handle((x, t) -> null).join(); // nothing of this ADD runs on once it has failed
+            Dataplane.Readied programs = readied == null ? null : readied.handle((x, t) -> x).join();
+            if (programs != null) {
+                programs.close(); // the programs go with the interface
             }
+            undo(held.host(), r);
             throw e instanceof CniException c ? c
                     : new CniException(CniException.TRY_AGAIN_LATER, "cannot attach the pod: " + e.getMessage(), "");
         }
@@ -156,7 +163,7 @@ public final class CniService {
         log.accept("cni: ADD " + a.podKey() + " (container " + r.containerId() + ", " + a.hostInterface() + ", "
                 + String.join(" ", a.addresses()) + ")");
         parts.poke().run();
-        try (Dataplane.Readied programs = readied) {
+        try (Dataplane.Readied programs = readied.join()) {
             awaitEnforced(a, r, needSyncs);
         } catch (CniException e) {
             synchronized (changes) {
@@ -288,6 +295,15 @@ public final class CniService {
             }
         }
         return false;
+    }
+
+    /** The value, or the failure as thrown where it happened (a CniException stays one). */
+    private static <T> T join(CompletableFuture<T> f) {
+        try {
+            return f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException x ? x : e;
+        }
     }
 
     private void undo(String host, CniRequest r) {

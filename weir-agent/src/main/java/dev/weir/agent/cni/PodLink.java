@@ -76,10 +76,20 @@ public final class PodLink {
     }
 
     /**
-     * Creates and wires the veth (two iproute2 runs: one batch in the node's namespace, one in the pod's); a host
-     * side left by an earlier failed ADD is replaced.
+     * Creates and wires the veth: {@link #createHostSide}, then {@link #wirePodSide}; a host side left by an earlier
+     * failed ADD is replaced.
      */
     public void create(String host, String podNetns, String ifName, List<String> addresses, Integer mtu) {
+        createHostSide(host, podNetns, ifName, addresses, mtu);
+        wirePodSide(host, podNetns, ifName, addresses);
+    }
+
+    /**
+     * Creates the veth with its pod side already in the pod's namespace, and wires the host side (its gateway
+     * addresses, a host route per pod address): one iproute2 batch in the node's namespace. A host side left by an
+     * earlier failed ADD is replaced; on failure nothing of it stays.
+     */
+    public void createHostSide(String host, String podNetns, String ifName, List<String> addresses, Integer mtu) {
         if (!Files.exists(Path.of(podNetns))) {
             throw new CniException(CniException.INVALID_ENVIRONMENT, "the pod's network namespace does not exist", podNetns);
         }
@@ -88,12 +98,28 @@ public final class PodLink {
                         + " type veth peer name " + ifName + " address " + podMac(host) + mtuArg + " netns " + podNetns,
                 "link set " + host + " up",
                 "addr add " + GATEWAY4 + "/32 dev " + host, "addr add " + GATEWAY6 + "/64 dev " + host + " nodad"));
-        List<String> pod = new ArrayList<>(List.of("link set lo up", "link set " + ifName + " up"));
         for (String a : addresses) {
             boolean v6 = a.contains(":");
             String src = v6 ? nodeIpv6 : nodeIpv4;
             node.add("route replace " + a + (v6 ? "/128" : "/32") + " dev " + host + (src == null ? "" : " src " + src));
-            pod.add("addr add " + a + (v6 ? "/128 dev " + ifName + " nodad" : "/32 dev " + ifName));
+        }
+        String nodeBatch = String.join("\n", node) + "\n";
+        try {
+            run(nodeIp(List.of("-batch", "-")), nodeBatch);
+        } catch (CniException e) {
+            delete(host); // the batch stops at its first failure: nothing half-wired stays
+            if (!e.details().contains("File exists")) {
+                throw e;
+            }
+            run(nodeIp(List.of("-batch", "-")), nodeBatch); // left by an earlier ADD that failed half-way
+        }
+    }
+
+    /** The pod side: up, the pod's addresses, default routes via the gateways; one iproute2 batch in the pod's namespace. */
+    public void wirePodSide(String host, String podNetns, String ifName, List<String> addresses) {
+        List<String> pod = new ArrayList<>(List.of("link set lo up", "link set " + ifName + " up"));
+        for (String a : addresses) {
+            pod.add("addr add " + a + (a.contains(":") ? "/128 dev " + ifName + " nodad" : "/32 dev " + ifName));
         }
         if (addresses.stream().anyMatch(a -> !a.contains(":"))) {
             pod.add("route add " + GATEWAY4 + "/32 dev " + ifName + " scope link");
@@ -101,17 +127,6 @@ public final class PodLink {
         }
         if (addresses.stream().anyMatch(a -> a.contains(":"))) {
             pod.add("route add default via " + GATEWAY6 + " dev " + ifName);
-        }
-        String nodeBatch = String.join("\n", node) + "\n";
-        try {
-            run(nodeIp(List.of("-batch", "-")), nodeBatch);
-        } catch (CniException e) {
-            if (!e.details().contains("File exists")) {
-                delete(host); // the batch stops at its first failure: nothing half-wired stays
-                throw e;
-            }
-            delete(host); // left by an earlier ADD that failed half-way
-            run(nodeIp(List.of("-batch", "-")), nodeBatch);
         }
         run(podIp(podNetns, List.of("-batch", "-")), String.join("\n", pod) + "\n");
     }
