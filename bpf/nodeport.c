@@ -32,6 +32,7 @@
 #include "lb.h"
 #include "nodeport.h"
 #include "ipcache.h"
+#include "capture.h"
 
 #define LB_SRC_RANGE_ENTRIES	65536
 #define NP_SNAT_TRIES		16
@@ -396,6 +397,18 @@ static __always_inline int np_handle(struct __sk_buff *ctx, struct np_pkt *p)
 	return reason ?: REASON_PASS;
 }
 
+/* A capture's record of a frame for this host, as it leaves the hook (capture.h). */
+static __always_inline void np_capture(struct __sk_buff *ctx, __u32 reason)
+{
+	struct cap_meta m = {
+		.reason = reason,
+		.hook = CAP_HOOK_FROM_NETDEV,
+		.verdict = reason_is_drop(reason) ? FLOW_DROPPED : FLOW_FORWARDED,
+	};
+
+	cap_skb(ctx, &m);
+}
+
 SEC("tc")
 int weir_from_netdev(struct __sk_buff *ctx)
 {
@@ -411,6 +424,8 @@ int weir_from_netdev(struct __sk_buff *ctx)
 	if (!reason)
 		reason = np_handle(ctx, &p);
 	count_packet(&np_stats, reason, p.len);
+	if (ctx->pkt_type == NP_PACKET_HOST)
+		np_capture(ctx, reason);
 	if (reason_is_drop(reason))
 		return TC_ACT_SHOT;
 	if (reason == REASON_PASS_SERVICE_DNAT) {
