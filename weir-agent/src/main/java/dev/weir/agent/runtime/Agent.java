@@ -134,6 +134,9 @@ public final class Agent<R> {
         handlers.putAll(new WhatIfApi(config.node(), store, parts.compiler(), sync::state, flows, config.site().allowLocalhost()).handlers());
         handlers.putAll(new PrefilterApi(config.node(), store, parts.compiler(), sync::state, sync::poke,
                 parts.prefilter()).handlers());
+        if (parts.dataplane() instanceof dev.weir.agent.datapath.KernelDataplane kernel) {
+            handlers.putAll(new dev.weir.agent.capture.TraceApi(kernel::traceEvery, kernel::traceEvery).handlers());
+        }
         Map<String, ApiStream> streams = new HashMap<>(flowApi.streams());
         java.nio.file.Path pins = dev.weir.agent.datapath.KernelPolicyDataplane.Config.defaults(config.node()).pinDir();
         streams.putAll(new dev.weir.agent.capture.CaptureApi(List.of(pins, pins.resolve("prefilter")), decorator).streams());

@@ -18,6 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import dev.weir.cli.Cli;
 import dev.weir.cli.InProcess;
 import dev.weir.cli.agent.AgentDirectory;
@@ -25,7 +27,10 @@ import dev.weir.datapath.capture.CapCfg;
 import dev.weir.datapath.capture.CaptureMaps;
 import dev.weir.ebpf.BpfMap;
 import dev.weir.ebpf.Codec;
+import dev.weir.cli.output.Json;
 import dev.weir.lab.Lab;
+import dev.weir.lab.model.Family;
+import dev.weir.lab.model.PortSpec;
 import dev.weir.testkit.Requirements;
 import picocli.CommandLine;
 
@@ -41,6 +46,7 @@ class CaptureLabTest {
 
     static final String DENY_X = "../examples/policies/01-x-default-deny.yaml";
     static final String DENY_EXT = "src/test/resources/capture/deny-ext-udp-node1.yaml";
+    static final String NODEPORT = "../examples/services/02-y-web-nodeport.yaml";
     static final Path PINS = Path.of("/sys/fs/bpf/weir");
     static Lab lab;
 
@@ -56,6 +62,7 @@ class CaptureLabTest {
         lab = Lab.current().orElseThrow();
         ok("apply", "-f", DENY_X);
         ok("apply", "-f", DENY_EXT);
+        ok("apply", "-f", NODEPORT);
     }
 
     @AfterAll
@@ -232,5 +239,57 @@ class CaptureLabTest {
             t.join();
         }
         assertThat(kernelCfg("node1")).isEqualTo(CapCfg.OFF);
+    }
+
+    /** The flows {@code weir observe ARGS --last 0 -o json} shows, once there are {@code atLeast} or after 10 s. */
+    static List<JsonNode> flows(int atLeast, String... args) throws Exception {
+        List<String> all = new java.util.ArrayList<>(List.of("observe", "--last", "0", "-o", "json"));
+        all.addAll(List.of(args));
+        List<JsonNode> flows = List.of();
+        for (int i = 0; i < 50 && flows.size() < atLeast; i++) {
+            Thread.sleep(i == 0 ? 0 : 200);
+            flows = new java.util.ArrayList<>();
+            for (String line : ok(all.toArray(String[]::new)).out().lines().toList()) {
+                flows.add(Json.mapper().readTree(line));
+            }
+        }
+        return flows;
+    }
+
+    @Test
+    @Order(5)
+    void traceSamplingTurnsForwardedPacketsIntoTracedFlowsAtTheOperatorsRate() throws Exception {
+        assertThat(ok("trace").out()).contains("node1", "off");
+        assertThat(ok("trace", "--every", "1", "--node", "node1").out()).contains("node1", "1 in 1 forwarded packets");
+        // one socket, three datagrams: the first is the connection's policy verdict, the next two are traced
+        String send = "exec 3>/dev/udp/10.244.3.10/81; for i in 1 2 3; do echo x >&3; sleep 0.1; done";
+        assertThat(lab.exec("y/a", List.of("bash", "-c", send))).isZero();
+        List<JsonNode> traced = flows(2, "--verdict", "TRACED", "--from-pod", "y/a", "--to-pod", "z/a", "--node", "node1");
+        assertThat(traced).hasSizeGreaterThanOrEqualTo(2).allSatisfy(f -> {
+            assertThat(f.path("verdict").asText()).isEqualTo("TRACED");
+            assertThat(f.path("l4").path("UDP").path("destination_port").asInt()).isEqualTo(81);
+        });
+        JsonNode off = Json.mapper().readTree(ok("trace", "--every", "0", "-o", "json").out());
+        assertThat(off.findValuesAsText("every")).containsOnly("0").hasSize(2);
+        int before = flows(0, "--verdict", "TRACED", "--node", "node1").size();
+        assertThat(lab.exec("y/a", List.of("bash", "-c", send))).isZero();
+        Thread.sleep(1000); // the flow pump drains every 100 ms
+        assertThat(flows(0, "--verdict", "TRACED", "--node", "node1")).as("tracing is off").hasSize(before);
+        InProcess.Result bad = Cli.run("trace", "--every", "-3");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("--every -3");
+    }
+
+    @Test
+    @Order(6)
+    void theUnderlayReportsANewNodePortConnectionAsTranslated() throws Exception {
+        assertThat(lab.probe("ext", "192.168.100.1", PortSpec.parse("TCP/30080"), Family.IPV4, Lab.PROBE_TIMEOUT).allowed()).isTrue();
+        List<JsonNode> translated = flows(1, "--verdict", "TRANSLATED", "--node", "node1", "--port", "30080");
+        assertThat(translated).isNotEmpty().allSatisfy(f -> {
+            assertThat(f.path("IP").path("source").asText()).isEqualTo("192.168.100.200");
+            assertThat(f.path("IP").path("destination").asText()).isEqualTo("192.168.100.1");
+            assertThat(f.path("Summary").asText()).isEqualTo("TCP translated to a backend by the underlay");
+            assertThat(f.path("destination_service").path("name").asText()).isEqualTo("web");
+        });
     }
 }
