@@ -104,16 +104,6 @@ struct {
 	__uint(max_entries, 4 * 1024 * 1024);
 } flow_events SEC(".maps");
 
-static __always_inline __u32 np_identity(const __u8 *addr)
-{
-	struct ipcache_key k = { .prefixlen = 128 };
-	struct ipcache_val *v;
-
-	__builtin_memcpy(k.addr, addr, sizeof(k.addr));
-	v = bpf_map_lookup_elem(&ipcache, &k);
-	return v ? v->identity : ID_WORLD;
-}
-
 /*
  * A flow event of the underlay (verdict FLOW_DROPPED or FLOW_TRANSLATED):
  * the packet as it arrived (a translation's from the new connection's entry
@@ -137,8 +127,8 @@ __noinline int np_emit(struct __sk_buff *ctx, const struct np_pkt *p, __u32 reas
 	__builtin_memset(e, 0, sizeof(*e));
 	e->ts_ns = bpf_ktime_get_ns();
 	e->ifindex = ctx->ifindex;
-	e->src_identity = p->family ? np_identity(p->src) : 0;
-	e->dst_identity = p->family ? np_identity(p->dst) : 0;
+	e->src_identity = p->family ? ipcache_identity(p->src) : 0;
+	e->dst_identity = p->family ? ipcache_identity(p->dst) : 0;
 	e->reason = reason;
 	e->verdict = verdict;
 	e->family = p->family;

@@ -416,16 +416,6 @@ static __always_inline void ct_key_of(struct ct_key *k, const struct ep_pkt *p,
 	k->ep_id = ep_id;
 }
 
-static __always_inline __u32 ipcache_identity(const __u8 *addr)
-{
-	struct ipcache_key k = { .prefixlen = 128 };
-	struct ipcache_val *v;
-
-	__builtin_memcpy(k.addr, addr, sizeof(k.addr));
-	v = bpf_map_lookup_elem(&ipcache, &k);
-	return v ? v->identity : ID_WORLD;
-}
-
 /*
  * Policy of a new connection: the longest match for the peer's identity
  * and for any peer, deny wins, then allow, then the direction's default.

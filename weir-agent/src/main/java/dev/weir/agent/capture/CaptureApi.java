@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntFunction;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -27,6 +28,8 @@ import dev.weir.agent.flow.Verdict;
 import dev.weir.datapath.capture.CapCfg;
 import dev.weir.datapath.capture.CapEvent;
 import dev.weir.datapath.capture.CaptureMaps;
+import dev.weir.ebpf.NetInterface;
+import dev.weir.ebpf.netns.NetworkNamespace;
 
 /**
  * {@code capture.packets} of the agent's API (docs/capture.md): switches capture on at the node's hooks,
@@ -45,15 +48,25 @@ public final class CaptureApi {
 
     private final List<Path> pinDirs;
     private final FlowDecorator decorator;
+    private final IntFunction<String> ifname;
     private final AtomicBoolean busy = new AtomicBoolean();
 
     /**
      * @param pinDirs   where the capture maps are pinned: the node's pin directory and its prefilter's
      * @param decorator names a packet's pods, identities and policy as flows are named
+     * @param ifname    the name of an interface of the node by index (asked once per interface and capture);
+     *                  may throw when there is none
      */
-    public CaptureApi(List<Path> pinDirs, FlowDecorator decorator) {
+    public CaptureApi(List<Path> pinDirs, FlowDecorator decorator, IntFunction<String> ifname) {
         this.pinDirs = List.copyOf(pinDirs);
         this.decorator = decorator;
+        this.ifname = ifname;
+    }
+
+    /** The names of the node's interfaces in {@code netns} (null: the agent's own namespace). */
+    public static IntFunction<String> interfaceNames(String netns) {
+        return i -> (netns == null ? NetworkNamespace.current() : NetworkNamespace.named(netns))
+                .callUnchecked(() -> NetInterface.name(i));
     }
 
     public Map<String, ApiStream> streams() {
@@ -123,6 +136,7 @@ public final class CaptureApi {
     private void stream(FlowFilter filter, CapCfg cfg, boolean payload, ApiStream.Emitter out) throws Exception {
         long wallMinusMono = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
         Queue<CapEvent> pending = new ArrayDeque<>();
+        Map<Integer, String> names = new java.util.HashMap<>();
         CaptureRings rings;
         try {
             rings = new CaptureRings(pinDirs, cfg, pending::add);
@@ -138,6 +152,7 @@ public final class CaptureApi {
                 for (CapEvent e; (e = pending.poll()) != null; ) {
                     ObjectNode packet = packet(e, wallMinusMono, filter, payload);
                     if (packet != null) {
+                        packet.put("iface", names.computeIfAbsent(e.ifindex(), this::name));
                         out.emit(ApiProtocol.mapper().createObjectNode().set("packet", packet));
                         lastBeat = System.nanoTime();
                     }
@@ -155,7 +170,16 @@ public final class CaptureApi {
         }
     }
 
-    /** The packet as the stream carries it, or null when the filter does not want it. */
+    /** An interface's name, {@code if<index>} when it has none (gone already). */
+    private String name(int ifindex) {
+        try {
+            return ifname.apply(ifindex);
+        } catch (RuntimeException e) {
+            return "if" + ifindex;
+        }
+    }
+
+    /** The packet as the stream carries it (without {@code iface}), or null when the filter does not want it. */
     ObjectNode packet(CapEvent e, long wallMinusMono, FlowFilter filter, boolean payload) {
         byte[] data = e.data();
         PacketHeaders h = PacketHeaders.parse(data);

@@ -139,7 +139,8 @@ public final class Agent<R> {
         }
         Map<String, ApiStream> streams = new HashMap<>(flowApi.streams());
         java.nio.file.Path pins = dev.weir.agent.datapath.KernelPolicyDataplane.Config.defaults(config.node()).pinDir();
-        streams.putAll(new dev.weir.agent.capture.CaptureApi(List.of(pins, pins.resolve("prefilter")), decorator).streams());
+        streams.putAll(new dev.weir.agent.capture.CaptureApi(List.of(pins, pins.resolve("prefilter")), decorator,
+                dev.weir.agent.capture.CaptureApi.interfaceNames(config.site().netns())).streams());
         ApiServer server = new ApiServer(new ApiServer.Config(config.socket()), handlers, streams, log);
         List<Component> started = new java.util.ArrayList<>(List.of(new PidFile(config.pidFile()), kvstore, endpoints,
                 parts.dataplane(), flows, sync));

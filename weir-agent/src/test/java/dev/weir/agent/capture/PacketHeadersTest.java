@@ -108,7 +108,7 @@ class PacketHeadersTest {
 
     @Test
     void aPacketTheFiltersRejectIsNotSentAndOneTheyKeepLosesItsPayload() {
-        CaptureApi api = new CaptureApi(java.util.List.of(), new FlowDecorator("node1"));
+        CaptureApi api = new CaptureApi(java.util.List.of(), new FlowDecorator("node1"), i -> "lxc" + i);
         byte[] f = frame(0x0800, ipv4(6, tcp(5, 0x02, 20), 0));
         CapEvent e = new CapEvent(5, 7, f.length, 0, 0, 0, 142, CaptureMaps.Hook.TO_EP, 2, 0, f);
         FlowFilter forwarded = new FlowFilter(java.util.List.of("FORWARDED"), null, null, null, null, null, null, null, null, null);

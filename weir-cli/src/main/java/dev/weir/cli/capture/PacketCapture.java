@@ -151,7 +151,7 @@ public final class PacketCapture {
             return false;
         }
         byte[] data = Base64.getDecoder().decode(p.path("data").asText());
-        String iface = node + "/if" + p.path("ifindex").asInt();
+        String iface = node + "/" + p.path("iface").asText("if" + p.path("ifindex").asInt());
         String comment = comment(node, p);
         long next = out.size() + out.sizeOf(iface, data.length, comment);
         if (limits.maxBytes() > 0 && next > limits.maxBytes()) {

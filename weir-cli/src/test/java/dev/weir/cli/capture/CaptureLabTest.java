@@ -158,6 +158,7 @@ class CaptureLabTest {
 
         List<Pcapng.Packet> packets = Pcapng.read(file);
         assertThat(packets).hasSize(3).allSatisfy(p -> {
+            assertThat(p.iface()).isEqualTo("node1/lxc-x-a");
             assertThat(p.comment()).startsWith("node=node1 hook=tc/weir_to_ep verdict=DROPPED reason=DROP_POLICY(142)")
                     .endsWith("from=y/b to=x/a");
             assertThat(p.data()).as("Ethernet, IPv4 and UDP headers, no payload").hasSize(14 + 20 + 8);
@@ -183,6 +184,7 @@ class CaptureLabTest {
         assertThat(tcpdump(file)).hasSize(4).allSatisfy(l -> assertThat(l)
                 .contains("IP 192.168.100.200.").contains("> 192.168.100.1.31999: UDP, length 2"));
         assertThat(Pcapng.read(file)).hasSize(4).allSatisfy(p -> {
+            assertThat(p.iface()).isEqualTo("node1/eth0");
             assertThat(p.comment()).isEqualTo("node=node1 hook=xdp/weir_prefilter verdict=DROPPED reason=DROP_DENY_RULE(128)");
             assertThat(p.data()).as("the whole frame with --payload").hasSize(14 + 20 + 8 + 2);
             assertThat(new String(p.data(), 42, 2, StandardCharsets.US_ASCII)).isEqualTo("x\n");
