@@ -58,6 +58,20 @@ public final class FlowFilterOptions {
         return List.copyOf(verdicts);
     }
 
+    public List<Integer> ports() {
+        return List.copyOf(ports);
+    }
+
+    public List<String> protocols() {
+        return List.copyOf(protocols);
+    }
+
+    /** Whether no filter but {@code --port} and {@code --protocol} is given (what a packet alone can tell). */
+    public boolean onlyPortsAndProtocols() {
+        return verdicts.isEmpty() && fromPods.isEmpty() && toPods.isEmpty() && pods.isEmpty() && fromLabels.isEmpty()
+                && toLabels.isEmpty() && namespaces.isEmpty() && services.isEmpty();
+    }
+
     /** Adds the filters to API request parameters (Hubble's names: {@code from_pod}, ...). */
     public void putInto(ObjectNode p) {
         put(p, "verdict", verdicts);

@@ -68,6 +68,16 @@ public final class CaptureCommand implements Callable<Integer> {
     @Option(names = "--node", description = "Only this node's agent (default: every node).")
     String node;
 
+    @Option(names = "--iface", description = "Capture on this interface instead (AF_PACKET, as tcpdump; no agent needed), filtered "
+            + "and cut in the kernel by weir's socket filter program: only --host, --port, --protocol, --netns apply.")
+    String iface;
+
+    @Option(names = "--netns", description = "With --iface: the interface's network namespace (e.g. weir-node1).")
+    String netns;
+
+    @Option(names = "--host", paramLabel = "ADDR", description = "With --iface: packets from or to this address.")
+    String host;
+
     @Mixin
     FlowFilterOptions filters = new FlowFilterOptions();
 
@@ -79,6 +89,12 @@ public final class CaptureCommand implements Callable<Integer> {
         if (read != null) {
             list(read, new PrintWriter(System.out, true));
             return 0;
+        }
+        if (iface != null) {
+            return iface();
+        }
+        if (netns != null || host != null) {
+            throw new UserError("--netns and --host go with --iface");
         }
         PacketCapture capture = new PacketCapture(AgentDirectory.select(node), params(), limits(), write);
         Thread hook = Thread.ofPlatform().unstarted(() -> capture.stop("interrupted"));
@@ -94,6 +110,52 @@ public final class CaptureCommand implements Callable<Integer> {
             }
         }
         return report(r);
+    }
+
+    /** {@code --iface}: an AF_PACKET capture with the socket filter. */
+    private int iface() {
+        IfaceCapture c = new IfaceCapture(netns, iface, socketFilter(), limits(), write);
+        Thread hook = Thread.ofPlatform().unstarted(() -> c.stop("interrupted"));
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return report(c.run(() -> System.err.println("capturing on " + (netns == null ? "" : netns + "/") + iface
+                    + " to " + write + " (Ctrl-C to stop)")));
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook has run
+            }
+        }
+    }
+
+    dev.weir.datapath.capture.SfCfg socketFilter() {
+        if (node != null || !hooks.isEmpty() || snaplen != null || !filters.onlyPortsAndProtocols()
+                || filters.ports().size() > 1 || filters.protocols().size() > 1) {
+            throw new UserError("--iface takes --host, one --port, one --protocol and --netns (the agents' filters,"
+                    + " --node, --hook and --snaplen are for the hooks' capture)");
+        }
+        java.net.InetAddress addr = null;
+        if (host != null) {
+            try {
+                addr = java.net.InetAddress.ofLiteral(host);
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--host " + host + ": not an IPv4 or IPv6 address");
+            }
+        }
+        Integer proto = filters.protocols().isEmpty() ? null : switch (filters.protocols().getFirst().toLowerCase(Locale.ROOT)) {
+            case "tcp" -> 6;
+            case "udp" -> 17;
+            case "sctp" -> 132;
+            case "icmp" -> 1;
+            case "icmpv6", "icmp6" -> 58;
+            default -> throw new UserError("--protocol " + filters.protocols().getFirst() + ": tcp, udp, sctp, icmp or icmpv6");
+        };
+        Integer port = filters.ports().isEmpty() ? null : filters.ports().getFirst();
+        if (port != null && (port < 1 || port > 65535)) {
+            throw new UserError("--port " + port + " not in 1..65535");
+        }
+        return IfaceCapture.filter(addr, proto, port, payload);
     }
 
     private int report(PacketCapture.Result r) {

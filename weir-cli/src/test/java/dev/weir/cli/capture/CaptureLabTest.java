@@ -294,4 +294,38 @@ class CaptureLabTest {
             assertThat(f.path("destination_service").path("name").asText()).isEqualTo("web");
         });
     }
+
+    @Test
+    @Order(7)
+    void anInterfaceCaptureFiltersInTheKernelAndCannotSeeXdpDrops() throws Exception {
+        Path file = tmp.resolve("iface.pcapng");
+        CaptureCommand cmd = new CaptureCommand();
+        new CommandLine(cmd).parseArgs("-w", file.toString(), "--iface", "eth0", "--netns", "weir-node1",
+                "--host", "192.168.100.200", "--protocol", "udp");
+        IfaceCapture c = new IfaceCapture("weir-node1", "eth0", cmd.socketFilter(), cmd.limits(), file);
+        CountDownLatch started = new CountDownLatch(1);
+        AtomicReference<PacketCapture.Result> result = new AtomicReference<>();
+        Thread t = Thread.ofPlatform().start(() -> result.set(c.run(started::countDown)));
+        try {
+            assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
+            send("ext", "192.168.100.1", 31999, 2); // dropped at XDP: before any AF_PACKET socket
+            send("ext", "192.168.100.1", 31998, 3); // reaches the stack (which answers ICMP: not UDP, filtered)
+            Thread.sleep(1500);
+        } finally {
+            c.stop("test");
+            t.join();
+        }
+        assertThat(result.get().packets()).as(listing(file)).isEqualTo(3);
+        assertThat(tcpdump(file)).hasSize(3).allSatisfy(l -> assertThat(l).contains("IP 192.168.100.200.")
+                .contains("> 192.168.100.1.31998: UDP, length 2"));
+        assertThat(Pcapng.read(file)).allSatisfy(p -> {
+            assertThat(p.iface()).isEqualTo("weir-node1/eth0");
+            assertThat(p.comment()).isEqualTo("netns=weir-node1 iface=eth0 hook=socket/weir_sock_filter dir=in");
+            assertThat(p.data()).as("cut after the UDP header in the kernel").hasSize(42);
+            assertThat(p.originalLength()).isEqualTo(44);
+        });
+        InProcess.Result bad = Cli.run("capture", "-w", tmp.resolve("bad.pcapng").toString(), "--iface", "eth0", "--to-pod", "x/a");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("--iface takes --host, one --port, one --protocol and --netns");
+    }
 }

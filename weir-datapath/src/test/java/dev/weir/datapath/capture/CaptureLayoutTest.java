@@ -44,6 +44,14 @@ class CaptureLayoutTest {
     }
 
     @Test
+    void theSocketFiltersConfigMatchesItsObject() {
+        ObjectSpec spec = ObjectSpec.read(SfCfg.OBJECT, Datapath.object(SfCfg.OBJECT));
+        BtfLayouts.assertMatches(spec.btf(), SfCfg.LAYOUT);
+        assertThat(spec.map(SfCfg.MAP).valueSize()).isEqualTo(SfCfg.LAYOUT.byteSize());
+        assertThat(spec.program(SfCfg.PROGRAM).type()).isEqualTo(dev.weir.ebpf.ProgramType.SOCKET_FILTER);
+    }
+
+    @Test
     void decodesARecordAndKeepsOnlyTheCapturedBytes() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment s = arena.allocate(CapEvent.LAYOUT);
