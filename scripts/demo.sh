@@ -38,10 +38,11 @@ weir lab matrix --ports TCP/80,UDP/81
 
 step "Capture what node1's prefilter drops at XDP (no tcpdump on any interface sees these), read back by tcpdump"
 CAPTURE=/tmp/weir-demo-xdp-drops.pcapng
-weir capture -w "$CAPTURE" --node node1 --hook prefilter --verdict DROPPED --count 3 --duration 10s 2> /tmp/weir-demo-capture.err &
+weir capture -w "$CAPTURE" --node node1 --hook prefilter --verdict DROPPED --count 2 --duration 10s 2> /tmp/weir-demo-capture.err &
 CAPTURE_PID=$!
 until grep -q capturing /tmp/weir-demo-capture.err || ! kill -0 "$CAPTURE_PID" 2>/dev/null; do sleep 0.2; done
-weir lab probe y/a x/a TCP/80 || true        # y/a's SYNs, dropped at XDP on its lxc by the 10.244.2.0/24 rule
+weir lab probe y/a x/a TCP/80 || true        # y/a's SYN, dropped at XDP on its lxc by the 10.244.2.0/24 rule
+weir lab probe y/a x/a UDP/81 || true        # and a datagram
 wait "$CAPTURE_PID" || true
 cat /tmp/weir-demo-capture.err
 tcpdump -nn -r "$CAPTURE"
