@@ -97,11 +97,17 @@ public final class CaptureCommand implements Callable<Integer> {
             throw new UserError("--netns and --host go with --iface");
         }
         PacketCapture capture = new PacketCapture(AgentDirectory.select(node), params(), limits(), write);
-        Thread hook = Thread.ofPlatform().unstarted(() -> capture.stop("interrupted"));
+        return report(stoppedOnExit(capture::stop,
+                () -> capture.run(() -> System.err.println("capturing to " + write + " (Ctrl-C to stop)"))));
+    }
+
+    /** Runs a capture that Ctrl-C (the JVM's shutdown) stops through {@code stop}, so the file ends on a whole block. */
+    private static PacketCapture.Result stoppedOnExit(java.util.function.Consumer<String> stop,
+                                                      Callable<PacketCapture.Result> capture) throws Exception {
+        Thread hook = Thread.ofPlatform().unstarted(() -> stop.accept("interrupted"));
         Runtime.getRuntime().addShutdownHook(hook);
-        PacketCapture.Result r;
         try {
-            r = capture.run(() -> System.err.println("capturing to " + write + " (Ctrl-C to stop)"));
+            return capture.call();
         } finally {
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
@@ -109,24 +115,13 @@ public final class CaptureCommand implements Callable<Integer> {
                 // the hook has run
             }
         }
-        return report(r);
     }
 
     /** {@code --iface}: an AF_PACKET capture with the socket filter. */
-    private int iface() {
+    private int iface() throws Exception {
         IfaceCapture c = new IfaceCapture(netns, iface, socketFilter(), limits(), write);
-        Thread hook = Thread.ofPlatform().unstarted(() -> c.stop("interrupted"));
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            return report(c.run(() -> System.err.println("capturing on " + (netns == null ? "" : netns + "/") + iface
-                    + " to " + write + " (Ctrl-C to stop)")));
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook has run
-            }
-        }
+        return report(stoppedOnExit(c::stop, () -> c.run(() -> System.err.println("capturing on "
+                + (netns == null ? "" : netns + "/") + iface + " to " + write + " (Ctrl-C to stop)"))));
     }
 
     dev.weir.datapath.capture.SfCfg socketFilter() {
