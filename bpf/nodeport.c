@@ -35,6 +35,8 @@
 #include "lb.h"
 #include "nodeport.h"
 #include "ipcache.h"
+#include "flow.h"
+#include "capture.h"
 
 #define LB_SRC_RANGE_ENTRIES	65536
 #define NP_SNAT_TRIES		16
@@ -94,6 +96,65 @@ struct {
 	__type(key, __u32);
 	__type(value, struct weir_counter);
 } np_stats SEC(".maps");
+
+/*
+ * The endpoint program's flow_events ring (tc_endpoint.c), shared by pin
+ * name; the loader gives it that object's size. The underlay reports its
+ * drops and the translation of each new connection there (np_emit).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 * 1024 * 1024);
+} flow_events SEC(".maps");
+
+/*
+ * A flow event of the underlay (verdict FLOW_DROPPED or FLOW_TRANSLATED):
+ * the packet as it arrived (a translation's from the new connection's entry
+ * in np_scratch), with the service it was translated through.
+ * Global: verified once.
+ */
+__noinline int np_emit(struct __sk_buff *ctx, const struct np_pkt *p, __u32 reason, __u32 verdict)
+{
+	struct flow_event *e;
+	struct np_scratch *s;
+	__u32 zero = 0;
+
+	if (!ctx || !p)
+		return 0;	/* not reached */
+	e = bpf_ringbuf_reserve(&flow_events, sizeof(*e), 0);
+	if (!e) {
+		count_packet(&np_stats, REASON_EVENTS_LOST, sizeof(*e));
+		return 0;
+	}
+	s = bpf_map_lookup_elem(&np_scratch, &zero);
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = bpf_ktime_get_ns();
+	e->ifindex = ctx->ifindex;
+	e->src_identity = p->family ? ipcache_identity(p->src) : 0;
+	e->dst_identity = p->family ? ipcache_identity(p->dst) : 0;
+	e->reason = reason;
+	e->verdict = verdict;
+	e->family = p->family;
+	e->proto = p->proto;
+	e->tcp_flags = p->tcp_flags;
+	e->sport = p->sport;
+	e->dport = p->dport;
+	__builtin_memcpy(e->saddr, p->src, sizeof(e->saddr));
+	__builtin_memcpy(e->daddr, p->dst, sizeof(e->daddr));
+	if (verdict == FLOW_TRANSLATED && s) {
+		/* p is the packet as translated; the new entry's key is the packet as it arrived */
+		e->sport = s->k.sport;
+		e->dport = s->k.dport;
+		__builtin_memcpy(e->saddr, s->k.saddr, sizeof(e->saddr));
+		__builtin_memcpy(e->daddr, s->k.daddr, sizeof(e->daddr));
+	}
+	e->len = p->len;
+	e->svc_id = p->svc_id;
+	e->rev_nat_id = p->rev_nat_id;
+	bpf_ringbuf_submit(e, 0);
+	count_packet(&np_stats, REASON_EVENTS_SENT, sizeof(*e));
+	return 0;
+}
 
 /*
  * Parses a frame: 0 for a TCP/UDP packet the translation may concern, else
@@ -394,8 +455,12 @@ static __always_inline int np_handle(struct __sk_buff *ctx, struct np_pkt *p)
 	if (reason)
 		return reason;
 	reason = np_new(&cfg, p);
-	if (reason == REASON_PASS_SERVICE_DNAT)
-		return np_commit(ctx, p);
+	if (reason == REASON_PASS_SERVICE_DNAT) {
+		reason = np_commit(ctx, p);
+		if (reason == REASON_PASS_SERVICE_DNAT)
+			np_emit(ctx, p, reason, FLOW_TRANSLATED);	/* a new connection */
+		return reason;
+	}
 	return reason ?: REASON_PASS;
 }
 
@@ -414,20 +479,37 @@ static __always_inline int np_for_host(struct __sk_buff *ctx)
 	return cfg.tunnel_ifindex && ctx->ifindex == cfg.tunnel_ifindex;
 }
 
+/* A capture's record of a frame for this host, as it leaves the hook (capture.h). */
+static __always_inline void np_capture(struct __sk_buff *ctx, __u32 reason)
+{
+	struct cap_meta m = {
+		.reason = reason,
+		.hook = CAP_HOOK_FROM_NETDEV,
+		.verdict = reason_is_drop(reason) ? FLOW_DROPPED : FLOW_FORWARDED,
+	};
+
+	cap_skb(ctx, &m);
+}
+
 SEC("tc")
 int weir_from_netdev(struct __sk_buff *ctx)
 {
 	struct np_pkt p = {};
-	int reason;
+	int reason, for_host;
 
 	p.len = ctx->len;
-	if (!np_for_host(ctx))
+	for_host = np_for_host(ctx);
+	if (!for_host)
 		reason = REASON_PASS;
 	else
 		reason = np_parse(ctx, &p);
 	if (!reason)
 		reason = np_handle(ctx, &p);
 	count_packet(&np_stats, reason, p.len);
+	if (reason_is_drop(reason))
+		np_emit(ctx, &p, reason, FLOW_DROPPED);
+	if (for_host)
+		np_capture(ctx, reason);
 	if (reason_is_drop(reason))
 		return TC_ACT_SHOT;
 	if (reason == REASON_PASS_SERVICE_DNAT) {

@@ -38,6 +38,7 @@
 #include "nodeport.h"
 #include "flow.h"
 #include "lb.h"
+#include "capture.h"
 
 /* Map sizes are defaults; the loader sets them from configuration. */
 #define EP_ENDPOINTS		4096
@@ -413,16 +414,6 @@ static __always_inline void ct_key_of(struct ct_key *k, const struct ep_pkt *p,
 	k->dir = dir;
 	k->_pad = 0;
 	k->ep_id = ep_id;
-}
-
-static __always_inline __u32 ipcache_identity(const __u8 *addr)
-{
-	struct ipcache_key k = { .prefixlen = 128 };
-	struct ipcache_val *v;
-
-	__builtin_memcpy(k.addr, addr, sizeof(k.addr));
-	v = bpf_map_lookup_elem(&ipcache, &k);
-	return v ? v->identity : ID_WORLD;
 }
 
 /*
@@ -1051,6 +1042,28 @@ __noinline int ep_tunnel(struct __sk_buff *ctx, __u32 identity, __u32 tunnel_ifi
 	return bpf_redirect(tunnel_ifindex, 0);
 }
 
+/*
+ * A capture's record of the packet as it leaves the hook (capture.h). Not
+ * inlined: ep_handle's own stack frame is what the deepest call chain has
+ * left, so the record's metadata lives in this frame instead.
+ */
+static __noinline int ep_capture(struct __sk_buff *ctx, const struct ep_info *ep,
+				 const struct ep_dec *d, __u32 reason, __u32 verdict)
+{
+	struct cap_meta m = {
+		.ep_id = ep->ep_id,
+		.src_identity = d->dir == EP_DIR_EGRESS ? ep->identity : d->peer,
+		.dst_identity = d->dir == EP_DIR_EGRESS ? d->peer : ep->identity,
+		.reason = reason,
+		.hook = d->dir == EP_DIR_EGRESS ? CAP_HOOK_FROM_EP : CAP_HOOK_TO_EP,
+		.verdict = verdict,
+		.dir = d->dir,
+	};
+
+	cap_skb(ctx, &m);
+	return 0;
+}
+
 static __always_inline int ep_handle(struct __sk_buff *ctx, const __u8 dir)
 {
 	struct ep_pkt p = {};
@@ -1084,8 +1097,11 @@ static __always_inline int ep_handle(struct __sk_buff *ctx, const __u8 dir)
 		else
 			reason = ep_conntrack(ctx, &ep, &cfg, &p, &d, dir);
 	}
-	if (ep_verdict(&ep, &cfg, &p, &d, reason) == TC_ACT_SHOT)
+	if (ep_verdict(&ep, &cfg, &p, &d, reason) == TC_ACT_SHOT) {
+		ep_capture(ctx, &ep, &d, reason, FLOW_DROPPED);
 		return TC_ACT_SHOT;
+	}
+	ep_capture(ctx, &ep, &d, reason, FLOW_FORWARDED);
 	if (dir == EP_DIR_EGRESS && d.redirect == EP_REDIRECT_PEER)
 		return bpf_redirect_peer(ifindex, 0);	/* hairpin reply: back to the pod */
 	if (dir == EP_DIR_EGRESS && d.redirect == EP_REDIRECT_FIB)

@@ -15,6 +15,7 @@
 #include "prefilter.h"
 #include "counters.h"
 #include "l4_sanity.h"
+#include "capture.h"
 
 /* Map sizes are defaults; the loader sets them from configuration. */
 #define PF_LPM_ENTRIES		65536
@@ -247,6 +248,18 @@ static __always_inline void pf_emit(struct xdp_md *ctx, const struct pf_pkt *p,
 	count_packet(&pf_stats, REASON_EVENTS_SENT, sizeof(*e));
 }
 
+/* A capture's record of the frame (capture.h); a dry-run drop passes, so it is FORWARDED. */
+static __always_inline void pf_capture(struct xdp_md *ctx, __u32 reason, int dropped)
+{
+	struct cap_meta m = {
+		.reason = reason,
+		.hook = CAP_HOOK_PREFILTER,
+		.verdict = dropped ? FLOW_DROPPED : FLOW_FORWARDED,
+	};
+
+	cap_xdp(ctx, &m);
+}
+
 /*
  * The one way out of the program: counts the verdict per reason (and per
  * rule when a rule decided it), samples drops into pf_events, and turns the
@@ -271,6 +284,7 @@ static __always_inline int pf_verdict(struct xdp_md *ctx,
 		count_packet(&pf_stats, reason, p->len);
 	if (rule != PF_RULE_NONE)
 		count_packet(&pf_hits, rule, p->len);
+	pf_capture(ctx, reason, drop && !flags);
 	if (!drop)
 		return XDP_PASS;
 	if (cfg && sample_due(&pf_sample, cfg->sample_every))

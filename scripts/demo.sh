@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The lab demo: a two-node cluster of network namespaces, its reachability matrix; the XDP prefilter on
-# node1 with a deny rule, the matrix again and the per-reason counters; then Kubernetes NetworkPolicy
+# node1 with a deny rule, the matrix again, a capture of its drops read back by tcpdump, and the per-reason
+# counters; then Kubernetes NetworkPolicy
 # enforced by the agents at TC, the flows they dropped, and a namespace in audit mode.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -34,6 +35,18 @@ weir prefilter list --netns weir-node1
 
 step "Reachability with the prefilter (y/* cut off from node1's pods; UDP/81 to x/a dropped)"
 weir lab matrix --ports TCP/80,UDP/81
+
+step "Capture what node1's prefilter drops at XDP (no tcpdump on any interface sees these), read back by tcpdump"
+CAPTURE=/tmp/weir-demo-xdp-drops.pcapng
+weir capture -w "$CAPTURE" --node node1 --hook prefilter --verdict DROPPED --count 2 --duration 10s 2> /tmp/weir-demo-capture.err &
+CAPTURE_PID=$!
+until grep -q capturing /tmp/weir-demo-capture.err || ! kill -0 "$CAPTURE_PID" 2>/dev/null; do sleep 0.2; done
+weir lab probe y/a x/a TCP/80 || true        # y/a's SYN, dropped at XDP on its lxc by the 10.244.2.0/24 rule
+weir lab probe y/a x/a UDP/81 || true        # and a datagram
+wait "$CAPTURE_PID" || true
+cat /tmp/weir-demo-capture.err
+tcpdump -nn -r "$CAPTURE"
+weir capture --read "$CAPTURE"               # the same packets with node, hook, verdict and reason
 
 step "Counters per verdict reason and per rule on node1"
 weir prefilter stats --netns weir-node1
@@ -93,6 +106,8 @@ cat <<'MSG'
 Try next:
   bin/weir observe --follow --from-pod y/b            # Hubble-style flows, -o json for Hubble's field names
   bin/weir ui                                         # the same live in a browser: http://127.0.0.1:12000/ (Ctrl-C stops)
+  bin/weir capture -w /tmp/x-a.pcapng --to-pod x/a --duration 30s   # pcapng of what the hooks saw (headers only; --payload)
+  bin/weir trace --every 100; bin/weir observe --verdict TRACED     # 1 in 100 forwarded packets as TRACED flows
   bin/weir lab probe z/a x/a TCP/81                   # blocked: only y may reach x, on TCP/80
   bin/weir delete -f examples/policies/03-z-deny-in-audit.yaml
   bin/weir bpf ct list                                # conntrack, with the service entries

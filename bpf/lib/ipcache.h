@@ -52,6 +52,17 @@ struct {
 	__type(value, struct ipcache_val);
 } ipcache SEC(".maps");
 
+/* The identity of an address (16 bytes, IPv4 v4-mapped): its longest prefix's, world on a miss. */
+static __always_inline __u32 ipcache_identity(const __u8 *addr)
+{
+	struct ipcache_key k = { .prefixlen = 128 };
+	struct ipcache_val *v;
+
+	__builtin_memcpy(k.addr, addr, sizeof(k.addr));
+	v = bpf_map_lookup_elem(&ipcache, &k);
+	return v ? v->identity : ID_WORLD;
+}
+
 /*
  * The source identity of a packet whose source address does not tell it,
  * handed to weir_to_ep in skb->mark: the magic in the top byte, the identity

@@ -32,6 +32,8 @@ import picocli.CommandLine.Command;
                 dev.weir.cli.agent.ApplyCommand.Apply.class,
                 dev.weir.cli.agent.ApplyCommand.Delete.class,
                 dev.weir.cli.agent.ObserveCommand.class,
+                dev.weir.cli.capture.CaptureCommand.class,
+                dev.weir.cli.agent.TraceCommand.class,
                 dev.weir.cli.agent.ServiceCommand.class,
                 dev.weir.cli.diagnose.DiagnoseCommand.class,
                 dev.weir.cli.ui.UiCommand.class,

@@ -142,6 +142,15 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
         return prefilter;
     }
 
+    /** Trace sampling (TRACED flows): 1 in {@code n} forwarded packets; 0 off. */
+    public void traceEvery(int n) {
+        policy.traceEvery(n);
+    }
+
+    public int traceEvery() {
+        return policy.traceEvery();
+    }
+
     public ConntrackReader conntrack() {
         return policy.conntrack();
     }

@@ -109,6 +109,8 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
     private final Map<String, Integer> attached = new java.util.concurrent.ConcurrentHashMap<>();
     /** Interfaces readied for a pod a sync may not know yet ({@link #ready}): their programs stay. */
     private final Map<String, Integer> readied = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Held by every read-modify-write of {@code ep_cfg[0]} (the sync loop's tunnel, the API's trace rate). */
+    private final Object cfgLock = new Object();
     private boolean firstApply = true;
     /** The ipcache as last written; null when unknown (every key is read and written then). */
     private Map<IpcacheKey, IpcacheVal> ipcacheWritten;
@@ -288,9 +290,27 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
                 return null;
             });
         }
-        EpCfg cfg = maps.cfg.lookup(0).orElse(EpCfg.DEFAULTS);
-        maps.cfg.put(0, cfg.withTunnelIfindex(ifindex));
+        synchronized (cfgLock) {
+            EpCfg cfg = maps.cfg.lookup(0).orElse(EpCfg.DEFAULTS);
+            maps.cfg.put(0, cfg.withTunnelIfindex(ifindex));
+        }
         tunnelIfindex = ifindex;
+    }
+
+    /**
+     * Traces 1 in {@code n} forwarded packets (per CPU) as TRACED flows; 0 stops. Kept in the pinned
+     * {@code ep_cfg}, so a restarted agent keeps it. Any thread.
+     */
+    public void traceEvery(int n) {
+        synchronized (cfgLock) {
+            EpCfg cfg = maps.cfg.lookup(0).orElse(EpCfg.DEFAULTS);
+            maps.cfg.put(0, cfg.withTraceEvery(n));
+        }
+    }
+
+    /** The trace sampling rate in force: 1 in this many forwarded packets; 0 off. */
+    public int traceEvery() {
+        return maps.cfg.lookup(0).map(EpCfg::traceEvery).orElse(0);
     }
 
     /**

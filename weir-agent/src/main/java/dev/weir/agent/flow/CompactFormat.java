@@ -55,7 +55,8 @@ public final class CompactFormat {
             case "DROPPED" -> flow.path("drop_reason_desc").asText("") + " DROPPED";
             case "AUDIT" -> "policy-verdict:" + matchName(match) + " " + dir + " AUDITED";
             case "TRACED" -> (dir.equals("INGRESS") ? "to-endpoint" : "from-endpoint") + " FORWARDED";
-            case "TRANSLATED" -> "sock-xlate-fwd TRANSLATED";
+            case "TRANSLATED" -> (flow.path("Summary").asText().endsWith("by the underlay") ? "nodeport-xlate" : "sock-xlate-fwd")
+                    + " TRANSLATED";
             default -> "policy-verdict:" + matchName(match) + " " + dir + " ALLOWED";
         };
     }

@@ -77,7 +77,9 @@ public final class FlowDecorator {
         String protocol = protocolName(e.protocol(), e.family());
         StateView.Rule rule = c.rules().get(e.rule());
         FlowRecord.PolicyRef policy = rule == null ? null : new FlowRecord.PolicyRef(rule.kind(), rule.namespace(), rule.name());
-        String summary = verdict == Verdict.TRANSLATED ? protocol + " socket translated to a backend"
+        // the socket LB's events have no interface; the underlay's (weir_from_netdev, a new NodePort connection) have
+        String summary = verdict == Verdict.TRANSLATED ? protocol + (e.ifindex() == 0 ? " socket translated to a backend"
+                : " translated to a backend by the underlay")
                 : summary(protocol, flags, dropped ? reasonDesc : null);
         String sourceIp = e.sourceIp();
         int sourceIdentity = e.sourceIdentity();

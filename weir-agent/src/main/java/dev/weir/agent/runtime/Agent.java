@@ -136,7 +136,13 @@ public final class Agent<R> {
         handlers.putAll(new WhatIfApi(config.node(), store, parts.compiler(), sync::state, flows, config.site().allowLocalhost()).handlers());
         handlers.putAll(new PrefilterApi(config.node(), store, parts.compiler(), sync::state, sync::poke,
                 parts.prefilter()).handlers());
-        Map<String, ApiStream> streams = flowApi.streams();
+        if (parts.dataplane() instanceof dev.weir.agent.datapath.KernelDataplane kernel) {
+            handlers.putAll(new dev.weir.agent.capture.TraceApi(kernel::traceEvery, kernel::traceEvery).handlers());
+        }
+        Map<String, ApiStream> streams = new HashMap<>(flowApi.streams());
+        java.nio.file.Path pins = dev.weir.agent.datapath.KernelPolicyDataplane.Config.defaults(config.node()).pinDir();
+        streams.putAll(new dev.weir.agent.capture.CaptureApi(List.of(pins, pins.resolve("prefilter")), decorator,
+                dev.weir.agent.capture.CaptureApi.interfaceNames(config.site().netns())).streams());
         ApiServer server = new ApiServer(new ApiServer.Config(config.socket()), handlers, streams, log);
         List<Component> started = new java.util.ArrayList<>(List.of(new PidFile(config.pidFile()), kvstore, endpoints,
                 parts.dataplane(), flows, sync));

@@ -96,4 +96,16 @@ class HubbleJsonTest {
         assertThat(new FlowFilter(java.util.List.of("translated"), null, null, null, null, null, null, null, null, null)
                 .matches(decorator.decorate(sock, 7))).isTrue();
     }
+
+    @Test
+    void anUnderlayTranslationIsNamedAsTheUnderlays() {
+        RawFlowEvent np = new RawFlowEvent(FlowFixtures.T0, 0, 4, 2, 1, 0, 10, 5, 0, false, 4, 6, 2, 0, 40000, 30080,
+                "192.168.100.200", "192.168.100.1", 60, 3, 7);
+        JsonNode j = HubbleJson.render(decorator.decorate(np, 8));
+        assertThat(j.path("verdict").asText()).isEqualTo("TRANSLATED");
+        assertThat(j.path("Summary").asText()).isEqualTo("TCP translated to a backend by the underlay");
+        assertThat(j.path("destination_service").path("name").asText()).isEqualTo("web");
+        assertThat(CompactFormat.line(j, ZoneOffset.UTC)).contains("192.168.100.200:40000 (world) -> 192.168.100.1:30080 (host)",
+                "nodeport-xlate TRANSLATED");
+    }
 }

@@ -10,15 +10,14 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.weir.agent.api.ApiException;
 import dev.weir.agent.flow.CompactFormat;
-import dev.weir.agent.flow.FlowFilter;
 import dev.weir.cli.UserError;
 import dev.weir.cli.output.Json;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -42,35 +41,8 @@ public final class ObserveCommand implements Callable<Integer> {
     @Option(names = "--since", description = "Only flows since a time (RFC 3339) or a duration ago (30s, 5m, 1h).")
     String since;
 
-    @Option(names = "--verdict", description = "FORWARDED, DROPPED, AUDIT or TRACED.")
-    List<String> verdicts = new ArrayList<>();
-
-    @Option(names = "--from-pod", paramLabel = "[NS/]POD", description = "Flows from the pod (a prefix: x/ for a namespace).")
-    List<String> fromPods = new ArrayList<>();
-
-    @Option(names = "--to-pod", paramLabel = "[NS/]POD", description = "Flows to the pod.")
-    List<String> toPods = new ArrayList<>();
-
-    @Option(names = "--pod", paramLabel = "[NS/]POD", description = "Flows from or to the pod.")
-    List<String> pods = new ArrayList<>();
-
-    @Option(names = "--from-label", description = "Flows from endpoints with the label (key=value or key).")
-    List<String> fromLabels = new ArrayList<>();
-
-    @Option(names = "--to-label", description = "Flows to endpoints with the label.")
-    List<String> toLabels = new ArrayList<>();
-
-    @Option(names = {"-n", "--namespace"}, description = "Flows from or to pods of the namespace.")
-    List<String> namespaces = new ArrayList<>();
-
-    @Option(names = "--port", description = "Flows with this source or destination port.")
-    List<Integer> ports = new ArrayList<>();
-
-    @Option(names = "--protocol", description = "tcp, udp, sctp, icmp, icmpv6.")
-    List<String> protocols = new ArrayList<>();
-
-    @Option(names = "--service", paramLabel = "[NS/]NAME", description = "Flows translated through the service (to its frontend, or replies from it).")
-    List<String> services = new ArrayList<>();
+    @Mixin
+    FlowFilterOptions filters = new FlowFilterOptions();
 
     @Option(names = "--node", description = "Only this node's agent (default: every node, merged by time).")
     String node;
@@ -81,7 +53,7 @@ public final class ObserveCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         ObjectNode params = params();
-        new FlowFilter(verdicts, fromPods, toPods, pods, fromLabels, toLabels, namespaces, ports, protocols, null, services);
+        filters.check();
         List<AgentDirectory.Agent> agents = AgentDirectory.select(node);
         PrintWriter out = new PrintWriter(System.out, true);
         AgentFlows answer = AgentFlows.query(agents, params, last);
@@ -144,27 +116,12 @@ public final class ObserveCommand implements Callable<Integer> {
 
     private ObjectNode params() {
         ObjectNode p = Json.mapper().createObjectNode();
-        put(p, "verdict", verdicts);
-        put(p, "from_pod", fromPods);
-        put(p, "to_pod", toPods);
-        put(p, "pod", pods);
-        put(p, "from_label", fromLabels);
-        put(p, "to_label", toLabels);
-        put(p, "namespace", namespaces);
-        put(p, "protocol", protocols);
-        put(p, "service", services);
-        ArrayNode portArray = p.putArray("port");
-        ports.forEach(portArray::add);
+        filters.putInto(p);
         if (since != null) {
             p.put("since", since(since).toString());
         }
         p.put("last", last);
         return p;
-    }
-
-    private static void put(ObjectNode p, String field, List<String> values) {
-        ArrayNode a = p.putArray(field);
-        values.forEach(a::add);
     }
 
     static Instant since(String text) {

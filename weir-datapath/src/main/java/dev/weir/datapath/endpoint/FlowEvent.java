@@ -45,6 +45,8 @@ public record FlowEvent(long tsNs, int epId, int ifindex, int srcIdentity, int d
     public static final int DROPPED = 2;
     public static final int AUDIT = 3;
     public static final int TRACED = 4;
+    /** The socket LB translated a connect()/sendmsg(), or the underlay a new connection to a frontend. */
+    public static final int TRANSLATED = 5;
 
     public static final int MATCH_NONE = 0;
     /** An identity entry without protocol. */

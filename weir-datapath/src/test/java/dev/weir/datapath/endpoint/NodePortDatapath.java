@@ -23,6 +23,7 @@ import dev.weir.ebpf.Codec;
 import dev.weir.ebpf.LoadOptions;
 import dev.weir.ebpf.NetInterface;
 import dev.weir.ebpf.ObjectSpec;
+import dev.weir.ebpf.RingBufferReader;
 import dev.weir.ebpf.TestRun;
 
 /**
@@ -54,6 +55,8 @@ final class NodePortDatapath implements AutoCloseable {
     final BpfMap<byte[], byte[]> lbSlot;
     final BpfMap<Integer, byte[]> lbBackend;
     final BpfMap<Integer, byte[]> lbRevnat;
+    private final RingBufferReader events;
+    private final java.util.List<FlowEvent> received = new java.util.ArrayList<>();
 
     NodePortDatapath() {
         try {
@@ -87,6 +90,16 @@ final class NodePortDatapath implements AutoCloseable {
         lbSlot = np.map(LbTc.SLOT, Codec.bytes(8), Codec.bytes(4));
         lbBackend = np.map(LbTc.BACKEND, Codec.u32(), Codec.bytes(24));
         lbRevnat = np.map(LbTc.REVNAT, Codec.u32(), Codec.bytes(20));
+        events = RingBufferReader.open(ep.map(EndpointMaps.FLOW_EVENTS, Codec.bytes(0), Codec.bytes(0)),
+                seg -> received.add(FlowEvent.decode(seg)));
+    }
+
+    /** The flow events written since the last call (both objects write the endpoint object's ring). */
+    java.util.List<FlowEvent> drainEvents() {
+        events.drain();
+        java.util.List<FlowEvent> out = java.util.List.copyOf(received);
+        received.clear();
+        return out;
     }
 
     /** Small maps, the shared ones the same size in both objects. */
@@ -100,13 +113,13 @@ final class NodePortDatapath implements AutoCloseable {
                 .maxEntries(LbTc.AFFINITY, 16)
                 .maxEntries(LbTc.MAGLEV, 64)
                 .maxEntries("lb_sock_rev", 16)
-                .maxEntries(EndpointMaps.IPCACHE, 64);
+                .maxEntries(EndpointMaps.IPCACHE, 64)
+                .maxEntries(EndpointMaps.FLOW_EVENTS, 64 * 1024);
         if (endpoint) {
             b.maxEntries(EndpointMaps.EP_BY_IFINDEX, 16)
                     .maxEntries(EndpointMaps.POL, 64)
                     .maxEntries(EndpointMaps.CT, 64)
-                    .maxEntries(EndpointMaps.FRAG, 64)
-                    .maxEntries(EndpointMaps.FLOW_EVENTS, 64 * 1024);
+                    .maxEntries(EndpointMaps.FRAG, 64);
         } else {
             b.maxEntries(NodePortMaps.SRC_RANGE, 16);
         }
@@ -143,6 +156,7 @@ final class NodePortDatapath implements AutoCloseable {
     @Override
     public void close() {
         try {
+            events.close();
             np.close();
         } finally {
             ep.close();

@@ -313,6 +313,36 @@ class NodePortTest {
     }
 
     @Test
+    void theUnderlayReportsItsDropsAndEachNewConnectionsTranslation() {
+        backendB(4, UDP);
+        frontend(NODE4, NODEPORT, UDP, LbMaps.F_NODEPORT, BE_B);
+        dp.underlay(frame(4, EXT4, NODE4, l4(UDP, CPORT, NODEPORT, 0)));
+        dp.underlay(frame(4, EXT4, NODE4, l4(UDP, CPORT, NODEPORT, 0)));
+        java.util.List<FlowEvent> events = dp.drainEvents();
+        assertThat(events).as("the connection's first packet only").hasSize(1);
+        FlowEvent t = events.get(0);
+        assertThat(t.verdict()).isEqualTo(FlowEvent.TRANSLATED);
+        assertThat(t.reason()).isEqualTo(DropReason.PASS_SERVICE_DNAT.code());
+        assertThat(t.svcId()).isEqualTo(SVC);
+        assertThat(t.revNatId()).isEqualTo(REVNAT);
+        assertThat(t.family()).isEqualTo(4);
+        assertThat(t.proto()).isEqualTo(UDP);
+        assertThat(t.sport()).isEqualTo(CPORT);
+        assertThat(t.dport()).as("the packet as it arrived: the frontend's port").isEqualTo(NODEPORT);
+        assertThat(dev.weir.datapath.Mem.address(t.saddr())).isEqualTo(ip(EXT4));
+        assertThat(t.ifindex()).isEqualTo(dp.ifindex);
+
+        frontend(NODE4, NODEPORT + 1, TCP, LbMaps.F_NODEPORT);
+        dp.underlay(frame(4, EXT4, NODE4, l4(TCP, CPORT, NODEPORT + 1, SYN)));
+        FlowEvent d = dp.drainEvents().getFirst();
+        assertThat(d.verdict()).isEqualTo(FlowEvent.DROPPED);
+        assertThat(d.reason()).isEqualTo(DropReason.DROP_NO_SERVICE_BACKEND.code());
+        assertThat(d.dport()).isEqualTo(NODEPORT + 1);
+        assertThat(d.tcpFlags()).isEqualTo(SYN);
+        assertThat(dp.npPackets(DropReason.EVENTS_SENT)).isEqualTo(2);
+    }
+
+    @Test
     void withoutASnatAddressTheClientIsDropped() {
         dp.npCfg.put(0, NpCfg.of(null, ip(NODE6)));
         backendB(4, TCP);
