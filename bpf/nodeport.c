@@ -32,6 +32,7 @@
 #include "lb.h"
 #include "nodeport.h"
 #include "ipcache.h"
+#include "reject.h"
 
 #define LB_SRC_RANGE_ENTRIES	65536
 #define NP_SNAT_TRIES		16
@@ -259,8 +260,10 @@ __noinline int np_new(const struct ep_cfg *cfg, struct np_pkt *p)
 	p->rev_nat_id = sv->rev_nat_id;
 	if ((sv->flags & LB_F_SRC_RANGES) && !np_src_allowed(sv->rev_nat_id, p->src))
 		return REASON_DROP_LB_SRC_RANGE;
-	if (!sv->count)
+	if (!sv->count) {
+		p->reject = !!(sv->flags & LB_F_REJECT);
 		return REASON_DROP_NO_SERVICE_BACKEND;
+	}
 	__builtin_memcpy(ak.client, p->src, sizeof(ak.client));
 	ak.svc_id = sv->svc_id;
 	backend_id = lb_select(sv, lb_hash_tuple(p->src, p->sport, p->proto), &ak);
@@ -311,6 +314,20 @@ __noinline int np_commit(struct __sk_buff *ctx, struct np_pkt *p)
 	if (np_translate(ctx, p, &s->v))
 		return REASON_DROP_NAT_FAILED;
 	return REASON_PASS_SERVICE_DNAT;
+}
+
+/*
+ * A new connection to a frontend without endpoints (LB_F_REJECT): the ICMP
+ * port unreachable of reject.h, sent back out the interface it came in
+ * by. Global: its stack apart from the program's.
+ */
+__noinline int np_reject(struct __sk_buff *ctx, const struct np_pkt *p)
+{
+	if (!ctx || !p)
+		return TC_ACT_SHOT;	/* not reached */
+	if (reject_port_unreachable(ctx, p->l3_off, p->family))
+		return TC_ACT_SHOT;
+	return bpf_redirect(ctx->ifindex, 0);
 }
 
 /* np_redirect(). Global: its stack apart from the program's. */
@@ -412,7 +429,7 @@ int weir_from_netdev(struct __sk_buff *ctx)
 		reason = np_handle(ctx, &p);
 	count_packet(&np_stats, reason, p.len);
 	if (reason_is_drop(reason))
-		return TC_ACT_SHOT;
+		return p.reject ? np_reject(ctx, &p) : TC_ACT_SHOT;
 	if (reason == REASON_PASS_SERVICE_DNAT) {
 		/*
 		 * To a backend on this node the packet comes from the node's

@@ -38,6 +38,7 @@
 #include "nodeport.h"
 #include "flow.h"
 #include "lb.h"
+#include "reject.h"
 
 /* Map sizes are defaults; the loader sets them from configuration. */
 #define EP_ENDPOINTS		4096
@@ -153,6 +154,7 @@ struct ep_pkt {
 #define EP_REDIRECT_NONE	0
 #define EP_REDIRECT_PEER	1	/* back to the pod (hairpin reply) */
 #define EP_REDIRECT_FIB		2	/* to an external client, past the stack's input path (nodeport.h) */
+#define EP_REDIRECT_REJECT	3	/* dropped, answered with ICMP port unreachable (reject.h) */
 
 /* What was decided, for the verdict helper and the flow event. */
 struct ep_dec {
@@ -670,7 +672,7 @@ static __always_inline void ep_np_pkt(struct np_pkt *n, const struct ep_pkt *p)
 	n->family = p->l3.family;
 	n->proto = p->l3.proto;
 	n->tcp_flags = p->tcp_flags;
-	n->_pad = 0;
+	n->reject = 0;
 	n->l3_off = p->l3_off;
 	n->l4_off = p->l4_off;
 	n->len = p->len;
@@ -828,8 +830,11 @@ __noinline int ep_lb(struct __sk_buff *ctx, const struct ep_info *ep,
 		}
 	}
 	if (!be) {
-		if (!sv->count)
+		if (!sv->count) {
+			if (sv->flags & LB_F_REJECT)
+				d->redirect = EP_REDIRECT_REJECT;
 			return REASON_DROP_NO_SERVICE_BACKEND;
+		}
 		backend_id = ep_lb_select(sv, p, now);
 		be = bpf_map_lookup_elem(&lb_backend, &backend_id);
 		if (!be)
@@ -1012,6 +1017,20 @@ static __always_inline __u32 ep_frag_follow(const struct ep_info *ep,
 	return reason_is_drop(v->reason) ? v->reason : REASON_PASS_FRAGMENT;
 }
 
+/*
+ * A packet of the pod to a frontend without endpoints (LB_F_REJECT): the
+ * ICMP port unreachable of reject.h, handed back to the pod as the hairpin
+ * reply is. Global: its stack apart from ep_handle()'s.
+ */
+__noinline int ep_reject(struct __sk_buff *ctx, const struct ep_pkt *p, __u32 ifindex)
+{
+	if (!ctx || !p)
+		return TC_ACT_SHOT;	/* not reached */
+	if (reject_port_unreachable(ctx, p->l3_off, p->l3.family))
+		return TC_ACT_SHOT;
+	return bpf_redirect_peer(ifindex, 0);
+}
+
 /* np_redirect() of the packet. Global: its stack apart from ep_handle()'s. */
 __noinline int ep_np_redirect(struct __sk_buff *ctx, const struct ep_pkt *p)
 {
@@ -1085,7 +1104,7 @@ static __always_inline int ep_handle(struct __sk_buff *ctx, const __u8 dir)
 			reason = ep_conntrack(ctx, &ep, &cfg, &p, &d, dir);
 	}
 	if (ep_verdict(&ep, &cfg, &p, &d, reason) == TC_ACT_SHOT)
-		return TC_ACT_SHOT;
+		return d.redirect == EP_REDIRECT_REJECT ? ep_reject(ctx, &p, ifindex) : TC_ACT_SHOT;
 	if (dir == EP_DIR_EGRESS && d.redirect == EP_REDIRECT_PEER)
 		return bpf_redirect_peer(ifindex, 0);	/* hairpin reply: back to the pod */
 	if (dir == EP_DIR_EGRESS && d.redirect == EP_REDIRECT_FIB)

@@ -89,7 +89,7 @@ struct np_pkt {
 	__u8   family;			/* 4 or 6 */
 	__u8   proto;
 	__u8   tcp_flags;
-	__u8   _pad;
+	__u8   reject;			/* out: a drop to answer with ICMP port unreachable (reject.h) */
 	__u32  l3_off;
 	__u32  l4_off;
 	__u32  len;			/* skb->len */

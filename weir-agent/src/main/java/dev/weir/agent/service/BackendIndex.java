@@ -11,8 +11,9 @@ import dev.weir.agent.net.Protocol;
 /**
  * The backends of every Service port and family, from the bound EndpointSlices: a slice port serves the
  * Service port with its name and protocol (kube-proxy's rule; a named targetPort was resolved into the
- * slice's number by the endpoint controller). An endpoint that is terminating is TERMINATING; ready and
- * not terminating, ACTIVE; neither (not ready), no backend at all. A backend (address, port, protocol)
+ * slice's number by the endpoint controller). An endpoint's state is {@link BackendState#of}: ready is
+ * ACTIVE (terminating or not), serving and terminating SERVING_TERMINATING, terminating alone TERMINATING,
+ * anything else no backend at all. A backend (address, port, protocol)
  * met several times gets its most available state, then the operator's override. Built once per resolve;
  * not thread-safe.
  */
@@ -51,7 +52,7 @@ final class BackendIndex implements BackendLookup {
                     continue;
                 }
                 for (EndpointSlice.SliceEndpoint e : es.endpoints()) {
-                    BackendState st = e.terminating() ? BackendState.TERMINATING : e.ready() ? BackendState.ACTIVE : null;
+                    BackendState st = BackendState.of(e);
                     if (st == null) {
                         continue;
                     }

@@ -381,7 +381,7 @@ public final class IncrementalServiceEngine {
                     }
                     for (int ei = 0; ei < es.endpoints().size(); ei++) {
                         EndpointSlice.SliceEndpoint e = es.endpoints().get(ei);
-                        BackendState st = e.terminating() ? BackendState.TERMINATING : e.ready() ? BackendState.ACTIVE : null;
+                        BackendState st = BackendState.of(e);
                         if (st == null) {
                             continue;
                         }
