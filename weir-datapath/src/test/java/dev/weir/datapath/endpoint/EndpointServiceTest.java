@@ -193,6 +193,19 @@ class EndpointServiceTest extends EndpointTestBase {
         assertThat(dp.ct.count()).isZero();
     }
 
+    @ParameterizedTest
+    @CsvSource({"4, 6", "4, 17", "6, 6", "6, 17"})
+    void aServiceWithoutEndpointsAnswersPortUnreachable(int family, int proto) {
+        serviceWith(family, proto, dev.weir.datapath.lb.LbMaps.F_REJECT, 0, 0, 0);
+        byte[] in = frame(family, family == 4 ? A4 : A6, family == 4 ? F4 : F6, l4(proto, 40000, FPORT, SYN));
+        TestRun.Result r = dp.fromRun(A, in);
+        assertThat(r.retval()).as("back to the pod").isEqualTo(TC_ACT_REDIRECT);
+        PortUnreachable.assertAnswers(in, r.dataOut());
+        assertThat(dp.onlyEvent().reason()).isEqualTo(DropReason.DROP_NO_SERVICE_BACKEND.code());
+        assertThat(dp.verdicts()).isEqualTo(Map.of(DropReason.DROP_NO_SERVICE_BACKEND, 1L));
+        assertThat(dp.ct.count()).isZero();
+    }
+
     /**
      * A connection to an address and port closed before they became a frontend (iptables served them, or
      * nothing did) must not shadow the translated one when the client reuses its port: after the SYN is
