@@ -34,7 +34,6 @@
 #include "ipcache.h"
 #include "reject.h"
 
-#define LB_SRC_RANGE_ENTRIES	65536
 #define NP_SNAT_TRIES		16
 #define NP_PACKET_HOST		0	/* skb->pkt_type of a frame to this host (linux/if_packet.h) */
 #define NP_SNAT_PORT_MIN	32768	/* above the NodePort range, like Cilium's */
@@ -47,13 +46,6 @@ struct np_cfg {
 	__u16 port_min;			/* SNAT ports, host order; 0: the defaults above */
 	__u16 port_max;
 	__u32 _pad;
-};
-
-/* lb_src_range: LPM over (rev_nat_id, source); prefixlen = 32 + address bits (IPv4: 96 + n). */
-struct lb_src_range_key {
-	__u32 prefixlen;
-	__u32 rev_nat_id;		/* big-endian: exact, the frontend */
-	__u8  addr[16];			/* IPv4 v4-mapped */
 };
 
 /* Per-CPU scratch of a new connection's entries: off the stack, which is short. */
@@ -77,14 +69,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct np_scratch);
 } np_scratch SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, LB_SRC_RANGE_ENTRIES);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct lb_src_range_key);
-	__type(value, __u8);
-} lb_src_range SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -146,18 +130,6 @@ static __always_inline int np_addr_zero(const __u8 *a)
 	const __u32 *w = (const __u32 *)a;
 
 	return !(w[0] | w[1] | w[2] | w[3]);
-}
-
-/* Whether a new connection's source is within the frontend's source ranges. */
-static __always_inline int np_src_allowed(__u32 rev_nat_id, const __u8 *src)
-{
-	struct lb_src_range_key k = {
-		.prefixlen = 32 + 128,
-		.rev_nat_id = bpf_htonl(rev_nat_id),
-	};
-
-	__builtin_memcpy(k.addr, src, sizeof(k.addr));
-	return bpf_map_lookup_elem(&lb_src_range, &k) != NULL;
 }
 
 /*

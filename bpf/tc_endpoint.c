@@ -780,6 +780,17 @@ __noinline __u32 ep_lb_select(const struct lb_svc_val *sv, const struct ep_pkt *
 }
 
 /*
+ * loadBalancerSourceRanges for a pod: kube-proxy filters in-cluster clients
+ * too. Global: its stack apart from ep_lb()'s.
+ */
+__noinline int ep_src_allowed(__u32 rev_nat_id, const struct ep_pkt *p)
+{
+	if (!p)
+		return 0;	/* not reached */
+	return np_src_allowed(rev_nat_id, p->l3.src);
+}
+
+/*
  * Service DNAT of a packet the pod sends (weir_from_ep, no conntrack entry
  * for its tuple). Not a TCP/UDP packet to a frontend: 0, nothing changed.
  * Else the backend is the one of the live service entry, or a new choice;
@@ -830,6 +841,8 @@ __noinline int ep_lb(struct __sk_buff *ctx, const struct ep_info *ep,
 		}
 	}
 	if (!be) {
+		if ((sv->flags & LB_F_SRC_RANGES) && !ep_src_allowed(sv->rev_nat_id, p))
+			return REASON_DROP_LB_SRC_RANGE;
 		if (!sv->count) {
 			if (sv->flags & LB_F_REJECT)
 				d->redirect = EP_REDIRECT_REJECT;

@@ -55,6 +55,7 @@ final class EndpointDatapath implements AutoCloseable {
     final BpfMap<Integer, byte[]> lbRevnat;
     final BpfMap<byte[], byte[]> lbAffinity;
     final BpfMap<byte[], byte[]> lbMaglev;
+    final BpfMap<dev.weir.datapath.nodeport.LbSrcRangeKey, Integer> srcRange;
     private final RingBufferReader events;
     private final List<FlowEvent> received = new ArrayList<>();
 
@@ -94,6 +95,8 @@ final class EndpointDatapath implements AutoCloseable {
             lbRevnat = obj.map(LbTc.REVNAT, Codec.u32(), Codec.bytes(20));
             lbAffinity = obj.map(LbTc.AFFINITY, Codec.bytes(20), Codec.bytes(16));
             lbMaglev = obj.map(LbTc.MAGLEV, Codec.bytes(12), Codec.bytes(4));
+            srcRange = obj.map(dev.weir.datapath.nodeport.NodePortMaps.SRC_RANGE, dev.weir.datapath.nodeport.LbSrcRangeKey.CODEC,
+                    Codec.u8());
             events = RingBufferReader.open(obj.map(EndpointMaps.FLOW_EVENTS, Codec.bytes(0), Codec.bytes(0)),
                     seg -> received.add(FlowEvent.decode(seg)));
         } catch (RuntimeException e) {

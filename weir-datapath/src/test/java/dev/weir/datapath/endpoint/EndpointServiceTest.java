@@ -206,6 +206,22 @@ class EndpointServiceTest extends EndpointTestBase {
         assertThat(dp.ct.count()).isZero();
     }
 
+    /** loadBalancerSourceRanges hold for pods too (kube-proxy's rule, and the upstream e2e test's). */
+    @Test
+    void sourceRangesFilterPods() {
+        backendsBC(4, TCP);
+        serviceWith(4, TCP, dev.weir.datapath.lb.LbMaps.F_LOADBALANCER | dev.weir.datapath.lb.LbMaps.F_SRC_RANGES, 0, 0, 0, BE_B);
+        dp.srcRange.put(dev.weir.datapath.nodeport.LbSrcRangeKey.of(revNat(4, TCP), ip(A4).getAddress(), 32), 1);
+        TestRun.Result r = dp.fromRun(A, frame(4, A4, F4, l4(TCP, 40000, FPORT, SYN)));
+        assertThat(r.retval()).isEqualTo(TC_ACT_OK);
+        assertThat(Tuple.of(r.dataOut())).isEqualTo(tuple(A4, 40000, B4, BPORT));
+        dp.drainEvents();
+
+        assertThat(dp.from(B, frame(4, B4, F4, l4(TCP, 40000, FPORT, SYN)))).isEqualTo(TC_ACT_SHOT);
+        assertThat(dp.onlyEvent().reason()).isEqualTo(DropReason.DROP_LB_SRC_RANGE.code());
+        assertThat(dp.verdicts()).containsEntry(DropReason.DROP_LB_SRC_RANGE, 1L);
+    }
+
     /**
      * A connection to an address and port closed before they became a frontend (iptables served them, or
      * nothing did) must not shadow the translated one when the client reuses its port: after the SYN is

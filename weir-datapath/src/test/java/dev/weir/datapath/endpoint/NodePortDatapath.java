@@ -100,15 +100,14 @@ final class NodePortDatapath implements AutoCloseable {
                 .maxEntries(LbTc.AFFINITY, 16)
                 .maxEntries(LbTc.MAGLEV, 64)
                 .maxEntries("lb_sock_rev", 16)
-                .maxEntries(EndpointMaps.IPCACHE, 64);
+                .maxEntries(EndpointMaps.IPCACHE, 64)
+                .maxEntries(NodePortMaps.SRC_RANGE, 16);
         if (endpoint) {
             b.maxEntries(EndpointMaps.EP_BY_IFINDEX, 16)
                     .maxEntries(EndpointMaps.POL, 64)
                     .maxEntries(EndpointMaps.CT, 64)
                     .maxEntries(EndpointMaps.FRAG, 64)
                     .maxEntries(EndpointMaps.FLOW_EVENTS, 64 * 1024);
-        } else {
-            b.maxEntries(NodePortMaps.SRC_RANGE, 16);
         }
         return b.build();
     }
