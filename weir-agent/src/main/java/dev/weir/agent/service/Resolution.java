@@ -127,7 +127,9 @@ final class Resolution {
             }
             table = java.util.Arrays.stream(Maglev.table(active, s.maglevTableSize())).boxed().toList();
         }
-        LbService svc = new LbService(ids.allocate(LbIdAllocator.Kind.SERVICE, key), key, s.key(), p, f, scope, all, slots, table);
+        int healthCheck = scope == LbService.Scope.LOCAL && s.externalPolicy() == Service.TrafficPolicy.LOCAL ? s.healthCheckNodePort() : 0;
+        LbService svc = new LbService(ids.allocate(LbIdAllocator.Kind.SERVICE, key), key, s.key(), p, f, scope, all, slots, table,
+                healthCheck);
         services.put(key, svc);
         return svc;
     }
