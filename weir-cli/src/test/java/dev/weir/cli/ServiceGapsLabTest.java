@@ -60,6 +60,8 @@ class ServiceGapsLabTest {
     @TempDir
     static Path dir;
     static Lab lab;
+    /** The sizes the lab's agents were given ({@code --map-size}), or the defaults. */
+    static java.util.Map<String, Integer> mapSizes = java.util.Map.of("pol", 65536, "ipcache", 65536, "ct", 65536, "np_ct", 65536);
 
     @BeforeAll
     static void up() {
@@ -80,6 +82,18 @@ class ServiceGapsLabTest {
     static void down() {
         if (Requirements.isRoot()) {
             Cli.run("lab", "down");
+        }
+    }
+
+    @Test
+    void theNodeMapsHaveTheConfiguredSizes() throws Exception {
+        for (var e : mapSizes.entrySet()) {
+            Path pin = Path.of("/sys/fs/bpf/weir/node1", e.getKey());
+            Process p = new ProcessBuilder("bpftool", "-j", "map", "show", "pinned", pin.toString()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(out).path("max_entries").asInt())
+                    .as(pin + ": " + out).isEqualTo(e.getValue());
         }
     }
 
@@ -203,8 +217,8 @@ class ServiceGapsLabTest {
     }
 
     /**
-     * x/cond: ClusterIP 10.96.0.54, TCP/81 (no other Service of the lab lists these backends: a backend listed by
-     * several gets its most available state) over x/a and x/c (both on node1) with these conditions.
+     * x/cond: ClusterIP 10.96.0.54, TCP/81, over x/a and x/c (both on node1) with these conditions (x/cond-local
+     * lists x/a:81 as serving and terminating: each Service goes by its own).
      */
     private static String cond(String a, String c) {
         return """

@@ -32,6 +32,9 @@ final class BackendIndex implements BackendLookup {
 
     private final Map<String, Candidate> byKey = new HashMap<>();
     private final Map<String, List<String>> byPort = new HashMap<>();
+    /** Per Service and backend: the state its own slices give it. */
+    private final Map<String, BackendState> own = new HashMap<>();
+    private BackendOverrides overrides = BackendOverrides.NONE;
 
     static BackendIndex of(ServiceCatalog catalog, BackendOverrides overrides) {
         BackendIndex index = new BackendIndex();
@@ -42,6 +45,7 @@ final class BackendIndex implements BackendLookup {
         }
         index.byKey.replaceAll((k, c) -> new Candidate(c.address(), c.port(), c.protocol(),
                 overrides.apply(c.address(), c.port(), c.protocol(), c.state()), c.node(), c.targetRef()));
+        index.overrides = overrides;
         return index;
     }
 
@@ -58,6 +62,7 @@ final class BackendIndex implements BackendLookup {
                     }
                     Candidate c = new Candidate(e.address(), p.port(), p.protocol(), st, e.nodeName(), e.targetRef());
                     byKey.merge(c.key(), c, BackendIndex::moreAvailable);
+                    own.merge(s.key() + "|" + c.key(), st, (a, b) -> b.ordinal() < a.ordinal() ? b : a);
                     List<String> keys = byPort.computeIfAbsent(portKey(s, sp, es.addressType()), k -> new ArrayList<>());
                     if (!keys.contains(c.key())) {
                         keys.add(c.key());
@@ -77,6 +82,12 @@ final class BackendIndex implements BackendLookup {
     @Override
     public List<Candidate> backends(Service s, ServicePort p, IpFamily family) {
         return byPort.getOrDefault(portKey(s, p, family), List.of()).stream().map(byKey::get).sorted(ORDER).toList();
+    }
+
+    @Override
+    public BackendState ownState(Service s, Candidate c) {
+        BackendState st = own.get(s.key() + "|" + c.key());
+        return st == null ? c.state() : overrides.apply(c.address(), c.port(), c.protocol(), st);
     }
 
     static String portKey(Service s, ServicePort p, IpFamily family) {

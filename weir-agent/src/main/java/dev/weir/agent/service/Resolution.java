@@ -82,7 +82,7 @@ final class Resolution {
         };
         boolean maglev = s.algorithm() == Service.Algorithm.MAGLEV;
         flags |= (maglev ? LbFrontend.MAGLEV : 0) | (s.affinity() ? LbFrontend.AFFINITY : 0)
-                | (index.backends(s, p, ip.family()).stream().anyMatch(Resolution::usable) ? 0 : LbFrontend.REJECT);
+                | (index.backends(s, p, ip.family()).stream().anyMatch(c -> usable(index.ownState(s, c))) ? 0 : LbFrontend.REJECT);
         String key = BackendOverrides.key(ip, port, p.protocol());
         int revNat = ids.allocate(LbIdAllocator.Kind.REV_NAT, key);
         frontends.add(new LbFrontend(ip, port, p.protocol(), scope, kind, s.key(), svc.id(), revNat, svc.slots().size(), flags,
@@ -106,9 +106,11 @@ final class Resolution {
             }
             LbBackend b = backend(c);
             all.add(b.id());
-            if (b.state() == BackendState.ACTIVE) {
+            // the Service's own conditions decide (another Service may list the same backend otherwise)
+            BackendState own = index.ownState(s, c);
+            if (own == BackendState.ACTIVE) {
                 ready.add(b);
-            } else if (b.state() == BackendState.SERVING_TERMINATING) {
+            } else if (own == BackendState.SERVING_TERMINATING) {
                 serving.add(b);
             }
         }
@@ -134,9 +136,9 @@ final class Resolution {
         return svc;
     }
 
-    /** Whether a backend can take new connections (ready, or a serving terminating fallback). */
-    private static boolean usable(BackendIndex.Candidate c) {
-        return c.state() == BackendState.ACTIVE || c.state() == BackendState.SERVING_TERMINATING;
+    /** Whether a backend in this state can take new connections (ready, or a serving terminating fallback). */
+    private static boolean usable(BackendState state) {
+        return state == BackendState.ACTIVE || state == BackendState.SERVING_TERMINATING;
     }
 
         private LbBackend backend(BackendIndex.Candidate c) {

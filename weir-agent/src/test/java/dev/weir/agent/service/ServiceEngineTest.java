@@ -164,6 +164,23 @@ class ServiceEngineTest {
     }
 
     @Test
+    void eachServiceGoesByItsOwnConditionsForABackendItSharesWithAnother() {
+        // one pod's port in two Services: ready for one (publishNotReadyAddresses), not ready for the other
+        String yaml = svc("pub", "  clusterIP: 10.96.0.1\n  ports: [{port: 80}]\n") + "---\n"
+                + Lab.slice("pub-1", "pub", "", 8080, "- {addresses: [10.244.1.10], nodeName: node1}\n") + "---\n"
+                + svc("web", "  clusterIP: 10.96.0.2\n  ports: [{port: 80}]\n") + "---\n"
+                + Lab.slice("web-1", "web", "", 8080, """
+            - {addresses: [10.244.1.10], nodeName: node1, conditions: {ready: false, serving: false, terminating: true}}
+            - {addresses: [10.244.1.20], nodeName: node1, conditions: {ready: false, serving: true, terminating: true}}
+            """);
+        LbState s = resolve(parse(yaml), "node1");
+        assertThat(slots(s, frontend(s, "10.96.0.1:80/TCP", LbFrontend.ClientScope.ANY))).containsExactly("10.244.1.10:8080/TCP");
+        assertThat(slots(s, frontend(s, "10.96.0.2:80/TCP", LbFrontend.ClientScope.ANY))).containsExactly("10.244.1.20:8080/TCP");
+        // the backend entry itself has the most available state (lb_backend is one per address, port, protocol)
+        assertThat(s.backends()).extracting(LbBackend::state).containsExactly(BackendState.ACTIVE, BackendState.SERVING_TERMINATING);
+    }
+
+    @Test
     void onlyAServiceWithoutAnyUsableEndpointRejects() {
         String none = svc("web", "  clusterIP: 10.96.0.1\n  ports: [{port: 80}]\n") + "---\n"
                 + Lab.slice("web-1", "web", "", 8080, "- {addresses: [10.244.1.10], nodeName: node1, conditions: {ready: false}}\n");
