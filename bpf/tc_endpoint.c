@@ -417,6 +417,19 @@ static __always_inline void ct_key_of(struct ct_key *k, const struct ep_pkt *p,
 	k->ep_id = ep_id;
 }
 
+/* The key of the other direction's tuple (addresses and ports swapped). */
+static __always_inline void ct_key_reverse(struct ct_key *k)
+{
+	__u8 a[16];
+	__be16 port = k->sport;
+
+	__builtin_memcpy(a, k->saddr, sizeof(a));
+	__builtin_memcpy(k->saddr, k->daddr, sizeof(a));
+	__builtin_memcpy(k->daddr, a, sizeof(a));
+	k->sport = k->dport;
+	k->dport = port;
+}
+
 static __always_inline __u32 ipcache_identity(const __u8 *addr)
 {
 	struct ipcache_key k = { .prefixlen = 128 };
@@ -1012,6 +1025,129 @@ create:
 	return reason;
 }
 
+/*
+ * ICMP errors about a connection of the pod (destination or port unreachable,
+ * fragmentation needed / packet too big, time exceeded, parameter problem),
+ * sent to it at weir_to_ep: they belong to the connection the quoted packet
+ * is from, so they pass as its replies do (RELATED; policy does not judge
+ * them again), and when that connection was translated to a backend
+ * (CT_F_DNAT), the quote is translated back (its destination to the
+ * frontend; the error's source too when it is the backend), so that the
+ * pod's socket, connected to the frontend, gets the error: path-MTU
+ * discovery works through a service, and a backend's port unreachable
+ * refuses the client. Returns 0 when it is none (the packet takes the
+ * usual path), else the reason.
+ */
+#define EP_ICMP_CSUM_OFF	2
+#define EP_ICMP_QUOTE4		24	/* inner IPv4 header (no options) and the ports */
+#define EP_ICMP_QUOTE6		44	/* inner IPv6 header (no extension headers) and the ports */
+
+static __always_inline int ep_icmp_related(struct __sk_buff *ctx, const struct ep_info *ep,
+					   const struct ep_pkt *p, struct ep_dec *d)
+{
+	struct lb_frontend *fe;
+	struct ct_key k;
+	struct ct_val *e;
+	__u8 b[EP_ICMP_QUOTE6], type;
+	__u32 in, id, csum_off;
+	__be16 port;
+	__s64 diff;
+	int v4 = p->l3.family == 4;
+
+	if (p->l3.frag != FRAG_NONE || p->l3.proto != (v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6) ||
+	    bpf_skb_load_bytes(ctx, p->l4_off, &type, 1))
+		return 0;
+	if (v4 ? (type != 3 && type != 11 && type != 12) : (type < 1 || type > 4))
+		return 0;	/* not an error: the usual path */
+	in = p->l4_off + 8;
+	if (bpf_skb_load_bytes(ctx, in, b, v4 ? EP_ICMP_QUOTE4 : EP_ICMP_QUOTE6))
+		return 0;
+	/* the quoted packet's tuple, as the pod sent it */
+	__builtin_memset(&k, 0, sizeof(k));
+	if (v4) {
+		if (b[0] != 0x45)
+			return 0;
+		k.proto = b[9];
+		k.saddr[10] = k.saddr[11] = 0xff;
+		k.daddr[10] = k.daddr[11] = 0xff;
+		__builtin_memcpy(k.saddr + 12, b + 12, 4);
+		__builtin_memcpy(k.daddr + 12, b + 16, 4);
+		__builtin_memcpy(&k.sport, b + 20, 2);
+		__builtin_memcpy(&k.dport, b + 22, 2);
+	} else {
+		k.proto = b[6];
+		__builtin_memcpy(k.saddr, b + 8, 16);
+		__builtin_memcpy(k.daddr, b + 24, 16);
+		__builtin_memcpy(&k.sport, b + 40, 2);
+		__builtin_memcpy(&k.dport, b + 42, 2);
+	}
+	if (k.proto != IPPROTO_TCP && k.proto != IPPROTO_UDP)
+		return 0;
+	k.ep_id = ep->ep_id;
+	/* a connection the pod opened (its egress entry), or one it answers (ingress, reversed) */
+	k.dir = EP_DIR_EGRESS;
+	e = bpf_map_lookup_elem(&ct, &k);
+	if (!e) {
+		ct_key_reverse(&k);
+		k.dir = EP_DIR_INGRESS;
+		e = bpf_map_lookup_elem(&ct, &k);
+	}
+	if (!e || e->expires_ns <= bpf_ktime_get_ns())
+		return 0;
+	d->is_reply = 1;
+	d->peer = e->peer_identity;
+	if (k.dir != EP_DIR_EGRESS || !(e->flags & CT_F_DNAT) || (e->flags & CT_F_HAIRPIN))
+		return REASON_PASS_REPLY;
+	id = e->rev_nat_id;
+	fe = bpf_map_lookup_elem(&lb_revnat, &id);
+	if (!fe || addr_is_v4(fe->addr) != v4)
+		return REASON_PASS_REPLY;
+	d->svc_id = e->svc_id;
+	d->rev_nat_id = e->rev_nat_id;
+	csum_off = p->l4_off + EP_ICMP_CSUM_OFF;
+	/* the quote's destination: the backend (k.daddr) becomes the frontend */
+	if (v4) {
+		/* with its header checksum fixed, the quoted header still sums
+		 * to the same: the ICMP checksum does not change */
+		diff = bpf_csum_diff((__be32 *)(k.daddr + 12), 4, (__be32 *)(fe->addr + 12), 4, 0);
+		if (bpf_skb_store_bytes(ctx, in + 16, fe->addr + 12, 4, 0) ||
+		    bpf_l3_csum_replace(ctx, in + 10, 0, diff, 0))
+			return REASON_DROP_NAT_FAILED;
+	} else {
+		diff = bpf_csum_diff((__be32 *)k.daddr, 16, (__be32 *)fe->addr, 16, 0);
+		if (bpf_skb_store_bytes(ctx, in + 24, fe->addr, 16, 0) ||
+		    bpf_l4_csum_replace(ctx, csum_off, 0, diff, 0))
+			return REASON_DROP_NAT_FAILED;
+	}
+	port = fe->port;
+	if (k.dport != port &&
+	    (bpf_l4_csum_replace(ctx, csum_off, k.dport, port, sizeof(port)) ||
+	     bpf_skb_store_bytes(ctx, in + (v4 ? 22 : 42), &port, sizeof(port), 0)))
+		return REASON_DROP_NAT_FAILED;
+	/* an error from the backend itself comes from the frontend */
+	if (addr_eq(p->l3.src, (const volatile __u8 *)k.daddr)) {
+		if (v4) {
+			if (bpf_skb_store_bytes(ctx, p->l3_off + NP_IP4_SADDR_OFF, fe->addr + 12, 4, 0) ||
+			    bpf_l3_csum_replace(ctx, p->l3_off + NP_IP4_CSUM_OFF, 0, diff, 0))
+				return REASON_DROP_NAT_FAILED;
+		} else if (bpf_skb_store_bytes(ctx, p->l3_off + NP_IP6_SADDR_OFF, fe->addr, 16, 0) ||
+			   bpf_l4_csum_replace(ctx, csum_off, 0, diff, BPF_F_PSEUDO_HDR)) {
+			return REASON_DROP_NAT_FAILED;
+		}
+	}
+	return REASON_PASS_SERVICE_REVNAT;
+}
+
+/* ep_icmp_related() into *reason; whether it decided. Global: verified once. */
+__noinline int ep_icmp_error(struct __sk_buff *ctx, const struct ep_info *ep,
+			     const struct ep_pkt *p, struct ep_dec *d, __u32 *reason)
+{
+	if (!ctx || !ep || !p || !d || !reason)
+		return 0;	/* not reached */
+	*reason = ep_icmp_related(ctx, ep, p, d);
+	return *reason != 0;
+}
+
 /* A non-first fragment follows its first fragment's verdict at this hook. */
 static __always_inline __u32 ep_frag_follow(const struct ep_info *ep,
 					    const struct ep_pkt *p,
@@ -1113,6 +1249,10 @@ static __always_inline int ep_handle(struct __sk_buff *ctx, const __u8 dir)
 			reason = REASON_PASS_NDP;
 		else if (p.l3.frag == FRAG_LATER)
 			reason = ep_frag_follow(&ep, &p, &d);
+		else if (dir == EP_DIR_INGRESS &&
+			 (p.l3.proto == IPPROTO_ICMP || p.l3.proto == IPPROTO_ICMPV6) &&
+			 ep_icmp_error(ctx, &ep, &p, &d, &reason))
+			;	/* an error about a connection of the pod: decided */
 		else
 			reason = ep_conntrack(ctx, &ep, &cfg, &p, &d, dir);
 	}

@@ -206,6 +206,52 @@ class EndpointServiceTest extends EndpointTestBase {
         assertThat(dp.ct.count()).isZero();
     }
 
+    /**
+     * An ICMP error about a translated connection reaches the pod as about the frontend: a router's
+     * fragmentation needed / packet too big (path-MTU discovery through a service), and the backend's own port
+     * unreachable, which also comes from the frontend then.
+     */
+    @ParameterizedTest
+    @CsvSource({"4, 6, false", "4, 17, true", "6, 6, false", "6, 17, true"})
+    void icmpErrorsAboutATranslatedConnectionAreTranslatedBack(int family, int proto, boolean fromBackend) {
+        backendsBC(family, proto);
+        service(family, proto, BE_B);
+        String a = family == 4 ? A4 : A6;
+        String b = family == 4 ? B4 : B6;
+        String f = family == 4 ? F4 : F6;
+        TestRun.Result r = dp.fromRun(A, frame(family, a, f, l4(proto, 40000, FPORT, SYN)));
+        assertThat(Tuple.of(r.dataOut())).isEqualTo(tuple(a, 40000, b, BPORT));
+        dp.drainEvents();
+
+        String router = family == 4 ? "10.0.9.1" : "fd00:9::1";
+        String from = fromBackend ? b : router;
+        int quoteLen = family == 4 ? 28 : 48;
+        byte[] quote = java.util.Arrays.copyOfRange(r.dataOut(), 14, 14 + quoteLen); // the packet the pod sent, translated
+        int type = family == 4 ? 3 : fromBackend ? 1 : 2;          // unreachable / ICMPv6 packet too big
+        int code = family == 4 ? (fromBackend ? 3 : 4) : fromBackend ? 4 : 0;
+        byte[] icmp = ByteBuffer.allocate(8 + quoteLen).put((byte) type).put((byte) code).putShort((short) 0)
+                .putInt(fromBackend ? 0 : 1280).put(quote).array();
+        byte[] in = Checksums.fill(family == 4 ? ipv4(from, a, new Frames.L4(ICMP, icmp)).eth()
+                : ipv6(from, a, new Frames.L4(ICMPV6, icmp)).eth(), false);
+        r = dp.toRun(A, in);
+        assertThat(r.retval()).isEqualTo(TC_ACT_OK);
+        byte[] out = r.dataOut();
+        assertChecksums(out);
+        int l3 = 14;
+        int inner = l3 + (family == 4 ? 20 : 40) + 8;
+        int addr = family == 4 ? 4 : 16;
+        byte[] srcOut = java.util.Arrays.copyOfRange(out, l3 + (family == 4 ? 12 : 8), l3 + (family == 4 ? 12 : 8) + addr);
+        assertThat(srcOut).as("the error's source").isEqualTo(ip(fromBackend ? f : router).getAddress());
+        int innerDst = inner + (family == 4 ? 16 : 24);
+        assertThat(java.util.Arrays.copyOfRange(out, innerDst, innerDst + addr)).as("the quote's destination").isEqualTo(ip(f).getAddress());
+        int ports = inner + (family == 4 ? 20 : 40);
+        assertThat(ByteBuffer.wrap(out).getShort(ports + 2) & 0xffff).as("the quote's destination port").isEqualTo(FPORT);
+        if (family == 4) {
+            assertThat(PortUnreachable.sumsToZero(out, inner, 20)).as("the quoted IPv4 header's checksum").isTrue();
+        }
+        assertThat(dp.verdicts()).containsEntry(DropReason.PASS_SERVICE_REVNAT, 1L);
+    }
+
     /** loadBalancerSourceRanges hold for pods too (kube-proxy's rule, and the upstream e2e test's). */
     @Test
     void sourceRangesFilterPods() {

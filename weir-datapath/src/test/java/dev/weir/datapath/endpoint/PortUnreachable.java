@@ -45,6 +45,11 @@ final class PortUnreachable {
         }
     }
 
+    /** Whether the bytes (a header with its checksum) sum to zero in one's complement. */
+    static boolean sumsToZero(byte[] b, int off, int len) {
+        return fold(sum(b, off, len, 0)) == 0;
+    }
+
     private static long sum(byte[] b, int off, int len, long s) {
         for (int i = 0; i < len; i += 2) {
             s += ((b[off + i] & 0xff) << 8) | (i + 1 < len ? b[off + i + 1] & 0xff : 0);
