@@ -108,6 +108,8 @@ class ServiceGapsLabTest {
             // a NodePort of either node, reached from a pod, is translated where the pod is
             assertThat(connect(client, NODE2, 30050, "tcp")).as(client + " -> node2:30050").isEqualTo("ECONNREFUSED");
         }
+        InProcess.Result lb = Cli.run("bpf", "lb", "list", "--node", "node1");
+        assertThat(lb.out().lines().filter(l -> l.contains("10.96.0.50:80/TCP"))).as(lb.out()).anyMatch(l -> l.contains("reject"));
     }
 
     @Test
