@@ -61,8 +61,8 @@ public final class LabAgents {
      * The settings an agent keeps across {@code lab restart-agents}: its service map sizes and the sizes of
      * its policy and conntrack maps (its pinned maps have them), and its kvstore (with its lease TTL).
      */
-    record Settings(LbMapSizes sizes, AgentConfig.Kvstore kvstore, NodeMapSizes nodeSizes) {
-        Settings(LbMapSizes sizes, AgentConfig.Kvstore kvstore) {
+    public record Settings(LbMapSizes sizes, AgentConfig.Kvstore kvstore, NodeMapSizes nodeSizes) {
+        public Settings(LbMapSizes sizes, AgentConfig.Kvstore kvstore) {
             this(sizes, kvstore, NodeMapSizes.DEFAULTS);
         }
     }
