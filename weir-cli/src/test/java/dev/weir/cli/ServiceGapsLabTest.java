@@ -60,8 +60,8 @@ class ServiceGapsLabTest {
     @TempDir
     static Path dir;
     static Lab lab;
-    /** The sizes the lab's agents were given ({@code --map-size}), or the defaults. */
-    static java.util.Map<String, Integer> mapSizes = java.util.Map.of("pol", 65536, "ipcache", 65536, "ct", 65536, "np_ct", 65536);
+    /** The sizes of the lab's agents' policy and conntrack maps ({@code --map-size} of {@link #upWith}, else the defaults). */
+    static java.util.Map<String, Integer> mapSizes;
 
     @BeforeAll
     static void up() {
@@ -71,6 +71,13 @@ class ServiceGapsLabTest {
     /** {@code weir lab up} with these options (a subclass runs the tests on another lab), then the services. */
     static void upWith(String... options) {
         Requirements.rootWithBpffs();
+        List<String> sizes = new java.util.ArrayList<>();
+        for (int i = 0; i + 1 < options.length; i++) {
+            if (options[i].equals("--map-size")) {
+                sizes.add(options[i + 1]);
+            }
+        }
+        mapSizes = dev.weir.datapath.endpoint.NodeMapSizes.parse(sizes).sizes();
         InProcess.Result r = Cli.run(LabOptions.up(options));
         assertThat(r.exit()).as(r.toString()).isZero();
         InProcess.Result applied = Cli.run("apply", "-f", SERVICES);

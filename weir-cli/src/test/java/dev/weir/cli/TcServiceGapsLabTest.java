@@ -10,7 +10,6 @@ class TcServiceGapsLabTest extends ServiceGapsLabTest {
 
     @BeforeAll
     static void up() {
-        mapSizes = java.util.Map.of("pol", 32768, "ipcache", 16384, "ct", 131072, "np_ct", 8192);
         upWith("--socket-lb", "off", "--map-size", "pol=32768", "--map-size", "ipcache=16384", "--map-size", "ct=131072",
                 "--map-size", "np_ct=8192");
     }
