@@ -79,8 +79,13 @@ struct {
 	__type(value, struct pol_val);
 } pol SEC(".maps");
 
+/* A test build (bpf/test/tc_endpoint_hash_ct.c) makes it a plain hash, which refuses inserts when full. */
+#ifndef EP_CT_MAP_TYPE
+#define EP_CT_MAP_TYPE		BPF_MAP_TYPE_LRU_HASH
+#endif
+
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, EP_CT_MAP_TYPE);
 	__uint(max_entries, EP_CT_ENTRIES);
 	__type(key, struct ct_key);
 	__type(value, struct ct_val);

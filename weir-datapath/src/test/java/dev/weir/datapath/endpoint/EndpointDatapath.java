@@ -64,6 +64,15 @@ final class EndpointDatapath implements AutoCloseable {
     }
 
     EndpointDatapath(int ctEntries, int eventBytes) {
+        this(SPEC, ctEntries, eventBytes);
+    }
+
+    /** The same program built otherwise ({@code bpf/test/}: e.g. tc_endpoint_hash_ct). */
+    EndpointDatapath(String object, int ctEntries, int eventBytes) {
+        this(ObjectSpec.read(object, Datapath.object(object)), ctEntries, eventBytes);
+    }
+
+    private EndpointDatapath(ObjectSpec spec, int ctEntries, int eventBytes) {
         LoadOptions opts = LoadOptions.builder()
                 .maxEntries(EndpointMaps.EP_BY_IFINDEX, 16)
                 .maxEntries(EndpointMaps.IPCACHE, 64)
@@ -78,7 +87,7 @@ final class EndpointDatapath implements AutoCloseable {
                 .maxEntries(LbTc.AFFINITY, 16)
                 .maxEntries(LbTc.MAGLEV, 64)
                 .build();
-        obj = BpfObject.load(SPEC, opts);
+        obj = BpfObject.load(spec, opts);
         try {
             fromEp = obj.program(EndpointMaps.FROM_EP);
             toEp = obj.program(EndpointMaps.TO_EP);
