@@ -256,6 +256,34 @@ static __always_inline void ep_frag_key_of(struct ep_frag_key *k,
 }
 
 /*
+ * A translated first fragment: the later ones arrive with the tuple it had
+ * before (the key) and get the address it was given (the value): the
+ * frontend's destination the backend (DNAT), a reply's backend source the
+ * frontend (reverse NAT). Not for hairpins (both ends change).
+ */
+static __always_inline void ep_frag_nat(struct ep_frag_key *fk, struct ep_frag_val *fv,
+					const struct ep_pkt *p, const struct ep_dec *d)
+{
+	struct lb_backend *be;
+	__u32 id = d->backend_id;
+
+	fv->nat = EP_FRAG_NAT_NONE;
+	__builtin_memset(fv->nat_addr, 0, sizeof(fv->nat_addr));
+	if (d->ct_flags & CT_F_HAIRPIN)
+		return;
+	if (d->nat == EP_NAT_DNAT || d->nat == EP_NAT_DNAT_NEW) {
+		__builtin_memcpy(fk->daddr, d->orig_dst, sizeof(fk->daddr));
+		__builtin_memcpy(fv->nat_addr, p->l3.dst, sizeof(fv->nat_addr));
+		fv->nat = EP_FRAG_NAT_DST;
+	} else if (d->nat == EP_NAT_REVNAT && d->dir == EP_DIR_INGRESS &&
+		   (be = bpf_map_lookup_elem(&lb_backend, &id))) {
+		__builtin_memcpy(fk->saddr, be->addr, sizeof(fk->saddr));
+		__builtin_memcpy(fv->nat_addr, p->l3.src, sizeof(fv->nat_addr));
+		fv->nat = EP_FRAG_NAT_SRC;
+	}
+}
+
+/*
  * The one way out of the programs once the endpoint is known: counts the
  * packet per reason, remembers a first fragment's verdict for the later
  * ones, reports drops, policy verdicts of new connections and sampled
@@ -277,7 +305,8 @@ __noinline int ep_verdict(const struct ep_info *ep, const struct ep_cfg *cfg,
 		fv.rule = d->rule;
 		fv.peer_identity = d->peer;
 		fv.is_reply = d->is_reply;
-		fv._pad[0] = fv._pad[1] = fv._pad[2] = 0;
+		fv._pad[0] = fv._pad[1] = 0;
+		ep_frag_nat(&fk, &fv, p, d);
 		bpf_map_update_elem(&ep_frag, &fk, &fv, BPF_ANY);
 	}
 	if (drop)
@@ -830,8 +859,11 @@ __noinline int ep_lb(struct __sk_buff *ctx, const struct ep_info *ep,
 
 	if (!ctx || !ep || !cfg || !p || !d)
 		return REASON_DROP_NAT_FAILED;	/* not reached */
+	/* a first fragment is translated (it has the ports; the L4 checksum's
+	 * change does not depend on the rest of the datagram), the later ones
+	 * follow it (ep_frag_nat()) */
 	if ((p->l3.proto != IPPROTO_TCP && p->l3.proto != IPPROTO_UDP) ||
-	    p->l3.frag != FRAG_NONE)
+	    p->l3.frag == FRAG_LATER)
 		return 0;
 	__builtin_memcpy(fk.addr, p->l3.dst, sizeof(fk.addr));
 	fk.port = p->dport;
@@ -1153,14 +1185,22 @@ __noinline int ep_icmp_error(struct __sk_buff *ctx, const struct ep_info *ep,
 	return *reason != 0;
 }
 
-/* A non-first fragment follows its first fragment's verdict at this hook. */
-static __always_inline __u32 ep_frag_follow(const struct ep_info *ep,
-					    const struct ep_pkt *p,
-					    struct ep_dec *d)
+/*
+ * A non-first fragment follows its first fragment's verdict at this hook,
+ * and its translation (ep_frag_nat()): the address rewritten, the IPv4
+ * header checksum with it (no L4 header here). Global: verified once.
+ */
+__noinline int ep_frag_follow(struct __sk_buff *ctx, const struct ep_info *ep,
+			      const struct ep_pkt *p, struct ep_dec *d)
 {
 	struct ep_frag_key fk;
 	struct ep_frag_val *v;
+	__u32 off;
+	__s64 diff;
+	int v4;
 
+	if (!ctx || !ep || !p || !d)
+		return REASON_DROP_FRAG_NOT_FOUND;	/* not reached */
 	ep_frag_key_of(&fk, p, ep, d->dir);
 	v = bpf_map_lookup_elem(&ep_frag, &fk);
 	if (!v)
@@ -1168,7 +1208,24 @@ static __always_inline __u32 ep_frag_follow(const struct ep_info *ep,
 	d->peer = v->peer_identity;
 	d->rule = v->rule;
 	d->is_reply = v->is_reply;
-	return reason_is_drop(v->reason) ? v->reason : REASON_PASS_FRAGMENT;
+	if (reason_is_drop(v->reason))
+		return v->reason;
+	if (v->nat != EP_FRAG_NAT_DST && v->nat != EP_FRAG_NAT_SRC)
+		return REASON_PASS_FRAGMENT;
+	v4 = p->l3.family == 4;
+	if (v4) {
+		off = p->l3_off + (v->nat == EP_FRAG_NAT_DST ? NP_IP4_DADDR_OFF : NP_IP4_SADDR_OFF);
+		diff = bpf_csum_diff((__be32 *)(v->nat == EP_FRAG_NAT_DST ? p->l3.dst + 12 : p->l3.src + 12), 4,
+				     (__be32 *)(v->nat_addr + 12), 4, 0);
+		if (bpf_skb_store_bytes(ctx, off, v->nat_addr + 12, 4, 0) ||
+		    bpf_l3_csum_replace(ctx, p->l3_off + NP_IP4_CSUM_OFF, 0, diff, 0))
+			return REASON_DROP_NAT_FAILED;
+	} else {
+		off = p->l3_off + (v->nat == EP_FRAG_NAT_DST ? NP_IP6_DADDR_OFF : NP_IP6_SADDR_OFF);
+		if (bpf_skb_store_bytes(ctx, off, v->nat_addr, 16, 0))
+			return REASON_DROP_NAT_FAILED;
+	}
+	return REASON_PASS_FRAGMENT;
 }
 
 /*
@@ -1253,7 +1310,7 @@ static __always_inline int ep_handle(struct __sk_buff *ctx, const __u8 dir)
 		if (p.is_nd)
 			reason = REASON_PASS_NDP;
 		else if (p.l3.frag == FRAG_LATER)
-			reason = ep_frag_follow(&ep, &p, &d);
+			reason = ep_frag_follow(ctx, &ep, &p, &d);
 		else if (dir == EP_DIR_INGRESS &&
 			 (p.l3.proto == IPPROTO_ICMP || p.l3.proto == IPPROTO_ICMPV6) &&
 			 ep_icmp_error(ctx, &ep, &p, &d, &reason))

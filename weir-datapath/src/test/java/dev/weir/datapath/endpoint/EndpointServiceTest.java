@@ -252,6 +252,30 @@ class EndpointServiceTest extends EndpointTestBase {
         assertThat(dp.verdicts()).containsEntry(DropReason.PASS_SERVICE_REVNAT, 1L);
     }
 
+    /** The fragments of a translated UDP datagram follow their first fragment, both ways. */
+    @Test
+    void fragmentsOfATranslatedDatagramFollowTheirFirstFragment() {
+        backendsBC(4, UDP);
+        service(4, UDP, BE_B);
+        TestRun.Result r = dp.fromRun(A, Checksums.fill(ipv4(A4, F4, udp(5353, FPORT, 16)).fragment(99, 0, true).eth(), true));
+        assertThat(r.retval()).isEqualTo(TC_ACT_OK);
+        assertThat(Tuple.of(r.dataOut())).isEqualTo(tuple(A4, 5353, B4, BPORT));
+        r = dp.fromRun(A, Checksums.fill(ipv4(A4, F4, raw(UDP, 16)).fragment(99, 3, false).eth(), true));
+        assertThat(r.retval()).isEqualTo(TC_ACT_OK);
+        assertThat(java.util.Arrays.copyOfRange(r.dataOut(), 30, 34)).as("the later fragment's destination")
+                .isEqualTo(ip(B4).getAddress());
+        assertThat(PortUnreachable.sumsToZero(r.dataOut(), 14, 20)).as("its IPv4 header checksum").isTrue();
+
+        // the backend's fragmented answer: every fragment from the frontend
+        r = dp.toRun(A, Checksums.fill(ipv4(B4, A4, udp(BPORT, 5353, 16)).fragment(100, 0, true).eth(), true));
+        assertThat(Tuple.of(r.dataOut())).isEqualTo(tuple(F4, FPORT, A4, 5353));
+        r = dp.toRun(A, Checksums.fill(ipv4(B4, A4, raw(UDP, 16)).fragment(100, 3, false).eth(), true));
+        assertThat(r.retval()).isEqualTo(TC_ACT_OK);
+        assertThat(java.util.Arrays.copyOfRange(r.dataOut(), 26, 30)).as("the later fragment's source").isEqualTo(ip(F4).getAddress());
+        assertThat(PortUnreachable.sumsToZero(r.dataOut(), 14, 20)).isTrue();
+        assertThat(dp.verdicts()).containsEntry(DropReason.PASS_FRAGMENT, 2L).doesNotContainKey(DropReason.DROP_FRAG_NOT_FOUND);
+    }
+
     /** loadBalancerSourceRanges hold for pods too (kube-proxy's rule, and the upstream e2e test's). */
     @Test
     void sourceRangesFilterPods() {
