@@ -37,8 +37,8 @@
 #include "ipcache.h"
 #include "flow.h"
 #include "capture.h"
+#include "reject.h"
 
-#define LB_SRC_RANGE_ENTRIES	65536
 #define NP_SNAT_TRIES		16
 #define NP_PACKET_HOST		0	/* skb->pkt_type of a frame to this host (linux/if_packet.h) */
 #define NP_SNAT_PORT_MIN	32768	/* above the NodePort range, like Cilium's */
@@ -51,13 +51,6 @@ struct np_cfg {
 	__u16 port_min;			/* SNAT ports, host order; 0: the defaults above */
 	__u16 port_max;
 	__u32 _pad;
-};
-
-/* lb_src_range: LPM over (rev_nat_id, source); prefixlen = 32 + address bits (IPv4: 96 + n). */
-struct lb_src_range_key {
-	__u32 prefixlen;
-	__u32 rev_nat_id;		/* big-endian: exact, the frontend */
-	__u8  addr[16];			/* IPv4 v4-mapped */
 };
 
 /* Per-CPU scratch of a new connection's entries: off the stack, which is short. */
@@ -81,14 +74,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct np_scratch);
 } np_scratch SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, LB_SRC_RANGE_ENTRIES);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct lb_src_range_key);
-	__type(value, __u8);
-} lb_src_range SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -211,18 +196,6 @@ static __always_inline int np_addr_zero(const __u8 *a)
 	return !(w[0] | w[1] | w[2] | w[3]);
 }
 
-/* Whether a new connection's source is within the frontend's source ranges. */
-static __always_inline int np_src_allowed(__u32 rev_nat_id, const __u8 *src)
-{
-	struct lb_src_range_key k = {
-		.prefixlen = 32 + 128,
-		.rev_nat_id = bpf_htonl(rev_nat_id),
-	};
-
-	__builtin_memcpy(k.addr, src, sizeof(k.addr));
-	return bpf_map_lookup_elem(&lb_src_range, &k) != NULL;
-}
-
 /*
  * Allocates a SNAT port in [min, max] for the new entry (s->k, s->v): the
  * REV entry of each candidate port is inserted with BPF_NOEXIST (over an
@@ -323,8 +296,10 @@ __noinline int np_new(const struct ep_cfg *cfg, struct np_pkt *p)
 	p->rev_nat_id = sv->rev_nat_id;
 	if ((sv->flags & LB_F_SRC_RANGES) && !np_src_allowed(sv->rev_nat_id, p->src))
 		return REASON_DROP_LB_SRC_RANGE;
-	if (!sv->count)
+	if (!sv->count) {
+		p->reject = !!(sv->flags & LB_F_REJECT);
 		return REASON_DROP_NO_SERVICE_BACKEND;
+	}
 	__builtin_memcpy(ak.client, p->src, sizeof(ak.client));
 	ak.svc_id = sv->svc_id;
 	backend_id = lb_select(sv, lb_hash_tuple(p->src, p->sport, p->proto), &ak);
@@ -375,6 +350,20 @@ __noinline int np_commit(struct __sk_buff *ctx, struct np_pkt *p)
 	if (np_translate(ctx, p, &s->v))
 		return REASON_DROP_NAT_FAILED;
 	return REASON_PASS_SERVICE_DNAT;
+}
+
+/*
+ * A new connection to a frontend without endpoints (LB_F_REJECT): the ICMP
+ * port unreachable of reject.h, sent back out the interface it came in
+ * by. Global: its stack apart from the program's.
+ */
+__noinline int np_reject(struct __sk_buff *ctx, const struct np_pkt *p)
+{
+	if (!ctx || !p)
+		return TC_ACT_SHOT;	/* not reached */
+	if (reject_port_unreachable(ctx, p->l3_off, p->family))
+		return TC_ACT_SHOT;
+	return bpf_redirect(ctx->ifindex, 0);
 }
 
 /* np_redirect(). Global: its stack apart from the program's. */
@@ -511,7 +500,7 @@ int weir_from_netdev(struct __sk_buff *ctx)
 	if (for_host)
 		np_capture(ctx, reason);
 	if (reason_is_drop(reason))
-		return TC_ACT_SHOT;
+		return p.reject ? np_reject(ctx, &p) : TC_ACT_SHOT;
 	if (reason == REASON_PASS_SERVICE_DNAT) {
 		/*
 		 * To a backend on this node the packet comes from the node's

@@ -212,9 +212,9 @@ static __always_inline void sock_trace(struct bpf_sock_addr *ctx, const struct l
 
 /*
  * Frontend -> backend for connect()/sendmsg(). SYS_PROCEED when the
- * destination is not a service or was translated; SYS_REJECT with
- * ECONNREFUSED when the service has no usable backend (or, on an IPv4
- * socket, only an IPv6 one).
+ * destination is not a service, was translated or is left to TC (below);
+ * SYS_REJECT with ECONNREFUSED when the service has no usable backend (or,
+ * on an IPv4 socket, only an IPv6 one).
  */
 static __always_inline int sock_fwd(struct bpf_sock_addr *ctx, int v4)
 {
@@ -234,6 +234,14 @@ static __always_inline int sock_fwd(struct bpf_sock_addr *ctx, int v4)
 	key.port = dst.port;
 	svc = lb_lookup_local(&key);
 	if (!svc)
+		return SYS_PROCEED;
+	/*
+	 * Left to the TC path, which sees the packet: a frontend with source
+	 * ranges (the socket's source address is not known yet), and one with
+	 * no backend to be dropped rather than refused (kube-proxy's DROP: a
+	 * Local traffic policy without a local endpoint).
+	 */
+	if ((svc->flags & LB_F_SRC_RANGES) || (!svc->count && !(svc->flags & LB_F_REJECT)))
 		return SYS_PROCEED;
 
 	cookie = bpf_get_socket_cookie(ctx);

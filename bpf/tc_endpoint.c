@@ -39,6 +39,7 @@
 #include "flow.h"
 #include "lb.h"
 #include "capture.h"
+#include "reject.h"
 
 /* Map sizes are defaults; the loader sets them from configuration. */
 #define EP_ENDPOINTS		4096
@@ -79,8 +80,13 @@ struct {
 	__type(value, struct pol_val);
 } pol SEC(".maps");
 
+/* A test build (bpf/test/tc_endpoint_hash_ct.c) makes it a plain hash, which refuses inserts when full. */
+#ifndef EP_CT_MAP_TYPE
+#define EP_CT_MAP_TYPE		BPF_MAP_TYPE_LRU_HASH
+#endif
+
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, EP_CT_MAP_TYPE);
 	__uint(max_entries, EP_CT_ENTRIES);
 	__type(key, struct ct_key);
 	__type(value, struct ct_val);
@@ -154,6 +160,7 @@ struct ep_pkt {
 #define EP_REDIRECT_NONE	0
 #define EP_REDIRECT_PEER	1	/* back to the pod (hairpin reply) */
 #define EP_REDIRECT_FIB		2	/* to an external client, past the stack's input path (nodeport.h) */
+#define EP_REDIRECT_REJECT	3	/* dropped, answered with ICMP port unreachable (reject.h) */
 
 /* What was decided, for the verdict helper and the flow event. */
 struct ep_dec {
@@ -250,6 +257,34 @@ static __always_inline void ep_frag_key_of(struct ep_frag_key *k,
 }
 
 /*
+ * A translated first fragment: the later ones arrive with the tuple it had
+ * before (the key) and get the address it was given (the value): the
+ * frontend's destination the backend (DNAT), a reply's backend source the
+ * frontend (reverse NAT). Not for hairpins (both ends change).
+ */
+static __always_inline void ep_frag_nat(struct ep_frag_key *fk, struct ep_frag_val *fv,
+					const struct ep_pkt *p, const struct ep_dec *d)
+{
+	struct lb_backend *be;
+	__u32 id = d->backend_id;
+
+	fv->nat = EP_FRAG_NAT_NONE;
+	__builtin_memset(fv->nat_addr, 0, sizeof(fv->nat_addr));
+	if (d->ct_flags & CT_F_HAIRPIN)
+		return;
+	if (d->nat == EP_NAT_DNAT || d->nat == EP_NAT_DNAT_NEW) {
+		__builtin_memcpy(fk->daddr, d->orig_dst, sizeof(fk->daddr));
+		__builtin_memcpy(fv->nat_addr, p->l3.dst, sizeof(fv->nat_addr));
+		fv->nat = EP_FRAG_NAT_DST;
+	} else if (d->nat == EP_NAT_REVNAT && d->dir == EP_DIR_INGRESS &&
+		   (be = bpf_map_lookup_elem(&lb_backend, &id))) {
+		__builtin_memcpy(fk->saddr, be->addr, sizeof(fk->saddr));
+		__builtin_memcpy(fv->nat_addr, p->l3.src, sizeof(fv->nat_addr));
+		fv->nat = EP_FRAG_NAT_SRC;
+	}
+}
+
+/*
  * The one way out of the programs once the endpoint is known: counts the
  * packet per reason, remembers a first fragment's verdict for the later
  * ones, reports drops, policy verdicts of new connections and sampled
@@ -271,7 +306,8 @@ __noinline int ep_verdict(const struct ep_info *ep, const struct ep_cfg *cfg,
 		fv.rule = d->rule;
 		fv.peer_identity = d->peer;
 		fv.is_reply = d->is_reply;
-		fv._pad[0] = fv._pad[1] = fv._pad[2] = 0;
+		fv._pad[0] = fv._pad[1] = 0;
+		ep_frag_nat(&fk, &fv, p, d);
 		bpf_map_update_elem(&ep_frag, &fk, &fv, BPF_ANY);
 	}
 	if (drop)
@@ -414,6 +450,19 @@ static __always_inline void ct_key_of(struct ct_key *k, const struct ep_pkt *p,
 	k->dir = dir;
 	k->_pad = 0;
 	k->ep_id = ep_id;
+}
+
+/* The key of the other direction's tuple (addresses and ports swapped). */
+static __always_inline void ct_key_reverse(struct ct_key *k)
+{
+	__u8 a[16];
+	__be16 port = k->sport;
+
+	__builtin_memcpy(a, k->saddr, sizeof(a));
+	__builtin_memcpy(k->saddr, k->daddr, sizeof(a));
+	__builtin_memcpy(k->daddr, a, sizeof(a));
+	k->sport = k->dport;
+	k->dport = port;
 }
 
 /*
@@ -661,7 +710,7 @@ static __always_inline void ep_np_pkt(struct np_pkt *n, const struct ep_pkt *p)
 	n->family = p->l3.family;
 	n->proto = p->l3.proto;
 	n->tcp_flags = p->tcp_flags;
-	n->_pad = 0;
+	n->reject = 0;
 	n->l3_off = p->l3_off;
 	n->l4_off = p->l4_off;
 	n->len = p->len;
@@ -769,6 +818,17 @@ __noinline __u32 ep_lb_select(const struct lb_svc_val *sv, const struct ep_pkt *
 }
 
 /*
+ * loadBalancerSourceRanges for a pod: kube-proxy filters in-cluster clients
+ * too. Global: its stack apart from ep_lb()'s.
+ */
+__noinline int ep_src_allowed(__u32 rev_nat_id, const struct ep_pkt *p)
+{
+	if (!p)
+		return 0;	/* not reached */
+	return np_src_allowed(rev_nat_id, p->l3.src);
+}
+
+/*
  * Service DNAT of a packet the pod sends (weir_from_ep, no conntrack entry
  * for its tuple). Not a TCP/UDP packet to a frontend: 0, nothing changed.
  * Else the backend is the one of the live service entry, or a new choice;
@@ -790,8 +850,11 @@ __noinline int ep_lb(struct __sk_buff *ctx, const struct ep_info *ep,
 
 	if (!ctx || !ep || !cfg || !p || !d)
 		return REASON_DROP_NAT_FAILED;	/* not reached */
+	/* a first fragment is translated (it has the ports; the L4 checksum's
+	 * change does not depend on the rest of the datagram), the later ones
+	 * follow it (ep_frag_nat()) */
 	if ((p->l3.proto != IPPROTO_TCP && p->l3.proto != IPPROTO_UDP) ||
-	    p->l3.frag != FRAG_NONE)
+	    p->l3.frag == FRAG_LATER)
 		return 0;
 	__builtin_memcpy(fk.addr, p->l3.dst, sizeof(fk.addr));
 	fk.port = p->dport;
@@ -819,8 +882,13 @@ __noinline int ep_lb(struct __sk_buff *ctx, const struct ep_info *ep,
 		}
 	}
 	if (!be) {
-		if (!sv->count)
+		if ((sv->flags & LB_F_SRC_RANGES) && !ep_src_allowed(sv->rev_nat_id, p))
+			return REASON_DROP_LB_SRC_RANGE;
+		if (!sv->count) {
+			if (sv->flags & LB_F_REJECT)
+				d->redirect = EP_REDIRECT_REJECT;
 			return REASON_DROP_NO_SERVICE_BACKEND;
+		}
 		backend_id = ep_lb_select(sv, p, now);
 		be = bpf_map_lookup_elem(&lb_backend, &backend_id);
 		if (!be)
@@ -985,14 +1053,145 @@ create:
 	return reason;
 }
 
-/* A non-first fragment follows its first fragment's verdict at this hook. */
-static __always_inline __u32 ep_frag_follow(const struct ep_info *ep,
-					    const struct ep_pkt *p,
-					    struct ep_dec *d)
+/*
+ * ICMP errors about a connection of the pod (destination or port unreachable,
+ * fragmentation needed / packet too big, time exceeded, parameter problem),
+ * sent to it at weir_to_ep: they belong to the connection the quoted packet
+ * is from, so they pass as its replies do (RELATED; policy does not judge
+ * them again), and when that connection was translated to a backend
+ * (CT_F_DNAT), the quote is translated back (its destination to the
+ * frontend; the error's source too when it is the backend), so that the
+ * pod's socket, connected to the frontend, gets the error: path-MTU
+ * discovery works through a service, and a backend's port unreachable
+ * refuses the client. Returns 0 when it is none (the packet takes the
+ * usual path), else the reason.
+ */
+#define EP_ICMP_CSUM_OFF	2
+#define EP_ICMP_QUOTE4		24	/* inner IPv4 header (no options) and the ports */
+#define EP_ICMP_QUOTE6		44	/* inner IPv6 header (no extension headers) and the ports */
+
+static __always_inline int ep_icmp_related(struct __sk_buff *ctx, const struct ep_info *ep,
+					   const struct ep_pkt *p, struct ep_dec *d)
+{
+	struct lb_frontend *fe;
+	struct ct_key k;
+	struct ct_val *e;
+	__u8 b[EP_ICMP_QUOTE6], type;
+	__u32 in, id, csum_off;
+	__be16 port;
+	__s64 diff;
+	int v4 = p->l3.family == 4;
+
+	if (p->l3.frag != FRAG_NONE || p->l3.proto != (v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6) ||
+	    bpf_skb_load_bytes(ctx, p->l4_off, &type, 1))
+		return 0;
+	if (v4 ? (type != 3 && type != 11 && type != 12) : (type < 1 || type > 4))
+		return 0;	/* not an error: the usual path */
+	in = p->l4_off + 8;
+	if (bpf_skb_load_bytes(ctx, in, b, v4 ? EP_ICMP_QUOTE4 : EP_ICMP_QUOTE6))
+		return 0;
+	/* the quoted packet's tuple, as the pod sent it */
+	__builtin_memset(&k, 0, sizeof(k));
+	if (v4) {
+		if (b[0] != 0x45)
+			return 0;
+		k.proto = b[9];
+		k.saddr[10] = k.saddr[11] = 0xff;
+		k.daddr[10] = k.daddr[11] = 0xff;
+		__builtin_memcpy(k.saddr + 12, b + 12, 4);
+		__builtin_memcpy(k.daddr + 12, b + 16, 4);
+		__builtin_memcpy(&k.sport, b + 20, 2);
+		__builtin_memcpy(&k.dport, b + 22, 2);
+	} else {
+		k.proto = b[6];
+		__builtin_memcpy(k.saddr, b + 8, 16);
+		__builtin_memcpy(k.daddr, b + 24, 16);
+		__builtin_memcpy(&k.sport, b + 40, 2);
+		__builtin_memcpy(&k.dport, b + 42, 2);
+	}
+	if (k.proto != IPPROTO_TCP && k.proto != IPPROTO_UDP)
+		return 0;
+	k.ep_id = ep->ep_id;
+	/* a connection the pod opened (its egress entry), or one it answers (ingress, reversed) */
+	k.dir = EP_DIR_EGRESS;
+	e = bpf_map_lookup_elem(&ct, &k);
+	if (!e) {
+		ct_key_reverse(&k);
+		k.dir = EP_DIR_INGRESS;
+		e = bpf_map_lookup_elem(&ct, &k);
+	}
+	if (!e || e->expires_ns <= bpf_ktime_get_ns())
+		return 0;
+	d->is_reply = 1;
+	d->peer = e->peer_identity;
+	if (k.dir != EP_DIR_EGRESS || !(e->flags & CT_F_DNAT) || (e->flags & CT_F_HAIRPIN))
+		return REASON_PASS_REPLY;
+	id = e->rev_nat_id;
+	fe = bpf_map_lookup_elem(&lb_revnat, &id);
+	if (!fe || addr_is_v4(fe->addr) != v4)
+		return REASON_PASS_REPLY;
+	d->svc_id = e->svc_id;
+	d->rev_nat_id = e->rev_nat_id;
+	csum_off = p->l4_off + EP_ICMP_CSUM_OFF;
+	/* the quote's destination: the backend (k.daddr) becomes the frontend */
+	if (v4) {
+		/* with its header checksum fixed, the quoted header still sums
+		 * to the same: the ICMP checksum does not change */
+		diff = bpf_csum_diff((__be32 *)(k.daddr + 12), 4, (__be32 *)(fe->addr + 12), 4, 0);
+		if (bpf_skb_store_bytes(ctx, in + 16, fe->addr + 12, 4, 0) ||
+		    bpf_l3_csum_replace(ctx, in + 10, 0, diff, 0))
+			return REASON_DROP_NAT_FAILED;
+	} else {
+		diff = bpf_csum_diff((__be32 *)k.daddr, 16, (__be32 *)fe->addr, 16, 0);
+		if (bpf_skb_store_bytes(ctx, in + 24, fe->addr, 16, 0) ||
+		    bpf_l4_csum_replace(ctx, csum_off, 0, diff, 0))
+			return REASON_DROP_NAT_FAILED;
+	}
+	port = fe->port;
+	if (k.dport != port &&
+	    (bpf_l4_csum_replace(ctx, csum_off, k.dport, port, sizeof(port)) ||
+	     bpf_skb_store_bytes(ctx, in + (v4 ? 22 : 42), &port, sizeof(port), 0)))
+		return REASON_DROP_NAT_FAILED;
+	/* an error from the backend itself comes from the frontend */
+	if (addr_eq(p->l3.src, (const volatile __u8 *)k.daddr)) {
+		if (v4) {
+			if (bpf_skb_store_bytes(ctx, p->l3_off + NP_IP4_SADDR_OFF, fe->addr + 12, 4, 0) ||
+			    bpf_l3_csum_replace(ctx, p->l3_off + NP_IP4_CSUM_OFF, 0, diff, 0))
+				return REASON_DROP_NAT_FAILED;
+		} else if (bpf_skb_store_bytes(ctx, p->l3_off + NP_IP6_SADDR_OFF, fe->addr, 16, 0) ||
+			   bpf_l4_csum_replace(ctx, csum_off, 0, diff, BPF_F_PSEUDO_HDR)) {
+			return REASON_DROP_NAT_FAILED;
+		}
+	}
+	return REASON_PASS_SERVICE_REVNAT;
+}
+
+/* ep_icmp_related() into *reason; whether it decided. Global: verified once. */
+__noinline int ep_icmp_error(struct __sk_buff *ctx, const struct ep_info *ep,
+			     const struct ep_pkt *p, struct ep_dec *d, __u32 *reason)
+{
+	if (!ctx || !ep || !p || !d || !reason)
+		return 0;	/* not reached */
+	*reason = ep_icmp_related(ctx, ep, p, d);
+	return *reason != 0;
+}
+
+/*
+ * A non-first fragment follows its first fragment's verdict at this hook,
+ * and its translation (ep_frag_nat()): the address rewritten, the IPv4
+ * header checksum with it (no L4 header here). Global: verified once.
+ */
+__noinline int ep_frag_follow(struct __sk_buff *ctx, const struct ep_info *ep,
+			      const struct ep_pkt *p, struct ep_dec *d)
 {
 	struct ep_frag_key fk;
 	struct ep_frag_val *v;
+	__u32 off;
+	__s64 diff;
+	int v4;
 
+	if (!ctx || !ep || !p || !d)
+		return REASON_DROP_FRAG_NOT_FOUND;	/* not reached */
 	ep_frag_key_of(&fk, p, ep, d->dir);
 	v = bpf_map_lookup_elem(&ep_frag, &fk);
 	if (!v)
@@ -1000,7 +1199,38 @@ static __always_inline __u32 ep_frag_follow(const struct ep_info *ep,
 	d->peer = v->peer_identity;
 	d->rule = v->rule;
 	d->is_reply = v->is_reply;
-	return reason_is_drop(v->reason) ? v->reason : REASON_PASS_FRAGMENT;
+	if (reason_is_drop(v->reason))
+		return v->reason;
+	if (v->nat != EP_FRAG_NAT_DST && v->nat != EP_FRAG_NAT_SRC)
+		return REASON_PASS_FRAGMENT;
+	v4 = p->l3.family == 4;
+	if (v4) {
+		off = p->l3_off + (v->nat == EP_FRAG_NAT_DST ? NP_IP4_DADDR_OFF : NP_IP4_SADDR_OFF);
+		diff = bpf_csum_diff((__be32 *)(v->nat == EP_FRAG_NAT_DST ? p->l3.dst + 12 : p->l3.src + 12), 4,
+				     (__be32 *)(v->nat_addr + 12), 4, 0);
+		if (bpf_skb_store_bytes(ctx, off, v->nat_addr + 12, 4, 0) ||
+		    bpf_l3_csum_replace(ctx, p->l3_off + NP_IP4_CSUM_OFF, 0, diff, 0))
+			return REASON_DROP_NAT_FAILED;
+	} else {
+		off = p->l3_off + (v->nat == EP_FRAG_NAT_DST ? NP_IP6_DADDR_OFF : NP_IP6_SADDR_OFF);
+		if (bpf_skb_store_bytes(ctx, off, v->nat_addr, 16, 0))
+			return REASON_DROP_NAT_FAILED;
+	}
+	return REASON_PASS_FRAGMENT;
+}
+
+/*
+ * A packet of the pod to a frontend without endpoints (LB_F_REJECT): the
+ * ICMP port unreachable of reject.h, handed back to the pod as the hairpin
+ * reply is. Global: its stack apart from ep_handle()'s.
+ */
+__noinline int ep_reject(struct __sk_buff *ctx, const struct ep_pkt *p, __u32 ifindex)
+{
+	if (!ctx || !p)
+		return TC_ACT_SHOT;	/* not reached */
+	if (reject_port_unreachable(ctx, p->l3_off, p->l3.family))
+		return TC_ACT_SHOT;
+	return bpf_redirect_peer(ifindex, 0);
 }
 
 /* np_redirect() of the packet. Global: its stack apart from ep_handle()'s. */
@@ -1093,13 +1323,17 @@ static __always_inline int ep_handle(struct __sk_buff *ctx, const __u8 dir)
 		if (p.is_nd)
 			reason = REASON_PASS_NDP;
 		else if (p.l3.frag == FRAG_LATER)
-			reason = ep_frag_follow(&ep, &p, &d);
+			reason = ep_frag_follow(ctx, &ep, &p, &d);
+		else if (dir == EP_DIR_INGRESS &&
+			 (p.l3.proto == IPPROTO_ICMP || p.l3.proto == IPPROTO_ICMPV6) &&
+			 ep_icmp_error(ctx, &ep, &p, &d, &reason))
+			;	/* an error about a connection of the pod: decided */
 		else
 			reason = ep_conntrack(ctx, &ep, &cfg, &p, &d, dir);
 	}
 	if (ep_verdict(&ep, &cfg, &p, &d, reason) == TC_ACT_SHOT) {
 		ep_capture(ctx, &ep, &d, reason, FLOW_DROPPED);
-		return TC_ACT_SHOT;
+		return d.redirect == EP_REDIRECT_REJECT ? ep_reject(ctx, &p, ifindex) : TC_ACT_SHOT;
 	}
 	ep_capture(ctx, &ep, &d, reason, FLOW_FORWARDED);
 	if (dir == EP_DIR_EGRESS && d.redirect == EP_REDIRECT_PEER)

@@ -67,12 +67,19 @@ struct ep_frag_key {
 	__u8  _pad;
 };
 
+/* ep_frag_val.nat: what the later fragments of a translated datagram get */
+#define EP_FRAG_NAT_NONE	0
+#define EP_FRAG_NAT_DST		1	/* service DNAT: the destination becomes nat_addr (the backend) */
+#define EP_FRAG_NAT_SRC		2	/* reverse NAT of a reply: the source becomes nat_addr (the frontend) */
+
 struct ep_frag_val {
 	__u32 reason;		/* the first fragment's reason */
 	__u32 rule;
 	__u32 peer_identity;
 	__u8  is_reply;
-	__u8  _pad[3];
+	__u8  nat;		/* EP_FRAG_NAT_* */
+	__u8  _pad[2];
+	__u8  nat_addr[16];	/* IPv4 v4-mapped */
 };
 
 #endif /* __WEIR_CT_H */

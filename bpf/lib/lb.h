@@ -40,6 +40,9 @@
 #define LB_F_EXTERNAL_IP	(1 << 4)
 #define LB_F_SRC_RANGES		(1 << 5)	/* loadBalancerSourceRanges: check lb_src_range (nodeport.h) */
 #define LB_F_EXT_LOCAL		(1 << 6)	/* externalTrafficPolicy Local: external clients keep their source (no SNAT) */
+#define LB_F_REJECT		(1 << 7)	/* the Service has no usable endpoint at all: count 0 answers ICMP port
+						   unreachable (socket: ECONNREFUSED), as kube-proxy's REJECT; count 0
+						   without it drops, as kube-proxy's DROP (a Local policy, no local endpoint) */
 
 /* lb_backend.state: only ACTIVE backends are selectable. */
 #define LB_BE_ACTIVE		0

@@ -34,6 +34,7 @@
 #include "lb.h"
 
 #define NP_CT_ENTRIES	65536
+#define LB_SRC_RANGE_ENTRIES	65536
 
 #define NP_DIR_FWD	0	/* client -> frontend, as it arrives on the underlay */
 #define NP_DIR_REV	1	/* backend -> client or node:SNAT port, the reply as it arrives */
@@ -89,7 +90,7 @@ struct np_pkt {
 	__u8   family;			/* 4 or 6 */
 	__u8   proto;
 	__u8   tcp_flags;
-	__u8   _pad;
+	__u8   reject;			/* out: a drop to answer with ICMP port unreachable (reject.h) */
 	__u32  l3_off;
 	__u32  l4_off;
 	__u32  len;			/* skb->len */
@@ -103,6 +104,38 @@ struct {
 	__type(key, struct np_ct_key);
 	__type(value, struct np_ct_val);
 } np_ct SEC(".maps");
+
+/*
+ * loadBalancerSourceRanges: LPM over (rev_nat_id, source); prefixlen = 32 +
+ * address bits (IPv4: 96 + n). Checked for new connections to a frontend
+ * with LB_F_SRC_RANGES from outside (nodeport.c) and from pods (tc_endpoint.c):
+ * kube-proxy filters in-cluster clients too.
+ */
+struct lb_src_range_key {
+	__u32 prefixlen;
+	__u32 rev_nat_id;		/* big-endian: exact, the frontend */
+	__u8  addr[16];			/* IPv4 v4-mapped */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, LB_SRC_RANGE_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct lb_src_range_key);
+	__type(value, __u8);
+} lb_src_range SEC(".maps");
+
+/* Whether a new connection's source is within the frontend's source ranges. */
+static __always_inline int np_src_allowed(__u32 rev_nat_id, const __u8 *src)
+{
+	struct lb_src_range_key k = {
+		.prefixlen = 32 + 128,
+		.rev_nat_id = bpf_htonl(rev_nat_id),
+	};
+
+	__builtin_memcpy(k.addr, src, sizeof(k.addr));
+	return bpf_map_lookup_elem(&lb_src_range, &k) != NULL;
+}
 
 static __always_inline void np_key_of(struct np_ct_key *k, const struct np_pkt *p, __u8 dir)
 {

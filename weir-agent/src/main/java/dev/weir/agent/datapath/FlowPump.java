@@ -7,7 +7,6 @@ import java.util.function.Supplier;
 import dev.weir.agent.flow.FlowSink;
 import dev.weir.datapath.DropReason;
 import dev.weir.datapath.endpoint.Counter;
-import dev.weir.datapath.endpoint.CtVal;
 import dev.weir.datapath.endpoint.EndpointMaps;
 import dev.weir.datapath.endpoint.FlowEvent;
 import dev.weir.ebpf.BpfObject;
@@ -81,18 +80,27 @@ final class FlowPump {
         }
     }
 
-    /** Deletes entries past their deadline (the datapath already treats them as absent). */
+    /**
+     * Deletes entries past their deadline (the datapath already treats them as absent) from the endpoints'
+     * conntrack and from np_ct (both entries of a connection share one deadline; an expired REV entry's SNAT
+     * port was free already).
+     */
     private void collectConntrack(long nowMono) {
+        int removed = collect(maps.ct, v -> v.expiresNs() < nowMono);
+        int npRemoved = collect(maps.npCt, v -> v.expiresNs() < nowMono);
+        if (removed + npRemoved > 0) {
+            log.accept("conntrack: collected " + removed + " expired entries, np_ct " + npRemoved);
+        }
+    }
+
+    static <K, V> int collect(dev.weir.ebpf.BpfMap<K, V> map, java.util.function.Predicate<V> expired) {
         int removed = 0;
-        for (var e : maps.ct.entries().entrySet()) {
-            CtVal v = e.getValue();
-            if (v.expiresNs() < nowMono && maps.ct.delete(e.getKey())) {
+        for (var e : map.entries().entrySet()) {
+            if (expired.test(e.getValue()) && map.delete(e.getKey())) {
                 removed++;
             }
         }
-        if (removed > 0) {
-            log.accept("conntrack: collected " + removed + " expired entries");
-        }
+        return removed;
     }
 
     private void publish(FlowEvent e) {

@@ -31,6 +31,7 @@ import dev.weir.datapath.endpoint.Counter;
 import dev.weir.datapath.endpoint.CtKey;
 import dev.weir.datapath.endpoint.CtVal;
 import dev.weir.datapath.endpoint.EndpointMaps;
+import dev.weir.datapath.endpoint.NodeMapSizes;
 import dev.weir.datapath.endpoint.EpCfg;
 import dev.weir.datapath.endpoint.EpInfo;
 import dev.weir.datapath.endpoint.IpcacheKey;
@@ -66,16 +67,18 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
      * @param pinDir   {@code /sys/fs/bpf/weir/<node>}
      * @param ctEntries conntrack capacity
      * @param lbSizes   sizes of the service maps the object shares with every LB object
+     * @param nodeSizes sizes of pol, ipcache, ct and np_ct ({@code weir agent --map-size}); its ct is ctEntries
      */
     public record Config(String node, Path pinDir, int ctEntries, dev.weir.datapath.lb.LbMapSizes lbSizes,
-                         dev.weir.agent.runtime.Routing routing, String hostCgroup) {
+                         dev.weir.agent.runtime.Routing routing, String hostCgroup, NodeMapSizes nodeSizes) {
         public Config {
             lbSizes = lbSizes == null ? dev.weir.datapath.lb.LbMapSizes.DEFAULTS : lbSizes;
             routing = routing == null ? dev.weir.agent.runtime.Routing.DEFAULT : routing;
+            nodeSizes = nodeSizes == null ? NodeMapSizes.DEFAULTS : nodeSizes;
         }
 
         public Config(String node, Path pinDir, int ctEntries, dev.weir.datapath.lb.LbMapSizes lbSizes) {
-            this(node, pinDir, ctEntries, lbSizes, null, null);
+            this(node, pinDir, ctEntries, lbSizes, null, null, null);
         }
 
         public static Config defaults(String node) {
@@ -83,16 +86,21 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
         }
 
         public Config withRouting(dev.weir.agent.runtime.Routing r) {
-            return new Config(node, pinDir, ctEntries, lbSizes, r, hostCgroup);
+            return new Config(node, pinDir, ctEntries, lbSizes, r, hostCgroup, nodeSizes);
         }
 
         /** The cgroup of the node's own processes, which gets the socket-level service hooks too (or null). */
         public Config withHostCgroup(String cgroup) {
-            return new Config(node, pinDir, ctEntries, lbSizes, routing, cgroup);
+            return new Config(node, pinDir, ctEntries, lbSizes, routing, cgroup, nodeSizes);
         }
 
         public Config withLbSizes(dev.weir.datapath.lb.LbMapSizes sizes) {
-            return new Config(node, pinDir, ctEntries, sizes, routing, hostCgroup);
+            return new Config(node, pinDir, ctEntries, sizes, routing, hostCgroup, nodeSizes);
+        }
+
+        /** The sizes of pol, ipcache, ct (also {@link #ctEntries}) and np_ct. */
+        public Config withNodeSizes(NodeMapSizes sizes) {
+            return new Config(node, pinDir, sizes.of(EndpointMaps.CT), lbSizes, routing, hostCgroup, sizes);
         }
     }
 
@@ -134,7 +142,8 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
     public void start() throws Exception {
         Files.createDirectories(config.pinDir().resolve("links"));
         ObjectSpec spec = ObjectSpec.read(EndpointMaps.OBJECT, Datapath.object(EndpointMaps.OBJECT));
-        obj = BpfObject.load(spec, config.lbSizes().applyTo(LoadOptions.builder().pinDirectory(config.pinDir()).reusePinned(true)
+        obj = BpfObject.load(spec, config.lbSizes().applyTo(config.nodeSizes().applyTo(
+                LoadOptions.builder().pinDirectory(config.pinDir()).reusePinned(true))
                 .maxEntries(EndpointMaps.CT, config.ctEntries())).build());
         try {
             maps = new NodeMaps(obj);
@@ -429,6 +438,8 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
         final BpfMap<IpcacheKey, IpcacheVal> ipcache;
         final BpfMap<PolKey, PolVal> pol;
         final BpfMap<CtKey, CtVal> ct;
+        /** The NAT table of external clients' connections, shared with nodeport.o by pin (collected with ct). */
+        final BpfMap<dev.weir.datapath.nodeport.NpCtKey, dev.weir.datapath.nodeport.NpCtVal> npCt;
         final BpfMap<Integer, EpCfg> cfg;
         final BpfPerCpuMap<Integer, Counter> stats;
 
@@ -437,6 +448,8 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
             ipcache = obj.map(EndpointMaps.IPCACHE, IpcacheKey.CODEC, IpcacheVal.CODEC);
             pol = obj.map(EndpointMaps.POL, PolKey.CODEC, PolVal.CODEC);
             ct = obj.map(EndpointMaps.CT, CtKey.CODEC, CtVal.CODEC);
+            npCt = obj.map(dev.weir.datapath.nodeport.NodePortMaps.CT, dev.weir.datapath.nodeport.NpCtKey.CODEC,
+                    dev.weir.datapath.nodeport.NpCtVal.CODEC);
             cfg = obj.map(EndpointMaps.CFG, Codec.u32(), EpCfg.CODEC);
             stats = obj.perCpuMap(EndpointMaps.STATS, Codec.u32(), Counter.CODEC);
         }

@@ -15,6 +15,8 @@ import java.util.function.Consumer;
 
 import dev.weir.agent.cluster.Node;
 import dev.weir.agent.net.Cidr;
+import dev.weir.agent.service.HealthCheck;
+import dev.weir.agent.service.HealthCheckServer;
 import dev.weir.agent.service.IpFamily;
 import dev.weir.agent.service.LbFrontend;
 import dev.weir.agent.service.LbState;
@@ -59,11 +61,13 @@ final class NodePortDataplane {
     /** The tunnel device's ifindex when weir_from_netdev is on it too, else 0. */
     private int overlay;
     private String attachError;
+    private final HealthCheckServer health;
 
     NodePortDataplane(String node, Path pinDir, Consumer<String> log) {
         this.node = node;
         this.pinDir = pinDir;
         this.log = log;
+        this.health = new HealthCheckServer(log);
     }
 
     /** Loads the object, reusing the endpoint object's pinned maps; {@code endpoint} gives their sizes. */
@@ -89,6 +93,7 @@ final class NodePortDataplane {
     }
 
     void stop() {
+        health.close();
         if (obj != null) {
             obj.close();
         }
@@ -104,8 +109,9 @@ final class NodePortDataplane {
 
     /**
      * After the service maps are written: the SNAT addresses from the node, source ranges no frontend has
-     * removed, and the underlay link (attached once; failing that is logged and retried at the next apply,
-     * without failing the rest of the datapath).
+     * removed, the healthCheckNodePorts ({@link HealthCheckServer}), the underlay link (attached once; failing that
+     * is logged and retried at the next apply, without failing the rest of the datapath), and in tunnel mode the
+     * same program on the tunnel device.
      */
     void apply(Node n, LbState state, int tunnelIfindex) {
         InetAddress v4 = address(n.ipv4());
@@ -120,8 +126,10 @@ final class NodePortDataplane {
                 ranges.delete(k);
             }
         }
+        NetworkNamespace ns = n.netns() == null ? NetworkNamespace.current() : NetworkNamespace.named(n.netns());
+        // healthCheckNodePorts on the node's addresses: the socket is made in the node's namespace and stays there
+        health.update(HealthCheck.of(state), port -> ns.callUnchecked(() -> HealthCheckServer.Binder.ANY.bind(port)));
         if (attached == null) {
-            NetworkNamespace ns = n.netns() == null ? NetworkNamespace.current() : NetworkNamespace.named(n.netns());
             try {
                 attached = ns.callUnchecked(() -> attach(underlay(v4, v6)));
                 log.accept("dataplane: " + NodePortMaps.FROM_NETDEV + " on the underlay interface " + attached + " of " + node);
@@ -134,7 +142,6 @@ final class NodePortDataplane {
         }
         if (tunnelIfindex != 0 && tunnelIfindex != overlay) {
             // after weir_from_overlay (attached with the device): remote backends' replies come through the tunnel
-            NetworkNamespace ns = n.netns() == null ? NetworkNamespace.current() : NetworkNamespace.named(n.netns());
             ns.callUnchecked(() -> attach(NodeRoutes.VXLAN));
             log.accept("dataplane: " + NodePortMaps.FROM_NETDEV + " on " + NodeRoutes.VXLAN + " of " + node);
         }

@@ -198,7 +198,7 @@ public final class Agent<R> {
         java.util.concurrent.atomic.AtomicReference<dev.weir.agent.flow.FlowSink> sink =
                 new java.util.concurrent.atomic.AtomicReference<>();
         var policyConfig = dev.weir.agent.datapath.KernelPolicyDataplane.Config.defaults(config.node())
-                .withLbSizes(config.lbMapSizes()).withRouting(config.site().routing())
+                .withLbSizes(config.lbMapSizes()).withNodeSizes(config.nodeMapSizes()).withRouting(config.site().routing())
                 .withHostCgroup(config.site().hostCgroup());
         var prefilter = NodePrefilter.kernel(config.node(), policyConfig.pinDir().resolve("prefilter"), config.runDir(), log);
         var dataplane = new dev.weir.agent.datapath.KernelDataplane(policyConfig, socketLb, sink::get, prefilter, log);

@@ -298,7 +298,7 @@ public final class AgentApi {
         try {
             key = BackendOverrides.parseKey(params.path("backend").asText(""), params.path("protocol").asText("TCP"));
             state = BackendState.valueOf(params.path("state").asText("").toUpperCase(java.util.Locale.ROOT));
-            if (state == BackendState.TERMINATING) {
+            if (state == BackendState.TERMINATING || state == BackendState.SERVING_TERMINATING) {
                 throw new IllegalArgumentException("terminating comes from the EndpointSlices, not from an operator");
             }
         } catch (IllegalArgumentException e) {

@@ -6,6 +6,7 @@ import java.util.Objects;
 
 import dev.weir.agent.net.Cidr;
 import dev.weir.agent.service.ServiceConfig;
+import dev.weir.datapath.endpoint.NodeMapSizes;
 import dev.weir.datapath.lb.LbMapSizes;
 
 /**
@@ -23,9 +24,11 @@ import dev.weir.datapath.lb.LbMapSizes;
  *                     {@code storeDir} (the default) or an etcd cluster
  * @param site         this node's own facts and the cluster's service settings, from flags: nothing in them
  *                     comes from the lab's files
+ * @param nodeMapSizes sizes of the node's pol, ipcache, ct and np_ct maps ({@code --map-size})
  */
 public record AgentConfig(String node, Path storeDir, Path runDir, Path logFile, Path labState, int flowCapacity,
-                          Duration pollInterval, LbMapSizes lbMapSizes, Kvstore kvstore, Site site) {
+                          Duration pollInterval, LbMapSizes lbMapSizes, Kvstore kvstore, Site site,
+                          NodeMapSizes nodeMapSizes) {
 
     /**
      * What the agent is told about its node and its cluster ({@code weir agent --netns --node-ipv4 --node-ipv6
@@ -132,6 +135,13 @@ public record AgentConfig(String node, Path storeDir, Path runDir, Path logFile,
         lbMapSizes = lbMapSizes == null ? LbMapSizes.DEFAULTS : lbMapSizes;
         kvstore = kvstore == null ? Kvstore.FILE : kvstore;
         site = site == null ? Site.DEFAULTS : site;
+        nodeMapSizes = nodeMapSizes == null ? NodeMapSizes.DEFAULTS : nodeMapSizes;
+    }
+
+    /** With the default sizes of the node's maps. */
+    public AgentConfig(String node, Path storeDir, Path runDir, Path logFile, Path labState, int flowCapacity,
+                       Duration pollInterval, LbMapSizes lbMapSizes, Kvstore kvstore, Site site) {
+        this(node, storeDir, runDir, logFile, labState, flowCapacity, pollInterval, lbMapSizes, kvstore, site, null);
     }
 
     /** With default site settings. */

@@ -11,8 +11,9 @@ import dev.weir.agent.net.Protocol;
 /**
  * The backends of every Service port and family, from the bound EndpointSlices: a slice port serves the
  * Service port with its name and protocol (kube-proxy's rule; a named targetPort was resolved into the
- * slice's number by the endpoint controller). An endpoint that is terminating is TERMINATING; ready and
- * not terminating, ACTIVE; neither (not ready), no backend at all. A backend (address, port, protocol)
+ * slice's number by the endpoint controller). An endpoint's state is {@link BackendState#of}: ready is
+ * ACTIVE (terminating or not), serving and terminating SERVING_TERMINATING, terminating alone TERMINATING,
+ * anything else no backend at all. A backend (address, port, protocol)
  * met several times gets its most available state, then the operator's override. Built once per resolve;
  * not thread-safe.
  */
@@ -31,6 +32,9 @@ final class BackendIndex implements BackendLookup {
 
     private final Map<String, Candidate> byKey = new HashMap<>();
     private final Map<String, List<String>> byPort = new HashMap<>();
+    /** Per Service and backend: the state its own slices give it. */
+    private final Map<String, BackendState> own = new HashMap<>();
+    private BackendOverrides overrides = BackendOverrides.NONE;
 
     static BackendIndex of(ServiceCatalog catalog, BackendOverrides overrides) {
         BackendIndex index = new BackendIndex();
@@ -41,6 +45,7 @@ final class BackendIndex implements BackendLookup {
         }
         index.byKey.replaceAll((k, c) -> new Candidate(c.address(), c.port(), c.protocol(),
                 overrides.apply(c.address(), c.port(), c.protocol(), c.state()), c.node(), c.targetRef()));
+        index.overrides = overrides;
         return index;
     }
 
@@ -51,12 +56,13 @@ final class BackendIndex implements BackendLookup {
                     continue;
                 }
                 for (EndpointSlice.SliceEndpoint e : es.endpoints()) {
-                    BackendState st = e.terminating() ? BackendState.TERMINATING : e.ready() ? BackendState.ACTIVE : null;
+                    BackendState st = BackendState.of(e);
                     if (st == null) {
                         continue;
                     }
                     Candidate c = new Candidate(e.address(), p.port(), p.protocol(), st, e.nodeName(), e.targetRef());
                     byKey.merge(c.key(), c, BackendIndex::moreAvailable);
+                    own.merge(s.key() + "|" + c.key(), st, (a, b) -> b.ordinal() < a.ordinal() ? b : a);
                     List<String> keys = byPort.computeIfAbsent(portKey(s, sp, es.addressType()), k -> new ArrayList<>());
                     if (!keys.contains(c.key())) {
                         keys.add(c.key());
@@ -76,6 +82,12 @@ final class BackendIndex implements BackendLookup {
     @Override
     public List<Candidate> backends(Service s, ServicePort p, IpFamily family) {
         return byPort.getOrDefault(portKey(s, p, family), List.of()).stream().map(byKey::get).sorted(ORDER).toList();
+    }
+
+    @Override
+    public BackendState ownState(Service s, Candidate c) {
+        BackendState st = own.get(s.key() + "|" + c.key());
+        return st == null ? c.state() : overrides.apply(c.address(), c.port(), c.protocol(), st);
     }
 
     static String portKey(Service s, ServicePort p, IpFamily family) {

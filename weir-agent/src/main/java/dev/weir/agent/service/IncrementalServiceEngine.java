@@ -381,7 +381,7 @@ public final class IncrementalServiceEngine {
                     }
                     for (int ei = 0; ei < es.endpoints().size(); ei++) {
                         EndpointSlice.SliceEndpoint e = es.endpoints().get(ei);
-                        BackendState st = e.terminating() ? BackendState.TERMINATING : e.ready() ? BackendState.ACTIVE : null;
+                        BackendState st = BackendState.of(e);
                         if (st == null) {
                             continue;
                         }
@@ -481,6 +481,33 @@ public final class IncrementalServiceEngine {
     }
 
     /** The backends of one port of one Service in one family, in address order. */
+    /** The engine's backends as a resolution looks them up. */
+    BackendLookup lookup() {
+        return new BackendLookup() {
+            @Override
+            public List<BackendIndex.Candidate> backends(Service s, ServicePort p, IpFamily family) {
+                return lookup(s, p, family);
+            }
+
+            @Override
+            public BackendState ownState(Service s, BackendIndex.Candidate c) {
+                return IncrementalServiceEngine.this.ownState(s, c);
+            }
+        };
+    }
+
+    /** {@link BackendLookup#ownState}: the Service's own contributions to the backend, merged, the override applied. */
+    private BackendState ownState(Service s, BackendIndex.Candidate c) {
+        BackendState st = null;
+        for (var e : contributionsOf(BKey.of(c)).entrySet()) {
+            if (e.getKey().service().equals(s.key())) {
+                BackendState x = e.getValue().state();
+                st = st == null || x.ordinal() < st.ordinal() ? x : st;
+            }
+        }
+        return st == null ? c.state() : overrides.apply(c.address(), c.port(), c.protocol(), st);
+    }
+
     List<BackendIndex.Candidate> lookup(Service s, ServicePort p, IpFamily family) {
         Map<String, Set<BKey>> ports = portBackends.get(s.key());
         Set<BKey> keys = ports == null ? null : ports.get(BackendIndex.portKey(s, p, family));

@@ -54,8 +54,14 @@ public record LbFrontend(IpAddress address, int port, Protocol protocol, ClientS
     public static final int SRC_RANGES = 1 << 5;
     /** externalTrafficPolicy Local on a frontend for external clients (scope ANY): they keep their source. */
     public static final int EXT_LOCAL = 1 << 6;
+    /**
+     * The Service has no usable endpoint on any node: a client is answered at once (ICMP port unreachable,
+     * {@code ECONNREFUSED} at the socket), as kube-proxy's REJECT. A frontend with no backend without it (a Local
+     * traffic policy and no local endpoint) drops, as kube-proxy's DROP.
+     */
+    public static final int REJECT = 1 << 7;
     private static final String[] FLAG_NAMES = {"maglev", "affinity", "nodeport", "loadbalancer", "external-ip", "src-ranges",
-        "ext-local"};
+        "ext-local", "reject"};
 
     /** Which clients the entry is for ({@code lb_svc_key.scope}). */
     public enum ClientScope {

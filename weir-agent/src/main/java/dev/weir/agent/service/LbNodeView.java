@@ -177,7 +177,7 @@ public final class LbNodeView {
     }
 
     private Piece resolve(Service s) {
-        Resolution r = new Resolution(ids, engine::lookup, node);
+        Resolution r = new Resolution(ids, engine.lookup(), node);
         if (!s.headless()) {
             for (ServicePort p : s.ports()) {
                 for (IpFamily f : s.ipFamilies()) {

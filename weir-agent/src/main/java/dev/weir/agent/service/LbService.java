@@ -18,9 +18,11 @@ import dev.weir.agent.net.Protocol;
  * @param backends        every backend id of the set, any state, in address order
  * @param slots           the active backend ids, slot 1 first (address order); {@code count = slots.size()}
  * @param maglev          the Maglev table (M backend ids), or empty for random selection or no active backend
+ * @param healthCheckNodePort the Service's {@code healthCheckNodePort} on its LOCAL set when its
+ *                        externalTrafficPolicy is Local (the node answers it with this set's ready backends), else 0
  */
 public record LbService(int id, String key, String service, ServicePort port, IpFamily family, Scope scope,
-                        List<Integer> backends, List<Integer> slots, List<Integer> maglev) {
+                        List<Integer> backends, List<Integer> slots, List<Integer> maglev, int healthCheckNodePort) {
 
     /** Which backends of the Service are in the set. */
     public enum Scope { ALL, LOCAL }

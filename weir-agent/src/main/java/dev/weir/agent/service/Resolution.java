@@ -81,7 +81,8 @@ final class Resolution {
             case EXTERNAL_IP -> LbFrontend.EXTERNAL_IP;
         };
         boolean maglev = s.algorithm() == Service.Algorithm.MAGLEV;
-        flags |= (maglev ? LbFrontend.MAGLEV : 0) | (s.affinity() ? LbFrontend.AFFINITY : 0);
+        flags |= (maglev ? LbFrontend.MAGLEV : 0) | (s.affinity() ? LbFrontend.AFFINITY : 0)
+                | (index.backends(s, p, ip.family()).stream().anyMatch(c -> usable(index.ownState(s, c))) ? 0 : LbFrontend.REJECT);
         String key = BackendOverrides.key(ip, port, p.protocol());
         int revNat = ids.allocate(LbIdAllocator.Kind.REV_NAT, key);
         frontends.add(new LbFrontend(ip, port, p.protocol(), scope, kind, s.key(), svc.id(), revNat, svc.slots().size(), flags,
@@ -97,20 +98,26 @@ final class Resolution {
             return known;
         }
         List<Integer> all = new ArrayList<>();
-        List<Integer> slots = new ArrayList<>();
-        List<Maglev.Backend> active = new ArrayList<>();
+        List<LbBackend> ready = new ArrayList<>();
+        List<LbBackend> serving = new ArrayList<>();
         for (BackendIndex.Candidate c : index.backends(s, p, f)) {
             if (scope == LbService.Scope.LOCAL && !thisNode.equals(c.node())) {
                 continue;
             }
             LbBackend b = backend(c);
-            Integer id = b.id();
-            all.add(id);
-            if (b.state() == BackendState.ACTIVE) {
-                slots.add(id);
-                active.add(new Maglev.Backend(b.address(), b.port(), b.id()));
+            all.add(b.id());
+            // the Service's own conditions decide (another Service may list the same backend otherwise)
+            BackendState own = index.ownState(s, c);
+            if (own == BackendState.ACTIVE) {
+                ready.add(b);
+            } else if (own == BackendState.SERVING_TERMINATING) {
+                serving.add(b);
             }
         }
+        // KEP-1669: with no ready endpoint in the set, the serving terminating ones take new connections
+        List<LbBackend> chosen = ready.isEmpty() ? serving : ready;
+        List<Integer> slots = chosen.stream().map(LbBackend::id).toList();
+        List<Maglev.Backend> active = chosen.stream().map(b -> new Maglev.Backend(b.address(), b.port(), b.id())).toList();
         if (slots.size() > 65535) {
             throw new IllegalStateException(key + ": " + slots.size() + " active backends exceed the datapath's 65535");
         }
@@ -122,12 +129,19 @@ final class Resolution {
             }
             table = java.util.Arrays.stream(Maglev.table(active, s.maglevTableSize())).boxed().toList();
         }
-        LbService svc = new LbService(ids.allocate(LbIdAllocator.Kind.SERVICE, key), key, s.key(), p, f, scope, all, slots, table);
+        int healthCheck = scope == LbService.Scope.LOCAL && s.externalPolicy() == Service.TrafficPolicy.LOCAL ? s.healthCheckNodePort() : 0;
+        LbService svc = new LbService(ids.allocate(LbIdAllocator.Kind.SERVICE, key), key, s.key(), p, f, scope, all, slots, table,
+                healthCheck);
         services.put(key, svc);
         return svc;
     }
 
-    private LbBackend backend(BackendIndex.Candidate c) {
+    /** Whether a backend in this state can take new connections (ready, or a serving terminating fallback). */
+    private static boolean usable(BackendState state) {
+        return state == BackendState.ACTIVE || state == BackendState.SERVING_TERMINATING;
+    }
+
+        private LbBackend backend(BackendIndex.Candidate c) {
         return backends.computeIfAbsent(c.key(), k -> new LbBackend(ids.allocate(LbIdAllocator.Kind.BACKEND, k),
                 c.address(), c.port(), c.protocol(), c.state(), c.node(), c.targetRef()));
     }

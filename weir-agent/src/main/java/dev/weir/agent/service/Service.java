@@ -27,13 +27,14 @@ import dev.weir.agent.net.Cidr;
  * @param algorithm              backend selection, from {@code weir.dev/lb-algorithm}
  * @param maglevTableSize        Maglev table size M (prime), from {@code weir.dev/maglev-table-size} or the default
  * @param annotations            every annotation, as written
+ * @param healthCheckNodePort    {@code healthCheckNodePort} (LoadBalancer with externalTrafficPolicy Local), 0 for none
  */
 public record Service(String namespace, String name, String source, Type type, boolean headless,
                       List<IpAddress> clusterIps, List<IpFamily> ipFamilies, IpFamilyPolicy ipFamilyPolicy,
                       List<ServicePort> ports, List<IpAddress> externalIps, List<IpAddress> loadBalancerIps,
                       List<Cidr> sourceRanges, int affinityTimeoutSeconds, TrafficPolicy externalPolicy,
                       TrafficPolicy internalPolicy, Algorithm algorithm, int maglevTableSize,
-                      Map<String, String> annotations) {
+                      Map<String, String> annotations, int healthCheckNodePort) {
 
     /** The annotation naming the selection algorithm: {@code maglev} or {@code random}. */
     public static final String ALGORITHM_ANNOTATION = "weir.dev/lb-algorithm";

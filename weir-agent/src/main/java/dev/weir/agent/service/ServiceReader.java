@@ -62,12 +62,12 @@ final class ServiceReader {
         boolean external = type != Service.Type.CLUSTER_IP || !externalIps.isEmpty();
         Service.TrafficPolicy etp = externalPolicy(spec.get("externalTrafficPolicy"), external);
         Service.TrafficPolicy itp = policy(spec.get("internalTrafficPolicy"));
-        healthCheckNodePort(spec.get("healthCheckNodePort"), type, etp);
+        int hcPort = healthCheckNodePort(spec.get("healthCheckNodePort"), type, etp);
         YamlNode ann = doc.get("metadata").get("annotations");
         Service.Algorithm algorithm = algorithm(ann, h.annotations());
         int m = maglevSize(ann, h.annotations(), algorithm);
         return new Service(h.namespace(), h.name(), doc.doc().file, type, headless, fam.ips, fam.families, fam.policy,
-                ports, externalIps, lbIps, ranges, timeout, etp, itp, algorithm, m, h.annotations());
+                ports, externalIps, lbIps, ranges, timeout, etp, itp, algorithm, m, h.annotations(), hcPort);
     }
 
     private static Service.Type type(YamlNode f) {
@@ -351,14 +351,14 @@ final class ServiceReader {
         return policy(f);
     }
 
-    private static void healthCheckNodePort(YamlNode f, Service.Type type, Service.TrafficPolicy etp) {
+    private static int healthCheckNodePort(YamlNode f, Service.Type type, Service.TrafficPolicy etp) {
         if (f.isNull()) {
-            return;
+            return 0;
         }
         if (type != Service.Type.LOAD_BALANCER || etp != Service.TrafficPolicy.LOCAL) {
             throw f.error("only valid for type LoadBalancer with externalTrafficPolicy Local");
         }
-        f.integer(1, 65535);
+        return f.integer(1, 65535);
     }
 
     private static Service.Algorithm algorithm(YamlNode ann, Map<String, String> annotations) {

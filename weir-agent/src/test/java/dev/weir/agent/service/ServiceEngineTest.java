@@ -101,7 +101,7 @@ class ServiceEngineTest {
         LbService svc = n1.service(f.svcId()).orElseThrow();
         assertThat(svc.scope()).isEqualTo(LbService.Scope.LOCAL);
         assertThat(svc.backends().stream().map(id -> n1.backend(id).orElseThrow().state()).toList())
-                .containsExactly(BackendState.ACTIVE, BackendState.TERMINATING);
+                .containsExactly(BackendState.ACTIVE, BackendState.SERVING_TERMINATING);
         LbState n2 = resolve(parse(LOCAL), "node2");
         assertThat(slots(n2, frontend(n2, "10.96.0.1:80/TCP", LbFrontend.ClientScope.ANY))).containsExactly("10.244.1.20:8080/TCP");
     }
@@ -114,7 +114,7 @@ class ServiceEngineTest {
         assertThat(s.backends()).extracting(LbBackend::key, LbBackend::state).containsExactly(
                 org.assertj.core.groups.Tuple.tuple("10.244.1.10:8080/TCP", BackendState.ACTIVE),
                 org.assertj.core.groups.Tuple.tuple("10.244.1.20:8080/TCP", BackendState.ACTIVE),
-                org.assertj.core.groups.Tuple.tuple("10.244.1.30:8080/TCP", BackendState.TERMINATING),
+                org.assertj.core.groups.Tuple.tuple("10.244.1.30:8080/TCP", BackendState.SERVING_TERMINATING),
                 org.assertj.core.groups.Tuple.tuple("10.244.2.20:8080/TCP", BackendState.ACTIVE));
         LbFrontend f = frontend(s, "10.96.0.1:80/TCP", LbFrontend.ClientScope.ANY);
         assertThat(f.count()).isEqualTo(3);
@@ -122,10 +122,78 @@ class ServiceEngineTest {
                 "10.244.2.20", BackendState.MAINTENANCE, "10.244.1.30", BackendState.MAINTENANCE));
         LbState o2 = new ServiceEngine(Lab.CONFIG, new InMemoryLbIdAllocator()).resolve(o.services(), o.slices(), Lab.NODES, "node1", overrides);
         assertThat(o2.backends()).extracting(LbBackend::state).containsExactly(BackendState.ACTIVE, BackendState.QUARANTINED,
-                BackendState.TERMINATING, BackendState.MAINTENANCE);
+                BackendState.SERVING_TERMINATING, BackendState.MAINTENANCE);
         assertThat(slots(o2, frontend(o2, "10.96.0.1:80/TCP", LbFrontend.ClientScope.ANY))).containsExactly("10.244.1.10:8080/TCP");
         assertThatThrownBy(() -> new BackendOverrides(Map.of("10.244.1.10", BackendState.ACTIVE)))
                 .hasMessageContaining("only QUARANTINED or MAINTENANCE");
+    }
+
+    @Test
+    void readyDecidesAndServingTerminatingEndpointsAreTheFallbackWhenNoneIsReady() {
+        String slice = """
+            - {addresses: [10.244.1.10], nodeName: node1, conditions: {ready: true, terminating: true}}
+            - {addresses: [10.244.1.20], nodeName: node2, conditions: {ready: false, serving: true, terminating: true}}
+            - {addresses: [10.244.1.30], nodeName: node1, conditions: {ready: false, serving: false, terminating: true}}
+            """;
+        String yaml = svc("web", "  clusterIP: 10.96.0.1\n  ports: [{port: 80}]\n") + "---\n" + Lab.slice("web-1", "web", "", 8080, slice);
+        LbState s = resolve(parse(yaml), "node1");
+        // ready: true is used although terminating (publishNotReadyAddresses); the others wait
+        assertThat(slots(s, frontend(s, "10.96.0.1:80/TCP", LbFrontend.ClientScope.ANY))).containsExactly("10.244.1.10:8080/TCP");
+        assertThat(s.backends()).extracting(LbBackend::state).containsExactly(BackendState.ACTIVE,
+                BackendState.SERVING_TERMINATING, BackendState.TERMINATING);
+
+        // no ready endpoint left: the serving terminating one takes new connections, the non-serving one never
+        LbState f = resolve(parse(yaml.replace("ready: true, terminating: true", "ready: false, serving: false, terminating: true")), "node1");
+        LbFrontend fe = frontend(f, "10.96.0.1:80/TCP", LbFrontend.ClientScope.ANY);
+        assertThat(slots(f, fe)).containsExactly("10.244.1.20:8080/TCP");
+        assertThat(fe.flags() & LbFrontend.REJECT).isZero();
+    }
+
+    @Test
+    void theFallbackHoldsPerBackendSetForLocalPoliciesToo() {
+        String yaml = svc("web", "  clusterIP: 10.96.0.1\n  internalTrafficPolicy: Local\n  ports: [{port: 80}]\n") + "---\n"
+                + Lab.slice("web-1", "web", "", 8080, """
+            - {addresses: [10.244.1.10], nodeName: node1, conditions: {ready: false, serving: true, terminating: true}}
+            - {addresses: [10.244.1.20], nodeName: node2}
+            """);
+        // node1 has no ready local endpoint: its serving terminating one; node2 its ready one
+        LbState n1 = resolve(parse(yaml), "node1");
+        assertThat(slots(n1, frontend(n1, "10.96.0.1:80/TCP", LbFrontend.ClientScope.ANY))).containsExactly("10.244.1.10:8080/TCP");
+        LbState n2 = resolve(parse(yaml), "node2");
+        assertThat(slots(n2, frontend(n2, "10.96.0.1:80/TCP", LbFrontend.ClientScope.ANY))).containsExactly("10.244.1.20:8080/TCP");
+    }
+
+    @Test
+    void eachServiceGoesByItsOwnConditionsForABackendItSharesWithAnother() {
+        // one pod's port in two Services: ready for one (publishNotReadyAddresses), not ready for the other
+        String yaml = svc("pub", "  clusterIP: 10.96.0.1\n  ports: [{port: 80}]\n") + "---\n"
+                + Lab.slice("pub-1", "pub", "", 8080, "- {addresses: [10.244.1.10], nodeName: node1}\n") + "---\n"
+                + svc("web", "  clusterIP: 10.96.0.2\n  ports: [{port: 80}]\n") + "---\n"
+                + Lab.slice("web-1", "web", "", 8080, """
+            - {addresses: [10.244.1.10], nodeName: node1, conditions: {ready: false, serving: false, terminating: true}}
+            - {addresses: [10.244.1.20], nodeName: node1, conditions: {ready: false, serving: true, terminating: true}}
+            """);
+        LbState s = resolve(parse(yaml), "node1");
+        assertThat(slots(s, frontend(s, "10.96.0.1:80/TCP", LbFrontend.ClientScope.ANY))).containsExactly("10.244.1.10:8080/TCP");
+        assertThat(slots(s, frontend(s, "10.96.0.2:80/TCP", LbFrontend.ClientScope.ANY))).containsExactly("10.244.1.20:8080/TCP");
+        // the backend entry itself has the most available state (lb_backend is one per address, port, protocol)
+        assertThat(s.backends()).extracting(LbBackend::state).containsExactly(BackendState.ACTIVE, BackendState.SERVING_TERMINATING);
+    }
+
+    @Test
+    void onlyAServiceWithoutAnyUsableEndpointRejects() {
+        String none = svc("web", "  clusterIP: 10.96.0.1\n  ports: [{port: 80}]\n") + "---\n"
+                + Lab.slice("web-1", "web", "", 8080, "- {addresses: [10.244.1.10], nodeName: node1, conditions: {ready: false}}\n");
+        LbState s = resolve(parse(none), "node1");
+        LbFrontend f = frontend(s, "10.96.0.1:80/TCP", LbFrontend.ClientScope.ANY);
+        assertThat(f.count()).isZero();
+        assertThat(f.flagNames()).isEqualTo("reject");
+        // a Local policy without a local endpoint while the Service has one elsewhere: count 0, dropped (kube-proxy's DROP)
+        LbState local = resolve(parse(LOCAL.replace("nodeName: node1}", "nodeName: node3}")
+                .replace("nodeName: node1, conditions", "nodeName: node3, conditions")), "node1");
+        LbFrontend l = frontend(local, "10.96.0.1:80/TCP", LbFrontend.ClientScope.ANY);
+        assertThat(l.count()).isZero();
+        assertThat(l.flags() & LbFrontend.REJECT).isZero();
     }
 
     @Test

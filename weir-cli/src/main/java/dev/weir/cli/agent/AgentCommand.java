@@ -10,6 +10,7 @@ import dev.weir.agent.runtime.AgentConfig;
 import dev.weir.agent.runtime.AgentLog;
 import dev.weir.agent.runtime.Components;
 import dev.weir.cli.UserError;
+import dev.weir.datapath.endpoint.NodeMapSizes;
 import dev.weir.datapath.lb.LbMapSizes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -52,6 +53,12 @@ public final class AgentCommand implements Callable<Integer> {
                     "lb_maglev, lb_sock_rev (defaults 65536, 262144, 65536, 65536, 65536, 1048576, 65536).",
                     "Every agent of a cluster should use the same sizes: weir apply refuses a state that would not fit."})
     List<String> lbMapSizes;
+
+    @Option(names = "--map-size", paramLabel = "MAP=ENTRIES",
+            description = {"Size of a policy or conntrack map, repeatable: pol, ipcache, ct, np_ct (defaults 65536",
+                    "each). The node's pinned maps keep the size they were made with: restarting with another size",
+                    "fails with a named error until the node's pins are removed (weir uninstall)."})
+    List<String> mapSizes;
 
     @Option(names = "--kvstore", defaultValue = "file", paramLabel = "file|etcd",
             description = {"Where desired state and the nodes' shared records live: file = the --state-dir directory,",
@@ -169,8 +176,10 @@ public final class AgentCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         LbMapSizes sizes;
+        NodeMapSizes nodeSizes;
         try {
             sizes = LbMapSizes.parse(lbMapSizes);
+            nodeSizes = NodeMapSizes.parse(mapSizes);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
@@ -199,7 +208,8 @@ public final class AgentCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError("--metrics-address: " + e.getMessage());
         }
-        AgentConfig config = new AgentConfig(node, stateDir, runDir, logFile, labState, flowCapacity, null, sizes, kv, site);
+        AgentConfig config = new AgentConfig(node, stateDir, runDir, logFile, labState, flowCapacity, null, sizes, kv, site,
+                nodeSizes);
         try (AgentLog log = new AgentLog(config.logFile(), System.console() != null ? System.err : null)) {
             log.accept("weir agent for " + node + " (pid " + ProcessHandle.current().pid() + "), store "
                     + (kv.etcd() ? "etcd " + kv.endpoints() : config.storeDir()) + ", socket " + config.socket() + ", socket LB " + socketLb);

@@ -20,6 +20,7 @@ import dev.weir.agent.api.ApiException;
 import dev.weir.agent.datapath.SocketLbMode;
 import dev.weir.agent.runtime.AgentConfig;
 import dev.weir.agent.runtime.PidFile;
+import dev.weir.datapath.endpoint.NodeMapSizes;
 import dev.weir.datapath.lb.LbMapSizes;
 import dev.weir.cli.Main;
 import dev.weir.lab.KvstoreConfig;
@@ -57,10 +58,13 @@ public final class LabAgents {
     }
 
     /**
-     * The settings an agent keeps across {@code lab restart-agents}: its service map sizes (its pinned maps
-     * have them) and its kvstore (with its lease TTL).
+     * The settings an agent keeps across {@code lab restart-agents}: its service map sizes and the sizes of
+     * its policy and conntrack maps (its pinned maps have them), and its kvstore (with its lease TTL).
      */
-    record Settings(LbMapSizes sizes, AgentConfig.Kvstore kvstore) {
+    public record Settings(LbMapSizes sizes, AgentConfig.Kvstore kvstore, NodeMapSizes nodeSizes) {
+        public Settings(LbMapSizes sizes, AgentConfig.Kvstore kvstore) {
+            this(sizes, kvstore, NodeMapSizes.DEFAULTS);
+        }
     }
 
     private LabAgents() {
@@ -81,10 +85,16 @@ public final class LabAgents {
      */
     public static List<Started> start(List<String> nodes, Duration timeout, SocketLbMode socketLb, LbMapSizes sizes,
                                       AgentConfig.Kvstore kvstore, Consumer<String> progress) {
+        return start(nodes, timeout, socketLb, new Settings(sizes, kvstore), progress);
+    }
+
+    /** Like {@link #start(List, Duration, Consumer)}, with the agents' {@code --socket-lb} setting and these settings. */
+    public static List<Started> start(List<String> nodes, Duration timeout, SocketLbMode socketLb, Settings settings,
+                                      Consumer<String> progress) {
         List<Started> started = new ArrayList<>();
         try {
             for (String node : nodes) {
-                started.add(launch(node, socketLb, sizes, kvstore));
+                started.add(launch(node, socketLb, settings));
             }
             for (Started s : started) {
                 awaitReady(s, timeout);
@@ -109,7 +119,7 @@ public final class LabAgents {
         Settings settings = runningArgs(nodes).map(LabAgents::settings)
                 .orElse(new Settings(LbMapSizes.DEFAULTS, labKvstore));
         terminate(nodes, grace, progress);
-        return start(nodes, timeout, socketLb, settings.sizes(), settings.kvstore(), progress);
+        return start(nodes, timeout, socketLb, settings, progress);
     }
 
     /**
@@ -137,24 +147,26 @@ public final class LabAgents {
     }
 
     /**
-     * The {@code --lb-map-size} and {@code --kvstore} settings of an agent's arguments (no --kvstore: file; no
-     * --kvstore-lease-ttl: the default).
+     * The {@code --lb-map-size}, {@code --map-size} and {@code --kvstore} settings of an agent's arguments (no
+     * --kvstore: file; no --kvstore-lease-ttl: the default).
      */
     static Settings settings(List<String> a) {
         List<String> sizes = new ArrayList<>();
+        List<String> nodeSizes = new ArrayList<>();
         String kind = KvstoreConfig.FILE;
         String endpoints = null;
         Duration ttl = null;
         for (int i = 0; i + 1 < a.size(); i++) {
             switch (a.get(i)) {
                 case "--lb-map-size" -> sizes.add(a.get(i + 1));
+                case "--map-size" -> nodeSizes.add(a.get(i + 1));
                 case "--kvstore" -> kind = a.get(i + 1);
                 case "--kvstore-endpoints" -> endpoints = a.get(i + 1);
                 case "--kvstore-lease-ttl" -> ttl = Duration.ofSeconds(Long.parseLong(a.get(i + 1)));
                 default -> { }
             }
         }
-        return new Settings(LbMapSizes.parse(sizes), new AgentConfig.Kvstore(kind, endpoints, ttl));
+        return new Settings(LbMapSizes.parse(sizes), new AgentConfig.Kvstore(kind, endpoints, ttl), NodeMapSizes.parse(nodeSizes));
     }
 
     /** The lab's agents count flows as metrics too (docs/metrics.md, "Flow metrics"). */
@@ -163,11 +175,19 @@ public final class LabAgents {
     /** The agent's command line, from {@code setsid} on. */
     static List<String> argv(String node, SocketLbMode socketLb, LbMapSizes sizes, AgentConfig.Kvstore kvstore,
                              String java, String classPath, Path log) {
+        return argv(node, socketLb, new Settings(sizes, kvstore), java, classPath, log);
+    }
+
+    /** The agent's command line, from {@code setsid} on. */
+    static List<String> argv(String node, SocketLbMode socketLb, Settings settings, String java, String classPath, Path log) {
+        LbMapSizes sizes = settings.sizes();
+        AgentConfig.Kvstore kvstore = settings.kvstore();
         List<String> argv = new ArrayList<>(List.of("setsid", java));
         argv.addAll(JVM_FLAGS);
         argv.addAll(List.of("-cp", classPath, Main.class.getName(), "agent", "--node", node,
                 "--state-dir", LAB_STORE.toString(), "--log-file", log.toString(), "--socket-lb", socketLb.name()));
         sizes.overrides().forEach(o -> argv.addAll(List.of("--lb-map-size", o)));
+        settings.nodeSizes().overrides().forEach(o -> argv.addAll(List.of("--map-size", o)));
         argv.addAll(List.of("--kvstore", kvstore.kind()));
         if (kvstore.etcd()) {
             argv.addAll(List.of("--kvstore-endpoints", kvstore.endpoints()));
@@ -217,10 +237,10 @@ public final class LabAgents {
         return args;
     }
 
-    private static Started launch(String node, SocketLbMode socketLb, LbMapSizes sizes, AgentConfig.Kvstore kvstore) {
+    private static Started launch(String node, SocketLbMode socketLb, Settings settings) {
         AgentConfig config = new AgentConfig(node, LAB_STORE, null, null, null, 0, null);
         Path log = LAB_RUN.resolve("logs").resolve("agent-" + node + ".log");
-        List<String> argv = argv(node, socketLb, sizes, kvstore, javaBinary(), classPath(), log);
+        List<String> argv = argv(node, socketLb, settings, javaBinary(), classPath(), log);
         dev.weir.lab.Lab.current().ifPresent(lab -> argv.addAll(siteArgs(node, lab.state())));
         try {
             Files.createDirectories(log.getParent());

@@ -157,7 +157,7 @@ public final class LbListCommand {
         }
 
         private static String flags(int f) {
-            String[] names = {"maglev", "affinity", "nodeport", "loadbalancer", "external-ip", "src-ranges", "ext-local"};
+            String[] names = {"maglev", "affinity", "nodeport", "loadbalancer", "external-ip", "src-ranges", "ext-local", "reject"};
             List<String> out = new ArrayList<>();
             for (int i = 0; i < names.length; i++) {
                 if ((f & (1 << i)) != 0) {

@@ -8,6 +8,7 @@ import dev.weir.agent.prefilter.PrefilterScopes;
 import dev.weir.agent.runtime.AgentConfig;
 import dev.weir.cli.UserError;
 import dev.weir.cli.agent.LabAgents;
+import dev.weir.datapath.endpoint.NodeMapSizes;
 import dev.weir.datapath.lb.LbMapSizes;
 import dev.weir.lab.KvstoreConfig;
 import dev.weir.lab.Lab;
@@ -52,6 +53,11 @@ final class LabUpCommand implements Runnable {
                     "lb_backend=200000 for 10,000 services of 10 backends."})
     List<String> lbMapSizes;
 
+    @Option(names = "--map-size", paramLabel = "MAP=ENTRIES",
+            description = {"Size of a policy or conntrack map for every agent, repeatable (pol, ipcache, ct, np_ct;",
+                    "see weir agent --help), e.g. ct=262144."})
+    List<String> mapSizes;
+
     @Option(names = "--kvstore", defaultValue = KvstoreConfig.FILE, paramLabel = "file|etcd",
             description = "The weir agents' kvstore (weir agent --kvstore): file = the store directory "
                     + "/var/lib/weir/lab/store; etcd = real etcd members on 127.0.0.1, started before the agents "
@@ -80,11 +86,13 @@ final class LabUpCommand implements Runnable {
     public void run() {
         Duration ready = Durations.parse(readyTimeout, "--ready-timeout");
         LbMapSizes sizes;
+        NodeMapSizes nodeSizes;
         KvstoreConfig kv;
         Duration leaseTtl;
         LabConfig config;
         try {
             sizes = LbMapSizes.parse(lbMapSizes);
+            nodeSizes = NodeMapSizes.parse(mapSizes);
             kv = KvstoreConfig.of(kvstore, etcdMembers, LabAgents.LAB_STORE.toString());
             if (kvstoreLeaseTtl != null && !KvstoreConfig.ETCD.equals(kvstore)) {
                 throw new IllegalArgumentException("--kvstore-lease-ttl is for --kvstore etcd");
@@ -105,8 +113,8 @@ final class LabUpCommand implements Runnable {
         Lab lab = Lab.up(config, Progress::line);
         try {
             // one weir agent per node, in the host namespace (it must not keep a lab namespace busy)
-            LabAgents.start(lab.model().nodes().stream().map(NodeSpec::name).toList(), ready, socketLb, sizes,
-                    LabAgents.kvstoreOf(lab.kvstore()).withLeaseTtl(leaseTtl), Progress::line);
+            LabAgents.start(lab.model().nodes().stream().map(NodeSpec::name).toList(), ready, socketLb, new LabAgents.Settings(sizes,
+                    LabAgents.kvstoreOf(lab.kvstore()).withLeaseTtl(leaseTtl), nodeSizes), Progress::line);
             // each node's runtime creates its pods through weir-cni, which asks the node's agent
             lab.attachPods(LabCni.install(lab), ready, Progress::line);
         } catch (RuntimeException e) {

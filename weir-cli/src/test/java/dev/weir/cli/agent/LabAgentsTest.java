@@ -65,6 +65,15 @@ class LabAgentsTest {
     }
 
     @Test
+    void policyAndConntrackMapSizesArePassedAndKeptAcrossARestart() {
+        LabAgents.Settings want = new LabAgents.Settings(LbMapSizes.DEFAULTS, AgentConfig.Kvstore.FILE,
+                dev.weir.datapath.endpoint.NodeMapSizes.parse(List.of("ct=262144", "np_ct=4096")));
+        List<String> argv = LabAgents.argv("node1", SocketLbMode.auto, want, "java", "cp", LOG);
+        assertThat(String.join(" ", argv)).contains("--socket-lb auto --map-size ct=262144 --map-size np_ct=4096 --kvstore file");
+        assertThat(LabAgents.settings(argv.subList(1, argv.size()))).isEqualTo(want);
+    }
+
+    @Test
     void aLeaseTtlOtherThanTheDefaultIsPassedAndKeptAcrossARestart() {
         AgentConfig.Kvstore kv = new AgentConfig.Kvstore("etcd", ENDPOINTS, Duration.ofSeconds(10));
         List<String> argv = LabAgents.argv("node1", SocketLbMode.auto, LbMapSizes.DEFAULTS, kv, "java", "cp", LOG);

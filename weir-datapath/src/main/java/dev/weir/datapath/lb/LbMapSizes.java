@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.weir.datapath.MapSizes;
 import dev.weir.ebpf.LoadOptions;
 
 /**
@@ -17,7 +18,7 @@ import dev.weir.ebpf.LoadOptions;
 public record LbMapSizes(Map<String, Integer> sizes) {
 
     /** Upper bound of one override (2^26): a typo should not reserve gigabytes of kernel memory. */
-    public static final int MAX = 1 << 26;
+    public static final int MAX = MapSizes.MAX;
 
     public static final LbMapSizes DEFAULTS = new LbMapSizes(Map.of(
             LbMaps.SVC, LbMaps.SVC_ENTRIES, LbMaps.SLOT, LbMaps.SLOT_ENTRIES, LbMaps.BACKEND, LbMaps.BACKEND_ENTRIES,
@@ -45,25 +46,7 @@ public record LbMapSizes(Map<String, Integer> sizes) {
      * @throws IllegalArgumentException naming the bad override: unknown map, not a number, out of 1..2^26
      */
     public static LbMapSizes parse(List<String> overrides) {
-        Map<String, Integer> out = new LinkedHashMap<>(DEFAULTS.sizes());
-        for (String o : overrides == null ? List.<String>of() : overrides) {
-            int eq = o.indexOf('=');
-            String name = eq < 0 ? o : o.substring(0, eq).trim();
-            if (eq < 0 || !LbMaps.SHARED.contains(name)) {
-                throw new IllegalArgumentException("bad map size '" + o + "': expected MAP=ENTRIES, MAP one of " + LbMaps.SHARED);
-            }
-            int n;
-            try {
-                n = Integer.parseInt(o.substring(eq + 1).trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("bad map size '" + o + "': entries must be a number");
-            }
-            if (n < 1 || n > MAX) {
-                throw new IllegalArgumentException("bad map size '" + o + "': entries must be 1.." + MAX);
-            }
-            out.put(name, n);
-        }
-        return new LbMapSizes(out);
+        return new LbMapSizes(MapSizes.parse(overrides, DEFAULTS.sizes()));
     }
 
     public int of(String map) {
@@ -82,7 +65,6 @@ public record LbMapSizes(Map<String, Integer> sizes) {
 
     /** The overrides only, as {@code MAP=ENTRIES} arguments (to start another agent with the same sizes). */
     public List<String> overrides() {
-        return sizes.entrySet().stream().filter(e -> !e.getValue().equals(DEFAULTS.sizes.get(e.getKey())))
-                .map(e -> e.getKey() + "=" + e.getValue()).toList();
+        return MapSizes.overrides(sizes, DEFAULTS.sizes);
     }
 }

@@ -76,6 +76,8 @@ public final class LbMaps {
     public static final int F_SRC_RANGES = 1 << 5;
     /** externalTrafficPolicy Local: an external client keeps its source (no SNAT; local backends only). */
     public static final int F_EXT_LOCAL = 1 << 6;
+    /** The Service has no usable endpoint at all: count 0 is answered (ICMP port unreachable, ECONNREFUSED), not dropped. */
+    public static final int F_REJECT = 1 << 7;
 
     /** {@code lb_backend.state}: only active backends are selectable. */
     public static final int BE_ACTIVE = 0;

@@ -25,8 +25,8 @@ public final class NodePortMaps {
     /** Per-reason counters of the underlay program (per-CPU array of {@code weir_counter}). */
     public static final String STATS = "np_stats";
 
-    /** The maps only this object has (tc_endpoint has np_ct too). */
-    public static final List<String> OWN = List.of(CFG, SRC_RANGE, STATS);
+    /** The maps only this object has (tc_endpoint has np_ct and lb_src_range too). */
+    public static final List<String> OWN = List.of(CFG, STATS);
 
     public static final int CT_ENTRIES = 65536;
     public static final int SRC_RANGE_ENTRIES = 65536;

@@ -5,7 +5,7 @@ import dev.weir.testkit.Frames;
 
 /**
  * Internet checksums of the test frames (Ethernet, untagged IPv4 without options or IPv6 without
- * extension headers, then TCP or UDP): {@link #fill} writes correct ones into a frame, {@link #check}
+ * extension headers, then TCP, UDP, ICMP or ICMPv6): {@link #fill} writes correct ones into a frame, {@link #check}
  * recomputes them over a frame the program left and returns what was wrong, if anything.
  */
 final class Checksums {
@@ -21,7 +21,7 @@ final class Checksums {
         boolean v4 = b.getShort(12) == Frames.ETH_P_IP;
         int l4 = v4 ? l3 + (f[l3] & 0x0f) * 4 : l3 + 40;
         int proto = v4 ? f[l3 + 9] & 0xff : f[l3 + 6] & 0xff;
-        int csumOff = l4 + (proto == Frames.TCP ? 16 : 6);
+        int csumOff = l4 + csumAt(proto);
         if (v4) {
             b.putShort(l3 + 10, (short) 0);
             b.putShort(l3 + 10, (short) ~fold(sum(f, l3, (f[l3] & 0x0f) * 4, 0)));
@@ -49,12 +49,12 @@ final class Checksums {
         if (v4 && fold(sum(f, l3, (f[l3] & 0x0f) * 4, 0)) != 0xffff) {
             out.append("IPv4 header checksum wrong; ");
         }
-        int csum = b.getShort(l4 + (proto == Frames.TCP ? 16 : 6)) & 0xffff;
+        int csum = b.getShort(l4 + csumAt(proto)) & 0xffff;
         if (proto == Frames.UDP && csum == 0) {
             return out.toString(); // no checksum
         }
         if (fold(l4Sum(f, l3, l4, proto, v4)) != 0xffff) {
-            out.append(proto == Frames.TCP ? "TCP" : "UDP").append(" checksum wrong");
+            out.append(proto == Frames.TCP ? "TCP" : proto == Frames.UDP ? "UDP" : "ICMP").append(" checksum wrong");
         }
         return out.toString();
     }
@@ -66,9 +66,16 @@ final class Checksums {
         return f[l4 + 6] == 0 && f[l4 + 7] == 0;
     }
 
+    private static int csumAt(int proto) {
+        return proto == Frames.TCP ? 16 : proto == Frames.UDP ? 6 : 2;
+    }
+
     private static long l4Sum(byte[] f, int l3, int l4, int proto, boolean v4) {
         int len = f.length - l4;
         long s;
+        if (v4 && proto == Frames.ICMP) {
+            return sum(f, l4, (ByteBuffer.wrap(f).getShort(l3 + 2) & 0xffff) - (l4 - l3), 0); // no pseudo header
+        }
         if (v4) {
             len = (ByteBuffer.wrap(f).getShort(l3 + 2) & 0xffff) - (l4 - l3);
             s = sum(f, l3 + 12, 8, 0);

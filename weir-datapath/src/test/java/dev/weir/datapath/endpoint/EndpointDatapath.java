@@ -55,6 +55,7 @@ final class EndpointDatapath implements AutoCloseable {
     final BpfMap<Integer, byte[]> lbRevnat;
     final BpfMap<byte[], byte[]> lbAffinity;
     final BpfMap<byte[], byte[]> lbMaglev;
+    final BpfMap<dev.weir.datapath.nodeport.LbSrcRangeKey, Integer> srcRange;
     private final RingBufferReader events;
     private final List<FlowEvent> received = new ArrayList<>();
 
@@ -63,6 +64,15 @@ final class EndpointDatapath implements AutoCloseable {
     }
 
     EndpointDatapath(int ctEntries, int eventBytes) {
+        this(SPEC, ctEntries, eventBytes);
+    }
+
+    /** The same program built otherwise ({@code bpf/test/}: e.g. tc_endpoint_hash_ct). */
+    EndpointDatapath(String object, int ctEntries, int eventBytes) {
+        this(ObjectSpec.read(object, Datapath.object(object)), ctEntries, eventBytes);
+    }
+
+    private EndpointDatapath(ObjectSpec spec, int ctEntries, int eventBytes) {
         LoadOptions opts = LoadOptions.builder()
                 .maxEntries(EndpointMaps.EP_BY_IFINDEX, 16)
                 .maxEntries(EndpointMaps.IPCACHE, 64)
@@ -77,7 +87,7 @@ final class EndpointDatapath implements AutoCloseable {
                 .maxEntries(LbTc.AFFINITY, 16)
                 .maxEntries(LbTc.MAGLEV, 64)
                 .build();
-        obj = BpfObject.load(SPEC, opts);
+        obj = BpfObject.load(spec, opts);
         try {
             fromEp = obj.program(EndpointMaps.FROM_EP);
             toEp = obj.program(EndpointMaps.TO_EP);
@@ -94,6 +104,8 @@ final class EndpointDatapath implements AutoCloseable {
             lbRevnat = obj.map(LbTc.REVNAT, Codec.u32(), Codec.bytes(20));
             lbAffinity = obj.map(LbTc.AFFINITY, Codec.bytes(20), Codec.bytes(16));
             lbMaglev = obj.map(LbTc.MAGLEV, Codec.bytes(12), Codec.bytes(4));
+            srcRange = obj.map(dev.weir.datapath.nodeport.NodePortMaps.SRC_RANGE, dev.weir.datapath.nodeport.LbSrcRangeKey.CODEC,
+                    Codec.u8());
             events = RingBufferReader.open(obj.map(EndpointMaps.FLOW_EVENTS, Codec.bytes(0), Codec.bytes(0)),
                     seg -> received.add(FlowEvent.decode(seg)));
         } catch (RuntimeException e) {

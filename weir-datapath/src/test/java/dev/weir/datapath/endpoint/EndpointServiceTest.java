@@ -193,6 +193,105 @@ class EndpointServiceTest extends EndpointTestBase {
         assertThat(dp.ct.count()).isZero();
     }
 
+    @ParameterizedTest
+    @CsvSource({"4, 6", "4, 17", "6, 6", "6, 17"})
+    void aServiceWithoutEndpointsAnswersPortUnreachable(int family, int proto) {
+        serviceWith(family, proto, dev.weir.datapath.lb.LbMaps.F_REJECT, 0, 0, 0);
+        byte[] in = frame(family, family == 4 ? A4 : A6, family == 4 ? F4 : F6, l4(proto, 40000, FPORT, SYN));
+        TestRun.Result r = dp.fromRun(A, in);
+        assertThat(r.retval()).as("back to the pod").isEqualTo(TC_ACT_REDIRECT);
+        PortUnreachable.assertAnswers(in, r.dataOut());
+        assertThat(dp.onlyEvent().reason()).isEqualTo(DropReason.DROP_NO_SERVICE_BACKEND.code());
+        assertThat(dp.verdicts()).isEqualTo(Map.of(DropReason.DROP_NO_SERVICE_BACKEND, 1L));
+        assertThat(dp.ct.count()).isZero();
+    }
+
+    /**
+     * An ICMP error about a translated connection reaches the pod as about the frontend: a router's
+     * fragmentation needed / packet too big (path-MTU discovery through a service), and the backend's own port
+     * unreachable, which also comes from the frontend then.
+     */
+    @ParameterizedTest
+    @CsvSource({"4, 6, false", "4, 17, true", "6, 6, false", "6, 17, true"})
+    void icmpErrorsAboutATranslatedConnectionAreTranslatedBack(int family, int proto, boolean fromBackend) {
+        backendsBC(family, proto);
+        service(family, proto, BE_B);
+        String a = family == 4 ? A4 : A6;
+        String b = family == 4 ? B4 : B6;
+        String f = family == 4 ? F4 : F6;
+        TestRun.Result r = dp.fromRun(A, frame(family, a, f, l4(proto, 40000, FPORT, SYN)));
+        assertThat(Tuple.of(r.dataOut())).isEqualTo(tuple(a, 40000, b, BPORT));
+        dp.drainEvents();
+
+        String router = family == 4 ? "10.0.9.1" : "fd00:9::1";
+        String from = fromBackend ? b : router;
+        int quoteLen = family == 4 ? 28 : 48;
+        byte[] quote = java.util.Arrays.copyOfRange(r.dataOut(), 14, 14 + quoteLen); // the packet the pod sent, translated
+        int type = family == 4 ? 3 : fromBackend ? 1 : 2;          // unreachable / ICMPv6 packet too big
+        int code = family == 4 ? (fromBackend ? 3 : 4) : fromBackend ? 4 : 0;
+        byte[] icmp = ByteBuffer.allocate(8 + quoteLen).put((byte) type).put((byte) code).putShort((short) 0)
+                .putInt(fromBackend ? 0 : 1280).put(quote).array();
+        byte[] in = Checksums.fill(family == 4 ? ipv4(from, a, new Frames.L4(ICMP, icmp)).eth()
+                : ipv6(from, a, new Frames.L4(ICMPV6, icmp)).eth(), false);
+        r = dp.toRun(A, in);
+        assertThat(r.retval()).isEqualTo(TC_ACT_OK);
+        byte[] out = r.dataOut();
+        assertChecksums(out);
+        int l3 = 14;
+        int inner = l3 + (family == 4 ? 20 : 40) + 8;
+        int addr = family == 4 ? 4 : 16;
+        byte[] srcOut = java.util.Arrays.copyOfRange(out, l3 + (family == 4 ? 12 : 8), l3 + (family == 4 ? 12 : 8) + addr);
+        assertThat(srcOut).as("the error's source").isEqualTo(ip(fromBackend ? f : router).getAddress());
+        int innerDst = inner + (family == 4 ? 16 : 24);
+        assertThat(java.util.Arrays.copyOfRange(out, innerDst, innerDst + addr)).as("the quote's destination").isEqualTo(ip(f).getAddress());
+        int ports = inner + (family == 4 ? 20 : 40);
+        assertThat(ByteBuffer.wrap(out).getShort(ports + 2) & 0xffff).as("the quote's destination port").isEqualTo(FPORT);
+        if (family == 4) {
+            assertThat(PortUnreachable.sumsToZero(out, inner, 20)).as("the quoted IPv4 header's checksum").isTrue();
+        }
+        assertThat(dp.verdicts()).containsEntry(DropReason.PASS_SERVICE_REVNAT, 1L);
+    }
+
+    /** The fragments of a translated UDP datagram follow their first fragment, both ways. */
+    @Test
+    void fragmentsOfATranslatedDatagramFollowTheirFirstFragment() {
+        backendsBC(4, UDP);
+        service(4, UDP, BE_B);
+        TestRun.Result r = dp.fromRun(A, Checksums.fill(ipv4(A4, F4, udp(5353, FPORT, 16)).fragment(99, 0, true).eth(), true));
+        assertThat(r.retval()).isEqualTo(TC_ACT_OK);
+        assertThat(Tuple.of(r.dataOut())).isEqualTo(tuple(A4, 5353, B4, BPORT));
+        r = dp.fromRun(A, Checksums.fill(ipv4(A4, F4, raw(UDP, 16)).fragment(99, 3, false).eth(), true));
+        assertThat(r.retval()).isEqualTo(TC_ACT_OK);
+        assertThat(java.util.Arrays.copyOfRange(r.dataOut(), 30, 34)).as("the later fragment's destination")
+                .isEqualTo(ip(B4).getAddress());
+        assertThat(PortUnreachable.sumsToZero(r.dataOut(), 14, 20)).as("its IPv4 header checksum").isTrue();
+
+        // the backend's fragmented answer: every fragment from the frontend
+        r = dp.toRun(A, Checksums.fill(ipv4(B4, A4, udp(BPORT, 5353, 16)).fragment(100, 0, true).eth(), true));
+        assertThat(Tuple.of(r.dataOut())).isEqualTo(tuple(F4, FPORT, A4, 5353));
+        r = dp.toRun(A, Checksums.fill(ipv4(B4, A4, raw(UDP, 16)).fragment(100, 3, false).eth(), true));
+        assertThat(r.retval()).isEqualTo(TC_ACT_OK);
+        assertThat(java.util.Arrays.copyOfRange(r.dataOut(), 26, 30)).as("the later fragment's source").isEqualTo(ip(F4).getAddress());
+        assertThat(PortUnreachable.sumsToZero(r.dataOut(), 14, 20)).isTrue();
+        assertThat(dp.verdicts()).containsEntry(DropReason.PASS_FRAGMENT, 2L).doesNotContainKey(DropReason.DROP_FRAG_NOT_FOUND);
+    }
+
+    /** loadBalancerSourceRanges hold for pods too (kube-proxy's rule, and the upstream e2e test's). */
+    @Test
+    void sourceRangesFilterPods() {
+        backendsBC(4, TCP);
+        serviceWith(4, TCP, dev.weir.datapath.lb.LbMaps.F_LOADBALANCER | dev.weir.datapath.lb.LbMaps.F_SRC_RANGES, 0, 0, 0, BE_B);
+        dp.srcRange.put(dev.weir.datapath.nodeport.LbSrcRangeKey.of(revNat(4, TCP), ip(A4).getAddress(), 32), 1);
+        TestRun.Result r = dp.fromRun(A, frame(4, A4, F4, l4(TCP, 40000, FPORT, SYN)));
+        assertThat(r.retval()).isEqualTo(TC_ACT_OK);
+        assertThat(Tuple.of(r.dataOut())).isEqualTo(tuple(A4, 40000, B4, BPORT));
+        dp.drainEvents();
+
+        assertThat(dp.from(B, frame(4, B4, F4, l4(TCP, 40000, FPORT, SYN)))).isEqualTo(TC_ACT_SHOT);
+        assertThat(dp.onlyEvent().reason()).isEqualTo(DropReason.DROP_LB_SRC_RANGE.code());
+        assertThat(dp.verdicts()).containsEntry(DropReason.DROP_LB_SRC_RANGE, 1L);
+    }
+
     /**
      * A connection to an address and port closed before they became a frontend (iptables served them, or
      * nothing did) must not shadow the translated one when the client reuses its port: after the SYN is

@@ -114,14 +114,13 @@ final class NodePortDatapath implements AutoCloseable {
                 .maxEntries(LbTc.MAGLEV, 64)
                 .maxEntries("lb_sock_rev", 16)
                 .maxEntries(EndpointMaps.IPCACHE, 64)
-                .maxEntries(EndpointMaps.FLOW_EVENTS, 64 * 1024);
+                .maxEntries(EndpointMaps.FLOW_EVENTS, 64 * 1024)
+                .maxEntries(NodePortMaps.SRC_RANGE, 16);
         if (endpoint) {
             b.maxEntries(EndpointMaps.EP_BY_IFINDEX, 16)
                     .maxEntries(EndpointMaps.POL, 64)
                     .maxEntries(EndpointMaps.CT, 64)
                     .maxEntries(EndpointMaps.FRAG, 64);
-        } else {
-            b.maxEntries(NodePortMaps.SRC_RANGE, 16);
         }
         return b.build();
     }

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import dev.weir.testkit.Frames;
 
 /**
@@ -309,6 +310,18 @@ class NodePortTest {
         frontend(NODE4, NODEPORT, TCP, LbMaps.F_NODEPORT, 7);
         assertThat(dp.underlay(frame(4, EXT4, NODE4, l4(TCP, CPORT, NODEPORT, SYN))).retval()).isEqualTo(TC_ACT_SHOT);
         assertThat(dp.npPackets(DropReason.DROP_NO_SERVICE_BACKEND)).isEqualTo(2);
+        assertThat(dp.npCt.keys()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {4, 6})
+    void aServiceWithoutEndpointsAnswersPortUnreachable(int family) {
+        frontend(node(family), NODEPORT, UDP, LbMaps.F_NODEPORT | LbMaps.F_REJECT);
+        byte[] in = frame(family, ext(family), node(family), l4(UDP, CPORT, NODEPORT, SYN));
+        TestRun.Result r = dp.underlay(in);
+        assertThat(r.retval()).as("out the way it came").isEqualTo(7); // TC_ACT_REDIRECT
+        PortUnreachable.assertAnswers(in, r.dataOut());
+        assertThat(dp.npPackets(DropReason.DROP_NO_SERVICE_BACKEND)).isEqualTo(1);
         assertThat(dp.npCt.keys()).isEmpty();
     }
 

@@ -275,10 +275,10 @@ class SockLbKernelTest {
     }
 
     @Test
-    void aServiceWithoutActiveBackendsRefuses() {
-        service(FE4, 81, TCP, 0, 0, 0);
-        service(FE4, 81, UDP, 0, 0, 0);
-        service(FE6, 81, TCP, 0, 0, 0);
+    void aServiceWithoutEndpointsRefuses() {
+        service(FE4, 81, TCP, LbMaps.F_REJECT, 0, 0);
+        service(FE4, 81, UDP, LbMaps.F_REJECT, 0, 0);
+        service(FE6, 81, TCP, LbMaps.F_REJECT, 0, 0);
         long drops = count(DropReason.DROP_NO_SERVICE_BACKEND);
 
         for (String[] t : new String[][] {{"tcp", FE4}, {"udp", FE4}, {"udpc", FE4}, {"tcp", FE6}}) {

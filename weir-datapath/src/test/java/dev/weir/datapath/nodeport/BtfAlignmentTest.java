@@ -45,6 +45,8 @@ class BtfAlignmentTest {
                         NodePortMaps.CT_ENTRIES),
                 Arguments.of(SPEC, NodePortMaps.CFG, 4L, NpCfg.LAYOUT.byteSize(), 1),
                 Arguments.of(SPEC, NodePortMaps.SRC_RANGE, LbSrcRangeKey.LAYOUT.byteSize(), 1L,
+                        NodePortMaps.SRC_RANGE_ENTRIES),
+                Arguments.of(EP, NodePortMaps.SRC_RANGE, LbSrcRangeKey.LAYOUT.byteSize(), 1L,
                         NodePortMaps.SRC_RANGE_ENTRIES));
     }
 
