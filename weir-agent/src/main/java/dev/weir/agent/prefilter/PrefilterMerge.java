@@ -77,11 +77,8 @@ public final class PrefilterMerge {
      * @throws ValidationException naming the object, the field and the node
      */
     public static void check(Collection<String> nodes, List<WeirPrefilter> objects) {
-        TreeSet<String> candidates = new TreeSet<>(nodes);
-        objects.forEach(o -> candidates.addAll(named(o.nodeSelector())));
-        candidates.add(ANY_OTHER_NODE);
         RuleCompiler compiler = new RuleCompiler(Capacity.DEFAULT);
-        for (String node : candidates) {
+        for (String node : candidates(nodes, objects)) {
             NodePrefilterSpec spec = forNode(node, objects);
             if (!spec.selected()) {
                 continue;
@@ -98,6 +95,14 @@ public final class PrefilterMerge {
                         + describeNode(node) + " (" + String.join(", ", spec.objects()) + ") would not fit: " + e.getMessage());
             }
         }
+    }
+
+    /** The nodes objects could meet on: the cluster's, those their selectors name, and any other ({@link #ANY_OTHER_NODE}). */
+    static TreeSet<String> candidates(Collection<String> nodes, List<WeirPrefilter> objects) {
+        TreeSet<String> candidates = new TreeSet<>(nodes);
+        objects.forEach(o -> candidates.addAll(named(o.nodeSelector())));
+        candidates.add(ANY_OTHER_NODE);
+        return candidates;
     }
 
     /** {@code node node2}, or the wording for a node no selector names. */

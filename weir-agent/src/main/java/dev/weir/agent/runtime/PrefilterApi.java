@@ -165,7 +165,7 @@ final class PrefilterApi {
                     if (!b.stream().filter(o -> o.key().equals(key)).findFirst().equals(was)) {
                         throw new Raced();
                     }
-                    compiler.check(node, sync.get().cluster(), b, a);
+                    compiler.check(node, sync.get().cluster(), b, a, params.path("force").asBoolean(false));
                 });
                 poke.run();
                 return answer(key, r.outcomes().getOrDefault(key, "unchanged"), r);

@@ -16,6 +16,9 @@ final class SetCommand implements Runnable {
     @Mixin
     ScopeOptions scope;
 
+    @Mixin
+    ForceOption force;
+
     @Option(names = "--mode", paramLabel = "denylist|allowlist",
             description = "denylist: deny rules drop, the rest passes; allowlist: only what an allow rule matches passes.")
     String mode;
@@ -62,7 +65,7 @@ final class SetCommand implements Runnable {
             if (dryRun != null) {
                 params.put("dryRun", dryRun);
             }
-            var edited = agent.get().edit(params);
+            var edited = agent.get().edit(force.on(params));
             System.out.println("prefilter settings updated (" + scope.scope() + ")");
             System.out.println(edited.summary());
             return;
