@@ -44,7 +44,9 @@ public final class PrefilterMerge {
         Setting<Boolean> dryRun = new Setting<>("spec.dryRun", "dryRun");
         Map<String, TreeSet<String>> interfaces = new java.util.TreeMap<>();
         Map<PrefilterRule, TreeSet<String>> origins = new LinkedHashMap<>();
+        TreeSet<Integer> synProxy = new TreeSet<>();
         for (WeirPrefilter o : selecting) {
+            synProxy.addAll(o.synProxy());
             xdp.offer(o, o.xdpMode(), node);
             mode.offer(o, o.mode(), node);
             rate.offer(o, o.rateLimit() == null ? null : List.of(o.rateLimit(), o.burst() == null ? o.rateLimit() : o.burst()), node);
@@ -57,7 +59,7 @@ public final class PrefilterMerge {
         PrefilterSettings settings = new PrefilterSettings(
                 mode.value == null ? PrefilterSettings.Mode.DENYLIST : mode.value, r.get(0), r.get(1),
                 sample.value == null ? PrefilterSettings.DEFAULT.sampleEvery() : sample.value,
-                Boolean.TRUE.equals(dryRun.value));
+                Boolean.TRUE.equals(dryRun.value), List.copyOf(synProxy));
         Map<PrefilterRule, List<String>> from = new LinkedHashMap<>();
         origins.forEach((rule, names) -> from.put(rule, List.copyOf(names)));
         Map<String, List<String>> by = new LinkedHashMap<>();
