@@ -25,7 +25,7 @@ class SynProxySpecTest {
     void readWrittenBackAndRefusedWhenWrong() {
         WeirPrefilter w = p("sp", "synProxy: [{port: 443, protocol: TCP}, {port: 80}]");
         assertThat(w.synProxy()).containsExactly(80, 443);
-        assertThat(WeirPrefilterReader.parse(w.toDocument(), "x").getFirst()).isEqualTo(w);
+        assertThat(WeirPrefilterReader.parse(w.toDocument(), "sp.yaml").getFirst()).isEqualTo(w);
         assertThatThrownBy(() -> p("sp", "synProxy: [{port: 53, protocol: UDP}]"))
                 .isInstanceOfSatisfying(ValidationException.class, e -> {
                     assertThat(e.path()).isEqualTo("spec.synProxy[0].protocol");
