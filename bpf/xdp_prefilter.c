@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * weir's XDP prefilter: CIDR/protocol/port deny and allow lists, malformed
- * header drops, impossible TCP flags and port 0 (l4_sanity.h) and per-source
- * rate limits, all decided from maps that the control plane fills.
+ * header drops, impossible TCP flags and port 0 (l4_sanity.h), per-source
+ * rate limits and SYN cookies for listed ports (synproxy.h), all decided from
+ * maps that the control plane fills.
  * docs/prefilter-datapath.md is the contract: the verdict precedence, the two
  * rule generations and the map layouts.
  */
@@ -16,6 +17,7 @@
 #include "counters.h"
 #include "l4_sanity.h"
 #include "capture.h"
+#include "synproxy.h"
 
 /* Map sizes are defaults; the loader sets them from configuration. */
 #define PF_LPM_ENTRIES		65536
@@ -669,8 +671,24 @@ int weir_prefilter(struct xdp_md *ctx)
 	}
 
 	reason = pf_parse_l4(&nh, data_end, &p);
+	if (!reason && p.l3.proto == IPPROTO_TCP &&
+	    (p.tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
+		count_packet(&pf_tcp, PF_TCP_SYN, p.len);
 	if (!reason)
 		reason = pf_decide(cfg, gen, &p, &rule, &flags);
+	if (!reason_is_drop(reason) && p.l3.proto == IPPROTO_TCP &&
+	    p.l3.frag == FRAG_NONE && cfg && !(cfg->flags & PF_CFG_DRY_RUN)) {
+		switch (pf_synproxy(ctx, &p.l3, p.sport, p.dport, p.tcp_flags,
+				    p.len, vlans)) {
+		case SP_TX:
+			count_packet(&pf_stats, REASON_DROP_SYNPROXY_SYN, p.len);
+			return XDP_TX;
+		case SP_DROP:
+			reason = REASON_DROP_SYNPROXY_ACK;
+			rule = PF_RULE_NONE;
+			break;
+		}
+	}
 
 	if (p.l3.frag == FRAG_FIRST) {
 		pf_frag_key_of(&fk, &p);

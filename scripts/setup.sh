@@ -5,7 +5,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PACKAGES=(clang llvm libbpf-dev libbpf1 linux-libc-dev libc6-dev make bpftool iproute2 iptables nftables
           xdp-tools tcpdump ethtool jq conntrack util-linux procps iputils-ping socat maven
-          etcd-server etcd-client prometheus curl containernetworking-plugins iperf3 chromium chromium-driver)
+          etcd-server etcd-client prometheus curl containernetworking-plugins iperf3 hping3 chromium chromium-driver)
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "setup: weir loads BPF programs and builds network namespaces: run as root (sudo $0)." >&2

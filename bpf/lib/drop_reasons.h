@@ -66,6 +66,10 @@ enum weir_reason {
 	REASON_DROP_TCP_NO_ACK		= 153,	/* TCP FIN, PSH or URG without ACK (e.g. Xmas scan) */
 	REASON_DROP_PORT_ZERO		= 154,	/* TCP or UDP with source or destination port 0 */
 
+	/* SYN proxy (prefilter, synproxy.h): the packet does not go up the stack */
+	REASON_DROP_SYNPROXY_SYN	= 165,	/* SYN answered with a SYN cookie from XDP (XDP_TX) */
+	REASON_DROP_SYNPROXY_ACK	= 166,	/* ACK to a proxied port: no valid cookie, no known flow */
+
 	/* bookkeeping counters (stats maps only) */
 	REASON_EVENTS_LOST		= 250,	/* event not written: ring buffer full */
 	REASON_EVENTS_SENT		= 251,	/* event written to the ring buffer */

@@ -160,4 +160,18 @@ struct pf_event {
 	__u32 _pad;
 };
 
+/* pf_syn_flows key: a connection the SYN proxy let through (synproxy.h) */
+struct pf_syn_flow {
+	__u8  src[16];		/* IPv4 as v4-mapped IPv6 */
+	__u8  dst[16];
+	__u16 sport;		/* host order */
+	__u16 dport;
+};
+
+/* pf_tcp (per-CPU struct pf_counter) entries */
+#define PF_TCP_SYN		0	/* TCP SYNs (without ACK) that passed the header checks */
+#define PF_TCP_COOKIE_SENT	1	/* SYNs answered with a SYN cookie (XDP_TX) */
+#define PF_TCP_COOKIE_OK	2	/* ACKs with a valid cookie, passed */
+#define PF_TCP_COUNTERS		4
+
 #endif /* __WEIR_PREFILTER_H */

@@ -21,7 +21,8 @@ import picocli.CommandLine.Command;
 @Command(name = "weir-bench", mixinStandardHelpOptions = true,
         description = "weir's benchmarks (run as root, but for kvstore-sim; see docs/benchmarks.md).",
         subcommands = {PrefilterBenchCommand.class, PolicyBenchCommand.class, FlowBenchCommand.class,
-                ServicesBenchCommand.class, KvstoreBenchCommand.class, CniBenchCommand.class, RoutingBenchCommand.class, JmhCommand.class})
+                ServicesBenchCommand.class, KvstoreBenchCommand.class, CniBenchCommand.class, RoutingBenchCommand.class, dev.weir.bench.synflood.SynFloodBenchCommand.class,
+                JmhCommand.class})
 public final class Main {
 
     private Main() {

@@ -38,6 +38,7 @@ class PrefilterDesiredLabTest {
 
     static final String OBJECT = "src/test/resources/prefilter/deny-ext-node2.yaml";
     static final String OBJECT_WITH_ICMP = "src/test/resources/prefilter/deny-ext-node2-icmp.yaml";
+    static final String GUARDED = "src/test/resources/prefilter/deny-node2-udp.yaml";
     static final String NODEPORT = "../examples/services/02-y-web-nodeport.yaml";
     static final String NODE1 = "192.168.100.1";
     static final String NODE2 = "192.168.100.2";
@@ -264,6 +265,26 @@ class PrefilterDesiredLabTest {
         JsonNode list = json("prefilter", "list", "--netns", "weir-node2", "-o", "json");
         assertThat(list.path("objects")).isEmpty();
         assertThat(list.path("rules")).isEmpty();
+    }
+
+    @Test
+    @Order(7)
+    void theLockoutGuardRefusesDroppingAnotherNodeUnlessForced() {
+        InProcess.Result add = fails(2, "prefilter", "add", "--netns", "weir-node1", "--src", NODE2, "--proto", "udp");
+        assertThat(add.err()).contains("WeirPrefilter imperative-node1: spec.rules: rule 'deny src 192.168.100.2/32 udp'"
+                + " would drop protected traffic from 192.168.100.2/32 (default: node node2's address) on node node1",
+                "--force", "nothing was changed");
+        InProcess.Result apply = fails(2, "apply", "-f", GUARDED);
+        assertThat(apply.err()).contains("WeirPrefilter deny-node2-udp", "from 192.168.100.2/32", "--force");
+        assertThat(json("prefilter", "list", "--netns", "weir-node1", "-o", "json").path("objects")).isEmpty();
+        assertThat(lab.probe("x/b", "x/a", PortSpec.parse("TCP/80"), Family.IPV4, Lab.PROBE_TIMEOUT).allowed()).isTrue();
+
+        // what the guard protects: forced, node1 drops node2's tunnel, and pods across nodes no longer connect
+        ok("apply", "-f", GUARDED, "--force");
+        assertThat(lab.probe("x/b", "x/a", PortSpec.parse("TCP/80"), Family.IPV4, Lab.PROBE_TIMEOUT).allowed())
+                .as("x/b (node2) -> x/a (node1) with node2's UDP dropped at node1").isFalse();
+        ok("delete", "-f", GUARDED);
+        assertThat(lab.probe("x/b", "x/a", PortSpec.parse("TCP/80"), Family.IPV4, Lab.PROBE_TIMEOUT).allowed()).isTrue();
     }
 
     private static void removeTree(Path root) throws Exception {

@@ -50,6 +50,8 @@ public enum DropReason {
     DROP_TCP_NO_FLAGS(152, "TCP without flags (null scan)"),
     DROP_TCP_NO_ACK(153, "TCP FIN, PSH or URG without ACK"),
     DROP_PORT_ZERO(154, "TCP or UDP port 0"),
+    DROP_SYNPROXY_SYN(165, "SYN answered with a SYN cookie from XDP (SYN proxy)"),
+    DROP_SYNPROXY_ACK(166, "ACK to a SYN-proxied port without a valid cookie or known flow"),
 
     EVENTS_LOST(250, "Events lost (ring buffer full)"),
     EVENTS_SENT(251, "Events sent"),

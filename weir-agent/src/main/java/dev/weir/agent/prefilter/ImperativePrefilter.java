@@ -106,6 +106,20 @@ public final class ImperativePrefilter {
      */
     public static WeirPrefilter set(WeirPrefilter p, PrefilterSettings.Mode mode, Long rateLimit, Long burst, Long sampleEvery,
                                     Boolean dryRun) {
+        return set(p, mode, rateLimit, burst, sampleEvery, dryRun, null);
+    }
+
+    /** {@link #set}, and the SYN proxy's ports ({@code synProxy}: the object's list; null leaves it, empty clears it). */
+    public static WeirPrefilter set(WeirPrefilter p, PrefilterSettings.Mode mode, Long rateLimit, Long burst, Long sampleEvery,
+                                    Boolean dryRun, List<Integer> synProxy) {
+        if (synProxy != null) {
+            synProxy.forEach(port -> {
+                if (port < 1 || port > 65535) {
+                    throw new IllegalArgumentException("--syn-proxy: port " + port + " out of range 1..65535");
+                }
+            });
+            p = p.withSynProxy(synProxy);
+        }
         Long rate = rateLimit != null ? rateLimit : p.rateLimit();
         Long b = burst != null ? burst : rateLimit != null ? null : p.burst();
         if (burst != null && rate == null) {

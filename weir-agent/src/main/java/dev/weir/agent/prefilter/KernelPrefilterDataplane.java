@@ -243,6 +243,37 @@ public final class KernelPrefilterDataplane implements PrefilterDataplane {
     }
 
     @Override
+    public void synProxyPorts(List<Integer> was, List<Integer> ports) {
+        try (var m = dev.weir.ebpf.BpfMap.fromPin(dir.resolve(PrefilterMaps.SYN_PORTS), Codec.u32(), Codec.u64())) {
+            for (int p : was) {
+                if (!ports.contains(p)) {
+                    m.put(p, 0L);
+                }
+            }
+            for (int p : ports) {
+                if (!was.contains(p)) {
+                    m.put(p, 1L);
+                }
+            }
+        }
+    }
+
+    /** Empty when the pins predate the SYN counters (no {@code pf_tcp}). */
+    @Override
+    public Map<Integer, long[]> tcpCounters() {
+        Map<Integer, long[]> out = new HashMap<>();
+        if (!Files.exists(dir.resolve(PrefilterMaps.TCP))) {
+            return out;
+        }
+        try (var m = BpfPerCpuMap.fromPinPerCpu(dir.resolve(PrefilterMaps.TCP), Codec.u32(), PfCounter.CODEC)) {
+            for (int k : List.of(PrefilterMaps.TCP_SYN, PrefilterMaps.TCP_COOKIE_SENT, PrefilterMaps.TCP_COOKIE_OK)) {
+                out.put(k, m.lookupPerCpu(k).stream().mapToLong(PfCounter::packets).toArray());
+            }
+        }
+        return out;
+    }
+
+    @Override
     public void resetRuleCounters(List<Integer> ruleIds) {
         if (ruleIds.isEmpty()) {
             return;

@@ -189,7 +189,7 @@ public final class NodePrefilter {
             return new Status(node, b == null ? null : b.netns(), pinDir, spec, state, Map.of(), Map.of(), Map.of());
         }
         return new Status(node, b.netns(), pinDir, spec, state, b.manager().reasonCounters(),
-                b.manager().wouldDropCounters(), b.manager().ruleCounters());
+                b.manager().wouldDropCounters(), b.manager().ruleCounters(), b.manager().tcpCounters());
     }
 
     /**
@@ -202,8 +202,16 @@ public final class NodePrefilter {
      * @param reasons per reason code {packets, bytes}
      * @param wouldDrop dry-run drops (passed) per reason code {packets, bytes}
      * @param rules   per rule id (0: unattributed) {packets, bytes}
+     * @param tcp     per-CPU TCP counters: entry (0 SYNs, 1 cookies sent, 2 valid cookie ACKs) to packets per CPU
      */
     public record Status(String node, String netns, Path pinDir, NodePrefilterSpec spec, Optional<PrefilterState> state,
-                         Map<Integer, long[]> reasons, Map<Integer, long[]> wouldDrop, Map<Integer, long[]> rules) {
+                         Map<Integer, long[]> reasons, Map<Integer, long[]> wouldDrop, Map<Integer, long[]> rules,
+                         Map<Integer, long[]> tcp) {
+
+        /** Without TCP counters. */
+        public Status(String node, String netns, Path pinDir, NodePrefilterSpec spec, Optional<PrefilterState> state,
+                      Map<Integer, long[]> reasons, Map<Integer, long[]> wouldDrop, Map<Integer, long[]> rules) {
+            this(node, netns, pinDir, spec, state, reasons, wouldDrop, rules, Map.of());
+        }
     }
 }

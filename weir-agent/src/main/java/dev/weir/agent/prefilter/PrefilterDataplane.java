@@ -56,6 +56,18 @@ public interface PrefilterDataplane {
     /** Zeroes the hit counters of rule ids about to be (re)used by new rules. */
     void resetRuleCounters(List<Integer> ruleIds);
 
+    /**
+     * Makes {@code pf_syn_ports} list exactly {@code ports} (the TCP ports the SYN proxy answers for), given the
+     * ports it listed before ({@code was}; empty after a load).
+     */
+    void synProxyPorts(List<Integer> was, List<Integer> ports);
+
+    /**
+     * The per-CPU TCP counters ({@code pf_tcp}): entry (0 SYNs, 1 cookies sent, 2 valid cookie ACKs) to packets
+     * per CPU; empty when the pins predate them.
+     */
+    Map<Integer, long[]> tcpCounters();
+
     /** Removes every pin of this scope (links first, so the program detaches, then maps). */
     void destroy();
 }

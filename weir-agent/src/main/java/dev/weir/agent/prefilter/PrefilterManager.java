@@ -43,6 +43,7 @@ public final class PrefilterManager {
         if (!dataplane.loaded()) {
             dataplane.load(st.capacity());
             dataplane.rewrite(compiled);
+            dataplane.synProxyPorts(java.util.List.of(), st.rules().settings().synProxy());
         }
         String used = dataplane.attach(iface, mode);
         store.save(scope, st.withAttachment(iface, used));
@@ -108,6 +109,7 @@ public final class PrefilterManager {
             List<Integer> fresh = next.rules().stream().filter(r -> !r.equals(old.get(r.id()))).map(PrefilterRule::id).toList();
             dataplane.resetRuleCounters(fresh);
             dataplane.apply(compiler.compile(st.rules()), compiledNext);
+            dataplane.synProxyPorts(st.rules().settings().synProxy(), next.settings().synProxy());
         }
         store.save(scope, st.withRules(next));
         return next;
@@ -121,6 +123,11 @@ public final class PrefilterManager {
     /** Dry-run drops per reason code, summed over CPUs; empty when nothing is loaded. */
     public Map<Integer, long[]> wouldDropCounters() {
         return dataplane.loaded() ? dataplane.wouldDropCounters() : Map.of();
+    }
+
+    /** Per-CPU TCP counters (SYNs, cookies sent, valid cookie ACKs: {@link PrefilterDataplane#tcpCounters}). */
+    public Map<Integer, long[]> tcpCounters() {
+        return dataplane.loaded() ? dataplane.tcpCounters() : Map.of();
     }
 
     /** Hit counters per rule id (0: unattributed); empty when nothing is loaded. */

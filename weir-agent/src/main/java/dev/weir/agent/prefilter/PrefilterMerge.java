@@ -44,7 +44,9 @@ public final class PrefilterMerge {
         Setting<Boolean> dryRun = new Setting<>("spec.dryRun", "dryRun");
         Map<String, TreeSet<String>> interfaces = new java.util.TreeMap<>();
         Map<PrefilterRule, TreeSet<String>> origins = new LinkedHashMap<>();
+        TreeSet<Integer> synProxy = new TreeSet<>();
         for (WeirPrefilter o : selecting) {
+            synProxy.addAll(o.synProxy());
             xdp.offer(o, o.xdpMode(), node);
             mode.offer(o, o.mode(), node);
             rate.offer(o, o.rateLimit() == null ? null : List.of(o.rateLimit(), o.burst() == null ? o.rateLimit() : o.burst()), node);
@@ -57,7 +59,7 @@ public final class PrefilterMerge {
         PrefilterSettings settings = new PrefilterSettings(
                 mode.value == null ? PrefilterSettings.Mode.DENYLIST : mode.value, r.get(0), r.get(1),
                 sample.value == null ? PrefilterSettings.DEFAULT.sampleEvery() : sample.value,
-                Boolean.TRUE.equals(dryRun.value));
+                Boolean.TRUE.equals(dryRun.value), List.copyOf(synProxy));
         Map<PrefilterRule, List<String>> from = new LinkedHashMap<>();
         origins.forEach((rule, names) -> from.put(rule, List.copyOf(names)));
         Map<String, List<String>> by = new LinkedHashMap<>();
@@ -77,11 +79,8 @@ public final class PrefilterMerge {
      * @throws ValidationException naming the object, the field and the node
      */
     public static void check(Collection<String> nodes, List<WeirPrefilter> objects) {
-        TreeSet<String> candidates = new TreeSet<>(nodes);
-        objects.forEach(o -> candidates.addAll(named(o.nodeSelector())));
-        candidates.add(ANY_OTHER_NODE);
         RuleCompiler compiler = new RuleCompiler(Capacity.DEFAULT);
-        for (String node : candidates) {
+        for (String node : candidates(nodes, objects)) {
             NodePrefilterSpec spec = forNode(node, objects);
             if (!spec.selected()) {
                 continue;
@@ -98,6 +97,14 @@ public final class PrefilterMerge {
                         + describeNode(node) + " (" + String.join(", ", spec.objects()) + ") would not fit: " + e.getMessage());
             }
         }
+    }
+
+    /** The nodes objects could meet on: the cluster's, those their selectors name, and any other ({@link #ANY_OTHER_NODE}). */
+    static TreeSet<String> candidates(Collection<String> nodes, List<WeirPrefilter> objects) {
+        TreeSet<String> candidates = new TreeSet<>(nodes);
+        objects.forEach(o -> candidates.addAll(named(o.nodeSelector())));
+        candidates.add(ANY_OTHER_NODE);
+        return candidates;
     }
 
     /** {@code node node2}, or the wording for a node no selector names. */

@@ -8,8 +8,11 @@ package dev.weir.agent.prefilter;
  * @param rateBurst   token bucket size in packets (at least 1 when rate limiting)
  * @param sampleEvery 1 in N drops becomes an event on the ring buffer; 0 for none
  * @param dryRun      the whole prefilter in dry run: every drop is counted (would-drop) and the packet passes
+ * @param synProxy    TCP ports whose SYNs the prefilter answers with SYN cookies (pf_syn_ports), sorted, no
+ *                    duplicates; empty: none
  */
-public record PrefilterSettings(Mode mode, long ratePps, long rateBurst, long sampleEvery, boolean dryRun) {
+public record PrefilterSettings(Mode mode, long ratePps, long rateBurst, long sampleEvery, boolean dryRun,
+                                java.util.List<Integer> synProxy) {
 
     /** How unmatched traffic is treated. */
     public enum Mode { DENYLIST, ALLOWLIST }
@@ -26,11 +29,22 @@ public record PrefilterSettings(Mode mode, long ratePps, long rateBurst, long sa
         if (ratePps > 0 && rateBurst == 0) {
             rateBurst = ratePps;
         }
+        synProxy = synProxy == null ? java.util.List.of() : synProxy.stream().distinct().sorted().toList();
+        for (int p : synProxy) {
+            if (p < 1 || p > 65535) {
+                throw new IllegalArgumentException("SYN proxy port " + p + " out of range 1..65535");
+            }
+        }
+    }
+
+    /** Without SYN proxy ports. */
+    public PrefilterSettings(Mode mode, long ratePps, long rateBurst, long sampleEvery, boolean dryRun) {
+        this(mode, ratePps, rateBurst, sampleEvery, dryRun, null);
     }
 
     /** Enforcing, not in dry run. */
     public PrefilterSettings(Mode mode, long ratePps, long rateBurst, long sampleEvery) {
-        this(mode, ratePps, rateBurst, sampleEvery, false);
+        this(mode, ratePps, rateBurst, sampleEvery, false, null);
     }
 
     private static void check(String what, long v) {
@@ -40,18 +54,22 @@ public record PrefilterSettings(Mode mode, long ratePps, long rateBurst, long sa
     }
 
     public PrefilterSettings withMode(Mode m) {
-        return new PrefilterSettings(m, ratePps, rateBurst, sampleEvery, dryRun);
+        return new PrefilterSettings(m, ratePps, rateBurst, sampleEvery, dryRun, synProxy);
     }
 
     public PrefilterSettings withRate(long pps, long burst) {
-        return new PrefilterSettings(mode, pps, burst, sampleEvery, dryRun);
+        return new PrefilterSettings(mode, pps, burst, sampleEvery, dryRun, synProxy);
     }
 
     public PrefilterSettings withSampleEvery(long n) {
-        return new PrefilterSettings(mode, ratePps, rateBurst, n, dryRun);
+        return new PrefilterSettings(mode, ratePps, rateBurst, n, dryRun, synProxy);
     }
 
     public PrefilterSettings withDryRun(boolean d) {
-        return new PrefilterSettings(mode, ratePps, rateBurst, sampleEvery, d);
+        return new PrefilterSettings(mode, ratePps, rateBurst, sampleEvery, d, synProxy);
+    }
+
+    public PrefilterSettings withSynProxy(java.util.List<Integer> ports) {
+        return new PrefilterSettings(mode, ratePps, rateBurst, sampleEvery, dryRun, ports);
     }
 }

@@ -42,7 +42,8 @@ public record PrefilterState(Capacity capacity, Map<String, String> attachments,
 
     /** The on-disk form: plain strings and numbers, readable by people and jq. */
     public record Json(int maxPrefixes, int maxRules, Map<String, String> attachments, String mode,
-                       long ratePps, long rateBurst, long sampleEvery, boolean dryRun, List<RuleJson> rules) {
+                       long ratePps, long rateBurst, long sampleEvery, boolean dryRun, List<RuleJson> rules,
+                       List<Integer> synProxy) {
 
         public static Json of(PrefilterState s) {
             PrefilterSettings st = s.rules().settings();
@@ -51,7 +52,8 @@ public record PrefilterState(Capacity capacity, Map<String, String> attachments,
                 rules.add(RuleJson.of(r));
             }
             return new Json(s.capacity().prefixes(), s.capacity().rules(), s.attachments(),
-                    st.mode().name().toLowerCase(), st.ratePps(), st.rateBurst(), st.sampleEvery(), st.dryRun(), rules);
+                    st.mode().name().toLowerCase(), st.ratePps(), st.rateBurst(), st.sampleEvery(), st.dryRun(), rules,
+                    st.synProxy());
         }
 
         public PrefilterState toState() {
@@ -60,7 +62,7 @@ public record PrefilterState(Capacity capacity, Map<String, String> attachments,
                 rs.add(r.toRule());
             }
             PrefilterSettings st = new PrefilterSettings(PrefilterSettings.Mode.valueOf(mode.toUpperCase()),
-                    ratePps, rateBurst, sampleEvery, dryRun);
+                    ratePps, rateBurst, sampleEvery, dryRun, synProxy);
             return new PrefilterState(new Capacity(maxPrefixes, maxRules),
                     attachments == null ? Map.of() : attachments, new RuleSet(st, rs));
         }

@@ -24,10 +24,14 @@ import dev.weir.agent.policy.LabelSelector;
  * @param rules        the rules, ids 0, in the object's order (one per prefix)
  * @param dryRun       the whole prefilter in dry run (drops counted, packets passed); null when the object does
  *                     not say (false)
+ * @param force        true: the lockout guard lets this object drop protected traffic ({@link LockoutGuard});
+ *                     null when the object does not say (false)
+ * @param synProxy     TCP ports whose SYNs the prefilter answers with SYN cookies (the SYN-flood defence,
+ *                     docs/prefilter-datapath.md), sorted, no duplicates; empty: none
  */
 public record WeirPrefilter(String name, String source, LabelSelector nodeSelector, List<String> interfaces,
                             String xdpMode, PrefilterSettings.Mode mode, Long rateLimit, Long burst, Long sampleEvery,
-                            List<PrefilterRule> rules, Boolean dryRun) {
+                            List<PrefilterRule> rules, Boolean dryRun, Boolean force, List<Integer> synProxy) {
 
     public static final String API_VERSION = "weir.dev/v1";
     public static final String KIND = "WeirPrefilter";
@@ -38,6 +42,19 @@ public record WeirPrefilter(String name, String source, LabelSelector nodeSelect
         source = source == null ? "" : source;
         interfaces = List.copyOf(interfaces);
         rules = rules.stream().map(r -> r.withId(0)).toList();
+        synProxy = synProxy == null ? List.of() : synProxy.stream().distinct().sorted().toList();
+    }
+
+    /** An object that does not say whether it is forced, without SYN proxy ports. */
+    public WeirPrefilter(String name, String source, LabelSelector nodeSelector, List<String> interfaces,
+                         String xdpMode, PrefilterSettings.Mode mode, Long rateLimit, Long burst, Long sampleEvery,
+                         List<PrefilterRule> rules, Boolean dryRun) {
+        this(name, source, nodeSelector, interfaces, xdpMode, mode, rateLimit, burst, sampleEvery, rules, dryRun, null, null);
+    }
+
+    /** True when the object overrides the lockout guard ({@code spec.force: true}). */
+    public boolean forced() {
+        return Boolean.TRUE.equals(force);
     }
 
     /** An object that does not say whether the prefilter is in dry run. */
@@ -73,18 +90,26 @@ public record WeirPrefilter(String name, String source, LabelSelector nodeSelect
     }
 
     public WeirPrefilter withInterfaces(List<String> i) {
-        return new WeirPrefilter(name, source, nodeSelector, i, xdpMode, mode, rateLimit, burst, sampleEvery, rules, dryRun);
+        return new WeirPrefilter(name, source, nodeSelector, i, xdpMode, mode, rateLimit, burst, sampleEvery, rules, dryRun, force, synProxy);
     }
 
     public WeirPrefilter withXdpMode(String m) {
-        return new WeirPrefilter(name, source, nodeSelector, interfaces, m, mode, rateLimit, burst, sampleEvery, rules, dryRun);
+        return new WeirPrefilter(name, source, nodeSelector, interfaces, m, mode, rateLimit, burst, sampleEvery, rules, dryRun, force, synProxy);
     }
 
     public WeirPrefilter withRules(List<PrefilterRule> r) {
-        return new WeirPrefilter(name, source, nodeSelector, interfaces, xdpMode, mode, rateLimit, burst, sampleEvery, r, dryRun);
+        return new WeirPrefilter(name, source, nodeSelector, interfaces, xdpMode, mode, rateLimit, burst, sampleEvery, r, dryRun, force, synProxy);
+    }
+
+    public WeirPrefilter withForce(Boolean f) {
+        return new WeirPrefilter(name, source, nodeSelector, interfaces, xdpMode, mode, rateLimit, burst, sampleEvery, rules, dryRun, f, synProxy);
+    }
+
+    public WeirPrefilter withSynProxy(List<Integer> ports) {
+        return new WeirPrefilter(name, source, nodeSelector, interfaces, xdpMode, mode, rateLimit, burst, sampleEvery, rules, dryRun, force, ports);
     }
 
     public WeirPrefilter withSettings(PrefilterSettings.Mode m, Long rate, Long b, Long sample, Boolean dry) {
-        return new WeirPrefilter(name, source, nodeSelector, interfaces, xdpMode, m, rate, b, sample, rules, dry);
+        return new WeirPrefilter(name, source, nodeSelector, interfaces, xdpMode, m, rate, b, sample, rules, dry, force, synProxy);
     }
 }

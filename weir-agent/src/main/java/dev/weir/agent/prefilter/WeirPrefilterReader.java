@@ -29,7 +29,8 @@ public final class WeirPrefilterReader {
     private static final Set<String> TOP = Set.of("apiVersion", "kind", "metadata", "spec");
     private static final Set<String> METADATA = Set.of("name", "namespace", "labels", "annotations");
     private static final Set<String> SPEC = Set.of("nodeSelector", "interfaces", "xdpMode", "mode", "rateLimit", "burst",
-            "sampleEvery", "dryRun", "rules");
+            "sampleEvery", "dryRun", "rules", "force", "synProxy");
+    private static final Set<String> SYN_PROXY = Set.of("port", "protocol");
     private static final Set<String> RULE = Set.of("action", "sourceCIDRs", "destinationCIDRs", "protocol", "port", "endPort",
             "dryRun");
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
@@ -71,7 +72,30 @@ public final class WeirPrefilterReader {
         }
         return new WeirPrefilter(name, source, nodes, interfaces(spec.get("interfaces")),
                 choice(spec.get("xdpMode"), List.of("native", "generic", "auto")), mode(spec.get("mode")), rate, burst,
-                u32(spec.get("sampleEvery")), rules(spec.get("rules")), spec.get("dryRun").boolOrNull());
+                u32(spec.get("sampleEvery")), rules(spec.get("rules")), spec.get("dryRun").boolOrNull(),
+                spec.get("force").boolOrNull(), synProxy(spec.get("synProxy")));
+    }
+
+    /** spec.synProxy: {@code [{port: 80, protocol: TCP}]}, TCP only (SYN cookies are TCP's), each port once. */
+    private static List<Integer> synProxy(YamlNode f) {
+        List<Integer> out = new ArrayList<>();
+        for (YamlNode e : f.list()) {
+            e.object(SYN_PROXY);
+            YamlNode proto = e.get("protocol");
+            if (!proto.isNull() && !proto.text().equals("TCP")) {
+                throw proto.error("the SYN proxy is for TCP (SYN cookies), not " + proto.text());
+            }
+            YamlNode port = e.get("port");
+            if (port.isNull()) {
+                throw e.error("missing port");
+            }
+            int p = port.integer(1, 65535);
+            if (out.contains(p)) {
+                throw port.error("port " + p + " is listed twice");
+            }
+            out.add(p);
+        }
+        return out;
     }
 
     private static String metadata(YamlNode m) {

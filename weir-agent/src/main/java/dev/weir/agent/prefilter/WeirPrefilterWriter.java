@@ -52,6 +52,13 @@ final class WeirPrefilterWriter {
         if (p.dryRun() != null) {
             spec.put("dryRun", p.dryRun());
         }
+        if (p.force() != null) {
+            spec.put("force", p.force());
+        }
+        if (!p.synProxy().isEmpty()) {
+            ArrayNode ports = spec.putArray("synProxy");
+            p.synProxy().forEach(port -> ports.addObject().put("port", port).put("protocol", "TCP"));
+        }
         if (!p.rules().isEmpty()) {
             spec.set("rules", rules(p.rules()));
         }

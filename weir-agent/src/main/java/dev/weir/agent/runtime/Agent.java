@@ -203,7 +203,7 @@ public final class Agent<R> {
         var prefilter = NodePrefilter.kernel(config.node(), policyConfig.pinDir().resolve("prefilter"), config.runDir(), log);
         var dataplane = new dev.weir.agent.datapath.KernelDataplane(policyConfig, socketLb, sink::get, prefilter, log);
         Parts<ComputedState> parts = new Parts<>(new ClusterCompiler(ClusterCompiler.storeIds(store, config.node()), config.lbMapSizes(),
-                config.site().services(), config.site().allowLocalhost()),
+                config.site().services(), config.site().allowLocalhost(), config.lockoutGuard()),
                 dataplane, dataplane.conntrack(), dataplane::counters, prefilter);
         Agent<ComputedState> agent = new Agent<>(config, parts, kvstore, metrics, log);
         sink.set(agent.flows());

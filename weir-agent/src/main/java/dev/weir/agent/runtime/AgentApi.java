@@ -250,6 +250,7 @@ public final class AgentApi {
      */
     private JsonNode apply(JsonNode params) {
         boolean delete = params.path("delete").asBoolean(false);
+        boolean force = params.path("force").asBoolean(false);
         long t0 = System.nanoTime();
         ApplyFiles files = ApplyFiles.parse(compiler, params);
         Map<ObjectKey, String> sources = files.sources();
@@ -262,7 +263,7 @@ public final class AgentApi {
             r = store.commit(changes, (before, after) -> {
                 long c0 = System.nanoTime();
                 try {
-                    compiler.check(node, sync.get().cluster(), before, after);
+                    compiler.check(node, sync.get().cluster(), before, after, force);
                 } finally {
                     checked[0] += System.nanoTime() - c0;
                 }

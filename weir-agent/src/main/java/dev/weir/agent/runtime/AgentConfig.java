@@ -47,10 +47,19 @@ public record AgentConfig(String node, Path storeDir, Path runDir, Path logFile,
      *                 or only as policy allows ({@code policy})
      * @param hostCgroup the cgroup of the node's own processes, where the socket-level service translation attaches
      *                 too (host-reachable services), or null for none
+     * @param prefilterProtect what the prefilter must not drop unless forced ({@code --prefilter-protect}: CIDRs and
+     *                 PROTO/PORT entries, comma-separated), or null
+     * @param prefilterProtectDefaults whether ssh, the kvstore endpoints and the nodes' addresses are protected too
      */
     public record Site(String netns, String ipv4, String ipv6, ServiceConfig services, java.util.List<Cidr> podCidrs,
-                       Routing routing, boolean allowLocalhost, String hostCgroup) {
+                       Routing routing, boolean allowLocalhost, String hostCgroup, String prefilterProtect,
+                       boolean prefilterProtectDefaults) {
         public static final Site DEFAULTS = new Site(null, null, null, null);
+
+        public Site(String netns, String ipv4, String ipv6, ServiceConfig services, java.util.List<Cidr> podCidrs,
+                    Routing routing, boolean allowLocalhost, String hostCgroup) {
+            this(netns, ipv4, ipv6, services, podCidrs, routing, allowLocalhost, hostCgroup, null, true);
+        }
 
         public Site(String netns, String ipv4, String ipv6, ServiceConfig services, java.util.List<Cidr> podCidrs,
                     Routing routing) {
@@ -165,6 +174,16 @@ public record AgentConfig(String node, Path storeDir, Path runDir, Path logFile,
     /** Defaults for a node: {@code /var/lib/weir/store}, {@code /run/weir/<node>}, the lab's state. */
     public static AgentConfig defaults(String node) {
         return new AgentConfig(node, null, null, null, null, 0, null);
+    }
+
+    /**
+     * The prefilter's lockout guard from the site's settings and the kvstore's endpoints.
+     *
+     * @throws IllegalArgumentException naming a {@code --prefilter-protect} entry that does not parse
+     */
+    public dev.weir.agent.prefilter.LockoutGuard lockoutGuard() {
+        return dev.weir.agent.prefilter.LockoutGuard.of(site.prefilterProtect(), site.prefilterProtectDefaults(),
+                kvstore.etcd() ? kvstore.endpoints() : null);
     }
 
     public Path socket() {

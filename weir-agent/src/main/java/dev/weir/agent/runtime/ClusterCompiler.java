@@ -16,6 +16,7 @@ import dev.weir.agent.cluster.Node;
 import dev.weir.agent.datapath.LbCapacity;
 import dev.weir.agent.endpoint.ClusterState;
 import dev.weir.agent.policy.PolicyResult;
+import dev.weir.agent.prefilter.LockoutGuard;
 import dev.weir.agent.prefilter.NodePrefilterSpec;
 import dev.weir.agent.service.BackendOverrides;
 import dev.weir.agent.service.EndpointSlice;
@@ -49,7 +50,7 @@ public final class ClusterCompiler implements StateCompiler<ComputedState> {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private final EnginePolicyCompiler policies;
-    private final PrefilterCompiler prefilters = new PrefilterCompiler();
+    private final PrefilterCompiler prefilters;
     private final ServiceConfig config;
     private final ServiceParser services;
     private final LbIdAllocator ids;
@@ -107,6 +108,13 @@ public final class ClusterCompiler implements StateCompiler<ComputedState> {
      *                       an implicit ingress allow for the host identity on every isolated pod
      */
     public ClusterCompiler(LbIdAllocator ids, LbMapSizes sizes, ServiceConfig config, boolean allowLocalhost) {
+        this(ids, sizes, config, allowLocalhost, LockoutGuard.NONE);
+    }
+
+    /** @param guard the prefilter's lockout guard ({@code weir agent --prefilter-protect}), checked by {@link #check} */
+    public ClusterCompiler(LbIdAllocator ids, LbMapSizes sizes, ServiceConfig config, boolean allowLocalhost,
+                           LockoutGuard guard) {
+        this.prefilters = new PrefilterCompiler(guard);
         this.policies = new EnginePolicyCompiler(allowLocalhost);
         this.config = config;
         this.services = new ServiceParser(config);
@@ -189,9 +197,15 @@ public final class ClusterCompiler implements StateCompiler<ComputedState> {
      */
     @Override
     public void check(String node, ClusterState cluster, List<StoredObject> before, List<StoredObject> after) {
+        check(node, cluster, before, after, false);
+    }
+
+    @Override
+    public void check(String node, ClusterState cluster, List<StoredObject> before, List<StoredObject> after,
+                      boolean force) {
         Set<String> kinds = changedKinds(before, after);
         if (kinds.stream().anyMatch(PrefilterCompiler::handles)) {
-            prefilters.check(cluster.nodes(), before, after);
+            prefilters.check(cluster.nodes(), before, after, force);
         }
         if (kinds.stream().noneMatch(SERVICE_KINDS::contains)) {
             return;

@@ -42,6 +42,8 @@ final class PrefilterApi {
 
     private static final ObjectMapper M = ApiProtocol.mapper();
     private static final int TRIES = 10;
+    /** {@code pf_tcp}'s entries by the names {@code prefilter.status} gives them. */
+    static final List<String> TCP_COUNTERS = List.of("syn", "cookiesSent", "cookiesValid");
 
     private final String node;
     private final Store store;
@@ -106,6 +108,7 @@ final class PrefilterApi {
         o.put("rateBurst", set.rateBurst());
         o.put("sampleEvery", set.sampleEvery());
         o.put("dryRun", set.dryRun());
+        o.set("synProxy", M.valueToTree(set.synProxy()));
         st.ifPresent(x -> o.put("maxPrefixes", x.capacity().prefixes()).put("maxRules", x.capacity().rules()));
         o.set("attachments", M.valueToTree(st.map(PrefilterState::attachments).orElse(Map.of())));
         ArrayNode rules = o.putArray("rules");
@@ -122,6 +125,8 @@ final class PrefilterApi {
         o.putObject("unattributed").put("packets", none[0]).put("bytes", none[1]);
         counters(o.putArray("reasons"), s.reasons());
         counters(o.putArray("wouldDrop"), s.wouldDrop());
+        ObjectNode tcp = o.putObject("tcp");
+        new java.util.TreeMap<>(s.tcp()).forEach((k, perCpu) -> tcp.set(TCP_COUNTERS.get(k), M.valueToTree(perCpu)));
         return o;
     }
 
@@ -165,7 +170,7 @@ final class PrefilterApi {
                     if (!b.stream().filter(o -> o.key().equals(key)).findFirst().equals(was)) {
                         throw new Raced();
                     }
-                    compiler.check(node, sync.get().cluster(), b, a);
+                    compiler.check(node, sync.get().cluster(), b, a, params.path("force").asBoolean(false));
                 });
                 poke.run();
                 return answer(key, r.outcomes().getOrDefault(key, "unchanged"), r);
@@ -201,7 +206,8 @@ final class PrefilterApi {
             case "detach" -> w -> ImperativePrefilter.detach(w, strings(p.path("interfaces")), current().spec().attachedBy());
             case "set" -> w -> ImperativePrefilter.set(w, mode(p.path("mode")), number(p.path("rateLimit")),
                     number(p.path("burst")), number(p.path("sampleEvery")),
-                    p.path("dryRun").isBoolean() ? p.path("dryRun").asBoolean() : null);
+                    p.path("dryRun").isBoolean() ? p.path("dryRun").asBoolean() : null,
+                    p.path("synProxy").isArray() ? ports(p.path("synProxy")) : null);
             case "remove" -> w -> null;
             default -> throw new ApiException(ApiException.BAD_REQUEST, "unknown prefilter edit '" + op
                     + "' (add, delete, attach, detach, set, remove)");
@@ -223,6 +229,12 @@ final class PrefilterApi {
         if (out.isEmpty()) {
             throw new IllegalArgumentException("no rules given");
         }
+        return out;
+    }
+
+    private static List<Integer> ports(JsonNode a) {
+        List<Integer> out = new ArrayList<>();
+        a.forEach(i -> out.add(i.asInt()));
         return out;
     }
 

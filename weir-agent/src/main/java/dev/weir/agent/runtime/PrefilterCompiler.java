@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.weir.agent.cluster.Node;
+import dev.weir.agent.prefilter.LockoutGuard;
 import dev.weir.agent.prefilter.NodePrefilterSpec;
 import dev.weir.agent.prefilter.PrefilterMerge;
 import dev.weir.agent.prefilter.WeirPrefilter;
@@ -26,6 +27,12 @@ import dev.weir.agent.yaml.ValidationException;
 final class PrefilterCompiler {
 
     private final Map<String, WeirPrefilter> read = new ConcurrentHashMap<>();
+    private final LockoutGuard guard;
+
+    /** @param guard what the prefilter must not drop, checked by {@link #check} unless forced */
+    PrefilterCompiler(LockoutGuard guard) {
+        this.guard = guard;
+    }
 
     static boolean handles(String kind) {
         return WeirPrefilter.KIND.equals(kind);
@@ -45,8 +52,11 @@ final class PrefilterCompiler {
         }
     }
 
-    /** Skipped when the commit changes no WeirPrefilter; the error names an object being applied. */
-    void check(List<Node> nodes, List<StoredObject> before, List<StoredObject> after) {
+    /**
+     * Skipped when the commit changes no WeirPrefilter; the error names an object being applied. The lockout
+     * guard is skipped when {@code force}.
+     */
+    void check(List<Node> nodes, List<StoredObject> before, List<StoredObject> after, boolean force) {
         List<StoredObject> now = ours(before);
         List<StoredObject> next = ours(after);
         if (now.equals(next)) {
@@ -54,8 +64,11 @@ final class PrefilterCompiler {
         }
         Set<StoredObject> unchanged = new HashSet<>(now);
         try {
-            PrefilterMerge.check(nodes.stream().map(Node::name).toList(),
-                    PrefilterMerge.unchangedFirst(next, this::object, unchanged::contains));
+            List<WeirPrefilter> ordered = PrefilterMerge.unchangedFirst(next, this::object, unchanged::contains);
+            PrefilterMerge.check(nodes.stream().map(Node::name).toList(), ordered);
+            if (!force) {
+                guard.check(nodes, now.stream().map(this::object).toList(), ordered);
+            }
         } catch (ValidationException e) {
             throw invalid(e, "");
         }

@@ -54,6 +54,15 @@ public interface StateCompiler<R> {
     }
 
     /**
+     * {@link #check(String, ClusterState, List, List)}, with {@code force}: the checks an operator may override
+     * ({@code weir apply --force}: the prefilter's lockout guard) are skipped. The default ignores {@code force}.
+     */
+    default void check(String node, ClusterState cluster, List<StoredObject> before, List<StoredObject> after,
+                       boolean force) {
+        check(node, cluster, before, after);
+    }
+
+    /**
      * Computes identities and per-endpoint policy for the whole cluster.
      *
      * @throws PolicyInputException when a stored object no longer parses (a newer agent wrote it)

@@ -95,6 +95,19 @@ public final class FakePrefilterDataplane implements PrefilterDataplane {
         resets.addAll(ruleIds);
     }
 
+    /** The ports pf_syn_ports lists, as the last call left them. */
+    public List<Integer> synProxy = List.of();
+
+    @Override
+    public void synProxyPorts(List<Integer> was, List<Integer> ports) {
+        synProxy = List.copyOf(ports);
+    }
+
+    @Override
+    public Map<Integer, long[]> tcpCounters() {
+        return Map.of();
+    }
+
     @Override
     public void destroy() {
         links.clear();

@@ -119,6 +119,17 @@ public final class AgentCommand implements Callable<Integer> {
                     "there too, so that they reach ClusterIPs (host-reachable services). Default: none."})
     String hostCgroup;
 
+    @Option(names = "--prefilter-protect", paramLabel = "CIDR|PROTO/PORT[,...]",
+            description = {"Traffic the XDP prefilter must not drop unless forced (the lockout guard): a CIDR protects",
+                    "what comes from it, PROTO/PORT what goes to that port (e.g. 10.0.0.0/8,tcp/22). weir apply and",
+                    "weir prefilter add|del|set refuse a change that would drop it, unless --force or spec.force: true."})
+    String prefilterProtect;
+
+    @Option(names = "--prefilter-protect-defaults", defaultValue = "true", arity = "1", paramLabel = "true|false",
+            description = {"Also protect ssh (tcp/22), every node's address and the etcd endpoints' addresses",
+                    "(default: ${DEFAULT-VALUE})."})
+    boolean prefilterProtectDefaults;
+
     @Option(names = "--metrics-address", defaultValue = "127.0.0.1:9962", paramLabel = "HOST:PORT|off",
             description = "Serve Prometheus metrics at http://HOST:PORT/metrics (default: ${DEFAULT-VALUE}, as Cilium's"
                     + " agent; off: none).")
@@ -196,7 +207,8 @@ public final class AgentCommand implements Callable<Integer> {
         try {
             site = new AgentConfig.Site(netns, address(nodeIpv4, "--node-ipv4"), address(nodeIpv6, "--node-ipv6"),
                     dev.weir.agent.service.ServiceConfig.of(serviceCidrs, nodePortRange, externalPools), podCidrs(podCidrs),
-                    dev.weir.agent.runtime.Routing.parse(routing), localhost(allowLocalhost), hostCgroup);
+                    dev.weir.agent.runtime.Routing.parse(routing), localhost(allowLocalhost), hostCgroup,
+                    prefilterProtect, prefilterProtectDefaults);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
@@ -210,6 +222,11 @@ public final class AgentCommand implements Callable<Integer> {
         }
         AgentConfig config = new AgentConfig(node, stateDir, runDir, logFile, labState, flowCapacity, null, sizes, kv, site,
                 nodeSizes);
+        try {
+            config.lockoutGuard();
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
         try (AgentLog log = new AgentLog(config.logFile(), System.console() != null ? System.err : null)) {
             log.accept("weir agent for " + node + " (pid " + ProcessHandle.current().pid() + "), store "
                     + (kv.etcd() ? "etcd " + kv.endpoints() : config.storeDir()) + ", socket " + config.socket() + ", socket LB " + socketLb);

@@ -42,12 +42,19 @@ public final class ApplyCommand {
         @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json.")
         OutputFormat output;
 
+        @Option(names = "--force", description = {"Accept WeirPrefilter changes that would drop traffic the agents protect",
+                "(the lockout guard: weir agent --prefilter-protect; ssh, the nodes, the kvstore by default)."})
+        boolean force;
+
         abstract boolean delete();
 
         @Override
         public void run() {
             ObjectNode params = Json.mapper().createObjectNode();
             params.put("delete", delete());
+            if (force) {
+                params.put("force", true);
+            }
             putFiles(params, files);
             List<AgentDirectory.Agent> agents = AgentDirectory.select(null);
             AgentDirectory.Agent writer = agents.getFirst();

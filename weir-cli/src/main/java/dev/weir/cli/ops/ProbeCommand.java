@@ -70,6 +70,7 @@ public final class ProbeCommand implements Runnable {
         rows.add(map(MapType.SOCKMAP, "socket redirection"));
         rows.add(helper(ProgramType.XDP, "bpf_xdp_load_bytes", "packet bytes in drop events"));
         rows.add(helper(ProgramType.XDP, "bpf_ringbuf_reserve", "events from XDP"));
+        rows.add(helper(ProgramType.XDP, "bpf_tcp_raw_gen_syncookie_ipv4", "SYN cookies from XDP (the prefilter's SYN proxy)"));
         rows.add(helper(ProgramType.SCHED_CLS, "bpf_skb_store_bytes", "NAT rewrites at TC"));
         rows.add(helper(ProgramType.SCHED_CLS, "bpf_fib_lookup", "forwarding decisions at TC"));
         rows.add(row("tcx links", Features.tcx(), "TC attach as bpf_link (else clsact + cls_bpf)"));

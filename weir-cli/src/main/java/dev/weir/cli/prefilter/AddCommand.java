@@ -23,6 +23,9 @@ final class AddCommand implements Runnable {
     ScopeOptions scope;
 
     @Mixin
+    ForceOption force;
+
+    @Mixin
     RuleOptions rule;
 
     @Override
@@ -33,7 +36,7 @@ final class AddCommand implements Runnable {
         List<PrefilterRule> rules = rule.rules();
         var agent = scope.agent();
         if (agent.isPresent()) {
-            var edited = agent.get().edit(NodeAgentPrefilter.withRules(NodeAgentPrefilter.op("add"), rules));
+            var edited = agent.get().edit(force.on(NodeAgentPrefilter.withRules(NodeAgentPrefilter.op("add"), rules)));
             Map<PrefilterRule, Integer> ids = NodeAgentPrefilter.ids(edited.status());
             print(rules.stream().map(r -> r.withId(ids.getOrDefault(r.withId(0), 0))).toList());
             System.out.println(edited.summary());

@@ -19,6 +19,9 @@ final class AttachCommand implements Runnable {
     @Mixin
     ScopeOptions scope;
 
+    @Mixin
+    ForceOption force;
+
     @Parameters(arity = "1..*", paramLabel = "IFACE", description = "Interface(s) in the namespace.")
     List<String> interfaces;
 
@@ -51,7 +54,7 @@ final class AttachCommand implements Runnable {
             if (mode != null) {
                 params.put("xdpMode", mode);
             }
-            var edited = agent.get().edit(params);
+            var edited = agent.get().edit(force.on(params));
             for (String iface : interfaces) {
                 String used = edited.status().path("attachments").path(iface).asText("?");
                 System.out.println("prefilter attached to " + iface + " (" + scope.scope() + ") in " + used + " mode");

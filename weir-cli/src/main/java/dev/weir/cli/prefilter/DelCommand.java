@@ -17,6 +17,9 @@ final class DelCommand implements Runnable {
     ScopeOptions scope;
 
     @Mixin
+    ForceOption force;
+
+    @Mixin
     RuleOptions rule;
 
     @Parameters(arity = "0..*", paramLabel = "ID", description = "Rule ids, as `weir prefilter list` shows them.")
@@ -38,7 +41,7 @@ final class DelCommand implements Runnable {
             } else {
                 NodeAgentPrefilter.withRules(params, rule.rules());
             }
-            var edited = agent.get().edit(params);
+            var edited = agent.get().edit(force.on(params));
             System.out.println(ids.isEmpty() ? "deleted " + params.path("rules").size() + " rule(s)" : "deleted rule(s) " + ids);
             System.out.println(edited.summary());
             return;

@@ -154,6 +154,23 @@ final class NodeAgentPrefilter {
         return out;
     }
 
+    /** Per-CPU TCP counters from a status: 0 SYNs, 1 cookies sent, 2 valid cookies, to packets per CPU. */
+    static Map<Integer, long[]> tcp(JsonNode status) {
+        Map<Integer, long[]> out = new HashMap<>();
+        List<String> names = List.of("syn", "cookiesSent", "cookiesValid");
+        for (int i = 0; i < names.size(); i++) {
+            JsonNode a = status.path("tcp").path(names.get(i));
+            if (a.isArray()) {
+                long[] v = new long[a.size()];
+                for (int c = 0; c < v.length; c++) {
+                    v[c] = a.get(c).asLong();
+                }
+                out.put(i, v);
+            }
+        }
+        return out;
+    }
+
     /** Per-rule counters from a status (0: unattributed). */
     static Map<Integer, long[]> rules(JsonNode status) {
         Map<Integer, long[]> out = new HashMap<>();

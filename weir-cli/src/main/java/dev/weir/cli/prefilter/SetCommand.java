@@ -16,6 +16,9 @@ final class SetCommand implements Runnable {
     @Mixin
     ScopeOptions scope;
 
+    @Mixin
+    ForceOption force;
+
     @Option(names = "--mode", paramLabel = "denylist|allowlist",
             description = "denylist: deny rules drop, the rest passes; allowlist: only what an allow rule matches passes.")
     String mode;
@@ -34,11 +37,36 @@ final class SetCommand implements Runnable {
             "would-drop (weir prefilter stats) and the packet passes; false enforces again."})
     Boolean dryRun;
 
+    @Option(names = "--syn-proxy", paramLabel = "PORT[,PORT...]|none", description = {
+            "TCP ports whose SYNs the prefilter answers with SYN cookies from XDP (the SYN-flood defence; the",
+            "server's namespace needs net.ipv4.tcp_syncookies=2); none turns it off. Replaces the list."})
+    String synProxy;
+
+    /** The --syn-proxy ports, or null when not given. */
+    private java.util.List<Integer> synProxyPorts() {
+        if (synProxy == null) {
+            return null;
+        }
+        if (synProxy.equals("none")) {
+            return java.util.List.of();
+        }
+        java.util.List<Integer> out = new java.util.ArrayList<>();
+        for (String t : synProxy.split(",")) {
+            if (!t.strip().matches("\\d{1,5}") || Integer.parseInt(t.strip()) < 1 || Integer.parseInt(t.strip()) > 65535) {
+                throw new IllegalArgumentException("--syn-proxy: '" + t + "' is not a port (1-65535); give PORT[,PORT...] or none");
+            }
+            out.add(Integer.parseInt(t.strip()));
+        }
+        return out;
+    }
+
     @Override
     public void run() {
-        if (mode == null && ratePps == null && burst == null && sampleEvery == null && dryRun == null) {
-            throw new IllegalArgumentException("nothing to set: give --mode, --rate-limit, --burst, --sample-every or --dry-run");
+        if (mode == null && ratePps == null && burst == null && sampleEvery == null && dryRun == null && synProxy == null) {
+            throw new IllegalArgumentException("nothing to set: give --mode, --rate-limit, --burst, --sample-every, --dry-run"
+                    + " or --syn-proxy");
         }
+        java.util.List<Integer> ports = synProxyPorts();
         PrefilterSettings.Mode m = mode == null ? null : switch (mode.toLowerCase()) {
             case "denylist", "deny" -> PrefilterSettings.Mode.DENYLIST;
             case "allowlist", "allow" -> PrefilterSettings.Mode.ALLOWLIST;
@@ -62,7 +90,10 @@ final class SetCommand implements Runnable {
             if (dryRun != null) {
                 params.put("dryRun", dryRun);
             }
-            var edited = agent.get().edit(params);
+            if (ports != null) {
+                ports.forEach(params.putArray("synProxy")::add);
+            }
+            var edited = agent.get().edit(force.on(params));
             System.out.println("prefilter settings updated (" + scope.scope() + ")");
             System.out.println(edited.summary());
             return;
@@ -81,6 +112,9 @@ final class SetCommand implements Runnable {
             }
             if (dryRun != null) {
                 out = out.withDryRun(dryRun);
+            }
+            if (ports != null) {
+                out = out.withSynProxy(ports);
             }
             return out;
         });

@@ -47,22 +47,33 @@ final class StatsCommand implements Runnable {
     record RuleRow(int rule, long packets, long bytes, Double pps) {
     }
 
-    record Stats(String scope, List<ReasonRow> reasons, List<RuleRow> rules) {
+    /** A per-CPU TCP counter: SYN (TCP SYNs seen), COOKIE-SENT, COOKIE-VALID (the SYN proxy). */
+    record TcpRow(String counter, long packets, long[] perCpu) {
     }
 
-    /** Counters as read at one time: per reason code (carried out, and dry run) and per rule id, {packets, bytes}. */
-    record Counts(Map<Integer, long[]> reasons, Map<Integer, long[]> wouldDrop, Map<Integer, long[]> rules) {
+    record Stats(String scope, List<ReasonRow> reasons, List<RuleRow> rules, List<TcpRow> tcp) {
     }
+
+    /**
+     * Counters as read at one time: per reason code (carried out, and dry run) and per rule id, {packets, bytes};
+     * per TCP counter (0 SYNs, 1 cookies sent, 2 valid cookies), packets per CPU.
+     */
+    record Counts(Map<Integer, long[]> reasons, Map<Integer, long[]> wouldDrop, Map<Integer, long[]> rules,
+                  Map<Integer, long[]> tcp) {
+    }
+
+    private static final List<String> TCP_NAMES = List.of("SYN", "COOKIE-SENT", "COOKIE-VALID");
 
     @Override
     public void run() {
         Supplier<Counts> counters = scope.agent().<Supplier<Counts>>map(a -> () -> {
             var s = a.status();
             return new Counts(NodeAgentPrefilter.reasons(s, "reasons"), NodeAgentPrefilter.reasons(s, "wouldDrop"),
-                    NodeAgentPrefilter.rules(s));
+                    NodeAgentPrefilter.rules(s), NodeAgentPrefilter.tcp(s));
         }).orElseGet(() -> {
             PrefilterManager manager = scope.manager();
-            return () -> new Counts(manager.reasonCounters(), manager.wouldDropCounters(), manager.ruleCounters());
+            return () -> new Counts(manager.reasonCounters(), manager.wouldDropCounters(), manager.ruleCounters(),
+                    manager.tcpCounters());
         });
         PrintWriter out = new PrintWriter(System.out, true);
         Stats prev = snapshot(counters.get(), null, 0);
@@ -92,6 +103,23 @@ final class StatsCommand implements Runnable {
             s.rules().forEach(r -> rt.row(r.rule() == 0 ? "(unattributed)" : r.rule(), r.packets(), r.bytes(), rate(r.pps())));
             rt.print(out);
         }
+        if (!s.tcp().isEmpty()) {
+            out.println();
+            int cpus = s.tcp().getFirst().perCpu().length;
+            List<Object> header = new ArrayList<>(List.of("TCP", "PACKETS"));
+            for (int c = 0; c < cpus; c++) {
+                header.add("CPU" + c);
+            }
+            Table tt = new Table(header.stream().map(String::valueOf).toArray(String[]::new));
+            for (TcpRow r : s.tcp()) {
+                List<Object> row = new ArrayList<>(List.of(r.counter(), r.packets()));
+                for (long v : r.perCpu()) {
+                    row.add(v);
+                }
+                tt.row(row.toArray());
+            }
+            tt.print(out);
+        }
     }
 
     private static String rate(Double pps) {
@@ -114,7 +142,13 @@ final class StatsCommand implements Runnable {
                 rules.add(new RuleRow(id, v[0], v[1], pps));
             }
         });
-        return new Stats(scope.scope(), rr, rules);
+        List<TcpRow> tcp = new ArrayList<>();
+        new TreeMap<>(m.tcp()).forEach((k, perCpu) -> {
+            if (k < TCP_NAMES.size() && (k == 0 || java.util.Arrays.stream(perCpu).sum() > 0)) {
+                tcp.add(new TcpRow(TCP_NAMES.get(k), java.util.Arrays.stream(perCpu).sum(), perCpu));
+            }
+        });
+        return new Stats(scope.scope(), rr, rules, tcp);
     }
 
     private static void reasonRow(List<ReasonRow> out, int code, String verdict, long[] v, Stats prev, double seconds) {

@@ -20,6 +20,15 @@ public final class PrefilterMaps {
     public static final String DRY = "pf_dry";
     public static final String HITS = "pf_hits";
     public static final String EVENTS = "pf_events";
+    /** TCP ports the SYN proxy answers for: u32 port to u64 (0 off; else on, and the datapath's last kick). */
+    public static final String SYN_PORTS = "pf_syn_ports";
+    /** Connections the SYN proxy let through (LRU; datapath-internal). */
+    public static final String SYN_FLOWS = "pf_syn_flows";
+    /** Per-CPU TCP counters ({@code struct pf_counter}): {@link #TCP_SYN}, {@link #TCP_COOKIE_SENT}, {@link #TCP_COOKIE_OK}. */
+    public static final String TCP = "pf_tcp";
+    public static final int TCP_SYN = 0;
+    public static final int TCP_COOKIE_SENT = 1;
+    public static final int TCP_COOKIE_OK = 2;
     /** Internal: per-CPU drop sequence for event sampling. */
     public static final String SAMPLE = "pf_sample";
 
