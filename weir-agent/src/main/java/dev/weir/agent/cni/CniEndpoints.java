@@ -39,6 +39,11 @@ public final class CniEndpoints implements EndpointSource {
     private final Path file;
     private final Supplier<List<Namespace>> namespaces;
     private final List<Attachment> attachments = new ArrayList<>();
+    /** Changes made to {@link #attachments} (guarded by this), and how many of them the file holds (by {@link #writing}). */
+    private long version;
+    private long written;
+    /** Held while the file is written: one write at a time, outside this object's monitor. */
+    private final Object writing = new Object();
     private ClusterState last;
 
     /**
@@ -94,26 +99,74 @@ public final class CniEndpoints implements EndpointSource {
     }
 
     /** Adds an attachment and writes the file. */
-    public synchronized void add(Attachment a) {
+    public void add(Attachment a) {
+        persist(stage(a), a);
+    }
+
+    /**
+     * Adds an attachment in memory (the sync loop sees it from now on); {@link #persist} then writes it. Lets a
+     * caller keep its own lock short: the write, with its fsyncs, happens outside it.
+     *
+     * @return what {@link #persist} is to wait for
+     */
+    public synchronized long stage(Attachment a) {
         attachments.add(a);
-        try {
-            save();
-        } catch (CniException e) {
-            attachments.remove(a);
-            throw e;
+        return ++version;
+    }
+
+    /**
+     * Waits until the file holds every change up to {@code staged}: a write made for a change staged later covers
+     * it too, so attachments made side by side share writes (group commit). When the write fails, {@code a} is
+     * taken back out and the failure thrown.
+     */
+    public void persist(long staged, Attachment a) {
+        synchronized (writing) {
+            if (written >= staged) {
+                return;
+            }
+            List<Attachment> now;
+            long upTo;
+            synchronized (this) {
+                now = List.copyOf(attachments);
+                upTo = version;
+            }
+            try {
+                save(now);
+                written = upTo;
+            } catch (CniException e) {
+                synchronized (this) {
+                    attachments.remove(a);
+                }
+                throw e;
+            }
         }
     }
 
     /** Removes an attachment and writes the file. */
-    public synchronized void remove(Attachment a) {
-        attachments.remove(a);
-        save();
+    public void remove(Attachment a) {
+        long v;
+        synchronized (this) {
+            attachments.remove(a);
+            v = ++version;
+        }
+        synchronized (writing) {
+            if (written < v) {
+                List<Attachment> now;
+                long upTo;
+                synchronized (this) {
+                    now = List.copyOf(attachments);
+                    upTo = version;
+                }
+                save(now);
+                written = upTo;
+            }
+        }
     }
 
-    private void save() {
+    private void save(List<Attachment> now) {
         try {
             Files.createDirectories(file.getParent());
-            AtomicFiles.write(file, MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(attachments));
+            AtomicFiles.write(file, MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(now));
         } catch (IOException | RuntimeException e) {
             throw new CniException(CniException.IO_FAILURE, "cannot write " + file, e.getMessage());
         }

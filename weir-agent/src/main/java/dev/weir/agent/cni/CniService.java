@@ -140,10 +140,12 @@ public final class CniService {
                     r.cgroupPath() == null ? null : dev.weir.agent.datapath.PodCgroups.resolve(r.cgroupPath()), mtu,
                     r.ipam() == null ? null : r.ipam().path("type").asText(), Instant.now().toString());
             join(readied);
+            long staged;
             synchronized (changes) {
-                parts.endpoints().add(a);
+                staged = parts.endpoints().stage(a);
                 reserved.remove(key);
             }
+            parts.endpoints().persist(staged, a); // ADDs side by side share the file's writes
         } catch (RuntimeException e) {
             synchronized (changes) {
                 reserved.remove(key);
