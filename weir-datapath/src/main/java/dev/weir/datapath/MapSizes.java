@@ -44,6 +44,27 @@ public final class MapSizes {
         return out;
     }
 
+    /**
+     * {@code sizes} in the order of {@code maps}, unmodifiable.
+     *
+     * @param what what the maps are, for the error naming a map that is not one of them
+     * @throws IllegalArgumentException when a map of {@code maps} has no size, or {@code sizes} names another map
+     */
+    public static Map<String, Integer> complete(Map<String, Integer> sizes, List<String> maps, String what) {
+        Map<String, Integer> ordered = new java.util.LinkedHashMap<>();
+        for (String name : maps) {
+            Integer n = sizes.get(name);
+            if (n == null) {
+                throw new IllegalArgumentException("no size for " + name);
+            }
+            ordered.put(name, n);
+        }
+        sizes.keySet().stream().filter(k -> !maps.contains(k)).findFirst().ifPresent(k -> {
+            throw new IllegalArgumentException("'" + k + "' is not " + what + " (one of " + maps + ")");
+        });
+        return java.util.Collections.unmodifiableMap(ordered);
+    }
+
     /** The entries of {@code sizes} that differ from {@code defaults}, as {@code MAP=ENTRIES}. */
     public static List<String> overrides(Map<String, Integer> sizes, Map<String, Integer> defaults) {
         return sizes.entrySet().stream().filter(e -> !e.getValue().equals(defaults.get(e.getKey())))

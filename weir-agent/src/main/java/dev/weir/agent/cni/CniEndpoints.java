@@ -120,25 +120,13 @@ public final class CniEndpoints implements EndpointSource {
      * taken back out and the failure thrown.
      */
     public void persist(long staged, Attachment a) {
-        synchronized (writing) {
-            if (written >= staged) {
-                return;
-            }
-            List<Attachment> now;
-            long upTo;
+        try {
+            writeUpTo(staged);
+        } catch (CniException e) {
             synchronized (this) {
-                now = List.copyOf(attachments);
-                upTo = version;
+                attachments.remove(a);
             }
-            try {
-                save(now);
-                written = upTo;
-            } catch (CniException e) {
-                synchronized (this) {
-                    attachments.remove(a);
-                }
-                throw e;
-            }
+            throw e;
         }
     }
 
@@ -149,17 +137,23 @@ public final class CniEndpoints implements EndpointSource {
             attachments.remove(a);
             v = ++version;
         }
+        writeUpTo(v);
+    }
+
+    /** Writes the file unless a write already holds every change up to {@code v}; one writer at a time. */
+    private void writeUpTo(long v) {
         synchronized (writing) {
-            if (written < v) {
-                List<Attachment> now;
-                long upTo;
-                synchronized (this) {
-                    now = List.copyOf(attachments);
-                    upTo = version;
-                }
-                save(now);
-                written = upTo;
+            if (written >= v) {
+                return;
             }
+            List<Attachment> now;
+            long upTo;
+            synchronized (this) {
+                now = List.copyOf(attachments);
+                upTo = version;
+            }
+            save(now);
+            written = upTo;
         }
     }
 

@@ -76,15 +76,6 @@ public final class PodLink {
     }
 
     /**
-     * Creates and wires the veth: {@link #createHostSide}, then {@link #wirePodSide}; a host side left by an earlier
-     * failed ADD is replaced.
-     */
-    public void create(String host, String podNetns, String ifName, List<String> addresses, Integer mtu) {
-        createHostSide(host, podNetns, ifName, addresses, mtu);
-        wirePodSide(host, podNetns, ifName, addresses);
-    }
-
-    /**
      * Creates the veth with its pod side already in the pod's namespace, and wires the host side (its gateway
      * addresses, a host route per pod address): one iproute2 batch in the node's namespace. A host side left by an
      * earlier failed ADD is replaced; on failure nothing of it stays.

@@ -1,6 +1,5 @@
 package dev.weir.datapath.endpoint;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -28,18 +27,7 @@ public record NodeMapSizes(Map<String, Integer> sizes) {
             NodePortMaps.CT, NodePortMaps.CT_ENTRIES));
 
     public NodeMapSizes {
-        Map<String, Integer> ordered = new LinkedHashMap<>();
-        for (String name : MAPS) {
-            Integer n = sizes.get(name);
-            if (n == null) {
-                throw new IllegalArgumentException("no size for " + name);
-            }
-            ordered.put(name, n);
-        }
-        sizes.keySet().stream().filter(k -> !MAPS.contains(k)).findFirst().ifPresent(k -> {
-            throw new IllegalArgumentException("'" + k + "' is not one of " + MAPS);
-        });
-        sizes = java.util.Collections.unmodifiableMap(ordered);
+        sizes = MapSizes.complete(sizes, MAPS, "a policy or conntrack map");
     }
 
     /**

@@ -1,6 +1,5 @@
 package dev.weir.datapath.lb;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -26,18 +25,7 @@ public record LbMapSizes(Map<String, Integer> sizes) {
             LbMaps.MAGLEV, LbMaps.MAGLEV_ENTRIES, LbMaps.SOCK_REV, LbMaps.SOCK_REV_ENTRIES));
 
     public LbMapSizes {
-        Map<String, Integer> ordered = new LinkedHashMap<>();
-        for (String name : LbMaps.SHARED) {
-            Integer n = sizes.get(name);
-            if (n == null) {
-                throw new IllegalArgumentException("no size for " + name);
-            }
-            ordered.put(name, n);
-        }
-        sizes.keySet().stream().filter(k -> !LbMaps.SHARED.contains(k)).findFirst().ifPresent(k -> {
-            throw new IllegalArgumentException("'" + k + "' is not a service map (one of " + LbMaps.SHARED + ")");
-        });
-        sizes = java.util.Collections.unmodifiableMap(ordered);
+        sizes = MapSizes.complete(sizes, LbMaps.SHARED, "a service map");
     }
 
     /**
