@@ -16,6 +16,16 @@ public interface NodeRegistry {
     /** Sets this node's endpoints (every one of them); written soon. */
     void publishEndpoints(List<EndpointRecord> local);
 
+    /**
+     * Sets the keys of an allocation table that this node's endpoints use (key to its number), so that no node
+     * collects them meanwhile (docs/kvstore.md, "Identity references"); written soon. {@code stale} runs when a
+     * key turns out to have been collected or renumbered before the reference reached the store: the caller
+     * computes again (and allocates again). Registries whose nodes all compute from one store at once (the file
+     * store's) need no references and ignore them.
+     */
+    default void publishReferences(String table, Map<String, Integer> keys, Runnable stale) {
+    }
+
     /** Every node's record as last seen (this node's included once written), by name. */
     Map<String, NodeRecord> nodes();
 

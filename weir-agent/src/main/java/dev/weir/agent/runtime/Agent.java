@@ -105,6 +105,7 @@ public final class Agent<R> {
         this.sync = new SyncLoop<>(new SyncLoop.Config(config.node(), config.pollInterval(), null), store, endpoints,
                 parts.compiler(), parts.dataplane(), listeners, log, this::fatal);
         kvstore.onChange(sync::poke);
+        kvstore.onRecompute(sync::applyAgain);
         this.metrics = metrics == null ? null : new AgentMetrics(metrics, new AgentMetrics.Sources(config.node(), sync::state,
                 flows::counters, () -> kvstore.directory().health(), parts.dataplane()::mapFill,
                 parts.dataplane()::programCounters, () -> parts.prefilter() == null ? null : parts.prefilter().status()));

@@ -1,8 +1,10 @@
 package dev.weir.agent.runtime;
 
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 
 import dev.weir.agent.cluster.Node;
@@ -15,6 +17,7 @@ import dev.weir.agent.endpoint.LabNamespaces;
 import dev.weir.agent.store.FileNodeRegistry;
 import dev.weir.agent.store.FileStore;
 import dev.weir.agent.store.Store;
+import dev.weir.agent.store.StoreIdentityAllocator;
 import dev.weir.agent.store.etcd.Etcd;
 import dev.weir.agent.store.etcd.EtcdNodeRegistry;
 import dev.weir.agent.store.etcd.EtcdStore;
@@ -38,6 +41,7 @@ public final class Kvstore implements Component {
     private final ClusterDirectory directory;
     private final Consumer<SyncState> onSync;
     private final java.util.List<Runnable> changeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.List<Runnable> recomputeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Runnable start;
     private final Runnable stop;
     private final java.util.concurrent.atomic.AtomicReference<String> metricsUrl;
@@ -165,8 +169,9 @@ public final class Kvstore implements Component {
                 return registry.nodes();
             }
         };
+        Kvstore[] self = new Kvstore[1];
         Kvstore kv = new Kvstore("kvstore(etcd " + config.kvstore().endpoints() + ")", store, endpoints, local, directory,
-                records::publish, () -> {
+                s -> records.publish(s, () -> self[0].recompute()), () -> {
                     store.startOrRetry();
                     // when etcd did not answer the store, listing the records now would wait two more timeouts
                     // before the agent answers: they follow in the background, like the store
@@ -176,6 +181,7 @@ public final class Kvstore implements Component {
                     store.close();
                     etcd.close();
                 }, records.metricsUrl());
+        self[0] = kv;
         store.onChange(kv::changed);
         registry.onChange(kv::changed);
         kv.etcd = etcd;
@@ -192,6 +198,18 @@ public final class Kvstore implements Component {
 
     private void changed() {
         changeListeners.forEach(Runnable::run);
+    }
+
+    /**
+     * Runs {@code r} when what the agent computed must be computed again although the shared state looks the same
+     * (with etcd: an identity this node's endpoints use was collected before the node's reference to it landed).
+     */
+    public void onRecompute(Runnable r) {
+        recomputeListeners.add(r);
+    }
+
+    private void recompute() {
+        recomputeListeners.forEach(Runnable::run);
     }
 
     @Override
@@ -242,6 +260,29 @@ public final class Kvstore implements Component {
                                java.util.concurrent.atomic.AtomicReference<String> metricsUrl) {
         private static final String HOST = hostName();
         private static final Instant STARTED = Instant.now();
+
+        void publish(SyncState s, Runnable stale) {
+            publish(s);
+            if (s.error() == null) {
+                registry.publishReferences(StoreIdentityAllocator.ENDPOINT_TABLE, references(s), stale);
+            }
+        }
+
+        /** The endpoint identities this node's own endpoints use, by allocation key (the view has every node's). */
+        private Map<String, Integer> references(SyncState s) {
+            Map<Integer, Map<String, String>> labels = new HashMap<>();
+            s.view().identities().forEach(i -> labels.put(i.id(), i.labels()));
+            Map<String, Integer> out = new TreeMap<>();
+            for (dev.weir.agent.cluster.Endpoint e : s.cluster().endpointsOn(node)) {
+                StateView.EndpointPolicy p = s.view().endpoints().get(e.id());
+                Map<String, String> l = p == null ? null : labels.get(p.identity());
+                String key = l == null ? null : StoreIdentityAllocator.referenceKey(p.identity(), l);
+                if (key != null) {
+                    out.put(key, p.identity());
+                }
+            }
+            return out;
+        }
 
         void publish(SyncState s) {
             Node self = s.cluster().node(node).orElse(new Node(node, null, null, null));

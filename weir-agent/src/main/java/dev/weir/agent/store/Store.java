@@ -151,6 +151,18 @@ public interface Store {
         void release(java.util.Collection<String> keys);
 
         /**
+         * Forgets those of {@code keys} that no node references, and returns them. Stores whose nodes
+         * reference keys (etcd: {@code refs/<table>/<key>/<node>} under each node's lease, docs/kvstore.md)
+         * check them, safely against a node that starts referencing a key meanwhile; a store without
+         * references (the file store: one machine, where every agent computes from the same files at once)
+         * releases them all.
+         */
+        default java.util.Collection<String> releaseUnreferenced(java.util.Collection<String> keys) {
+            release(keys);
+            return keys;
+        }
+
+        /**
          * Runs {@code work} as the table's only writer in this process (other threads of the process wait);
          * the table is read once, and what {@link #allocate} and {@link #release} do inside is written when
          * the work ends (also when it throws: numbers handed out stay handed out). For computations that

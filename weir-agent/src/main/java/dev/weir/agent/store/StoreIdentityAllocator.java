@@ -24,13 +24,16 @@ public final class StoreIdentityAllocator {
     private static final Map<String, Integer> RESERVED = Map.of("reserved:host", 1, "reserved:world", 2,
             "reserved:remote-node", 6);
 
+    /** The table of endpoint identities, whose keys nodes reference ({@link #referenceKey}). */
+    public static final String ENDPOINT_TABLE = "identities";
+
     private final Store store;
     private final Store.Allocations endpoints;
     private final Store.Allocations cidrs;
 
     public StoreIdentityAllocator(Store store) {
         this.store = store;
-        this.endpoints = store.allocations("identities", FIRST_ENDPOINT, FIRST_CIDR - 1);
+        this.endpoints = store.allocations(ENDPOINT_TABLE, FIRST_ENDPOINT, FIRST_CIDR - 1);
         this.cidrs = store.allocations("cidr-identities", FIRST_CIDR, Integer.MAX_VALUE - 1);
     }
 
@@ -63,7 +66,9 @@ public final class StoreIdentityAllocator {
     /**
      * Garbage collection: forgets the label sets of identities that no computation has used for
      * {@link #GRACE} while the store was {@link Store#live live} throughout (every agent computes the whole
-     * cluster from a view without gaps, so "in use" is the same on every node). A
+     * cluster from a view without gaps, so "in use" is the same on every node), and that no node references
+     * ({@link Store.Allocations#releaseUnreferenced}: with etcd, every node references the identities of its own
+     * endpoints, so one whose endpoint this view has not seen yet is kept). A
      * collected label set that comes back gets a new number. Returns the identities collected now.
      * Called from one thread (the sync loop).
      */
@@ -87,15 +92,26 @@ public final class StoreIdentityAllocator {
         if (due.isEmpty()) {
             return due;
         }
-        java.util.List<String> endpointKeys = new java.util.ArrayList<>();
-        java.util.List<String> cidrKeys = new java.util.ArrayList<>();
+        Map<String, Integer> endpointKeys = new TreeMap<>();
+        Map<String, Integer> cidrKeys = new TreeMap<>();
         for (int id : due) {
-            (id >= FIRST_CIDR ? cidrKeys : endpointKeys).add(canonical(all.get(id)));
-            unusedSince.remove(id);
+            (id >= FIRST_CIDR ? cidrKeys : endpointKeys).put(canonical(all.get(id)), id);
         }
-        endpoints.release(endpointKeys);
-        cidrs.release(cidrKeys);
-        return due;
+        // a node may use an identity this agent's view has not seen yet (its endpoint not yet published)
+        java.util.List<Integer> released = new java.util.ArrayList<>();
+        endpoints.releaseUnreferenced(endpointKeys.keySet()).forEach(k -> released.add(endpointKeys.get(k)));
+        cidrs.releaseUnreferenced(cidrKeys.keySet()).forEach(k -> released.add(cidrKeys.get(k)));
+        released.forEach(unusedSince::remove);
+        java.util.Collections.sort(released);
+        return released;
+    }
+
+    /**
+     * The key under which the endpoint identity with these labels is allocated (and which the nodes whose
+     * endpoints use it reference, docs/kvstore.md); null for a reserved or CIDR identity, which nobody references.
+     */
+    public static String referenceKey(int identity, Map<String, String> labels) {
+        return identity >= FIRST_ENDPOINT && identity < FIRST_CIDR ? canonical(labels) : null;
     }
 
     /** Every allocated identity with its labels, by number. */

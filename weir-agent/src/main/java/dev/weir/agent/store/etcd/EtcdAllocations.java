@@ -175,6 +175,48 @@ final class EtcdAllocations implements Store.Allocations, RangeMirror.Sink {
         }
     }
 
+    /**
+     * Deletes each key that no node references ({@code refs/<table>/<key>/}, {@link EtcdKeys#refs}), safely against
+     * a node that starts referencing it meanwhile: the key and its references are read in one transaction at
+     * one revision, and the delete only goes through when the key's mod_revision is still the one read. A node
+     * that references a key rewrites the key in the same transaction as its reference
+     * ({@code EtcdNodeRegistry}), so either its reference was read here, or the delete fails.
+     */
+    @Override
+    public Collection<String> releaseUnreferenced(Collection<String> keys) {
+        if (inBatch()) {
+            throw new IllegalStateException("releaseUnreferenced inside a batch");
+        }
+        List<String> released = new ArrayList<>();
+        lock.lock();
+        try {
+            long revision = 0;
+            for (String key : keys) {
+                ByteSequence k = etcd.key(EtcdKeys.allocKey(table, key));
+                ByteSequence refs = etcd.key(EtcdKeys.refs(table, key));
+                TxnResponse read = etcd.call("txn", "alloc", "read the references of " + table + " keys", () -> etcd.client()
+                        .getKVClient().txn().Then(Op.get(k, GetOption.DEFAULT),
+                                Op.get(refs, GetOption.builder().isPrefix(true).withCountOnly(true).build())).commit());
+                List<KeyValue> have = read.getGetResponses().get(0).getKvs();
+                if (have.isEmpty() || read.getGetResponses().get(1).getCount() > 0) {
+                    continue; // gone already, or some node uses it
+                }
+                long modRevision = have.getFirst().getModRevision();
+                TxnResponse delete = etcd.call("txn", "alloc", "release in " + table, () -> etcd.client().getKVClient().txn()
+                        .If(EtcdReads.modRevisionIs(k, modRevision)).Then(Op.delete(k, DeleteOption.DEFAULT)).commit());
+                if (delete.isSucceeded()) {
+                    released.add(key);
+                    known.remove(key);
+                    revision = delete.getHeader().getRevision();
+                }
+            }
+            settled(revision);
+        } finally {
+            lock.unlock();
+        }
+        return released;
+    }
+
     @Override
     public <T> T batch(Supplier<T> work) {
         if (inBatch()) {

@@ -80,6 +80,19 @@ final class EtcdKeys {
         return keys(table) + encode(key);
     }
 
+    /**
+     * Where nodes say they use a key of a table: {@code refs/<table>/<key>/}, one key per node below it, each under
+     * that node's lease ({@code EtcdNodeRegistry#publishReferences}). Outside {@code alloc/}, so that the
+     * allocation mirrors never see them.
+     */
+    static String refs(String table, String key) {
+        return "refs/" + table + "/" + encode(key) + "/";
+    }
+
+    static String ref(String table, String key, String node) {
+        return refs(table, key) + encode(node);
+    }
+
     /** The allocation key of a relative key under {@link #keys}; null when it is not encoded as weir encodes. */
     static String allocKeyName(String table, String relative) {
         try {

@@ -92,6 +92,11 @@ public final class EtcdNodeRegistry implements Component, dev.weir.agent.cluster
     private NodeRecord wantedNode;
     private Map<String, EndpointRecord> wantedEndpoints;
     private final Map<String, String> written = new HashMap<>();
+    /** Allocation keys this node's endpoints use: by table, key to number ({@link #publishReferences}). */
+    private Map<String, Map<String, Integer>> wantedRefs = Map.of();
+    private Runnable staleRefs = () -> { };
+    /** The references written under the current lease: relative key of the reference to the number it holds. */
+    private final Map<String, Integer> writtenRefs = new HashMap<>();
     private boolean flushQueued;
     private volatile String lastError;
 
@@ -212,6 +217,28 @@ public final class EtcdNodeRegistry implements Component, dev.weir.agent.cluster
                 return;
             }
             wantedEndpoints = byKey;
+        }
+        queueFlush(0);
+    }
+
+    /**
+     * Sets the keys of {@code table} this node's endpoints use. Each is written as {@code refs/<table>/<key>/<node>}
+     * under this node's lease, in one transaction with a rewrite of the key's allocation that only goes through
+     * while the key still has that number: a collector that read no reference then fails to delete it
+     * ({@code EtcdAllocations#releaseUnreferenced}). When the key was collected or renumbered meanwhile, the
+     * reference is not written and {@code stale} runs (the agent computes, and allocates, again).
+     */
+    @Override
+    public void publishReferences(String table, Map<String, Integer> keys, Runnable stale) {
+        synchronized (lock) {
+            Map<String, Integer> was = wantedRefs.getOrDefault(table, Map.of());
+            staleRefs = stale;
+            if (was.equals(keys)) {
+                return;
+            }
+            Map<String, Map<String, Integer>> next = new HashMap<>(wantedRefs);
+            next.put(table, Map.copyOf(keys));
+            wantedRefs = Map.copyOf(next);
         }
         queueFlush(0);
     }
@@ -360,6 +387,7 @@ public final class EtcdNodeRegistry implements Component, dev.weir.agent.cluster
             for (String k : staleOwnEndpoints(want)) {
                 ops.add(Op.delete(etcd.key(k), DeleteOption.DEFAULT));
             }
+            writeReferences(withLease);
             for (int i = 0; i < ops.size(); i += MAX_OPS) {
                 List<Op> chunk = ops.subList(i, Math.min(ops.size(), i + MAX_OPS));
                 etcd.call("txn", "nodes", "write node records", () -> etcd.client().getKVClient().txn().Then(chunk.toArray(Op[]::new)).commit());
@@ -380,6 +408,54 @@ public final class EtcdNodeRegistry implements Component, dev.weir.agent.cluster
                 }
             }
             queueFlush(1000);
+        }
+    }
+
+    /**
+     * Writes the references that are new (one transaction each: the reference, and the allocation rewritten while
+     * it still holds the number) before the endpoints that use them, and deletes those no longer wanted.
+     */
+    private void writeReferences(PutOption withLease) {
+        Map<String, Map<String, Integer>> want;
+        Runnable stale;
+        synchronized (lock) {
+            want = wantedRefs;
+            stale = staleRefs;
+        }
+        Map<String, Integer> wanted = new HashMap<>();
+        boolean lost = false;
+        for (Map.Entry<String, Map<String, Integer>> t : want.entrySet()) {
+            for (Map.Entry<String, Integer> e : t.getValue().entrySet()) {
+                String ref = EtcdKeys.ref(t.getKey(), e.getKey(), config.node());
+                wanted.put(ref, e.getValue());
+                if (e.getValue().equals(writtenRefs.get(ref))) {
+                    continue;
+                }
+                io.etcd.jetcd.ByteSequence alloc = etcd.key(EtcdKeys.allocKey(t.getKey(), e.getKey()));
+                io.etcd.jetcd.ByteSequence number = Etcd.bytes(Integer.toString(e.getValue()));
+                boolean held = etcd.call("txn", "alloc", "reference " + t.getKey() + " " + e.getValue(), () -> etcd.client()
+                        .getKVClient().txn()
+                        .If(new io.etcd.jetcd.op.Cmp(alloc, io.etcd.jetcd.op.Cmp.Op.EQUAL, io.etcd.jetcd.op.CmpTarget.value(number)))
+                        .Then(Op.put(etcd.key(ref), number, withLease), Op.put(alloc, number, PutOption.DEFAULT))
+                        .commit()).isSucceeded();
+                if (held) {
+                    writtenRefs.put(ref, e.getValue());
+                } else {
+                    log.accept("etcd: " + t.getKey() + " " + e.getValue() + " was collected or renumbered before "
+                            + config.node() + " referenced it; computing again");
+                    lost = true;
+                }
+            }
+        }
+        for (String ref : List.copyOf(writtenRefs.keySet())) {
+            if (!wanted.containsKey(ref)) {
+                etcd.call("delete", "alloc", "drop a reference", () -> etcd.client().getKVClient().delete(etcd.key(ref)));
+                writtenRefs.remove(ref);
+            }
+        }
+        if (lost) {
+            stale.run();
+            queueFlush(1000); // until the computation brings the key's new number
         }
     }
 
@@ -429,6 +505,7 @@ public final class EtcdNodeRegistry implements Component, dev.weir.agent.cluster
             }
             lease = id;
             written.clear();
+            writtenRefs.clear();
             keepAlive = etcd.client().getLeaseClient().keepAlive(id, new StreamObserver<>() {
                 @Override
                 public void onNext(LeaseKeepAliveResponse r) {
