@@ -109,6 +109,65 @@ class EtcdLabTest {
         }
     }
 
+    /**
+     * A host without any agent reads the cluster from etcd directly ({@code --kvstore-endpoints}): the same
+     * endpoints and identities the agents report, each identity with the nodes whose endpoints reference it.
+     */
+    @Test
+    @Order(2)
+    void aHostWithoutAnAgentReadsTheClusterFromEtcd() throws Exception {
+        JsonNode viaAgents = endpoints();
+        String agentIdentities = Cli.run("identity", "list", "-o", "json").out();
+        JsonNode agentStatus = Json.mapper().readTree(Cli.run("status", "-o", "json").out()).path("nodes");
+        Path none = Files.createTempDirectory("weir-host-without-agent-");
+        System.setProperty("weir.runRoot", none.toString());
+        try {
+            assertThat(Cli.run("status").exit()).as("no agent here").isNotZero();
+
+            InProcess.Result status = Cli.run("status", "--kvstore-endpoints", ENDPOINTS, "-o", "json");
+            assertThat(status.exit()).as(status.toString()).isZero();
+            JsonNode nodes = Json.mapper().readTree(status.out()).path("nodes");
+            assertThat(nodes.findValuesAsText("node")).containsExactly("node1", "node2");
+            assertThat(nodes.findValuesAsText("appliedRevision")).as("the revision each agent says it enforces")
+                    .isEqualTo(agentStatus.findValuesAsText("appliedRevision"));
+            assertThat(Cli.run("status", "--kvstore-endpoints", ENDPOINTS).out()).contains("kvstore: etcd " + ENDPOINTS);
+            assertThat(Cli.run("node", "list", "--kvstore-endpoints", ENDPOINTS).out()).contains("node1", "node2", "read from etcd");
+
+            InProcess.Result eps = Cli.run("endpoint", "list", "--kvstore-endpoints", ENDPOINTS, "-o", "json");
+            assertThat(eps.exit()).as(eps.toString()).isZero();
+            JsonNode fromEtcd = Json.mapper().readTree(eps.out());
+            assertThat(rows(fromEtcd)).as("the endpoints and identities the agents report").containsExactlyInAnyOrderElementsOf(rows(viaAgents));
+            assertThat(Cli.run("endpoint", "list", "--kvstore-endpoints", ENDPOINTS).out()).as("policy: only agents know").contains(" ? ");
+
+            InProcess.Result ids = Cli.run("identity", "list", "--kvstore-endpoints", ENDPOINTS, "-o", "json");
+            assertThat(ids.exit()).as(ids.toString()).isZero();
+            JsonNode allocated = Json.mapper().readTree(ids.out());
+            List<String> endpointIdentities = identities(agentIdentities).stream().filter(i -> i.contains(" ENDPOINT ")).toList();
+            assertThat(identities(ids.out())).as("every endpoint identity the agents use is allocated").containsAll(endpointIdentities);
+            for (JsonNode e : fromEtcd) {
+                if (e.path("host").asBoolean()) {
+                    continue;
+                }
+                JsonNode id = allocated.valueStream().filter(i -> i.path("id").asInt() == e.path("identity").asInt())
+                        .findFirst().orElseThrow();
+                assertThat(textList(id.path("nodes")))
+                        .as(e.path("namespace").asText() + "/" + e.path("name").asText() + "'s identity is referenced by its node")
+                        .contains(e.path("node").asText());
+            }
+            InProcess.Result bad = Cli.run("status", "--kvstore-endpoints", "not a url");
+            assertThat(bad.exit()).as(bad.toString()).isEqualTo(2);
+        } finally {
+            System.clearProperty("weir.runRoot");
+            Files.delete(none);
+        }
+    }
+
+    private static List<String> textList(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
     private static JsonNode endpoints() throws Exception {
         InProcess.Result r = Cli.run("endpoint", "list", "-o", "json");
         assertThat(r.exit()).as(r.toString()).isZero();
@@ -119,7 +178,7 @@ class EtcdLabTest {
     private static List<String> identities(String json) throws Exception {
         List<String> out = new ArrayList<>();
         Json.mapper().readTree(json).forEach(i -> out.add(i.path("id").asInt() + " " + i.path("kind").asText() + " "
-                + i.path("labels")));
+                + new java.util.TreeMap<>(Json.mapper().convertValue(i.path("labels"), java.util.Map.class))));
         return out;
     }
 

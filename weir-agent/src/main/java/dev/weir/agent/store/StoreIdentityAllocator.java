@@ -128,6 +128,11 @@ public final class StoreIdentityAllocator {
                 .collect(Collectors.joining("\n"));
     }
 
+    /** The labels of an allocation key (as {@link #referenceKey} makes it). */
+    public static Map<String, String> labelsOf(String key) {
+        return parse(key);
+    }
+
     static Map<String, String> parse(String canonical) {
         Map<String, String> labels = new TreeMap<>();
         for (String line : canonical.split("\n")) {

@@ -24,7 +24,9 @@ public final class EndpointCommand {
             description = {"List endpoints: id, pod, identity, policy enforcement per direction, addresses, labels.",
                     "Each node also has its host endpoint (reserved:host, identity 1): the node's own processes and its"
                             + " host-network pods, which share the node's addresses.",
-                    "Every node's: those of nodes whose agent runs on another host come from the kvstore, through a local agent."})
+                    "Every node's: those of nodes whose agent runs on another host come from the kvstore, through a local agent.",
+                    "With --kvstore-endpoints, from etcd directly (no agent needed): policy columns then show ? (only the",
+                    "endpoint's agent computes them)."})
     static final class List_ implements Runnable {
         /** The agents list their node's host endpoint too. */
         private static final com.fasterxml.jackson.databind.node.ObjectNode HOSTS =
@@ -33,19 +35,26 @@ public final class EndpointCommand {
         @Mixin
         NodeOptions options;
 
+        @Mixin
+        KvstoreOptions kvstore;
+
         @Override
         public void run() {
             List<JsonNode> rows = new ArrayList<>();
-            List<AgentDirectory.Agent> agents = AgentDirectory.select(options.node);
-            for (AgentDirectory.Agent a : agents) {
-                try {
-                    a.call("endpoint.list", HOSTS.deepCopy()).forEach(rows::add);
-                } catch (ApiException e) {
-                    throw AgentDirectory.translate(a, e);
+            if (kvstore.given()) {
+                KvstoreOptions.endpointRows(kvstore.read(), options.node).forEach(rows::add);
+            } else {
+                List<AgentDirectory.Agent> agents = AgentDirectory.select(options.node);
+                for (AgentDirectory.Agent a : agents) {
+                    try {
+                        a.call("endpoint.list", HOSTS.deepCopy()).forEach(rows::add);
+                    } catch (ApiException e) {
+                        throw AgentDirectory.translate(a, e);
+                    }
                 }
-            }
-            if (options.node == null) {
-                rows.addAll(elsewhere(agents));
+                if (options.node == null) {
+                    rows.addAll(elsewhere(agents));
+                }
             }
             rows.sort(java.util.Comparator.<JsonNode>comparingInt(r -> r.path("id").asInt()).thenComparing(r -> r.path("node").asText()));
             PrintWriter out = new PrintWriter(System.out, true);
@@ -96,6 +105,9 @@ public final class EndpointCommand {
         }
 
         private static String enforcement(JsonNode r, String dir) {
+            if (KvstoreOptions.unknown(r, dir + "Enforced")) {
+                return "?"; // read from etcd: only the endpoint's agent computes its policy
+            }
             if (r.path(dir + "Audit").asBoolean()) {
                 return "Audit";
             }

@@ -24,15 +24,27 @@ public final class IdentityCommand {
 
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = {"List identities (cluster-wide: every node uses the same numbers) with their labels and",
-                    "the nodes that use them."})
+                    "the nodes that use them.",
+                    "With --kvstore-endpoints, from etcd directly (no agent needed): every allocated identity, and the",
+                    "nodes whose own endpoints reference it (--node: those that node references)."})
     static final class List_ implements Runnable {
         @Mixin
         NodeOptions options;
 
+        @Mixin
+        KvstoreOptions kvstore;
+
         @Override
         public void run() {
             Map<Integer, ObjectNode> byId = new TreeMap<>();
-            for (AgentDirectory.Agent a : AgentDirectory.select(options.node)) {
+            if (kvstore.given()) {
+                KvstoreOptions.identityRows(kvstore.read()).forEach(r -> {
+                    if (options.node == null || r.path("nodes").valueStream().anyMatch(n -> n.asText().equals(options.node))) {
+                        byId.put(r.path("id").asInt(), r);
+                    }
+                });
+            }
+            for (AgentDirectory.Agent a : kvstore.given() ? List.<AgentDirectory.Agent>of() : AgentDirectory.select(options.node)) {
                 try {
                     for (JsonNode i : a.call("identity.list", null)) {
                         ObjectNode row = byId.computeIfAbsent(i.path("id").asInt(), id -> {

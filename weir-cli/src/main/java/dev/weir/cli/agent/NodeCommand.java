@@ -30,13 +30,21 @@ public final class NodeCommand {
                     "enforces, its endpoints, its agent and the time of its last heartbeat. A node whose agent is gone",
                     "stays listed until its lease expires (weir agent --kvstore-lease-ttl), then no agent knows it or",
                     "its endpoints. The file kvstore keeps no records (the list is empty; weir status shows this",
-                    "machine's agents). Exit 1 when no agent answers."})
+                    "machine's agents). Exit 1 when no agent answers.",
+                    "With --kvstore-endpoints, the records are read from etcd directly (no agent needed)."})
     static final class List_ implements Runnable {
         @Mixin
         NodeOptions options;
 
+        @Mixin
+        KvstoreOptions kvstore;
+
         @Override
         public void run() {
+            if (kvstore.given()) {
+                print("etcd", kvstore.clusterNodes(kvstore.read()));
+                return;
+            }
             List<String> failures = new ArrayList<>();
             for (AgentDirectory.Agent a : AgentDirectory.select(options.node)) {
                 JsonNode view;
@@ -67,7 +75,7 @@ public final class NodeCommand {
             }
             t.print(out);
             JsonNode kv = view.path("kvstore");
-            out.println("as seen by " + via + "; kvstore: " + kv.path("kind").asText("file")
+            out.println((via.equals("etcd") ? "read from etcd" : "as seen by " + via) + "; kvstore: " + kv.path("kind").asText("file")
                     + (kv.path("kind").asText("").equals("etcd") ? (kv.path("live").asBoolean() ? ", watching"
                     : ", not watching (the list is as last seen)") : " (no node records)"));
         }

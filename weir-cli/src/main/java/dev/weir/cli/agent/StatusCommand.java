@@ -15,15 +15,20 @@ import picocli.CommandLine.Mixin;
 @Command(name = "status", header = "Show each node's agent: revision enforced, endpoints, entries, flows.", mixinStandardHelpOptions = true,
         description = {"Show each node's agent: up, store revision and the revision it enforces, endpoints,",
                 "identities, policy entries, flows seen and lost, which paths translate services (SERVICE LB: socket+tc,",
-                "or tc and why not the socket). Exit 1 when an agent does not answer."})
+                "or tc and why not the socket). Exit 1 when an agent does not answer.",
+                "With --kvstore-endpoints, every node's record read from etcd directly (no agent needed): the revision",
+                "each enforces, its endpoints, its sync error, where its agent runs."})
 public final class StatusCommand implements java.util.concurrent.Callable<Integer> {
 
     @Mixin
     NodeOptions options;
 
+    @Mixin
+    KvstoreOptions kvstore;
+
     @Override
     public Integer call() {
-        StatusReport report = StatusReport.read(options.node);
+        StatusReport report = kvstore.given() ? StatusReport.fromKvstore(kvstore, options.node) : StatusReport.read(options.node);
         List<JsonNode> rows = report.rows();
         PrintWriter out = new PrintWriter(System.out, true);
         if (options.output == OutputFormat.json) {

@@ -55,6 +55,29 @@ public record StatusReport(List<JsonNode> rows, boolean allUp) {
         return new StatusReport(List.copyOf(rows), allUp);
     }
 
+    /**
+     * Every node's record read from etcd directly (no agent here): each row as {@link #read} shows another host's
+     * node, the kvstore's part in each. A node is up while its record exists (its lease holds it).
+     */
+    static StatusReport fromKvstore(KvstoreOptions kvstore, String node) {
+        dev.weir.agent.store.etcd.EtcdClusterView v = kvstore.read();
+        List<JsonNode> rows = new ArrayList<>();
+        for (var n : v.nodes().values()) {
+            if (node == null || node.equals(n.name())) {
+                ObjectNode s = Json.mapper().valueToTree(n);
+                s.put("node", n.name());
+                s.put("up", true);
+                s.put("remote", true);
+                s.set("kvstore", kvstore.kvstore(v));
+                rows.add(s);
+            }
+        }
+        if (node != null && rows.isEmpty()) {
+            throw new dev.weir.cli.UserError("no record of node " + node + " in etcd (nodes: " + String.join(", ", v.nodes().keySet()) + ")");
+        }
+        return new StatusReport(List.copyOf(rows), true);
+    }
+
     /** {@code status -o json}: {@code {"nodes": [...], "kvstore": {...}}}, each node with its {@code metricsUrl}. */
     public ObjectNode json() {
         ObjectNode o = Json.mapper().createObjectNode();

@@ -93,6 +93,21 @@ final class EtcdKeys {
         return refs(table, key) + encode(node);
     }
 
+    /** The allocation key and the node of a relative key under {@code refs/<table>/}; null when it is not weir's. */
+    static String[] refParts(String table, String relative) {
+        String prefix = "refs/" + table + "/";
+        if (!relative.startsWith(prefix)) {
+            return null;
+        }
+        String rest = relative.substring(prefix.length());
+        int slash = rest.indexOf('/');
+        try {
+            return slash < 0 ? null : new String[] {decode(rest.substring(0, slash)), decode(rest.substring(slash + 1))};
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
     /** The allocation key of a relative key under {@link #keys}; null when it is not encoded as weir encodes. */
     static String allocKeyName(String table, String relative) {
         try {
