@@ -30,6 +30,7 @@ import dev.weir.datapath.Datapath;
 import dev.weir.datapath.endpoint.Counter;
 import dev.weir.datapath.endpoint.CtKey;
 import dev.weir.datapath.endpoint.CtVal;
+import dev.weir.datapath.endpoint.DnsCfg;
 import dev.weir.datapath.endpoint.EndpointMaps;
 import dev.weir.datapath.endpoint.NodeMapSizes;
 import dev.weir.datapath.endpoint.EpCfg;
@@ -320,6 +321,23 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
     /** The trace sampling rate in force: 1 in this many forwarded packets; 0 off. */
     public int traceEvery() {
         return maps.cfg.lookup(0).map(EpCfg::traceEvery).orElse(0);
+    }
+
+    /**
+     * DNS visibility on or off: whether the endpoint hooks copy DNS messages to {@code dns_events}. Kept in the
+     * pinned {@code dns_cfg}, so a restarted agent keeps it; on in a new map. Any thread.
+     */
+    public void dnsVisibility(boolean on) {
+        dnsCfg().put(0, new DnsCfg(on));
+    }
+
+    /** Whether DNS visibility is on. */
+    public boolean dnsVisibility() {
+        return dnsCfg().lookup(0).orElse(DnsCfg.ON).on();
+    }
+
+    private BpfMap<Integer, DnsCfg> dnsCfg() {
+        return obj.map(EndpointMaps.DNS_CFG, Codec.u32(), DnsCfg.CODEC);
     }
 
     /**
