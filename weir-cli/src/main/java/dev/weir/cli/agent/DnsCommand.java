@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.weir.agent.api.ApiException;
 import dev.weir.cli.UserError;
 import dev.weir.cli.output.Json;
 import dev.weir.cli.output.OutputFormat;
@@ -45,15 +44,8 @@ public final class DnsCommand implements Callable<Integer> {
             }
         }
         ArrayNode rows = Json.mapper().createArrayNode();
-        for (AgentDirectory.Agent a : AgentDirectory.select(options.node)) {
-            JsonNode r;
-            try {
-                r = a.call(visibility == null ? "dns.get" : "dns.set", params);
-            } catch (ApiException e) {
-                throw AgentDirectory.translate(a, e);
-            }
-            rows.addObject().put("node", a.node()).put("visibility", r.path("visibility").asBoolean());
-        }
+        AgentDirectory.callEach(options.node, visibility == null ? "dns.get" : "dns.set", params)
+                .forEach((node, r) -> rows.addObject().put("node", node).put("visibility", r.path("visibility").asBoolean()));
         PrintWriter out = new PrintWriter(System.out, true);
         if (options.output == OutputFormat.json) {
             Json.print(out, rows);
