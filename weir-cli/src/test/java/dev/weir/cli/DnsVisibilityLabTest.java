@@ -36,7 +36,8 @@ import dev.weir.testkit.Requirements;
  * the pod's network namespace) answers x/a (node1). {@code weir observe --fqdn} shows the query and the
  * response with its rcode and addresses, seen at both pods' hooks; an NXDOMAIN shows; x/a's later connection
  * to the address it resolved carries the name ({@code destination_names}); glob filters select by name; with
- * visibility off nothing is copied; a query a policy denies at y/b shows as DROPPED with its name.
+ * visibility off nothing is copied; a query over TCP shows and names too; a query a policy denies at y/b shows
+ * as DROPPED with its name.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DnsVisibilityLabTest {
@@ -49,6 +50,8 @@ class DnsVisibilityLabTest {
     static Lab lab;
     static Thread server;
     static DatagramSocket serverSocket;
+    static Thread tcpServer;
+    static java.net.ServerSocket tcpServerSocket;
 
     @BeforeAll
     static void up() throws Exception {
@@ -63,6 +66,10 @@ class DnsVisibilityLabTest {
         if (serverSocket != null) {
             serverSocket.close();
             server.join(5000);
+        }
+        if (tcpServerSocket != null) {
+            tcpServerSocket.close();
+            tcpServer.join(5000);
         }
         if (Requirements.isRoot()) {
             Cli.run("lab", "down");
@@ -103,6 +110,36 @@ class DnsVisibilityLabTest {
             return null;
         }));
         assertThat(bound.await(10, java.util.concurrent.TimeUnit.SECONDS)).as("the DNS server bound UDP 53 in y/b").isTrue();
+        java.util.concurrent.CountDownLatch listening = new java.util.concurrent.CountDownLatch(1);
+        tcpServer = Thread.ofPlatform().name("dns-server-tcp").daemon().start(() -> ns.callUnchecked(() -> {
+            try (java.net.ServerSocket s = new java.net.ServerSocket(53)) {
+                tcpServerSocket = s;
+                listening.countDown();
+                while (!s.isClosed()) {
+                    try (java.net.Socket c = s.accept()) {
+                        c.getOutputStream().write(framed(answer(unframed(c.getInputStream()))));
+                    }
+                }
+            } catch (java.net.SocketException closed) {
+                // closed by down()
+            }
+            return null;
+        }));
+        assertThat(listening.await(10, java.util.concurrent.TimeUnit.SECONDS)).as("the DNS server listens on TCP 53 in y/b").isTrue();
+    }
+
+    /** A message with its 2-byte length before it, as DNS over TCP sends it: one write, one segment. */
+    static byte[] framed(byte[] m) {
+        byte[] out = new byte[m.length + 2];
+        out[0] = (byte) (m.length >> 8);
+        out[1] = (byte) m.length;
+        System.arraycopy(m, 0, out, 2, m.length);
+        return out;
+    }
+
+    static byte[] unframed(java.io.InputStream in) throws java.io.IOException {
+        byte[] len = in.readNBytes(2);
+        return in.readNBytes((len[0] & 0xff) << 8 | len[1] & 0xff);
     }
 
     static byte[] answer(byte[] q) {
@@ -131,6 +168,20 @@ class DnsVisibilityLabTest {
                 } catch (SocketTimeoutException e) {
                     return null;
                 }
+            }
+        });
+    }
+
+    /** Resolves a name from a pod over TCP through y/b's server. */
+    static byte[] resolveTcp(String from, String name) throws Exception {
+        byte[] query = DnsWire.query(IDS.incrementAndGet(), name, DnsWire.A);
+        String server = pod(SERVER).ipv4();
+        return NetworkNamespace.named(pod(from).netns()).call(() -> {
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new InetSocketAddress(server, 53), 2000);
+                s.setSoTimeout(2000);
+                s.getOutputStream().write(framed(query));
+                return unframed(s.getInputStream());
             }
         });
     }
@@ -268,6 +319,24 @@ class DnsVisibilityLabTest {
 
     @Test
     @Order(6)
+    void aQueryOverTcpShowsAndNamesTheAddressToo() throws Exception {
+        assertThat(DnsWire.questionName(resolveTcp("x/c", "web.example.org"))).isEqualTo("web.example.org.");
+        List<JsonNode> tcp = flows(atLeast(4), "--fqdn", "web.example.org", "--protocol", "tcp", "--pod", "x/c");
+        // the handshake's and ACKs' segments carry no message: only the query and the response, at both pods
+        assertThat(tcp).hasSize(4).allSatisfy(f -> {
+            assertThat(f.path("Type").asText()).isEqualTo("L7");
+            assertThat(query(f)).isEqualTo("web.example.org.");
+            assertThat(f.path("l4").has("TCP")).isTrue();
+        });
+        assertThat(tcp).filteredOn(f -> f.path("l7").path("type").asText().equals("RESPONSE"))
+                .hasSize(2).allSatisfy(f -> assertThat(f.path("l7").path("dns").path("ips").get(0).asText()).isEqualTo(WEB));
+        assertThat(lab.probe("x/c", WEB, PortSpec.parse("TCP/81"), Family.IPV4, Lab.PROBE_TIMEOUT).allowed()).isTrue();
+        assertThat(flows(l -> !l.isEmpty(), "--fqdn", "web.example.org", "--from-pod", "x/c", "--port", "81"))
+                .isNotEmpty().allSatisfy(f -> assertThat(f.path("destination_names").get(0).asText()).isEqualTo("web.example.org"));
+    }
+
+    @Test
+    @Order(7)
     void aQueryAPolicyDeniesShowsAsDroppedWithItsName() throws Exception {
         ok("apply", "-f", ONLY_FROM_X_A);
         try {
