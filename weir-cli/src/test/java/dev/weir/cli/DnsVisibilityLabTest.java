@@ -212,8 +212,9 @@ class DnsVisibilityLabTest {
     @Test
     @Order(1)
     void aQueryAndItsResponseShowWithTheirNameRcodeAndAddressesAtBothPods() throws Exception {
-        assertThat(Json.mapper().readTree(ok("dns", "-o", "json").out()).findValuesAsText("visibility"))
-                .containsExactly("true", "true");
+        JsonNode before = Json.mapper().readTree(ok("dns", "-o", "json").out());
+        assertThat(before.findValuesAsText("visibility")).containsExactly("true", "true");
+        assertThat(before.findValuesAsText("lost")).containsExactly("0", "0");
         byte[] r = resolve("x/a", "web.example.org");
         assertThat(r).as("y/b's server answered x/a").isNotNull();
 
@@ -242,6 +243,11 @@ class DnsVisibilityLabTest {
             assertThat(d.path("ttl").asLong()).isEqualTo(300);
             assertThat(f.path("Summary").asText()).isEqualTo("DNS Answer \"" + WEB + "\" TTL: 300 (web.example.org. A)");
         });
+        JsonNode after = Json.mapper().readTree(ok("dns", "-o", "json").out());
+        for (int i = 0; i < 2; i++) {
+            assertThat(after.get(i).path("messages").asLong()).as(after.toString())
+                    .isEqualTo(before.get(i).path("messages").asLong() + 2);
+        }
         String compact = ok("observe", "--last", "0", "--fqdn", "web.example.org", "--node", "node1").out();
         assertThat(compact).contains("dns-request FORWARDED (DNS Query web.example.org. A)")
                 .contains("dns-response FORWARDED (DNS Answer");

@@ -160,6 +160,11 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
         return policy.dnsVisibility();
     }
 
+    /** DNS messages copied and lost (ring full) since the maps were made. */
+    public long[] dnsCounts() {
+        return policy.dnsCounts();
+    }
+
     public ConntrackReader conntrack() {
         return policy.conntrack();
     }

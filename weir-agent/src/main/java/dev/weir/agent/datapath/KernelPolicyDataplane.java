@@ -31,6 +31,7 @@ import dev.weir.datapath.endpoint.Counter;
 import dev.weir.datapath.endpoint.CtKey;
 import dev.weir.datapath.endpoint.CtVal;
 import dev.weir.datapath.endpoint.DnsCfg;
+import dev.weir.datapath.endpoint.DnsEvent;
 import dev.weir.datapath.endpoint.EndpointMaps;
 import dev.weir.datapath.endpoint.NodeMapSizes;
 import dev.weir.datapath.endpoint.EpCfg;
@@ -334,6 +335,17 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
     /** Whether DNS visibility is on. */
     public boolean dnsVisibility() {
         return dnsCfg().lookup(0).orElse(DnsCfg.ON).on();
+    }
+
+    /** DNS messages the hooks copied ({@code [0]}) and could not copy because {@code dns_events} was full ({@code [1]}). */
+    public long[] dnsCounts() {
+        BpfPerCpuMap<Integer, Long> stats = obj.perCpuMap(EndpointMaps.DNS_STATS, Codec.u32(), Codec.u64());
+        long[] out = new long[2];
+        for (int key : new int[] {DnsEvent.STAT_SENT, DnsEvent.STAT_LOST}) {
+            Long n = stats.lookupSum(key, Long::sum);
+            out[key] = n == null ? 0 : n;
+        }
+        return out;
     }
 
     private BpfMap<Integer, DnsCfg> dnsCfg() {

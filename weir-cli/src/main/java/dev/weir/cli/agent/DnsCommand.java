@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
                 "packet from or to port 53 (up to 512 bytes) to the agent, which shows it as an L7 DNS flow (query,",
                 "rcode, answers) and names the addresses a pod resolved in its later flows (destination_names).",
                 "On by default; kept in the pinned maps, so a restarted agent keeps it. Off, a port-53 packet",
-                "costs one array lookup, any other packet nothing."})
+                "costs one array lookup, any other packet nothing. MESSAGES: copied since the node's maps were made;",
+                "LOST: not copied because the agent's ring buffer was full."})
 public final class DnsCommand implements Callable<Integer> {
 
     @Option(names = "--visibility", paramLabel = "on|off", description = "Switch DNS visibility on or off.")
@@ -45,15 +46,17 @@ public final class DnsCommand implements Callable<Integer> {
         }
         ArrayNode rows = Json.mapper().createArrayNode();
         AgentDirectory.callEach(options.node, visibility == null ? "dns.get" : "dns.set", params)
-                .forEach((node, r) -> rows.addObject().put("node", node).put("visibility", r.path("visibility").asBoolean()));
+                .forEach((node, r) -> rows.addObject().put("node", node).put("visibility", r.path("visibility").asBoolean())
+                        .put("messages", r.path("messages").asLong()).put("lost", r.path("lost").asLong()));
         PrintWriter out = new PrintWriter(System.out, true);
         if (options.output == OutputFormat.json) {
             Json.print(out, rows);
             return 0;
         }
-        Table t = new Table("NODE", "DNS VISIBILITY");
+        Table t = new Table("NODE", "DNS VISIBILITY", "MESSAGES", "LOST");
         for (JsonNode r : rows) {
-            t.row(r.path("node").asText(), r.path("visibility").asBoolean() ? "on" : "off");
+            t.row(r.path("node").asText(), r.path("visibility").asBoolean() ? "on" : "off", r.path("messages").asText(),
+                    r.path("lost").asText());
         }
         t.print(out);
         return 0;
