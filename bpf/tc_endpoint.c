@@ -1297,10 +1297,10 @@ static __noinline int ep_capture(struct __sk_buff *ctx, const struct ep_info *ep
 
 /*
  * DNS visibility (dns.h): the message of a UDP or TCP packet from or to
- * port 53, with the packet's verdict (from its reason), when dns_cfg switches it
- * on. TCP: from the segment's payload (a message starts with its 2-byte
- * length); segments without payload send nothing. Not inlined: its frame
- * apart from ep_handle's.
+ * port 53, with the packet's verdict (from its reason), unless dns_cfg
+ * switches it off. TCP: from the segment's payload (a message starts with
+ * its 2-byte length); segments without payload send nothing. Not inlined:
+ * its frame apart from ep_handle's.
  */
 static __noinline int ep_dns(struct __sk_buff *ctx, const struct ep_info *ep,
 			     const struct ep_pkt *p, const struct ep_dec *d, __u32 reason)
