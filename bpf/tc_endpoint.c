@@ -39,6 +39,7 @@
 #include "flow.h"
 #include "lb.h"
 #include "capture.h"
+#include "dns.h"
 #include "reject.h"
 
 /* Map sizes are defaults; the loader sets them from configuration. */
@@ -1294,6 +1295,59 @@ static __noinline int ep_capture(struct __sk_buff *ctx, const struct ep_info *ep
 	return 0;
 }
 
+/*
+ * DNS visibility (dns.h): the message of a UDP or TCP packet from or to
+ * port 53, with the packet's verdict (from its reason), unless dns_cfg
+ * switches it off. TCP: from the segment's payload (a message starts with
+ * its 2-byte length); segments without payload send nothing. Not inlined:
+ * its frame apart from ep_handle's.
+ */
+static __noinline int ep_dns(struct __sk_buff *ctx, const struct ep_info *ep,
+			     const struct ep_pkt *p, const struct ep_dec *d, __u32 reason)
+{
+	struct dns_event *e;
+	__u8 doff = 5 << 4;
+	__u32 off, end;
+
+	if (!p->l4_off || p->l3.frag == FRAG_LATER ||
+	    !dns_candidate(p->l3.proto, p->sport, p->dport))
+		return 0;
+	off = p->l4_off + 8;
+	if (p->l3.proto == IPPROTO_TCP) {
+		if (bpf_skb_load_bytes(ctx, p->l4_off + 12, &doff, 1))
+			return 0;
+		off = p->l4_off + (doff >> 4) * 4;
+	}
+	end = p->l3_off + p->l3.ip_len;
+	if (end <= off || end > ctx->len || end - off > 0xffff)
+		return 0;	/* no message: a handshake's or an ACK's segment */
+	e = dns_reserve();
+	if (!e)
+		return 0;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->ep_id = ep->ep_id;
+	e->ifindex = d->ifindex;
+	e->src_identity = d->dir == EP_DIR_EGRESS ? ep->identity : d->peer;
+	e->dst_identity = d->dir == EP_DIR_EGRESS ? d->peer : ep->identity;
+	e->reason = reason;
+	e->verdict = reason_is_drop(reason) ? FLOW_DROPPED : FLOW_FORWARDED;
+	e->dir = d->dir;
+	e->family = p->l3.family;
+	e->proto = p->l3.proto;
+	e->_pad[0] = e->_pad[1] = 0;
+	e->sport = p->sport;
+	e->dport = p->dport;
+	__builtin_memcpy(e->saddr, p->l3.src, sizeof(e->saddr));
+	__builtin_memcpy(e->daddr, p->l3.dst, sizeof(e->daddr));
+	return dns_submit(ctx, e, off, end - off);
+}
+
+/* Whether the packet may carry DNS (a port is 53): the only cost of DNS visibility for others. */
+static __always_inline int ep_dns_port(const struct ep_pkt *p)
+{
+	return p->sport == bpf_htons(DNS_PORT) || p->dport == bpf_htons(DNS_PORT);
+}
+
 static __always_inline int ep_handle(struct __sk_buff *ctx, const __u8 dir)
 {
 	struct ep_pkt p = {};
@@ -1333,9 +1387,13 @@ static __always_inline int ep_handle(struct __sk_buff *ctx, const __u8 dir)
 	}
 	if (ep_verdict(&ep, &cfg, &p, &d, reason) == TC_ACT_SHOT) {
 		ep_capture(ctx, &ep, &d, reason, FLOW_DROPPED);
+		if (ep_dns_port(&p))
+			ep_dns(ctx, &ep, &p, &d, reason);
 		return d.redirect == EP_REDIRECT_REJECT ? ep_reject(ctx, &p, ifindex) : TC_ACT_SHOT;
 	}
 	ep_capture(ctx, &ep, &d, reason, FLOW_FORWARDED);
+	if (ep_dns_port(&p))
+		ep_dns(ctx, &ep, &p, &d, reason);
 	if (dir == EP_DIR_EGRESS && d.redirect == EP_REDIRECT_PEER)
 		return bpf_redirect_peer(ifindex, 0);	/* hairpin reply: back to the pod */
 	if (dir == EP_DIR_EGRESS && d.redirect == EP_REDIRECT_FIB)

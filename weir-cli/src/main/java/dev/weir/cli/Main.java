@@ -34,6 +34,7 @@ import picocli.CommandLine.Command;
                 dev.weir.cli.agent.ObserveCommand.class,
                 dev.weir.cli.capture.CaptureCommand.class,
                 dev.weir.cli.agent.TraceCommand.class,
+                dev.weir.cli.agent.DnsCommand.class,
                 dev.weir.cli.agent.ServiceCommand.class,
                 dev.weir.cli.diagnose.DiagnoseCommand.class,
                 dev.weir.cli.ui.UiCommand.class,

@@ -3,8 +3,10 @@ package dev.weir.agent.datapath;
 import java.time.Instant;
 import java.util.Arrays;
 
+import dev.weir.agent.flow.RawDnsEvent;
 import dev.weir.agent.flow.RawFlowEvent;
 import dev.weir.agent.service.IpAddress;
+import dev.weir.datapath.endpoint.DnsEvent;
 import dev.weir.datapath.endpoint.FlowEvent;
 
 /**
@@ -26,6 +28,14 @@ public final class FlowEvents {
                 e.srcIdentity(), e.dstIdentity(), e.rule(), e.reason(), e.verdict(), e.dir(), e.isReply(), e.family(),
                 e.proto(), e.tcpFlags(), e.match(), e.sport(), e.dport(), text(e.saddr(), e.family()),
                 text(e.daddr(), e.family()), e.len(), e.svcId(), e.revNatId());
+    }
+
+    /** A {@code struct dns_event}: the packet as a flow event (no rule, no TCP flags), and its message bytes. */
+    public static RawDnsEvent raw(DnsEvent e, long wallMinusMono) {
+        RawFlowEvent packet = new RawFlowEvent(Instant.ofEpochSecond(0, e.tsNs() + wallMinusMono), e.epId(), e.ifindex(),
+                e.srcIdentity(), e.dstIdentity(), 0, e.reason(), e.verdict(), e.dir(), false, e.family(), e.proto(), 0, 0,
+                e.sport(), e.dport(), text(e.saddr(), e.family()), text(e.daddr(), e.family()), e.msgLen());
+        return new RawDnsEvent(packet, e.data(), e.msgLen());
     }
 
     /**

@@ -7,6 +7,7 @@ import java.util.function.Supplier;
 import dev.weir.agent.flow.FlowSink;
 import dev.weir.datapath.DropReason;
 import dev.weir.datapath.endpoint.Counter;
+import dev.weir.datapath.endpoint.DnsEvent;
 import dev.weir.datapath.endpoint.EndpointMaps;
 import dev.weir.datapath.endpoint.FlowEvent;
 import dev.weir.ebpf.BpfObject;
@@ -14,9 +15,13 @@ import dev.weir.ebpf.Codec;
 import dev.weir.ebpf.RingBufferReader;
 
 /**
- * One platform thread that drains {@code flow_events} into the flow sink, reports the kernel's lost-event
- * total every second, and deletes expired conntrack entries every ten. Lives between {@link #start} and
- * {@link #stop}; the ring buffer reader belongs to it.
+ * One platform thread that drains {@code flow_events} and {@code dns_events} into the flow sink, reports the
+ * kernel's lost-event total every second, and deletes expired conntrack entries every ten. Lives between
+ * {@link #start} and {@link #stop}; the ring buffer readers belong to it.
+ *
+ * <p>Order: the DNS ring is drained before each flow event is published, so that a DNS response the kernel
+ * wrote before a flow event (the pod's connection to the address it resolved) is decorated first and names
+ * that flow's destination.
  */
 final class FlowPump {
 
@@ -31,6 +36,8 @@ final class FlowPump {
     private final long wallMinusMono = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
     private volatile boolean running;
     private Thread thread;
+    /** dns_events: read on the pump's thread only. */
+    private RingBufferReader dns;
 
     FlowPump(BpfObject obj, KernelPolicyDataplane.NodeMaps maps, Supplier<FlowSink> sink, Consumer<String> log) {
         this.obj = obj;
@@ -41,6 +48,8 @@ final class FlowPump {
 
     void start() {
         running = true;
+        dns = RingBufferReader.open(obj.map(EndpointMaps.DNS_EVENTS, Codec.bytes(0), Codec.bytes(0)),
+                seg -> sink.get().publishDns(FlowEvents.raw(DnsEvent.decode(seg), wallMinusMono)));
         RingBufferReader reader = RingBufferReader.open(obj.map(EndpointMaps.FLOW_EVENTS, Codec.bytes(0), Codec.bytes(0)),
                 seg -> publish(FlowEvent.decode(seg)));
         thread = Thread.ofPlatform().name("flow-pump").daemon().start(() -> run(reader));
@@ -60,8 +69,9 @@ final class FlowPump {
     private void run(RingBufferReader reader) {
         long lastLost = 0;
         long lastGc = System.nanoTime();
-        try (reader) {
+        try (reader; RingBufferReader dnsReader = dns) {
             while (running) {
+                dns.drain();
                 reader.poll(POLL);
                 long now = System.nanoTime();
                 if (now - lastLost >= LOST_EVERY_NS) {
@@ -104,6 +114,7 @@ final class FlowPump {
     }
 
     private void publish(FlowEvent e) {
+        dns.drain();
         sink.get().publish(FlowEvents.raw(e, wallMinusMono));
     }
 }

@@ -151,6 +151,20 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
         return policy.traceEvery();
     }
 
+    /** DNS visibility (L7 DNS flows, destination names): on or off. */
+    public void dnsVisibility(boolean on) {
+        policy.dnsVisibility(on);
+    }
+
+    public boolean dnsVisibility() {
+        return policy.dnsVisibility();
+    }
+
+    /** DNS messages copied and lost (ring full) since the maps were made. */
+    public long[] dnsCounts() {
+        return policy.dnsCounts();
+    }
+
     public ConntrackReader conntrack() {
         return policy.conntrack();
     }

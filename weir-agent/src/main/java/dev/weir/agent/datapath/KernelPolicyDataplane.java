@@ -30,6 +30,8 @@ import dev.weir.datapath.Datapath;
 import dev.weir.datapath.endpoint.Counter;
 import dev.weir.datapath.endpoint.CtKey;
 import dev.weir.datapath.endpoint.CtVal;
+import dev.weir.datapath.endpoint.DnsCfg;
+import dev.weir.datapath.endpoint.DnsEvent;
 import dev.weir.datapath.endpoint.EndpointMaps;
 import dev.weir.datapath.endpoint.NodeMapSizes;
 import dev.weir.datapath.endpoint.EpCfg;
@@ -320,6 +322,34 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
     /** The trace sampling rate in force: 1 in this many forwarded packets; 0 off. */
     public int traceEvery() {
         return maps.cfg.lookup(0).map(EpCfg::traceEvery).orElse(0);
+    }
+
+    /**
+     * DNS visibility on or off: whether the endpoint hooks copy DNS messages to {@code dns_events}. Kept in the
+     * pinned {@code dns_cfg}, so a restarted agent keeps it; on in a new map. Any thread.
+     */
+    public void dnsVisibility(boolean on) {
+        dnsCfg().put(0, new DnsCfg(on));
+    }
+
+    /** Whether DNS visibility is on. */
+    public boolean dnsVisibility() {
+        return dnsCfg().lookup(0).orElse(DnsCfg.ON).on();
+    }
+
+    /** DNS messages the hooks copied ({@code [0]}) and could not copy because {@code dns_events} was full ({@code [1]}). */
+    public long[] dnsCounts() {
+        BpfPerCpuMap<Integer, Long> stats = obj.perCpuMap(EndpointMaps.DNS_STATS, Codec.u32(), Codec.u64());
+        long[] out = new long[2];
+        for (int key : new int[] {DnsEvent.STAT_SENT, DnsEvent.STAT_LOST}) {
+            Long n = stats.lookupSum(key, Long::sum);
+            out[key] = n == null ? 0 : n;
+        }
+        return out;
+    }
+
+    private BpfMap<Integer, DnsCfg> dnsCfg() {
+        return obj.map(EndpointMaps.DNS_CFG, Codec.u32(), DnsCfg.CODEC);
     }
 
     /**

@@ -16,7 +16,7 @@ import dev.weir.agent.api.ApiStream;
  * The flow methods of the agent's API (docs/agent.md): {@code flows.query} returns the last flows that
  * match, {@code flows.follow} streams new ones. Parameters use Hubble's filter names
  * ({@code verdict}, {@code from_pod}, {@code to_pod}, {@code pod}, {@code from_label}, {@code to_label},
- * {@code namespace}, {@code port}, {@code protocol}, {@code service}: lists; {@code since}: ISO-8601; {@code last}: a
+ * {@code namespace}, {@code port}, {@code protocol}, {@code service}, {@code fqdn}: lists; {@code since}: ISO-8601; {@code last}: a
  * number). Stateless over the history it was given.
  */
 public final class FlowApi {
@@ -77,7 +77,8 @@ public final class FlowApi {
         String since = p.path("since").asText("");
         return new FlowFilter(strings(p, "verdict"), strings(p, "from_pod"), strings(p, "to_pod"), strings(p, "pod"),
                 strings(p, "from_label"), strings(p, "to_label"), strings(p, "namespace"), ports,
-                strings(p, "protocol"), since.isEmpty() ? null : java.time.Instant.parse(since), strings(p, "service"));
+                strings(p, "protocol"), since.isEmpty() ? null : java.time.Instant.parse(since), strings(p, "service"),
+                strings(p, "fqdn").stream().map(dev.weir.agent.dns.DnsPattern::parse).toList());
     }
 
     private static List<String> strings(JsonNode p, String field) {

@@ -7,14 +7,19 @@ import java.util.Map;
 import java.util.Optional;
 
 import dev.weir.agent.cluster.Endpoint;
+import dev.weir.agent.dns.DnsMessage;
+import dev.weir.agent.dns.DnsNames;
+import dev.weir.agent.dns.DnsParse;
 import dev.weir.agent.endpoint.ClusterState;
 import dev.weir.agent.runtime.StateView;
 import dev.weir.datapath.DropReason;
 
 /**
  * Turns raw datapath events into {@link FlowRecord}s: addresses to pods, identities to labels, rule
- * numbers to policies, reason codes to Hubble's names. It decorates with the state the sync loop last
- * applied ({@link #update}), so a flow is named as the dataplane saw it. Thread-safe.
+ * numbers to policies, reason codes to Hubble's names, DNS messages to L7 DNS flows, and the addresses a
+ * pod resolved to the names it asked for ({@link DnsNames}, learnt from the responses it received). It
+ * decorates with the state the sync loop last applied ({@link #update}), so a flow is named as the
+ * dataplane saw it. Thread-safe.
  */
 public final class FlowDecorator {
 
@@ -33,6 +38,7 @@ public final class FlowDecorator {
     }
 
     private final String node;
+    private final DnsNames names = new DnsNames(DnsNames.Config.defaults());
     private volatile Context context = new Context(ClusterState.EMPTY, StateView.EMPTY, Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
 
     public FlowDecorator(String node) {
@@ -95,11 +101,32 @@ public final class FlowDecorator {
                 sourceIdentity = p.identity();
             }
         }
+        boolean egress = e.direction() == 1;
         return new FlowRecord(seq, e.time(), verdict, e.reason(), reasonName, reasonDesc, e.family(),
                 sourceIp, e.destinationIp(), peer(c, sourceIp, sourceIdentity),
                 peer(c, e.destinationIp(), e.destinationIdentity()), protocol, e.sourcePort(), e.destinationPort(),
-                flags, e.direction() == 0 ? "INGRESS" : "EGRESS", e.reply(), node, e.match(), policy, summary,
-                e.revNatId() == 0 ? null : c.services().get(e.revNatId()));
+                flags, egress ? "EGRESS" : "INGRESS", e.reply(), node, e.match(), policy, summary,
+                e.revNatId() == 0 ? null : c.services().get(e.revNatId()),
+                egress ? List.of() : names.names(e.endpointId(), sourceIp, e.time()),
+                egress ? names.names(e.endpointId(), e.destinationIp(), e.time()) : List.of(), null);
+    }
+
+    /**
+     * An L7 DNS flow: the packet decorated as any other, its message parsed. A response the pod received
+     * (forwarded to it) teaches the names of its answers' addresses to that pod's later flows.
+     */
+    public FlowRecord decorateDns(RawDnsEvent e, long seq) {
+        FlowRecord f = decorate(e.packet(), seq);
+        DnsParse parsed = DnsFlows.parse(e);
+        if (parsed instanceof DnsMessage m && e.packet().direction() == 0 && f.verdict() == Verdict.FORWARDED) {
+            names.learn(e.packet().endpointId(), m, e.packet().time());
+        }
+        FlowRecord.Dns dns = DnsFlows.dns(parsed, e.request());
+        String summary = DnsFlows.summary(dns) + (f.verdict() == Verdict.DROPPED ? " (" + f.dropReasonDesc() + ")" : "");
+        return new FlowRecord(seq, f.time(), f.verdict(), f.dropReason(), f.dropReasonName(), f.dropReasonDesc(),
+                f.ipVersion(), f.sourceIp(), f.destinationIp(), f.source(), f.destination(), f.protocol(), f.sourcePort(),
+                f.destinationPort(), List.of(), f.trafficDirection(), f.isReply(), f.nodeName(), 0, null, summary,
+                f.service(), f.sourceNames(), f.destinationNames(), dns);
     }
 
     private static FlowPeer peer(Context c, String ip, int identity) {

@@ -5,19 +5,31 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Predicate;
 
+import dev.weir.agent.dns.DnsPattern;
+
 /**
  * A flow filter in Hubble's vocabulary. Several values of one option match any of them (OR); different
  * options must all match (AND). A pod is {@code ns/name} or a prefix of it ({@code x/}, {@code x/a});
  * a label is {@code key=value} or {@code key} and matches with or without the {@code k8s:} source prefix;
  * {@code namespaces} and {@code pods} match either side; {@code ports} match either port; a service is
- * {@code ns/name} (or {@code name} in {@code default}) and matches flows translated through it. Immutable.
+ * {@code ns/name} (or {@code name} in {@code default}) and matches flows translated through it; an fqdn is a
+ * {@link DnsPattern} and matches DNS flows by their query and other flows by their source or destination
+ * names. Immutable.
  */
 public record FlowFilter(List<String> verdicts, List<String> fromPods, List<String> toPods, List<String> pods,
                          List<String> fromLabels, List<String> toLabels, List<String> namespaces,
-                         List<Integer> ports, List<String> protocols, Instant since, List<String> services) {
+                         List<Integer> ports, List<String> protocols, Instant since, List<String> services,
+                         List<DnsPattern> fqdns) {
 
     public static final FlowFilter ALL = new FlowFilter(List.of(), List.of(), List.of(), List.of(), List.of(),
             List.of(), List.of(), List.of(), List.of(), null);
+
+    /** A filter without DNS names. */
+    public FlowFilter(List<String> verdicts, List<String> fromPods, List<String> toPods, List<String> pods,
+                      List<String> fromLabels, List<String> toLabels, List<String> namespaces,
+                      List<Integer> ports, List<String> protocols, Instant since, List<String> services) {
+        this(verdicts, fromPods, toPods, pods, fromLabels, toLabels, namespaces, ports, protocols, since, services, List.of());
+    }
 
     /** A filter without services. */
     public FlowFilter(List<String> verdicts, List<String> fromPods, List<String> toPods, List<String> pods,
@@ -37,6 +49,7 @@ public record FlowFilter(List<String> verdicts, List<String> fromPods, List<Stri
         ports = ports == null ? List.of() : List.copyOf(ports);
         protocols = copy(protocols);
         services = copy(services);
+        fqdns = fqdns == null ? List.of() : List.copyOf(fqdns);
         for (String v : verdicts) {
             try {
                 Verdict.valueOf(v.toUpperCase(Locale.ROOT));
@@ -58,11 +71,17 @@ public record FlowFilter(List<String> verdicts, List<String> fromPods, List<Stri
                 && any(protocols, p -> protocolMatches(f.protocol(), p))
                 && any(services, s -> f.service() != null
                         && (f.service().namespace() + "/" + f.service().name()).equals(s.contains("/") ? s : "default/" + s))
+                && any(fqdns, p -> fqdnMatches(f, p))
                 && (since == null || !f.time().isBefore(since));
     }
 
     private static <T> boolean any(List<T> values, Predicate<T> test) {
         return values.isEmpty() || values.stream().anyMatch(test);
+    }
+
+    private static boolean fqdnMatches(FlowRecord f, DnsPattern p) {
+        return (f.dns() != null && p.matches(f.dns().query())) || f.sourceNames().stream().anyMatch(p::matches)
+                || f.destinationNames().stream().anyMatch(p::matches);
     }
 
     private static boolean podMatches(FlowPeer peer, String pattern) {

@@ -77,9 +77,18 @@ public final class FlowHistory implements FlowSink, Component {
 
     @Override
     public void publish(RawFlowEvent event) {
+        add(s -> decorator.decorate(event, s));
+    }
+
+    @Override
+    public void publishDns(RawDnsEvent event) {
+        add(s -> decorator.decorateDns(event, s));
+    }
+
+    private void add(java.util.function.LongFunction<FlowRecord> decorate) {
         FlowRecord f;
         synchronized (this) {
-            f = decorator.decorate(event, ++seq);
+            f = decorate.apply(++seq);
             if (ring.size() == config.capacity()) {
                 ring.removeFirst();
                 evicted++;

@@ -10,6 +10,10 @@ public interface FlowSink {
     /** One event from the ring buffer. */
     void publish(RawFlowEvent event);
 
+    /** One DNS message from {@code dns_events} (DNS visibility); ignored unless the sink shows them. */
+    default void publishDns(RawDnsEvent event) {
+    }
+
     /**
      * The kernel's running total of lost events (the {@code EVENTS_LOST} counter summed over CPUs); the
      * sink counts the increase. Totals that go down (a reloaded map) restart the count.

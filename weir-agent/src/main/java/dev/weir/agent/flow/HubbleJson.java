@@ -35,7 +35,12 @@ public final class HubbleJson {
         l4(o.putObject("l4"), f);
         o.set("source", peer(f.source()));
         o.set("destination", peer(f.destination()));
-        o.put("Type", "L3_L4");
+        o.put("Type", f.dns() == null ? "L3_L4" : "L7");
+        if (f.dns() != null) {
+            dns(o.putObject("l7"), f.dns());
+        }
+        strings(o, "source_names", f.sourceNames());
+        strings(o, "destination_names", f.destinationNames());
         o.put("node_name", f.nodeName());
         o.put("traffic_direction", f.trafficDirection());
         o.put("is_reply", f.isReply());
@@ -58,6 +63,37 @@ public final class HubbleJson {
         }
         o.put("Summary", f.summary());
         return o;
+    }
+
+    /** Hubble's {@code l7} of a DNS flow: {@code type} and {@code dns} (its own fields, and weir's {@code error}, {@code partial}). */
+    private static void dns(ObjectNode l7, FlowRecord.Dns d) {
+        l7.put("type", d.type());
+        ObjectNode dns = l7.putObject("dns");
+        if (d.query() != null) {
+            dns.put("query", d.query());
+        }
+        strings(dns, "ips", d.ips());
+        if (d.ttl() >= 0) {
+            dns.put("ttl", d.ttl());
+        }
+        strings(dns, "cnames", d.cnames());
+        dns.put("observation_source", "tc");
+        dns.put("rcode", d.rcode());
+        strings(dns, "qtypes", d.qtypes());
+        strings(dns, "rrtypes", d.rrtypes());
+        if (d.partial()) {
+            dns.put("partial", true);
+        }
+        if (d.error() != null) {
+            dns.put("error", d.error());
+        }
+    }
+
+    private static void strings(ObjectNode o, String field, java.util.List<String> values) {
+        if (!values.isEmpty()) {
+            ArrayNode a = o.putArray(field);
+            values.forEach(a::add);
+        }
     }
 
     private static void l4(ObjectNode l4, FlowRecord f) {

@@ -85,6 +85,9 @@ public final class FlowMetrics {
         if (flows != null) {
             flows.labelValues(type(f), f.verdict().name(), protocol).inc();
         }
+        if (f.dns() != null) {
+            return; // an L7 DNS flow: its packet's drop and port are counted by its L3/L4 flow, if any
+        }
         if (drops != null && f.verdict() == Verdict.DROPPED) {
             drops.labelValues(f.dropReasonName() == null ? "UNKNOWN" : f.dropReasonName(), protocol).inc();
         }
@@ -96,6 +99,9 @@ public final class FlowMetrics {
 
     /** Hubble's event types as weir's flows carry them. */
     private static String type(FlowRecord f) {
+        if (f.dns() != null) {
+            return "L7";
+        }
         return switch (f.verdict()) {
             case DROPPED -> "Drop";
             case TRACED -> "Trace";

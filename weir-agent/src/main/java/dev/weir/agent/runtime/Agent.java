@@ -139,6 +139,7 @@ public final class Agent<R> {
                 parts.prefilter()).handlers());
         if (parts.dataplane() instanceof dev.weir.agent.datapath.KernelDataplane kernel) {
             handlers.putAll(new dev.weir.agent.capture.TraceApi(kernel::traceEvery, kernel::traceEvery).handlers());
+            handlers.putAll(new dev.weir.agent.dns.DnsApi(kernel::dnsVisibility, kernel::dnsVisibility, kernel::dnsCounts).handlers());
         }
         Map<String, ApiStream> streams = new HashMap<>(flowApi.streams());
         java.nio.file.Path pins = dev.weir.agent.datapath.KernelPolicyDataplane.Config.defaults(config.node()).pinDir();

@@ -67,6 +67,9 @@ public final class FlowReplay {
 
     /** Why a recorded flow is not a policy verdict of a new connection, or null when it is one. */
     static Skip skipReason(FlowRecord f) {
+        if (f.dns() != null) {
+            return Skip.NOT_POLICY_VERDICT; // an L7 DNS message, seen with its packet's verdict
+        }
         if (f.isReply()) {
             return Skip.REPLY;
         }

@@ -104,6 +104,23 @@ public final class AgentDirectory {
         return one;
     }
 
+    /**
+     * Asks {@code method} of the selected agents ({@link #select}) in turn, and returns each node's answer in
+     * that order; the first failure is thrown as {@link #translate} makes it.
+     */
+    public static java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> callEach(String node, String method,
+                                                                                        com.fasterxml.jackson.databind.JsonNode params) {
+        java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> answers = new java.util.LinkedHashMap<>();
+        for (Agent a : select(node)) {
+            try {
+                answers.put(a.node(), a.call(method, params));
+            } catch (ApiException e) {
+                throw translate(a, e);
+            }
+        }
+        return answers;
+    }
+
     /** Turns an agent's {@code invalid} answer into a {@link UserError} (exit 2), other failures into exit 1. */
     public static RuntimeException translate(Agent a, ApiException e) {
         if (e.isUserError()) {

@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
  * like it (compact lines, or one Hubble flow JSON object per line). Lost events are reported, never hidden.
  */
 @Command(name = "observe", mixinStandardHelpOptions = true,
-        description = {"Show flows (policy verdicts, drops, traces) from the agents' history, like hubble observe.",
+        description = {"Show flows (policy verdicts, drops, traces, DNS messages) from the agents' history, like hubble observe.",
                 "Several values of one filter match any of them; different filters must all match."})
 public final class ObserveCommand implements Callable<Integer> {
 
@@ -44,6 +44,12 @@ public final class ObserveCommand implements Callable<Integer> {
     @Mixin
     FlowFilterOptions filters = new FlowFilterOptions();
 
+    @Option(names = "--fqdn", paramLabel = "PATTERN",
+            description = {"DNS flows whose query matches, and flows to or from an address the pod resolved a",
+                    "matching name to (destination_names, source_names). * alone matches every name, else any",
+                    "characters within one label: *.example.org. Needs DNS visibility (weir dns)."})
+    List<String> fqdns = new ArrayList<>();
+
     @Option(names = "--node", description = "Only this node's agent (default: every node, merged by time).")
     String node;
 
@@ -52,6 +58,13 @@ public final class ObserveCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        for (String p : fqdns) {
+            try {
+                dev.weir.agent.dns.DnsPattern.parse(p);
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--fqdn: " + e.getMessage());
+            }
+        }
         ObjectNode params = params();
         filters.check();
         List<AgentDirectory.Agent> agents = AgentDirectory.select(node);
@@ -117,6 +130,8 @@ public final class ObserveCommand implements Callable<Integer> {
     private ObjectNode params() {
         ObjectNode p = Json.mapper().createObjectNode();
         filters.putInto(p);
+        com.fasterxml.jackson.databind.node.ArrayNode names = p.putArray("fqdn");
+        fqdns.forEach(names::add);
         if (since != null) {
             p.put("since", since(since).toString());
         }

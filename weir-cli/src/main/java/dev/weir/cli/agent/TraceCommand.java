@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.weir.agent.api.ApiException;
 import dev.weir.cli.UserError;
 import dev.weir.cli.output.Json;
 import dev.weir.cli.output.OutputFormat;
@@ -42,15 +41,8 @@ public final class TraceCommand implements Callable<Integer> {
             params.put("every", every);
         }
         ArrayNode rows = Json.mapper().createArrayNode();
-        for (AgentDirectory.Agent a : AgentDirectory.select(options.node)) {
-            JsonNode r;
-            try {
-                r = a.call(every == null ? "trace.get" : "trace.set", params);
-            } catch (ApiException e) {
-                throw AgentDirectory.translate(a, e);
-            }
-            rows.addObject().put("node", a.node()).put("every", r.path("every").asInt());
-        }
+        AgentDirectory.callEach(options.node, every == null ? "trace.get" : "trace.set", params)
+                .forEach((node, r) -> rows.addObject().put("node", node).put("every", r.path("every").asInt()));
         PrintWriter out = new PrintWriter(System.out, true);
         if (options.output == OutputFormat.json) {
             Json.print(out, rows);

@@ -16,7 +16,8 @@ import dev.weir.cli.output.Json;
 /**
  * A page's query string turned into the agents' flow filter. The names are the agent API's (Hubble's, as
  * {@code weir observe} sends them): {@code verdict}, {@code from_pod}, {@code to_pod}, {@code pod},
- * {@code namespace}, {@code port}, {@code protocol}, {@code from_label}, {@code to_label}, {@code service}, each
+ * {@code namespace}, {@code port}, {@code protocol}, {@code from_label}, {@code to_label}, {@code service},
+ * {@code fqdn}, each
  * repeatable (values of one filter OR, different filters AND); {@code last} bounds the flows (default
  * {@value #DEFAULT_LAST}, at most {@value #MAX_LAST}); {@code id} names an edge ({@code /api/edge}). Empty values
  * are ignored. Immutable.
@@ -30,7 +31,7 @@ record FlowParams(ObjectNode params, int last, String id) {
     static final int DEFAULT_LAST = 300;
     static final int MAX_LAST = 2000;
     private static final List<String> FILTERS = List.of("verdict", "from_pod", "to_pod", "pod", "namespace", "port",
-            "protocol", "from_label", "to_label", "service");
+            "protocol", "from_label", "to_label", "service", "fqdn");
     private static final Set<String> PROTOCOLS = Set.of("tcp", "udp", "sctp", "icmp", "icmpv6");
 
     /**
@@ -53,7 +54,7 @@ record FlowParams(ObjectNode params, int last, String id) {
         }
         int last = q.containsKey("last") ? number("last", q.get("last").getLast(), 1, MAX_LAST) : DEFAULT_LAST;
         p.put("last", last);
-        FlowApi.filter(p); // the agent's own check (verdicts)
+        FlowApi.filter(p); // the agent's own check (verdicts, fqdn patterns)
         List<String> id = q.getOrDefault("id", List.of());
         return new FlowParams(p, last, id.isEmpty() ? null : id.getLast());
     }

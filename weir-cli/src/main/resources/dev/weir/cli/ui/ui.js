@@ -65,7 +65,9 @@
   }
   function flowRow(f) {
     const src = peerName(f.source, f.IP && f.IP.source);
-    const dst = peerName(f.destination, f.IP && f.IP.destination);
+    const named = f.destination_names && !(f.destination && f.destination.pod_name);
+    const dst = named ? f.destination_names[0] + ' (' + (f.IP && f.IP.destination) + ')'
+      : peerName(f.destination, f.IP && f.IP.destination);
     const svc = f.destination_service || f.source_service;
     const tr = el('tr', {
       'data-verdict': f.verdict,

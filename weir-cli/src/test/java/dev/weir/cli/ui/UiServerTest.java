@@ -119,6 +119,7 @@ class UiServerTest {
         assertThat(json("/api/flows?last=0", 400).path("error").asText()).contains("last: '0'");
         assertThat(json("/api/flows?last=100000", 400).path("error").asText()).contains("from 1 to 2000");
         assertThat(json("/api/flows?color=red", 400).path("error").asText()).contains("unknown parameter 'color'");
+        assertThat(json("/api/flows?fqdn=bad%20name", 400).path("error").asText()).contains("fqdn pattern 'bad name'");
         assertThat(json("/api/edge", 400).path("error").asText()).contains("needs id=");
         assertThat(source.lastParams).as("nothing reached the agents").isNull();
     }

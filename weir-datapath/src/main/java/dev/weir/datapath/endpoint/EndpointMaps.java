@@ -22,6 +22,12 @@ public final class EndpointMaps {
     public static final String STATS = "ep_stats";
     public static final String FLOW_EVENTS = "flow_events";
     public static final String CFG = "ep_cfg";
+    /** {@code dns_cfg[0]}: {@link DnsCfg}, DNS visibility on or off ({@code bpf/lib/dns.h}). */
+    public static final String DNS_CFG = "dns_cfg";
+    /** The ring buffer of {@link DnsEvent}s. */
+    public static final String DNS_EVENTS = "dns_events";
+    /** Per-CPU {@code __u64}: {@link DnsEvent#STAT_SENT}, {@link DnsEvent#STAT_LOST}. */
+    public static final String DNS_STATS = "dns_stats";
     /** Internal: first fragments' verdicts for the later fragments. The agent only creates/pins it. */
     public static final String FRAG = "ep_frag";
     /** Internal: per-CPU sequence for trace sampling. */
