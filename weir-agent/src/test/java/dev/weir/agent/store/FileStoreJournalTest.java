@@ -269,6 +269,34 @@ class FileStoreJournalTest {
     }
 
     @Test
+    void threeProcessesRacingCommitsAndAllocationsLoseNothingAndShareTheirNumbers() throws Exception {
+        int count = 40;
+        List<Process> others = new ArrayList<>();
+        for (String name : List.of("one", "two")) {
+            others.add(new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                    System.getProperty("java.class.path"), StoreWriterProcess.class.getName(), dir.toString(), name,
+                    String.valueOf(count)).redirectErrorStream(true).start());
+        }
+        StoreWriterProcess.main(new String[] {dir.toString(), "self", String.valueOf(count)});
+        Map<String, Integer> seen = new java.util.HashMap<>();
+        for (Process p : others) {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor()).as(out).isZero();
+            for (String line : out.lines().toList()) {
+                String[] f = line.split(" ");
+                Integer before = seen.put(f[1], Integer.parseInt(f[2]));
+                assertThat(before).as("a shared key has one number in every process: " + line).isIn(null, Integer.parseInt(f[2]));
+            }
+        }
+        FileStore fresh = open();
+        assertThat(fresh.revision()).as("every commit made one revision").isEqualTo(3L * count);
+        assertThat(fresh.list()).hasSize(3 * count);
+        Map<String, Integer> all = fresh.allocations("endpoints", 1, 65535).all();
+        assertThat(all).hasSize(count + 3 * count).containsAllEntriesOf(seen);
+        assertThat(new HashSet<>(all.values())).as("no number twice").hasSize(all.size());
+    }
+
+    @Test
     void awaitRevisionAfterSeesAnAppendOfAnotherInstance() throws Exception {
         FileStore s = open();
         s.commit(List.of(new Change.Put(A, "{a}", "")));
