@@ -99,8 +99,8 @@ public final class Kvstore implements Component {
         KvstoreEndpointSource endpoints = new KvstoreEndpointSource(self(config), local, registry);
         NodeRecords records = new NodeRecords(config.node(), registry, endpoints, new java.util.concurrent.atomic.AtomicReference<>());
         Kvstore[] kv = new Kvstore[1];
-        StoreDirectoryWatch watch = new StoreDirectoryWatch(config.storeDir(), () -> kv[0].changed(), log);
-        StoreDirectoryWatch nodes = new StoreDirectoryWatch(nodesDir, registry::changed, log);
+        StoreDirectoryWatch watch = new StoreDirectoryWatch(config.storeDir(), FileStore::isStateFile, () -> kv[0].changed(), log);
+        StoreDirectoryWatch nodes = new StoreDirectoryWatch(nodesDir, n -> n.endsWith(".json") && !n.startsWith("."), registry::changed, log);
         registry.onChange(() -> kv[0].changed());
         kv[0] = new Kvstore("kvstore(file " + config.storeDir() + ")", store, endpoints, local, ClusterDirectory.FILE,
                 records::publish, () -> {

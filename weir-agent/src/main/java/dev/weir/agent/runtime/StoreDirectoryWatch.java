@@ -11,20 +11,24 @@ import java.util.function.Consumer;
 
 /**
  * Wakes the sync loop when another process commits to the file store: watches the store directory (inotify)
- * for {@code state.json} being replaced, so an agent sees another agent's commit at once instead of at its
+ * for its state journal being appended to or compacted ({@code state.G.log}, {@code state.G.json};
+ * {@link dev.weir.agent.store.FileStore#isStateFile}), so an agent sees another agent's commit at once instead of at its
  * next poll (the poll stays as the fallback). Lifetime: {@link #start} opens the watch and its one daemon
  * thread, {@link #stop} closes both. A watch that cannot be opened is logged and leaves polling alone.
  */
 final class StoreDirectoryWatch {
 
     private final Path dir;
+    private final java.util.function.Predicate<String> files;
     private final Runnable changed;
     private final Consumer<String> log;
     private WatchService watch;
     private Thread thread;
 
-    StoreDirectoryWatch(Path dir, Runnable changed, Consumer<String> log) {
+    /** Runs {@code changed} when a file of {@code dir} whose name {@code files} accepts is created or written. */
+    StoreDirectoryWatch(Path dir, java.util.function.Predicate<String> files, Runnable changed, Consumer<String> log) {
         this.dir = dir;
+        this.files = files;
         this.changed = changed;
         this.log = log;
     }
@@ -46,7 +50,7 @@ final class StoreDirectoryWatch {
         try {
             while (true) {
                 WatchKey k = w.take();
-                boolean state = k.pollEvents().stream().anyMatch(e -> String.valueOf(e.context()).equals("state.json"));
+                boolean state = k.pollEvents().stream().anyMatch(e -> files.test(String.valueOf(e.context())));
                 k.reset();
                 if (state) {
                     changed.run();

@@ -16,8 +16,8 @@ import dev.weir.agent.store.Store;
  * returns gets a new number), so the range is the datapath's whole u32 space that Java's int reaches. A
  * {@link #batch} holds the store's writer lock and writes each table once.
  *
- * <p>Releases are gathered and written together ({@link #flush}): a table write costs what the table holds
- * (the file store rewrites it whole), so a change that moves one endpoint should not pay one write for the
+ * <p>Releases are gathered and written together ({@link #flush}): every table write costs a round trip (etcd)
+ * or an fsync (the file store's journal), so a change that moves one endpoint should not pay one write for the
  * new key and another for the old one. A key allocated again before its release was written is simply kept.
  * Releases not yet written when the agent stops stay allocated (as keys unused at a restart always have).
  * Used from the sync loop's thread.

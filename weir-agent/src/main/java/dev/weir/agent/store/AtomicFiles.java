@@ -65,7 +65,7 @@ public final class AtomicFiles {
         }
     }
 
-    private static void forceDirectory(Path dir) throws IOException {
+    static void forceDirectory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         }

@@ -98,7 +98,7 @@ public record CommitPlan(Map<ObjectKey, String> outcomes, List<StoredObject> bef
     }
 
     /** {@code sorted} with the changed keys put (or removed, for null), still sorted. */
-    private static List<StoredObject> merge(List<StoredObject> sorted, TreeMap<ObjectKey, StoredObject> changed) {
+    static List<StoredObject> merge(List<StoredObject> sorted, TreeMap<ObjectKey, StoredObject> changed) {
         if (changed.isEmpty()) {
             return sorted;
         }

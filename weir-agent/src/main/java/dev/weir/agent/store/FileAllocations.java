@@ -1,70 +1,105 @@
 package dev.weir.agent.store;
 
 import java.io.IOException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * An allocation table of a {@link FileStore}: {@code alloc-TABLE.json} holding the next free number and
- * every key's number. Allocation happens under the store's writer lock, re-reading the file, so that two
- * processes never hand out the same number. Numbers are cached while the file is unchanged; a key that
- * was released (garbage-collected) by any process is re-read, and gets a new number, never its old one.
- * Thread-safe.
+ * An allocation table of a {@link FileStore}: a {@link Journal} named {@code alloc-TABLE} whose snapshot holds the
+ * next free number and every key's number, and whose records hold what each write allocated and released. A
+ * write appends what it changed (one new key: one small record) under the store's writer lock, after reading
+ * what other processes appended, so that two processes never hand out the same number and never hand out a
+ * number twice. Reads follow the journal without the lock: a key released (garbage-collected) by any process is
+ * gone here once its record is read, and gets a new number, never its old one. Thread-safe.
  */
 final class FileAllocations implements Store.Allocations {
 
     private record TableFile(long next, Map<String, Integer> keys) {
     }
 
-    private final Path file;
-    private final int first;
-    private final int last;
-    private final WriterLock lock;
-    private final Map<String, Integer> known = new ConcurrentHashMap<>();
-    private volatile long seenMtime = Long.MIN_VALUE;
-    /** Keys waiting to be allocated together by {@link #allocate}. */
-    private final java.util.Queue<Request> waiting = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    /** The table being changed by a {@link #batch}; only touched by the thread holding the lock. */
-    private Pending pending;
+    /** One write: the next free number after it, the keys it numbered, the keys it released. */
+    private record TableRecord(long next, Map<String, Integer> put, List<String> release) {
+    }
 
-    /** A batch's working copy of the table. */
-    private static final class Pending {
+    /** The table as read (owned by the journal: read and changed under its monitor). */
+    private static final class Table {
         long next;
-        final Map<String, Integer> keys;
-        boolean dirty;
+        final Map<String, Integer> keys = new HashMap<>();
 
-        Pending(TableFile t) {
-            next = t.next();
-            keys = new TreeMap<>(t.keys());
+        Table(long next) {
+            this.next = next;
+        }
+
+        Table apply(TableRecord r) {
+            next = Math.max(next, r.next());
+            if (r.release() != null) {
+                r.release().forEach(keys::remove);
+            }
+            if (r.put() != null) {
+                keys.putAll(r.put());
+            }
+            return this;
         }
     }
 
-    FileAllocations(Path file, int first, int last, WriterLock lock) {
+    private final String name;
+    private final int first;
+    private final int last;
+    private final WriterLock lock;
+    private final Journal<Table> journal;
+    /** Keys waiting to be allocated together by {@link #allocate}. */
+    private final java.util.Queue<Request> waiting = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** The changes of a {@link #batch}; only touched by the thread holding the lock. */
+    private Pending pending;
+
+    /** What a write changes, applied to the table when it is appended. */
+    private static final class Pending {
+        long next;
+        final Map<String, Integer> put = new HashMap<>();
+        final Set<String> release = new HashSet<>();
+
+        Pending(long next) {
+            this.next = next;
+        }
+    }
+
+    FileAllocations(Path dir, String name, int first, int last, WriterLock lock, long compactAbove) {
         if (first < 1 || last < first) {
             throw new IllegalArgumentException("bad allocation range " + first + ".." + last);
         }
-        this.file = file;
+        this.name = name;
         this.first = first;
         this.last = last;
         this.lock = lock;
+        this.journal = new Journal<>(dir, name, new TableFormat(first), compactAbove);
     }
 
     @Override
     public int allocate(String key) {
-        refreshIfChanged();
-        Integer n = known.get(key);
-        if (n != null) {
-            return n;
-        }
         if (lock.heldByCurrentThread()) {
-            return lock.withLock(() -> pending != null ? allocateIn(pending, key) : allocateAlone(key));
+            return lock.withLock(() -> {
+                if (pending != null) {
+                    return allocateIn(pending, key);
+                }
+                Pending p = begin();
+                int id = allocateIn(p, key);
+                end(p);
+                return id;
+            });
         }
-        // group commit: keys asked for side by side (pods added together) share one write of the table
+        synchronized (journal) {
+            Integer n = journal.read().keys.get(key);
+            if (n != null) {
+                return n;
+            }
+        }
+        // group commit: keys asked for side by side (pods added together) share one record
         Request mine = new Request(key);
         waiting.add(mine);
         return lock.withLock(() -> {
@@ -74,9 +109,9 @@ final class FileAllocations implements Store.Allocations {
                     group.add(r);
                 }
                 try {
-                    Pending p = new Pending(read());
+                    Pending p = begin();
                     group.forEach(r -> r.id = allocateIn(p, r.key));
-                    write(p);
+                    end(p);
                 } catch (RuntimeException e) {
                     group.forEach(r -> {
                         r.id = 0;
@@ -91,13 +126,6 @@ final class FileAllocations implements Store.Allocations {
         });
     }
 
-    private int allocateAlone(String key) {
-        Pending p = new Pending(read());
-        int id = allocateIn(p, key);
-        write(p);
-        return id;
-    }
-
     /** A key waiting for its number; {@code id} is set, under the lock, by whichever waiter writes the group. */
     private static final class Request {
         final String key;
@@ -109,27 +137,45 @@ final class FileAllocations implements Store.Allocations {
         }
     }
 
+    /** Starts a write (under the lock): the table read up to its end. */
+    private Pending begin() {
+        synchronized (journal) {
+            return new Pending(journal.prepareWrite().next);
+        }
+    }
+
     private int allocateIn(Pending p, String key) {
-        Integer have = p.keys.get(key);
+        Integer have = lookup(p, key);
         if (have == null) {
             if (p.next > last) {
-                throw new StoreException("allocation table " + file + " is full (" + first + ".." + last + ")");
+                throw new StoreException("allocation table " + name + " is full (" + first + ".." + last + ")");
             }
             have = (int) p.next++;
-            p.keys.put(key, have);
-            p.dirty = true;
+            p.put.put(key, have);
         }
-        known.put(key, have);
         return have;
     }
 
-    private void write(Pending p) {
-        if (p.dirty) {
-            FileStore.writeJson(file, new TableFile(p.next, p.keys));
-            seenMtime = mtime();
+    private Integer lookup(Pending p, String key) {
+        Integer n = p.put.get(key);
+        if (n != null || p.release.contains(key)) {
+            return n;
         }
-        known.clear();
-        known.putAll(p.keys);
+        synchronized (journal) {
+            return journal.current().keys.get(key); // under the lock, after begin(): nothing new to read
+        }
+    }
+
+    /** Appends what {@code p} changed, if anything (under the lock). */
+    private void end(Pending p) {
+        if (p.put.isEmpty() && p.release.isEmpty()) {
+            return;
+        }
+        TableRecord r = new TableRecord(p.next, p.put, List.copyOf(p.release));
+        synchronized (journal) {
+            journal.append(FileStore.json(r), t -> t.apply(r));
+            journal.compactIfDue();
+        }
     }
 
     @Override
@@ -138,13 +184,13 @@ final class FileAllocations implements Store.Allocations {
             if (pending != null) {
                 return work.get();
             }
-            pending = new Pending(read());
+            pending = begin();
             try {
                 return work.get();
             } finally {
                 Pending p = pending;
                 pending = null;
-                write(p);
+                end(p);
             }
         });
     }
@@ -155,57 +201,63 @@ final class FileAllocations implements Store.Allocations {
             return;
         }
         lock.withLock(() -> {
-            Pending p = pending != null ? pending : new Pending(read());
+            Pending p = pending != null ? pending : begin();
             for (String k : keys) {
-                p.dirty |= p.keys.remove(k) != null;
+                boolean stored;
+                synchronized (journal) {
+                    stored = journal.current().keys.containsKey(k);
+                }
+                p.put.remove(k);
+                if (stored) {
+                    p.release.add(k);
+                }
             }
             if (p != pending) {
-                write(p);
+                end(p);
             }
-            known.keySet().removeAll(keys);
             return null;
         });
     }
 
-    /** Drops the cache when another process changed the table (a release must not be undone by a stale cache). */
-    private void refreshIfChanged() {
-        if (lock.heldByCurrentThread() && pending != null) {
-            return;
-        }
-        long m = mtime();
-        if (m != seenMtime) {
-            known.clear();
-            known.putAll(read().keys());
-            seenMtime = m;
-        }
-    }
-
-    private long mtime() {
-        try {
-            return java.nio.file.Files.getLastModifiedTime(file).toMillis() ^ java.nio.file.Files.size(file);
-        } catch (IOException e) {
-            return -1;
-        }
-    }
-
     @Override
     public Map<String, Integer> all() {
-        if (lock.heldByCurrentThread() && pending != null) {
-            return new TreeMap<>(pending.keys);
+        Pending p = lock.heldByCurrentThread() ? pending : null;
+        Map<String, Integer> all;
+        synchronized (journal) {
+            all = new TreeMap<>((p != null ? journal.current() : journal.read()).keys);
         }
-        Map<String, Integer> all = new TreeMap<>(read().keys());
-        known.putAll(all);
+        if (p != null) {
+            all.keySet().removeAll(p.release);
+            all.putAll(p.put);
+        }
         return all;
     }
 
-    private TableFile read() {
-        try {
-            TableFile t = FileStore.MAPPER.readValue(file.toFile(), TableFile.class);
-            return new TableFile(Math.max(t.next(), first), t.keys() == null ? Map.of() : t.keys());
-        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
-            return new TableFile(first, Map.of());
-        } catch (IOException e) {
-            throw new StoreException("cannot read " + file + ": " + e.getMessage(), e);
+    /** The table's snapshot and records; an empty table starts at {@code first}. */
+    private record TableFormat(int first) implements Journal.Format<Table> {
+        @Override
+        public Table empty() {
+            return new Table(first);
+        }
+
+        @Override
+        public Table readSnapshot(byte[] json) throws IOException {
+            TableFile f = FileStore.MAPPER.readValue(json, TableFile.class);
+            Table t = new Table(Math.max(f.next(), first));
+            if (f.keys() != null) {
+                t.keys.putAll(f.keys());
+            }
+            return t;
+        }
+
+        @Override
+        public byte[] writeSnapshot(Table t) {
+            return FileStore.json(new TableFile(t.next, new TreeMap<>(t.keys)));
+        }
+
+        @Override
+        public Table apply(Table t, byte[] record) throws IOException {
+            return t.apply(FileStore.MAPPER.readValue(record, TableRecord.class));
         }
     }
 }

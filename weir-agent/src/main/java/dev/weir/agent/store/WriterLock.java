@@ -12,7 +12,8 @@ import java.util.function.Supplier;
 /**
  * The store's writer lock: an exclusive {@code flock}-style lock on {@code <dir>/LOCK}, so that writers in
  * different processes (the agents of a lab's nodes, the CLI) take turns. Readers never lock: they read
- * files that are only ever replaced by rename. The lock is released when the action ends, or by the
+ * snapshots that are only ever replaced by rename and journals that grow by checksummed records (a writer
+ * cuts off only a torn tail; {@link Journal}). The lock is released when the action ends, or by the
  * kernel when the process dies. Thread-safe.
  */
 final class WriterLock {
