@@ -48,6 +48,11 @@ import io.etcd.jetcd.options.WatchOption;
  */
 final class EtcdCommit {
 
+    /**
+     * A commit that lost the race this many times in a row, and for longer than the client's timeout, gives up:
+     * on a loaded machine one try (read, plan, check, send) can take longer than the backoff, so a count alone
+     * would give up while the writers ahead of it are still making progress.
+     */
     static final int MAX_TRIES = 20;
 
     private record Read(long revision, RevisionValue value, long header, List<StoredObject> objects) {
@@ -86,6 +91,7 @@ final class EtcdCommit {
 
     CommitResult run() {
         int lost = 0;
+        long start = System.nanoTime();
         while (true) {
             Now now = look();
             if (now.mine().isPresent()) {
@@ -104,8 +110,9 @@ final class EtcdCommit {
             if (answer.get().isSucceeded()) {
                 return plan.result(answer.get().getHeader().getRevision());
             }
-            if (++lost >= MAX_TRIES) {
-                throw new StoreException("commit: another commit came first " + MAX_TRIES + " times in a row; try again");
+            if (++lost >= MAX_TRIES && System.nanoTime() - start > etcd.config().timeout().toNanos()) {
+                throw new StoreException("commit: another commit came first " + lost + " times in a row, for "
+                        + etcd.config().timeout().toSeconds() + " s; try again");
             }
             EtcdReads.backoff(lost);
         }
