@@ -1,7 +1,6 @@
 package dev.weir.agent.datapath;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,16 +10,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 import dev.weir.agent.cluster.Endpoint;
 import dev.weir.datapath.Datapath;
 import dev.weir.datapath.lb.LbMaps;
 import dev.weir.ebpf.AttachType;
-import dev.weir.ebpf.BpfLink;
 import dev.weir.ebpf.BpfMap;
 import dev.weir.ebpf.BpfObject;
-import dev.weir.ebpf.CgroupLink;
 import dev.weir.ebpf.Codec;
 import dev.weir.ebpf.Features;
 import dev.weir.ebpf.LoadOptions;
@@ -66,8 +62,7 @@ final class SocketLb {
 
     private final Config config;
     private final Consumer<String> log;
-    /** Pins this agent attached or checked, with the cgroup id their link is on. */
-    private final Map<String, Long> verified = new HashMap<>();
+    private final CgroupLinks links;
     /** Cgroup paths that passed {@link PodCgroups#check}, with the cgroup's id then (a new directory is checked again). */
     private final Map<String, Long> checked = new HashMap<>();
     /** {@code lb_sock_ep} as this agent wrote it (read from the map once, at the first apply). */
@@ -81,18 +76,19 @@ final class SocketLb {
     SocketLb(Config config, Consumer<String> log) {
         this.config = config;
         this.log = log;
+        this.links = new CgroupLinks(config.pinDir().resolve(LINK_DIR));
     }
 
     /** Loads {@code sock_lb.o} reusing the maps of {@code tcEndpoint}, or detaches every link when off. */
     void start(BpfObject tcEndpoint) throws IOException {
-        Files.createDirectories(linkDir());
+        Files.createDirectories(links.dir());
         Probe probe = Features.cgroupSockAddr(PROBED);
         if (config.mode() == SocketLbMode.on && !probe.isSupported()) {
             throw new IllegalStateException("--socket-lb on, but " + probe.reason());
         }
         if (config.mode() == SocketLbMode.off || !probe.isSupported()) {
             state = config.mode() == SocketLbMode.off ? "tc (socket LB off)" : "tc (socket LB unsupported: " + probe.reason() + ")";
-            int n = detachAll();
+            int n = links.detachExcept(Set.of());
             log.accept("dataplane: socket LB off" + (n > 0 ? ", detached " + n + " cgroup links" : "") + "; services at TC only");
             return;
         }
@@ -182,7 +178,7 @@ final class SocketLb {
                 problems.add("the host (" + config.hostCgroup() + "): " + e.getMessage());
             }
         }
-        detachExcept(expected);
+        links.detachExcept(expected);
         if (firstApply || !written.keySet().equals(pods.keySet())) {
             podsByCgroup.keys().stream().filter(k -> !pods.containsKey(k)).forEach(podsByCgroup::delete);
             written.keySet().retainAll(pods.keySet());
@@ -194,59 +190,11 @@ final class SocketLb {
     }
 
     private void attach(String name, LbMaps.Hook hook, Path cgroup, long cgroupId) {
-        if (verified.getOrDefault(name, -1L) == cgroupId) {
-            return;
-        }
-        Path pin = linkDir().resolve(name);
-        if (Files.exists(pin)) {
-            if (linkCgroup(pin) == cgroupId) {
-                verified.put(name, cgroupId);
-                return;
-            }
-            KernelPolicyDataplane.unpin(pin);
-        }
-        try (CgroupLink link = CgroupLink.attach(obj.program(hook.program()), cgroup, hook.attachType())) {
-            link.pin(pin);
-        }
-        verified.put(name, cgroupId);
+        links.attach(name, obj.program(hook.program()), hook.attachType(), cgroup, cgroupId);
     }
 
     /** bpffs refuses names with a dot, so a pod name's dots become underscores. */
     static String pinName(Endpoint ep, LbMaps.Hook hook) {
         return (ep.namespace() + "_" + ep.name()).replace('.', '_') + "_" + hook.program().replace("weir_", "");
-    }
-
-    private Path linkDir() {
-        return config.pinDir().resolve(LINK_DIR);
-    }
-
-    /** The cgroup id the pinned link is on; 0 when its cgroup is gone or the pin is no link. */
-    private static long linkCgroup(Path pin) {
-        try (BpfLink link = BpfLink.fromPin(pin)) {
-            return link.info().cgroupId();
-        } catch (RuntimeException e) {
-            return 0;
-        }
-    }
-
-    private int detachAll() {
-        return detachExcept(Set.of());
-    }
-
-    private int detachExcept(Set<String> keep) {
-        int n = 0;
-        try (Stream<Path> s = Files.list(linkDir())) {
-            for (Path p : s.toList()) {
-                String name = p.getFileName().toString();
-                if (!keep.contains(name)) {
-                    KernelPolicyDataplane.unpin(p);
-                    verified.remove(name);
-                    n++;
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return n;
     }
 }

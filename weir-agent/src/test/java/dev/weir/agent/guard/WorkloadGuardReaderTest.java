@@ -37,8 +37,8 @@ class WorkloadGuardReaderTest {
         assertThat(g.egress().getFirst().allow()).isFalse();
         assertThat(g.egress().getFirst().cidr().toString()).isEqualTo("169.254.169.254/32");
         assertThat(g.bind()).as("no bind list: any port").isNull();
-        assertThat(g.selects("x", Map.of("app", "web"))).isTrue();
-        assertThat(g.selects("y", Map.of("app", "web"))).isFalse();
+        assertThat(g.selects("x", Map.of("pod", "a"))).as("every pod of x").isTrue();
+        assertThat(g.selects("y", Map.of("pod", "a"))).isFalse();
     }
 
     @Test
