@@ -61,6 +61,7 @@ class SockGuardKernelTest {
     BpfPerCpuMap<Integer, Counter> stats;
     Backend a;
     Backend b;
+    Backend c6;
 
     @BeforeAll
     void setUp() throws IOException {
@@ -82,6 +83,7 @@ class SockGuardKernelTest {
         }
         a = new Backend("A", "127.0.0.21");
         b = new Backend("B", "127.0.0.22");
+        c6 = new Backend("C6", "::1");
     }
 
     @AfterEach
@@ -91,7 +93,7 @@ class SockGuardKernelTest {
 
     @AfterAll
     void tearDown() throws Exception {
-        for (Backend be : new Backend[] {a, b}) {
+        for (Backend be : new Backend[] {a, b, c6}) {
             if (be != null) {
                 be.close();
             }
@@ -216,6 +218,24 @@ class SockGuardKernelTest {
         assertThat(a.accepted.get() - accepted).isEqualTo(2);
         assertThat(count(DropReason.PASS_AUDIT) - audit).as("two binds and two connects").isEqualTo(4);
         assertThat(count(DropReason.DROP_GUARD_CONNECT) + count(DropReason.DROP_GUARD_BIND)).isEqualTo(refused);
+    }
+
+    @Test
+    void ipv6AndAV4MappedDestinationOfAnIpv6Socket() {
+        GuardVal.Rule v6 = new GuardVal.Rule(Mem.mapped(c6.addr), 128, GuardMaps.DENY, 6, GuardMaps.BY_PREFIX, 0, 65535, 0, RULE);
+        guard(GuardMaps.ENFORCE, GuardMaps.ALLOW, List.of(v6, deny(a.addr, 32, 0, 0, 65535)), false, List.of());
+        assertThat(SockClient.run(cgroup, "tcp", "::1", c6.tcpPort(), 1)).as("connect6")
+                .allSatisfy(r -> assertThat(r.errno()).as(r.line()).isEqualTo(EPERM));
+        assertThat(SockClient.run(cgroup, "udp", "::1", c6.udpPort(), 1)).as("the rule is TCP's")
+                .allSatisfy(r -> assertThat(r.ok()).as(r.line()).isTrue());
+        assertThat(SockClient.run(cgroup, "tcp", "::ffff:127.0.0.21", a.tcpPort(), 1))
+                .as("an IPv6 socket to a v4-mapped address meets the IPv4 rule")
+                .allSatisfy(r -> assertThat(r.errno()).as(r.line()).isEqualTo(EPERM));
+        assertThat(SockClient.run(cgroup, "udp", "::1", c6.udpPort(), 1, "::1", "40126")).as("bind6 of a port not listed")
+                .allSatisfy(r -> {
+                    assertThat(r.op()).as(r.line()).isEqualTo("bind");
+                    assertThat(r.errno()).isEqualTo(EPERM);
+                });
     }
 
     private void guard(int mode, int dflt, List<GuardVal.Rule> rules, boolean bindAny, List<GuardVal.Port> bind) {
