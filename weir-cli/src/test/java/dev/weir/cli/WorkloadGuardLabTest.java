@@ -45,7 +45,8 @@ import dev.weir.testkit.Requirements;
  * The workload guard with real pods: a {@code WeirWorkloadGuard} on y/a (node1) applied through the agents. A
  * denied {@code connect()} fails with EPERM and no packet leaves the pod (tcpdump in its namespace), an allowed one
  * connects, a denied UDP {@code sendto()} and a {@code bind()} of a port not listed fail with EPERM, a connect to a
- * ClusterIP is judged on its backend (the socket LB translates first), {@code weir observe} shows the DROPPED flow
+ * ClusterIP is judged on its backend (the socket LB translates first, also after its links were attached again),
+ * {@code weir observe} shows the DROPPED flow
  * with its reason, call and rule, audit mode lets the calls through as AUDIT flows, deleting the guard restores
  * access and detaches the links, and {@code lab down} leaves nothing. The client is {@code sockclient}
  * (weir-datapath/src/test/c/sockclient.c) in the pod's netns and cgroup. The tests run in order on one lab.
@@ -171,6 +172,21 @@ class WorkloadGuardLabTest {
 
     @Test
     @Order(6)
+    void theSocketLbAttachedAgainRunsBeforeTheGuardAgain() throws Exception {
+        InProcess.Result off = Cli.run("lab", "restart-agents", "--socket-lb", "off");
+        assertThat(off.exit()).as(off.toString()).isZero();
+        // TC translates now: the guard sees the ClusterIP, which it does not deny, whichever backend TC picks
+        for (int i = 0; i < 10; i++) {
+            assertThat(sockclient("tcp", "10.96.0.10", 80)).startsWith("ok id=x/");
+        }
+        InProcess.Result on = Cli.run("lab", "restart-agents", "--socket-lb", "on");
+        assertThat(on.exit()).as(on.toString()).isZero();
+        assertThat(guardLinkIds()).hasSize(GuardMaps.HOOKS.size());
+        aClusterIpIsJudgedOnTheBackendTheSocketLbChose();
+    }
+
+    @Test
+    @Order(7)
     void auditModeLetsTheCallsThroughAndShowsAuditFlows() throws Exception {
         apply("audit");
         long audit = guardStat(DropReason.PASS_AUDIT);
@@ -183,7 +199,7 @@ class WorkloadGuardLabTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void deletingTheGuardRestoresAccessAndDetachesItsLinks() throws Exception {
         apply("enforce");
         assertThat(sockclient("tcp", xb, 80)).startsWith("err op=connect");
@@ -201,7 +217,7 @@ class WorkloadGuardLabTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void theExampleDeniesOneDestination() throws Exception {
         String example = "../examples/guards/01-deny-metadata.yaml";
         InProcess.Result r = Cli.run("apply", "-f", example);
@@ -217,7 +233,7 @@ class WorkloadGuardLabTest {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void labDownLeavesNothing() throws Exception {
         apply("enforce");
         Set<Integer> attached = guardLinkIds();

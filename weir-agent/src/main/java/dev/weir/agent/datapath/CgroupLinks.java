@@ -33,20 +33,40 @@ final class CgroupLinks {
         return dir;
     }
 
-    /** Pins {@code program} on {@code cgroup} as {@code name}, unless that pin's link is already there. */
-    void attach(String name, BpfProgram program, AttachType type, Path cgroup, long cgroupId) {
+    /**
+     * Pins {@code program} on {@code cgroup} as {@code name}, unless that pin's link is already there.
+     *
+     * @return whether a link was attached
+     */
+    boolean attach(String name, BpfProgram program, AttachType type, Path cgroup, long cgroupId) {
         if (verified.getOrDefault(name, -1L) == cgroupId) {
-            return;
+            return false;
         }
         Path pin = dir.resolve(name);
         if (Files.exists(pin)) {
             if (linkCgroup(pin) == cgroupId) {
                 verified.put(name, cgroupId);
-                return;
+                return false;
             }
             KernelPolicyDataplane.unpin(pin);
         }
         try (CgroupLink link = CgroupLink.attach(program, cgroup, type)) {
+            link.pin(pin);
+        }
+        verified.put(name, cgroupId);
+        return true;
+    }
+
+    /**
+     * Attaches {@code program} on {@code cgroup} anew, so that it runs after every program attached there so far,
+     * and only then lets the link pinned as {@code name} go: the cgroup is never without one of them.
+     */
+    void reattach(String name, BpfProgram program, AttachType type, Path cgroup, long cgroupId) {
+        Path pin = dir.resolve(name);
+        try (CgroupLink link = CgroupLink.attach(program, cgroup, type)) {
+            if (Files.exists(pin)) {
+                KernelPolicyDataplane.unpin(pin);
+            }
             link.pin(pin);
         }
         verified.put(name, cgroupId);

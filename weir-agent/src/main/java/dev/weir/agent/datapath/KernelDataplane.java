@@ -102,9 +102,9 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
         policy.apply(new Update<>(update.revision(), update.node(), update.cluster(), update.result().policy()));
         nodePort.addRanges(update.result().services());
         services.write(update.result().services(), update.result().lbChange());
-        socketLb.apply(update.cluster().endpointsOn(config.node()));
-        // after the socket LB: a guard link attached now runs after its links, on the backend it chose
-        guard.apply(update.cluster().endpointsOn(config.node()), update.result().guards());
+        java.util.Set<Long> lbAttached = socketLb.apply(update.cluster().endpointsOn(config.node()));
+        // after the socket LB (its new links are followed by the guard's again): the guard judges the backend it chose
+        guard.apply(update.cluster().endpointsOn(config.node()), update.result().guards(), lbAttached);
         update.cluster().node(config.node()).ifPresent(n -> nodePort.apply(n, update.result().services(), tunnel));
         NodePrefilterSpec want = update.result().prefilter();
         var self = update.cluster().node(config.node());

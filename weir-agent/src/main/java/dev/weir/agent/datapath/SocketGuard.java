@@ -97,8 +97,13 @@ final class SocketGuard {
         }
     }
 
-    /** Guards every local pod that a guard selects (its entry and links), and no other. */
-    void apply(List<Endpoint> local, List<WorkloadGuard> guards) {
+    /**
+     * Guards every local pod that a guard selects (its entry and links), and no other.
+     *
+     * @param behind the cgroups where the socket LB attached a link in this sync: the guard's links there are
+     *               attached again, so that they run after it (on the backend it chose)
+     */
+    void apply(List<Endpoint> local, List<WorkloadGuard> guards, Set<Long> behind) {
         if (obj == null) {
             return;
         }
@@ -125,7 +130,11 @@ final class SocketGuard {
                 for (GuardMaps.Hook h : GuardMaps.HOOKS) {
                     String pin = (ep.namespace() + "_" + ep.name()).replace('.', '_') + "_" + h.program().replace("weir_guard_", "");
                     expected.add(pin);
-                    links.attach(pin, obj.program(h.program()), h.attachType(), cgroup, id);
+                    if (behind.contains(id)) {
+                        links.reattach(pin, obj.program(h.program()), h.attachType(), cgroup, id);
+                    } else {
+                        links.attach(pin, obj.program(h.program()), h.attachType(), cgroup, id);
+                    }
                 }
             } catch (RuntimeException | IOException e) {
                 problems.add(ep.key() + ": " + e.getMessage());

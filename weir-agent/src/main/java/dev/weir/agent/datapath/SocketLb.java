@@ -127,12 +127,14 @@ final class SocketLb {
      * configured (pins whose link still sits on that very cgroup are kept) and detaches the links of pods that are
      * gone. Nothing when off.
      *
+     * @return the cgroup ids of the pods that got a link attached now (a program attached later runs after it)
      * @throws IllegalStateException naming the pods whose cgroup was refused or could not be attached,
      *                               after every other pod was handled
      */
-    void apply(List<Endpoint> local) {
+    Set<Long> apply(List<Endpoint> local) {
+        Set<Long> fresh = new HashSet<>();
         if (obj == null) {
-            return;
+            return fresh;
         }
         Set<String> expected = new HashSet<>();
         Map<Long, Long> pods = new HashMap<>();
@@ -156,7 +158,9 @@ final class SocketLb {
                 for (LbMaps.Hook h : LbMaps.SOCK_HOOKS) {
                     String pin = pinName(ep, h);
                     expected.add(pin);
-                    attach(pin, h, cgroup, id);
+                    if (attach(pin, h, cgroup, id)) {
+                        fresh.add(id);
+                    }
                 }
             } catch (RuntimeException | IOException e) {
                 problems.add(ep.key() + ": " + e.getMessage());
@@ -187,10 +191,11 @@ final class SocketLb {
         if (!problems.isEmpty()) {
             throw new IllegalStateException("socket LB not attached for " + String.join("; ", problems));
         }
+        return fresh;
     }
 
-    private void attach(String name, LbMaps.Hook hook, Path cgroup, long cgroupId) {
-        links.attach(name, obj.program(hook.program()), hook.attachType(), cgroup, cgroupId);
+    private boolean attach(String name, LbMaps.Hook hook, Path cgroup, long cgroupId) {
+        return links.attach(name, obj.program(hook.program()), hook.attachType(), cgroup, cgroupId);
     }
 
     /** bpffs refuses names with a dot, so a pod name's dots become underscores. */
