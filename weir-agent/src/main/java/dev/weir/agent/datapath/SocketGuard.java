@@ -23,8 +23,6 @@ import dev.weir.ebpf.BpfMap;
 import dev.weir.ebpf.BpfObject;
 import dev.weir.ebpf.Codec;
 import dev.weir.ebpf.Features;
-import dev.weir.ebpf.LoadOptions;
-import dev.weir.ebpf.MapSpec;
 import dev.weir.ebpf.ObjectSpec;
 import dev.weir.ebpf.Probe;
 
@@ -75,12 +73,7 @@ final class SocketGuard {
         Set<String> pinned = new HashSet<>(GuardMaps.FROM_ENDPOINT);
         pinned.add(GuardMaps.PODS);
         pinned.add(GuardMaps.STATS);
-        LoadOptions.Builder options = LoadOptions.builder().pinDirectory(pinDir).pinMaps(pinned).reusePinned(true);
-        for (String name : GuardMaps.FROM_ENDPOINT) {
-            MapSpec m = tcEndpoint.spec().map(name);
-            options.maxEntries(name, tcEndpoint.map(name, Codec.bytes(m.keySize()), Codec.bytes(m.valueSize())).maxEntries());
-        }
-        obj = BpfObject.load(spec, options.build());
+        obj = BpfObject.load(spec, SocketLb.sharing(pinDir, pinned, tcEndpoint, GuardMaps.FROM_ENDPOINT).build());
         pods = obj.map(GuardMaps.PODS, Codec.u64(), GuardVal.CODEC);
         state = "on";
     }

@@ -97,17 +97,25 @@ final class SocketLb {
         pinned.addAll(LbMaps.SOCK_FROM_ENDPOINT);
         pinned.add(LbMaps.SOCK_STATS);
         pinned.add(LbMaps.SOCK_EP);
-        LoadOptions.Builder options = LoadOptions.builder().pinDirectory(config.pinDir()).pinMaps(pinned).reusePinned(true);
         List<String> shared = new ArrayList<>(LbMaps.SHARED);
         shared.addAll(LbMaps.SOCK_FROM_ENDPOINT);
+        obj = BpfObject.load(spec, sharing(config.pinDir(), pinned, tcEndpoint, shared).build());
+        podsByCgroup = obj.map(LbMaps.SOCK_EP, Codec.u64(), Codec.u64());
+        state = "socket+tc";
+        log.accept("dataplane: sock_lb loaded (LB maps shared with tc_endpoint); services at the socket of local pods, TC for the rest");
+    }
+
+    /**
+     * Load options that pin the maps {@code pinned} in {@code pinDir} (reusing what is pinned there), the maps
+     * {@code shared} sized like {@code tcEndpoint}'s (so that both always agree).
+     */
+    static LoadOptions.Builder sharing(Path pinDir, Set<String> pinned, BpfObject tcEndpoint, List<String> shared) {
+        LoadOptions.Builder options = LoadOptions.builder().pinDirectory(pinDir).pinMaps(pinned).reusePinned(true);
         for (String name : shared) {
             MapSpec m = tcEndpoint.spec().map(name);
             options.maxEntries(name, tcEndpoint.map(name, Codec.bytes(m.keySize()), Codec.bytes(m.valueSize())).maxEntries());
         }
-        obj = BpfObject.load(spec, options.build());
-        podsByCgroup = obj.map(LbMaps.SOCK_EP, Codec.u64(), Codec.u64());
-        state = "socket+tc";
-        log.accept("dataplane: sock_lb loaded (LB maps shared with tc_endpoint); services at the socket of local pods, TC for the rest");
+        return options;
     }
 
     /** What {@code weir status} shows: {@code socket+tc}, or {@code tc (why)}. */

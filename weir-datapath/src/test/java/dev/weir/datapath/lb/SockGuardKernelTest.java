@@ -8,9 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
-import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -29,12 +27,9 @@ import dev.weir.datapath.guard.GuardVal;
 import dev.weir.ebpf.BpfMap;
 import dev.weir.ebpf.BpfObject;
 import dev.weir.ebpf.BpfPerCpuMap;
-import dev.weir.ebpf.BpfSystem;
 import dev.weir.ebpf.CgroupLink;
 import dev.weir.ebpf.Codec;
-import dev.weir.ebpf.LinkInfo;
 import dev.weir.ebpf.ObjectSpec;
-import dev.weir.ebpf.ProgramInfo;
 import dev.weir.testkit.Requirements;
 
 /**
@@ -101,24 +96,10 @@ class SockGuardKernelTest {
         for (CgroupLink l : links) {
             l.close();
         }
-        if (cgroup != null) {
-            assertThat(BpfSystem.links()).as("links left on the test cgroup")
-                    .noneMatch(l -> l.type() == LinkInfo.Type.CGROUP && l.cgroupId() == cgroupId);
-            for (int i = 0; Files.exists(cgroup); i++) {
-                try {
-                    Files.delete(cgroup);
-                } catch (IOException e) {
-                    if (i > 50) {
-                        throw e;
-                    }
-                    Thread.sleep(50);
-                }
-            }
-        }
+        SockLbKernelTest.removeCgroup(cgroup, cgroupId);
         if (obj != null) {
             obj.close();
-            Set<Integer> loaded = BpfSystem.programs().stream().map(ProgramInfo::id).collect(Collectors.toSet());
-            assertThat(programIds).as("guard programs still loaded").noneMatch(loaded::contains);
+            SockLbKernelTest.assertUnloaded(programIds, "guard programs");
         }
     }
 
