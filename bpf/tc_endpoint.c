@@ -214,9 +214,9 @@ static __noinline int flow_fill(struct flow_event *e, const struct ep_info *ep,
 	e->proto = p->l3.proto;
 	e->tcp_flags = p->tcp_flags;
 	e->match = d->match;
+	e->hook = 0;
 	e->_pad[0] = 0;
 	e->_pad[1] = 0;
-	e->_pad[2] = 0;
 	e->sport = p->sport;
 	e->dport = p->dport;
 	__builtin_memcpy(e->saddr, p->l3.src, sizeof(e->saddr));

@@ -70,6 +70,11 @@ enum weir_reason {
 	REASON_DROP_SYNPROXY_SYN	= 165,	/* SYN answered with a SYN cookie from XDP (XDP_TX) */
 	REASON_DROP_SYNPROXY_ACK	= 166,	/* ACK to a proxied port: no valid cookie, no known flow */
 
+	/* workload guard (sock_guard.c): the socket call is refused with EPERM, nothing is sent */
+	REASON_DROP_GUARD_CONNECT	= 167,	/* connect() to a destination the pod's guard does not allow */
+	REASON_DROP_GUARD_SENDMSG	= 168,	/* sendto()/sendmsg() to a destination the guard does not allow */
+	REASON_DROP_GUARD_BIND		= 169,	/* bind() of a port the guard does not allow */
+
 	/* bookkeeping counters (stats maps only) */
 	REASON_EVENTS_LOST		= 250,	/* event not written: ring buffer full */
 	REASON_EVENTS_SENT		= 251,	/* event written to the ring buffer */

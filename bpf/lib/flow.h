@@ -14,6 +14,12 @@
 #define FLOW_TRACED	4
 #define FLOW_TRANSLATED	5	/* sock_lb translated a connect()/sendmsg() to a backend (Hubble's TRANSLATED) */
 
+/* flow_event.hook: the socket call a workload guard judged (sock_guard.c); 0 for packets */
+#define FLOW_HOOK_NONE		0
+#define FLOW_HOOK_CONNECT	1	/* connect() */
+#define FLOW_HOOK_SENDMSG	2	/* sendto()/sendmsg() with an address */
+#define FLOW_HOOK_BIND		3	/* bind() */
+
 #define FLOW_MATCH_NONE		0
 #define FLOW_MATCH_L3		1	/* identity entry without protocol */
 #define FLOW_MATCH_L3_L4	2	/* identity entry with protocol (and port) */
@@ -35,7 +41,8 @@ struct flow_event {
 	__u8   proto;
 	__u8   tcp_flags;	/* FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 URG 0x20 */
 	__u8   match;		/* FLOW_MATCH_* */
-	__u8   _pad[3];
+	__u8   hook;		/* FLOW_HOOK_*: the socket call of a guard's event */
+	__u8   _pad[2];
 	__be16 sport;
 	__be16 dport;
 	__u8   saddr[16];

@@ -52,6 +52,9 @@ public enum DropReason {
     DROP_PORT_ZERO(154, "TCP or UDP port 0"),
     DROP_SYNPROXY_SYN(165, "SYN answered with a SYN cookie from XDP (SYN proxy)"),
     DROP_SYNPROXY_ACK(166, "ACK to a SYN-proxied port without a valid cookie or known flow"),
+    DROP_GUARD_CONNECT(167, "Workload guard: connect() to a destination not allowed"),
+    DROP_GUARD_SENDMSG(168, "Workload guard: sendmsg() to a destination not allowed"),
+    DROP_GUARD_BIND(169, "Workload guard: bind() of a port not allowed"),
 
     EVENTS_LOST(250, "Events lost (ring buffer full)"),
     EVENTS_SENT(251, "Events sent"),

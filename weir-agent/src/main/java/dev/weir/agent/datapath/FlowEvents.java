@@ -27,7 +27,7 @@ public final class FlowEvents {
         return new RawFlowEvent(Instant.ofEpochSecond(0, e.tsNs() + wallMinusMono), e.epId(), e.ifindex(),
                 e.srcIdentity(), e.dstIdentity(), e.rule(), e.reason(), e.verdict(), e.dir(), e.isReply(), e.family(),
                 e.proto(), e.tcpFlags(), e.match(), e.sport(), e.dport(), text(e.saddr(), e.family()),
-                text(e.daddr(), e.family()), e.len(), e.svcId(), e.revNatId());
+                text(e.daddr(), e.family()), e.len(), e.svcId(), e.revNatId(), e.hook());
     }
 
     /** A {@code struct dns_event}: the packet as a flow event (no rule, no TCP flags), and its message bytes. */

@@ -15,7 +15,8 @@ import dev.weir.agent.runtime.StateView;
  * The node's whole kernel datapath: network policy ({@link KernelPolicyDataplane}), service load
  * balancing ({@link LbMapWriter}, into the service maps of the same pinned {@code tc_endpoint} object,
  * which translates at TC; and, unless {@link SocketLbMode#off}, {@link SocketLb} at the sockets of local
- * pods, over the same maps) and services reached from outside the node ({@link NodePortDataplane}, on the
+ * pods, over the same maps), the workload guards at the sockets of the local pods they select
+ * ({@link SocketGuard}, after the socket LB) and services reached from outside the node ({@link NodePortDataplane}, on the
  * underlay interface), and the node's XDP prefilter ({@link NodePrefilter}, on the interfaces the WeirPrefilter
  * objects selecting the node name, written last so that its failure leaves the rest applied), and the routes to the
  * other nodes' pods, tunnelled or native ({@link NodeRoutes}, written first). Same lifetime rules:
@@ -26,6 +27,7 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
     private final KernelPolicyDataplane.Config config;
     private final KernelPolicyDataplane policy;
     private final SocketLb socketLb;
+    private final SocketGuard guard;
     private final NodePortDataplane nodePort;
     private final NodePrefilter prefilter;
     private final NodeRoutes routes;
@@ -46,6 +48,7 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
         this.prefilter = prefilter;
         this.policy = new KernelPolicyDataplane(config, sink, log);
         this.socketLb = new SocketLb(new SocketLb.Config(config.pinDir(), socketLb, config.hostCgroup()), log);
+        this.guard = new SocketGuard(config.pinDir(), log);
         this.nodePort = new NodePortDataplane(config.node(), config.pinDir(), log);
         this.routes = new NodeRoutes(config.node(), config.routing(), log);
         this.fill = new MapFillSampler(config.pinDir(), LbMapWriter.COUNTED, log);
@@ -62,9 +65,11 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
         try {
             services = new LbMapWriter(LbTables.of(policy.object()));
             socketLb.start(policy.object());
+            guard.start(policy.object());
             nodePort.start(policy.object());
             fill.start();
         } catch (Exception e) {
+            guard.stop();
             socketLb.stop();
             policy.stop();
             throw e;
@@ -75,6 +80,7 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
     public void stop() {
         fill.stop();
         nodePort.stop();
+        guard.stop();
         socketLb.stop();
         policy.stop();
     }
@@ -82,7 +88,8 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
     /** Which paths translate services: {@code socket+tc}, or {@code tc (why not the socket)}. */
     @Override
     public java.util.Map<String, String> details() {
-        return java.util.Map.of("serviceLb", socketLb.state(), "prefilter", prefilter.applied().summary());
+        return java.util.Map.of("serviceLb", socketLb.state(), "prefilter", prefilter.applied().summary(),
+                "workloadGuard", guard.state());
     }
 
     @Override
@@ -95,7 +102,9 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
         policy.apply(new Update<>(update.revision(), update.node(), update.cluster(), update.result().policy()));
         nodePort.addRanges(update.result().services());
         services.write(update.result().services(), update.result().lbChange());
-        socketLb.apply(update.cluster().endpointsOn(config.node()));
+        java.util.Set<Long> lbAttached = socketLb.apply(update.cluster().endpointsOn(config.node()));
+        // after the socket LB (its new links are followed by the guard's again): the guard judges the backend it chose
+        guard.apply(update.cluster().endpointsOn(config.node()), update.result().guards(), lbAttached);
         update.cluster().node(config.node()).ifPresent(n -> nodePort.apply(n, update.result().services(), tunnel));
         NodePrefilterSpec want = update.result().prefilter();
         var self = update.cluster().node(config.node());

@@ -1,7 +1,6 @@
 package dev.weir.agent.datapath;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,16 +10,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 import dev.weir.agent.cluster.Endpoint;
 import dev.weir.datapath.Datapath;
 import dev.weir.datapath.lb.LbMaps;
 import dev.weir.ebpf.AttachType;
-import dev.weir.ebpf.BpfLink;
 import dev.weir.ebpf.BpfMap;
 import dev.weir.ebpf.BpfObject;
-import dev.weir.ebpf.CgroupLink;
 import dev.weir.ebpf.Codec;
 import dev.weir.ebpf.Features;
 import dev.weir.ebpf.LoadOptions;
@@ -66,8 +62,7 @@ final class SocketLb {
 
     private final Config config;
     private final Consumer<String> log;
-    /** Pins this agent attached or checked, with the cgroup id their link is on. */
-    private final Map<String, Long> verified = new HashMap<>();
+    private final CgroupLinks links;
     /** Cgroup paths that passed {@link PodCgroups#check}, with the cgroup's id then (a new directory is checked again). */
     private final Map<String, Long> checked = new HashMap<>();
     /** {@code lb_sock_ep} as this agent wrote it (read from the map once, at the first apply). */
@@ -81,18 +76,19 @@ final class SocketLb {
     SocketLb(Config config, Consumer<String> log) {
         this.config = config;
         this.log = log;
+        this.links = new CgroupLinks(config.pinDir().resolve(LINK_DIR));
     }
 
     /** Loads {@code sock_lb.o} reusing the maps of {@code tcEndpoint}, or detaches every link when off. */
     void start(BpfObject tcEndpoint) throws IOException {
-        Files.createDirectories(linkDir());
+        Files.createDirectories(links.dir());
         Probe probe = Features.cgroupSockAddr(PROBED);
         if (config.mode() == SocketLbMode.on && !probe.isSupported()) {
             throw new IllegalStateException("--socket-lb on, but " + probe.reason());
         }
         if (config.mode() == SocketLbMode.off || !probe.isSupported()) {
             state = config.mode() == SocketLbMode.off ? "tc (socket LB off)" : "tc (socket LB unsupported: " + probe.reason() + ")";
-            int n = detachAll();
+            int n = links.detachExcept(Set.of());
             log.accept("dataplane: socket LB off" + (n > 0 ? ", detached " + n + " cgroup links" : "") + "; services at TC only");
             return;
         }
@@ -101,17 +97,25 @@ final class SocketLb {
         pinned.addAll(LbMaps.SOCK_FROM_ENDPOINT);
         pinned.add(LbMaps.SOCK_STATS);
         pinned.add(LbMaps.SOCK_EP);
-        LoadOptions.Builder options = LoadOptions.builder().pinDirectory(config.pinDir()).pinMaps(pinned).reusePinned(true);
         List<String> shared = new ArrayList<>(LbMaps.SHARED);
         shared.addAll(LbMaps.SOCK_FROM_ENDPOINT);
+        obj = BpfObject.load(spec, sharing(config.pinDir(), pinned, tcEndpoint, shared).build());
+        podsByCgroup = obj.map(LbMaps.SOCK_EP, Codec.u64(), Codec.u64());
+        state = "socket+tc";
+        log.accept("dataplane: sock_lb loaded (LB maps shared with tc_endpoint); services at the socket of local pods, TC for the rest");
+    }
+
+    /**
+     * Load options that pin the maps {@code pinned} in {@code pinDir} (reusing what is pinned there), the maps
+     * {@code shared} sized like {@code tcEndpoint}'s (so that both always agree).
+     */
+    static LoadOptions.Builder sharing(Path pinDir, Set<String> pinned, BpfObject tcEndpoint, List<String> shared) {
+        LoadOptions.Builder options = LoadOptions.builder().pinDirectory(pinDir).pinMaps(pinned).reusePinned(true);
         for (String name : shared) {
             MapSpec m = tcEndpoint.spec().map(name);
             options.maxEntries(name, tcEndpoint.map(name, Codec.bytes(m.keySize()), Codec.bytes(m.valueSize())).maxEntries());
         }
-        obj = BpfObject.load(spec, options.build());
-        podsByCgroup = obj.map(LbMaps.SOCK_EP, Codec.u64(), Codec.u64());
-        state = "socket+tc";
-        log.accept("dataplane: sock_lb loaded (LB maps shared with tc_endpoint); services at the socket of local pods, TC for the rest");
+        return options;
     }
 
     /** What {@code weir status} shows: {@code socket+tc}, or {@code tc (why)}. */
@@ -131,12 +135,14 @@ final class SocketLb {
      * configured (pins whose link still sits on that very cgroup are kept) and detaches the links of pods that are
      * gone. Nothing when off.
      *
+     * @return the cgroup ids of the pods that got a link attached now (a program attached later runs after it)
      * @throws IllegalStateException naming the pods whose cgroup was refused or could not be attached,
      *                               after every other pod was handled
      */
-    void apply(List<Endpoint> local) {
+    Set<Long> apply(List<Endpoint> local) {
+        Set<Long> fresh = new HashSet<>();
         if (obj == null) {
-            return;
+            return fresh;
         }
         Set<String> expected = new HashSet<>();
         Map<Long, Long> pods = new HashMap<>();
@@ -160,7 +166,9 @@ final class SocketLb {
                 for (LbMaps.Hook h : LbMaps.SOCK_HOOKS) {
                     String pin = pinName(ep, h);
                     expected.add(pin);
-                    attach(pin, h, cgroup, id);
+                    if (attach(pin, h, cgroup, id)) {
+                        fresh.add(id);
+                    }
                 }
             } catch (RuntimeException | IOException e) {
                 problems.add(ep.key() + ": " + e.getMessage());
@@ -182,7 +190,7 @@ final class SocketLb {
                 problems.add("the host (" + config.hostCgroup() + "): " + e.getMessage());
             }
         }
-        detachExcept(expected);
+        links.detachExcept(expected);
         if (firstApply || !written.keySet().equals(pods.keySet())) {
             podsByCgroup.keys().stream().filter(k -> !pods.containsKey(k)).forEach(podsByCgroup::delete);
             written.keySet().retainAll(pods.keySet());
@@ -191,62 +199,15 @@ final class SocketLb {
         if (!problems.isEmpty()) {
             throw new IllegalStateException("socket LB not attached for " + String.join("; ", problems));
         }
+        return fresh;
     }
 
-    private void attach(String name, LbMaps.Hook hook, Path cgroup, long cgroupId) {
-        if (verified.getOrDefault(name, -1L) == cgroupId) {
-            return;
-        }
-        Path pin = linkDir().resolve(name);
-        if (Files.exists(pin)) {
-            if (linkCgroup(pin) == cgroupId) {
-                verified.put(name, cgroupId);
-                return;
-            }
-            KernelPolicyDataplane.unpin(pin);
-        }
-        try (CgroupLink link = CgroupLink.attach(obj.program(hook.program()), cgroup, hook.attachType())) {
-            link.pin(pin);
-        }
-        verified.put(name, cgroupId);
+    private boolean attach(String name, LbMaps.Hook hook, Path cgroup, long cgroupId) {
+        return links.attach(name, obj.program(hook.program()), hook.attachType(), cgroup, cgroupId);
     }
 
     /** bpffs refuses names with a dot, so a pod name's dots become underscores. */
     static String pinName(Endpoint ep, LbMaps.Hook hook) {
         return (ep.namespace() + "_" + ep.name()).replace('.', '_') + "_" + hook.program().replace("weir_", "");
-    }
-
-    private Path linkDir() {
-        return config.pinDir().resolve(LINK_DIR);
-    }
-
-    /** The cgroup id the pinned link is on; 0 when its cgroup is gone or the pin is no link. */
-    private static long linkCgroup(Path pin) {
-        try (BpfLink link = BpfLink.fromPin(pin)) {
-            return link.info().cgroupId();
-        } catch (RuntimeException e) {
-            return 0;
-        }
-    }
-
-    private int detachAll() {
-        return detachExcept(Set.of());
-    }
-
-    private int detachExcept(Set<String> keep) {
-        int n = 0;
-        try (Stream<Path> s = Files.list(linkDir())) {
-            for (Path p : s.toList()) {
-                String name = p.getFileName().toString();
-                if (!keep.contains(name)) {
-                    KernelPolicyDataplane.unpin(p);
-                    verified.remove(name);
-                    n++;
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return n;
     }
 }

@@ -84,14 +84,16 @@ public final class FlowDecorator {
         StateView.Rule rule = c.rules().get(e.rule());
         FlowRecord.PolicyRef policy = rule == null ? null : new FlowRecord.PolicyRef(rule.kind(), rule.namespace(), rule.name());
         // the socket LB's events have no interface; the underlay's (weir_from_netdev, a new NodePort connection) have
-        String summary = verdict == Verdict.TRANSLATED ? protocol + (e.ifindex() == 0 ? " socket translated to a backend"
+        String call = dev.weir.datapath.endpoint.FlowEvent.hookName(e.hook());
+        String summary = call != null ? guardSummary(protocol, call, verdict, rule)
+                : verdict == Verdict.TRANSLATED ? protocol + (e.ifindex() == 0 ? " socket translated to a backend"
                 : " translated to a backend by the underlay")
                 : summary(protocol, flags, dropped ? reasonDesc : null);
         String sourceIp = e.sourceIp();
         int sourceIdentity = e.sourceIdentity();
         Endpoint own = c.byId().get(e.endpointId());
-        if (verdict == Verdict.TRANSLATED && own != null) {
-            // the socket LB names its pod by cgroup; the socket may not have a local address yet
+        if ((verdict == Verdict.TRANSLATED || call != null) && own != null) {
+            // the socket hooks name their pod by cgroup; the socket may not have a local address yet
             String address = e.family() == 6 ? own.ipv6() : own.ipv4();
             if (isUnspecified(sourceIp) && address != null) {
                 sourceIp = address;
@@ -127,6 +129,16 @@ public final class FlowDecorator {
                 f.ipVersion(), f.sourceIp(), f.destinationIp(), f.source(), f.destination(), f.protocol(), f.sourcePort(),
                 f.destinationPort(), List.of(), f.trafficDirection(), f.isReply(), f.nodeName(), 0, null, summary,
                 f.service(), f.sourceNames(), f.destinationNames(), dns);
+    }
+
+    /**
+     * A workload guard's event: the call, what became of it and the rule, e.g.
+     * {@code TCP connect() refused by WeirWorkloadGuard x/no-metadata spec.egress[0]}.
+     */
+    private static String guardSummary(String protocol, String call, Verdict verdict, StateView.Rule rule) {
+        String what = verdict == Verdict.AUDIT ? " would be refused (audit) by " : " refused by ";
+        String by = rule == null ? "a workload guard" : rule.kind() + " " + rule.namespace() + "/" + rule.name() + " " + rule.path();
+        return protocol + " " + call + what + by;
     }
 
     private static FlowPeer peer(Context c, String ip, int identity) {

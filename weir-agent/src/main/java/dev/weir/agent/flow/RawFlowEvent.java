@@ -13,11 +13,22 @@ import java.time.Instant;
  * @param tcpFlags  FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 URG 0x20
  * @param svcId     the datapath service when the packet was translated (DNAT, or a reply's reverse NAT), else 0
  * @param revNatId  the frontend it was translated from or to ({@code lb_revnat} key), else 0
+ * @param hook      the socket call a workload guard judged (1 connect, 2 sendmsg, 3 bind), 0 for a packet
  */
 public record RawFlowEvent(Instant time, int endpointId, int ifindex, int sourceIdentity, int destinationIdentity,
                            int rule, int reason, int verdict, int direction, boolean reply, int family, int protocol,
                            int tcpFlags, int match, int sourcePort, int destinationPort, String sourceIp,
-                           String destinationIp, int length, int svcId, int revNatId) {
+                           String destinationIp, int length, int svcId, int revNatId, int hook) {
+
+    /** An event of a packet (no socket call). */
+    public RawFlowEvent(Instant time, int endpointId, int ifindex, int sourceIdentity, int destinationIdentity,
+                        int rule, int reason, int verdict, int direction, boolean reply, int family, int protocol,
+                        int tcpFlags, int match, int sourcePort, int destinationPort, String sourceIp,
+                        String destinationIp, int length, int svcId, int revNatId) {
+        this(time, endpointId, ifindex, sourceIdentity, destinationIdentity, rule, reason, verdict, direction, reply,
+                family, protocol, tcpFlags, match, sourcePort, destinationPort, sourceIp, destinationIp, length, svcId,
+                revNatId, 0);
+    }
 
     /** An event of a packet that was not translated. */
     public RawFlowEvent(Instant time, int endpointId, int ifindex, int sourceIdentity, int destinationIdentity,

@@ -40,7 +40,8 @@ import dev.weir.datapath.lb.LbMapSizes;
 /**
  * The agent's {@link StateCompiler} for everything {@code weir apply} takes: network policies go to the
  * policy engine ({@link EnginePolicyCompiler}), {@code Service} and {@code EndpointSlice} objects to the
- * service engine, {@code WeirPrefilter} objects to the node's prefilter ({@link PrefilterCompiler}). Each
+ * service engine, {@code WeirPrefilter} objects to the node's prefilter ({@link PrefilterCompiler}),
+ * {@code WeirWorkloadGuard} objects to the pods' socket guards ({@link GuardCompiler}). Each
  * document of a file is routed by its kind. Service ids are per node and stored, so
  * a restarted agent keeps the numbers its pinned maps and conntrack entries use. Thread-safe.
  */
@@ -51,6 +52,8 @@ public final class ClusterCompiler implements StateCompiler<ComputedState> {
 
     private final EnginePolicyCompiler policies;
     private final PrefilterCompiler prefilters;
+    private final GuardCompiler guards = new GuardCompiler();
+    private List<dev.weir.agent.guard.WorkloadGuard> guarded;
     private final ServiceConfig config;
     private final ServiceParser services;
     private final LbIdAllocator ids;
@@ -158,6 +161,8 @@ public final class ClusterCompiler implements StateCompiler<ComputedState> {
                 out.add(parseService(source, doc));
             } else if (PrefilterCompiler.handles(doc.path("kind").asText())) {
                 out.add(prefilters.parse(source, doc, out.size() + 1));
+            } else if (GuardCompiler.handles(doc.path("kind").asText())) {
+                out.add(guards.parse(source, doc, out.size() + 1));
             } else {
                 out.add(policies.parse(source, doc));
             }
@@ -345,6 +350,7 @@ public final class ClusterCompiler implements StateCompiler<ComputedState> {
         } catch (RuntimeException e) {
             engine = null;
             prefilter = null;
+            guarded = null;
             applied = null;
             policy = null;
             throw e;
@@ -359,6 +365,7 @@ public final class ClusterCompiler implements StateCompiler<ComputedState> {
                 : snapshot.changesSince(applied);
         boolean policyChanged = full;
         boolean prefilterChanged = full;
+        boolean guardsChanged = full;
         boolean overridesChanged = full;
         List<Service> putServices = new ArrayList<>();
         List<String> goneServices = new ArrayList<>();
@@ -370,6 +377,8 @@ public final class ClusterCompiler implements StateCompiler<ComputedState> {
                 overridesChanged = true;
             } else if (PrefilterCompiler.handles(kind)) {
                 prefilterChanged = true;
+            } else if (GuardCompiler.handles(kind)) {
+                guardsChanged = true;
             } else if (!SERVICE_KINDS.contains(kind)) {
                 policyChanged = true;
             } else if (c.kind() == ObjectChange.Kind.DELETED) {
@@ -407,7 +416,7 @@ public final class ClusterCompiler implements StateCompiler<ComputedState> {
         if (policyChanged || policy == null || !input.cluster().equals(policyCluster)) {
             policy = policies.compile(new Input(input.node(), input.cluster(), snapshot.objects().stream()
                     .filter(o -> !SERVICE_KINDS.contains(o.key().kind()) && !o.key().kind().equals(BackendOverrides.KIND)
-                            && !PrefilterCompiler.handles(o.key().kind()))
+                            && !PrefilterCompiler.handles(o.key().kind()) && !GuardCompiler.handles(o.key().kind()))
                     .toList(), input.revision(), input.identities()));
             policyCluster = input.cluster();
         }
@@ -415,9 +424,12 @@ public final class ClusterCompiler implements StateCompiler<ComputedState> {
             prefilter = prefilters.compile(input.node(), snapshot.objects());
             prefilterNodes = nodes;
         }
+        if (guardsChanged || guarded == null) {
+            guarded = guards.compile(snapshot.objects());
+        }
         applied = snapshot;
         computedFor = input.node();
-        return new ComputedState(policy, engine.state(), change.between(from, version), prefilter);
+        return new ComputedState(policy, engine.state(), change.between(from, version), prefilter, guarded);
     }
 
     /**
@@ -458,7 +470,8 @@ public final class ClusterCompiler implements StateCompiler<ComputedState> {
         for (var f : state.services().frontends()) {
             frontends.add(new StateView.Frontend(f.revNatId(), f.service(), f.address().toString(), f.port(), f.protocol().name()));
         }
-        return policies.view(state.policy()).withServices(frontends, rows.of(state.services(), state.lbChange()));
+        return policies.view(state.policy()).withServices(frontends, rows.of(state.services(), state.lbChange()))
+                .withRules(GuardCompiler.rules(state.guards()));
     }
 
     private final ServiceRows rows = new ServiceRows();

@@ -33,6 +33,16 @@ public record StateView(List<Identity> identities, Map<Integer, EndpointPolicy> 
         this(identities, endpoints, rules, warnings, List.of(), null);
     }
 
+    /** The same view with these rules added to its table (the workload guards', which flows name). */
+    public StateView withRules(List<Rule> more) {
+        if (more.isEmpty()) {
+            return this;
+        }
+        List<Rule> all = new java.util.ArrayList<>(rules);
+        all.addAll(more);
+        return new StateView(identities, endpoints, all, warnings, frontends, services);
+    }
+
     /** The same view with these service frontends (as flows name them) and services (as {@code service list} shows them). */
     public StateView withServices(List<Frontend> f, Services s) {
         return new StateView(identities, endpoints, rules, warnings, f, s);

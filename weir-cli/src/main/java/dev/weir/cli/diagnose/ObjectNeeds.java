@@ -21,7 +21,10 @@ import dev.weir.ebpf.ProgramSpec;
  */
 final class ObjectNeeds {
 
-    /** The objects an agent loads, and whether it can run without each (the prefilter loads only when asked; the socket LB falls back to TC). */
+    /**
+     * The objects an agent loads, and whether it can run without each (the prefilter loads only when asked; the socket
+     * LB falls back to TC; without the workload guard's hooks no pod is guarded).
+     */
     static final Map<String, Boolean> OBJECTS = objects();
 
     private ObjectNeeds() {
@@ -32,6 +35,7 @@ final class ObjectNeeds {
         m.put("tc_endpoint", true);
         m.put("nodeport", true);
         m.put("sock_lb", false);
+        m.put("sock_guard", false);
         m.put("xdp_prefilter", false);
         return m;
     }

@@ -58,8 +58,8 @@ public final class ProbeCommand implements Runnable {
         rows.add(jit());
         rows.add(prog(ProgramType.XDP, "XDP prefilter (early drops, DDoS)"));
         rows.add(prog(ProgramType.SCHED_CLS, "TC programs on endpoint veths (policy, service NAT)"));
-        rows.add(prog(ProgramType.CGROUP_SOCK_ADDR, "socket-level service translation (connect/sendmsg)"));
-        rows.add(prog(ProgramType.CGROUP_SOCK, "per-workload bind guards"));
+        rows.add(prog(ProgramType.CGROUP_SOCK_ADDR, "socket-level service translation (connect/sendmsg/recvmsg/getpeername)"
+                + " and the workload guard (connect/sendmsg/bind: EPERM for what a WeirWorkloadGuard refuses)"));
         rows.add(prog(ProgramType.SOCKET_FILTER, "socket filters"));
         rows.add(prog(ProgramType.SK_MSG, "sockmap redirection"));
         rows.add(map(MapType.LPM_TRIE, "prefix rules and the ipcache"));
@@ -76,6 +76,8 @@ public final class ProbeCommand implements Runnable {
         rows.add(row("tcx links", Features.tcx(), "TC attach as bpf_link (else clsact + cls_bpf)"));
         rows.add(row("cgroup getpeername hooks", Features.cgroupSockAddr(AttachType.CGROUP_INET6_GETPEERNAME),
                 "socket-level service translation (weir agent --socket-lb)"));
+        rows.add(row("cgroup bind hooks", Features.cgroupSockAddr(AttachType.CGROUP_INET6_BIND),
+                "the workload guard (WeirWorkloadGuard: connect, sendmsg and bind of the pods it selects)"));
         rows.add(cgroup2());
         if (iface != null) {
             NetworkNamespace ns = netns == null ? NetworkNamespace.current() : NetworkNamespace.named(netns);

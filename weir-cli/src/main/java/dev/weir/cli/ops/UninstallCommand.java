@@ -107,8 +107,11 @@ public final class UninstallCommand implements Runnable {
         return out;
     }
 
-    /** Directories weir pins links in: TC/XDP links ({@code links}), the socket-LB cgroup links ({@code sock-links}). */
-    private static final java.util.Set<String> LINK_DIRS = java.util.Set.of("links", "sock-links");
+    /**
+     * Directories weir pins links in: TC/XDP links ({@code links}), the socket-LB cgroup links ({@code sock-links}),
+     * the workload guard's ({@code guard-links}).
+     */
+    private static final java.util.Set<String> LINK_DIRS = java.util.Set.of("links", "sock-links", "guard-links");
 
     /** Unpins every link under the root: the kernel detaches a link when its last reference goes. */
     static List<String> detachLinks(Path root) {

@@ -36,10 +36,21 @@ import dev.weir.ebpf.Codec;
  * @param svcId the service when the packet was translated at TC (DNAT, or a reply's reverse NAT), else 0;
  *        the addresses and ports are the packet's after translation
  * @param revNatId the frontend of that service ({@code lb_revnat} key), else 0
+ * @param hook the socket call a workload guard judged ({@link #HOOK_CONNECT}, {@link #HOOK_SENDMSG},
+ *        {@link #HOOK_BIND}); {@link #HOOK_NONE} for a packet's event
  */
 public record FlowEvent(long tsNs, int epId, int ifindex, int srcIdentity, int dstIdentity, int rule, int reason,
                         int verdict, int dir, boolean isReply, int family, int proto, int tcpFlags, int match,
-                        int sport, int dport, byte[] saddr, byte[] daddr, int len, int svcId, int revNatId) {
+                        int sport, int dport, byte[] saddr, byte[] daddr, int len, int svcId, int revNatId,
+                        int hook) {
+
+    public static final int HOOK_NONE = 0;
+    /** {@code connect()}. */
+    public static final int HOOK_CONNECT = 1;
+    /** {@code sendto()}/{@code sendmsg()} with an address. */
+    public static final int HOOK_SENDMSG = 2;
+    /** {@code bind()}. */
+    public static final int HOOK_BIND = 3;
 
     public static final int FORWARDED = 1;
     public static final int DROPPED = 2;
@@ -73,7 +84,8 @@ public record FlowEvent(long tsNs, int epId, int ifindex, int srcIdentity, int d
             Mem.U8.withName("proto"),
             Mem.U8.withName("tcp_flags"),
             Mem.U8.withName("match"),
-            Mem.pad(3),
+            Mem.U8.withName("hook"),
+            Mem.pad(2),
             Mem.BE16.withName("sport"),
             Mem.BE16.withName("dport"),
             Mem.addr("saddr"),
@@ -88,6 +100,24 @@ public record FlowEvent(long tsNs, int epId, int ifindex, int srcIdentity, int d
     public FlowEvent {
         saddr = Mem.checkLength(saddr, 16, "source");
         daddr = Mem.checkLength(daddr, 16, "destination");
+    }
+
+    /** A packet's event (no socket call). */
+    public FlowEvent(long tsNs, int epId, int ifindex, int srcIdentity, int dstIdentity, int rule, int reason,
+                     int verdict, int dir, boolean isReply, int family, int proto, int tcpFlags, int match,
+                     int sport, int dport, byte[] saddr, byte[] daddr, int len, int svcId, int revNatId) {
+        this(tsNs, epId, ifindex, srcIdentity, dstIdentity, rule, reason, verdict, dir, isReply, family, proto,
+                tcpFlags, match, sport, dport, saddr, daddr, len, svcId, revNatId, HOOK_NONE);
+    }
+
+    /** The call's name as {@code weir observe} shows it ({@code connect()}), or null for a packet. */
+    public static String hookName(int hook) {
+        return switch (hook) {
+            case HOOK_CONNECT -> "connect()";
+            case HOOK_SENDMSG -> "sendmsg()";
+            case HOOK_BIND -> "bind()";
+            default -> null;
+        };
     }
 
     /** The reason, if this build knows its code. */
@@ -120,7 +150,8 @@ public record FlowEvent(long tsNs, int epId, int ifindex, int srcIdentity, int d
         Mem.u8(dst, 34, proto);
         Mem.u8(dst, 35, tcpFlags);
         Mem.u8(dst, 36, match);
-        dst.asSlice(37, 3).fill((byte) 0);
+        Mem.u8(dst, 37, hook);
+        dst.asSlice(38, 2).fill((byte) 0);
         Mem.be16(dst, 40, sport);
         Mem.be16(dst, 42, dport);
         Mem.bytes(dst, 44, saddr);
@@ -135,7 +166,7 @@ public record FlowEvent(long tsNs, int epId, int ifindex, int srcIdentity, int d
                 Mem.u32(src, 24), Mem.u16(src, 28), Mem.u8(src, 30), Mem.u8(src, 31), Mem.u8(src, 32) != 0,
                 Mem.u8(src, 33), Mem.u8(src, 34), Mem.u8(src, 35), Mem.u8(src, 36), Mem.be16(src, 40),
                 Mem.be16(src, 42), Mem.bytes(src, 44, 16), Mem.bytes(src, 60, 16), Mem.u32(src, 76),
-                Mem.u32(src, 80), Mem.u32(src, 84));
+                Mem.u32(src, 80), Mem.u32(src, 84), Mem.u8(src, 37));
     }
 
     @Override
@@ -145,7 +176,7 @@ public record FlowEvent(long tsNs, int epId, int ifindex, int srcIdentity, int d
                 && e.reason == reason && e.verdict == verdict && e.dir == dir && e.isReply == isReply
                 && e.family == family && e.proto == proto && e.tcpFlags == tcpFlags && e.match == match
                 && e.sport == sport && e.dport == dport && Arrays.equals(e.saddr, saddr)
-                && Arrays.equals(e.daddr, daddr) && e.len == len && e.svcId == svcId && e.revNatId == revNatId;
+                && Arrays.equals(e.daddr, daddr) && e.len == len && e.svcId == svcId && e.revNatId == revNatId && e.hook == hook;
     }
 
     @Override
@@ -162,12 +193,12 @@ public record FlowEvent(long tsNs, int epId, int ifindex, int srcIdentity, int d
             case TRACED -> "TRACED";
             default -> "verdict " + verdict;
         };
-        return "FlowEvent[%s %s ep=%d %s%s id %d>%d proto=%d %s:%d > %s:%d flags=0x%x rule=%d match=%d len=%d%s]"
+        return "FlowEvent[%s %s ep=%d %s%s id %d>%d proto=%d %s:%d > %s:%d flags=0x%x rule=%d match=%d len=%d%s%s]"
                 .formatted(v, DropReason.describe(reason), epId, dir == EndpointMaps.DIR_EGRESS ? "egress" : "ingress",
                         isReply ? " reply" : "", Integer.toUnsignedLong(srcIdentity),
                         Integer.toUnsignedLong(dstIdentity), proto, family == 0 ? "?" : Mem.text(saddr), sport,
                         family == 0 ? "?" : Mem.text(daddr), dport, tcpFlags, rule, match, len,
                         svcId == 0 ? "" : " svc=" + Integer.toUnsignedLong(svcId) + " revnat="
-                                + Integer.toUnsignedLong(revNatId));
+                                + Integer.toUnsignedLong(revNatId), hook == HOOK_NONE ? "" : " " + hookName(hook));
     }
 }

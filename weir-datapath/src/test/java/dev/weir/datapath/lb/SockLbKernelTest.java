@@ -114,26 +114,37 @@ class SockLbKernelTest {
         for (CgroupLink l : links) {
             l.close();
         }
-        if (cgroup != null) {
-            assertThat(BpfSystem.links()).as("links left on the test cgroup")
-                    .noneMatch(l -> l.type() == LinkInfo.Type.CGROUP && l.cgroupId() == cgroupId);
-            for (int i = 0; Files.exists(cgroup); i++) {
-                try {
-                    Files.delete(cgroup);
-                } catch (IOException e) {
-                    if (i > 50) {
-                        throw e;
-                    }
-                    Thread.sleep(50);
-                }
-            }
-            assertThat(cgroup).doesNotExist();
-        }
+        removeCgroup(cgroup, cgroupId);
         if (obj != null) {
             obj.close();
-            Set<Integer> loaded = BpfSystem.programs().stream().map(ProgramInfo::id).collect(Collectors.toSet());
-            assertThat(programIds).as("socket-LB programs still loaded").noneMatch(loaded::contains);
+            assertUnloaded(programIds, "socket-LB programs");
         }
+    }
+
+    /** Checks that no link is left on the test's cgroup (null: none made) and removes it (its last socket may linger). */
+    static void removeCgroup(Path cgroup, long cgroupId) throws Exception {
+        if (cgroup == null) {
+            return;
+        }
+        assertThat(BpfSystem.links()).as("links left on the test cgroup")
+                .noneMatch(l -> l.type() == LinkInfo.Type.CGROUP && l.cgroupId() == cgroupId);
+        for (int i = 0; Files.exists(cgroup); i++) {
+            try {
+                Files.delete(cgroup);
+            } catch (IOException e) {
+                if (i > 50) {
+                    throw e;
+                }
+                Thread.sleep(50);
+            }
+        }
+        assertThat(cgroup).doesNotExist();
+    }
+
+    /** Checks that none of the programs is loaded any more. */
+    static void assertUnloaded(List<Integer> programIds, String what) {
+        Set<Integer> loaded = BpfSystem.programs().stream().map(ProgramInfo::id).collect(Collectors.toSet());
+        assertThat(programIds).as(what + " still loaded").noneMatch(loaded::contains);
     }
 
     // ---- the tests ----
