@@ -70,6 +70,10 @@ enum weir_reason {
 	REASON_DROP_SYNPROXY_SYN	= 165,	/* SYN answered with a SYN cookie from XDP (XDP_TX) */
 	REASON_DROP_SYNPROXY_ACK	= 166,	/* ACK to a proxied port: no valid cookie, no known flow */
 
+	/* direct server return (nodeport.c, docs/service-datapath.md "Direct server return") */
+	REASON_DROP_DSR_OPT		= 170,	/* a DSR IPv4 option with a wrong length */
+	REASON_DROP_DSR_NO_ROOM		= 171,	/* the DSR option would not fit the MTU: answered with fragmentation needed */
+
 	/* bookkeeping counters (stats maps only) */
 	REASON_EVENTS_LOST		= 250,	/* event not written: ring buffer full */
 	REASON_EVENTS_SENT		= 251,	/* event written to the ring buffer */

@@ -52,6 +52,8 @@ public enum DropReason {
     DROP_PORT_ZERO(154, "TCP or UDP port 0"),
     DROP_SYNPROXY_SYN(165, "SYN answered with a SYN cookie from XDP (SYN proxy)"),
     DROP_SYNPROXY_ACK(166, "ACK to a SYN-proxied port without a valid cookie or known flow"),
+    DROP_DSR_OPT(170, "DSR IPv4 option with a wrong length"),
+    DROP_DSR_NO_ROOM(171, "DSR option does not fit the MTU (answered with fragmentation needed)"),
 
     EVENTS_LOST(250, "Events lost (ring buffer full)"),
     EVENTS_SENT(251, "Events sent"),
