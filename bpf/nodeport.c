@@ -19,6 +19,12 @@
  * loadBalancerSourceRanges: a frontend with LB_F_SRC_RANGES admits new
  * connections only from sources in lb_src_range[rev_nat_id].
  *
+ * Direct server return (np_cfg.mode NP_MODE_DSR, IPv4): the client keeps its
+ * source and the frontend travels to the backend's node in an IPv4 option
+ * (np_dsr_push); that node's weir_from_netdev records it (np_dsr_recv) so
+ * that the backend's reply leaves from there, as the frontend. ICMP errors
+ * about translated connections are translated back (np_icmp_error).
+ *
  * docs/service-datapath.md ("From outside the node") is the contract.
  */
 #include <linux/bpf.h>

@@ -9,6 +9,9 @@
  * packet came. A TCP client's connect() then fails at once with
  * ECONNREFUSED; a connected UDP socket gets ECONNREFUSED on its next call.
  *
+ * The same builder answers a DSR packet the option would not fit with an
+ * ICMP fragmentation needed (reject_frag_needed4, nodeport.c).
+ *
  * Only a packet whose L4 header follows the fixed IP header is answered
  * (no IPv4 options, no IPv6 extension headers); the quote would not reach
  * the ports otherwise. Such a packet is dropped instead (-1).
