@@ -19,6 +19,12 @@
  * loadBalancerSourceRanges: a frontend with LB_F_SRC_RANGES admits new
  * connections only from sources in lb_src_range[rev_nat_id].
  *
+ * Direct server return (np_cfg.mode NP_MODE_DSR, IPv4): the client keeps its
+ * source and the frontend travels to the backend's node in an IPv4 option
+ * (np_dsr_push); that node's weir_from_netdev records it (np_dsr_recv) so
+ * that the backend's reply leaves from there, as the frontend. ICMP errors
+ * about translated connections are translated back (np_icmp_error).
+ *
  * docs/service-datapath.md ("From outside the node") is the contract.
  */
 #include <linux/bpf.h>
@@ -38,6 +44,7 @@
 #include "flow.h"
 #include "capture.h"
 #include "reject.h"
+#include "icmp_err.h"
 
 #define NP_SNAT_TRIES		16
 #define NP_PACKET_HOST		0	/* skb->pkt_type of a frame to this host (linux/if_packet.h) */
@@ -50,8 +57,12 @@ struct np_cfg {
 	__u8  snat6[16];		/* its IPv6 SNAT address; zero: none */
 	__u16 port_min;			/* SNAT ports, host order; 0: the defaults above */
 	__u16 port_max;
-	__u32 _pad;
+	__u8  mode;			/* NP_MODE_*: how a remote backend is reached */
+	__u8  _pad[3];
 };
+
+#define NP_MODE_SNAT	0	/* the client is SNATed to this node, the reply comes back here */
+#define NP_MODE_DSR	1	/* IPv4: the client's source is kept, the frontend goes in an option */
 
 /* Per-CPU scratch of a new connection's entries: off the stack, which is short. */
 struct np_scratch {
@@ -168,10 +179,17 @@ __noinline int np_parse(struct __sk_buff *ctx, struct np_pkt *p)
 		return REASON_PASS_NOT_IP;
 	if (ret)
 		return ret;
-	if (l3.frag != FRAG_NONE ||
-	    (l3.proto != IPPROTO_TCP && l3.proto != IPPROTO_UDP))
+	if (l3.frag != FRAG_NONE)
 		return REASON_PASS;	/* fragments are not translated (documented) */
 	p->l4_off = off;
+	__builtin_memcpy(p->src, l3.src, sizeof(p->src));
+	__builtin_memcpy(p->dst, l3.dst, sizeof(p->dst));
+	p->family = l3.family;
+	p->proto = l3.proto;
+	if (l3.proto == (l3.family == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6))
+		return 0;	/* maybe an error about a translated connection: np_icmp_error() */
+	if (l3.proto != IPPROTO_TCP && l3.proto != IPPROTO_UDP)
+		return REASON_PASS;
 	if (l3.proto == IPPROTO_TCP) {
 		ret = skb_parse_tcphdr(ctx, &off, &l3, &sport, &dport, &p->tcp_flags);
 		p->tcp_flags &= TCP_FLAGS_MASK;
@@ -180,12 +198,8 @@ __noinline int np_parse(struct __sk_buff *ctx, struct np_pkt *p)
 	}
 	if (ret)
 		return ret;
-	__builtin_memcpy(p->src, l3.src, sizeof(p->src));
-	__builtin_memcpy(p->dst, l3.dst, sizeof(p->dst));
 	p->sport = bpf_htons(sport);
 	p->dport = bpf_htons(dport);
-	p->family = l3.family;
-	p->proto = l3.proto;
 	return 0;
 }
 
@@ -267,6 +281,206 @@ static __always_inline void np_new_val(struct np_ct_val *v, const struct ep_cfg 
 }
 
 /*
+ * Whether a new connection is sent with direct server return: the node is
+ * in dsr mode, the packet is IPv4 and carries no IP options of its own (the
+ * DSR option goes right after the fixed header). IPv6 and packets with
+ * options are SNATed as in snat mode.
+ */
+static __always_inline int np_dsr_mode(const struct np_pkt *p)
+{
+	__u32 zero = 0;
+	struct np_cfg *c = bpf_map_lookup_elem(&np_cfg, &zero);
+
+	return c && c->mode == NP_MODE_DSR && p->family == 4 && p->l4_off - p->l3_off == NP_IP4_HLEN;
+}
+
+/* Whether a packet of a DSR connection carries the option: every UDP one, a TCP SYN (the backend's node needs no more). */
+static __always_inline int np_dsr_carries(const struct np_pkt *p)
+{
+	return p->proto == IPPROTO_UDP ||
+	       (p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+}
+
+/*
+ * Whether the packet still fits the underlay's MTU with the DSR option. If
+ * not, it is to be answered with fragmentation needed for an MTU the option
+ * fits in (set in p): the client's path-MTU discovery makes room. Global:
+ * verified once.
+ */
+__noinline int np_dsr_fits(struct __sk_buff *ctx, struct np_pkt *p)
+{
+	__u32 mtu = 0;
+
+	if (!ctx || !p)
+		return 0;	/* not reached */
+	if (bpf_check_mtu(ctx, 0, &mtu, NP_DSR_OPT_LEN, 0) == BPF_MTU_CHK_RET_SUCCESS)
+		return 1;
+	p->reject = NP_REJECT_FRAG;
+	p->mtu = mtu > NP_DSR_OPT_LEN ? mtu - NP_DSR_OPT_LEN : 0;
+	return 0;
+}
+
+/*
+ * Inserts the DSR option (the frontend fe_addr:fe_port, network order)
+ * after the fixed IPv4 header of the translated packet: the header length,
+ * total length and header checksum follow; the L4 checksum does not change
+ * (its pseudo header has no IP length). Updates p. 0, or -1. Global:
+ * verified once.
+ */
+__noinline int np_dsr_push(struct __sk_buff *ctx, struct np_pkt *p, __be32 fe_addr, __be16 fe_port)
+{
+	struct np_dsr_opt opt = {
+		.type = NP_DSR_OPT_TYPE,
+		.len = NP_DSR_OPT_LEN,
+		.port = fe_port,
+		.addr = fe_addr,
+	};
+	__u8 hdr[4];
+	__be32 old, new;
+	__u32 tot_len;
+	__s64 diff;
+
+	if (!ctx || !p)
+		return -1;	/* not reached */
+	if (bpf_skb_load_bytes(ctx, p->l3_off, hdr, sizeof(hdr)))
+		return -1;
+	__builtin_memcpy(&old, hdr, sizeof(old));
+	hdr[0] += NP_DSR_OPT_LEN / 4;	/* ihl 5 -> 7 */
+	tot_len = ((__u32)hdr[2] << 8 | hdr[3]) + NP_DSR_OPT_LEN;
+	hdr[2] = tot_len >> 8;
+	hdr[3] = tot_len & 0xff;
+	__builtin_memcpy(&new, hdr, sizeof(new));
+	diff = bpf_csum_diff(&old, sizeof(old), &new, sizeof(new), 0);
+	diff = bpf_csum_diff(NULL, 0, (__be32 *)&opt, sizeof(opt), (__wsum)diff);
+	if (bpf_skb_adjust_room(ctx, NP_DSR_OPT_LEN, BPF_ADJ_ROOM_NET, 0) ||
+	    bpf_skb_store_bytes(ctx, p->l3_off, hdr, sizeof(hdr), 0) ||
+	    bpf_skb_store_bytes(ctx, p->l3_off + NP_IP4_HLEN, &opt, sizeof(opt), 0) ||
+	    bpf_l3_csum_replace(ctx, p->l3_off + NP_IP4_CSUM_OFF, 0, diff, 0))
+		return -1;
+	p->l4_off += NP_DSR_OPT_LEN;
+	p->len += NP_DSR_OPT_LEN;
+	return 0;
+}
+
+/*
+ * The backend's side of DSR: a packet that arrives with the DSR option (it
+ * was DNATed by the node the client reached) makes the REV entry that gives
+ * the backend's replies the frontend as their source, so that they go from
+ * this node straight to the client (weir_from_ep, np_reverse()). 0 when the
+ * packet has no DSR option, REASON_PASS when it was recorded (the packet
+ * goes on to the stack, option and all: a pod's stack ignores an option it
+ * does not know), else a drop reason. Global: verified once.
+ */
+__noinline int np_dsr_recv(struct __sk_buff *ctx, const struct ep_cfg *cfg, const struct np_pkt *p)
+{
+	struct np_dsr_opt opt;
+	struct lb_svc_key fk = {};
+	struct lb_svc_val *sv;
+	struct np_ct_key k;
+	struct np_ct_val v, *old;
+	__u64 now = bpf_ktime_get_ns();
+
+	if (!ctx || !cfg || !p)
+		return 0;	/* not reached */
+	if (bpf_skb_load_bytes(ctx, p->l3_off + NP_IP4_HLEN, &opt, sizeof(opt)) ||
+	    opt.type != NP_DSR_OPT_TYPE)
+		return 0;
+	if (opt.len != NP_DSR_OPT_LEN)
+		return REASON_DROP_DSR_OPT;
+	__builtin_memset(&k, 0, sizeof(k));
+	__builtin_memcpy(k.saddr, p->dst, sizeof(k.saddr));
+	__builtin_memcpy(k.daddr, p->src, sizeof(k.daddr));
+	k.sport = p->dport;
+	k.dport = p->sport;
+	k.proto = p->proto;
+	k.dir = NP_DIR_REV;
+	__builtin_memset(&v, 0, sizeof(v));
+	v.nat_saddr[10] = v.nat_saddr[11] = 0xff;
+	__builtin_memcpy(v.nat_saddr + 12, &opt.addr, 4);
+	v.nat_sport = opt.port;
+	old = bpf_map_lookup_elem(&np_ct, &k);
+	if (old && old->expires_ns > now && lb_addr_eq(old->nat_saddr, v.nat_saddr) &&
+	    old->nat_sport == v.nat_sport && !(p->tcp_flags & TCP_SYN)) {
+		old->expires_ns = now + ct_lifetime(cfg, p->proto, old->state);
+		return REASON_PASS;	/* UDP: every datagram carries it */
+	}
+	__builtin_memcpy(v.nat_daddr, p->src, sizeof(v.nat_daddr));
+	v.nat_dport = p->sport;
+	v.state = ct_first_state(p->proto, p->tcp_flags);
+	v.tcp_flags_seen = p->tcp_flags;
+	v.created_ns = now;
+	v.expires_ns = now + ct_lifetime(cfg, p->proto, v.state);
+	v.flags = NP_F_DSR;
+	/* the frontend's service, where this node knows it (for flows and weir bpf nodeport list) */
+	__builtin_memcpy(fk.addr, v.nat_saddr, sizeof(fk.addr));
+	fk.port = opt.port;
+	fk.proto = p->proto;
+	fk.scope = LB_SCOPE_ANY;
+	sv = bpf_map_lookup_elem(&lb_svc, &fk);
+	if (sv) {
+		v.svc_id = sv->svc_id;
+		v.rev_nat_id = sv->rev_nat_id;
+	}
+	if (bpf_map_update_elem(&np_ct, &k, &v, BPF_ANY))
+		return REASON_DROP_CT_FULL;
+	return REASON_PASS;
+}
+
+/*
+ * An ICMP error from outside about a connection this node translated: the
+ * quoted packet is one the node sent, translated (to a backend, or a reply
+ * to the client); the entry of its reverse (REV, else FWD) holds the tuple
+ * the other side knows. The quote becomes the packet as that side sent it,
+ * the error goes to that side (an error from the quoted destination itself
+ * comes from the address that side knows it by), and leaves through
+ * np_redirect(): a node on the backend's path that needs fragmentation, or
+ * a backend's port unreachable, reaches the outside client, whose socket
+ * knows the frontend. REASON_PASS when it is none of ours. Global:
+ * verified once.
+ */
+__noinline int np_icmp_error(struct __sk_buff *ctx, struct np_pkt *p)
+{
+	struct icmp_err q;
+	struct np_ct_key k;
+	struct np_ct_val *e;
+	__u8 qdst[16];
+
+	if (!ctx || !p)
+		return REASON_PASS;	/* not reached */
+	if (icmp_err_parse(ctx, p->l3_off, p->l4_off, p->family, &q))
+		return REASON_PASS;
+	__builtin_memcpy(k.saddr, q.daddr, sizeof(k.saddr));
+	__builtin_memcpy(k.daddr, q.saddr, sizeof(k.daddr));
+	k.sport = q.dport;
+	k.dport = q.sport;
+	k.proto = q.proto;
+	k.dir = NP_DIR_REV;
+	k._pad = 0;
+	e = bpf_map_lookup_elem(&np_ct, &k);
+	if (!e) {
+		k.dir = NP_DIR_FWD;
+		e = bpf_map_lookup_elem(&np_ct, &k);
+	}
+	if (!e || e->expires_ns <= bpf_ktime_get_ns() || (e->flags & NP_F_DSR))
+		return REASON_PASS;
+	__builtin_memcpy(qdst, q.daddr, sizeof(qdst));
+	if (icmp_err_set_quote(ctx, &q, 0, e->nat_daddr, e->nat_dport) ||
+	    icmp_err_set_quote(ctx, &q, 1, e->nat_saddr, e->nat_sport))
+		return REASON_DROP_NAT_FAILED;
+	if (lb_addr_eq(p->src, qdst)) {
+		if (icmp_err_set_outer(ctx, &q, 0, p->src, e->nat_saddr))
+			return REASON_DROP_NAT_FAILED;
+		__builtin_memcpy(p->src, e->nat_saddr, sizeof(p->src));
+	}
+	if (icmp_err_set_outer(ctx, &q, 1, p->dst, e->nat_daddr))
+		return REASON_DROP_NAT_FAILED;
+	__builtin_memcpy(p->dst, e->nat_daddr, sizeof(p->dst));
+	p->svc_id = e->svc_id;
+	p->rev_nat_id = e->rev_nat_id;
+	return REASON_PASS_SERVICE_REVNAT;
+}
+
+/*
  * A new connection from outside, first half: frontend, source range,
  * backend; the FWD entry goes to the scratch (NP_F_SNAT set when the client
  * is to be SNATed). 0 when the packet goes to no external frontend,
@@ -297,7 +511,7 @@ __noinline int np_new(const struct ep_cfg *cfg, struct np_pkt *p)
 	if ((sv->flags & LB_F_SRC_RANGES) && !np_src_allowed(sv->rev_nat_id, p->src))
 		return REASON_DROP_LB_SRC_RANGE;
 	if (!sv->count) {
-		p->reject = !!(sv->flags & LB_F_REJECT);
+		p->reject = (sv->flags & LB_F_REJECT) ? NP_REJECT_PORT : 0;
 		return REASON_DROP_NO_SERVICE_BACKEND;
 	}
 	__builtin_memcpy(ak.client, p->src, sizeof(ak.client));
@@ -312,7 +526,28 @@ __noinline int np_new(const struct ep_cfg *cfg, struct np_pkt *p)
 	np_key_of(&s->k, p, NP_DIR_FWD);
 	np_new_val(&s->v, cfg, p, sv, be, backend_id, now);
 	if (!(sv->flags & LB_F_EXT_LOCAL))
-		s->v.flags = NP_F_SNAT;
+		s->v.flags = np_dsr_mode(p) ? NP_F_DSR : NP_F_SNAT;
+	return REASON_PASS_SERVICE_DNAT;
+}
+
+/*
+ * A client's packet of entry (k, e), translated: with DSR, and the option
+ * to carry, after checking it fits (else NP_REJECT_FRAG), the option with
+ * the frontend (the FWD key's destination) pushed. Returns the reason.
+ */
+static __always_inline int np_send(struct __sk_buff *ctx, struct np_pkt *p,
+				   const struct np_ct_key *k, const struct np_ct_val *e)
+{
+	int dsr = (e->flags & NP_F_DSR) && np_dsr_carries(p);
+	__be32 fe_addr;
+
+	if (dsr && !np_dsr_fits(ctx, p))
+		return REASON_DROP_DSR_NO_ROOM;
+	__builtin_memcpy(&fe_addr, k->daddr + 12, 4);
+	if (np_translate(ctx, p, e))
+		return REASON_DROP_NAT_FAILED;
+	if (dsr && np_dsr_push(ctx, p, fe_addr, k->dport))
+		return REASON_DROP_NAT_FAILED;
 	return REASON_PASS_SERVICE_DNAT;
 }
 
@@ -347,9 +582,7 @@ __noinline int np_commit(struct __sk_buff *ctx, struct np_pkt *p)
 		bpf_map_delete_elem(&np_ct, &s->rk);
 		return REASON_DROP_CT_FULL;
 	}
-	if (np_translate(ctx, p, &s->v))
-		return REASON_DROP_NAT_FAILED;
-	return REASON_PASS_SERVICE_DNAT;
+	return np_send(ctx, p, &s->k, &s->v);
 }
 
 /*
@@ -361,7 +594,8 @@ __noinline int np_reject(struct __sk_buff *ctx, const struct np_pkt *p)
 {
 	if (!ctx || !p)
 		return TC_ACT_SHOT;	/* not reached */
-	if (reject_port_unreachable(ctx, p->l3_off, p->family))
+	if (p->reject == NP_REJECT_FRAG ? reject_frag_needed4(ctx, p->l3_off, p->mtu) :
+	    reject_port_unreachable(ctx, p->l3_off, p->family))
 		return TC_ACT_SHOT;
 	return bpf_redirect(ctx->ifindex, 0);
 }
@@ -395,10 +629,8 @@ __noinline int np_forward(struct __sk_buff *ctx, const struct ep_cfg *cfg, struc
 	backend_id = e->backend_id;
 	if (!bpf_map_lookup_elem(&lb_backend, &backend_id))
 		return 0;	/* the backend is gone: a new one */
-	if (np_translate(ctx, p, e))
-		return REASON_DROP_NAT_FAILED;
 	np_refresh(&k, e, cfg, p, now);
-	return REASON_PASS_SERVICE_DNAT;
+	return np_send(ctx, p, &k, e);
 }
 
 /* Whether dst is this node's SNAT address of its family (a reply may be for a SNAT port). */
@@ -430,7 +662,14 @@ static __always_inline int np_handle(struct __sk_buff *ctx, struct np_pkt *p)
 	struct ep_cfg cfg;
 	int ret, reason;
 
+	if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6)
+		return np_icmp_error(ctx, p);
 	ep_load_cfg(&cfg);
+	if (p->family == 4 && p->l4_off - p->l3_off > NP_IP4_HLEN) {
+		reason = np_dsr_recv(ctx, &cfg, p);
+		if (reason)
+			return reason;
+	}
 	if (np_to_snat_addr(p)) {
 		ret = np_reverse(ctx, &cfg, p);
 		if (ret > 0)

@@ -41,6 +41,7 @@
 #include "capture.h"
 #include "dns.h"
 #include "reject.h"
+#include "icmp_err.h"
 
 /* Map sizes are defaults; the loader sets them from configuration. */
 #define EP_ENDPOINTS		4096
@@ -1067,51 +1068,27 @@ create:
  * refuses the client. Returns 0 when it is none (the packet takes the
  * usual path), else the reason.
  */
-#define EP_ICMP_CSUM_OFF	2
-#define EP_ICMP_QUOTE4		24	/* inner IPv4 header (no options) and the ports */
-#define EP_ICMP_QUOTE6		44	/* inner IPv6 header (no extension headers) and the ports */
-
 static __always_inline int ep_icmp_related(struct __sk_buff *ctx, const struct ep_info *ep,
 					   const struct ep_pkt *p, struct ep_dec *d)
 {
 	struct lb_frontend *fe;
+	struct icmp_err q;
 	struct ct_key k;
 	struct ct_val *e;
-	__u8 b[EP_ICMP_QUOTE6], type;
-	__u32 in, id, csum_off;
-	__be16 port;
-	__s64 diff;
+	__u8 backend[16];
+	__u32 id;
 	int v4 = p->l3.family == 4;
 
 	if (p->l3.frag != FRAG_NONE || p->l3.proto != (v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6) ||
-	    bpf_skb_load_bytes(ctx, p->l4_off, &type, 1))
-		return 0;
-	if (v4 ? (type != 3 && type != 11 && type != 12) : (type < 1 || type > 4))
-		return 0;	/* not an error: the usual path */
-	in = p->l4_off + 8;
-	if (bpf_skb_load_bytes(ctx, in, b, v4 ? EP_ICMP_QUOTE4 : EP_ICMP_QUOTE6))
-		return 0;
+	    icmp_err_parse(ctx, p->l3_off, p->l4_off, p->l3.family, &q))
+		return 0;	/* not an error about TCP/UDP: the usual path */
 	/* the quoted packet's tuple, as the pod sent it */
 	__builtin_memset(&k, 0, sizeof(k));
-	if (v4) {
-		if (b[0] != 0x45)
-			return 0;
-		k.proto = b[9];
-		k.saddr[10] = k.saddr[11] = 0xff;
-		k.daddr[10] = k.daddr[11] = 0xff;
-		__builtin_memcpy(k.saddr + 12, b + 12, 4);
-		__builtin_memcpy(k.daddr + 12, b + 16, 4);
-		__builtin_memcpy(&k.sport, b + 20, 2);
-		__builtin_memcpy(&k.dport, b + 22, 2);
-	} else {
-		k.proto = b[6];
-		__builtin_memcpy(k.saddr, b + 8, 16);
-		__builtin_memcpy(k.daddr, b + 24, 16);
-		__builtin_memcpy(&k.sport, b + 40, 2);
-		__builtin_memcpy(&k.dport, b + 42, 2);
-	}
-	if (k.proto != IPPROTO_TCP && k.proto != IPPROTO_UDP)
-		return 0;
+	__builtin_memcpy(k.saddr, q.saddr, sizeof(k.saddr));
+	__builtin_memcpy(k.daddr, q.daddr, sizeof(k.daddr));
+	k.sport = q.sport;
+	k.dport = q.dport;
+	k.proto = q.proto;
 	k.ep_id = ep->ep_id;
 	/* a connection the pod opened (its egress entry), or one it answers (ingress, reversed) */
 	k.dir = EP_DIR_EGRESS;
@@ -1133,37 +1110,14 @@ static __always_inline int ep_icmp_related(struct __sk_buff *ctx, const struct e
 		return REASON_PASS_REPLY;
 	d->svc_id = e->svc_id;
 	d->rev_nat_id = e->rev_nat_id;
-	csum_off = p->l4_off + EP_ICMP_CSUM_OFF;
-	/* the quote's destination: the backend (k.daddr) becomes the frontend */
-	if (v4) {
-		/* with its header checksum fixed, the quoted header still sums
-		 * to the same: the ICMP checksum does not change */
-		diff = bpf_csum_diff((__be32 *)(k.daddr + 12), 4, (__be32 *)(fe->addr + 12), 4, 0);
-		if (bpf_skb_store_bytes(ctx, in + 16, fe->addr + 12, 4, 0) ||
-		    bpf_l3_csum_replace(ctx, in + 10, 0, diff, 0))
-			return REASON_DROP_NAT_FAILED;
-	} else {
-		diff = bpf_csum_diff((__be32 *)k.daddr, 16, (__be32 *)fe->addr, 16, 0);
-		if (bpf_skb_store_bytes(ctx, in + 24, fe->addr, 16, 0) ||
-		    bpf_l4_csum_replace(ctx, csum_off, 0, diff, 0))
-			return REASON_DROP_NAT_FAILED;
-	}
-	port = fe->port;
-	if (k.dport != port &&
-	    (bpf_l4_csum_replace(ctx, csum_off, k.dport, port, sizeof(port)) ||
-	     bpf_skb_store_bytes(ctx, in + (v4 ? 22 : 42), &port, sizeof(port), 0)))
+	/* the quote's destination: the backend becomes the frontend */
+	__builtin_memcpy(backend, q.daddr, sizeof(backend));
+	if (icmp_err_set_quote(ctx, &q, 1, fe->addr, fe->port))
 		return REASON_DROP_NAT_FAILED;
 	/* an error from the backend itself comes from the frontend */
-	if (addr_eq(p->l3.src, (const volatile __u8 *)k.daddr)) {
-		if (v4) {
-			if (bpf_skb_store_bytes(ctx, p->l3_off + NP_IP4_SADDR_OFF, fe->addr + 12, 4, 0) ||
-			    bpf_l3_csum_replace(ctx, p->l3_off + NP_IP4_CSUM_OFF, 0, diff, 0))
-				return REASON_DROP_NAT_FAILED;
-		} else if (bpf_skb_store_bytes(ctx, p->l3_off + NP_IP6_SADDR_OFF, fe->addr, 16, 0) ||
-			   bpf_l4_csum_replace(ctx, csum_off, 0, diff, BPF_F_PSEUDO_HDR)) {
-			return REASON_DROP_NAT_FAILED;
-		}
-	}
+	if (addr_eq(p->l3.src, (const volatile __u8 *)backend) &&
+	    icmp_err_set_outer(ctx, &q, 0, backend, fe->addr))
+		return REASON_DROP_NAT_FAILED;
 	return REASON_PASS_SERVICE_REVNAT;
 }
 

@@ -75,6 +75,10 @@ enum weir_reason {
 	REASON_DROP_GUARD_SENDMSG	= 168,	/* sendto()/sendmsg() to a destination the guard does not allow */
 	REASON_DROP_GUARD_BIND		= 169,	/* bind() of a port the guard does not allow */
 
+	/* direct server return (nodeport.c, docs/service-datapath.md "Direct server return") */
+	REASON_DROP_DSR_OPT		= 170,	/* a DSR IPv4 option with a wrong length */
+	REASON_DROP_DSR_NO_ROOM		= 171,	/* the DSR option would not fit the MTU: answered with fragmentation needed */
+
 	/* bookkeeping counters (stats maps only) */
 	REASON_EVENTS_LOST		= 250,	/* event not written: ring buffer full */
 	REASON_EVENTS_SENT		= 251,	/* event written to the ring buffer */

@@ -40,6 +40,29 @@
 #define NP_DIR_REV	1	/* backend -> client or node:SNAT port, the reply as it arrives */
 
 #define NP_F_SNAT	(1 << 0)	/* the client's source became the node's address and a SNAT port */
+#define NP_F_DSR	(1 << 1)	/* direct server return: FWD, the frontend travels in an IPv4 option;
+					   REV on the backend's node, made from that option */
+
+/*
+ * Direct server return (docs/service-datapath.md): the frontend a client
+ * connected to, carried to the backend's node as an IPv4 option right after
+ * the fixed header: copied, class 0, number 30 (RFC 4727's experimental
+ * option, so no IANA-assigned one is taken over), 8 bytes.
+ */
+#define NP_DSR_OPT_TYPE		0x9e
+#define NP_DSR_OPT_LEN		8
+#define NP_IP4_HLEN		20
+
+struct np_dsr_opt {
+	__u8   type;			/* NP_DSR_OPT_TYPE */
+	__u8   len;			/* NP_DSR_OPT_LEN */
+	__be16 port;			/* the frontend's port */
+	__be32 addr;			/* the frontend's address */
+};
+
+/* np_pkt.reject: how a drop is answered */
+#define NP_REJECT_PORT		1	/* ICMP port unreachable (no endpoints) */
+#define NP_REJECT_FRAG		2	/* ICMP fragmentation needed, next-hop MTU np_pkt.mtu (DSR: no room) */
 
 #define NP_AF_INET	2
 #define NP_AF_INET6	10
@@ -90,12 +113,13 @@ struct np_pkt {
 	__u8   family;			/* 4 or 6 */
 	__u8   proto;
 	__u8   tcp_flags;
-	__u8   reject;			/* out: a drop to answer with ICMP port unreachable (reject.h) */
+	__u8   reject;			/* out: a drop to answer with ICMP (NP_REJECT_*, reject.h) */
 	__u32  l3_off;
 	__u32  l4_off;
 	__u32  len;			/* skb->len */
 	__u32  svc_id;			/* out: the translated connection's service */
 	__u32  rev_nat_id;		/* and frontend */
+	__u32  mtu;			/* out: NP_REJECT_FRAG's next-hop MTU */
 };
 
 struct {

@@ -9,6 +9,9 @@
  * packet came. A TCP client's connect() then fails at once with
  * ECONNREFUSED; a connected UDP socket gets ECONNREFUSED on its next call.
  *
+ * The same builder answers a DSR packet the option would not fit with an
+ * ICMP fragmentation needed (reject_frag_needed4, nodeport.c).
+ *
  * Only a packet whose L4 header follows the fixed IP header is answered
  * (no IPv4 options, no IPv6 extension headers); the quote would not reach
  * the ports otherwise. Such a packet is dropped instead (-1).
@@ -27,6 +30,7 @@
 #define REJECT_QUOTE6		(40 + 8)
 #define REJECT_ICMP_UNREACH	3		/* ICMP destination unreachable */
 #define REJECT_ICMP_PORT	3		/* ... port unreachable */
+#define REJECT_ICMP_FRAG	4		/* ... fragmentation needed (and DF set) */
 #define REJECT_ICMP6_UNREACH	1		/* ICMPv6 destination unreachable */
 #define REJECT_ICMP6_PORT	4		/* ... port unreachable */
 
@@ -80,7 +84,7 @@ static __always_inline int reject_swap_mac(struct __sk_buff *ctx)
 	return bpf_skb_store_bytes(ctx, 0, swapped, sizeof(swapped), 0) ? -1 : 0;
 }
 
-static __always_inline int reject4(struct __sk_buff *ctx, __u32 l3_off)
+static __always_inline int reject4(struct __sk_buff *ctx, __u32 l3_off, __u8 code, __be32 rest)
 {
 	struct reject4 r = {};
 
@@ -95,7 +99,8 @@ static __always_inline int reject4(struct __sk_buff *ctx, __u32 l3_off)
 	__builtin_memcpy(r.saddr, r.quote + 16, 4);	/* from the frontend */
 	__builtin_memcpy(r.daddr, r.quote + 12, 4);	/* to the client */
 	r.type = REJECT_ICMP_UNREACH;
-	r.code = REJECT_ICMP_PORT;
+	r.code = code;
+	r.unused = rest;
 	r.csum = reject_fold(bpf_csum_diff(NULL, 0, (__be32 *)&r.type, 8 + REJECT_QUOTE4, 0));
 	r.check = reject_fold(bpf_csum_diff(NULL, 0, (__be32 *)&r, 20, 0));
 	if (bpf_skb_change_tail(ctx, l3_off + sizeof(r), 0))
@@ -146,7 +151,20 @@ static __always_inline int reject_port_unreachable(struct __sk_buff *ctx, __u32 
 {
 	if (l3_off > 64)
 		return -1;	/* Ethernet and at most a few VLAN tags */
-	return family == 4 ? reject4(ctx, l3_off) : reject6(ctx, l3_off);
+	return family == 4 ? reject4(ctx, l3_off, REJECT_ICMP_PORT, 0) : reject6(ctx, l3_off);
+}
+
+/*
+ * Turns the IPv4 TCP/UDP packet at l3_off into an ICMP fragmentation needed
+ * (type 3 code 4) with next-hop MTU mtu, from its destination to its
+ * source, as a router on the path would send it: the client's path-MTU
+ * discovery lowers its packets. 0, or -1 (drop).
+ */
+static __always_inline int reject_frag_needed4(struct __sk_buff *ctx, __u32 l3_off, __u32 mtu)
+{
+	if (l3_off > 64)
+		return -1;
+	return reject4(ctx, l3_off, REJECT_ICMP_FRAG, bpf_htonl(mtu & 0xffff));
 }
 
 #endif /* __WEIR_REJECT_H */

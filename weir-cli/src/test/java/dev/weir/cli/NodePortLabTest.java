@@ -48,12 +48,17 @@ class NodePortLabTest {
 
     /** {@code weir lab up} with these options (a subclass runs the tests on another lab), and the services. */
     static void upWith(String... options) {
+        lab = labUp(SERVICES, options);
+    }
+
+    /** {@code weir lab up} with these options, then {@code weir apply -f services}: the lab. */
+    static Lab labUp(String services, String... options) {
         Requirements.rootWithBpffs();
         InProcess.Result r = Cli.run(LabOptions.up(options));
         assertThat(r.exit()).as(r.toString()).isZero();
-        lab = Lab.current().orElseThrow();
-        InProcess.Result applied = Cli.run("apply", "-f", SERVICES);
+        InProcess.Result applied = Cli.run("apply", "-f", services);
         assertThat(applied.exit()).as(applied.toString()).isZero();
+        return Lab.current().orElseThrow();
     }
 
     @AfterAll
@@ -172,7 +177,7 @@ class NodePortLabTest {
     }
 
     /** Packets node's underlay program counted for a reason (its pinned np_stats). */
-    private static long dropped(String node, DropReason reason) {
+    static long dropped(String node, DropReason reason) {
         try (BpfPerCpuMap<Integer, Counter> stats = BpfPerCpuMap.fromPinPerCpu(
                 PINS.resolve(node).resolve(NodePortMaps.STATS), Codec.u32(), Counter.CODEC)) {
             Counter c = stats.lookupSum(reason.code(), Counter::plus);

@@ -211,6 +211,11 @@ class ServiceGapsLabTest {
 
     /** {@link #CLIENT} run in {@code who}; its one line. */
     static String connect(String who, String host, int port, String proto) throws Exception {
+        return connect(lab, who, host, port, proto);
+    }
+
+    /** {@link #CLIENT} run in {@code who} of that lab; its one line. */
+    static String connect(Lab lab, String who, String host, int port, String proto) throws Exception {
         Process p = lab.command(who, List.of("/usr/bin/python3", "-c", CLIENT, host, String.valueOf(port), proto, "3"))
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();

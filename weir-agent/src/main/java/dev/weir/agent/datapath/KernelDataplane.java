@@ -49,7 +49,7 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
         this.policy = new KernelPolicyDataplane(config, sink, log);
         this.socketLb = new SocketLb(new SocketLb.Config(config.pinDir(), socketLb, config.hostCgroup()), log);
         this.guard = new SocketGuard(config.pinDir(), log);
-        this.nodePort = new NodePortDataplane(config.node(), config.pinDir(), log);
+        this.nodePort = new NodePortDataplane(config.node(), config.pinDir(), config.nodePortMode(), log);
         this.routes = new NodeRoutes(config.node(), config.routing(), log);
         this.fill = new MapFillSampler(config.pinDir(), LbMapWriter.COUNTED, log);
     }

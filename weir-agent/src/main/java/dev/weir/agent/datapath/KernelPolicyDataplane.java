@@ -72,11 +72,23 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
      * @param nodeSizes sizes of pol, ipcache, ct and np_ct ({@code weir agent --map-size}); its ct is ctEntries
      */
     public record Config(String node, Path pinDir, int ctEntries, dev.weir.datapath.lb.LbMapSizes lbSizes,
-                         dev.weir.agent.runtime.Routing routing, String hostCgroup, NodeMapSizes nodeSizes) {
+                         dev.weir.agent.runtime.Routing routing, String hostCgroup, NodeMapSizes nodeSizes,
+                         dev.weir.agent.runtime.NodePortMode nodePortMode) {
         public Config {
             lbSizes = lbSizes == null ? dev.weir.datapath.lb.LbMapSizes.DEFAULTS : lbSizes;
             routing = routing == null ? dev.weir.agent.runtime.Routing.DEFAULT : routing;
             nodeSizes = nodeSizes == null ? NodeMapSizes.DEFAULTS : nodeSizes;
+            nodePortMode = nodePortMode == null ? dev.weir.agent.runtime.NodePortMode.DEFAULT : nodePortMode;
+        }
+
+        public Config(String node, Path pinDir, int ctEntries, dev.weir.datapath.lb.LbMapSizes lbSizes,
+                      dev.weir.agent.runtime.Routing routing, String hostCgroup, NodeMapSizes nodeSizes) {
+            this(node, pinDir, ctEntries, lbSizes, routing, hostCgroup, nodeSizes, null);
+        }
+
+        /** How external clients reach backends on other nodes ({@code weir agent --nodeport-mode}). */
+        public Config withNodePortMode(dev.weir.agent.runtime.NodePortMode mode) {
+            return new Config(node, pinDir, ctEntries, lbSizes, routing, hostCgroup, nodeSizes, mode);
         }
 
         public Config(String node, Path pinDir, int ctEntries, dev.weir.datapath.lb.LbMapSizes lbSizes) {
@@ -88,21 +100,21 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
         }
 
         public Config withRouting(dev.weir.agent.runtime.Routing r) {
-            return new Config(node, pinDir, ctEntries, lbSizes, r, hostCgroup, nodeSizes);
+            return new Config(node, pinDir, ctEntries, lbSizes, r, hostCgroup, nodeSizes, nodePortMode);
         }
 
         /** The cgroup of the node's own processes, which gets the socket-level service hooks too (or null). */
         public Config withHostCgroup(String cgroup) {
-            return new Config(node, pinDir, ctEntries, lbSizes, routing, cgroup, nodeSizes);
+            return new Config(node, pinDir, ctEntries, lbSizes, routing, cgroup, nodeSizes, nodePortMode);
         }
 
         public Config withLbSizes(dev.weir.datapath.lb.LbMapSizes sizes) {
-            return new Config(node, pinDir, ctEntries, sizes, routing, hostCgroup, nodeSizes);
+            return new Config(node, pinDir, ctEntries, sizes, routing, hostCgroup, nodeSizes, nodePortMode);
         }
 
         /** The sizes of pol, ipcache, ct (also {@link #ctEntries}) and np_ct. */
         public Config withNodeSizes(NodeMapSizes sizes) {
-            return new Config(node, pinDir, sizes.of(EndpointMaps.CT), lbSizes, routing, hostCgroup, sizes);
+            return new Config(node, pinDir, sizes.of(EndpointMaps.CT), lbSizes, routing, hostCgroup, sizes, nodePortMode);
         }
     }
 

@@ -40,7 +40,7 @@ import dev.weir.ebpf.netns.NetworkNamespace;
  * reuses by name ({@code np_ct}, {@code ep_cfg}, the LB maps, sized as the endpoint object has them),
  * {@code weir_from_netdev} attached as a pinned tcx ingress link on the node's underlay interface (the one
  * holding the node's address, found in the node's network namespace), and its own maps written from each
- * {@link LbState}: the SNAT addresses ({@code np_cfg}) and loadBalancerSourceRanges ({@code lb_src_range}).
+ * {@link LbState}: the SNAT addresses and the nodeport mode, SNAT or DSR ({@code np_cfg}) and loadBalancerSourceRanges ({@code lb_src_range}).
  *
  * <p>Pins: {@code links/underlay_<iface>_in}; {@link KernelPolicyDataplane} leaves links with the
  * {@link #LINK_PREFIX} alone. {@link #stop} leaves the link attached and the maps pinned, as the endpoint
@@ -54,6 +54,7 @@ final class NodePortDataplane {
     private final String node;
     private final Path pinDir;
     private final Consumer<String> log;
+    private final dev.weir.agent.runtime.NodePortMode mode;
     private BpfObject obj;
     private BpfMap<Integer, NpCfg> cfg;
     private BpfMap<LbSrcRangeKey, Integer> ranges;
@@ -63,9 +64,10 @@ final class NodePortDataplane {
     private String attachError;
     private final HealthCheckServer health;
 
-    NodePortDataplane(String node, Path pinDir, Consumer<String> log) {
+    NodePortDataplane(String node, Path pinDir, dev.weir.agent.runtime.NodePortMode mode, Consumer<String> log) {
         this.node = node;
         this.pinDir = pinDir;
+        this.mode = mode;
         this.log = log;
         this.health = new HealthCheckServer(log);
     }
@@ -116,7 +118,7 @@ final class NodePortDataplane {
     void apply(Node n, LbState state, int tunnelIfindex) {
         InetAddress v4 = address(n.ipv4());
         InetAddress v6 = address(n.ipv6());
-        NpCfg want = NpCfg.of(v4, v6);
+        NpCfg want = NpCfg.of(v4, v6).withDsr(mode == dev.weir.agent.runtime.NodePortMode.DSR);
         if (!cfg.lookup(0).map(want::equals).orElse(false)) {
             cfg.put(0, want);
         }

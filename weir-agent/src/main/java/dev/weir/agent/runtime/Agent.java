@@ -201,7 +201,7 @@ public final class Agent<R> {
                 new java.util.concurrent.atomic.AtomicReference<>();
         var policyConfig = dev.weir.agent.datapath.KernelPolicyDataplane.Config.defaults(config.node())
                 .withLbSizes(config.lbMapSizes()).withNodeSizes(config.nodeMapSizes()).withRouting(config.site().routing())
-                .withHostCgroup(config.site().hostCgroup());
+                .withHostCgroup(config.site().hostCgroup()).withNodePortMode(config.site().nodePortMode());
         var prefilter = NodePrefilter.kernel(config.node(), policyConfig.pinDir().resolve("prefilter"), config.runDir(), log);
         var dataplane = new dev.weir.agent.datapath.KernelDataplane(policyConfig, socketLb, sink::get, prefilter, log);
         Parts<ComputedState> parts = new Parts<>(new ClusterCompiler(ClusterCompiler.storeIds(store, config.node()), config.lbMapSizes(),

@@ -50,11 +50,20 @@ public record AgentConfig(String node, Path storeDir, Path runDir, Path logFile,
      * @param prefilterProtect what the prefilter must not drop unless forced ({@code --prefilter-protect}: CIDRs and
      *                 PROTO/PORT entries, comma-separated), or null
      * @param prefilterProtectDefaults whether ssh, the kvstore endpoints and the nodes' addresses are protected too
+     * @param nodePortMode how external clients reach backends on other nodes ({@link NodePortMode#DEFAULT} when not
+     *                 given); dsr needs native routing
      */
     public record Site(String netns, String ipv4, String ipv6, ServiceConfig services, java.util.List<Cidr> podCidrs,
                        Routing routing, boolean allowLocalhost, String hostCgroup, String prefilterProtect,
-                       boolean prefilterProtectDefaults) {
+                       boolean prefilterProtectDefaults, NodePortMode nodePortMode) {
         public static final Site DEFAULTS = new Site(null, null, null, null);
+
+        public Site(String netns, String ipv4, String ipv6, ServiceConfig services, java.util.List<Cidr> podCidrs,
+                    Routing routing, boolean allowLocalhost, String hostCgroup, String prefilterProtect,
+                    boolean prefilterProtectDefaults) {
+            this(netns, ipv4, ipv6, services, podCidrs, routing, allowLocalhost, hostCgroup, prefilterProtect,
+                    prefilterProtectDefaults, null);
+        }
 
         public Site(String netns, String ipv4, String ipv6, ServiceConfig services, java.util.List<Cidr> podCidrs,
                     Routing routing, boolean allowLocalhost, String hostCgroup) {
@@ -68,6 +77,8 @@ public record AgentConfig(String node, Path storeDir, Path runDir, Path logFile,
 
         public Site {
             routing = routing == null ? Routing.DEFAULT : routing;
+            nodePortMode = nodePortMode == null ? NodePortMode.DEFAULT : nodePortMode;
+            nodePortMode.check(routing);
             services = services == null ? ServiceConfig.defaults() : services;
             podCidrs = podCidrs == null ? java.util.List.of() : java.util.List.copyOf(podCidrs);
             for (int family : new int[] {4, 6}) {

@@ -108,6 +108,14 @@ public final class AgentCommand implements Callable<Integer> {
                     "native = a route per remote pod via its node. Default: ${DEFAULT-VALUE}. docs/routing.md."})
     String routing;
 
+    @Option(names = "--nodeport-mode", defaultValue = "snat", paramLabel = "snat|dsr",
+            description = {"How a NodePort, LoadBalancer or external IP reaches a backend on another node: snat = the",
+                    "client is SNATed to this node and the reply comes back through it; dsr = direct server return",
+                    "(IPv4; IPv6 stays snat): the client's address is kept, the service address travels in an IPv4",
+                    "option and the backend's node answers the client directly. dsr needs --routing native.",
+                    "Default: ${DEFAULT-VALUE}. docs/service-datapath.md."})
+    String nodePortMode;
+
     @Option(names = "--allow-localhost", defaultValue = "always", paramLabel = "always|policy",
             description = {"always: the node's own host reaches its pods whatever their ingress policy (the kubelet's",
                     "probes come from there; flows name the rule reserved/allow-localhost; deny rules still win);",
@@ -208,7 +216,7 @@ public final class AgentCommand implements Callable<Integer> {
             site = new AgentConfig.Site(netns, address(nodeIpv4, "--node-ipv4"), address(nodeIpv6, "--node-ipv6"),
                     dev.weir.agent.service.ServiceConfig.of(serviceCidrs, nodePortRange, externalPools), podCidrs(podCidrs),
                     dev.weir.agent.runtime.Routing.parse(routing), localhost(allowLocalhost), hostCgroup,
-                    prefilterProtect, prefilterProtectDefaults);
+                    prefilterProtect, prefilterProtectDefaults, dev.weir.agent.runtime.NodePortMode.parse(nodePortMode));
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }

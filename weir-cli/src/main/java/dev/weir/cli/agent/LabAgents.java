@@ -59,9 +59,14 @@ public final class LabAgents {
 
     /**
      * The settings an agent keeps across {@code lab restart-agents}: its service map sizes and the sizes of
-     * its policy and conntrack maps (its pinned maps have them), and its kvstore (with its lease TTL).
+     * its policy and conntrack maps (its pinned maps have them), its kvstore (with its lease TTL), and its
+     * {@code --nodeport-mode} (null: the agent's default, snat).
      */
-    public record Settings(LbMapSizes sizes, AgentConfig.Kvstore kvstore, NodeMapSizes nodeSizes) {
+    public record Settings(LbMapSizes sizes, AgentConfig.Kvstore kvstore, NodeMapSizes nodeSizes, String nodePortMode) {
+        public Settings(LbMapSizes sizes, AgentConfig.Kvstore kvstore, NodeMapSizes nodeSizes) {
+            this(sizes, kvstore, nodeSizes, null);
+        }
+
         public Settings(LbMapSizes sizes, AgentConfig.Kvstore kvstore) {
             this(sizes, kvstore, NodeMapSizes.DEFAULTS);
         }
@@ -156,6 +161,7 @@ public final class LabAgents {
         String kind = KvstoreConfig.FILE;
         String endpoints = null;
         Duration ttl = null;
+        String nodePortMode = null;
         for (int i = 0; i + 1 < a.size(); i++) {
             switch (a.get(i)) {
                 case "--lb-map-size" -> sizes.add(a.get(i + 1));
@@ -163,10 +169,12 @@ public final class LabAgents {
                 case "--kvstore" -> kind = a.get(i + 1);
                 case "--kvstore-endpoints" -> endpoints = a.get(i + 1);
                 case "--kvstore-lease-ttl" -> ttl = Duration.ofSeconds(Long.parseLong(a.get(i + 1)));
+                case "--nodeport-mode" -> nodePortMode = a.get(i + 1);
                 default -> { }
             }
         }
-        return new Settings(LbMapSizes.parse(sizes), new AgentConfig.Kvstore(kind, endpoints, ttl), NodeMapSizes.parse(nodeSizes));
+        return new Settings(LbMapSizes.parse(sizes), new AgentConfig.Kvstore(kind, endpoints, ttl), NodeMapSizes.parse(nodeSizes),
+                nodePortMode);
     }
 
     /** The lab's agents count flows as metrics too (docs/metrics.md, "Flow metrics"). */
@@ -189,6 +197,9 @@ public final class LabAgents {
         sizes.overrides().forEach(o -> argv.addAll(List.of("--lb-map-size", o)));
         settings.nodeSizes().overrides().forEach(o -> argv.addAll(List.of("--map-size", o)));
         argv.addAll(List.of("--kvstore", kvstore.kind()));
+        if (settings.nodePortMode() != null) {
+            argv.addAll(List.of("--nodeport-mode", settings.nodePortMode()));
+        }
         if (kvstore.etcd()) {
             argv.addAll(List.of("--kvstore-endpoints", kvstore.endpoints()));
             if (!kvstore.leaseTtl().equals(AgentConfig.Kvstore.DEFAULT_LEASE_TTL)) {

@@ -85,7 +85,14 @@ public final class NodePortListCommand {
                 for (var e : all.entrySet()) {
                     NpCtKey k = e.getKey();
                     NpCtVal v = e.getValue();
-                    if (k.dir() != NodePortMaps.DIR_FWD || v.expiresNs() <= now) {
+                    if (v.expiresNs() <= now) {
+                        continue;
+                    }
+                    if (k.dir() != NodePortMaps.DIR_FWD) {
+                        if (v.dsr() && !all.containsKey(new NpCtKey(v.natDaddr(), v.natSaddr(), v.natDport(), v.natSport(),
+                                k.proto(), NodePortMaps.DIR_FWD))) {
+                            rows.add(dsrRow(dir, k, v, now)); // the backend's node of a DSR connection: REV only
+                        }
                         continue;
                     }
                     NpCtVal rev = all.get(new NpCtKey(v.natDaddr(), v.natSaddr(), v.natDport(), v.natSport(), k.proto(),
@@ -93,7 +100,7 @@ public final class NodePortListCommand {
                     rows.add(new Row(dir.getFileName().toString(), k.proto() == 6 ? "TCP" : k.proto() == 17 ? "UDP"
                             : Integer.toString(k.proto()), LbListCommand.List_.endpoint(k.saddr(), k.sport()),
                             LbListCommand.List_.endpoint(k.daddr(), k.dport()),
-                            v.snat() ? LbListCommand.List_.endpoint(v.natSaddr(), v.natSport()) : "-",
+                            v.snat() ? LbListCommand.List_.endpoint(v.natSaddr(), v.natSport()) : v.dsr() ? "dsr" : "-",
                             LbListCommand.List_.endpoint(v.natDaddr(), v.natDport()),
                             k.proto() == 6 && v.state() < STATES.length ? STATES[v.state()] : "-",
                             (v.expiresNs() - now) / 1_000_000_000L, v.packets(), rev == null ? 0 : rev.packets(),
@@ -102,6 +109,16 @@ public final class NodePortListCommand {
             }
             rows.sort(Comparator.comparing(Row::frontend).thenComparing(Row::client));
             return rows;
+        }
+
+        /** A REV entry a DSR option made: the backend answers the client as the frontend, from this node. */
+        private static Row dsrRow(Path dir, NpCtKey k, NpCtVal v, long now) {
+            return new Row(dir.getFileName().toString(), k.proto() == 6 ? "TCP" : k.proto() == 17 ? "UDP"
+                    : Integer.toString(k.proto()), LbListCommand.List_.endpoint(v.natDaddr(), v.natDport()),
+                    LbListCommand.List_.endpoint(v.natSaddr(), v.natSport()), "dsr-reply",
+                    LbListCommand.List_.endpoint(k.saddr(), k.sport()),
+                    k.proto() == 6 && v.state() < STATES.length ? STATES[v.state()] : "-",
+                    (v.expiresNs() - now) / 1_000_000_000L, 0, v.packets(), v.svcId(), v.revNatId(), v.backendId());
         }
     }
 }

@@ -82,6 +82,11 @@ final class LabUpCommand implements Runnable {
                     "lab's nodes route no pod address themselves. Default: tunnel with two or more nodes, native with one."})
     String routing;
 
+    @Option(names = "--nodeport-mode", paramLabel = "snat|dsr",
+            description = {"How the weir agents send NodePort traffic to a backend on another node (weir agent",
+                    "--nodeport-mode): snat (the default) or dsr, direct server return, which needs --routing native."})
+    String nodePortMode;
+
     @Override
     public void run() {
         Duration ready = Durations.parse(readyTimeout, "--ready-timeout");
@@ -102,6 +107,9 @@ final class LabUpCommand implements Runnable {
             if (!LabConfig.ROUTINGS.contains(mode)) {
                 throw new IllegalArgumentException("--routing must be tunnel or native, not '" + mode + "'");
             }
+            if (nodePortMode != null) {
+                dev.weir.agent.runtime.NodePortMode.parse(nodePortMode).check(dev.weir.agent.runtime.Routing.parse(mode));
+            }
             config = new LabConfig(model, nodes, ready, kv).withWeir(mode);
             NetpolModel.build(nodes);
         } catch (IllegalArgumentException e) {
@@ -114,7 +122,7 @@ final class LabUpCommand implements Runnable {
         try {
             // one weir agent per node, in the host namespace (it must not keep a lab namespace busy)
             LabAgents.start(lab.model().nodes().stream().map(NodeSpec::name).toList(), ready, socketLb, new LabAgents.Settings(sizes,
-                    LabAgents.kvstoreOf(lab.kvstore()).withLeaseTtl(leaseTtl), nodeSizes), Progress::line);
+                    LabAgents.kvstoreOf(lab.kvstore()).withLeaseTtl(leaseTtl), nodeSizes, nodePortMode), Progress::line);
             // each node's runtime creates its pods through weir-cni, which asks the node's agent
             lab.attachPods(LabCni.install(lab), ready, Progress::line);
         } catch (RuntimeException e) {

@@ -74,6 +74,18 @@ class LabAgentsTest {
     }
 
     @Test
+    void theNodePortModeIsPassedAndKeptAcrossARestart() {
+        LabAgents.Settings want = new LabAgents.Settings(LbMapSizes.DEFAULTS, AgentConfig.Kvstore.FILE,
+                dev.weir.datapath.endpoint.NodeMapSizes.DEFAULTS, "dsr");
+        List<String> argv = LabAgents.argv("node1", SocketLbMode.auto, want, "java", "cp", LOG);
+        assertThat(String.join(" ", argv)).contains("--kvstore file --nodeport-mode dsr");
+        assertThat(LabAgents.settings(argv.subList(1, argv.size()))).isEqualTo(want);
+        List<String> snat = LabAgents.argv("node1", SocketLbMode.auto, LbMapSizes.DEFAULTS, AgentConfig.Kvstore.FILE, "java",
+                "cp", LOG);
+        assertThat(snat).as("the agent's default").doesNotContain("--nodeport-mode");
+    }
+
+    @Test
     void aLeaseTtlOtherThanTheDefaultIsPassedAndKeptAcrossARestart() {
         AgentConfig.Kvstore kv = new AgentConfig.Kvstore("etcd", ENDPOINTS, Duration.ofSeconds(10));
         List<String> argv = LabAgents.argv("node1", SocketLbMode.auto, LbMapSizes.DEFAULTS, kv, "java", "cp", LOG);

@@ -38,6 +38,11 @@ public final class NodePortMaps {
 
     /** {@code np_ct_val.flags}: the client's source became the node's address and a SNAT port. */
     public static final int F_SNAT = 1;
+    /**
+     * {@code np_ct_val.flags}: direct server return; on a FWD entry, the frontend travels to the backend's node in an
+     * IPv4 option; on a REV entry without partner, made on the backend's node from that option.
+     */
+    public static final int F_DSR = 2;
 
     /** The default SNAT port range (above the NodePort range), used when {@link NpCfg} gives none. */
     public static final int SNAT_PORT_MIN = 32768;

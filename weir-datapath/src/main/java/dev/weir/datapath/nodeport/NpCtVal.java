@@ -21,7 +21,7 @@ import dev.weir.ebpf.Codec;
  * @param natSport     the new source port
  * @param natDport     the new destination port
  * @param state        TCP state ({@code CT_*}), 0 for UDP
- * @param flags        {@link NodePortMaps#F_SNAT}
+ * @param flags        {@link NodePortMaps#F_SNAT}, {@link NodePortMaps#F_DSR}
  * @param tcpFlagsSeen TCP flags of both directions
  * @param svcId        the service selected from
  * @param revNatId     the frontend
@@ -70,6 +70,11 @@ public record NpCtVal(long expiresNs, long createdNs, long packets, long bytes, 
     /** Whether the client's source was rewritten to the node's address. */
     public boolean snat() {
         return (flags & NodePortMaps.F_SNAT) != 0;
+    }
+
+    /** Whether the connection goes by direct server return ({@link NodePortMaps#F_DSR}). */
+    public boolean dsr() {
+        return (flags & NodePortMaps.F_DSR) != 0;
     }
 
     public void encode(MemorySegment dst) {
