@@ -14,8 +14,8 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 import dev.weir.agent.service.IpAddress;
+import dev.weir.ebpf.BpfKernelException;
 import dev.weir.ebpf.Errno;
-import dev.weir.ebpf.netlink.NetlinkException;
 import dev.weir.ebpf.netlink.Route;
 import dev.weir.ebpf.netlink.Rtnetlink;
 import dev.weir.ebpf.netlink.Veth;
@@ -92,14 +92,14 @@ public final class PodLink {
         onNode(node -> {
             try {
                 wireHostSide(node, veth, Path.of(podNetns), addresses);
-            } catch (NetlinkException e) {
+            } catch (BpfKernelException e) {
                 deleteOn(node, host); // nothing half-wired stays
                 if (e.errno() != Errno.EEXIST) {
                     throw e;
                 }
                 try {
                     wireHostSide(node, veth, Path.of(podNetns), addresses); // left by an earlier ADD that failed half-way
-                } catch (NetlinkException again) {
+                } catch (BpfKernelException again) {
                     deleteOn(node, host);
                     throw again;
                 }
@@ -154,7 +154,7 @@ public final class PodLink {
     private static void deleteOn(Rtnetlink node, String host) {
         try {
             node.deleteLink(host);
-        } catch (NetlinkException e) {
+        } catch (BpfKernelException e) {
             if (node.linkIndex(host).isPresent()) {
                 throw e;
             }
@@ -219,7 +219,7 @@ public final class PodLink {
     private static <T> T netlink(Supplier<NetworkNamespace> ns, Function<Rtnetlink, T> steps) {
         try (Rtnetlink socket = Rtnetlink.open(ns.get())) {
             return steps.apply(socket);
-        } catch (NetlinkException e) {
+        } catch (BpfKernelException e) {
             throw new CniException(CniException.IO_FAILURE, e.getMessage(), e.detail());
         } catch (NetnsException | IllegalArgumentException e) {
             throw new CniException(CniException.IO_FAILURE, e.getMessage(), "");

@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.weir.ebpf.BpfKernelException;
+
 /**
  * An {@code AF_NETLINK} socket of a netlink family, in the network namespace of the thread that opened it (for
  * good: it may then be used from any thread, one at a time). Asks for capped ACKs with the kernel's extended
@@ -34,6 +36,7 @@ final class NetlinkSocket implements AutoCloseable {
     private static final int EINTR = 4;
     private static final int EAGAIN = 11;
     private static final int RECEIVE_BUFFER = 64 * 1024;
+    private static final long TIMEOUT_SECONDS = 10;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
@@ -67,7 +70,7 @@ final class NetlinkSocket implements AutoCloseable {
      * Opens a socket of {@code protocol} ({@code NETLINK_ROUTE} is 0) in the calling thread's namespace.
      *
      * @param where the namespace, for messages
-     * @throws NetlinkException when the kernel refuses
+     * @throws BpfKernelException when the kernel refuses
      */
     static NetlinkSocket open(int protocol, String where) {
         int fd;
@@ -75,7 +78,7 @@ final class NetlinkSocket implements AutoCloseable {
             MemorySegment c = a.allocate(CAPTURE_LAYOUT);
             fd = (int) SOCKET.invokeExact(c, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
             if (fd < 0) {
-                throw new NetlinkException("socket(AF_NETLINK) in " + where, errno(c), "");
+                throw new BpfKernelException("socket(AF_NETLINK)", where, errno(c));
             }
         } catch (RuntimeException e) {
             throw e;
@@ -84,9 +87,13 @@ final class NetlinkSocket implements AutoCloseable {
         }
         NetlinkSocket s = new NetlinkSocket(fd, where);
         try {
-            s.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 1, "NETLINK_CAP_ACK");
-            s.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1, "NETLINK_EXT_ACK");
-            s.receiveTimeout(10);
+            try (Arena a = Arena.ofConfined()) {
+                s.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, a.allocateFrom(I, 1), "NETLINK_CAP_ACK");
+                s.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, a.allocateFrom(I, 1), "NETLINK_EXT_ACK");
+                MemorySegment timeval = a.allocate(16, 8);
+                timeval.set(L, 0, TIMEOUT_SECONDS);
+                s.setsockopt(SOL_SOCKET, SO_RCVTIMEO, timeval, "SO_RCVTIMEO");
+            }
             return s;
         } catch (RuntimeException e) {
             s.close();
@@ -99,26 +106,11 @@ final class NetlinkSocket implements AutoCloseable {
         return where;
     }
 
-    private void setsockopt(int level, int name, int value, String what) {
-        try (Arena a = Arena.ofConfined()) {
-            int rc = (int) SETSOCKOPT.invokeExact(capture, fd, level, name, a.allocateFrom(I, value), 4);
+    private void setsockopt(int level, int name, MemorySegment value, String what) {
+        try {
+            int rc = (int) SETSOCKOPT.invokeExact(capture, fd, level, name, value, (int) value.byteSize());
             if (rc < 0) {
-                throw new NetlinkException("setsockopt(" + what + ") in " + where, errno(capture), "");
-            }
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("setsockopt failed", t);
-        }
-    }
-
-    private void receiveTimeout(int seconds) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment tv = a.allocate(16, 8);
-            tv.set(L, 0, seconds);
-            int rc = (int) SETSOCKOPT.invokeExact(capture, fd, SOL_SOCKET, SO_RCVTIMEO, tv, 16);
-            if (rc < 0) {
-                throw new NetlinkException("setsockopt(SO_RCVTIMEO) in " + where, errno(capture), "");
+                throw new BpfKernelException("setsockopt(" + what + ")", "netlink socket in " + where, errno(capture));
             }
         } catch (RuntimeException e) {
             throw e;
@@ -131,14 +123,14 @@ final class NetlinkSocket implements AutoCloseable {
      * Sends the request and returns the replies to it (by sequence number) up to its ACK, error or {@code NLMSG_DONE},
      * that one included; a reply to a request without ACK or dump ends at its first message.
      */
-    synchronized List<NetlinkReply> exchange(NetlinkMessage request, String operation) {
+    synchronized List<NetlinkReply> exchange(NetlinkMessage request, String operation, String object) {
         int mine = ++seq;
-        send(request.encode(mine), operation);
+        send(request.encode(mine), operation, object);
         boolean multi = (request.flags() & RtMessages.NLM_F_DUMP) == RtMessages.NLM_F_DUMP;
         boolean acked = (request.flags() & RtMessages.NLM_F_ACK) != 0;
         List<NetlinkReply> replies = new ArrayList<>();
         while (true) {
-            for (NetlinkReply r : receive(operation)) {
+            for (NetlinkReply r : receive(operation, object)) {
                 if (r.seq() != mine) {
                     continue; // a late answer to an earlier request that timed out
                 }
@@ -150,7 +142,7 @@ final class NetlinkSocket implements AutoCloseable {
         }
     }
 
-    private void send(byte[] message, String operation) {
+    private void send(byte[] message, String operation, String object) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment m = a.allocateFrom(ValueLayout.JAVA_BYTE, message);
             while (true) {
@@ -159,7 +151,7 @@ final class NetlinkSocket implements AutoCloseable {
                     return;
                 }
                 if (errno(capture) != EINTR) {
-                    throw new NetlinkException(operation + " (sending to netlink in " + where + ")", errno(capture), "");
+                    throw new BpfKernelException(operation, object, errno(capture), "sending to netlink");
                 }
             }
         } catch (RuntimeException e) {
@@ -169,7 +161,7 @@ final class NetlinkSocket implements AutoCloseable {
         }
     }
 
-    private List<NetlinkReply> receive(String operation) {
+    private List<NetlinkReply> receive(String operation, String object) {
         try {
             while (true) {
                 long n = (long) RECV.invokeExact(capture, fd, buffer, (long) RECEIVE_BUFFER, 0);
@@ -179,11 +171,9 @@ final class NetlinkSocket implements AutoCloseable {
                     return NetlinkReply.parse(copy);
                 }
                 int errno = errno(capture);
-                if (errno == EAGAIN) {
-                    throw new NetlinkException(operation + ": no answer from netlink in " + where + " within 10 s", errno, "");
-                }
                 if (errno != EINTR) {
-                    throw new NetlinkException(operation + " (reading from netlink in " + where + ")", errno, "");
+                    throw new BpfKernelException(operation, object, errno, errno == EAGAIN
+                            ? "no answer from netlink within " + TIMEOUT_SECONDS + " s" : "reading from netlink");
                 }
             }
         } catch (RuntimeException e) {
@@ -197,12 +187,12 @@ final class NetlinkSocket implements AutoCloseable {
      * A read-only descriptor of a namespace file, for {@code IFLA_NET_NS_FD}; the caller closes it with
      * {@link #closeFd}.
      */
-    static int openNamespace(Path file, String operation) {
+    static int openNamespace(Path file) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment c = a.allocate(CAPTURE_LAYOUT);
             int nsFd = (int) OPEN.invokeExact(c, a.allocateFrom(file.toString()), O_RDONLY | O_CLOEXEC);
             if (nsFd < 0) {
-                throw new NetlinkException(operation + ": cannot open the network namespace " + file, errno(c), "");
+                throw new BpfKernelException("open", "network namespace " + file, errno(c));
             }
             return nsFd;
         } catch (RuntimeException e) {

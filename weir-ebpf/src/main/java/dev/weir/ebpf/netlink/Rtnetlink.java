@@ -7,13 +7,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import dev.weir.ebpf.BpfKernelException;
 import dev.weir.ebpf.Errno;
 import dev.weir.ebpf.netns.NetworkNamespace;
 
 /**
  * rtnetlink ({@code NETLINK_ROUTE}) in one network namespace: what {@code ip link}, {@code ip addr} and
  * {@code ip route} do, without a process per command. Every request is acknowledged, and a refusal is a
- * {@link NetlinkException} naming the operation and the interface, with the kernel's errno and extended message.
+ * {@link BpfKernelException} naming the request and what it was about (the interface), with the kernel's errno and
+ * extended message: {@code RTM_NEWADDR(169.254.1.1/32 on lxc-x-a): EEXIST (17)}.
  *
  * <p>Opened for a namespace with {@link #open}: the socket is made on a thread inside it and stays there; then
  * usable from any thread (requests are serialized). {@link #close} releases it.
@@ -33,7 +35,7 @@ public final class Rtnetlink implements AutoCloseable {
     /**
      * A socket in the namespace.
      *
-     * @throws NetlinkException when the kernel refuses the socket
+     * @throws BpfKernelException when the kernel refuses the socket
      * @throws dev.weir.ebpf.netns.NetnsException when the namespace cannot be entered
      */
     public static Rtnetlink open(NetworkNamespace ns) {
@@ -45,13 +47,12 @@ public final class Rtnetlink implements AutoCloseable {
      * Creates the veth pair, its peer directly in the namespace of the file {@code peerNetns}; {@code up} brings
      * the near end up.
      *
-     * @throws NetlinkException EEXIST when an interface of that name exists
+     * @throws BpfKernelException EEXIST when an interface of that name exists
      */
     public void createVeth(Veth v, java.nio.file.Path peerNetns, boolean up) {
-        String op = "create veth " + v.name() + " (peer " + v.peerName() + " in " + peerNetns + ")";
-        int nsFd = NetlinkSocket.openNamespace(peerNetns, op);
+        int nsFd = NetlinkSocket.openNamespace(peerNetns);
         try {
-            ack(RtMessages.newVeth(v, nsFd, up), op);
+            ack(RtMessages.newVeth(v, nsFd, up), "RTM_NEWLINK", "veth " + v.name() + ", peer " + v.peerName() + " in " + peerNetns);
         } finally {
             NetlinkSocket.closeFd(nsFd);
         }
@@ -59,26 +60,26 @@ public final class Rtnetlink implements AutoCloseable {
 
     /** The interface's index, or empty when there is none of that name. */
     public Optional<Integer> linkIndex(String name) {
-        String op = "look up interface " + name + " in " + socket.where();
-        NetlinkReply r = socket.exchange(RtMessages.getLink(name), op).getFirst();
+        String object = name + " in " + socket.where();
+        NetlinkReply r = socket.exchange(RtMessages.getLink(name), "RTM_GETLINK", object).getFirst();
         if (r.isError()) {
             if (Errno.of(r.errno()) == Errno.ENODEV) {
                 return Optional.empty();
             }
-            throw new NetlinkException(op, r.errno(), r.extackMessage());
+            throw new BpfKernelException("RTM_GETLINK", object, r.errno(), r.extackMessage());
         }
         return Optional.of(r.payload().getInt(4));
     }
 
-    /** The interface's index. @throws NetlinkException ENODEV when there is none */
+    /** The interface's index. @throws BpfKernelException ENODEV when there is none */
     public int requireIndex(String name) {
-        return linkIndex(name).orElseThrow(() -> new NetlinkException("look up interface " + name + " in "
-                + socket.where(), ENODEV, "no such interface"));
+        return linkIndex(name).orElseThrow(() -> new BpfKernelException("RTM_GETLINK", name + " in " + socket.where(),
+                ENODEV, "no such interface"));
     }
 
     /** Brings the interface up. */
     public void setUp(int index, String name) {
-        ack(RtMessages.setUp(index), "bring " + name + " up");
+        ack(RtMessages.setUp(index), "RTM_NEWLINK", name + " up");
     }
 
     /**
@@ -87,24 +88,24 @@ public final class Rtnetlink implements AutoCloseable {
      * @return false when there was none of that name
      */
     public boolean deleteLink(String name) {
-        String op = "delete interface " + name + " in " + socket.where();
-        NetlinkReply r = socket.exchange(RtMessages.deleteLink(name), op).getLast();
+        String object = name + " in " + socket.where();
+        NetlinkReply r = socket.exchange(RtMessages.deleteLink(name), "RTM_DELLINK", object).getLast();
         if (r.isError() && Errno.of(r.errno()) == Errno.ENODEV) {
             return false;
         }
-        check(r, op);
+        check(r, "RTM_DELLINK", object);
         return true;
     }
 
     /** Adds {@code address/prefix} to the interface; {@code nodad} skips IPv6 duplicate address detection. */
     public void addAddress(int index, String name, InetAddress address, int prefix, boolean nodad) {
-        ack(RtMessages.addAddress(index, address, prefix, nodad),
-                "add address " + address.getHostAddress() + "/" + prefix + " to " + name);
+        ack(RtMessages.addAddress(index, address, prefix, nodad), "RTM_NEWADDR",
+                address.getHostAddress() + "/" + prefix + " on " + name);
     }
 
     /** Adds (or with {@link Route#replacing()} replaces) the route; {@code name} is its interface, for messages. */
     public void addRoute(Route route, String name) {
-        ack(RtMessages.route(route), (route.replace() ? "replace" : "add") + " route " + route + " dev " + name);
+        ack(RtMessages.route(route), "RTM_NEWROUTE", (route.replace() ? "replace " : "") + route + " dev " + name);
     }
 
     /** Scope of an address valid on its link only (an IPv6 link-local address). */
@@ -116,11 +117,11 @@ public final class Rtnetlink implements AutoCloseable {
 
     /** Every address in the namespace, of both families. */
     public List<Address> addresses() {
-        String op = "list addresses in " + socket.where();
+        String object = "addresses in " + socket.where();
         List<Address> out = new ArrayList<>();
-        for (NetlinkReply r : socket.exchange(RtMessages.dumpAddresses(RtMessages.AF_UNSPEC), op)) {
+        for (NetlinkReply r : socket.exchange(RtMessages.dumpAddresses(RtMessages.AF_UNSPEC), "RTM_GETADDR", object)) {
             if (r.isError()) {
-                check(r, op);
+                check(r, "RTM_GETADDR", object);
             }
             if (r.type() != RtMessages.RTM_NEWADDR) {
                 continue;
@@ -145,16 +146,16 @@ public final class Rtnetlink implements AutoCloseable {
         }
     }
 
-    private void ack(NetlinkMessage request, String op) {
-        check(socket.exchange(request, op).getLast(), op);
+    private void ack(NetlinkMessage request, String operation, String object) {
+        check(socket.exchange(request, operation, object).getLast(), operation, object);
     }
 
-    private static void check(NetlinkReply r, String op) {
+    private static void check(NetlinkReply r, String operation, String object) {
         if (!r.isError()) {
-            throw new NetlinkException(op + ": no ACK (message type " + r.type() + ")", EIO, "");
+            throw new BpfKernelException(operation, object, EIO, "no ACK (message type " + r.type() + ")");
         }
         if (r.errno() != 0) {
-            throw new NetlinkException(op, r.errno(), r.extackMessage());
+            throw new BpfKernelException(operation, object, r.errno(), r.extackMessage());
         }
     }
 

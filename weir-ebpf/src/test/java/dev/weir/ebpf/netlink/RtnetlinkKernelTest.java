@@ -3,6 +3,7 @@ package dev.weir.ebpf.netlink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.weir.ebpf.BpfKernelException;
 import dev.weir.ebpf.Errno;
 import dev.weir.ebpf.netns.NetworkNamespace;
 import dev.weir.testkit.Requirements;
@@ -98,19 +99,19 @@ class RtnetlinkKernelTest {
             Veth v = new Veth("lxc-dup", null, "eth0", null, null);
             n.createVeth(v, Path.of("/run/netns", pod), false);
             assertThatThrownBy(() -> n.createVeth(v, Path.of("/run/netns", pod), false))
-                    .isInstanceOfSatisfying(NetlinkException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EEXIST))
-                    .hasMessageStartingWith("create veth lxc-dup (peer eth0 in /run/netns/" + pod + "): EEXIST (17)");
+                    .isInstanceOfSatisfying(BpfKernelException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EEXIST))
+                    .hasMessageStartingWith("RTM_NEWLINK(veth lxc-dup, peer eth0 in /run/netns/" + pod + "): EEXIST (17)");
             int index = n.requireIndex("lxc-dup");
             n.addAddress(index, "lxc-dup", Route.address("169.254.1.1"), 32, false);
             assertThatThrownBy(() -> n.addAddress(index, "lxc-dup", Route.address("169.254.1.1"), 32, false))
-                    .hasMessageStartingWith("add address 169.254.1.1/32 to lxc-dup: EEXIST (17)");
+                    .hasMessageStartingWith("RTM_NEWADDR(169.254.1.1/32 on lxc-dup): EEXIST (17)");
             assertThatThrownBy(() -> n.addRoute(Route.defaultVia(Route.address("10.9.9.9"), index), "lxc-dup"))
-                    .isInstanceOf(NetlinkException.class)
-                    .hasMessageStartingWith("add route default via 10.9.9.9 dev lxc-dup: ENETUNREACH (101)");
+                    .isInstanceOf(BpfKernelException.class)
+                    .hasMessageStartingWith("RTM_NEWROUTE(default via 10.9.9.9 dev lxc-dup): ENETUNREACH (101)");
             assertThatThrownBy(() -> n.requireIndex("nope0"))
-                    .hasMessage("look up interface nope0 in network namespace " + node + ": ENODEV (19): no such interface");
+                    .hasMessage("RTM_GETLINK(nope0 in network namespace " + node + "): ENODEV (19): no such interface");
             assertThatThrownBy(() -> n.createVeth(new Veth("lxc-x", null, "eth1", null, null), Path.of("/run/netns/absent-" + suffix), false))
-                    .hasMessageStartingWith("create veth lxc-x (peer eth1 in /run/netns/absent-" + suffix + "): cannot open");
+                    .hasMessage("open(network namespace /run/netns/absent-" + suffix + "): ENOENT (2)");
             assertThat(n.linkIndex("lxc-x")).isEmpty();
         }
     }
