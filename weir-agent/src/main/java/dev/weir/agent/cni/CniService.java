@@ -123,9 +123,10 @@ public final class CniService {
             awaitEnforced(existing.get(), r, 0);
             return result(existing.get(), r);
         }
-        // the slow part (the IDs' store, iproute2, a delegated plugin) runs beside other ADDs, and its pieces that
+        // the slow part (the IDs' store, netlink, a delegated plugin) runs beside other ADDs, and its pieces that
         // need not wait for each other side by side: the id, and the pod side beside the programs on the host side
         Attachment a;
+        long needSyncs;
         Steps steps = new Steps();
         CompletableFuture<Integer> id = CompletableFuture.supplyAsync(() -> steps.aside("id", () -> parts.ids().idOf(namespace, name)), SIDE);
         CompletableFuture<Dataplane.Readied> readied = null;
@@ -147,6 +148,11 @@ public final class CniService {
             steps.done("waiting for them");
             long staged;
             synchronized (changes) {
+                // the same endpoint may still be in force from an attachment that went before this one: then only a
+                // sync that started after this one was recorded counts (the second from now). Asked before staging:
+                // once staged, a sync another ADD started may show this very attachment, and if this ADD then waited
+                // for two more syncs, the last ADD of a burst would wait in vain (nothing changes after it)
+                needSyncs = present(a) ? parts.state().get().syncs() + 2 : 0;
                 staged = parts.endpoints().stage(a);
                 reserved.remove(key);
             }
@@ -165,9 +171,6 @@ public final class CniService {
             throw e instanceof CniException c ? c
                     : new CniException(CniException.TRY_AGAIN_LATER, "cannot attach the pod: " + e.getMessage(), "");
         }
-        // the same endpoint may still be in force from an attachment that went before this one: then only a sync
-        // that started after this one was recorded counts (the second from now)
-        long needSyncs = present(a) ? parts.state().get().syncs() + 2 : 0;
         log.accept("cni: ADD " + a.podKey() + " (container " + r.containerId() + ", " + a.hostInterface() + ", "
                 + String.join(" ", a.addresses()) + ")");
         parts.poke().run();
