@@ -1,37 +1,41 @@
 package dev.weir.agent.cni;
 
-import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.weir.agent.net.IpCommand;
+import dev.weir.agent.service.IpAddress;
+import dev.weir.ebpf.BpfKernelException;
+import dev.weir.ebpf.Errno;
+import dev.weir.ebpf.netlink.Route;
+import dev.weir.ebpf.netlink.Rtnetlink;
+import dev.weir.ebpf.netlink.Veth;
+import dev.weir.ebpf.netns.NetnsException;
+import dev.weir.ebpf.netns.NetworkNamespace;
 
 /**
  * A pod's veth, wired as weir wires every endpoint: the host side ({@code lxc…}) in the node's network namespace
  * with the gateway addresses {@value #GATEWAY4} and {@value #GATEWAY6} and a host route to each pod address (from the
  * node's own address, so that what the node sends its pods comes from the host identity); the
  * pod side ({@code CNI_IFNAME}) in the pod's namespace with the pod's /32 and /128, default routes via the
- * gateways and the MTU given. Done with iproute2 ({@code ip -batch}, {@code nsenter} for the pod's namespace,
- * which the runtime names by path). Stateless.
+ * gateways and the MTU given. Done with rtnetlink from the agent ({@link Rtnetlink}: a socket opened in the node's
+ * namespace, one in the pod's, which the runtime names by path; no iproute2 process), every request acknowledged; a
+ * refusal is an I/O failure naming the operation, the interface and the errno. Stateless.
  */
 public final class PodLink {
 
     public static final String GATEWAY4 = "169.254.1.1";
     public static final String GATEWAY6 = "fe80::1";
     private static final int MAX_IFNAME = 15;
-    private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final long TIMEOUT_SECONDS = 20;
 
     /** The node's network namespace: a name under /run/netns, or null for the agent's own (the host's). */
     private final String nodeNetns;
@@ -76,76 +80,98 @@ public final class PodLink {
     }
 
     /**
-     * Creates the veth with its pod side already in the pod's namespace, and wires the host side (its gateway
-     * addresses, a host route per pod address): one iproute2 batch in the node's namespace. A host side left by an
-     * earlier failed ADD is replaced; on failure nothing of it stays.
+     * Creates the veth with its pod side already in the pod's namespace (MACs and MTU set at creation), brings the
+     * host side up and wires it (its gateway addresses, a host route per pod address). A host side left by an earlier
+     * failed ADD is replaced; on failure nothing of it stays.
      */
     public void createHostSide(String host, String podNetns, String ifName, List<String> addresses, Integer mtu) {
         if (!Files.exists(Path.of(podNetns))) {
             throw new CniException(CniException.INVALID_ENVIRONMENT, "the pod's network namespace does not exist", podNetns);
         }
-        String mtuArg = mtu == null ? "" : " mtu " + mtu;
-        List<String> node = new ArrayList<>(List.of("link add " + host + " address " + hostMac(host) + mtuArg
-                        + " type veth peer name " + ifName + " address " + podMac(host) + mtuArg + " netns " + podNetns,
-                "link set " + host + " up",
-                "addr add " + GATEWAY4 + "/32 dev " + host, "addr add " + GATEWAY6 + "/64 dev " + host + " nodad"));
-        for (String a : addresses) {
-            boolean v6 = a.contains(":");
-            String src = v6 ? nodeIpv6 : nodeIpv4;
-            node.add("route replace " + a + (v6 ? "/128" : "/32") + " dev " + host + (src == null ? "" : " src " + src));
-        }
-        String nodeBatch = String.join("\n", node) + "\n";
-        try {
-            run(nodeIp(List.of("-batch", "-")), nodeBatch);
-        } catch (CniException e) {
-            delete(host); // the batch stops at its first failure: nothing half-wired stays
-            if (!e.details().contains("File exists")) {
-                throw e;
+        Veth veth = new Veth(host, macBytes(hostMac(host)), ifName, macBytes(podMac(host)), mtu);
+        onNode(node -> {
+            try {
+                wireHostSide(node, veth, Path.of(podNetns), addresses);
+            } catch (BpfKernelException e) {
+                deleteOn(node, host); // nothing half-wired stays
+                if (e.errno() != Errno.EEXIST) {
+                    throw e;
+                }
+                try {
+                    wireHostSide(node, veth, Path.of(podNetns), addresses); // left by an earlier ADD that failed half-way
+                } catch (BpfKernelException again) {
+                    deleteOn(node, host);
+                    throw again;
+                }
             }
-            run(nodeIp(List.of("-batch", "-")), nodeBatch); // left by an earlier ADD that failed half-way
+            return null;
+        });
+    }
+
+    private void wireHostSide(Rtnetlink node, Veth veth, Path podNetns, List<String> addresses) {
+        String host = veth.name();
+        node.createVeth(veth, podNetns, true);
+        int index = node.requireIndex(host);
+        node.addAddress(index, host, Route.address(GATEWAY4), 32, false);
+        node.addAddress(index, host, Route.address(GATEWAY6), 64, true);
+        for (String a : addresses) {
+            InetAddress address = Route.address(a);
+            String src = a.contains(":") ? nodeIpv6 : nodeIpv4;
+            Route route = Route.direct(address, hostBits(address), index).replacing();
+            node.addRoute(src == null ? route : route.from(Route.address(src)), host);
         }
     }
 
-    /** The pod side: up, the pod's addresses, default routes via the gateways; one iproute2 batch in the pod's namespace. */
+    /** The pod side: {@code lo} and it up, the pod's addresses, default routes via the gateways; in the pod's namespace. */
     public void wirePodSide(String host, String podNetns, String ifName, List<String> addresses) {
-        List<String> pod = new ArrayList<>(List.of("link set lo up", "link set " + ifName + " up"));
-        for (String a : addresses) {
-            pod.add("addr add " + a + (a.contains(":") ? "/128 dev " + ifName + " nodad" : "/32 dev " + ifName));
-        }
-        if (addresses.stream().anyMatch(a -> !a.contains(":"))) {
-            pod.add("route add " + GATEWAY4 + "/32 dev " + ifName + " scope link");
-            pod.add("route add default via " + GATEWAY4 + " dev " + ifName);
-        }
-        if (addresses.stream().anyMatch(a -> a.contains(":"))) {
-            pod.add("route add default via " + GATEWAY6 + " dev " + ifName);
-        }
-        run(podIp(podNetns, List.of("-batch", "-")), String.join("\n", pod) + "\n");
+        onPod(podNetns, pod -> {
+            pod.setUp(pod.requireIndex("lo"), "lo");
+            int index = pod.requireIndex(ifName);
+            pod.setUp(index, ifName);
+            for (String a : addresses) {
+                InetAddress address = Route.address(a);
+                pod.addAddress(index, ifName, address, hostBits(address), a.contains(":"));
+            }
+            if (addresses.stream().anyMatch(a -> !a.contains(":"))) {
+                pod.addRoute(Route.direct(Route.address(GATEWAY4), 32, index), ifName);
+                pod.addRoute(Route.defaultVia(Route.address(GATEWAY4), index), ifName);
+            }
+            if (addresses.stream().anyMatch(a -> a.contains(":"))) {
+                pod.addRoute(Route.defaultVia(Route.address(GATEWAY6), index), ifName);
+            }
+            return null;
+        });
     }
 
     /** Removes the host side (the kernel removes the pod side with it); nothing when it is gone. */
     public void delete(String host) {
-        if (exists(host)) {
-            try {
-                run(nodeIp(List.of("link", "del", host)), null);
-            } catch (CniException e) {
-                if (exists(host)) {
-                    throw e;
-                }
+        onNode(node -> {
+            deleteOn(node, host);
+            return null;
+        });
+    }
+
+    private static void deleteOn(Rtnetlink node, String host) {
+        try {
+            node.deleteLink(host);
+        } catch (BpfKernelException e) {
+            if (node.linkIndex(host).isPresent()) {
+                throw e;
             }
         }
     }
 
     /** Whether the host side exists. */
     public boolean exists(String host) {
-        return links(nodeIp(List.of("-j", "link", "show", "dev", host))).size() == 1;
+        return onNode(node -> node.linkIndex(host).isPresent());
     }
 
-    /** The host side's MAC address, which {@link #create} gives it: locally administered, from the name. */
+    /** The host side's MAC address, which {@link #createHostSide} gives it: locally administered, from the name. */
     public static String hostMac(String host) {
         return mac("host/" + host);
     }
 
-    /** The pod side's MAC address, which {@link #create} gives it. */
+    /** The pod side's MAC address, which {@link #createHostSide} gives it. */
     public static String podMac(String host) {
         return mac("pod/" + host);
     }
@@ -159,52 +185,44 @@ public final class PodLink {
         return sb.toString();
     }
 
-    /** The global addresses on the pod side (without prefix lengths); empty when the interface is missing. */
+    private static byte[] macBytes(String text) {
+        return HexFormat.ofDelimiter(":").parseHex(text);
+    }
+
+    /** The global addresses on the pod side (without prefix lengths); empty when the interface or namespace is missing. */
     public Set<String> podAddresses(String podNetns, String ifName) {
         Set<String> addresses = new TreeSet<>();
-        for (JsonNode link : links(podIp(podNetns, List.of("-j", "addr", "show", "dev", ifName)))) {
-            for (JsonNode a : link.path("addr_info")) {
-                if (!"link".equals(a.path("scope").asText())) {
-                    addresses.add(a.path("local").asText());
-                }
-            }
+        if (!Files.exists(Path.of(podNetns))) {
+            return addresses;
         }
-        return addresses;
+        return onPod(podNetns, pod -> {
+            pod.linkIndex(ifName).ifPresent(index -> pod.addresses().stream()
+                    .filter(a -> a.index() == index && a.scope() != Rtnetlink.SCOPE_LINK)
+                    .forEach(a -> addresses.add(IpAddress.parse(a.address().getHostAddress()).toString())));
+            return addresses;
+        });
     }
 
-    private List<String> nodeIp(List<String> args) {
-        return IpCommand.ip(nodeNetns, args);
+    private static int hostBits(InetAddress a) {
+        return a.getAddress().length * 8;
     }
 
-    private static List<String> podIp(String podNetns, List<String> args) {
-        List<String> argv = new ArrayList<>(List.of("nsenter", "--net=" + podNetns, "ip"));
-        argv.addAll(args);
-        return argv;
+    /** Runs the steps on a socket in the node's namespace; a refusal becomes an I/O failure with the kernel's words. */
+    private <T> T onNode(Function<Rtnetlink, T> steps) {
+        return netlink(() -> nodeNetns == null ? NetworkNamespace.current() : NetworkNamespace.named(nodeNetns), steps);
     }
 
-    /** The JSON list {@code ip -j} prints; empty when the device does not exist. */
-    private static List<JsonNode> links(List<String> argv) {
-        String out;
-        try {
-            out = run(argv, null);
-        } catch (CniException e) {
-            return List.of();
-        }
-        try {
-            List<JsonNode> links = new ArrayList<>();
-            MAPPER.readTree(out.isBlank() ? "[]" : out).forEach(links::add);
-            return links;
-        } catch (IOException e) {
-            throw new CniException(CniException.IO_FAILURE, "cannot read what " + String.join(" ", argv) + " printed", e.getMessage());
-        }
+    private static <T> T onPod(String podNetns, Function<Rtnetlink, T> steps) {
+        return netlink(() -> NetworkNamespace.at(Path.of(podNetns)), steps);
     }
 
-    /** Runs a command, returning its stdout; a failure is an I/O failure naming the command and its stderr. */
-    static String run(List<String> argv, String stdin) {
-        try {
-            return IpCommand.run(argv, stdin);
-        } catch (IpCommand.Failed e) {
-            throw new CniException(CniException.IO_FAILURE, e.getMessage(), e.stderr());
+    private static <T> T netlink(Supplier<NetworkNamespace> ns, Function<Rtnetlink, T> steps) {
+        try (Rtnetlink socket = Rtnetlink.open(ns.get())) {
+            return steps.apply(socket);
+        } catch (BpfKernelException e) {
+            throw new CniException(CniException.IO_FAILURE, e.getMessage(), e.detail());
+        } catch (NetnsException | IllegalArgumentException e) {
+            throw new CniException(CniException.IO_FAILURE, e.getMessage(), "");
         }
     }
 

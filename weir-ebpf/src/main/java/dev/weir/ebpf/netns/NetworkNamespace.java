@@ -57,6 +57,19 @@ public final class NetworkNamespace {
         return new NetworkNamespace(name, file);
     }
 
+    /**
+     * The namespace of a file a runtime names by path ({@code /var/run/netns/cni-…}, {@code /proc/PID/ns/net}); its
+     * {@link #name()} is the path.
+     *
+     * @throws IllegalArgumentException when the file does not exist
+     */
+    public static NetworkNamespace at(Path file) {
+        if (!Files.exists(file)) {
+            throw new IllegalArgumentException("network namespace file " + file + " does not exist");
+        }
+        return new NetworkNamespace(file.toString(), file);
+    }
+
     /** The namespace of this process's initial thread (the host's, for a process started on the host). */
     public static NetworkNamespace current() {
         return new NetworkNamespace("", Path.of("/proc/self/ns/net"));
