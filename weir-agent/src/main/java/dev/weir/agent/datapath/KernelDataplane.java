@@ -18,7 +18,8 @@ import dev.weir.agent.runtime.StateView;
  * pods, over the same maps) and services reached from outside the node ({@link NodePortDataplane}, on the
  * underlay interface), and the node's XDP prefilter ({@link NodePrefilter}, on the interfaces the WeirPrefilter
  * objects selecting the node name, written last so that its failure leaves the rest applied), and the routes to the
- * other nodes' pods, tunnelled or native ({@link NodeRoutes}, written first). Same lifetime rules:
+ * other nodes' pods, tunnelled or native ({@link NodeRoutes}, written first), and with {@code --sockmap} same-node TCP
+ * socket to socket ({@link Sockmap}, after policy). Same lifetime rules:
  * {@link #stop} leaves everything attached and pinned.
  */
 public final class KernelDataplane implements Dataplane<ComputedState> {
@@ -26,6 +27,7 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
     private final KernelPolicyDataplane.Config config;
     private final KernelPolicyDataplane policy;
     private final SocketLb socketLb;
+    private final Sockmap sockmap;
     private final NodePortDataplane nodePort;
     private final NodePrefilter prefilter;
     private final NodeRoutes routes;
@@ -42,7 +44,14 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
     /** @param prefilter the node's prefilter (its pins and state are its own) */
     public KernelDataplane(KernelPolicyDataplane.Config config, SocketLbMode socketLb, Supplier<FlowSink> sink,
                            NodePrefilter prefilter, Consumer<String> log) {
+        this(config, socketLb, false, sink, prefilter, log);
+    }
+
+    /** @param sockmap {@code weir agent --sockmap}: same-node TCP between local pods socket to socket */
+    public KernelDataplane(KernelPolicyDataplane.Config config, SocketLbMode socketLb, boolean sockmap,
+                           Supplier<FlowSink> sink, NodePrefilter prefilter, Consumer<String> log) {
         this.config = config;
+        this.sockmap = new Sockmap(new Sockmap.Config(config.pinDir(), sockmap), log);
         this.prefilter = prefilter;
         this.policy = new KernelPolicyDataplane(config, sink, log);
         this.socketLb = new SocketLb(new SocketLb.Config(config.pinDir(), socketLb, config.hostCgroup()), log);
@@ -63,8 +72,10 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
             services = new LbMapWriter(LbTables.of(policy.object()));
             socketLb.start(policy.object());
             nodePort.start(policy.object());
+            sockmap.start(policy.object());
             fill.start();
         } catch (Exception e) {
+            sockmap.stop();
             socketLb.stop();
             policy.stop();
             throw e;
@@ -74,6 +85,7 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
     @Override
     public void stop() {
         fill.stop();
+        sockmap.stop();
         nodePort.stop();
         socketLb.stop();
         policy.stop();
@@ -82,7 +94,8 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
     /** Which paths translate services: {@code socket+tc}, or {@code tc (why not the socket)}. */
     @Override
     public java.util.Map<String, String> details() {
-        return java.util.Map.of("serviceLb", socketLb.state(), "prefilter", prefilter.applied().summary());
+        return java.util.Map.of("serviceLb", socketLb.state(), "prefilter", prefilter.applied().summary(),
+                "sockmap", sockmap.state());
     }
 
     @Override
@@ -96,6 +109,7 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
         nodePort.addRanges(update.result().services());
         services.write(update.result().services(), update.result().lbChange());
         socketLb.apply(update.cluster().endpointsOn(config.node()));
+        sockmap.apply(update.cluster().endpointsOn(config.node()));
         update.cluster().node(config.node()).ifPresent(n -> nodePort.apply(n, update.result().services(), tunnel));
         NodePrefilterSpec want = update.result().prefilter();
         var self = update.cluster().node(config.node());
