@@ -41,8 +41,12 @@ PORT=9000
 stat() {
     local pin=/sys/fs/bpf/weir/node1/sockmap_stats
     if [ ! -e "$pin" ]; then echo "0 0"; return; fi
-    bpftool -j map lookup pinned "$pin" key "$1" 0 0 0 \
-        | jq -r '[.values[] | (.value // .)] | "\(map(.packets) | add) \(map(.bytes) | add)"'
+    # each CPU's struct weir_counter { u64 packets; u64 bytes; }: as fields with BTF, else as 16 hex bytes
+    bpftool -j map lookup pinned "$pin" key "$1" 0 0 0 | jq -r '
+        def hex: ltrimstr("0x") | explode | reduce .[] as $c (0; . * 16 + (if $c >= 97 then $c - 87 else $c - 48 end));
+        def le: reverse | reduce .[] as $b (0; . * 256 + ($b | hex));
+        [.values[].value | if type == "array" then {packets: (.[0:8] | le), bytes: (.[8:16] | le)} else . end]
+        | "\(map(.packets) | add) \(map(.bytes) | add)"'
 }
 
 # one pass: rr 64 B, rr 64 KiB, stream 64 B, stream 64 KiB; prints "name value" lines

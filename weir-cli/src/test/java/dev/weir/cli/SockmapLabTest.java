@@ -49,7 +49,7 @@ import dev.weir.testkit.Requirements;
  * denies an established connection stops its redirect and the connection then follows TC as without sockmap
  * (it goes on until conntrack forgets it, then it is cut), which the same steps with sockmap off show too;
  * agents restarted without {@code --sockmap} remove every link, program and map of it, and {@code weir
- * uninstall} leaves nothing. The client and server are {@code tcpecho} (weir-datapath/src/test/c/tcpecho.c) in
+ * uninstall} then {@code lab down} leave nothing. The client and server are {@code tcpecho} (weir-datapath/src/test/c/tcpecho.c) in
  * the pods' netns and cgroup. The tests run in order on one lab.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -183,7 +183,7 @@ class SockmapLabTest {
 
     @Test
     @Order(7)
-    void onAgainThenUninstallLeavesNothing() throws Exception {
+    void onAgainThenUninstallAndLabDownLeaveNothing() throws Exception {
         InProcess.Result r = Cli.run("lab", "restart-agents", "--sockmap");
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(sockmapState()).containsOnly("on");
@@ -193,12 +193,18 @@ class SockmapLabTest {
 
         Set<Integer> links = linkIds();
         Set<Integer> programs = programIds();
+        Set<Integer> maps = new HashSet<>();
+        BpfSystem.maps().stream().filter(m -> SockmapMaps.OWN.contains(m.name())).forEach(m -> maps.add(m.id()));
+        assertThat(maps).hasSize(2 * SockmapMaps.OWN.size());
         InProcess.Result u = Cli.run("uninstall");
         assertThat(u.exit()).as(u.toString()).isZero();
         assertThat(PINS).doesNotExist();
         assertThat(BpfSystem.links()).as("uninstall released them").noneMatch(l -> links.contains(l.id()));
-        assertThat(BpfSystem.programs()).noneMatch(p -> programs.contains(p.id()));
-        assertThat(BpfSystem.maps()).noneMatch(m -> m.name().equals(SockmapMaps.SOCKS));
+        // the running agents still hold their objects; lab down stops them
+        InProcess.Result down = Cli.run("lab", "down");
+        assertThat(down.exit()).as(down.toString()).isZero();
+        assertThat(BpfSystem.programs()).as("programs gone").noneMatch(p -> programs.contains(p.id()));
+        assertThat(BpfSystem.maps()).as("maps gone").noneMatch(m -> maps.contains(m.id()));
     }
 
     /**
