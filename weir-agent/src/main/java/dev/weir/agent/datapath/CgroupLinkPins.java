@@ -16,14 +16,17 @@ import dev.weir.ebpf.CgroupLink;
 
 /**
  * One directory of pinned cgroup links, each named after what it serves: {@link #attach} keeps a pin whose link
- * still sits on the wanted cgroup and replaces any other, {@link #detachExcept} unpins the rest. Owned by one
- * component and used from its thread; the pins outlive it (a restarted agent finds them).
+ * still sits on the wanted cgroup and replaces any other, {@link #detachExcept} unpins the rest; {@link #podCgroup}
+ * checks a pod's cgroup before anything is attached to it. Used by the socket LB and the sockmap, each with its
+ * own directory, from its own thread; the pins outlive it (a restarted agent finds them).
  */
 final class CgroupLinkPins {
 
     private final Path dir;
     /** Pins this owner attached or checked, with the cgroup id their link is on. */
     private final Map<String, Long> verified = new HashMap<>();
+    /** Cgroup paths that passed {@link PodCgroups#check}, with the inode of the directory then. */
+    private final Map<String, Long> checked = new HashMap<>();
 
     CgroupLinkPins(Path dir) {
         this.dir = dir;
@@ -51,6 +54,21 @@ final class CgroupLinkPins {
             link.pin(pin);
         }
         verified.put(name, cgroupId);
+    }
+
+    /**
+     * The real path of a pod's cgroup as an endpoint names it, {@link PodCgroups#check}ed the first time and
+     * again whenever the directory at that path is a new one (another inode).
+     */
+    Path podCgroup(String given) throws IOException {
+        Path path = Path.of(given);
+        long inode = PodCgroups.id(path);
+        if (Long.valueOf(inode).equals(checked.get(given))) {
+            return path;
+        }
+        Path real = PodCgroups.check(path);
+        checked.put(given, inode);
+        return real;
     }
 
     /** Unpins (so detaches) every link of the directory not named in {@code keep}; how many went. */

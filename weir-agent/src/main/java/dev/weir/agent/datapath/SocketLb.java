@@ -1,7 +1,6 @@
 package dev.weir.agent.datapath;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,16 +10,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 import dev.weir.agent.cluster.Endpoint;
 import dev.weir.datapath.Datapath;
 import dev.weir.datapath.lb.LbMaps;
 import dev.weir.ebpf.AttachType;
-import dev.weir.ebpf.BpfLink;
 import dev.weir.ebpf.BpfMap;
 import dev.weir.ebpf.BpfObject;
-import dev.weir.ebpf.CgroupLink;
 import dev.weir.ebpf.Codec;
 import dev.weir.ebpf.Features;
 import dev.weir.ebpf.LoadOptions;
@@ -66,10 +62,8 @@ final class SocketLb {
 
     private final Config config;
     private final Consumer<String> log;
-    /** Pins this agent attached or checked, with the cgroup id their link is on. */
-    private final Map<String, Long> verified = new HashMap<>();
-    /** Cgroup paths that passed {@link PodCgroups#check}, with the cgroup's id then (a new directory is checked again). */
-    private final Map<String, Long> checked = new HashMap<>();
+    /** The cgroup links, pinned in {@link #LINK_DIR}. */
+    private final CgroupLinkPins links;
     /** {@code lb_sock_ep} as this agent wrote it (read from the map once, at the first apply). */
     private final Map<Long, Long> written = new HashMap<>();
     private boolean firstApply = true;
@@ -81,6 +75,7 @@ final class SocketLb {
     SocketLb(Config config, Consumer<String> log) {
         this.config = config;
         this.log = log;
+        this.links = new CgroupLinkPins(config.pinDir().resolve(LINK_DIR));
     }
 
     /** Loads {@code sock_lb.o} reusing the maps of {@code tcEndpoint}, or detaches every link when off. */
@@ -146,12 +141,8 @@ final class SocketLb {
                 continue;
             }
             try {
-                Path given = Path.of(ep.cgroup());
-                long inode = PodCgroups.id(given);
-                Path cgroup = checked.get(ep.cgroup()) != null && checked.get(ep.cgroup()) == inode ? given
-                        : PodCgroups.check(given);
+                Path cgroup = links.podCgroup(ep.cgroup());
                 long id = PodCgroups.id(cgroup);
-                checked.put(ep.cgroup(), id);
                 pods.put(id, (long) ep.id());
                 if (!Long.valueOf(ep.id()).equals(written.get(id))) {
                     podsByCgroup.put(id, (long) ep.id());
@@ -182,7 +173,7 @@ final class SocketLb {
                 problems.add("the host (" + config.hostCgroup() + "): " + e.getMessage());
             }
         }
-        detachExcept(expected);
+        links.detachExcept(expected);
         if (firstApply || !written.keySet().equals(pods.keySet())) {
             podsByCgroup.keys().stream().filter(k -> !pods.containsKey(k)).forEach(podsByCgroup::delete);
             written.keySet().retainAll(pods.keySet());
@@ -193,22 +184,8 @@ final class SocketLb {
         }
     }
 
-    private void attach(String name, LbMaps.Hook hook, Path cgroup, long cgroupId) {
-        if (verified.getOrDefault(name, -1L) == cgroupId) {
-            return;
-        }
-        Path pin = linkDir().resolve(name);
-        if (Files.exists(pin)) {
-            if (linkCgroup(pin) == cgroupId) {
-                verified.put(name, cgroupId);
-                return;
-            }
-            KernelPolicyDataplane.unpin(pin);
-        }
-        try (CgroupLink link = CgroupLink.attach(obj.program(hook.program()), cgroup, hook.attachType())) {
-            link.pin(pin);
-        }
-        verified.put(name, cgroupId);
+    private void attach(String name, LbMaps.Hook hook, Path cgroup, long cgroupId) throws IOException {
+        links.attach(name, obj.program(hook.program()), hook.attachType(), cgroup, cgroupId);
     }
 
     /** bpffs refuses names with a dot, so a pod name's dots become underscores. */
@@ -220,33 +197,7 @@ final class SocketLb {
         return config.pinDir().resolve(LINK_DIR);
     }
 
-    /** The cgroup id the pinned link is on; 0 when its cgroup is gone or the pin is no link. */
-    private static long linkCgroup(Path pin) {
-        try (BpfLink link = BpfLink.fromPin(pin)) {
-            return link.info().cgroupId();
-        } catch (RuntimeException e) {
-            return 0;
-        }
-    }
-
     private int detachAll() {
-        return detachExcept(Set.of());
-    }
-
-    private int detachExcept(Set<String> keep) {
-        int n = 0;
-        try (Stream<Path> s = Files.list(linkDir())) {
-            for (Path p : s.toList()) {
-                String name = p.getFileName().toString();
-                if (!keep.contains(name)) {
-                    KernelPolicyDataplane.unpin(p);
-                    verified.remove(name);
-                    n++;
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return n;
+        return links.detachExcept(Set.of());
     }
 }

@@ -64,8 +64,6 @@ final class Sockmap {
     private final Config config;
     private final Consumer<String> log;
     private final CgroupLinkPins links;
-    /** Cgroup paths that passed {@link PodCgroups#check}, with the cgroup's id then. */
-    private final Map<String, Long> checked = new HashMap<>();
     /** {@code sockmap_ep} as this agent wrote it (read from the map at the first apply). */
     private Map<String, SockEp> written;
     private BpfObject obj;
@@ -151,10 +149,7 @@ final class Sockmap {
             String pin = pinName(ep);
             expected.add(pin);
             try {
-                Path given = Path.of(ep.cgroup());
-                long inode = PodCgroups.id(given);
-                Path cgroup = Long.valueOf(inode).equals(checked.get(ep.cgroup())) ? given : PodCgroups.check(given);
-                checked.put(ep.cgroup(), inode);
+                Path cgroup = links.podCgroup(ep.cgroup());
                 links.attach(pin, obj.program(SockmapMaps.SOCKOPS), AttachType.CGROUP_SOCK_OPS, cgroup, PodCgroups.id(cgroup));
             } catch (RuntimeException | IOException e) {
                 problems.add(ep.key() + ": " + e.getMessage());
