@@ -10,7 +10,8 @@
  *   tcpecho check ADDR PORT BYTES CHUNK     send BYTES of a pseudo-random stream in CHUNK writes while
  *                                           reading the echo; verify it byte for byte
  *                                           -> "ok bytes=N" | "err ..." (exit 1)
- *   tcpecho session ADDR PORT TIMEOUT_MS    one connection; per stdin line "N": send N bytes, await the
+ *   tcpecho session ADDR PORT TIMEOUT_MS    one connection ("connected LOCALPORT"; the mode byte goes with
+ *                                           the first line); per stdin line "N": send N bytes, await the
  *                                           echo -> "ok N" | "timeout" | "err ..."; EOF ends
  *   tcpecho rr ADDR PORT SIZE COUNT         COUNT round trips of SIZE bytes after 10% warm-up
  *                                           -> "rr size=S count=C p50_us=X p99_us=Y"
@@ -181,7 +182,7 @@ static int dial(const char *addr, int port, char mode)
 	 * the sockhash goes by TCP, and so does the rest of the connection
 	 */
 	usleep(20000);
-	if (write_all(fd, &mode, 1))
+	if (mode && write_all(fd, &mode, 1))
 		die("write");
 	return fd;
 }
@@ -269,15 +270,24 @@ static int check(const char *addr, int port, uint64_t bytes, size_t chunk)
 static int session(const char *addr, int port, int timeout_ms)
 {
 	struct stream out = { 0x12345678 }, in = { 0x12345678 };
-	char line[64];
+	struct sockaddr_storage local = {};
+	socklen_t len = sizeof(local);
+	char line[64], mode = 'E';
 	const char *err;
-	int fd = dial(addr, port, 'E');
+	int fd = dial(addr, port, 0);
 
-	fcntl(fd, F_SETFL, O_NONBLOCK);
-	printf("connected\n");
+	getsockname(fd, (struct sockaddr *)&local, &len);
+	printf("connected %d\n", ntohs(((struct sockaddr_in *)&local)->sin_port));
 	fflush(stdout);
 	while (fgets(line, sizeof(line), stdin)) {
 		uint64_t n = strtoull(line, NULL, 10);
+
+		if (mode) {
+			if (write_all(fd, &mode, 1))
+				die("write");
+			mode = 0;
+			fcntl(fd, F_SETFL, O_NONBLOCK);
+		}
 
 		if (exchange(fd, n, 1 << 16, &out, &in, timeout_ms, &err)) {
 			printf("%s\n", strcmp(err, "timeout") ? err : "timeout");
