@@ -116,7 +116,15 @@ class SockmapKernelTest {
         }
         if (obj != null) {
             obj.close();
-            Set<Integer> loaded = BpfSystem.programs().stream().map(ProgramInfo::id).collect(Collectors.toSet());
+            // the kernel lets go of a sockmap link's program after an RCU grace period: wait for it, bounded
+            Set<Integer> loaded = Set.of();
+            for (int i = 0; i < 100; i++) {
+                loaded = BpfSystem.programs().stream().map(ProgramInfo::id).collect(Collectors.toSet());
+                if (programIds.stream().noneMatch(loaded::contains)) {
+                    break;
+                }
+                Thread.sleep(50);
+            }
             assertThat(programIds).as("sockmap programs still loaded").noneMatch(loaded::contains);
         }
     }
