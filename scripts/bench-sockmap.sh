@@ -9,6 +9,7 @@
 #   flock /tmp/weir-lab.lock scripts/bench-sockmap.sh --rr 5000 --rr-large 500 --seconds 2
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+"$WEIR_ROOT/scripts/setup.sh"
 weir_require_jdk
 
 RR=20000
