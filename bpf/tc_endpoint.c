@@ -486,29 +486,11 @@ static __always_inline __u32 pol_decide(const struct ep_info *ep,
 		.proto = p->l3.proto,
 		.dport = p->dport,
 	};
-	struct pol_val *vi, *va, *v;
+	struct pol_val *v;
 	__u32 enforced, audit, reason;
 	int by_id;
 
-	vi = bpf_map_lookup_elem(&pol, &k);
-	k.identity = 0;
-	va = bpf_map_lookup_elem(&pol, &k);
-
-	/* anything but an allow counts as a deny: fail closed */
-	if (vi && vi->action != POL_ALLOW) {
-		v = vi;
-		by_id = 1;
-	} else if (va && va->action != POL_ALLOW) {
-		v = va;
-		by_id = 0;
-	} else if (vi) {
-		v = vi;
-		by_id = 1;
-	} else {
-		v = va;
-		by_id = 0;
-	}
-
+	v = pol_decider(&pol, &k, &by_id);
 	if (v) {
 		__sync_fetch_and_add(&v->packets, 1);
 		__sync_fetch_and_add(&v->bytes, p->len);

@@ -7,6 +7,7 @@
 #define __WEIR_POLICY_H
 
 #include <linux/types.h>
+#include <bpf/bpf_helpers.h>
 
 #define POL_ALLOW	1
 #define POL_DENY	2
@@ -42,5 +43,35 @@ struct pol_val {
 	__u64 packets;		/* connections decided by this entry (atomic adds) */
 	__u64 bytes;		/* bytes of their first packets */
 };
+
+/*
+ * The entry that decides a new connection of k (its identity the peer's):
+ * the lookup for that identity and the one for any peer (k is left with
+ * identity 0); deny wins, then allow; the identity lookup's before the any
+ * peer's. *by_id says which lookup's it is; NULL when neither matched.
+ * Shared by tc_endpoint (pol_decide) and sockmap (a redirect's recheck);
+ * pol_map is the caller's pol map.
+ */
+static __always_inline struct pol_val *pol_decider(void *pol_map, struct pol_key *k, int *by_id)
+{
+	struct pol_val *vi, *va;
+
+	vi = bpf_map_lookup_elem(pol_map, k);
+	k->identity = 0;
+	va = bpf_map_lookup_elem(pol_map, k);
+
+	/* anything but an allow counts as a deny: fail closed */
+	*by_id = 1;
+	if (vi && vi->action != POL_ALLOW)
+		return vi;
+	if (va && va->action != POL_ALLOW) {
+		*by_id = 0;
+		return va;
+	}
+	if (vi)
+		return vi;
+	*by_id = 0;
+	return va;
+}
 
 #endif /* __WEIR_POLICY_H */

@@ -22,6 +22,7 @@ public enum DropReason {
     PASS_POLICY(9, "Passed, new connection allowed by policy"),
     PASS_SERVICE_DNAT(10, "Passed, service frontend translated to a backend"),
     PASS_SERVICE_REVNAT(11, "Passed, backend restored to the service frontend"),
+    PASS_SOCKMAP(12, "Passed, same-node TCP message put into the peer socket (sockmap)"),
 
     DROP_DENY_RULE(128, "Denied by prefilter rule"),
     DROP_NOT_ALLOWED(129, "Not allowed by any prefilter rule"),

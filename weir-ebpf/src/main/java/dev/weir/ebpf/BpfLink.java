@@ -7,7 +7,7 @@ import java.nio.file.Path;
  * pinned (then the pin keeps it attached until {@link #unpin()} and the last close). Kernel failures
  * raise {@link BpfKernelException}.
  */
-public sealed interface BpfLink extends AutoCloseable permits XdpLink, TcLink, CgroupLink {
+public sealed interface BpfLink extends AutoCloseable permits XdpLink, TcLink, CgroupLink, SockmapLink {
 
     /** The kernel's link id (0 for a clsact filter, which is not a kernel link). */
     int id();
@@ -31,7 +31,7 @@ public sealed interface BpfLink extends AutoCloseable permits XdpLink, TcLink, C
     void close();
 
     /**
-     * Opens a pinned link (XDP, tcx or cgroup); the caller owns the result, and {@link #unpin()} removes
+     * Opens a pinned link (XDP, tcx, cgroup or sockmap); the caller owns the result, and {@link #unpin()} removes
      * that pin.
      *
      * @throws BpfKernelException       {@code bpf_obj_get} failures
@@ -46,6 +46,7 @@ public sealed interface BpfLink extends AutoCloseable permits XdpLink, TcLink, C
                 case XDP -> XdpLink.adopt(handle, info);
                 case TCX -> TcLink.adopt(handle, info);
                 case CGROUP -> CgroupLink.adopt(handle, info);
+                case SOCKMAP -> SockmapLink.adopt(handle, info);
                 default -> throw new IllegalArgumentException("link pinned at " + pin + " is a " + info.type()
                         + " link; only XDP, TCX and CGROUP links are supported");
             };

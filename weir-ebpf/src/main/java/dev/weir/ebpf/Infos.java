@@ -72,7 +72,7 @@ final class Infos {
             long cgroupId = type == LinkInfo.Type.CGROUP ? info.get(ValueLayout.JAVA_LONG, 16) : 0;
             Optional<AttachType> attach = switch (type) {
                 case CGROUP -> AttachType.of(u32(info, 24));
-                case TCX, NETNS -> AttachType.of(u32(info, 20));
+                case TCX, NETNS, SOCKMAP -> AttachType.of(u32(info, 20));
                 case XDP -> Optional.of(AttachType.XDP);
                 default -> Optional.empty();
             };

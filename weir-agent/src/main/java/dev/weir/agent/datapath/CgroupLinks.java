@@ -24,6 +24,8 @@ final class CgroupLinks {
     private final Path dir;
     /** Pins attached or checked, with the cgroup id their link is on. */
     private final Map<String, Long> verified = new HashMap<>();
+    /** Cgroup paths that passed {@link PodCgroups#check}, with the inode of the directory then. */
+    private final Map<String, Long> checked = new HashMap<>();
 
     CgroupLinks(Path dir) {
         this.dir = dir;
@@ -41,6 +43,11 @@ final class CgroupLinks {
     boolean attach(String name, BpfProgram program, AttachType type, Path cgroup, long cgroupId) {
         if (verified.getOrDefault(name, -1L) == cgroupId) {
             return false;
+        }
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         Path pin = dir.resolve(name);
         if (Files.exists(pin)) {
@@ -70,6 +77,21 @@ final class CgroupLinks {
             link.pin(pin);
         }
         verified.put(name, cgroupId);
+    }
+
+    /**
+     * The real path of a pod's cgroup as an endpoint names it, {@link PodCgroups#check}ed the first time and
+     * again whenever the directory at that path is a new one (another inode).
+     */
+    Path podCgroup(String given) throws IOException {
+        Path path = Path.of(given);
+        long inode = PodCgroups.id(path);
+        if (Long.valueOf(inode).equals(checked.get(given))) {
+            return path;
+        }
+        Path real = PodCgroups.check(path);
+        checked.put(given, inode);
+        return real;
     }
 
     /** Unpins (so detaches) every link of the directory but those named; returns how many went. */

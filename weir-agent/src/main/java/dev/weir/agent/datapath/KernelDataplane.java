@@ -19,7 +19,8 @@ import dev.weir.agent.runtime.StateView;
  * ({@link SocketGuard}, after the socket LB) and services reached from outside the node ({@link NodePortDataplane}, on the
  * underlay interface), and the node's XDP prefilter ({@link NodePrefilter}, on the interfaces the WeirPrefilter
  * objects selecting the node name, written last so that its failure leaves the rest applied), and the routes to the
- * other nodes' pods, tunnelled or native ({@link NodeRoutes}, written first). Same lifetime rules:
+ * other nodes' pods, tunnelled or native ({@link NodeRoutes}, written first), and with {@code --sockmap} same-node TCP
+ * socket to socket ({@link Sockmap}, after policy). Same lifetime rules:
  * {@link #stop} leaves everything attached and pinned.
  */
 public final class KernelDataplane implements Dataplane<ComputedState> {
@@ -28,6 +29,7 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
     private final KernelPolicyDataplane policy;
     private final SocketLb socketLb;
     private final SocketGuard guard;
+    private final Sockmap sockmap;
     private final NodePortDataplane nodePort;
     private final NodePrefilter prefilter;
     private final NodeRoutes routes;
@@ -44,7 +46,14 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
     /** @param prefilter the node's prefilter (its pins and state are its own) */
     public KernelDataplane(KernelPolicyDataplane.Config config, SocketLbMode socketLb, Supplier<FlowSink> sink,
                            NodePrefilter prefilter, Consumer<String> log) {
+        this(config, socketLb, false, sink, prefilter, log);
+    }
+
+    /** @param sockmap {@code weir agent --sockmap}: same-node TCP between local pods socket to socket */
+    public KernelDataplane(KernelPolicyDataplane.Config config, SocketLbMode socketLb, boolean sockmap,
+                           Supplier<FlowSink> sink, NodePrefilter prefilter, Consumer<String> log) {
         this.config = config;
+        this.sockmap = new Sockmap(new Sockmap.Config(config.pinDir(), sockmap), log);
         this.prefilter = prefilter;
         this.policy = new KernelPolicyDataplane(config, sink, log);
         this.socketLb = new SocketLb(new SocketLb.Config(config.pinDir(), socketLb, config.hostCgroup()), log);
@@ -67,8 +76,10 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
             socketLb.start(policy.object());
             guard.start(policy.object());
             nodePort.start(policy.object());
+            sockmap.start(policy.object());
             fill.start();
         } catch (Exception e) {
+            sockmap.stop();
             guard.stop();
             socketLb.stop();
             policy.stop();
@@ -79,6 +90,7 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
     @Override
     public void stop() {
         fill.stop();
+        sockmap.stop();
         nodePort.stop();
         guard.stop();
         socketLb.stop();
@@ -89,7 +101,7 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
     @Override
     public java.util.Map<String, String> details() {
         return java.util.Map.of("serviceLb", socketLb.state(), "prefilter", prefilter.applied().summary(),
-                "workloadGuard", guard.state());
+                "workloadGuard", guard.state(), "sockmap", sockmap.state());
     }
 
     @Override
@@ -105,6 +117,7 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
         java.util.Set<Long> lbAttached = socketLb.apply(update.cluster().endpointsOn(config.node()));
         // after the socket LB (its new links are followed by the guard's again): the guard judges the backend it chose
         guard.apply(update.cluster().endpointsOn(config.node()), update.result().guards(), lbAttached);
+        sockmap.apply(update.cluster().endpointsOn(config.node()));
         update.cluster().node(config.node()).ifPresent(n -> nodePort.apply(n, update.result().services(), tunnel));
         NodePrefilterSpec want = update.result().prefilter();
         var self = update.cluster().node(config.node());

@@ -17,14 +17,15 @@ import dev.weir.ebpf.Codec;
  * The per-reason counters of the node's TC and socket programs, read from their pinned per-CPU arrays and
  * summed over the CPUs: {@code ep_stats} ({@code tc_endpoint}: every pod's packets), {@code np_stats}
  * ({@code nodeport}: the underlay program's drops and translations) and {@code lb_sock_stats} ({@code sock_lb}:
- * socket operations translated or refused). Only reasons weir names and that counted something; the
+ * socket operations translated or refused) and {@code sockmap_stats} ({@code sockmap}: same-node TCP messages
+ * redirected socket to socket, or left to the stack). Only reasons weir names and that counted something; the
  * bookkeeping slots (events sent and lost) are left out. Stateless: each read opens and closes the pins.
  */
 final class ProgramCounters {
 
     /** Program (object) name to its counter map's pin name. */
     static final Map<String, String> MAPS = Map.of("tc_endpoint", EndpointMaps.STATS, "nodeport", NodePortMaps.STATS,
-            "sock_lb", LbMaps.SOCK_STATS);
+            "sock_lb", LbMaps.SOCK_STATS, "sockmap", dev.weir.datapath.sockmap.SockmapMaps.STATS);
 
     private ProgramCounters() {
     }

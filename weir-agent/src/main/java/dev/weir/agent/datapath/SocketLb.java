@@ -63,8 +63,6 @@ final class SocketLb {
     private final Config config;
     private final Consumer<String> log;
     private final CgroupLinks links;
-    /** Cgroup paths that passed {@link PodCgroups#check}, with the cgroup's id then (a new directory is checked again). */
-    private final Map<String, Long> checked = new HashMap<>();
     /** {@code lb_sock_ep} as this agent wrote it (read from the map once, at the first apply). */
     private final Map<Long, Long> written = new HashMap<>();
     private boolean firstApply = true;
@@ -152,12 +150,8 @@ final class SocketLb {
                 continue;
             }
             try {
-                Path given = Path.of(ep.cgroup());
-                long inode = PodCgroups.id(given);
-                Path cgroup = checked.get(ep.cgroup()) != null && checked.get(ep.cgroup()) == inode ? given
-                        : PodCgroups.check(given);
+                Path cgroup = links.podCgroup(ep.cgroup());
                 long id = PodCgroups.id(cgroup);
-                checked.put(ep.cgroup(), id);
                 pods.put(id, (long) ep.id());
                 if (!Long.valueOf(ep.id()).equals(written.get(id))) {
                     podsByCgroup.put(id, (long) ep.id());

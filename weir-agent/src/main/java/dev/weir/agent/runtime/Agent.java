@@ -195,6 +195,12 @@ public final class Agent<R> {
     /** The standard agent, serving Prometheus metrics at {@code metrics} (none when null). */
     public static Agent<ComputedState> standard(AgentConfig config, dev.weir.agent.datapath.SocketLbMode socketLb,
                                                 AgentMetrics.Config metrics, Consumer<String> log) {
+        return standard(config, socketLb, false, metrics, log);
+    }
+
+    /** The standard agent; with {@code sockmap}, TCP between two local pods goes socket to socket ({@code --sockmap}). */
+    public static Agent<ComputedState> standard(AgentConfig config, dev.weir.agent.datapath.SocketLbMode socketLb,
+                                                boolean sockmap, AgentMetrics.Config metrics, Consumer<String> log) {
         Kvstore kvstore = Kvstore.open(config, log);
         Store store = kvstore.store();
         java.util.concurrent.atomic.AtomicReference<dev.weir.agent.flow.FlowSink> sink =
@@ -203,7 +209,7 @@ public final class Agent<R> {
                 .withLbSizes(config.lbMapSizes()).withNodeSizes(config.nodeMapSizes()).withRouting(config.site().routing())
                 .withHostCgroup(config.site().hostCgroup()).withNodePortMode(config.site().nodePortMode());
         var prefilter = NodePrefilter.kernel(config.node(), policyConfig.pinDir().resolve("prefilter"), config.runDir(), log);
-        var dataplane = new dev.weir.agent.datapath.KernelDataplane(policyConfig, socketLb, sink::get, prefilter, log);
+        var dataplane = new dev.weir.agent.datapath.KernelDataplane(policyConfig, socketLb, sockmap, sink::get, prefilter, log);
         Parts<ComputedState> parts = new Parts<>(new ClusterCompiler(ClusterCompiler.storeIds(store, config.node()), config.lbMapSizes(),
                 config.site().services(), config.site().allowLocalhost(), config.lockoutGuard()),
                 dataplane, dataplane.conntrack(), dataplane::counters, prefilter);

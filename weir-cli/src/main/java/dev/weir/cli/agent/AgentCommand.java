@@ -48,6 +48,11 @@ public final class AgentCommand implements Callable<Integer> {
                     "without them; off = TC only (links an earlier agent attached are detached). Default: ${DEFAULT-VALUE}."})
     SocketLbMode socketLb;
 
+    @Option(names = "--sockmap", description = {"TCP between two pods of this node goes socket to socket (sock_ops + sk_msg),",
+            "skipping TCP/IP, the veths and TC, while conntrack and both pods' policy allow the connection;",
+            "without it, links and maps an earlier agent made for it are removed. See docs/policy-datapath.md."})
+    boolean sockmap;
+
     @Option(names = "--lb-map-size", paramLabel = "MAP=ENTRIES",
             description = {"Size of a service map, repeatable: lb_svc, lb_slot, lb_backend, lb_revnat, lb_affinity,",
                     "lb_maglev, lb_sock_rev (defaults 65536, 262144, 65536, 65536, 65536, 1048576, 65536).",
@@ -237,8 +242,9 @@ public final class AgentCommand implements Callable<Integer> {
         }
         try (AgentLog log = new AgentLog(config.logFile(), System.console() != null ? System.err : null)) {
             log.accept("weir agent for " + node + " (pid " + ProcessHandle.current().pid() + "), store "
-                    + (kv.etcd() ? "etcd " + kv.endpoints() : config.storeDir()) + ", socket " + config.socket() + ", socket LB " + socketLb);
-            Agent<?> agent = Agent.standard(config, socketLb, metrics, log);
+                    + (kv.etcd() ? "etcd " + kv.endpoints() : config.storeDir()) + ", socket " + config.socket() + ", socket LB " + socketLb
+                    + (sockmap ? ", sockmap" : ""));
+            Agent<?> agent = Agent.standard(config, socketLb, sockmap, metrics, log);
             Thread hook = new Thread(() -> {
                 log.accept("signal: stopping");
                 agent.stop();

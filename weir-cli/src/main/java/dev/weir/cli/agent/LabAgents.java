@@ -60,15 +60,25 @@ public final class LabAgents {
     /**
      * The settings an agent keeps across {@code lab restart-agents}: its service map sizes and the sizes of
      * its policy and conntrack maps (its pinned maps have them), its kvstore (with its lease TTL), and its
-     * {@code --nodeport-mode} (null: the agent's default, snat).
+     * {@code --nodeport-mode} (null: the agent's default, snat), and whether it runs with {@code --sockmap}.
      */
-    public record Settings(LbMapSizes sizes, AgentConfig.Kvstore kvstore, NodeMapSizes nodeSizes, String nodePortMode) {
-        public Settings(LbMapSizes sizes, AgentConfig.Kvstore kvstore, NodeMapSizes nodeSizes) {
-            this(sizes, kvstore, nodeSizes, null);
-        }
-
+    public record Settings(LbMapSizes sizes, AgentConfig.Kvstore kvstore, NodeMapSizes nodeSizes, String nodePortMode,
+                           boolean sockmap) {
         public Settings(LbMapSizes sizes, AgentConfig.Kvstore kvstore) {
             this(sizes, kvstore, NodeMapSizes.DEFAULTS);
+        }
+
+        public Settings(LbMapSizes sizes, AgentConfig.Kvstore kvstore, NodeMapSizes nodeSizes) {
+            this(sizes, kvstore, nodeSizes, null, false);
+        }
+
+        public Settings(LbMapSizes sizes, AgentConfig.Kvstore kvstore, NodeMapSizes nodeSizes, String nodePortMode) {
+            this(sizes, kvstore, nodeSizes, nodePortMode, false);
+        }
+
+        /** The same with {@code --sockmap} on or off (not kept across restarts: each start says it). */
+        public Settings withSockmap(boolean on) {
+            return new Settings(sizes, kvstore, nodeSizes, nodePortMode, on);
         }
     }
 
@@ -121,8 +131,14 @@ public final class LabAgents {
      */
     public static List<Started> restart(List<String> nodes, Duration grace, Duration timeout, SocketLbMode socketLb,
                                         AgentConfig.Kvstore labKvstore, Consumer<String> progress) {
+        return restart(nodes, grace, timeout, socketLb, false, labKvstore, progress);
+    }
+
+    /** {@link #restart(List, Duration, Duration, SocketLbMode, AgentConfig.Kvstore, Consumer)} with the new agents' {@code --sockmap}. */
+    public static List<Started> restart(List<String> nodes, Duration grace, Duration timeout, SocketLbMode socketLb,
+                                        boolean sockmap, AgentConfig.Kvstore labKvstore, Consumer<String> progress) {
         Settings settings = runningArgs(nodes).map(LabAgents::settings)
-                .orElse(new Settings(LbMapSizes.DEFAULTS, labKvstore));
+                .orElse(new Settings(LbMapSizes.DEFAULTS, labKvstore)).withSockmap(sockmap);
         terminate(nodes, grace, progress);
         return start(nodes, timeout, socketLb, settings, progress);
     }
@@ -152,7 +168,7 @@ public final class LabAgents {
     }
 
     /**
-     * The {@code --lb-map-size}, {@code --map-size} and {@code --kvstore} settings of an agent's arguments (no
+     * The {@code --lb-map-size}, {@code --map-size}, {@code --kvstore} and {@code --sockmap} settings of an agent's arguments (no
      * --kvstore: file; no --kvstore-lease-ttl: the default).
      */
     static Settings settings(List<String> a) {
@@ -174,7 +190,7 @@ public final class LabAgents {
             }
         }
         return new Settings(LbMapSizes.parse(sizes), new AgentConfig.Kvstore(kind, endpoints, ttl), NodeMapSizes.parse(nodeSizes),
-                nodePortMode);
+                nodePortMode, a.contains("--sockmap"));
     }
 
     /** The lab's agents count flows as metrics too (docs/metrics.md, "Flow metrics"). */
@@ -194,6 +210,9 @@ public final class LabAgents {
         argv.addAll(JVM_FLAGS);
         argv.addAll(List.of("-cp", classPath, Main.class.getName(), "agent", "--node", node,
                 "--state-dir", LAB_STORE.toString(), "--log-file", log.toString(), "--socket-lb", socketLb.name()));
+        if (settings.sockmap()) {
+            argv.add("--sockmap");
+        }
         sizes.overrides().forEach(o -> argv.addAll(List.of("--lb-map-size", o)));
         settings.nodeSizes().overrides().forEach(o -> argv.addAll(List.of("--map-size", o)));
         argv.addAll(List.of("--kvstore", kvstore.kind()));

@@ -23,6 +23,9 @@ final class LabRestartAgentsCommand implements Runnable {
             description = "Socket-level service translation of the new agents (weir agent --socket-lb; default: ${DEFAULT-VALUE}).")
     SocketLbMode socketLb;
 
+    @Option(names = "--sockmap", description = "The new agents accelerate same-node TCP socket to socket (weir agent --sockmap); without it they remove what an earlier agent made for it.")
+    boolean sockmap;
+
     @Option(names = "--ready-timeout", defaultValue = "60s", description = "How long to wait for each agent (default: ${DEFAULT-VALUE}).")
     String readyTimeout;
 
@@ -31,7 +34,7 @@ final class LabRestartAgentsCommand implements Runnable {
         Duration ready = Durations.parse(readyTimeout, "--ready-timeout");
         Lab lab = Lab.require();
         List<String> nodes = lab.model().nodes().stream().map(NodeSpec::name).toList();
-        LabAgents.restart(nodes, Duration.ofSeconds(5), ready, socketLb, LabAgents.kvstoreOf(lab.kvstore()),
+        LabAgents.restart(nodes, Duration.ofSeconds(5), ready, socketLb, sockmap, LabAgents.kvstoreOf(lab.kvstore()),
                 Progress::line);
     }
 }

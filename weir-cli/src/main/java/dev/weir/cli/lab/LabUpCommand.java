@@ -48,6 +48,10 @@ final class LabUpCommand implements Runnable {
                     "(TC only). Default: ${DEFAULT-VALUE}; `weir lab restart-agents --socket-lb` changes it."})
     SocketLbMode socketLb;
 
+    @Option(names = "--sockmap", description = {"The weir agents accelerate TCP between pods of one node socket to socket",
+            "(weir agent --sockmap); `weir lab restart-agents [--sockmap]` changes it."})
+    boolean sockmap;
+
     @Option(names = "--lb-map-size", paramLabel = "MAP=ENTRIES",
             description = {"Size of a service map for every agent, repeatable (see weir agent --help), e.g.",
                     "lb_backend=200000 for 10,000 services of 10 backends."})
@@ -122,7 +126,7 @@ final class LabUpCommand implements Runnable {
         try {
             // one weir agent per node, in the host namespace (it must not keep a lab namespace busy)
             LabAgents.start(lab.model().nodes().stream().map(NodeSpec::name).toList(), ready, socketLb, new LabAgents.Settings(sizes,
-                    LabAgents.kvstoreOf(lab.kvstore()).withLeaseTtl(leaseTtl), nodeSizes, nodePortMode), Progress::line);
+                    LabAgents.kvstoreOf(lab.kvstore()).withLeaseTtl(leaseTtl), nodeSizes, nodePortMode, sockmap), Progress::line);
             // each node's runtime creates its pods through weir-cni, which asks the node's agent
             lab.attachPods(LabCni.install(lab), ready, Progress::line);
         } catch (RuntimeException e) {

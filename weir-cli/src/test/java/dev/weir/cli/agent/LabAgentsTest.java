@@ -86,6 +86,16 @@ class LabAgentsTest {
     }
 
     @Test
+    void sockmapIsPassedReadBackAndSetAnewByEachRestart() {
+        LabAgents.Settings on = new LabAgents.Settings(LbMapSizes.DEFAULTS, AgentConfig.Kvstore.FILE).withSockmap(true);
+        List<String> argv = LabAgents.argv("node1", SocketLbMode.auto, on, "java", "cp", LOG);
+        assertThat(String.join(" ", argv)).contains("--socket-lb auto --sockmap --kvstore file");
+        assertThat(LabAgents.settings(argv.subList(1, argv.size()))).isEqualTo(on);
+        assertThat(LabAgents.settings(argv.subList(1, argv.size())).withSockmap(false).sockmap()).isFalse();
+        assertThat(LabAgents.argv("node1", SocketLbMode.auto, on.withSockmap(false), "java", "cp", LOG)).doesNotContain("--sockmap");
+    }
+
+    @Test
     void aLeaseTtlOtherThanTheDefaultIsPassedAndKeptAcrossARestart() {
         AgentConfig.Kvstore kv = new AgentConfig.Kvstore("etcd", ENDPOINTS, Duration.ofSeconds(10));
         List<String> argv = LabAgents.argv("node1", SocketLbMode.auto, LbMapSizes.DEFAULTS, kv, "java", "cp", LOG);
