@@ -24,6 +24,8 @@
  * (np_dsr_push); that node's weir_from_netdev records it (np_dsr_recv) so
  * that the backend's reply leaves from there, as the frontend. ICMP errors
  * about translated connections are translated back (np_icmp_error).
+ * Fragments: a first fragment is translated like any packet and noted in
+ * np_frag; the later ones (no ports) follow it (np_frag_later()).
  *
  * docs/service-datapath.md ("From outside the node") is the contract.
  */
