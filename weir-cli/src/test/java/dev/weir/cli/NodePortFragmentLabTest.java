@@ -36,6 +36,7 @@ class NodePortFragmentLabTest {
             s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
             s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
             s.bind(('::', 7000))
+            print('bound', flush=True)
             while True:
                 d, a = s.recvfrom(65536)
                 s.sendto((b'%d ' % len(d) + b'y' * len(d))[:len(d)], a)
@@ -64,7 +65,12 @@ class NodePortFragmentLabTest {
     static void up(String... options) throws Exception {
         lab = NodePortLabTest.labUp("src/test/resources/npfrag/services.yaml", options);
         for (String pod : List.of("y/b", "x/a")) {
-            servers.add(lab.command(pod, List.of("/usr/bin/python3", "-c", ECHO)).start());
+            Process p = lab.command(pod, List.of("/usr/bin/python3", "-c", ECHO)).redirectErrorStream(true).start();
+            servers.add(p);
+            // the first datagram must not arrive before the server is bound (in a CI run it did: "1 4000 ..." for "0 ...")
+            String first = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                    StandardCharsets.UTF_8)).readLine();
+            assertThat(first).as("the echo server in " + pod).isEqualTo("bound");
         }
     }
 
