@@ -192,22 +192,13 @@ final class EtcdAllocations implements Store.Allocations, RangeMirror.Sink {
         try {
             long revision = 0;
             for (String key : keys) {
-                ByteSequence k = etcd.key(EtcdKeys.allocKey(table, key));
-                ByteSequence refs = etcd.key(EtcdKeys.refs(table, key));
-                TxnResponse read = etcd.call("txn", "alloc", "read the references of " + table + " keys", () -> etcd.client()
-                        .getKVClient().txn().Then(Op.get(k, GetOption.DEFAULT),
-                                Op.get(refs, GetOption.builder().isPrefix(true).withCountOnly(true).build())).commit());
-                List<KeyValue> have = read.getGetResponses().get(0).getKvs();
-                if (have.isEmpty() || read.getGetResponses().get(1).getCount() > 0) {
-                    continue; // gone already, or some node uses it
-                }
-                long modRevision = have.getFirst().getModRevision();
-                TxnResponse delete = etcd.call("txn", "alloc", "release in " + table, () -> etcd.client().getKVClient().txn()
-                        .If(EtcdReads.modRevisionIs(k, modRevision)).Then(Op.delete(k, DeleteOption.DEFAULT)).commit());
-                if (delete.isSucceeded()) {
-                    released.add(key);
-                    known.remove(key);
-                    revision = delete.getHeader().getRevision();
+                long read = unreferencedRevision(key);
+                if (read != 0) {
+                    long deleted = deleteIfUnchanged(key, read);
+                    if (deleted != 0) {
+                        released.add(key);
+                        revision = deleted;
+                    }
                 }
             }
             settled(revision);
@@ -215,6 +206,42 @@ final class EtcdAllocations implements Store.Allocations, RangeMirror.Sink {
             lock.unlock();
         }
         return released;
+    }
+
+    /**
+     * The first step of {@link #releaseUnreferenced}: the key and the count of its references, read in one
+     * transaction at one revision.
+     *
+     * @return the key's mod_revision when it exists and no node references it; 0 otherwise
+     */
+    long unreferencedRevision(String key) {
+        ByteSequence k = etcd.key(EtcdKeys.allocKey(table, key));
+        ByteSequence refs = etcd.key(EtcdKeys.refs(table, key));
+        TxnResponse read = etcd.call("txn", "alloc", "read the references of " + table + " keys", () -> etcd.client()
+                .getKVClient().txn().Then(Op.get(k, GetOption.DEFAULT),
+                        Op.get(refs, GetOption.builder().isPrefix(true).withCountOnly(true).build())).commit());
+        List<KeyValue> have = read.getGetResponses().get(0).getKvs();
+        if (have.isEmpty() || read.getGetResponses().get(1).getCount() > 0) {
+            return 0; // gone already, or some node uses it
+        }
+        return have.getFirst().getModRevision();
+    }
+
+    /**
+     * The second step of {@link #releaseUnreferenced}: deletes the key only while its mod_revision is still
+     * {@code modRevision}, the one {@link #unreferencedRevision} read.
+     *
+     * @return the revision of the delete; 0 when the key changed (a node referenced it) or is gone
+     */
+    long deleteIfUnchanged(String key, long modRevision) {
+        ByteSequence k = etcd.key(EtcdKeys.allocKey(table, key));
+        TxnResponse delete = etcd.call("txn", "alloc", "release in " + table, () -> etcd.client().getKVClient().txn()
+                .If(EtcdReads.modRevisionIs(k, modRevision)).Then(Op.delete(k, DeleteOption.DEFAULT)).commit());
+        if (!delete.isSucceeded()) {
+            return 0;
+        }
+        known.remove(key);
+        return delete.getHeader().getRevision();
     }
 
     @Override

@@ -91,6 +91,36 @@ class IdentityReferencesTest {
         }
     }
 
+    /**
+     * The interleaving the guarded delete exists for, forced step by step: the collector reads the key with no
+     * reference, then another node references it, then the collector's delete comes. The reference must win.
+     */
+    @Test
+    void aReferenceWrittenBetweenTheCollectorsReadAndItsDeleteWins() throws Exception {
+        String prefix = "r4/";
+        try (Etcd c1 = CLUSTER.get().connect(prefix, Duration.ofSeconds(3)); Etcd c2 = CLUSTER.get().connect(prefix, Duration.ofSeconds(3))) {
+            EtcdAllocations collector = (EtcdAllocations) new EtcdStore(c1, log::add).allocations("identities", 256, 1000);
+            int a = collector.allocate("k8s:app=a");
+            long read = collector.unreferencedRevision("k8s:app=a");
+            assertThat(read).as("unreferenced at the read").isPositive();
+
+            EtcdNodeRegistry node2 = new EtcdNodeRegistry(new EtcdNodeRegistry.Config("node2", Duration.ofSeconds(3), null), c2, log::add);
+            AtomicInteger stale = new AtomicInteger();
+            node2.start();
+            try {
+                node2.publishReferences("identities", Map.of("k8s:app=a", a), stale::incrementAndGet);
+                EtcdNodeRegistryTest.await(() -> count(c1, EtcdKeys.refs("identities", "k8s:app=a")) == 1);
+                assertThat(stale).as("the key still held a, so the reference was accepted").hasValue(0);
+
+                assertThat(collector.deleteIfUnchanged("k8s:app=a", read)).as("the delete guarded on the read's mod_revision").isZero();
+                assertThat(collector.all()).as("the referenced key survives").containsEntry("k8s:app=a", a);
+                assertThat(collector.unreferencedRevision("k8s:app=a")).as("and reads as referenced now").isZero();
+            } finally {
+                node2.stop();
+            }
+        }
+    }
+
     /** The identity collector on etcd: the grace and the agent's own view, then the references. */
     @Test
     void theCollectorKeepsAnIdentityAnotherNodeReferences() throws Exception {
