@@ -36,6 +36,16 @@ final class IdentityTable {
         }
     }
 
+    /**
+     * An address block resolved against this table: the peers it selects, and what it covers only in part (for
+     * each policy that names it to warn about).
+     */
+    record Block(Set<PeerKey> keys, List<String> partial) {
+    }
+
+    /** Address blocks resolved so far, shared by every policy compiled against this table. */
+    final Map<IpBlock, Block> blocks = new java.util.HashMap<>();
+
     /** Endpoint addresses by identity and family, parsed once. */
     final Map<Integer, Map<Integer, List<byte[]>>> addressCache = new java.util.HashMap<>();
 

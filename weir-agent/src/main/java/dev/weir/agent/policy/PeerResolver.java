@@ -19,7 +19,6 @@ final class PeerResolver {
 
     private final IdentityTable table;
     private final Consumer<String> warnings;
-    private final java.util.Map<IpBlock, Set<PeerKey>> blocks = new java.util.HashMap<>();
 
     PeerResolver(IdentityTable table, Consumer<String> warnings) {
         this.table = table;
@@ -76,14 +75,22 @@ final class PeerResolver {
     /**
      * An address block: the CIDR identities of prefixes inside it and not inside an except; the
      * endpoint identities all of whose addresses of the block's family lie in it (restricted to that
-     * family); host and remote-node when every node's address of the family does.
+     * family); host and remote-node when every node's address of the family does. Resolved once per
+     * identity table; each use warns about partial coverage under its own {@code where}.
      */
     Set<PeerKey> block(IpBlock b, String where) {
-        Set<PeerKey> cached = blocks.get(b);
-        if (cached != null) {
-            return cached;
+        IdentityTable.Block r = table.blocks.get(b);
+        if (r == null) {
+            r = resolve(b);
+            table.blocks.put(b, r);
         }
+        r.partial().forEach(p -> warnings.accept(where + ": ipBlock " + b + " " + p));
+        return r.keys();
+    }
+
+    private IdentityTable.Block resolve(IpBlock b) {
         Set<PeerKey> out = new TreeSet<>();
+        List<String> partial = new java.util.ArrayList<>();
         PrefixMatch cidr = PrefixMatch.of(b.cidr());
         List<PrefixMatch> except = b.except().stream().map(PrefixMatch::of).toList();
         table.cidrIdentities.forEach((c, id) -> {
@@ -97,7 +104,7 @@ final class PeerResolver {
         for (var id : table.endpointIdentities.values()) {
             List<byte[]> addrs = table.addresses(id, fam);
             if (coverage(in, addrs, covered -> out.add(new PeerKey(id.id(), fam)))) {
-                warnings.accept(where + ": ipBlock " + b + " covers some but not all endpoints of identity " + id.id()
+                partial.add("covers some but not all endpoints of identity " + id.id()
                         + " (" + id.endpoints().stream().map(Endpoint::key).toList() + "); selecting none of them");
             }
         }
@@ -107,11 +114,10 @@ final class PeerResolver {
             out.add(new PeerKey(Identities.HOST, fam));
             out.add(new PeerKey(Identities.REMOTE_NODE, fam));
         })) {
-            warnings.accept(where + ": ipBlock " + b + " covers some but not all node addresses"
+            partial.add("covers some but not all node addresses"
                     + " (" + table.nodes.stream().map(Node::name).toList() + "); selecting no node");
         }
-        blocks.put(b, out);
-        return out;
+        return new IdentityTable.Block(java.util.Collections.unmodifiableSet(out), List.copyOf(partial));
     }
 
     /** Calls {@code all} when every address is in the block; returns true when only some are. */

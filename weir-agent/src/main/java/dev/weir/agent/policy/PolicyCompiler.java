@@ -2,38 +2,49 @@ package dev.weir.agent.policy;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Consumer;
 
-import dev.weir.agent.cluster.Endpoint;
 import dev.weir.agent.identity.Identities;
 import dev.weir.agent.net.Cidr;
 import dev.weir.agent.net.Protocol;
 
 /**
- * Compiles every policy of a snapshot into raw per-endpoint entries and isolation, and numbers the rules.
- * One instance per resolution.
+ * Compiles one policy at a time against one {@link IdentityTable} into its {@link Contribution}: the endpoints it
+ * selects, the directions it isolates them in, its rules and the raw entries it gives each of them. Rules are
+ * numbered from 1 within the policy; {@link IncrementalPolicyEngine} numbers them across the policies. Each
+ * policy gets its own {@link PeerResolver}, so its warnings are its own.
  */
 final class PolicyCompiler {
 
     private static final List<Protocol> ANY_PROTOCOLS = List.of(Protocol.TCP, Protocol.UDP, Protocol.SCTP);
     private static final String NS_KEY = Identities.NAMESPACE_LABEL;
 
+    /**
+     * What one policy gives the endpoints it selects: the same raw entries to each (rule numbers local: 1 is
+     * the policy's first rule), and isolation in some directions. Immutable.
+     *
+     * @param rules    the policy's rules in order, {@code rules.get(i)} numbered {@code i + 1} locally
+     * @param selected the ids of the endpoints it selects
+     * @param isolates which directions it isolates them in, by {@link Direction#ordinal()}
+     * @param entries  the raw entries each selected endpoint gets, in the order they were compiled
+     * @param warnings what could not be compiled exactly
+     */
+    record Contribution(PolicyObject policy, List<RuleRef> rules, Set<Integer> selected, boolean[] isolates,
+                        List<PolicyEntry> entries, List<String> warnings) {
+
+        boolean isolates(Direction dir) {
+            return isolates[dir.ordinal()];
+        }
+    }
+
     private final ClusterSnapshot snap;
     private final IdentityTable table;
-    private final PeerResolver peers;
-    final List<RuleRef> rules = new ArrayList<>();
-    final Map<Integer, List<PolicyEntry>> entries = new HashMap<>();
-    final Map<Integer, boolean[]> isolated = new HashMap<>();
 
-    PolicyCompiler(ClusterSnapshot snap, IdentityTable table, Consumer<String> warnings) {
+    PolicyCompiler(ClusterSnapshot snap, IdentityTable table) {
         this.snap = snap;
         this.table = table;
-        this.peers = new PeerResolver(table, warnings);
     }
 
     /** Every prefix a policy names (ipBlock cidrs and excepts, weir CIDR peers): each gets an identity. */
@@ -81,85 +92,108 @@ final class PolicyCompiler {
         };
     }
 
-    void compile() {
-        for (PolicyObject o : ordered(snap.policies())) {
-            if (o instanceof NetworkPolicy np) {
-                compileK8s(np);
-            } else if (o instanceof WeirPolicy wp) {
-                compileWeir(wp);
-            }
+    /** Compiles one policy (a NetworkPolicy or a weir policy, not a mode). */
+    Contribution compile(PolicyObject o) {
+        One one = new One(o);
+        if (o instanceof NetworkPolicy np) {
+            one.k8s(np);
+        } else if (o instanceof WeirPolicy wp) {
+            one.weir(wp);
+        } else {
+            throw new IllegalArgumentException("not a policy that gives entries: " + o.kind());
         }
+        return new Contribution(o, List.copyOf(one.rules), java.util.Collections.unmodifiableSet(one.selected),
+                one.isolates, List.copyOf(one.entries), List.copyOf(one.warnings));
     }
 
-    private void compileK8s(NetworkPolicy np) {
-        List<Endpoint> selected = snap.endpoints().stream()
-                .filter(ep -> ep.namespace().equals(np.namespace()) && np.podSelector().matches(ep.labels())).toList();
-        for (Direction dir : Direction.values()) {
-            List<NetworkPolicy.Rule> list = np.rules(dir);
-            String field = dir == Direction.INGRESS ? "ingress" : "egress";
-            boolean active = np.policyTypes().contains(dir);
-            if (active) {
-                selected.forEach(ep -> isolate(ep, dir));
+    /** The compilation of one policy. */
+    private final class One {
+        private final PolicyObject policy;
+        private final List<RuleRef> rules = new ArrayList<>();
+        private final Set<Integer> selected = new java.util.LinkedHashSet<>();
+        private final boolean[] isolates = new boolean[2];
+        private final List<PolicyEntry> entries = new ArrayList<>();
+        private final List<String> warnings = new ArrayList<>();
+        private final PeerResolver peers = new PeerResolver(table, warnings::add);
+
+        One(PolicyObject policy) {
+            this.policy = policy;
+        }
+
+        void k8s(NetworkPolicy np) {
+            snap.endpoints().stream().filter(ep -> ep.namespace().equals(np.namespace()) && np.podSelector().matches(ep.labels()))
+                    .forEach(ep -> selected.add(ep.id()));
+            for (Direction dir : Direction.values()) {
+                List<NetworkPolicy.Rule> list = np.rules(dir);
+                String field = dir == Direction.INGRESS ? "ingress" : "egress";
+                boolean active = np.policyTypes().contains(dir);
+                isolates[dir.ordinal()] |= active;
+                for (int i = 0; i < list.size(); i++) {
+                    String path = "spec." + field + "[" + i + "]";
+                    int rule = addRule(path);
+                    if (!active) {
+                        continue;
+                    }
+                    NetworkPolicy.Rule r = list.get(i);
+                    Set<PeerKey> keys = new TreeSet<>();
+                    if (r.peers().isEmpty()) {
+                        keys.add(PeerKey.ANY);
+                    }
+                    for (int p = 0; p < r.peers().size(); p++) {
+                        keys.addAll(peers.k8s(r.peers().get(p), np.namespace(), np.ref() + " " + path + "." + (dir == Direction.INGRESS ? "from" : "to") + "[" + p + "]"));
+                    }
+                    entries.addAll(PolicyCompiler.entries(dir, keys, r.ports(), Action.ALLOW, rule));
+                }
             }
+        }
+
+        void weir(WeirPolicy wp) {
+            snap.endpoints().stream()
+                    .filter(ep -> wp.clusterWide() || ep.namespace().equals(wp.namespace()))
+                    .filter(ep -> wp.endpointSelector().matches(table.endpointIdentities.get(table.byEndpoint.get(ep.id())).selectorView()))
+                    .forEach(ep -> selected.add(ep.id()));
+            for (Direction dir : Direction.values()) {
+                if (wp.allows(dir) != null) {
+                    isolates[dir.ordinal()] = true;
+                    weirRules(wp, dir, Action.ALLOW, wp.allows(dir));
+                }
+                weirRules(wp, dir, Action.DENY, wp.denies(dir));
+            }
+        }
+
+        private void weirRules(WeirPolicy wp, Direction dir, Action action, List<WeirPolicy.Rule> list) {
             for (int i = 0; i < list.size(); i++) {
-                String path = "spec." + field + "[" + i + "]";
-                int rule = addRule(np, path);
-                if (!active) {
+                String path = "spec." + WeirPolicy.field(dir, action) + "[" + i + "]";
+                int rule = addRule(path);
+                WeirPolicy.Rule r = list.get(i);
+                if (r.selectsNothing()) {
                     continue;
                 }
-                NetworkPolicy.Rule r = list.get(i);
                 Set<PeerKey> keys = new TreeSet<>();
-                if (r.peers().isEmpty()) {
+                if (!r.hasPeers()) {
                     keys.add(PeerKey.ANY);
                 }
-                for (int p = 0; p < r.peers().size(); p++) {
-                    keys.addAll(peers.k8s(r.peers().get(p), np.namespace(), np.ref() + " " + path + "." + (dir == Direction.INGRESS ? "from" : "to") + "[" + p + "]"));
+                for (LabelSelector s : r.endpoints()) {
+                    keys.addAll(peers.endpoints(confine(wp, s)));
                 }
-                attach(selected, entries(dir, keys, r.ports(), Action.ALLOW, rule));
+                r.entities().forEach(e -> keys.addAll(peers.entity(e)));
+                r.cidrs().forEach(b -> keys.addAll(peers.block(b, wp.ref() + " " + path)));
+                List<PortRule> ports = new ArrayList<>();
+                for (PortRule p : r.ports()) {
+                    if (p.protocol() == null) {
+                        ANY_PROTOCOLS.forEach(proto -> ports.add(new PortRule(proto, p.ports())));
+                    } else {
+                        ports.add(p);
+                    }
+                }
+                entries.addAll(PolicyCompiler.entries(dir, keys, ports, action, rule));
             }
         }
-    }
 
-    private void compileWeir(WeirPolicy wp) {
-        List<Endpoint> selected = snap.endpoints().stream()
-                .filter(ep -> wp.clusterWide() || ep.namespace().equals(wp.namespace()))
-                .filter(ep -> wp.endpointSelector().matches(table.endpointIdentities.get(table.byEndpoint.get(ep.id())).selectorView()))
-                .toList();
-        for (Direction dir : Direction.values()) {
-            if (wp.allows(dir) != null) {
-                selected.forEach(ep -> isolate(ep, dir));
-                compileWeirRules(wp, selected, dir, Action.ALLOW, wp.allows(dir));
-            }
-            compileWeirRules(wp, selected, dir, Action.DENY, wp.denies(dir));
-        }
-    }
-
-    private void compileWeirRules(WeirPolicy wp, List<Endpoint> selected, Direction dir, Action action, List<WeirPolicy.Rule> list) {
-        for (int i = 0; i < list.size(); i++) {
-            String path = "spec." + WeirPolicy.field(dir, action) + "[" + i + "]";
-            int rule = addRule(wp, path);
-            WeirPolicy.Rule r = list.get(i);
-            if (r.selectsNothing()) {
-                continue;
-            }
-            Set<PeerKey> keys = new TreeSet<>();
-            if (!r.hasPeers()) {
-                keys.add(PeerKey.ANY);
-            }
-            for (LabelSelector s : r.endpoints()) {
-                keys.addAll(peers.endpoints(confine(wp, s)));
-            }
-            r.entities().forEach(e -> keys.addAll(peers.entity(e)));
-            r.cidrs().forEach(b -> keys.addAll(peers.block(b, wp.ref() + " " + path)));
-            List<PortRule> ports = new ArrayList<>();
-            for (PortRule p : r.ports()) {
-                if (p.protocol() == null) {
-                    ANY_PROTOCOLS.forEach(proto -> ports.add(new PortRule(proto, p.ports())));
-                } else {
-                    ports.add(p);
-                }
-            }
-            attach(selected, entries(dir, keys, ports, action, rule));
+        /** Numbers the policy's next rule locally (the engine adds the policy's offset). */
+        private int addRule(String path) {
+            rules.add(new RuleRef(rules.size() + 1, policy.kind(), policy.namespace(), policy.name(), path));
+            return rules.size();
         }
     }
 
@@ -182,29 +216,5 @@ final class PolicyCompiler {
             }
         }
         return out;
-    }
-
-    private void attach(List<Endpoint> selected, List<PolicyEntry> list) {
-        if (list.isEmpty()) {
-            return;
-        }
-        for (Endpoint ep : selected) {
-            entries.computeIfAbsent(ep.id(), k -> new ArrayList<>()).addAll(list);
-        }
-    }
-
-    private void isolate(Endpoint ep, Direction dir) {
-        isolated.computeIfAbsent(ep.id(), k -> new boolean[2])[dir.ordinal()] = true;
-    }
-
-    /** Numbers a rule of weir's own (no object: kind {@code reserved}), as flows name it. */
-    int reservedRule(String name) {
-        rules.add(new RuleRef(rules.size() + 1, "reserved", null, name, ""));
-        return rules.size();
-    }
-
-    private int addRule(PolicyObject o, String path) {
-        rules.add(new RuleRef(rules.size() + 1, o.kind(), o.namespace(), o.name(), path));
-        return rules.size();
     }
 }

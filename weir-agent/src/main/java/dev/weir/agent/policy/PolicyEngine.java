@@ -1,9 +1,6 @@
 package dev.weir.agent.policy;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.SortedMap;
-import java.util.TreeMap;
 
 import dev.weir.agent.cluster.Endpoint;
 import dev.weir.agent.identity.IdentityAllocator;
@@ -41,37 +38,7 @@ public final class PolicyEngine {
      * stable. Output is deterministic: equal inputs and allocator state give equal results.
      */
     public PolicyResult resolve(ClusterSnapshot snap, IdentityAllocator allocator) {
-        List<String> warnings = new ArrayList<>();
-        IdentityTable table = new IdentityTable(snap, PolicyCompiler.cidrs(snap.policies()), allocator);
-        PolicyCompiler compiler = new PolicyCompiler(snap, table, warnings::add);
-        compiler.compile();
-        ModeResolver modes = new ModeResolver(snap.policies(), warnings::add);
-        SortedMap<Integer, EndpointPolicy> endpoints = new TreeMap<>();
-        int localhost = allowLocalhost ? compiler.reservedRule(ALLOW_LOCALHOST) : 0;
-        for (Endpoint ep : snap.endpoints()) {
-            endpoints.put(ep.id(), endpointPolicy(ep, table, compiler, modes.modeOf(ep), localhost));
-        }
-        return new PolicyResult(table.infos(), table.ipcache, endpoints, compiler.rules,
-                warnings.stream().distinct().toList(), snap, table.allocated);
-    }
-
-    private static EndpointPolicy endpointPolicy(Endpoint ep, IdentityTable table, PolicyCompiler c, PolicyMode mode,
-                                                 int localhostRule) {
-        int identity = table.byEndpoint.get(ep.id());
-        if (mode.enforcement() == PolicyMode.Enforcement.NEVER) {
-            return new EndpointPolicy(identity, false, false, false, false, List.of());
-        }
-        boolean[] iso = c.isolated.getOrDefault(ep.id(), new boolean[2]);
-        boolean always = mode.enforcement() == PolicyMode.Enforcement.ALWAYS;
-        List<PolicyEntry> raw = c.entries.getOrDefault(ep.id(), List.of());
-        boolean ingress = always || iso[0];
-        if (localhostRule != 0 && ingress) {
-            raw = new ArrayList<>(raw);
-            raw.add(new PolicyEntry(Direction.INGRESS, dev.weir.agent.identity.Identities.HOST, null, null, null,
-                    Action.ALLOW, localhostRule));
-        }
-        List<PolicyEntry> entries = DenyPropagation.apply(raw);
-        return new EndpointPolicy(identity, ingress, always || iso[1], mode.audit(), mode.audit(), entries);
+        return new IncrementalPolicyEngine(allowLocalhost).update(snap, allocator);
     }
 
     /** Gives back the identity references a result took (call once the result is no longer in force). */

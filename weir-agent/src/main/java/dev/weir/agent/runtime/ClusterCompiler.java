@@ -51,6 +51,7 @@ public final class ClusterCompiler implements StateCompiler<ComputedState> {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private final EnginePolicyCompiler policies;
+    private final PolicyComputation policyComputation;
     private final PrefilterCompiler prefilters;
     private final GuardCompiler guards = new GuardCompiler();
     private List<dev.weir.agent.guard.WorkloadGuard> guarded;
@@ -119,6 +120,7 @@ public final class ClusterCompiler implements StateCompiler<ComputedState> {
                            LockoutGuard guard) {
         this.prefilters = new PrefilterCompiler(guard);
         this.policies = new EnginePolicyCompiler(allowLocalhost);
+        this.policyComputation = new PolicyComputation(policies);
         this.config = config;
         this.services = new ServiceParser(config);
         this.ids = ids;
@@ -353,8 +355,16 @@ public final class ClusterCompiler implements StateCompiler<ComputedState> {
             guarded = null;
             applied = null;
             policy = null;
+            policyComputation.forget();
             throw e;
         }
+    }
+
+    /** Policy is computed afresh next time (identities allocated again); services keep their incremental state. */
+    @Override
+    public synchronized void computeAfresh() {
+        policy = null;
+        policyComputation.forget();
     }
 
     private ComputedState compileChanges(Input input) {
@@ -414,10 +424,10 @@ public final class ClusterCompiler implements StateCompiler<ComputedState> {
         version++;
         lastNodes = nodes;
         if (policyChanged || policy == null || !input.cluster().equals(policyCluster)) {
-            policy = policies.compile(new Input(input.node(), input.cluster(), snapshot.objects().stream()
+            policy = policyComputation.compute(input.cluster(), snapshot.objects().stream()
                     .filter(o -> !SERVICE_KINDS.contains(o.key().kind()) && !o.key().kind().equals(BackendOverrides.KIND)
                             && !PrefilterCompiler.handles(o.key().kind()) && !GuardCompiler.handles(o.key().kind()))
-                    .toList(), input.revision(), input.identities()));
+                    .toList(), input.identities());
             policyCluster = input.cluster();
         }
         if (prefilterChanged || prefilter == null || !nodes.equals(prefilterNodes)) {

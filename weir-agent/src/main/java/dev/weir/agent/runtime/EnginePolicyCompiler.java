@@ -18,6 +18,7 @@ import dev.weir.agent.identity.IdentityAllocator;
 import dev.weir.agent.identity.IdentityInfo;
 import dev.weir.agent.policy.ClusterSnapshot;
 import dev.weir.agent.policy.EndpointPolicy;
+import dev.weir.agent.policy.IncrementalPolicyEngine;
 import dev.weir.agent.policy.PolicyEngine;
 import dev.weir.agent.policy.PolicyEntry;
 import dev.weir.agent.policy.PolicyObject;
@@ -41,6 +42,7 @@ public final class EnginePolicyCompiler implements StateCompiler<PolicyResult> {
 
     private final PolicyParser parser = new PolicyParser();
     private final PolicyEngine engine;
+    private final boolean allowLocalhost;
 
     /** Policy alone decides (no implicit rule). */
     public EnginePolicyCompiler() {
@@ -50,6 +52,30 @@ public final class EnginePolicyCompiler implements StateCompiler<PolicyResult> {
     /** @param allowLocalhost whether the node's host may always reach its pods ({@link PolicyEngine#PolicyEngine(boolean)}) */
     public EnginePolicyCompiler(boolean allowLocalhost) {
         this.engine = new PolicyEngine(allowLocalhost);
+        this.allowLocalhost = allowLocalhost;
+    }
+
+    /** An engine that keeps what it computed, with this compiler's implicit rules. */
+    IncrementalPolicyEngine incremental() {
+        return new IncrementalPolicyEngine(allowLocalhost);
+    }
+
+    /** The engine's allocator over the store's cluster-wide identity allocations. */
+    static IdentityAllocator allocator(StoreIdentityAllocator identities) {
+        return new StoreAllocator(identities);
+    }
+
+    /**
+     * The policies of one stored object.
+     *
+     * @throws PolicyInputException when it does not parse (a newer agent wrote it)
+     */
+    List<PolicyObject> parse(StoredObject o) {
+        try {
+            return parser.parse(o.document(), o.source());
+        } catch (ValidationException e) {
+            throw new PolicyInputException(o.source(), o.key().toString(), e.path(), e.problem());
+        }
     }
 
     @Override
@@ -113,11 +139,7 @@ public final class EnginePolicyCompiler implements StateCompiler<PolicyResult> {
     public PolicyResult resolve(ClusterState cluster, List<StoredObject> objects, IdentityAllocator identities) {
         List<PolicyObject> policies = new ArrayList<>();
         for (StoredObject o : objects) {
-            try {
-                policies.addAll(parser.parse(o.document(), o.source()));
-            } catch (ValidationException e) {
-                throw new PolicyInputException(o.source(), o.key().toString(), e.path(), e.problem());
-            }
+            policies.addAll(parse(o));
         }
         ClusterSnapshot snap = new ClusterSnapshot(cluster.nodes(), cluster.namespaces(), cluster.endpoints(), policies);
         return engine.resolve(snap, identities);

@@ -69,6 +69,13 @@ public interface StateCompiler<R> {
      */
     R compile(Input input);
 
+    /**
+     * Makes the next {@link #compile} compute afresh what it keeps between computations (the sync loop's forced
+     * apply: an identity may have been collected and numbered again meanwhile). The default keeps nothing.
+     */
+    default void computeAfresh() {
+    }
+
     /** The parts of a result the agent shows. */
     StateView view(R result);
 

@@ -215,6 +215,9 @@ public final class SyncLoop<R> implements Component {
             if (!changed) {
                 return;
             }
+            if (forced) {
+                compiler.computeAfresh();
+            }
             long t0 = System.nanoTime();
             R r = compiler.compile(new StateCompiler.Input(config.node(), cluster, snapshot.objects(),
                     snapshot.revision(), identities));

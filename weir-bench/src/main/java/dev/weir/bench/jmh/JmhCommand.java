@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
  * settings.
  * {@code jmh -h} shows JMH's options (e.g. {@code -p policies=1000}, {@code -f 2}, {@code -rf json}).
  */
-@Command(name = "jmh", description = {"JMH benchmarks of the control plane (policy: parse, PolicyEngine.resolve, pol entries;",
+@Command(name = "jmh", description = {"JMH benchmarks of the control plane (policy: parse, PolicyEngine.resolve, one policy changed, pol entries;",
         "services: one EndpointSlice change at 10,000 services, check and compile).",
         "Every argument goes to JMH's own command line (try: jmh -h). No root needed."})
 public final class JmhCommand implements Callable<Integer> {

@@ -4,7 +4,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import dev.weir.agent.identity.InMemoryIdentityAllocator;
+import dev.weir.agent.net.PortRange;
+import dev.weir.agent.net.Protocol;
 import dev.weir.agent.policy.ClusterSnapshot;
+import dev.weir.agent.policy.Direction;
+import dev.weir.agent.policy.IncrementalPolicyEngine;
+import dev.weir.agent.policy.NetworkPolicy;
+import dev.weir.agent.policy.PortRule;
 import dev.weir.agent.policy.PolicyEngine;
 import dev.weir.agent.policy.PolicyObject;
 import dev.weir.agent.policy.PolicyParser;
@@ -26,7 +32,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * JMH: the policy compiler's stages over {@link NetpolModel}'s 1,000 endpoints with 100 or 1,000
- * NetworkPolicies — parse, {@link PolicyEngine#resolve}, and the per-endpoint {@code pol} compile
+ * NetworkPolicies — parse, {@link PolicyEngine#resolve}, one policy changed through the agent's
+ * {@link IncrementalPolicyEngine} ({@code changeOnePolicy}: the middle policy's first ingress rule gets another
+ * port, and back, so every call is a change), and the per-endpoint {@code pol} compile
  * ({@code PolicyMapWriter.polEntries} through {@link NodeWrites#compile}). Small forks and iterations: the
  * machine has two cores. Run with {@code java -jar weir-bench.jar jmh}.
  */
@@ -45,6 +53,10 @@ public class PolicyEngineBench {
     private ClusterSnapshot snapshot;
     private PolicyResult result;
     private final PolicyEngine engine = new PolicyEngine();
+    private final IncrementalPolicyEngine incremental = new IncrementalPolicyEngine(false);
+    private final InMemoryIdentityAllocator incrementalIds = new InMemoryIdentityAllocator();
+    private final ClusterSnapshot[] variants = new ClusterSnapshot[2];
+    private int turn;
 
     @Setup
     public void setup() {
@@ -52,6 +64,16 @@ public class PolicyEngineBench {
         List<PolicyObject> objects = new PolicyParser().parse(yaml, "bench");
         snapshot = NetpolModel.cluster().withPolicies(objects);
         result = engine.resolve(snapshot, new InMemoryIdentityAllocator());
+        List<PolicyObject> changed = new java.util.ArrayList<>(objects);
+        int middle = objects.size() / 2;
+        NetworkPolicy np = (NetworkPolicy) objects.get(middle);
+        List<NetworkPolicy.Rule> ingress = new java.util.ArrayList<>(np.rules(Direction.INGRESS));
+        ingress.set(0, new NetworkPolicy.Rule(ingress.get(0).peers(), List.of(new PortRule(Protocol.TCP, PortRange.single(9999)))));
+        changed.set(middle, new NetworkPolicy(np.namespace(), np.name(), np.source(), np.podSelector(), np.policyTypes(),
+                ingress, np.rules(Direction.EGRESS)));
+        variants[0] = snapshot;
+        variants[1] = snapshot.withPolicies(changed);
+        incremental.update(snapshot, incrementalIds);
     }
 
     @Benchmark
@@ -62,6 +84,12 @@ public class PolicyEngineBench {
     @Benchmark
     public PolicyResult resolve() {
         return engine.resolve(snapshot, new InMemoryIdentityAllocator());
+    }
+
+    @Benchmark
+    public PolicyResult changeOnePolicy() {
+        turn ^= 1;
+        return incremental.update(variants[turn], incrementalIds);
     }
 
     @Benchmark

@@ -1,0 +1,257 @@
+package dev.weir.agent.policy;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+import dev.weir.agent.cluster.Endpoint;
+import dev.weir.agent.identity.Identities;
+import dev.weir.agent.identity.IdentityAllocator;
+import dev.weir.agent.net.Cidr;
+
+/**
+ * The policy engine kept between computations (docs/policy-engine.md, "Incremental computation"): a change of
+ * policy objects alone costs what it changes. Each policy's {@link PolicyCompiler.Contribution} is kept; when the
+ * cluster (nodes, namespaces, endpoints), the prefixes policies name and the policy modes are as before, the
+ * identity table is too, so only the changed policies are compiled again and only the endpoints they select
+ * (before or after) are assembled again. Endpoints whose rules were renumbered (a policy added or removed before
+ * theirs in the order, or a rule count changed) are assembled again from their kept contributions. Anything
+ * else computes everything, exactly as {@link PolicyEngine#resolve} does, which is this class's first update.
+ * The result of an update is equal to a full resolution of the same snapshot. Thread-safe.
+ *
+ * <p>An update after the first shares the identity references of the computation it came from: a caller that
+ * releases results ({@link PolicyEngine#release}) releases only the last one.
+ */
+public final class IncrementalPolicyEngine {
+
+    private final boolean allowLocalhost;
+
+    private PolicyResult result;
+    private IdentityTable table;
+    private Set<Cidr> cidrs;
+    private List<PolicyObject> modes;
+    private List<String> modeWarnings;
+    private Map<String, PolicyCompiler.Contribution> contributions;
+    private Numbering numbering;
+    private int assembled;
+
+    /** @param allowLocalhost as {@link PolicyEngine#PolicyEngine(boolean)} */
+    public IncrementalPolicyEngine(boolean allowLocalhost) {
+        this.allowLocalhost = allowLocalhost;
+    }
+
+    /**
+     * The engine's result for {@code next}, computed from what changed since the last update. Takes identity
+     * references from {@code allocator} only when it computes everything.
+     */
+    public synchronized PolicyResult update(ClusterSnapshot next, IdentityAllocator allocator) {
+        List<PolicyObject> ordered = PolicyCompiler.ordered(next.policies());
+        Set<Cidr> nextCidrs = PolicyCompiler.cidrs(next.policies());
+        List<PolicyObject> nextModes = next.policies().stream().filter(p -> p instanceof PolicyMode).toList();
+        boolean same = result != null && sameCluster(result.snapshot(), next) && nextCidrs.equals(cidrs)
+                && nextModes.equals(modes) && uniqueKeys(ordered);
+        try {
+            return same ? changed(next, ordered) : full(next, ordered, nextCidrs, nextModes, allocator);
+        } catch (RuntimeException | Error e) {
+            forget();
+            throw e;
+        }
+    }
+
+    /** Makes the next update compute everything (identities allocated again). */
+    public synchronized void forget() {
+        result = null;
+        table = null;
+        contributions = null;
+        numbering = null;
+    }
+
+    /** How many endpoints the last update assembled (every endpoint when it computed everything). */
+    public synchronized int lastAssembled() {
+        return assembled;
+    }
+
+    private PolicyResult full(ClusterSnapshot next, List<PolicyObject> ordered, Set<Cidr> nextCidrs, List<PolicyObject> nextModes,
+                              IdentityAllocator allocator) {
+        table = new IdentityTable(next, nextCidrs, allocator);
+        PolicyCompiler compiler = new PolicyCompiler(next, table);
+        contributions = new LinkedHashMap<>();
+        List<PolicyCompiler.Contribution> list = new ArrayList<>();
+        for (PolicyObject o : ordered) {
+            PolicyCompiler.Contribution c = compiler.compile(o);
+            list.add(c);
+            contributions.put(key(o), c);
+        }
+        numbering = Numbering.of(ordered, list::get, allowLocalhost);
+        modeWarnings = new ArrayList<>();
+        ModeResolver resolver = new ModeResolver(next.policies(), modeWarnings::add);
+        Set<Integer> all = new HashSet<>();
+        next.endpoints().forEach(ep -> all.add(ep.id()));
+        SortedMap<Integer, EndpointPolicy> endpoints = new TreeMap<>();
+        assemble(next, list, all, resolver, endpoints);
+        cidrs = nextCidrs;
+        modes = nextModes;
+        result = new PolicyResult(table.infos(), table.ipcache, endpoints, numbering.rules, warnings(list), next, table.allocated);
+        return result;
+    }
+
+    private PolicyResult changed(ClusterSnapshot next, List<PolicyObject> ordered) {
+        PolicyCompiler compiler = new PolicyCompiler(next, table);
+        Map<String, PolicyCompiler.Contribution> kept = new LinkedHashMap<>();
+        List<PolicyCompiler.Contribution> list = new ArrayList<>();
+        Set<Integer> affected = new HashSet<>();
+        for (PolicyObject o : ordered) {
+            PolicyCompiler.Contribution before = contributions.get(key(o));
+            PolicyCompiler.Contribution c = before != null && before.policy().equals(o) ? before : compiler.compile(o);
+            if (c != before) {
+                affected.addAll(c.selected());
+                if (before != null) {
+                    affected.addAll(before.selected());
+                }
+            }
+            list.add(c);
+            kept.put(key(o), c);
+        }
+        contributions.forEach((k, before) -> {
+            if (!kept.containsKey(k)) {
+                affected.addAll(before.selected());
+            }
+        });
+        Numbering n = Numbering.of(ordered, list::get, allowLocalhost);
+        for (int i = 0; i < ordered.size(); i++) {
+            if (!Objects.equals(numbering.byKey.get(key(ordered.get(i))), n.offsets[i])) {
+                affected.addAll(list.get(i).selected()); // its rules were renumbered
+            }
+        }
+        if (n.localhostRule != numbering.localhostRule) {
+            next.endpoints().forEach(ep -> affected.add(ep.id()));
+        }
+        numbering = n;
+        contributions = kept;
+        SortedMap<Integer, EndpointPolicy> endpoints = new TreeMap<>(result.endpoints());
+        assemble(next, list, affected, new ModeResolver(next.policies(), w -> { }), endpoints);
+        result = new PolicyResult(result.identities(), result.ipcache(), endpoints, n.rules, warnings(list), next,
+                result.allocated());
+        return result;
+    }
+
+    /** Assembles the endpoints {@code ids} from the contributions that select them, into {@code out}. */
+    private void assemble(ClusterSnapshot snap, List<PolicyCompiler.Contribution> list, Set<Integer> ids,
+                          ModeResolver modes, SortedMap<Integer, EndpointPolicy> out) {
+        Map<Integer, List<Integer>> selecting = new HashMap<>();
+        for (int i = 0; i < list.size(); i++) {
+            Set<Integer> selected = list.get(i).selected();
+            int index = i;
+            if (selected.size() <= ids.size()) {
+                selected.forEach(ep -> {
+                    if (ids.contains(ep)) {
+                        selecting.computeIfAbsent(ep, k -> new ArrayList<>()).add(index);
+                    }
+                });
+            } else {
+                ids.forEach(ep -> {
+                    if (selected.contains(ep)) {
+                        selecting.computeIfAbsent(ep, k -> new ArrayList<>()).add(index);
+                    }
+                });
+            }
+        }
+        List<List<PolicyEntry>> numbered = new ArrayList<>(java.util.Collections.nCopies(list.size(), null));
+        for (Endpoint ep : snap.endpoints()) {
+            if (ids.contains(ep.id())) {
+                out.put(ep.id(), endpointPolicy(ep, modes.modeOf(ep), selecting.getOrDefault(ep.id(), List.of()), list, numbered));
+            }
+        }
+        assembled = ids.size();
+    }
+
+    /**
+     * One endpoint's policy from the contributions that select it ({@code selecting}: indexes into {@code list}).
+     * {@code numbered} holds each contribution's entries with global rule numbers, filled as needed.
+     */
+    private EndpointPolicy endpointPolicy(Endpoint ep, PolicyMode mode, List<Integer> selecting, List<PolicyCompiler.Contribution> list,
+                                          List<List<PolicyEntry>> numbered) {
+        int identity = table.byEndpoint.get(ep.id());
+        if (mode.enforcement() == PolicyMode.Enforcement.NEVER) {
+            return new EndpointPolicy(identity, false, false, false, false, List.of());
+        }
+        boolean[] iso = new boolean[2];
+        List<PolicyEntry> raw = new ArrayList<>();
+        for (int i : selecting) {
+            PolicyCompiler.Contribution c = list.get(i);
+            for (Direction d : Direction.values()) {
+                iso[d.ordinal()] |= c.isolates(d);
+            }
+            List<PolicyEntry> entries = numbered.get(i);
+            if (entries == null) {
+                int offset = numbering.offsets[i];
+                entries = offset == 0 ? c.entries()
+                        : c.entries().stream().map(e -> e.with(e.family(), e.ports(), e.action(), e.rule() + offset)).toList();
+                numbered.set(i, entries);
+            }
+            raw.addAll(entries);
+        }
+        boolean always = mode.enforcement() == PolicyMode.Enforcement.ALWAYS;
+        boolean ingress = always || iso[0];
+        if (numbering.localhostRule != 0 && ingress) {
+            raw.add(new PolicyEntry(Direction.INGRESS, Identities.HOST, null, null, null, Action.ALLOW, numbering.localhostRule));
+        }
+        return new EndpointPolicy(identity, ingress, always || iso[1], mode.audit(), mode.audit(), DenyPropagation.apply(raw));
+    }
+
+    private List<String> warnings(List<PolicyCompiler.Contribution> list) {
+        List<String> out = new ArrayList<>();
+        list.forEach(c -> out.addAll(c.warnings()));
+        out.addAll(modeWarnings);
+        return out.stream().distinct().toList();
+    }
+
+    private static boolean sameCluster(ClusterSnapshot a, ClusterSnapshot b) {
+        return a.endpoints().equals(b.endpoints()) && a.namespaces().equals(b.namespaces()) && a.nodes().equals(b.nodes());
+    }
+
+    private static boolean uniqueKeys(List<PolicyObject> ordered) {
+        Set<String> seen = new HashSet<>();
+        return ordered.stream().allMatch(o -> seen.add(key(o)));
+    }
+
+    private static String key(PolicyObject o) {
+        return o.kind() + "/" + (o.namespace() == null ? "" : o.namespace()) + "/" + o.name();
+    }
+
+    /**
+     * The rule table across policies: a policy's local rule {@code i} is {@code offset + i}, offsets in policy
+     * order (by position, and by policy key for the comparison with the last update); then the reserved rule
+     * that lets the host in, when the engine has it.
+     */
+    private record Numbering(int[] offsets, Map<String, Integer> byKey, List<RuleRef> rules, int localhostRule) {
+
+        static Numbering of(List<PolicyObject> ordered, java.util.function.IntFunction<PolicyCompiler.Contribution> contribution,
+                            boolean allowLocalhost) {
+            int[] offsets = new int[ordered.size()];
+            Map<String, Integer> byKey = new HashMap<>();
+            List<RuleRef> rules = new ArrayList<>();
+            for (int i = 0; i < ordered.size(); i++) {
+                int offset = rules.size();
+                offsets[i] = offset;
+                byKey.put(key(ordered.get(i)), offset);
+                for (RuleRef r : contribution.apply(i).rules()) {
+                    rules.add(new RuleRef(offset + r.id(), r.kind(), r.namespace(), r.name(), r.path()));
+                }
+            }
+            int localhost = 0;
+            if (allowLocalhost) {
+                rules.add(new RuleRef(rules.size() + 1, "reserved", null, PolicyEngine.ALLOW_LOCALHOST, ""));
+                localhost = rules.size();
+            }
+            return new Numbering(offsets, byKey, rules, localhost);
+        }
+    }
+}
