@@ -37,7 +37,7 @@ public final class IncrementalPolicyEngine {
     private IdentityTable table;
     private Set<Cidr> cidrs;
     private List<PolicyObject> modes;
-    private List<String> modeWarnings;
+    private Map<Integer, List<String>> modeWarnings;
     private Map<String, PolicyCompiler.Contribution> contributions;
     private Numbering numbering;
     private int assembled;
@@ -55,10 +55,11 @@ public final class IncrementalPolicyEngine {
         List<PolicyObject> ordered = PolicyCompiler.ordered(next.policies());
         Set<Cidr> nextCidrs = PolicyCompiler.cidrs(next.policies());
         List<PolicyObject> nextModes = next.policies().stream().filter(p -> p instanceof PolicyMode).toList();
-        boolean same = result != null && sameCluster(result.snapshot(), next) && nextCidrs.equals(cidrs)
-                && nextModes.equals(modes) && uniqueKeys(ordered);
+        ClusterSnapshot last = result == null ? null : result.snapshot();
+        boolean same = last != null && last.nodes().equals(next.nodes()) && last.namespaces().equals(next.namespaces())
+                && nextCidrs.equals(cidrs) && nextModes.equals(modes) && uniqueKeys(ordered);
         try {
-            return same ? changed(next, ordered) : full(next, ordered, nextCidrs, nextModes, allocator);
+            return same ? changed(next, ordered, allocator) : full(next, ordered, nextCidrs, nextModes, allocator);
         } catch (RuntimeException | Error e) {
             forget();
             throw e;
@@ -90,38 +91,91 @@ public final class IncrementalPolicyEngine {
             contributions.put(key(o), c);
         }
         numbering = Numbering.of(ordered, list::get, allowLocalhost);
-        modeWarnings = new ArrayList<>();
-        ModeResolver resolver = new ModeResolver(next.policies(), modeWarnings::add);
+        modeWarnings = new HashMap<>();
         Set<Integer> all = new HashSet<>();
         next.endpoints().forEach(ep -> all.add(ep.id()));
         SortedMap<Integer, EndpointPolicy> endpoints = new TreeMap<>();
-        assemble(next, list, all, resolver, endpoints);
+        assemble(next, list, all, endpoints);
         cidrs = nextCidrs;
         modes = nextModes;
-        result = new PolicyResult(table.infos(), table.ipcache, endpoints, numbering.rules, warnings(list), next, table.allocated);
+        result = new PolicyResult(table.infos(), table.ipcache, endpoints, numbering.rules, warnings(next, list), next, table.allocated);
         return result;
     }
 
-    private PolicyResult changed(ClusterSnapshot next, List<PolicyObject> ordered) {
+    /**
+     * Nodes, namespaces, named prefixes and modes as before: the policies and endpoints that changed are taken
+     * from the last computation. A new identity table is built when the endpoints changed; a policy is compiled
+     * again when its object changed, when an endpoint identity came or went that its peers select, or when one of
+     * its address blocks holds an address of an identity whose endpoints changed (before or after); otherwise it
+     * keeps its entries and only its selection follows the changed endpoints.
+     */
+    private PolicyResult changed(ClusterSnapshot next, List<PolicyObject> ordered, IdentityAllocator allocator) {
+        Map<Integer, Endpoint> before = byId(result.snapshot().endpoints());
+        Map<Integer, Endpoint> now = byId(next.endpoints());
+        Set<Integer> changedEndpoints = new HashSet<>();
+        before.forEach((id, ep) -> {
+            if (!ep.equals(now.get(id))) {
+                changedEndpoints.add(id);
+            }
+        });
+        now.keySet().forEach(id -> {
+            if (!before.containsKey(id)) {
+                changedEndpoints.add(id);
+            }
+        });
+        List<IdentityTable.EndpointIdentity> cameOrWent = new ArrayList<>();
+        List<byte[]> regrouped = new ArrayList<>(); // the addresses of every identity whose endpoints changed, before and after
+        if (!changedEndpoints.isEmpty()) {
+            IdentityTable old = table;
+            table = new IdentityTable(next, cidrs, allocator);
+            old.endpointIdentities.forEach((id, e) -> {
+                if (!table.endpointIdentities.containsKey(id)) {
+                    cameOrWent.add(e);
+                }
+            });
+            table.endpointIdentities.forEach((id, e) -> {
+                if (!old.endpointIdentities.containsKey(id)) {
+                    cameOrWent.add(e);
+                }
+            });
+            java.util.Set<Integer> ids = new HashSet<>(old.endpointIdentities.keySet());
+            ids.addAll(table.endpointIdentities.keySet());
+            for (int id : ids) {
+                IdentityTable.EndpointIdentity was = old.endpointIdentities.get(id);
+                IdentityTable.EndpointIdentity is = table.endpointIdentities.get(id);
+                if (!Objects.equals(was, is)) {
+                    for (IdentityTable.EndpointIdentity e : java.util.Arrays.asList(was, is)) {
+                        if (e != null) {
+                            regrouped.addAll(e.addresses(4));
+                            regrouped.addAll(e.addresses(6));
+                        }
+                    }
+                }
+            }
+        }
         PolicyCompiler compiler = new PolicyCompiler(next, table);
         Map<String, PolicyCompiler.Contribution> kept = new LinkedHashMap<>();
         List<PolicyCompiler.Contribution> list = new ArrayList<>();
-        Set<Integer> affected = new HashSet<>();
+        Set<Integer> affected = new HashSet<>(changedEndpoints);
+        affected.retainAll(now.keySet());
         for (PolicyObject o : ordered) {
-            PolicyCompiler.Contribution before = contributions.get(key(o));
-            PolicyCompiler.Contribution c = before != null && before.policy().equals(o) ? before : compiler.compile(o);
-            if (c != before) {
+            PolicyCompiler.Contribution last = contributions.get(key(o));
+            PolicyCompiler.Contribution c;
+            if (last == null || !last.policy().equals(o) || last.blocksHoldAny(regrouped) || last.peersMatch(cameOrWent)) {
+                c = compiler.compile(o);
                 affected.addAll(c.selected());
-                if (before != null) {
-                    affected.addAll(before.selected());
+                if (last != null) {
+                    affected.addAll(last.selected());
                 }
+            } else {
+                c = reselect(compiler, last, changedEndpoints, now);
             }
             list.add(c);
             kept.put(key(o), c);
         }
-        contributions.forEach((k, before) -> {
+        contributions.forEach((k, last) -> {
             if (!kept.containsKey(k)) {
-                affected.addAll(before.selected());
+                affected.addAll(last.selected());
             }
         });
         Numbering n = Numbering.of(ordered, list::get, allowLocalhost);
@@ -131,20 +185,48 @@ public final class IncrementalPolicyEngine {
             }
         }
         if (n.localhostRule != numbering.localhostRule) {
-            next.endpoints().forEach(ep -> affected.add(ep.id()));
+            affected.addAll(now.keySet());
         }
+        affected.retainAll(now.keySet());
         numbering = n;
         contributions = kept;
         SortedMap<Integer, EndpointPolicy> endpoints = new TreeMap<>(result.endpoints());
-        assemble(next, list, affected, new ModeResolver(next.policies(), w -> { }), endpoints);
-        result = new PolicyResult(result.identities(), result.ipcache(), endpoints, n.rules, warnings(list), next,
-                result.allocated());
+        endpoints.keySet().retainAll(now.keySet());
+        modeWarnings.keySet().retainAll(now.keySet());
+        assemble(next, list, affected, endpoints);
+        result = changedEndpoints.isEmpty()
+                ? new PolicyResult(result.identities(), result.ipcache(), endpoints, n.rules, warnings(next, list), next, result.allocated())
+                : new PolicyResult(table.infos(), table.ipcache, endpoints, n.rules, warnings(next, list), next, table.allocated);
         return result;
+    }
+
+    /** A kept contribution whose selection follows the changed endpoints (the same object when it does not change). */
+    private static PolicyCompiler.Contribution reselect(PolicyCompiler compiler, PolicyCompiler.Contribution c,
+                                                        Set<Integer> changedEndpoints, Map<Integer, Endpoint> now) {
+        if (changedEndpoints.isEmpty()) {
+            return c;
+        }
+        Set<Integer> selected = new java.util.LinkedHashSet<>(c.selected());
+        for (int id : changedEndpoints) {
+            Endpoint ep = now.get(id);
+            if (ep != null && compiler.selects(c.policy(), ep)) {
+                selected.add(id);
+            } else {
+                selected.remove(id);
+            }
+        }
+        return selected.equals(c.selected()) ? c : c.selecting(selected);
+    }
+
+    private static Map<Integer, Endpoint> byId(List<Endpoint> endpoints) {
+        Map<Integer, Endpoint> out = new HashMap<>();
+        endpoints.forEach(ep -> out.put(ep.id(), ep));
+        return out;
     }
 
     /** Assembles the endpoints {@code ids} from the contributions that select them, into {@code out}. */
     private void assemble(ClusterSnapshot snap, List<PolicyCompiler.Contribution> list, Set<Integer> ids,
-                          ModeResolver modes, SortedMap<Integer, EndpointPolicy> out) {
+                          SortedMap<Integer, EndpointPolicy> out) {
         Map<Integer, List<Integer>> selecting = new HashMap<>();
         for (int i = 0; i < list.size(); i++) {
             Set<Integer> selected = list.get(i).selected();
@@ -164,9 +246,14 @@ public final class IncrementalPolicyEngine {
             }
         }
         List<List<PolicyEntry>> numbered = new ArrayList<>(java.util.Collections.nCopies(list.size(), null));
+        List<String> warned = new ArrayList<>();
+        ModeResolver modes = new ModeResolver(snap.policies(), warned::add);
         for (Endpoint ep : snap.endpoints()) {
             if (ids.contains(ep.id())) {
-                out.put(ep.id(), endpointPolicy(ep, modes.modeOf(ep), selecting.getOrDefault(ep.id(), List.of()), list, numbered));
+                warned.clear();
+                PolicyMode mode = modes.modeOf(ep);
+                modeWarnings.put(ep.id(), List.copyOf(warned));
+                out.put(ep.id(), endpointPolicy(ep, mode, selecting.getOrDefault(ep.id(), List.of()), list, numbered));
             }
         }
         assembled = ids.size();
@@ -206,15 +293,12 @@ public final class IncrementalPolicyEngine {
         return new EndpointPolicy(identity, ingress, always || iso[1], mode.audit(), mode.audit(), DenyPropagation.apply(raw));
     }
 
-    private List<String> warnings(List<PolicyCompiler.Contribution> list) {
+    /** The contributions' warnings in policy order, then the endpoints' mode warnings in endpoint order, once each. */
+    private List<String> warnings(ClusterSnapshot snap, List<PolicyCompiler.Contribution> list) {
         List<String> out = new ArrayList<>();
         list.forEach(c -> out.addAll(c.warnings()));
-        out.addAll(modeWarnings);
+        snap.endpoints().forEach(ep -> out.addAll(modeWarnings.getOrDefault(ep.id(), List.of())));
         return out.stream().distinct().toList();
-    }
-
-    private static boolean sameCluster(ClusterSnapshot a, ClusterSnapshot b) {
-        return a.endpoints().equals(b.endpoints()) && a.namespaces().equals(b.namespaces()) && a.nodes().equals(b.nodes());
     }
 
     private static boolean uniqueKeys(List<PolicyObject> ordered) {

@@ -30,23 +30,28 @@ final class PeerResolver {
         if (p.ipBlock() != null) {
             return block(p.ipBlock(), where);
         }
-        Set<PeerKey> out = new TreeSet<>();
-        for (var id : table.endpointIdentities.values()) {
-            boolean nsOk = p.namespaceSelector() == null ? id.namespace().equals(policyNs)
-                    : p.namespaceSelector().matches(id.namespaceLabels());
-            boolean podOk = p.podSelector() == null || p.podSelector().matches(id.podLabels());
-            if (nsOk && podOk) {
-                out.add(new PeerKey(id.id(), null));
-            }
-        }
-        return out;
+        return matching(k8sMatcher(p, policyNs));
+    }
+
+    /** Which endpoint identities a NetworkPolicyPeer without an ipBlock selects. */
+    static Predicate<IdentityTable.EndpointIdentity> k8sMatcher(NetworkPolicy.Peer p, String policyNs) {
+        return id -> (p.namespaceSelector() == null ? id.namespace().equals(policyNs) : p.namespaceSelector().matches(id.namespaceLabels()))
+                && (p.podSelector() == null || p.podSelector().matches(id.podLabels()));
     }
 
     /** Endpoints whose identity labels (source prefix stripped) the selector matches. */
     Set<PeerKey> endpoints(LabelSelector sel) {
+        return matching(endpointsMatcher(sel));
+    }
+
+    static Predicate<IdentityTable.EndpointIdentity> endpointsMatcher(LabelSelector sel) {
+        return id -> sel.matches(id.selectorView());
+    }
+
+    private Set<PeerKey> matching(Predicate<IdentityTable.EndpointIdentity> m) {
         Set<PeerKey> out = new TreeSet<>();
         for (var id : table.endpointIdentities.values()) {
-            if (sel.matches(id.selectorView())) {
+            if (m.test(id)) {
                 out.add(new PeerKey(id.id(), null));
             }
         }
@@ -118,6 +123,12 @@ final class PeerResolver {
                     + " (" + table.nodes.stream().map(Node::name).toList() + "); selecting no node");
         }
         return new IdentityTable.Block(java.util.Collections.unmodifiableSet(out), List.copyOf(partial));
+    }
+
+    /** Whether the address (4 or 16 bytes) is in the block's cidr and in none of its excepts. */
+    static boolean holds(IpBlock b, byte[] address) {
+        return PrefixMatch.of(b.cidr()).containsAddress(address)
+                && b.except().stream().noneMatch(x -> PrefixMatch.of(x).containsAddress(address));
     }
 
     /** Calls {@code all} when every address is in the block; returns true when only some are. */

@@ -5,6 +5,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
+
+import dev.weir.agent.cluster.Endpoint;
 
 import dev.weir.agent.identity.Identities;
 import dev.weir.agent.net.Cidr;
@@ -30,12 +33,33 @@ final class PolicyCompiler {
      * @param isolates which directions it isolates them in, by {@link Direction#ordinal()}
      * @param entries  the raw entries each selected endpoint gets, in the order they were compiled
      * @param warnings what could not be compiled exactly
+     * @param peers    what its peers select among endpoint identities: an identity that comes or goes and
+     *                 matches one of these changes its entries
+     * @param blocks   the address blocks it names: which endpoint identities they select depends on all of
+     *                 those identities' addresses
      */
     record Contribution(PolicyObject policy, List<RuleRef> rules, Set<Integer> selected, boolean[] isolates,
-                        List<PolicyEntry> entries, List<String> warnings) {
+                        List<PolicyEntry> entries, List<String> warnings,
+                        List<Predicate<IdentityTable.EndpointIdentity>> peers, List<IpBlock> blocks) {
 
         boolean isolates(Direction dir) {
             return isolates[dir.ordinal()];
+        }
+
+        /** Whether one of its blocks holds one of these addresses (then what it selects may change with them). */
+        boolean blocksHoldAny(List<byte[]> addresses) {
+            return blocks.stream().anyMatch(b -> addresses.stream().anyMatch(a -> PeerResolver.holds(b, a)));
+        }
+
+        /** Whether its entries depend on one of these endpoint identities. */
+        boolean peersMatch(java.util.Collection<IdentityTable.EndpointIdentity> identities) {
+            return identities.stream().anyMatch(id -> peers.stream().anyMatch(p -> p.test(id)));
+        }
+
+        /** The same contribution selecting other endpoints. */
+        Contribution selecting(Set<Integer> endpoints) {
+            return new Contribution(policy, rules, java.util.Collections.unmodifiableSet(endpoints), isolates, entries, warnings,
+                    peers, blocks);
         }
     }
 
@@ -103,7 +127,17 @@ final class PolicyCompiler {
             throw new IllegalArgumentException("not a policy that gives entries: " + o.kind());
         }
         return new Contribution(o, List.copyOf(one.rules), java.util.Collections.unmodifiableSet(one.selected),
-                one.isolates, List.copyOf(one.entries), List.copyOf(one.warnings));
+                one.isolates, List.copyOf(one.entries), List.copyOf(one.warnings), List.copyOf(one.matchers), List.copyOf(one.blocks));
+    }
+
+    /** Whether the policy selects the endpoint (its identity taken from this compiler's table). */
+    boolean selects(PolicyObject o, Endpoint ep) {
+        if (o instanceof NetworkPolicy np) {
+            return ep.namespace().equals(np.namespace()) && np.podSelector().matches(ep.labels());
+        }
+        WeirPolicy wp = (WeirPolicy) o;
+        return (wp.clusterWide() || ep.namespace().equals(wp.namespace()))
+                && wp.endpointSelector().matches(table.endpointIdentities.get(table.byEndpoint.get(ep.id())).selectorView());
     }
 
     /** The compilation of one policy. */
@@ -115,14 +149,15 @@ final class PolicyCompiler {
         private final List<PolicyEntry> entries = new ArrayList<>();
         private final List<String> warnings = new ArrayList<>();
         private final PeerResolver peers = new PeerResolver(table, warnings::add);
+        private final List<Predicate<IdentityTable.EndpointIdentity>> matchers = new ArrayList<>();
+        private final List<IpBlock> blocks = new ArrayList<>();
 
         One(PolicyObject policy) {
             this.policy = policy;
         }
 
         void k8s(NetworkPolicy np) {
-            snap.endpoints().stream().filter(ep -> ep.namespace().equals(np.namespace()) && np.podSelector().matches(ep.labels()))
-                    .forEach(ep -> selected.add(ep.id()));
+            snap.endpoints().stream().filter(ep -> selects(np, ep)).forEach(ep -> selected.add(ep.id()));
             for (Direction dir : Direction.values()) {
                 List<NetworkPolicy.Rule> list = np.rules(dir);
                 String field = dir == Direction.INGRESS ? "ingress" : "egress";
@@ -140,7 +175,13 @@ final class PolicyCompiler {
                         keys.add(PeerKey.ANY);
                     }
                     for (int p = 0; p < r.peers().size(); p++) {
-                        keys.addAll(peers.k8s(r.peers().get(p), np.namespace(), np.ref() + " " + path + "." + (dir == Direction.INGRESS ? "from" : "to") + "[" + p + "]"));
+                        NetworkPolicy.Peer peer = r.peers().get(p);
+                        if (peer.ipBlock() != null) {
+                            blocks.add(peer.ipBlock());
+                        } else {
+                            matchers.add(PeerResolver.k8sMatcher(peer, np.namespace()));
+                        }
+                        keys.addAll(peers.k8s(peer, np.namespace(), np.ref() + " " + path + "." + (dir == Direction.INGRESS ? "from" : "to") + "[" + p + "]"));
                     }
                     entries.addAll(PolicyCompiler.entries(dir, keys, r.ports(), Action.ALLOW, rule));
                 }
@@ -148,10 +189,7 @@ final class PolicyCompiler {
         }
 
         void weir(WeirPolicy wp) {
-            snap.endpoints().stream()
-                    .filter(ep -> wp.clusterWide() || ep.namespace().equals(wp.namespace()))
-                    .filter(ep -> wp.endpointSelector().matches(table.endpointIdentities.get(table.byEndpoint.get(ep.id())).selectorView()))
-                    .forEach(ep -> selected.add(ep.id()));
+            snap.endpoints().stream().filter(ep -> selects(wp, ep)).forEach(ep -> selected.add(ep.id()));
             for (Direction dir : Direction.values()) {
                 if (wp.allows(dir) != null) {
                     isolates[dir.ordinal()] = true;
@@ -174,9 +212,14 @@ final class PolicyCompiler {
                     keys.add(PeerKey.ANY);
                 }
                 for (LabelSelector s : r.endpoints()) {
+                    matchers.add(PeerResolver.endpointsMatcher(confine(wp, s)));
                     keys.addAll(peers.endpoints(confine(wp, s)));
                 }
+                if (r.entities().contains(Entity.CLUSTER)) {
+                    matchers.add(id -> true);
+                }
                 r.entities().forEach(e -> keys.addAll(peers.entity(e)));
+                blocks.addAll(r.cidrs());
                 r.cidrs().forEach(b -> keys.addAll(peers.block(b, wp.ref() + " " + path)));
                 List<PortRule> ports = new ArrayList<>();
                 for (PortRule p : r.ports()) {

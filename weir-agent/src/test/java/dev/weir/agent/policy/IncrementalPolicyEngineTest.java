@@ -15,12 +15,13 @@ import dev.weir.agent.identity.InMemoryIdentityAllocator;
 
 /**
  * The incremental engine against full resolutions: after every random change of the policies (a policy added,
- * removed, or changed under its name, modes and CIDRs included) its result equals a full resolution of the same
- * snapshot, and a change of one policy assembles only the endpoints that policy selects.
+ * removed, or changed under its name, modes and CIDRs included) or of the endpoints (a pod added, removed,
+ * relabelled or readdressed, joining an identity or making a new one) its result equals a full resolution of the
+ * same snapshot, and a change of one policy or one pod assembles only the endpoints it concerns.
  */
 class IncrementalPolicyEngineTest {
 
-    private static final int CHANGES = 600;
+    private static final int CHANGES = 1000;
 
     @Test
     void everyUpdateEqualsAFullResolution() {
@@ -31,10 +32,16 @@ class IncrementalPolicyEngineTest {
             RandomPolicies gen = new RandomPolicies(localhost ? 7L : 11L);
             Random rnd = new Random(localhost ? 3L : 5L);
             List<PolicyObject> policies = new ArrayList<>(gen.next());
+            ClusterSnapshot base = NetpolCluster.snapshot(List.of());
+            List<Endpoint> endpoints = new ArrayList<>(base.endpoints());
             int partial = 0;
             for (int i = 0; i < CHANGES; i++) {
-                change(policies, gen, rnd);
-                ClusterSnapshot snap = NetpolCluster.snapshot(policies);
+                if (rnd.nextBoolean()) {
+                    change(policies, gen, rnd);
+                } else {
+                    change(endpoints, rnd);
+                }
+                ClusterSnapshot snap = new ClusterSnapshot(base.nodes(), base.namespaces(), endpoints, policies);
                 PolicyResult want = full.resolve(snap, alloc);
                 PolicyResult got = inc.update(snap, alloc);
                 assertSame(got, want, "change " + i + " (localhost " + localhost + ")");
@@ -65,6 +72,55 @@ class IncrementalPolicyEngineTest {
 
         inc.update(NetpolCluster.snapshot(List.of(a, b2)), alloc);
         assertThat(inc.lastAssembled()).as("nothing changed").isZero();
+    }
+
+    @Test
+    void aNewPodThatJoinsAnIdentityAssemblesItselfAndThePoliciesThatSelectIt() {
+        IncrementalPolicyEngine inc = new IncrementalPolicyEngine(false);
+        InMemoryIdentityAllocator alloc = new InMemoryIdentityAllocator();
+        List<PolicyObject> policies = List.of(deny("x", "a-only", "a"), deny("y", "b-only", "b"));
+        ClusterSnapshot first = NetpolCluster.snapshot(policies);
+        inc.update(first, alloc);
+        List<Endpoint> more = new ArrayList<>(first.endpoints());
+        Endpoint xa = first.endpoints().get(NetpolCluster.id("x/a") - 1);
+        more.add(new Endpoint(100, "x", "a2", xa.labels(), xa.node(), "10.244.1.11", null, "lxc-x-a2"));
+        PolicyResult r = inc.update(new ClusterSnapshot(first.nodes(), first.namespaces(), more, policies), alloc);
+        assertThat(inc.lastAssembled()).as("only the new pod").isEqualTo(1);
+        assertThat(r.endpoint(100).ingressEnforced()).isTrue();
+        assertThat(r.endpoint(100).identity()).isEqualTo(r.endpoint(NetpolCluster.id("x/a")).identity());
+        assertThat(r.ipcache()).containsValue(r.endpoint(100).identity());
+    }
+
+    private static final String[] POD_LABELS = {"a", "b", "c", "d"};
+    private static final String[] NAMESPACES = {"x", "y", "z"};
+    private static int nextId = 1000;
+
+    /** Adds, removes, relabels or readdresses one endpoint. */
+    private static void change(List<Endpoint> endpoints, Random rnd) {
+        int what = endpoints.isEmpty() ? 0 : rnd.nextInt(4);
+        switch (what) {
+            case 0 -> {
+                int id = nextId++;
+                String ns = NAMESPACES[rnd.nextInt(3)];
+                endpoints.add(new Endpoint(id, ns, "p" + id, Map.of("pod", POD_LABELS[rnd.nextInt(POD_LABELS.length)]),
+                        rnd.nextBoolean() ? "node1" : "node2", "10.244." + (1 + rnd.nextInt(4)) + "." + (1 + rnd.nextInt(250)),
+                        rnd.nextBoolean() ? null : "fd00:10:244:" + (1 + rnd.nextInt(4)) + "::" + Integer.toHexString(1 + rnd.nextInt(250)),
+                        "lxc" + id));
+            }
+            case 1 -> endpoints.remove(rnd.nextInt(endpoints.size()));
+            case 2 -> {
+                int i = rnd.nextInt(endpoints.size());
+                Endpoint e = endpoints.get(i);
+                endpoints.set(i, new Endpoint(e.id(), e.namespace(), e.name(), Map.of("pod", POD_LABELS[rnd.nextInt(POD_LABELS.length)]),
+                        e.node(), e.ipv4(), e.ipv6(), e.iface()));
+            }
+            default -> {
+                int i = rnd.nextInt(endpoints.size());
+                Endpoint e = endpoints.get(i);
+                endpoints.set(i, new Endpoint(e.id(), e.namespace(), e.name(), e.labels(), e.node(),
+                        "10.244." + (1 + rnd.nextInt(4)) + "." + (1 + rnd.nextInt(250)), e.ipv6(), e.iface()));
+            }
+        }
     }
 
     /** Adds, removes or rewrites one policy (a rewrite keeps the kind, namespace and name of the one it replaces). */

@@ -34,7 +34,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * JMH: the policy compiler's stages over {@link NetpolModel}'s 1,000 endpoints with 100 or 1,000
  * NetworkPolicies — parse, {@link PolicyEngine#resolve}, one policy changed through the agent's
  * {@link IncrementalPolicyEngine} ({@code changeOnePolicy}: the middle policy's first ingress rule gets another
- * port, and back, so every call is a change), and the per-endpoint {@code pol} compile
+ * port, and back, so every call is a change; {@code addOrRemoveOnePod}: a pod that joins an identity added and
+ * removed in turn), and the per-endpoint {@code pol} compile
  * ({@code PolicyMapWriter.polEntries} through {@link NodeWrites#compile}). Small forks and iterations: the
  * machine has two cores. Run with {@code java -jar weir-bench.jar jmh}.
  */
@@ -56,6 +57,8 @@ public class PolicyEngineBench {
     private final IncrementalPolicyEngine incremental = new IncrementalPolicyEngine(false);
     private final InMemoryIdentityAllocator incrementalIds = new InMemoryIdentityAllocator();
     private final ClusterSnapshot[] variants = new ClusterSnapshot[2];
+    private final ClusterSnapshot[] pods = new ClusterSnapshot[2];
+    private final IncrementalPolicyEngine podEngine = new IncrementalPolicyEngine(false);
     private int turn;
 
     @Setup
@@ -74,6 +77,13 @@ public class PolicyEngineBench {
         variants[0] = snapshot;
         variants[1] = snapshot.withPolicies(changed);
         incremental.update(snapshot, incrementalIds);
+        List<dev.weir.agent.cluster.Endpoint> more = new java.util.ArrayList<>(snapshot.endpoints());
+        dev.weir.agent.cluster.Endpoint first = more.getFirst();
+        more.add(new dev.weir.agent.cluster.Endpoint(100_000, first.namespace(), first.name() + "-b", first.labels(), first.node(),
+                "10.244.200.1", null, "lxc-extra"));
+        pods[0] = snapshot;
+        pods[1] = new ClusterSnapshot(snapshot.nodes(), snapshot.namespaces(), more, snapshot.policies());
+        podEngine.update(snapshot, incrementalIds);
     }
 
     @Benchmark
@@ -90,6 +100,13 @@ public class PolicyEngineBench {
     public PolicyResult changeOnePolicy() {
         turn ^= 1;
         return incremental.update(variants[turn], incrementalIds);
+    }
+
+    /** A pod added (one that joins an existing identity), then removed: every call is one change. */
+    @Benchmark
+    public PolicyResult addOrRemoveOnePod() {
+        turn ^= 1;
+        return podEngine.update(pods[turn], incrementalIds);
     }
 
     @Benchmark

@@ -60,21 +60,20 @@ public final class ProbeCommand implements Runnable {
         rows.add(prog(ProgramType.SCHED_CLS, "TC programs on endpoint veths (policy, service NAT)"));
         rows.add(prog(ProgramType.CGROUP_SOCK_ADDR, "socket-level service translation (connect/sendmsg/recvmsg/getpeername)"
                 + " and the workload guard (connect/sendmsg/bind: EPERM for what a WeirWorkloadGuard refuses)"));
-        rows.add(prog(ProgramType.SOCKET_FILTER, "socket filters"));
+        rows.add(prog(ProgramType.SOCKET_FILTER, "weir capture --iface: packets cut in the kernel before they reach the capture socket"));
         rows.add(prog(ProgramType.SOCK_OPS, "puts established TCP sockets between two local pods into a sockhash (weir agent --sockmap)"));
         rows.add(prog(ProgramType.SK_MSG, "sends those sockets' messages straight into the peer socket while conntrack and policy allow (weir agent --sockmap)"));
         rows.add(map(MapType.LPM_TRIE, "prefix rules and the ipcache"));
         rows.add(map(MapType.LRU_HASH, "rate-limit buckets, conntrack"));
         rows.add(map(MapType.PERCPU_ARRAY, "per-CPU counters per reason and rule"));
         rows.add(map(MapType.RINGBUF, "drop and flow events"));
-        rows.add(map(MapType.HASH_OF_MAPS, "per-endpoint policy maps"));
         rows.add(map(MapType.SOCKHASH, "the local pods' established sockets, keyed by address and port (weir agent --sockmap)"));
         rows.add(map(MapType.SK_STORAGE, "per-socket mark: its messages go down the stack for good (weir agent --sockmap)"));
         rows.add(helper(ProgramType.XDP, "bpf_xdp_load_bytes", "packet bytes in drop events"));
         rows.add(helper(ProgramType.XDP, "bpf_ringbuf_reserve", "events from XDP"));
         rows.add(helper(ProgramType.XDP, "bpf_tcp_raw_gen_syncookie_ipv4", "SYN cookies from XDP (the prefilter's SYN proxy)"));
         rows.add(helper(ProgramType.SCHED_CLS, "bpf_skb_store_bytes", "NAT rewrites at TC"));
-        rows.add(helper(ProgramType.SCHED_CLS, "bpf_fib_lookup", "forwarding decisions at TC"));
+        rows.add(helper(ProgramType.SCHED_CLS, "bpf_fib_lookup", "NodePort forwarding decisions at TC (the next hop to a remote backend or back to the client)"));
         rows.add(row("tcx links", Features.tcx(), "TC attach as bpf_link (else clsact + cls_bpf)"));
         rows.add(row("cgroup getpeername hooks", Features.cgroupSockAddr(AttachType.CGROUP_INET6_GETPEERNAME),
                 "socket-level service translation (weir agent --socket-lb)"));
