@@ -70,18 +70,20 @@ final class IdentityTable {
 
     IdentityTable(ClusterSnapshot snap, Set<Cidr> cidrs, IdentityAllocator allocator) {
         this.nodes = snap.nodes();
+        Map<String, Map<String, String>> nsLabelsByName = new java.util.HashMap<>();
+        Map<Integer, List<Endpoint>> members = new java.util.HashMap<>();
         for (Endpoint ep : snap.endpoints()) {
-            Map<String, String> nsLabels = snap.namespaceLabels(ep.namespace());
+            Map<String, String> nsLabels = nsLabelsByName.computeIfAbsent(ep.namespace(), snap::namespaceLabels);
             Map<String, String> labels = Identities.endpointLabels(ep, new Namespace(ep.namespace(), nsLabels));
             int id = allocator.allocate(labels);
             allocated.add(id);
             byEndpoint.put(ep.id(), id);
             EndpointIdentity known = endpointIdentities.get(id);
-            List<Endpoint> eps = known == null ? new ArrayList<>() : new ArrayList<>(known.endpoints());
+            List<Endpoint> eps = members.computeIfAbsent(id, k -> new ArrayList<>());
             eps.add(ep);
-            endpointIdentities.put(id, new EndpointIdentity(id, ep.namespace(), ep.labels(), nsLabels,
-                    Identities.selectorView(labels), eps));
             if (known == null) {
+                endpointIdentities.put(id, new EndpointIdentity(id, ep.namespace(), ep.labels(), nsLabels,
+                        Identities.selectorView(labels), eps));
                 infos.add(new IdentityInfo(id, IdentityKind.ENDPOINT, labels));
             }
             for (String a : ep.addresses()) {

@@ -161,7 +161,7 @@ public final class IncrementalPolicyEngine {
         for (PolicyObject o : ordered) {
             PolicyCompiler.Contribution last = contributions.get(key(o));
             PolicyCompiler.Contribution c;
-            if (last == null || !last.policy().equals(o) || last.blocksHoldAny(regrouped) || last.peersMatch(cameOrWent)) {
+            if (last == null || (last.policy() != o && !last.policy().equals(o)) || last.blocksHoldAny(regrouped) || last.peersMatch(cameOrWent)) {
                 c = compiler.compile(o);
                 affected.addAll(c.selected());
                 if (last != null) {
