@@ -22,8 +22,8 @@ import dev.weir.lab.probe.ProbeResult;
  * {@code --nodeport-mode dsr}: ext reaches a NodePort on node1 whose backends are on node2, over IPv4 (the IPv4 option)
  * and IPv6 (the Destination Options header); the backend sees ext's own address and node2 answers ext directly, as
  * node1's NodePort: node1 sends no reply (tcpdump on its underlay, outgoing packets only), node2 does.
- * externalTrafficPolicy Local is unaffected, and a datagram the option would not fit is answered with fragmentation
- * needed / packet too big. Services in {@code dsr/services.yaml}; SNAT mode is {@link NativeNodePortLabTest}'s.
+ * externalTrafficPolicy Local is unaffected, a datagram the option would not fit is answered with fragmentation
+ * needed / packet too big, and ext's port unreachable about a reply reaches the backend through node1. Services in {@code dsr/services.yaml}; SNAT mode is {@link NativeNodePortLabTest}'s.
  */
 class DsrLabTest {
 
@@ -92,6 +92,37 @@ class DsrLabTest {
         assertThat(Cli.run("bpf", "nodeport", "list", "--node", "node1").out()).contains("dsr");
     }
 
+
+    /**
+     * ext closes its UDP socket before the reply comes, so its port unreachable about the reply goes to the reply's
+     * source, node1's NodePort: node1 sends it on to the backend on node2, about the reply as the backend sent it.
+     */
+    @Test
+    void anErrorAboutAReplyGoesFromTheFrontendsNodeToTheBackend() throws Exception {
+        String script = """
+                import socket, sys, time
+                for i in range(10):
+                    s = socket.socket(socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET, socket.SOCK_DGRAM)
+                    s.connect((sys.argv[1], int(sys.argv[2])))
+                    s.send(b'x')
+                    s.close()
+                    time.sleep(0.2)
+                """;
+        try (UnderlayCapture node1 = UnderlayCapture.start("node1", "icmp or icmp6")) {
+            for (String fe : List.of(NODE1, NODE1_6)) {
+                Process p = lab.command("ext", List.of("/usr/bin/python3", "-c", script, fe, "30190"))
+                        .redirectErrorStream(true).start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+                assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+                assertThat(out).isEmpty();
+            }
+            node1.await(l -> l.contains("fd00:10:244:2::") && l.contains("unreachable"));
+            List<String> sent = node1.stop();
+            assertThat(sent).as("node1 sent ext's errors on to the backends: " + sent)
+                    .anyMatch(l -> l.contains(EXT + " > 10.244.2.") && l.contains("unreachable"))
+                    .anyMatch(l -> l.contains(EXT6 + " > fd00:10:244:2::") && l.contains("unreachable"));
+        }
+    }
 
     @Test
     void externalTrafficPolicyLocalIsUnaffected() {
