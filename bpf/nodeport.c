@@ -19,11 +19,12 @@
  * loadBalancerSourceRanges: a frontend with LB_F_SRC_RANGES admits new
  * connections only from sources in lb_src_range[rev_nat_id].
  *
- * Direct server return (np_cfg.mode NP_MODE_DSR, IPv4): the client keeps its
+ * Direct server return (np_cfg.mode NP_MODE_DSR): the client keeps its
  * source and the frontend travels to the backend's node in an IPv4 option
- * (np_dsr_push); that node's weir_from_netdev records it (np_dsr_recv) so
- * that the backend's reply leaves from there, as the frontend. ICMP errors
- * about translated connections are translated back (np_icmp_error).
+ * or an IPv6 Destination Options header (np_dsr_push); that node's
+ * weir_from_netdev records it (np_dsr_recv) so that the backend's reply
+ * leaves from there, as the frontend. ICMP errors about translated
+ * connections, DSR ones too, are translated back (np_icmp_error).
  * Fragments: a first fragment is translated like any packet and noted in
  * np_frag; the later ones (no ports) follow it (np_frag_later()).
  *
@@ -64,7 +65,7 @@ struct np_cfg {
 };
 
 #define NP_MODE_SNAT	0	/* the client is SNATed to this node, the reply comes back here */
-#define NP_MODE_DSR	1	/* IPv4: the client's source is kept, the frontend goes in an option */
+#define NP_MODE_DSR	1	/* the client's source is kept, the frontend goes in an option */
 
 /* Per-CPU scratch of a new connection's entries: off the stack, which is short. */
 struct np_scratch {
@@ -289,16 +290,37 @@ static __always_inline void np_new_val(struct np_ct_val *v, const struct ep_cfg 
 
 /*
  * Whether a new connection is sent with direct server return: the node is
- * in dsr mode, the packet is IPv4 and carries no IP options of its own (the
- * DSR option goes right after the fixed header). IPv6 and packets with
- * options are SNATed as in snat mode.
+ * in dsr mode and the packet has no IP options or IPv6 extension headers of
+ * its own (the DSR option goes right after the fixed header). A first
+ * packet with them (an IPv6 first fragment too) is SNATed as in snat mode.
  */
 static __always_inline int np_dsr_mode(const struct np_pkt *p)
 {
 	__u32 zero = 0;
 	struct np_cfg *c = bpf_map_lookup_elem(&np_cfg, &zero);
 
-	return c && c->mode == NP_MODE_DSR && p->family == 4 && p->l4_off - p->l3_off == NP_IP4_HLEN;
+	return c && c->mode == NP_MODE_DSR &&
+	       p->l4_off - p->l3_off == (p->family == 4 ? NP_IP4_HLEN : NP_IP6_HLEN);
+}
+
+/* The bytes the DSR option adds to a packet of the family. */
+static __always_inline __u32 np_dsr_room(const struct np_pkt *p)
+{
+	return p->family == 4 ? NP_DSR_OPT_LEN : NP_DSR6_HDR_LEN;
+}
+
+/*
+ * Whether an IPv6 packet of a DSR connection that is to carry the option
+ * begins with a hop-by-hop header (the option cannot go before it; the
+ * packet is dropped). A new connection's first packet with extension
+ * headers is SNATed (np_dsr_mode()): only a later one gets here.
+ */
+static __always_inline int np_dsr_hop_by_hop(struct __sk_buff *ctx, const struct np_pkt *p)
+{
+	__u8 next = NP_NEXTHDR_HOP;
+
+	bpf_skb_load_bytes(ctx, p->l3_off + NP_IP6_NEXTHDR_OFF, &next, 1);
+	return next == NP_NEXTHDR_HOP;
 }
 
 /* Whether a packet of a DSR connection carries the option: every UDP one, a TCP SYN (the backend's node needs no more). */
@@ -310,20 +332,21 @@ static __always_inline int np_dsr_carries(const struct np_pkt *p)
 
 /*
  * Whether the packet still fits the underlay's MTU with the DSR option. If
- * not, it is to be answered with fragmentation needed for an MTU the option
- * fits in (set in p): the client's path-MTU discovery makes room. Global:
- * verified once.
+ * not, it is to be answered with fragmentation needed (ICMPv6: packet too
+ * big) for an MTU the option fits in (set in p): the client's path-MTU
+ * discovery makes room. Global: verified once.
  */
 __noinline int np_dsr_fits(struct __sk_buff *ctx, struct np_pkt *p)
 {
-	__u32 mtu = 0;
+	__u32 mtu = 0, room;
 
 	if (!ctx || !p)
 		return 0;	/* not reached */
-	if (bpf_check_mtu(ctx, 0, &mtu, NP_DSR_OPT_LEN, 0) == BPF_MTU_CHK_RET_SUCCESS)
+	room = np_dsr_room(p);
+	if (bpf_check_mtu(ctx, 0, &mtu, room, 0) == BPF_MTU_CHK_RET_SUCCESS)
 		return 1;
 	p->reject = NP_REJECT_FRAG;
-	p->mtu = mtu > NP_DSR_OPT_LEN ? mtu - NP_DSR_OPT_LEN : 0;
+	p->mtu = mtu > room ? mtu - room : 0;
 	return 0;
 }
 
@@ -334,7 +357,7 @@ __noinline int np_dsr_fits(struct __sk_buff *ctx, struct np_pkt *p)
  * (its pseudo header has no IP length). Updates p. 0, or -1. Global:
  * verified once.
  */
-__noinline int np_dsr_push(struct __sk_buff *ctx, struct np_pkt *p, __be32 fe_addr, __be16 fe_port)
+__noinline int np_dsr_push4(struct __sk_buff *ctx, struct np_pkt *p, __be32 fe_addr, __be16 fe_port)
 {
 	struct np_dsr_opt opt = {
 		.type = NP_DSR_OPT_TYPE,
@@ -370,30 +393,110 @@ __noinline int np_dsr_push(struct __sk_buff *ctx, struct np_pkt *p, __be32 fe_ad
 }
 
 /*
+ * IPv6: inserts the DSR Destination Options header (the frontend k->daddr,
+ * k->dport) right after the fixed header of the translated packet: the
+ * header's next header becomes 60 and the payload length grows by 24; the
+ * L4 checksum does not change (its pseudo header counts the upper-layer
+ * length only). Extension headers of the packet's own (a fragment header)
+ * follow it; the caller has made sure there is no hop-by-hop header, which
+ * must come first (np_dsr_hop_by_hop). 0, or -1. Updates p. Global:
+ * verified once.
+ */
+__noinline int np_dsr_push6(struct __sk_buff *ctx, struct np_pkt *p, const struct np_ct_key *k)
+{
+	struct np_dsr6_hdr h = {
+		.hdrlen = NP_DSR6_HDR_LEN / 8 - 1,
+		.type = NP_DSR6_OPT_TYPE,
+		.len = NP_DSR6_OPT_LEN,
+	};
+	__u8 fix[4];			/* payload length, next header, hop limit */
+	__u32 plen;
+
+	if (!ctx || !p || !k)
+		return -1;	/* not reached */
+	if (bpf_skb_load_bytes(ctx, p->l3_off + 4, fix, sizeof(fix)))
+		return -1;
+	plen = ((__u32)fix[0] << 8 | fix[1]) + NP_DSR6_HDR_LEN;
+	if (plen > 0xffff)
+		return -1;	/* no jumbograms */
+	h.nexthdr = fix[2];
+	__builtin_memcpy(h.addr, k->daddr, sizeof(h.addr));
+	h.port = k->dport;
+	fix[0] = plen >> 8;
+	fix[1] = plen & 0xff;
+	fix[2] = NP_NEXTHDR_DEST;
+	if (bpf_skb_adjust_room(ctx, NP_DSR6_HDR_LEN, BPF_ADJ_ROOM_NET, 0) ||
+	    bpf_skb_store_bytes(ctx, p->l3_off + 4, fix, sizeof(fix), 0) ||
+	    bpf_skb_store_bytes(ctx, p->l3_off + NP_IP6_HLEN, &h, sizeof(h), 0))
+		return -1;
+	p->l4_off += NP_DSR6_HDR_LEN;
+	p->len += NP_DSR6_HDR_LEN;
+	return 0;
+}
+
+/*
+ * The DSR option of a packet on the underlay, right after the fixed header
+ * (IPv4: the option; IPv6: a Destination Options header whose first option
+ * is ours): the frontend into addr (16 bytes, IPv4 v4-mapped) and *port.
+ * 0 none, 1 found, -1 ours with a wrong length.
+ */
+static __always_inline int np_dsr_opt_of(struct __sk_buff *ctx, const struct np_pkt *p,
+					 __u8 *addr, __be16 *port)
+{
+	struct np_dsr6_hdr h;
+	struct np_dsr_opt opt;
+	__u8 next;
+
+	if (p->family == 4) {
+		if (bpf_skb_load_bytes(ctx, p->l3_off + NP_IP4_HLEN, &opt, sizeof(opt)) ||
+		    opt.type != NP_DSR_OPT_TYPE)
+			return 0;
+		if (opt.len != NP_DSR_OPT_LEN)
+			return -1;
+		addr[10] = addr[11] = 0xff;
+		__builtin_memcpy(addr + 12, &opt.addr, 4);
+		*port = opt.port;
+		return 1;
+	}
+	if (bpf_skb_load_bytes(ctx, p->l3_off + NP_IP6_NEXTHDR_OFF, &next, 1) ||
+	    next != NP_NEXTHDR_DEST ||
+	    bpf_skb_load_bytes(ctx, p->l3_off + NP_IP6_HLEN, &h, sizeof(h)) ||
+	    h.type != NP_DSR6_OPT_TYPE)
+		return 0;
+	if (h.hdrlen != NP_DSR6_HDR_LEN / 8 - 1 || h.len != NP_DSR6_OPT_LEN)
+		return -1;
+	__builtin_memcpy(addr, h.addr, 16);
+	*port = h.port;
+	return 1;
+}
+
+/*
  * The backend's side of DSR: a packet that arrives with the DSR option (it
  * was DNATed by the node the client reached) makes the REV entry that gives
  * the backend's replies the frontend as their source, so that they go from
  * this node straight to the client (weir_from_ep, np_reverse()). 0 when the
  * packet has no DSR option, REASON_PASS when it was recorded (the packet
- * goes on to the stack, option and all: a pod's stack ignores an option it
- * does not know), else a drop reason. Global: verified once.
+ * goes on to the stack, option and all: a pod's stack ignores an IPv4
+ * option it does not know, and skips an IPv6 destination option of type
+ * 0x1e, whose action bits say so), else a drop reason. Global: verified
+ * once.
  */
 __noinline int np_dsr_recv(struct __sk_buff *ctx, const struct ep_cfg *cfg, const struct np_pkt *p)
 {
-	struct np_dsr_opt opt;
 	struct lb_svc_key fk = {};
 	struct lb_svc_val *sv;
 	struct np_ct_key k;
 	struct np_ct_val v, *old;
 	__u64 now = bpf_ktime_get_ns();
+	__be16 fe_port = 0;
+	int found;
 
 	if (!ctx || !cfg || !p)
 		return 0;	/* not reached */
-	if (bpf_skb_load_bytes(ctx, p->l3_off + NP_IP4_HLEN, &opt, sizeof(opt)) ||
-	    opt.type != NP_DSR_OPT_TYPE)
-		return 0;
-	if (opt.len != NP_DSR_OPT_LEN)
-		return REASON_DROP_DSR_OPT;
+	__builtin_memset(&v, 0, sizeof(v));
+	found = np_dsr_opt_of(ctx, p, v.nat_saddr, &fe_port);
+	if (found <= 0)
+		return found ? REASON_DROP_DSR_OPT : 0;
 	__builtin_memset(&k, 0, sizeof(k));
 	__builtin_memcpy(k.saddr, p->dst, sizeof(k.saddr));
 	__builtin_memcpy(k.daddr, p->src, sizeof(k.daddr));
@@ -401,10 +504,7 @@ __noinline int np_dsr_recv(struct __sk_buff *ctx, const struct ep_cfg *cfg, cons
 	k.dport = p->sport;
 	k.proto = p->proto;
 	k.dir = NP_DIR_REV;
-	__builtin_memset(&v, 0, sizeof(v));
-	v.nat_saddr[10] = v.nat_saddr[11] = 0xff;
-	__builtin_memcpy(v.nat_saddr + 12, &opt.addr, 4);
-	v.nat_sport = opt.port;
+	v.nat_sport = fe_port;
 	old = bpf_map_lookup_elem(&np_ct, &k);
 	if (old && old->expires_ns > now && lb_addr_eq(old->nat_saddr, v.nat_saddr) &&
 	    old->nat_sport == v.nat_sport && !(p->tcp_flags & TCP_SYN)) {
@@ -420,7 +520,7 @@ __noinline int np_dsr_recv(struct __sk_buff *ctx, const struct ep_cfg *cfg, cons
 	v.flags = NP_F_DSR;
 	/* the frontend's service, where this node knows it (for flows and weir bpf nodeport list) */
 	__builtin_memcpy(fk.addr, v.nat_saddr, sizeof(fk.addr));
-	fk.port = opt.port;
+	fk.port = fe_port;
 	fk.proto = p->proto;
 	fk.scope = LB_SCOPE_ANY;
 	sv = bpf_map_lookup_elem(&lb_svc, &fk);
@@ -442,8 +542,12 @@ __noinline int np_dsr_recv(struct __sk_buff *ctx, const struct ep_cfg *cfg, cons
  * comes from the address that side knows it by), and leaves through
  * np_redirect(): a node on the backend's path that needs fragmentation, or
  * a backend's port unreachable, reaches the outside client, whose socket
- * knows the frontend. REASON_PASS when it is none of ours. Global:
- * verified once.
+ * knows the frontend. With DSR the backend's node sends the replies from
+ * the frontend, so an error about a reply (a router's fragmentation needed
+ * or packet too big on the way to the client, the client's port
+ * unreachable) comes to this node, the frontend's: the FWD entry holds the
+ * backend, and the error goes on to it about the reply as the backend sent
+ * it. REASON_PASS when it is none of ours. Global: verified once.
  */
 __noinline int np_icmp_error(struct __sk_buff *ctx, struct np_pkt *p)
 {
@@ -468,7 +572,7 @@ __noinline int np_icmp_error(struct __sk_buff *ctx, struct np_pkt *p)
 		k.dir = NP_DIR_FWD;
 		e = bpf_map_lookup_elem(&np_ct, &k);
 	}
-	if (!e || e->expires_ns <= bpf_ktime_get_ns() || (e->flags & NP_F_DSR))
+	if (!e || e->expires_ns <= bpf_ktime_get_ns())
 		return REASON_PASS;
 	__builtin_memcpy(qdst, q.daddr, sizeof(qdst));
 	if (icmp_err_set_quote(ctx, &q, 0, e->nat_daddr, e->nat_dport) ||
@@ -548,12 +652,14 @@ static __always_inline int np_send(struct __sk_buff *ctx, struct np_pkt *p,
 	int dsr = (e->flags & NP_F_DSR) && np_dsr_carries(p);
 	__be32 fe_addr;
 
+	if (dsr && p->family == 6 && np_dsr_hop_by_hop(ctx, p))
+		return REASON_DROP_DSR_HOP_BY_HOP;
 	if (dsr && !np_dsr_fits(ctx, p))
 		return REASON_DROP_DSR_NO_ROOM;
 	__builtin_memcpy(&fe_addr, k->daddr + 12, 4);
 	if (np_translate(ctx, p, e))
 		return REASON_DROP_NAT_FAILED;
-	if (dsr && np_dsr_push(ctx, p, fe_addr, k->dport))
+	if (dsr && (p->family == 4 ? np_dsr_push4(ctx, p, fe_addr, k->dport) : np_dsr_push6(ctx, p, k)))
 		return REASON_DROP_NAT_FAILED;
 	return REASON_PASS_SERVICE_DNAT;
 }
@@ -601,8 +707,9 @@ __noinline int np_reject(struct __sk_buff *ctx, const struct np_pkt *p)
 {
 	if (!ctx || !p)
 		return TC_ACT_SHOT;	/* not reached */
-	if (p->reject == NP_REJECT_FRAG ? reject_frag_needed4(ctx, p->l3_off, p->mtu) :
-	    reject_port_unreachable(ctx, p->l3_off, p->family))
+	if (p->reject != NP_REJECT_FRAG ? reject_port_unreachable(ctx, p->l3_off, p->family) :
+	    p->family == 4 ? reject_frag_needed4(ctx, p->l3_off, p->mtu) :
+	    reject_pkt_too_big6(ctx, p->l3_off, p->mtu))
 		return TC_ACT_SHOT;
 	return bpf_redirect(ctx->ifindex, 0);
 }
@@ -672,7 +779,7 @@ static __always_inline int np_handle(struct __sk_buff *ctx, struct np_pkt *p)
 	if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6)
 		return np_icmp_error(ctx, p);
 	ep_load_cfg(&cfg);
-	if (p->family == 4 && p->l4_off - p->l3_off > NP_IP4_HLEN) {
+	if (p->l4_off - p->l3_off > (p->family == 4 ? NP_IP4_HLEN : NP_IP6_HLEN)) {
 		reason = np_dsr_recv(ctx, &cfg, p);
 		if (reason)
 			return reason;

@@ -77,8 +77,10 @@ enum weir_reason {
 	REASON_DROP_GUARD_BIND		= 169,	/* bind() of a port the guard does not allow */
 
 	/* direct server return (nodeport.c, docs/service-datapath.md "Direct server return") */
-	REASON_DROP_DSR_OPT		= 170,	/* a DSR IPv4 option with a wrong length */
-	REASON_DROP_DSR_NO_ROOM		= 171,	/* the DSR option would not fit the MTU: answered with fragmentation needed */
+	REASON_DROP_DSR_OPT		= 170,	/* a DSR IPv4 option / IPv6 destination option with a wrong length */
+	REASON_DROP_DSR_NO_ROOM		= 171,	/* the DSR option would not fit the MTU: answered with fragmentation
+					   needed / packet too big */
+	REASON_DROP_DSR_HOP_BY_HOP	= 172,	/* IPv6 DSR: a packet to carry the option has a hop-by-hop header */
 
 	/* bookkeeping counters (stats maps only) */
 	REASON_EVENTS_LOST		= 250,	/* event not written: ring buffer full */

@@ -43,8 +43,8 @@
 #define NP_DIR_REV	1	/* backend -> client or node:SNAT port, the reply as it arrives */
 
 #define NP_F_SNAT	(1 << 0)	/* the client's source became the node's address and a SNAT port */
-#define NP_F_DSR	(1 << 1)	/* direct server return: FWD, the frontend travels in an IPv4 option;
-					   REV on the backend's node, made from that option */
+#define NP_F_DSR	(1 << 1)	/* direct server return: FWD, the frontend travels in an IPv4 option or
+					   IPv6 destination option; REV on the backend's node, made from it */
 
 /*
  * Direct server return (docs/service-datapath.md): the frontend a client
@@ -63,9 +63,35 @@ struct np_dsr_opt {
 	__be32 addr;			/* the frontend's address */
 };
 
+/*
+ * IPv6: a Destination Options header of its own right after the fixed
+ * header, 24 bytes, holding one option: type 0x1e (action 00: a node that
+ * does not know it skips it; not changed en route; RFC 4727's experimental
+ * type, as IPv4's), 20 bytes of data: the frontend's address, its port and
+ * two zero bytes (Cilium's layout, with its own type).
+ */
+#define NP_DSR6_OPT_TYPE	0x1e
+#define NP_DSR6_OPT_LEN		20
+#define NP_DSR6_HDR_LEN		24
+#define NP_IP6_HLEN		40
+#define NP_IP6_NEXTHDR_OFF	6
+#define NP_NEXTHDR_HOP		0
+#define NP_NEXTHDR_DEST		60
+
+struct np_dsr6_hdr {
+	__u8   nexthdr;			/* the packet's protocol (or its next extension header) */
+	__u8   hdrlen;			/* in 8 bytes, less the first 8: 2 */
+	__u8   type;			/* NP_DSR6_OPT_TYPE */
+	__u8   len;			/* NP_DSR6_OPT_LEN */
+	__u8   addr[16];		/* the frontend's address */
+	__be16 port;			/* the frontend's port */
+	__u16  _pad;
+};
+
 /* np_pkt.reject: how a drop is answered */
 #define NP_REJECT_PORT		1	/* ICMP port unreachable (no endpoints) */
-#define NP_REJECT_FRAG		2	/* ICMP fragmentation needed, next-hop MTU np_pkt.mtu (DSR: no room) */
+#define NP_REJECT_FRAG		2	/* ICMP fragmentation needed / ICMPv6 packet too big, MTU np_pkt.mtu
+					   (DSR: no room) */
 
 #define NP_AF_INET	2
 #define NP_AF_INET6	10

@@ -4,7 +4,7 @@
  *
  *   crr-client ADDRESS[,ADDRESS...] PORT SECONDS CONCURRENCY [rst]
  *
- * Several addresses (at most 16) are used in turn, one per new connection: the baseline "the backends'
+ * IPv4 or IPv6 addresses. Several (at most 16, families mixed as given) are used in turn, one per new connection: the baseline "the backends'
  * pod IPs directly" for a service over the same backends.
  *
  * Keeps CONCURRENCY non-blocking connections in flight from one thread (epoll): each connects, reads
@@ -45,7 +45,7 @@ struct conn {
 
 #define MAX_TARGETS 16
 
-static struct sockaddr_in targets[MAX_TARGETS];
+static struct sockaddr_storage targets[MAX_TARGETS];
 static int ntargets, next_target;
 static int epfd, rst_close;
 static long long ok_count, err_count;
@@ -114,15 +114,16 @@ static void start(struct conn *c)
 
 	c->len = 0;
 	c->started = now_ns();
-	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	struct sockaddr_storage *target = &targets[next_target++ % ntargets];
+	socklen_t len = target->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+
+	c->fd = socket(target->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {
 		error("socket", errno);
 		return;
 	}
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	struct sockaddr_in *target = &targets[next_target++ % ntargets];
-
-	if (connect(c->fd, (struct sockaddr *)target, sizeof(*target)) < 0 && errno != EINPROGRESS) {
+	if (connect(c->fd, (struct sockaddr *)target, len) < 0 && errno != EINPROGRESS) {
 		error("connect", errno);
 		finish(c);
 		return;
@@ -172,13 +173,24 @@ int main(int argc, char **argv)
 	}
 	list = strdup(argv[1]);
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (ntargets == MAX_TARGETS || inet_pton(AF_INET, tok, &targets[ntargets].sin_addr) != 1) {
-			fprintf(stderr, "crr-client: bad or too many addresses in '%s' (at most %d IPv4 addresses)\n",
-				argv[1], MAX_TARGETS);
+		struct sockaddr_in *v4 = (struct sockaddr_in *)&targets[ntargets];
+		struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&targets[ntargets];
+
+		if (ntargets == MAX_TARGETS) {
+			fprintf(stderr, "crr-client: too many addresses in '%s' (at most %d)\n", argv[1], MAX_TARGETS);
 			return 2;
 		}
-		targets[ntargets].sin_family = AF_INET;
-		targets[ntargets++].sin_port = htons(atoi(argv[2]));
+		if (inet_pton(AF_INET, tok, &v4->sin_addr) == 1) {
+			v4->sin_family = AF_INET;
+			v4->sin_port = htons(atoi(argv[2]));
+		} else if (inet_pton(AF_INET6, tok, &v6->sin6_addr) == 1) {
+			v6->sin6_family = AF_INET6;
+			v6->sin6_port = htons(atoi(argv[2]));
+		} else {
+			fprintf(stderr, "crr-client: '%s' in '%s' is not an IPv4 or IPv6 address\n", tok, argv[1]);
+			return 2;
+		}
+		ntargets++;
 	}
 	free(list);
 	if (ntargets == 0) {

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import dev.weir.datapath.DropReason;
 import dev.weir.lab.Lab;
 
 /**
@@ -23,7 +24,9 @@ import dev.weir.lab.Lab;
  * or on node1, and the backend's 4000-byte answer arrives whole back at ext, from the frontend. SNAT mode with native
  * routing (both families, the first datagram goes through), with tunnel routing (IPv4, remote backend) and DSR mode (IPv4; the first fragment has no room for the option, so
  * the first datagram is answered with fragmentation needed and the client's next one, fragmented smaller, goes
- * through; a local backend gets the option too). Services in {@code npfrag/services.yaml}.
+ * through; a local backend gets the option too. IPv6: a connection that begins with a fragmented datagram is
+ * SNATed; one that began with a small datagram is DSR, and its large datagram is answered with packet too big, then
+ * goes through with the destination option in front of the fragment header). Services in {@code npfrag/services.yaml}.
  */
 class NodePortFragmentLabTest {
 
@@ -59,6 +62,10 @@ class NodePortFragmentLabTest {
                 print('no answer')
             """;
 
+    /** CLIENT, after a small datagram and its answer on the same socket (the connection begins unfragmented). */
+    static final String CLIENT_SMALL_FIRST = CLIENT.replace("s.settimeout(3)\n",
+            "s.settimeout(3)\ns.sendto(b'x', (host, port))\ns.recvfrom(65536)\n");
+
     static Lab lab;
     static final List<Process> servers = new ArrayList<>();
 
@@ -82,7 +89,11 @@ class NodePortFragmentLabTest {
 
     /** The client's line: "TRY SIZE SAID FROM". */
     static String send(String host, int port) throws Exception {
-        Process p = lab.command("ext", List.of("/usr/bin/python3", "-c", CLIENT, host, String.valueOf(port),
+        return send(CLIENT, host, port);
+    }
+
+    static String send(String client, String host, int port) throws Exception {
+        Process p = lab.command("ext", List.of("/usr/bin/python3", "-c", client, host, String.valueOf(port),
                 String.valueOf(SIZE))).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -160,6 +171,23 @@ class NodePortFragmentLabTest {
         @ValueSource(ints = {30197, 30198})
         void aLargeDatagramGoesThroughOnceTheClientLearntTheRoomForTheOption(int port) throws Exception {
             assertThat(send(NODE1, port)).matches("[01] " + SIZE + " " + SIZE + " " + NODE1.replace(".", "\\."));
+        }
+
+        /** Its first packet is a fragment with its fragment header: the connection is SNATed, the first try goes through. */
+        @ParameterizedTest(name = "NodePort {0}")
+        @ValueSource(ints = {30197, 30198})
+        void ipv6AConnectionThatBeginsFragmentedIsSnated(int port) throws Exception {
+            assertThat(send(NODE1_6, port)).isEqualTo("0 " + SIZE + " " + SIZE + " " + NODE1_6);
+        }
+
+        /**
+         * A DSR connection's large datagram: its first fragment has no room for the header (packet too big, MTU 1476),
+         * the next try's first fragment carries it in front of its fragment header and the backend reassembles it.
+         */
+        @Test
+        void ipv6ADsrConnectionsLargeDatagramGoesThroughOnceTheClientLearntTheRoom() throws Exception {
+            assertThat(send(CLIENT_SMALL_FIRST, NODE1_6, 30197)).matches("[01] " + SIZE + " " + SIZE + " " + NODE1_6);
+            assertThat(NodePortLabTest.dropped("node1", DropReason.DROP_DSR_NO_ROOM)).isPositive();
         }
     }
 }

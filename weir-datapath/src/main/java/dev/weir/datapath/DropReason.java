@@ -56,8 +56,9 @@ public enum DropReason {
     DROP_GUARD_CONNECT(167, "Workload guard: connect() to a destination not allowed"),
     DROP_GUARD_SENDMSG(168, "Workload guard: sendmsg() to a destination not allowed"),
     DROP_GUARD_BIND(169, "Workload guard: bind() of a port not allowed"),
-    DROP_DSR_OPT(170, "DSR IPv4 option with a wrong length"),
-    DROP_DSR_NO_ROOM(171, "DSR option does not fit the MTU (answered with fragmentation needed)"),
+    DROP_DSR_OPT(170, "DSR IPv4 option or IPv6 destination option with a wrong length"),
+    DROP_DSR_NO_ROOM(171, "DSR option does not fit the MTU (answered with fragmentation needed / packet too big)"),
+    DROP_DSR_HOP_BY_HOP(172, "IPv6 DSR: the packet has a hop-by-hop header (no room for the option before it)"),
 
     EVENTS_LOST(250, "Events lost (ring buffer full)"),
     EVENTS_SENT(251, "Events sent"),

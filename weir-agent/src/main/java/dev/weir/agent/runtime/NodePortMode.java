@@ -10,9 +10,10 @@ public enum NodePortMode {
     /** The client is SNATed to the node it reached, and the backend's reply comes back through that node. */
     SNAT,
     /**
-     * Direct server return (IPv4): the client's address is kept, the frontend travels to the backend's node in an
-     * IPv4 option, and that node sends the reply straight to the client. IPv6 and clients' packets with IP options of
-     * their own are SNATed. Needs native routing.
+     * Direct server return: the client's address is kept, the frontend travels to the backend's node in an IPv4
+     * option or an IPv6 Destination Options header, and that node sends the reply straight to the client. A
+     * connection whose first packet has IP options or IPv6 extension headers of its own is SNATed. Needs native
+     * routing.
      */
     DSR;
 

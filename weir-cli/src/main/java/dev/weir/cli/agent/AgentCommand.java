@@ -115,9 +115,9 @@ public final class AgentCommand implements Callable<Integer> {
 
     @Option(names = "--nodeport-mode", defaultValue = "snat", paramLabel = "snat|dsr",
             description = {"How a NodePort, LoadBalancer or external IP reaches a backend on another node: snat = the",
-                    "client is SNATed to this node and the reply comes back through it; dsr = direct server return",
-                    "(IPv4; IPv6 stays snat): the client's address is kept, the service address travels in an IPv4",
-                    "option and the backend's node answers the client directly. dsr needs --routing native.",
+                    "client is SNATed to this node and the reply comes back through it; dsr = direct server return:",
+                    "the client's address is kept, the service address travels in an IPv4 option or an IPv6",
+                    "destination option and the backend's node answers the client directly. dsr needs --routing native.",
                     "Default: ${DEFAULT-VALUE}. docs/service-datapath.md."})
     String nodePortMode;
 

@@ -47,7 +47,7 @@ public final class NodePortMaps {
     public static final int F_SNAT = 1;
     /**
      * {@code np_ct_val.flags}: direct server return; on a FWD entry, the frontend travels to the backend's node in an
-     * IPv4 option; on a REV entry without partner, made on the backend's node from that option.
+     * IPv4 option or IPv6 destination option; on a REV entry without partner, made on the backend's node from it.
      */
     public static final int F_DSR = 2;
 

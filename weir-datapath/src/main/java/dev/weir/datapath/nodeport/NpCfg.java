@@ -17,7 +17,8 @@ import dev.weir.ebpf.Codec;
  * @param snat6   the node's IPv6 address; all zero: none
  * @param portMin first SNAT port; 0 (or min &gt; max): the defaults {@link NodePortMaps#SNAT_PORT_MIN}..
  * @param portMax last SNAT port
- * @param dsr     {@code mode} NP_MODE_DSR: IPv4 clients keep their address and the frontend goes in an IP option
+ * @param dsr     {@code mode} NP_MODE_DSR: clients keep their address and the frontend goes in an IPv4 option or IPv6
+ *                destination option
  *                (weir agent --nodeport-mode dsr); false: NP_MODE_SNAT
  */
 public record NpCfg(byte[] snat4, byte[] snat6, int portMin, int portMax, boolean dsr) {

@@ -2,11 +2,15 @@ package dev.weir.datapath.endpoint;
 
 import static dev.weir.datapath.endpoint.NodePortTest.*;
 import static dev.weir.testkit.Frames.ACK;
+import static dev.weir.testkit.Frames.DSTOPTS;
+import static dev.weir.testkit.Frames.HOPOPTS;
 import static dev.weir.testkit.Frames.ICMP;
+import static dev.weir.testkit.Frames.ICMPV6;
 import static dev.weir.testkit.Frames.SYN;
 import static dev.weir.testkit.Frames.TCP;
 import static dev.weir.testkit.Frames.UDP;
 import static dev.weir.testkit.Frames.ipv4;
+import static dev.weir.testkit.Frames.ipv6;
 import static dev.weir.testkit.Frames.tcpFlags;
 import static dev.weir.testkit.Frames.udp;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -39,6 +43,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 class NodePortDsrTest {
 
     static final int OPT_TYPE = 0x9e;
+    static final int OPT6_TYPE = 0x1e;
+    static final String ROUTER = "192.168.100.254";
+    static final String ROUTER6 = "fd00:192:168:100::254";
     static final String NODE2 = "192.168.100.2";
 
     NodePortDatapath dp;
@@ -141,11 +148,108 @@ class NodePortDsrTest {
         assertThat(dp.npCt.keys()).isEmpty();
     }
 
+    /** Source, destination and ports of an IPv6 frame with extension headers. */
+    static EndpointServiceTest.Tuple tuple6(byte[] f) {
+        ByteBuffer b = ByteBuffer.wrap(f);
+        int l4 = Checksums.l4Offset(f);
+        return new EndpointServiceTest.Tuple(Mem.address(Arrays.copyOfRange(f, 22, 38)), b.getShort(l4) & 0xffff,
+                Mem.address(Arrays.copyOfRange(f, 38, 54)), b.getShort(l4 + 2) & 0xffff);
+    }
+
+    @ParameterizedTest(name = "proto {0}")
+    @ValueSource(ints = {TCP, UDP})
+    void ipv6TheFrontendTravelsInADestinationOptionsHeader(int proto) {
+        service(6, proto, LbMaps.F_NODEPORT);
+        byte[] in = NodePortTest.frame(6, EXT6, NODE6, NodePortTest.l4(proto, CPORT, NODEPORT, SYN));
+        byte[] out = dp.underlay(in).dataOut();
+        assertThat(out).hasSize(in.length + 24);
+        ByteBuffer b = ByteBuffer.wrap(out);
+        assertThat(b.getShort(18) & 0xffff).as("payload length").isEqualTo(in.length - 54 + 24);
+        assertThat(out[20]).as("next header: destination options").isEqualTo((byte) DSTOPTS);
+        assertThat(out[54]).as("then the packet's protocol").isEqualTo((byte) proto);
+        assertThat(out[55]).as("24 bytes").isEqualTo((byte) 2);
+        assertThat(out[56] & 0xff).isEqualTo(OPT6_TYPE);
+        assertThat(out[57]).isEqualTo((byte) 20);
+        assertThat(Arrays.copyOfRange(out, 58, 74)).isEqualTo(ip(NODE6).getAddress());
+        assertThat(b.getShort(74) & 0xffff).isEqualTo(NODEPORT);
+        assertThat(b.getShort(76)).isZero();
+        assertThat(tuple6(out)).isEqualTo(tuple(EXT6, CPORT, b(6), BPORT));
+        assertThat(Checksums.check(out)).as("checksums of the packet out").isEmpty();
+        NpCtVal fwd = dp.npCt.lookup(NpCtKey.of(ip(EXT6), CPORT, ip(NODE6), NODEPORT, proto, NodePortMaps.DIR_FWD))
+                .orElseThrow();
+        assertThat(fwd.dsr()).isTrue();
+
+        out = dp.underlay(NodePortTest.frame(6, EXT6, NODE6, NodePortTest.l4(proto, CPORT, NODEPORT, ACK))).dataOut();
+        assertThat(out[20]).isEqualTo((byte) (proto == TCP ? TCP : DSTOPTS));
+        assertThat(tuple6(out)).isEqualTo(tuple(EXT6, CPORT, b(6), BPORT));
+        assertThat(Checksums.check(out)).isEmpty();
+    }
+
+    @ParameterizedTest(name = "proto {0}")
+    @ValueSource(ints = {TCP, UDP})
+    void ipv6TheBackendsNodeAnswersTheClientDirectlyAsTheFrontend(int proto) {
+        service(6, proto, LbMaps.F_NODEPORT);
+        byte[] carried = dp.underlay(NodePortTest.frame(6, EXT6, NODE6, NodePortTest.l4(proto, CPORT, NODEPORT, SYN)))
+                .dataOut();
+        dp.npCt.keys().forEach(dp.npCt::delete);
+        TestRun.Result r = dp.underlay(toHost(carried));
+        assertThat(r.retval()).as("on to the stack, the header left in place").isEqualTo(TC_ACT_UNSPEC);
+        assertThat(r.dataOut()).isEqualTo(toHost(carried));
+        NpCtVal rev = dp.npCt.lookup(NpCtKey.of(ip(b(6)), BPORT, ip(EXT6), CPORT, proto, NodePortMaps.DIR_REV)).orElseThrow();
+        assertThat(rev.dsr()).isTrue();
+        assertThat(Mem.address(rev.natSaddr())).isEqualTo(ip(NODE6));
+        assertThat(rev.natSport()).isEqualTo(NODEPORT);
+        assertThat(rev.svcId()).isEqualTo(SVC);
+
+        assertThat(dp.to(EndpointTestBase.B, carried).retval()).as("the pod's ingress takes the header")
+                .isEqualTo(EndpointDatapath.TC_ACT_OK);
+        TestRun.Result reply = dp.from(EndpointTestBase.B,
+                NodePortTest.frame(6, b(6), EXT6, NodePortTest.l4(proto, BPORT, CPORT, SYN | ACK)));
+        assertTranslated(reply, tuple(NODE6, NODEPORT, EXT6, CPORT));
+    }
+
     @Test
-    void ipv6AndAClientsOwnOptionsAreSnatedInDsrMode() {
-        service(6, TCP, LbMaps.F_NODEPORT);
-        TestRun.Result r = dp.underlay(NodePortTest.frame(6, EXT6, NODE6, NodePortTest.l4(TCP, CPORT, NODEPORT, SYN)));
-        assertTranslated(r, tuple(NODE6, CPORT, b(6), BPORT));
+    void ipv6AWrongOptionLengthDrops() {
+        service(6, UDP, LbMaps.F_NODEPORT);
+        byte[] carried = dp.underlay(NodePortTest.frame(6, EXT6, NODE6, NodePortTest.l4(UDP, CPORT, NODEPORT, 0)))
+                .dataOut();
+        dp.npCt.keys().forEach(dp.npCt::delete);
+        carried[57] = 18;
+        assertThat(dp.underlay(toHost(carried)).retval()).isEqualTo(EndpointDatapath.TC_ACT_SHOT);
+        assertThat(dp.npPackets(DropReason.DROP_DSR_OPT)).isEqualTo(1);
+        assertThat(dp.npCt.keys()).isEmpty();
+        // a destination options header that is not ours passes as before
+        byte[] other = toHost(Checksums.fill(ipv6(EXT6, b(6), udp(CPORT, BPORT, 11)).ext(DSTOPTS, 24).eth(), false));
+        assertThat(dp.underlay(other).retval()).isEqualTo(TC_ACT_UNSPEC);
+        assertThat(dp.npCt.keys()).isEmpty();
+    }
+
+    @Test
+    void ipv6ExtensionHeadersOfTheClientsOwn() {
+        service(6, UDP, LbMaps.F_NODEPORT);
+        // a first packet with a header of its own: SNATed
+        byte[] f = toHost(Checksums.fill(ipv6(EXT6, NODE6, udp(CPORT, NODEPORT, 11)).ext(DSTOPTS, 8).eth(), false));
+        byte[] out = dp.underlay(f).dataOut();
+        assertThat(tuple6(out)).isEqualTo(tuple(NODE6, CPORT, b(6), BPORT));
+        assertThat(out).hasSize(f.length);
+        // a DSR connection's datagram with a hop-by-hop header: the option cannot go before it
+        dp.npCt.keys().forEach(dp.npCt::delete);
+        dp.underlay(NodePortTest.frame(6, EXT6, NODE6, NodePortTest.l4(UDP, CPORT + 1, NODEPORT, 0)));
+        f = toHost(Checksums.fill(ipv6(EXT6, NODE6, udp(CPORT + 1, NODEPORT, 11)).ext(HOPOPTS, 8).eth(), false));
+        assertThat(dp.underlay(f).retval()).isEqualTo(EndpointDatapath.TC_ACT_SHOT);
+        assertThat(dp.npPackets(DropReason.DROP_DSR_HOP_BY_HOP)).isEqualTo(1);
+        // one with a destination options header of its own: ours goes before it
+        f = toHost(Checksums.fill(ipv6(EXT6, NODE6, udp(CPORT + 1, NODEPORT, 11)).ext(DSTOPTS, 8).eth(), false));
+        out = dp.underlay(f).dataOut();
+        assertThat(out).hasSize(f.length + 24);
+        assertThat(out[56] & 0xff).isEqualTo(OPT6_TYPE);
+        assertThat(out[54]).as("then the client's own").isEqualTo((byte) DSTOPTS);
+        assertThat(tuple6(out)).isEqualTo(tuple(EXT6, CPORT + 1, b(6), BPORT));
+        assertThat(Checksums.check(out)).isEmpty();
+    }
+
+    @Test
+    void aClientsOwnIpv4OptionsAreSnatedInDsrMode() {
         service(4, TCP, LbMaps.F_NODEPORT);
         byte[] f = toHost(Checksums.fill(ipv4(EXT4, NODE4, tcpFlags(CPORT, NODEPORT, SYN, 10))
                 .options(new byte[] {1, 1, 1, 1}).eth(), false));
@@ -210,6 +314,52 @@ class NodePortDsrTest {
         TestRun.Result r = dp.underlay(err);
         assertThat(r.retval()).isEqualTo(TC_ACT_UNSPEC);
         assertThat(r.dataOut()).isEqualTo(err);
+    }
+
+    /**
+     * DSR: node2 sent the reply as the frontend, so a router on its way to the client tells the frontend's node
+     * (fragmentation needed / packet too big); the error goes on to the backend, about the reply as it left the backend.
+     */
+    @ParameterizedTest(name = "IPv{0}")
+    @ValueSource(ints = {4, 6})
+    void dsrAnErrorAboutAReplyReachesTheBackend(int family) {
+        service(family, TCP, LbMaps.F_NODEPORT);
+        dp.underlay(NodePortTest.frame(family, ext(family), node(family), NodePortTest.l4(TCP, CPORT, NODEPORT, SYN)));
+        byte[] reply = NodePortTest.frame(family, node(family), ext(family),
+                NodePortTest.l4(TCP, NODEPORT, CPORT, SYN | ACK));
+        String router = family == 4 ? ROUTER : ROUTER6;
+        byte[] err = toHost(Checksums.fill(family == 4 ? ipv4(router, NODE4, fragNeeded(reply, 1400)).eth()
+                : ipv6(router, NODE6, tooBig6(reply, 1400)).eth(), false));
+        TestRun.Result r = dp.underlay(err);
+        assertThat(r.retval()).isIn(EndpointDatapath.TC_ACT_OK, TC_ACT_REDIRECT);
+        byte[] out = r.dataOut();
+        assertThat(Checksums.check(out)).as("checksums").isEmpty();
+        int l3 = 14;
+        int a = family == 4 ? 4 : 16;
+        int src = family == 4 ? 12 : 8;
+        assertThat(Arrays.copyOfRange(out, l3 + src, l3 + src + a)).as("from the router")
+                .isEqualTo(ip(router).getAddress());
+        assertThat(Arrays.copyOfRange(out, l3 + src + a, l3 + src + 2 * a)).as("to the backend")
+                .isEqualTo(ip(b(family)).getAddress());
+        int q = l3 + (family == 4 ? 20 : 40) + 8;
+        int qh = family == 4 ? 20 : 40;
+        assertThat(Arrays.copyOfRange(out, q + src, q + src + a)).as("the reply from the backend")
+                .isEqualTo(ip(b(family)).getAddress());
+        assertThat(Arrays.copyOfRange(out, q + src + a, q + src + 2 * a)).isEqualTo(ip(ext(family)).getAddress());
+        assertThat(ByteBuffer.wrap(out).getShort(q + qh) & 0xffff).isEqualTo(BPORT);
+        assertThat(ByteBuffer.wrap(out).getShort(q + qh + 2) & 0xffff).isEqualTo(CPORT);
+        if (family == 4) {
+            assertThat(ipSum(out, q)).as("quoted header checksum").isEqualTo(0xffff);
+        }
+        assertThat(dp.npPackets(DropReason.PASS_SERVICE_REVNAT)).isEqualTo(1);
+    }
+
+    /** ICMPv6 packet too big quoting the IPv6 header and 8 bytes of L4 of a frame (checksum left to Checksums.fill). */
+    static L4 tooBig6(byte[] frame, int mtu) {
+        byte[] quote = Arrays.copyOfRange(frame, 14, 14 + 40 + 8);
+        ByteBuffer b = ByteBuffer.allocate(8 + quote.length);
+        b.put((byte) 2).put((byte) 0).putShort((short) 0).putInt(mtu).put(quote);
+        return new L4(ICMPV6, b.array());
     }
 
     /** ICMP fragmentation needed quoting the IP header and 8 bytes of L4 of a frame. */
