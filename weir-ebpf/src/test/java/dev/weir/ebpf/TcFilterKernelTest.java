@@ -61,6 +61,8 @@ class TcFilterKernelTest {
             assertThat(netns.call(() -> TcFilter.query("veth0", TcDirection.INGRESS, SLOT))).hasValue(a.id());
             assertThat(netns.call(() -> TcFilter.query("veth0", TcDirection.EGRESS, SLOT))).hasValue(a.id());
             assertThat(filters("ingress")).contains("handle 0x77656972", "pref 1", "tc_main", "direct-action");
+            assertThat(BpfSystem.program(a.id()).map(ProgramInfo::name)).hasValue("tc_main");
+            assertThat(BpfSystem.program(Integer.MAX_VALUE)).isEmpty();
 
             netns.call(() -> {
                 TcFilter.replace(b, "veth0", TcDirection.INGRESS, SLOT);

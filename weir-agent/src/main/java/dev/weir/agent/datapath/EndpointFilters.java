@@ -110,8 +110,7 @@ public final class EndpointFilters {
     }
 
     private static boolean isWeirs(int programId) {
-        return dev.weir.ebpf.BpfSystem.programs().stream().filter(p -> p.id() == programId)
-                .map(ProgramInfo::name).anyMatch(n -> n.startsWith("weir_"));
+        return dev.weir.ebpf.BpfSystem.program(programId).map(ProgramInfo::name).filter(n -> n.startsWith("weir_")).isPresent();
     }
 
     /** Whether the calling thread's namespace has an interface of that name. */
