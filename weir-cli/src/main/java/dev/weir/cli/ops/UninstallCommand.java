@@ -118,7 +118,7 @@ public final class UninstallCommand implements Runnable {
      */
     static List<String> detachFilters(Path root) {
         java.util.Map<String, Boolean> made = new java.util.TreeMap<>();
-        for (Path node : dirs(root)) {
+        for (Path node : list(root, true)) {
             EndpointFilters f = new EndpointFilters(node);
             f.recorded().forEach(i -> made.merge(i, f.madeQdisc(i), Boolean::logicalOr));
         }
@@ -127,7 +127,7 @@ public final class UninstallCommand implements Runnable {
             return out;
         }
         List<NetworkNamespace> spaces = new ArrayList<>(List.of(NetworkNamespace.current()));
-        dirs(Path.of("/run/netns")).forEach(ns -> spaces.add(NetworkNamespace.named(ns.getFileName().toString())));
+        list(Path.of("/run/netns"), false).forEach(ns -> spaces.add(NetworkNamespace.named(ns.getFileName().toString())));
         for (NetworkNamespace ns : spaces) {
             try {
                 out.addAll(ns.callUnchecked(() -> {
@@ -150,12 +150,13 @@ public final class UninstallCommand implements Runnable {
         return ns.isCurrent() ? "this namespace" : "network namespace " + ns.name();
     }
 
-    private static List<Path> dirs(Path root) {
+    /** The entries of the directory ({@code dirs}: its directories only), sorted; none when it is missing. */
+    private static List<Path> list(Path root, boolean dirs) {
         if (!Files.isDirectory(root)) {
             return List.of();
         }
         try (Stream<Path> s = Files.list(root)) {
-            return s.filter(Files::isDirectory).sorted().toList();
+            return s.filter(p -> !dirs || Files.isDirectory(p)).sorted().toList();
         } catch (IOException e) {
             throw new IllegalStateException("cannot list " + root + ": " + e.getMessage(), e);
         }
