@@ -21,7 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.weir.cli.agent.LabAgents;
+import dev.weir.datapath.endpoint.EndpointMaps;
 import dev.weir.ebpf.PinnedObject;
+import dev.weir.ebpf.TcDirection;
+import dev.weir.ebpf.TcFilter;
 import dev.weir.ebpf.netns.NetworkNamespace;
 import dev.weir.testkit.Requirements;
 
@@ -73,6 +76,8 @@ class AgentRestartLabTest {
             assertThat(connects("weir-pod-y-b")).as("y/b may not").isFalse();
             long polBefore = mapId("node1", "pol");
             long ctBefore = mapId("node1", "ct");
+            int toEpBefore = slot(TcDirection.EGRESS);
+            assertThat(toEpBefore).as("weir_to_ep in weir's clsact slot on lxc-x-a").isPositive();
 
             kill9("node1");
             kill9("node2");
@@ -87,6 +92,14 @@ class AgentRestartLabTest {
             assertThat(status.exit()).as(status.toString()).isZero();
             assertThat(mapId("node1", "pol")).as("pinned maps reused, not re-created").isEqualTo(polBefore);
             assertThat(mapId("node1", "ct")).isEqualTo(ctBefore);
+            for (int i = 0; i < 100 && slot(TcDirection.EGRESS) == toEpBefore; i++) {
+                Thread.sleep(100); // the restarted agent's first sync replaces the filters
+            }
+            assertThat(slot(TcDirection.EGRESS)).as("the restarted agent's weir_to_ep replaced the old one in place")
+                    .isPositive().isNotEqualTo(toEpBefore);
+            assertThat(slot(TcDirection.INGRESS)).isPositive();
+            assertThat(tcFilters("egress").lines().filter(l -> l.contains("weir_to_ep")).count())
+                    .as("one filter in the slot, not one beside the other").isEqualTo(1);
             long afterRestart = stream.received();
             Thread.sleep(500);
             assertThat(stream.received()).as("still flowing after the restart").isGreaterThan(afterRestart);
@@ -95,6 +108,19 @@ class AgentRestartLabTest {
             stream.close();
             acceptor.interrupt();
         }
+    }
+
+    /** The program id in weir's clsact slot on node1's lxc-x-a; 0 for none. */
+    private static int slot(TcDirection d) throws Exception {
+        return NetworkNamespace.named("weir-node1").call(() -> TcFilter.query("lxc-x-a", d, EndpointMaps.FILTER_SLOT)).orElse(0);
+    }
+
+    private static String tcFilters(String dir) throws Exception {
+        Process p = new ProcessBuilder("nsenter", "--net=/run/netns/weir-node1", "tc", "filter", "show", "dev", "lxc-x-a", dir)
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(out).isZero();
+        return out;
     }
 
     /**

@@ -11,9 +11,15 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.weir.agent.datapath.EndpointFilters;
 import dev.weir.datapath.Datapath;
+import dev.weir.datapath.endpoint.EndpointMaps;
+import dev.weir.ebpf.BpfObject;
 import dev.weir.ebpf.BpfSystem;
+import dev.weir.ebpf.ObjectSpec;
 import dev.weir.ebpf.PinnedObject;
+import dev.weir.ebpf.TcDirection;
+import dev.weir.ebpf.TcFilter;
 import dev.weir.ebpf.XdpStatus;
 import dev.weir.ebpf.netns.NetworkNamespace;
 import dev.weir.lab.Lab;
@@ -69,9 +75,25 @@ class UninstallLabTest {
                 .map(i -> PinnedObject.inspect(Path.of("/sys/fs/bpf/weir/prefilter/weir-node1/links", i)).orElseThrow().id())
                 .toList();
 
+        // a pod's filters as node1's agent attaches them (this lab runs no agent): the test's object goes, the filters stay
+        try (BpfObject ep = BpfObject.load(ObjectSpec.read(EndpointMaps.OBJECT, Datapath.object(EndpointMaps.OBJECT)))) {
+            NetworkNamespace.named("weir-node1").call(() -> {
+                new EndpointFilters(Path.of("/sys/fs/bpf/weir/node1"))
+                        .attach(ep.program(EndpointMaps.FROM_EP), ep.program(EndpointMaps.TO_EP), "lxc-x-a");
+                return null;
+            });
+        }
+        assertThat(slot("lxc-x-a", TcDirection.INGRESS)).as("weir_from_ep in weir's clsact slot").isPresent();
+        assertThat(tc("qdisc", "lxc-x-a")).contains("clsact");
+
         InProcess.Result r = Cli.run("uninstall");
         assertThat(r.exit()).as(r.toString()).isZero();
-        assertThat(r.out()).contains("detached xdp link");
+        assertThat(r.out()).contains("detached xdp link")
+                .contains("detached tc filter ingress of lxc-x-a", "detached tc filter egress of lxc-x-a")
+                .contains("removed the clsact qdisc weir made on lxc-x-a in network namespace weir-node1");
+        assertThat(slot("lxc-x-a", TcDirection.INGRESS)).isEmpty();
+        assertThat(slot("lxc-x-a", TcDirection.EGRESS)).isEmpty();
+        assertThat(tc("qdisc", "lxc-x-a")).doesNotContain("clsact");
 
         assertThat(xdp("weir-node1", "eth0").isEmpty()).as("weir's XDP on node1 eth0 is gone").isTrue();
         assertThat(xdp("weir-node1", "lxc-x-a").isEmpty()).isTrue();
@@ -86,6 +108,14 @@ class UninstallLabTest {
         assertThat(out(cat(node2, "-6", "route", "show"))).doesNotContain("fd00:99::1");
         assertThat(out(cat(node2, "link", "show"))).doesNotContain("weir_vxlan");
         assertThat(Cli.run("uninstall").out()).contains("nothing of weir's is installed");
+    }
+
+    private static java.util.OptionalInt slot(String iface, TcDirection d) throws Exception {
+        return NetworkNamespace.named("weir-node1").call(() -> TcFilter.query(iface, d, EndpointMaps.FILTER_SLOT));
+    }
+
+    private static String tc(String what, String iface) throws Exception {
+        return out("nsenter", "--net=/run/netns/weir-node1", "tc", what, "show", "dev", iface);
     }
 
     private static XdpStatus xdp(String netns, String iface) throws Exception {

@@ -25,6 +25,17 @@ public final class BpfSystem {
         return list(LibBpfSys.IdKind.PROGRAM, fd -> Infos.program(fd, "program"));
     }
 
+    /** The program of that id; empty when there is none (any more). */
+    public static java.util.Optional<ProgramInfo> program(int id) {
+        int fd = LibBpfSys.getFdById(LibBpfSys.IdKind.PROGRAM, id);
+        if (fd == -Errno.ENOENT.code()) {
+            return java.util.Optional.empty();
+        }
+        try (Fd f = Fd.check(fd, "bpf_prog_get_fd_by_id", "id " + id)) {
+            return java.util.Optional.of(Infos.program(f, "program " + id));
+        }
+    }
+
     public static List<MapInfo> maps() {
         return list(LibBpfSys.IdKind.MAP, fd -> Infos.map(fd, "map"));
     }

@@ -17,6 +17,8 @@ final class ClsactFilter {
 
     private static final long HOOK_SIZE = 24;   // struct bpf_tc_hook { sz; ifindex; attach_point; parent; }
     private static final long OPTS_SIZE = 32;   // struct bpf_tc_opts { sz; prog_fd; flags; prog_id; handle; priority; }
+    /** libbpf's {@code BPF_TC_INGRESS | BPF_TC_EGRESS}: the qdisc itself. */
+    static final int BOTH = 3;
 
     private final int ifindex;
     private final TcDirection direction;
@@ -37,7 +39,7 @@ final class ClsactFilter {
     static ClsactFilter attach(BpfProgram program, String ifname, int ifindex, TcDirection direction) {
         String object = program.name() + " on " + ifname + " " + direction.name().toLowerCase();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment hook = hook(arena, ifindex, direction);
+            MemorySegment hook = hook(arena, ifindex, direction.tcAttachPoint());
             int rc = LibBpfNet.bpfTcHookCreate(hook);
             if (rc < 0 && rc != -Errno.EEXIST.code()) {
                 throw new BpfKernelException("bpf_tc_hook_create", object, rc);
@@ -83,22 +85,24 @@ final class ClsactFilter {
 
     private void detachHere() {
         try (Arena arena = Arena.ofConfined()) {
-            int rc = LibBpfNet.bpfTcDetach(hook(arena, ifindex, direction), opts(arena, handle, priority));
+            int rc = LibBpfNet.bpfTcDetach(hook(arena, ifindex, direction.tcAttachPoint()), opts(arena, handle, priority));
             if (rc < 0 && rc != -Errno.ENOENT.code()) {
                 throw new BpfKernelException("bpf_tc_detach", "ifindex " + ifindex + " " + direction, rc);
             }
         }
     }
 
-    private static MemorySegment hook(Arena arena, int ifindex, TcDirection direction) {
+    /** A {@code struct bpf_tc_hook} for libbpf's attach point (1 ingress, 2 egress, {@link #BOTH} the qdisc). */
+    static MemorySegment hook(Arena arena, int ifindex, int attachPoint) {
         MemorySegment hook = arena.allocate(HOOK_SIZE, 8);
         hook.set(ValueLayout.JAVA_LONG, 0, HOOK_SIZE);
         hook.set(ValueLayout.JAVA_INT, 8, ifindex);
-        hook.set(ValueLayout.JAVA_INT, 12, direction.tcAttachPoint());
+        hook.set(ValueLayout.JAVA_INT, 12, attachPoint);
         return hook;
     }
 
-    private static MemorySegment opts(Arena arena, int handle, int priority) {
+    /** A {@code struct bpf_tc_opts} with the filter's handle and priority (0 and 0: the kernel chooses). */
+    static MemorySegment opts(Arena arena, int handle, int priority) {
         MemorySegment opts = arena.allocate(OPTS_SIZE, 8);
         opts.set(ValueLayout.JAVA_LONG, 0, OPTS_SIZE);
         opts.set(ValueLayout.JAVA_INT, 20, handle);

@@ -55,11 +55,12 @@ import dev.weir.ebpf.netns.NetworkNamespace;
 /**
  * The node's policy datapath in the kernel (docs/policy-datapath.md): {@code tc_endpoint.o} loaded with its
  * maps pinned under {@code /sys/fs/bpf/weir/<node>/} (compatible pinned maps are reused, so a restarted
- * agent keeps conntrack and policy), {@code weir_from_ep}/{@code weir_to_ep} attached as pinned tcx links on
- * every local endpoint's node-side interface, and map contents written from each {@link PolicyResult}.
+ * agent keeps conntrack and policy), {@code weir_from_ep}/{@code weir_to_ep} attached as clsact filters at weir's
+ * slot on every local endpoint's node-side interface ({@link EndpointFilters}; a restarted agent replaces them in
+ * place with its own programs), and map contents written from each {@link PolicyResult}.
  * A background thread drains flow events into the {@link FlowSink} and collects expired conntrack entries.
  *
- * <p>{@link #stop} leaves the links attached and the maps pinned: traffic keeps being enforced while no
+ * <p>{@link #stop} leaves the filters and links attached and the maps pinned: traffic keeps being enforced while no
  * agent runs. {@link #apply} is called from the sync loop's thread only.
  */
 public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
@@ -124,6 +125,7 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
     private BpfObject obj;
     private NodeMaps maps;
     private PolicyMapWriter writer;
+    private final EndpointFilters filters;
     private FlowPump pump;
     /** By endpoint id: what its entries were last written from (empty after a start: everything is written once). */
     private final Map<Integer, Written> written = new HashMap<>();
@@ -145,6 +147,7 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
         this.config = config;
         this.sink = sink;
         this.log = log;
+        this.filters = new EndpointFilters(config.pinDir());
     }
 
     @Override
@@ -267,7 +270,7 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
             writer.programEndpoint(ifindexes.get(ep.id()), ep.id(), p, current.getOrDefault(ep.id(), Map.of()));
             written.put(ep.id(), new Written(ifindexes.get(ep.id()), p));
         }
-        forgetGone(live, ifaces, current);
+        forgetGone(live, ifaces, current, ns);
         written.keySet().retainAll(local.stream().map(Endpoint::id).toList());
         attached.keySet().removeIf(i -> !ifaces.contains(i) && !readied.containsKey(i));
         firstApply = false;
@@ -392,14 +395,22 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
         return out;
     }
 
-    /** Attaches both programs to the interface unless pinned links already hold them; returns its index. */
+    /**
+     * Puts both programs of this agent on the interface unless it did already (replacing in place the filters a
+     * previous agent left); returns its index. tcx links an older agent pinned there go once the filters are in.
+     */
     private int attach(String iface) {
         int ifindex = NetInterface.index(iface);
         if (Integer.valueOf(ifindex).equals(attached.get(iface))) {
-            return ifindex; // checked or attached by this agent, and the interface is the same one
+            return ifindex; // attached by this agent, and the interface is the same one
         }
-        attachOne(iface, "from", EndpointMaps.FROM_EP, TcDirection.INGRESS);
-        attachOne(iface, "to", EndpointMaps.TO_EP, TcDirection.EGRESS);
+        filters.attach(obj.program(EndpointMaps.FROM_EP), obj.program(EndpointMaps.TO_EP), iface);
+        for (String hook : List.of("from", "to")) {
+            Path old = linkPin(iface, hook);
+            if (Files.exists(old)) {
+                unpin(old);
+            }
+        }
         attached.put(iface, ifindex);
         return ifindex;
     }
@@ -443,8 +454,9 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
         }
     }
 
-    /** Endpoints no longer on this node: their entries, policy and links go. */
-    private void forgetGone(Set<Integer> live, Set<String> ifaces, Map<Integer, Map<Integer, List<PolKey>>> current) {
+    /** Endpoints no longer on this node: their entries, policy, filters (in the node's {@code ns}) and links go. */
+    private void forgetGone(Set<Integer> live, Set<String> ifaces, Map<Integer, Map<Integer, List<PolKey>>> current,
+                            NetworkNamespace ns) {
         Set<Integer> liveIds = new HashSet<>();
         for (var e : maps.eps.entries().entrySet()) {
             if (live.contains(e.getKey())) {
@@ -458,6 +470,14 @@ public final class KernelPolicyDataplane implements Dataplane<PolicyResult> {
                 byGen.values().forEach(keys -> keys.forEach(maps.pol::delete));
             }
         });
+        List<String> goneFilters = filters.recorded().stream()
+                .filter(i -> !ifaces.contains(i) && !readied.containsKey(i)).toList();
+        if (!goneFilters.isEmpty()) {
+            ns.callUnchecked(() -> {
+                goneFilters.forEach(i -> filters.detach(i).forEach(m -> log.accept("dataplane: " + m)));
+                return null;
+            });
+        }
         try (Stream<Path> s = Files.list(config.pinDir().resolve("links"))) {
             for (Path p : s.toList()) {
                 String name = p.getFileName().toString();

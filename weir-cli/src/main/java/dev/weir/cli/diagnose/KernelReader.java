@@ -43,8 +43,9 @@ final class KernelReader {
             a.pods().stream().filter(Facts.Pod::local).forEach(p -> podIfaces.add(p.iface()));
             List<NetCommand.Row> rows = NetCommand.scan(a.netns() == null ? "" : a.netns(), progs);
             Set<String> weirIfaces = new TreeSet<>(podIfaces);
-            rows.stream().filter(r -> weirs.contains(r.progId())).forEach(r -> weirIfaces.add(r.iface()));
-            for (NetCommand.Row r : rows) {
+            rows.stream().filter(r -> weirs.contains(r.progId()) || r.hook().startsWith("tc/") && r.owner().equals("weir"))
+                    .forEach(r -> weirIfaces.add(r.iface()));
+            for (NetCommand.Row r : rows.stream().filter(r -> !r.hook().startsWith("tc/")).toList()) { // tc: every filter below
                 out.add(new Facts.Hook(a.node(), a.netns(), r.iface(), r.hook().equals("xdp") ? "xdp/" + r.mode() : r.hook(),
                         r.progId(), r.progName(), weirs.contains(r.progId()), weirIfaces.contains(r.iface())));
             }
@@ -55,7 +56,10 @@ final class KernelReader {
         return out;
     }
 
-    /** Classic (clsact) TC filters: weir attaches through tcx, and names its programs weir_ where it cannot pin. */
+    /**
+     * Classic (clsact) TC filters, every one on the interface: weir's are the pods' weir_from_ep / weir_to_ep (in its
+     * slot, not pinnable), told by their weir_ names.
+     */
     private static List<Facts.Hook> tcFilters(Facts.Agent a, String iface, Map<Integer, ProgramInfo> progs) {
         List<Facts.Hook> out = new ArrayList<>();
         for (String dir : List.of("ingress", "egress")) {

@@ -22,8 +22,8 @@ import dev.weir.ebpf.ProgramInfo;
 
 /**
  * Assembles {@code weir diagnose path}'s answer: the deciding agent's {@code diagnose.path} (identities, hooks,
- * policies, service, conntrack), the programs on each hop's interface (the kernel's XDP and tcx queries in the
- * nodes' namespaces), the node's route ({@code ip route get}), the prefilter rules on the path
+ * policies, service, conntrack), the programs on each hop's interface (the kernel's XDP and tcx queries and weir's
+ * clsact slot, in the nodes' namespaces), the node's route ({@code ip route get}), the prefilter rules on the path
  * ({@code prefilter.status}), and the flows the agents recorded for the pair ({@code flows.query}). Reads only;
  * one per command.
  */
@@ -84,7 +84,7 @@ final class PathReport {
         String srcIface = src.path("pod").path("iface").asText(null);
         if (srcNode != null && srcIface != null) {
             hops.add(hop(src.path("name").asText() + " eth0 -> " + srcNode + " " + srcIface, srcNode, srcIface,
-                    Set.of("xdp", "tcx/ingress"), "the source's egress policy and service translation"));
+                    Set.of("xdp", "tcx/ingress", "tc/ingress"), "the source's egress policy and service translation"));
         }
         if (targetNode != null && !targetNode.equals(srcNode)) {
             String route = srcNode == null ? null : route(srcNode, target.path("address").asText());
@@ -99,7 +99,7 @@ final class PathReport {
         String dstIface = target.path("ingress").path("interface").asText(null);
         if (targetNode != null && dstIface != null) {
             hops.add(hop(targetNode + " " + dstIface + " -> " + target.path("endpoint").asText() + " eth0", targetNode, dstIface,
-                    Set.of("tcx/egress"), "the destination's ingress policy"));
+                    Set.of("tcx/egress", "tc/egress"), "the destination's ingress policy"));
         }
         return hops;
     }
@@ -111,7 +111,7 @@ final class PathReport {
             String hook = r.hook().equals("xdp") ? "xdp" : r.hook();
             if (r.iface().equals(iface) && hooks.contains(hook)) {
                 programs.addObject().put("hook", r.hook() + (r.mode().isEmpty() ? "" : "/" + r.mode())).put("id", r.progId())
-                        .put("name", r.progName()).put("owner", weirs().contains(r.progId()) ? "weir" : "foreign");
+                        .put("name", r.progName()).put("owner", weirs().contains(r.progId()) || r.hook().startsWith("tc/") && r.owner().equals("weir") ? "weir" : "foreign");
             }
         }
         return h;

@@ -15,7 +15,9 @@ import dev.weir.cli.output.OutputFormat;
 import dev.weir.cli.output.Table;
 import dev.weir.ebpf.BpfSystem;
 import dev.weir.ebpf.ProgramInfo;
+import dev.weir.datapath.endpoint.EndpointMaps;
 import dev.weir.ebpf.TcDirection;
+import dev.weir.ebpf.TcFilter;
 import dev.weir.ebpf.XdpStatus;
 import dev.weir.ebpf.netns.NetworkNamespace;
 import picocli.CommandLine.Command;
@@ -23,9 +25,10 @@ import picocli.CommandLine.Option;
 
 /** {@code weir net}: what BPF program is attached to which interface, across network namespaces. */
 @Command(name = "net", mixinStandardHelpOptions = true,
-        header = "Show XDP and tcx programs per interface, across network namespaces.", description = {
-        "Show BPF programs attached to network interfaces (XDP, tcx), in this namespace and every",
-        "namespace under /run/netns (the lab's included), like `bpftool net`."})
+        header = "Show XDP, tcx and weir's TC filter programs per interface, across network namespaces.", description = {
+        "Show BPF programs attached to network interfaces (XDP, tcx, and the clsact filters in weir's slot, handle",
+        "0x77656972 prio 1, hook tc/ingress|tc/egress: the pods' programs), in this namespace and every",
+        "namespace under /run/netns (the lab's included), like `bpftool net`. Other tools' clsact filters: `tc filter show`."})
 public final class NetCommand implements Runnable {
 
     @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json.")
@@ -76,7 +79,7 @@ public final class NetCommand implements Runnable {
     }
 
     /**
-     * The XDP and tcx programs on every interface of the namespace {@code ns} ("" for the current one), named from
+     * The XDP and tcx programs, and the clsact filters in weir's slot, on every interface of the namespace {@code ns} ("" for the current one), named from
      * {@code progs} (the kernel's programs by id).
      */
     public static List<Row> scan(String ns, Map<Integer, ProgramInfo> progs) {
@@ -84,7 +87,7 @@ public final class NetCommand implements Runnable {
         return n.callUnchecked(() -> scanHere(ns, progs));
     }
 
-    /** Runs inside the namespace: its interfaces from /sys/class/net, then XDP and tcx queries. */
+    /** Runs inside the namespace: its interfaces from /proc, then XDP, tcx and weir's clsact slot queries. */
     private static List<Row> scanHere(String ns, Map<Integer, ProgramInfo> progs) throws IOException {
         List<Row> rows = new ArrayList<>();
         for (String iface : interfaces()) {
@@ -99,6 +102,8 @@ public final class NetCommand implements Runnable {
                 for (int id : BpfSystem.tcxQuery(iface, d)) {
                     rows.add(row(ns, iface, x.ifindex(), "tcx/" + d.name().toLowerCase(), "", id, progs));
                 }
+                TcFilter.query(iface, d, EndpointMaps.FILTER_SLOT).ifPresent(id ->
+                        rows.add(row(ns, iface, x.ifindex(), "tc/" + d.name().toLowerCase(), "", id, progs)));
             }
         }
         return rows;

@@ -8,10 +8,12 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
+import dev.weir.agent.datapath.EndpointFilters;
 import dev.weir.agent.datapath.NodeRoutes;
 import dev.weir.agent.prefilter.KernelPrefilterDataplane;
 import dev.weir.agent.prefilter.PrefilterStore;
 import dev.weir.ebpf.BpfLink;
+import dev.weir.ebpf.netns.NetworkNamespace;
 import picocli.CommandLine.Command;
 
 /**
@@ -21,7 +23,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "uninstall", mixinStandardHelpOptions = true,
         header = "Remove every program, link, pin and state file weir made, nothing else.", description = {
-        "Stop the node agents, detach every program weir attached, remove the routes and the weir_vxlan device weir's",
+        "Stop the node agents, detach every program weir attached (the pods' clsact filters too, and the clsact qdiscs",
+        "weir made for them), remove the routes and the weir_vxlan device weir's",
         "routing made (protocol 201, in every network namespace), and remove every pin",
         "(/sys/fs/bpf/weir) and runtime file (/run/weir) weir made. Programs and pins of other tools are",
         "left alone. The desired state (policies in /var/lib/weir/store) is kept, and so is each node's record of",
@@ -35,6 +38,7 @@ public final class UninstallCommand implements Runnable {
     public void run() {
         List<String> done = new ArrayList<>(stopAgents());
         done.addAll(detachLinks(KernelPrefilterDataplane.BPFFS_ROOT));
+        done.addAll(detachFilters(KernelPrefilterDataplane.BPFFS_ROOT));
         done.addAll(removeRoutes());
         int pins = removeTree(KernelPrefilterDataplane.BPFFS_ROOT);
         if (pins > 0) {
@@ -105,6 +109,57 @@ public final class UninstallCommand implements Runnable {
             }
         }
         return out;
+    }
+
+    /**
+     * The pods' clsact filters ({@link EndpointFilters}: weir_from_ep and weir_to_ep at weir's slot), on every
+     * interface a node's record under {@code root} names, in this namespace and every named one; with the clsact
+     * qdisc where the record says weir made it. A filter whose program is not weir's is left alone.
+     */
+    static List<String> detachFilters(Path root) {
+        java.util.Map<String, Boolean> made = new java.util.TreeMap<>();
+        for (Path node : list(root, true)) {
+            EndpointFilters f = new EndpointFilters(node);
+            f.recorded().forEach(i -> made.merge(i, f.madeQdisc(i), Boolean::logicalOr));
+        }
+        List<String> out = new ArrayList<>();
+        if (made.isEmpty()) {
+            return out;
+        }
+        List<NetworkNamespace> spaces = new ArrayList<>(List.of(NetworkNamespace.current()));
+        list(Path.of("/run/netns"), false).forEach(ns -> spaces.add(NetworkNamespace.named(ns.getFileName().toString())));
+        for (NetworkNamespace ns : spaces) {
+            try {
+                out.addAll(ns.callUnchecked(() -> {
+                    List<String> done = new ArrayList<>();
+                    made.forEach((iface, qdisc) -> {
+                        if (EndpointFilters.exists(iface)) {
+                            EndpointFilters.removeFilters(iface, qdisc).forEach(m -> done.add(m + " in " + where(ns)));
+                        }
+                    });
+                    return done;
+                }));
+            } catch (RuntimeException e) {
+                out.add("cannot look at " + where(ns) + ": " + e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    private static String where(NetworkNamespace ns) {
+        return ns.isCurrent() ? "this namespace" : "network namespace " + ns.name();
+    }
+
+    /** The entries of the directory ({@code dirs}: its directories only), sorted; none when it is missing. */
+    private static List<Path> list(Path root, boolean dirs) {
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(root)) {
+            return s.filter(p -> !dirs || Files.isDirectory(p)).sorted().toList();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list " + root + ": " + e.getMessage(), e);
+        }
     }
 
     /**

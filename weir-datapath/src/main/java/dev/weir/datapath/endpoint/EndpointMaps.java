@@ -8,10 +8,15 @@ public final class EndpointMaps {
 
     /** Object name for {@code Datapath.object}. */
     public static final String OBJECT = "tc_endpoint";
-    /** tcx ingress of the lxc: what the pod sends, its egress policy. */
+    /** clsact ingress of the lxc (a filter at {@link #FILTER_SLOT}): what the pod sends, its egress policy. */
     public static final String FROM_EP = "weir_from_ep";
-    /** tcx egress of the lxc: what is sent to the pod, its ingress policy. */
+    /** clsact egress of the lxc (a filter at {@link #FILTER_SLOT}): what is sent to the pod, its ingress policy. */
     public static final String TO_EP = "weir_to_ep";
+    /**
+     * Where {@link #FROM_EP} and {@link #TO_EP} sit on a pod's lxc: handle 0x77656972 ("weir"), priority 1 (first).
+     * A fixed slot, so that a restarted agent finds its filters and replaces them in place.
+     */
+    public static final dev.weir.ebpf.TcFilter.Slot FILTER_SLOT = new dev.weir.ebpf.TcFilter.Slot(0x77656972, 1);
     /** tcx ingress of the VXLAN device (tunnel mode): the source identity from the VNI, for weir_to_ep. */
     public static final String FROM_OVERLAY = "weir_from_overlay";
 
