@@ -74,7 +74,7 @@ public final class ProbeCommand implements Runnable {
         rows.add(helper(ProgramType.XDP, "bpf_tcp_raw_gen_syncookie_ipv4", "SYN cookies from XDP (the prefilter's SYN proxy)"));
         rows.add(helper(ProgramType.SCHED_CLS, "bpf_skb_store_bytes", "NAT rewrites at TC"));
         rows.add(helper(ProgramType.SCHED_CLS, "bpf_fib_lookup", "NodePort forwarding decisions at TC (the next hop to a remote backend or back to the client)"));
-        rows.add(row("tcx links", Features.tcx(), "TC attach as bpf_link (else clsact + cls_bpf)"));
+        rows.add(row("tcx links", Features.tcx(), "the underlay's and the tunnel's TC programs attach as bpf_links (else clsact + cls_bpf); pods' programs are clsact filters either way (faster to attach)"));
         rows.add(row("cgroup getpeername hooks", Features.cgroupSockAddr(AttachType.CGROUP_INET6_GETPEERNAME),
                 "socket-level service translation (weir agent --socket-lb)"));
         rows.add(row("cgroup bind hooks", Features.cgroupSockAddr(AttachType.CGROUP_INET6_BIND),
