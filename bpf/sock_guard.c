@@ -4,7 +4,11 @@
  *
  *   weir_guard_conn4/6  connect() of TCP and UDP
  *   weir_guard_send4/6  sendto()/sendmsg() with an address (unconnected UDP)
- *   weir_guard_bind4/6  bind() of an explicit port (port 0, the kernel's pick, is not judged)
+ *   weir_guard_bind4/6  bind() of an explicit port, before the kernel takes it
+ *   weir_guard_pbind4/6 bind() of port 0, after the kernel picked the port
+ *                       (cgroup/post_bind4/6, which runs for explicit bind()
+ *                       calls only: not for the implicit bind of a connect(),
+ *                       a listen() or a UDP sendto() on an unbound socket)
  *
  * guard_pods[cgroup id] (written by the agent, dev.weir.agent.guard) holds
  * what the pod may do. A refused call fails with EPERM in the application and
@@ -52,6 +56,19 @@ struct {
 	__type(key, __u64);
 	__type(value, struct guard_val);
 } guard_pods SEC(".maps");
+
+/*
+ * Sockets whose bind() asked for port 0, by socket cookie: bind4/6 marks them,
+ * post_bind4/6 judges the port the kernel picked for them (and only for them:
+ * an explicit port was judged in bind4/6 already). LRU: a bind() that failed
+ * between the two leaves an entry that ages out.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u8);
+} guard_bind0 SEC(".maps");
 
 /* The call's address and port (the destination, or for bind() the local side). */
 struct guard_addr {
@@ -139,7 +156,7 @@ static __always_inline void guard_event(const struct guard_val *g, const struct 
 	e->hook = hook;
 	e->family = a->family;
 	e->proto = proto;
-	if (hook == FLOW_HOOK_BIND) {
+	if (hook == FLOW_HOOK_BIND || hook == FLOW_HOOK_POST_BIND) {
 		e->dir = 0;
 		e->sport = bpf_htons(a->port);
 		__builtin_memcpy(e->saddr, a->addr, 16);
@@ -199,30 +216,85 @@ static __always_inline int guard_dest(struct bpf_sock_addr *ctx, int v4, __u8 ho
 	return guard_refuse(g, &dst, proto, hook, reason, rule, identity);
 }
 
-/* bind(): an explicit port must be one of the guard's, unless any may be bound. */
-static __always_inline int guard_bind(struct bpf_sock_addr *ctx, int v4)
+/* The port may be bound: any may, or one of the guard's ranges holds it. */
+static __always_inline int guard_port_allowed(const struct guard_val *g, __u16 port, __u8 proto)
 {
-	__u64 cgroup = bpf_get_current_cgroup_id();
-	const struct guard_val *g;
-	struct guard_addr local = {};
-	__u8 proto = (__u8)ctx->protocol;
 	__u32 i;
 
-	g = bpf_map_lookup_elem(&guard_pods, &cgroup);
-	if (!g || g->bind_any)
-		return SYS_PROCEED;
-	guard_addr_of(ctx, &local, v4);
-	if (!local.port)
-		return SYS_PROCEED;
+	if (g->bind_any)
+		return 1;
 	for (i = 0; i < GUARD_MAX_BIND; i++) {
 		const struct guard_port *p = &g->bind[i];
 
 		if (i >= g->n_bind)
 			break;
-		if ((!p->proto || p->proto == proto) && local.port >= p->lo && local.port <= p->hi)
-			return SYS_PROCEED;
+		if ((!p->proto || p->proto == proto) && port >= p->lo && port <= p->hi)
+			return 1;
 	}
+	return 0;
+}
+
+/*
+ * bind(): an explicit port must be one the guard allows. Port 0 is marked for
+ * post_bind, which judges the port the kernel picks.
+ */
+static __always_inline int guard_bind(struct bpf_sock_addr *ctx, int v4)
+{
+	__u64 cgroup = bpf_get_current_cgroup_id();
+	__u64 cookie = bpf_get_socket_cookie(ctx);
+	const struct guard_val *g;
+	struct guard_addr local = {};
+	__u8 proto = (__u8)ctx->protocol;
+	__u8 one = 1;
+
+	g = bpf_map_lookup_elem(&guard_pods, &cgroup);
+	if (!g || g->bind_any)
+		return SYS_PROCEED;
+	guard_addr_of(ctx, &local, v4);
+	if (!local.port) {
+		bpf_map_update_elem(&guard_bind0, &cookie, &one, BPF_ANY);
+		return SYS_PROCEED;
+	}
+	bpf_map_delete_elem(&guard_bind0, &cookie);
+	if (guard_port_allowed(g, local.port, proto))
+		return SYS_PROCEED;
 	return guard_refuse(g, &local, proto, FLOW_HOOK_BIND, REASON_DROP_GUARD_BIND, g->bind_rule, 0);
+}
+
+/*
+ * After a bind() of port 0: the port the kernel picked must be one the guard
+ * allows, else the bind fails with EPERM and the kernel gives the port back.
+ */
+static __always_inline int guard_post_bind(struct bpf_sock *sk, int v4)
+{
+	__u64 cgroup = bpf_get_current_cgroup_id();
+	__u64 cookie = bpf_get_socket_cookie(sk);
+	const struct guard_val *g;
+	struct guard_addr local = {};
+	__u32 *w = (__u32 *)local.addr;
+	__u8 proto = (__u8)sk->protocol;
+
+	if (!bpf_map_lookup_elem(&guard_bind0, &cookie))
+		return SYS_PROCEED;
+	bpf_map_delete_elem(&guard_bind0, &cookie);
+	g = bpf_map_lookup_elem(&guard_pods, &cgroup);
+	if (!g)
+		return SYS_PROCEED;
+	if (v4) {
+		w[2] = bpf_htonl(0x0000ffff);
+		w[3] = sk->src_ip4;
+		local.family = 4;
+	} else {
+		w[0] = sk->src_ip6[0];
+		w[1] = sk->src_ip6[1];
+		w[2] = sk->src_ip6[2];
+		w[3] = sk->src_ip6[3];
+		local.family = 6;
+	}
+	local.port = (__u16)sk->src_port;
+	if (guard_port_allowed(g, local.port, proto))
+		return SYS_PROCEED;
+	return guard_refuse(g, &local, proto, FLOW_HOOK_POST_BIND, REASON_DROP_GUARD_BIND, g->bind_rule, 0);
 }
 
 SEC("cgroup/connect4")
@@ -259,6 +331,18 @@ SEC("cgroup/bind6")
 int weir_guard_bind6(struct bpf_sock_addr *ctx)
 {
 	return guard_bind(ctx, 0);
+}
+
+SEC("cgroup/post_bind4")
+int weir_guard_pbind4(struct bpf_sock *sk)
+{
+	return guard_post_bind(sk, 1);
+}
+
+SEC("cgroup/post_bind6")
+int weir_guard_pbind6(struct bpf_sock *sk)
+{
+	return guard_post_bind(sk, 0);
 }
 
 char _license[] SEC("license") = "GPL";

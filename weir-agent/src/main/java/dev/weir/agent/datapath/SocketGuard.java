@@ -30,7 +30,7 @@ import dev.weir.ebpf.Probe;
  * The workload guard (docs/workload-guard.md): {@code sock_guard.o} loaded with the node's pinned
  * {@code flow_events} and {@code ipcache} reused by name (sized like {@code tc_endpoint}'s) and its
  * {@code guard_pods} and {@code guard_stats} pinned beside them. Each local pod that a {@code WeirWorkloadGuard}
- * selects gets its {@code guard_pods} entry and the six programs ({@link GuardMaps#HOOKS}) as cgroup links on its
+ * selects gets its {@code guard_pods} entry and the eight programs ({@link GuardMaps#HOOKS}) as cgroup links on its
  * own cgroup, pinned at {@code <pinDir>/guard-links/<namespace>_<pod>_<program>}; a pod no guard selects has
  * neither. Applied after {@link SocketLb} in the same sync, so a new link runs after the socket LB's on that
  * cgroup and judges the backend the socket LB chose.
@@ -73,6 +73,7 @@ final class SocketGuard {
         Set<String> pinned = new HashSet<>(GuardMaps.FROM_ENDPOINT);
         pinned.add(GuardMaps.PODS);
         pinned.add(GuardMaps.STATS);
+        pinned.add(GuardMaps.BIND0);
         obj = BpfObject.load(spec, SocketLb.sharing(pinDir, pinned, tcEndpoint, GuardMaps.FROM_ENDPOINT).build());
         pods = obj.map(GuardMaps.PODS, Codec.u64(), GuardVal.CODEC);
         state = "on";

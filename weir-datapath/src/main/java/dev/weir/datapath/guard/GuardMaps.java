@@ -16,6 +16,11 @@ public final class GuardMaps {
     public static final String PODS = "guard_pods";
     /** Per-CPU counters by reason (packets = calls). */
     public static final String STATS = "guard_stats";
+    /**
+     * Sockets whose {@code bind()} asked for port 0 (by socket cookie), from {@code bind4/6} to {@code post_bind4/6}:
+     * pinned, so that programs of an earlier load still attached to a pod and this load's agree.
+     */
+    public static final String BIND0 = "guard_bind0";
     /** tc_endpoint's maps the guard also uses (flow events, identities), reused from their pins. */
     public static final List<String> FROM_ENDPOINT = List.of("flow_events", "ipcache");
 
@@ -43,7 +48,9 @@ public final class GuardMaps {
             new Hook("weir_guard_send4", AttachType.CGROUP_UDP4_SENDMSG),
             new Hook("weir_guard_send6", AttachType.CGROUP_UDP6_SENDMSG),
             new Hook("weir_guard_bind4", AttachType.CGROUP_INET4_BIND),
-            new Hook("weir_guard_bind6", AttachType.CGROUP_INET6_BIND));
+            new Hook("weir_guard_bind6", AttachType.CGROUP_INET6_BIND),
+            new Hook("weir_guard_pbind4", AttachType.CGROUP_INET4_POST_BIND),
+            new Hook("weir_guard_pbind6", AttachType.CGROUP_INET6_POST_BIND));
 
     private GuardMaps() {
     }

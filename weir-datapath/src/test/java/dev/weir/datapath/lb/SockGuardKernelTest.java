@@ -171,7 +171,7 @@ class SockGuardKernelTest {
     }
 
     @Test
-    void bindOfAPortNotListedIsRefusedPortZeroIsNot() {
+    void bindOfAPortNotListedIsRefused() {
         int allowed = 40123;
         guard(GuardMaps.ENFORCE, GuardMaps.ALLOW, List.of(), false, List.of(new GuardVal.Port(allowed, allowed, 6)));
         long refused = count(DropReason.DROP_GUARD_BIND);
@@ -182,10 +182,51 @@ class SockGuardKernelTest {
         assertThat(count(DropReason.DROP_GUARD_BIND) - refused).isEqualTo(1);
         assertThat(SockClient.run(cgroup, "tcp", "127.0.0.22", b.tcpPort(), 1, "127.0.0.1", Integer.toString(allowed)))
                 .allSatisfy(r -> assertThat(r.ok()).as(r.line()).isTrue());
-        assertThat(SockClient.run(cgroup, "tcp", "127.0.0.22", b.tcpPort(), 1, "127.0.0.1", "0"))
-                .as("port 0: the kernel picks").allSatisfy(r -> assertThat(r.ok()).as(r.line()).isTrue());
         assertThat(SockClient.run(cgroup, "udp", "127.0.0.22", b.udpPort(), 1, "127.0.0.1", Integer.toString(allowed)))
                 .as("the listed port is TCP's").allSatisfy(r -> assertThat(r.op()).as(r.line()).isEqualTo("bind"));
+    }
+
+    @Test
+    void bindOfPortZeroIsJudgedOnThePortTheKernelPicks() throws IOException {
+        guard(GuardMaps.ENFORCE, GuardMaps.ALLOW, List.of(), false, List.of(new GuardVal.Port(40123, 40123, 6)));
+        long refused = count(DropReason.DROP_GUARD_BIND);
+        assertThat(SockClient.run(cgroup, "tcp", "127.0.0.22", b.tcpPort(), 1, "127.0.0.1", "0")).as("TCP bind(0)")
+                .allSatisfy(r -> {
+                    assertThat(r.op()).as(r.line()).isEqualTo("bind");
+                    assertThat(r.errno()).isEqualTo(EPERM);
+                });
+        assertThat(SockClient.run(cgroup, "udp", "127.0.0.22", b.udpPort(), 1, "0.0.0.0", "0")).as("UDP bind(0)")
+                .allSatisfy(r -> assertThat(r.errno()).as(r.line()).isEqualTo(EPERM));
+        assertThat(SockClient.run(cgroup, "listen", "::1", 0, 1, "::", "0")).as("bind6(0), then listen()")
+                .allSatisfy(r -> assertThat(r.op()).as(r.line()).isEqualTo("bind"));
+        assertThat(count(DropReason.DROP_GUARD_BIND) - refused).as("each counted once").isEqualTo(3);
+
+        assertThat(SockClient.run(cgroup, "tcp", "127.0.0.22", b.tcpPort(), 1)).as("connect() without bind()")
+                .allSatisfy(r -> assertThat(r.ok()).as(r.line()).isTrue());
+        assertThat(SockClient.run(cgroup, "udp", "127.0.0.22", b.udpPort(), 1)).as("sendto() on an unbound socket")
+                .allSatisfy(r -> assertThat(r.ok()).as(r.line()).isTrue());
+        assertThat(SockClient.run(cgroup, "listen", "127.0.0.1", 0, 1)).as("listen() without bind(): post_bind does not run")
+                .allSatisfy(r -> assertThat(r.ok()).as(r.line()).isTrue());
+        assertThat(count(DropReason.DROP_GUARD_BIND) - refused).as("the implicit binds are not judged").isEqualTo(3);
+
+        String[] range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).getFirst().trim().split("\\s+");
+        guard(GuardMaps.ENFORCE, GuardMaps.ALLOW, List.of(), false,
+                List.of(new GuardVal.Port(Integer.parseInt(range[0]), Integer.parseInt(range[1]), 0)));
+        assertThat(SockClient.run(cgroup, "tcp", "127.0.0.22", b.tcpPort(), 2, "127.0.0.1", "0"))
+                .as("the ephemeral range allowed: the kernel's pick is in it")
+                .allSatisfy(r -> assertThat(r.ok()).as(r.line()).isTrue());
+    }
+
+    @Test
+    void auditReportsABindOnceWhetherItsPortWasAskedOrPicked() {
+        guard(GuardMaps.AUDIT, GuardMaps.ALLOW, List.of(), false, List.of(new GuardVal.Port(40123, 40123, 6)));
+        long audit = count(DropReason.PASS_AUDIT);
+        assertThat(SockClient.run(cgroup, "tcp", "127.0.0.22", b.tcpPort(), 1, "127.0.0.1", "0"))
+                .allSatisfy(r -> assertThat(r.ok()).as(r.line()).isTrue());
+        assertThat(count(DropReason.PASS_AUDIT) - audit).as("bind(0): post_bind's report").isEqualTo(1);
+        assertThat(SockClient.run(cgroup, "tcp", "127.0.0.22", b.tcpPort(), 1, "127.0.0.1", "40127"))
+                .allSatisfy(r -> assertThat(r.ok()).as(r.line()).isTrue());
+        assertThat(count(DropReason.PASS_AUDIT) - audit).as("bind(40127): bind4's report, not post_bind's too").isEqualTo(2);
     }
 
     @Test
