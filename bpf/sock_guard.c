@@ -58,6 +58,19 @@ struct {
 } guard_pods SEC(".maps");
 
 /*
+ * The identities each toEndpoints rule selects (written by the agent from the
+ * policy engine's identities, kept in step as they come and go): present
+ * means selected.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct guard_peer_key);
+	__type(value, __u8);
+} guard_peers SEC(".maps");
+
+/*
  * Sockets whose bind() asked for port 0, by socket cookie: bind4/6 marks them,
  * post_bind4/6 judges the port the kernel picked for them (and only for them:
  * an explicit port was judged in bind4/6 already). LRU: a bind() that failed
@@ -129,6 +142,11 @@ static __always_inline int guard_rule_matches(const struct guard_rule *r, const 
 		return r->identity == identity;
 	if (r->by == GUARD_BY_WORLD)
 		return identity == ID_WORLD || identity >= ID_FIRST_CIDR;
+	if (r->by == GUARD_BY_PEERS) {
+		struct guard_peer_key k = { .rule = r->rule, .identity = identity };
+
+		return bpf_map_lookup_elem(&guard_peers, &k) != NULL;
+	}
 	return guard_prefix_eq(r->addr, dst->addr, r->prefixlen);
 }
 

@@ -18,6 +18,7 @@
 #define GUARD_BY_PREFIX		0	/* the destination is in addr/prefixlen */
 #define GUARD_BY_IDENTITY	1	/* its ipcache identity is identity */
 #define GUARD_BY_WORLD		2	/* outside the cluster: world, or a CIDR identity */
+#define GUARD_BY_PEERS		3	/* its identity is in guard_peers under the rule's id */
 
 #define GUARD_ENFORCE	0
 #define GUARD_AUDIT	1
@@ -33,6 +34,12 @@ struct guard_rule {
 	__u16 port_hi;
 	__u32 identity;
 	__u32 rule;		/* flow_event.rule (the agent's rule table) */
+};
+
+/* guard_peers' key: a toEndpoints rule (its flow rule id) and an identity it selects. */
+struct guard_peer_key {
+	__u32 rule;
+	__u32 identity;
 };
 
 /* A port range that may be bound. */

@@ -229,6 +229,39 @@ class WorkloadGuardLabTest {
 
     @Test
     @Order(9)
+    void toEndpointsDeniesThePodsItSelectsByLabels() throws Exception {
+        Path file = dir.resolve("peers.yaml");
+        Files.writeString(file, """
+                apiVersion: weir.dev/v1
+                kind: WeirWorkloadGuard
+                metadata: {name: peers, namespace: y}
+                spec:
+                  podSelector: {matchLabels: {pod: a}}
+                  egress:
+                  - {action: deny, toEndpoints: {podSelector: {matchLabels: {pod: b}}}, protocol: TCP}
+                  - {action: deny, toEndpoints: {namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: x}},
+                                                 podSelector: {matchExpressions: [{key: pod, operator: In, values: [c]}]}},
+                     protocol: TCP, port: 80}
+                """);
+        InProcess.Result r = Cli.run("apply", "-f", file.toString());
+        assertThat(r.exit()).as(r.toString()).isZero();
+        try {
+            assertThat(sockclient("tcp", xc, 80)).as("x/c by labels in namespace x").isEqualTo("err op=connect errno=" + EPERM + " EPERM");
+            assertThat(sockclient("tcp", xb, 80)).as("x/b: pod=b, but the first rule looks in y only").isEqualTo("ok id=x/b");
+            assertThat(sockclient("tcp", xa, 80)).isEqualTo("ok id=x/a");
+            assertThat(sockclient("tcp", ip("y", "b"), 80)).as("y/b by labels in the guard's namespace")
+                    .startsWith("err op=connect errno=" + EPERM);
+            JsonNode f = flow("DROPPED", "connect()");
+            assertThat(f.path("Summary").asText()).isEqualTo("TCP connect() refused by WeirWorkloadGuard y/peers spec.egress[0]");
+            assertThat(f.path("destination").path("pod_name").asText()).isEqualTo("b");
+        } finally {
+            assertThat(Cli.run("delete", "-f", file.toString()).exit()).isZero();
+        }
+        assertThat(sockclient("tcp", xc, 80)).isEqualTo("ok id=x/c");
+    }
+
+    @Test
+    @Order(10)
     void theExampleDeniesOneDestination() throws Exception {
         String example = "../examples/guards/01-deny-metadata.yaml";
         InProcess.Result r = Cli.run("apply", "-f", example);
@@ -244,7 +277,7 @@ class WorkloadGuardLabTest {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void labDownLeavesNothing() throws Exception {
         apply("enforce");
         Set<Integer> attached = guardLinkIds();

@@ -17,6 +17,7 @@ import dev.weir.agent.guard.GuardValues;
 import dev.weir.agent.guard.WorkloadGuard;
 import dev.weir.datapath.Datapath;
 import dev.weir.datapath.guard.GuardMaps;
+import dev.weir.datapath.guard.GuardPeerKey;
 import dev.weir.datapath.guard.GuardVal;
 import dev.weir.ebpf.AttachType;
 import dev.weir.ebpf.BpfMap;
@@ -52,6 +53,9 @@ final class SocketGuard {
     private Map<Long, GuardVal> written;
     private BpfObject obj;
     private BpfMap<Long, GuardVal> pods;
+    private BpfMap<GuardPeerKey, Integer> peerMap;
+    /** {@code guard_peers} as this agent wrote it (read from the map at the first apply). */
+    private Set<GuardPeerKey> writtenPeers;
     private String state = "not started";
 
     SocketGuard(Path pinDir, Consumer<String> log) {
@@ -74,8 +78,10 @@ final class SocketGuard {
         pinned.add(GuardMaps.PODS);
         pinned.add(GuardMaps.STATS);
         pinned.add(GuardMaps.BIND0);
+        pinned.add(GuardMaps.PEERS);
         obj = BpfObject.load(spec, SocketLb.sharing(pinDir, pinned, tcEndpoint, GuardMaps.FROM_ENDPOINT).build());
         pods = obj.map(GuardMaps.PODS, Codec.u64(), GuardVal.CODEC);
+        peerMap = obj.map(GuardMaps.PEERS, GuardPeerKey.CODEC, Codec.u8());
         state = "on";
     }
 
@@ -92,17 +98,26 @@ final class SocketGuard {
     }
 
     /**
-     * Guards every local pod that a guard selects (its entry and links), and no other.
+     * Guards every local pod that a guard selects (its entry and links), and no other. The identities of the
+     * {@code toEndpoints} rules are written first and those no rule selects any more removed last, so that no
+     * entry names a rule whose identities are not there yet.
      *
+     * @param peers  {@code guard_peers} as it should be ({@link GuardValues#peers})
      * @param behind the cgroups where the socket LB attached a link in this sync: the guard's links there are
      *               attached again, so that they run after it (on the backend it chose)
      */
-    void apply(List<Endpoint> local, List<WorkloadGuard> guards, Set<Long> behind) {
+    void apply(List<Endpoint> local, List<WorkloadGuard> guards, Set<GuardPeerKey> peers, Set<Long> behind) {
         if (obj == null) {
             return;
         }
         if (written == null) {
             written = new HashMap<>(pods.entries());
+            writtenPeers = new HashSet<>(peerMap.keys());
+        }
+        for (GuardPeerKey k : peers) {
+            if (writtenPeers.add(k)) {
+                peerMap.put(k, 1);
+            }
         }
         Set<String> expected = new HashSet<>();
         Map<Long, GuardVal> want = new HashMap<>();
@@ -139,6 +154,12 @@ final class SocketGuard {
             if (!want.containsKey(id)) {
                 pods.delete(id);
                 written.remove(id);
+            }
+        }
+        for (GuardPeerKey k : new ArrayList<>(writtenPeers)) {
+            if (!peers.contains(k)) {
+                peerMap.delete(k);
+                writtenPeers.remove(k);
             }
         }
         if (detached > 0) {

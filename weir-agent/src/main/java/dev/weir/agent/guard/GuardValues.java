@@ -3,10 +3,15 @@ package dev.weir.agent.guard;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 import dev.weir.agent.cluster.Endpoint;
 import dev.weir.agent.net.Cidr;
+import dev.weir.agent.policy.EndpointPolicy;
+import dev.weir.agent.policy.PolicyResult;
 import dev.weir.datapath.guard.GuardMaps;
+import dev.weir.datapath.guard.GuardPeerKey;
 import dev.weir.datapath.guard.GuardVal;
 
 /**
@@ -41,6 +46,32 @@ public final class GuardValues {
         return Optional.empty();
     }
 
+    /**
+     * {@code guard_peers}' keys: for each {@code toEndpoints} rule, the identities of the pods it selects, found
+     * among the policy computation's endpoints (the identities policy gives them, so the ipcache's).
+     */
+    public static SortedSet<GuardPeerKey> peers(List<WorkloadGuard> guards, PolicyResult policy) {
+        SortedSet<GuardPeerKey> out = new TreeSet<>();
+        java.util.Map<String, java.util.Map<String, String>> nsLabels = new java.util.HashMap<>();
+        for (int place = 0; place < guards.size(); place++) {
+            WorkloadGuard g = guards.get(place);
+            for (int k = 0; k < g.egress().size(); k++) {
+                WorkloadGuard.Peers peers = g.egress().get(k).peers();
+                if (peers == null) {
+                    continue;
+                }
+                for (Endpoint ep : policy.snapshot().endpoints()) {
+                    EndpointPolicy p = policy.endpoint(ep.id());
+                    if (p != null && peers.selects(g.namespace(), ep.namespace(),
+                            nsLabels.computeIfAbsent(ep.namespace(), policy.snapshot()::namespaceLabels), ep.labels())) {
+                        out.add(new GuardPeerKey(ruleId(place, k + 1), p.identity()));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     /** The value for endpoint {@code epId} guarded by {@code g}, at {@code place}. */
     public static GuardVal value(WorkloadGuard g, int place, int epId) {
         List<GuardVal.Rule> rules = new ArrayList<>();
@@ -60,6 +91,9 @@ public final class GuardValues {
         int proto = r.protocol() == null ? 0 : r.protocol().number();
         int lo = r.ports() == null ? 0 : r.ports().first();
         int hi = r.ports() == null ? 65535 : r.ports().last();
+        if (r.peers() != null) {
+            return new GuardVal.Rule(ANY, 0, action, proto, GuardMaps.BY_PEERS, lo, hi, 0, id);
+        }
         if (r.cidr() != null) {
             Cidr c = r.cidr();
             byte[] addr = ANY.clone();

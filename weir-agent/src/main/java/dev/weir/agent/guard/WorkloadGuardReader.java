@@ -26,7 +26,10 @@ public final class WorkloadGuardReader {
     private static final Set<String> TOP = Set.of("apiVersion", "kind", "metadata", "spec");
     private static final Set<String> METADATA = Set.of("name", "namespace", "labels", "annotations");
     private static final Set<String> SPEC = Set.of("podSelector", "mode", "egress", "egressDefault", "bind");
-    private static final Set<String> RULE = Set.of("action", "toCIDR", "toEntity", "protocol", "port", "endPort");
+    private static final Set<String> RULE = Set.of("action", "toCIDR", "toEntity", "toEndpoints", "protocol", "port",
+            "endPort");
+    private static final Set<String> PEERS = Set.of("podSelector", "namespaceSelector");
+    private static final List<String> DESTINATIONS = List.of("toCIDR", "toEntity", "toEndpoints");
     private static final Set<String> BIND = Set.of("port", "endPort", "protocol");
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
 
@@ -113,13 +116,15 @@ public final class WorkloadGuardReader {
                 throw r.error("missing action (allow or deny)");
             }
             boolean allow = choice(action, "allow", "deny", null).equals("allow");
-            if (r.has("toCIDR") && r.has("toEntity")) {
-                throw r.get("toEntity").error("toCIDR and toEntity together: a rule has one destination");
+            List<String> given = DESTINATIONS.stream().filter(r::has).toList();
+            if (given.size() > 1) {
+                throw r.get(given.get(1)).error(String.join(" and ", given) + " together: a rule has one destination");
             }
             Cidr cidr = r.has("toCIDR") ? cidr(r.get("toCIDR")) : null;
             WorkloadGuard.Entity entity = r.has("toEntity") ? entity(r.get("toEntity")) : null;
+            WorkloadGuard.Peers peers = r.has("toEndpoints") ? peers(r.get("toEndpoints")) : null;
             Protocol protocol = protocol(r.get("protocol"));
-            out.add(new WorkloadGuard.Rule(allow, cidr, entity, protocol, ports(r), r.path()));
+            out.add(new WorkloadGuard.Rule(allow, cidr, entity, peers, protocol, ports(r), r.path()));
         }
         return out;
     }
@@ -138,6 +143,15 @@ public final class WorkloadGuardReader {
             out.add(new WorkloadGuard.BindPort(ports(b), protocol(b.get("protocol"))));
         }
         return out;
+    }
+
+    /** {@code toEndpoints}: a NetworkPolicy peer's {@code podSelector} and {@code namespaceSelector}, one at least. */
+    private static WorkloadGuard.Peers peers(YamlNode f) {
+        f.object(PEERS);
+        if (!f.has("podSelector") && !f.has("namespaceSelector")) {
+            throw f.error("needs podSelector, namespaceSelector or both ({} in one of them selects all)");
+        }
+        return new WorkloadGuard.Peers(LabelSelector.read(f.get("podSelector")), LabelSelector.read(f.get("namespaceSelector")));
     }
 
     private static Cidr cidr(YamlNode f) {

@@ -11,10 +11,16 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import dev.weir.agent.cluster.Endpoint;
+import dev.weir.agent.cluster.Namespace;
+import dev.weir.agent.identity.InMemoryIdentityAllocator;
 import dev.weir.agent.net.PortRange;
 import dev.weir.agent.net.Protocol;
+import dev.weir.agent.policy.ClusterSnapshot;
+import dev.weir.agent.policy.PolicyEngine;
+import dev.weir.agent.policy.PolicyResult;
 import dev.weir.agent.yaml.ValidationException;
 import dev.weir.datapath.guard.GuardMaps;
+import dev.weir.datapath.guard.GuardPeerKey;
 import dev.weir.datapath.guard.GuardVal;
 
 /** The strict reader of {@code WeirWorkloadGuard} and what it becomes in {@code guard_pods}. */
@@ -105,6 +111,48 @@ class WorkloadGuardReaderTest {
     }
 
     @Test
+    void toEndpointsResolvesToTheIdentitiesOfThePodsItSelectsAsTheyComeAndGo() {
+        WorkloadGuard g = read(HEAD + """
+                spec:
+                  podSelector: {}
+                  egress:
+                  - {action: deny, toEndpoints: {podSelector: {matchLabels: {app: db}}}, protocol: TCP, port: 5432}
+                  - {action: deny, toEndpoints: {podSelector: {matchExpressions: [{key: app, operator: In, values: [cache]}]},
+                                                 namespaceSelector: {matchLabels: {team: blue}}}}
+                  - {action: deny, toEndpoints: {namespaceSelector: {}}, protocol: UDP}
+                """);
+        GuardVal.Rule r = GuardValues.value(g, 0, 1).rules().getFirst();
+        assertThat(r.by()).isEqualTo(GuardMaps.BY_PEERS);
+        assertThat(r.portLo()).isEqualTo(5432);
+        Endpoint db = new Endpoint(1, "x", "db", Map.of("app", "db"), "node1", "10.0.0.1", null, "lxc-1");
+        Endpoint db2 = new Endpoint(2, "x", "db2", Map.of("app", "db"), "node2", "10.0.0.2", null, "lxc-2");
+        Endpoint dbY = new Endpoint(3, "y", "db", Map.of("app", "db"), "node1", "10.0.0.3", null, "lxc-3");
+        Endpoint cacheZ = new Endpoint(4, "z", "cache", Map.of("app", "cache"), "node1", "10.0.0.4", null, "lxc-4");
+        List<Namespace> ns = List.of(new Namespace("x", Map.of()), new Namespace("y", Map.of()),
+                new Namespace("z", Map.of("team", "blue")));
+        PolicyEngine engine = new PolicyEngine();
+        InMemoryIdentityAllocator ids = new InMemoryIdentityAllocator();
+        PolicyResult p = engine.resolve(new ClusterSnapshot(List.of(), ns, List.of(db, db2, dbY, cacheZ), List.of()), ids);
+        int idDb = p.endpoint(1).identity();
+        assertThat(p.endpoint(2).identity()).as("one identity for both x/db pods").isEqualTo(idDb);
+        int rule0 = GuardValues.ruleId(0, 1);
+        int rule1 = GuardValues.ruleId(0, 2);
+        int rule2 = GuardValues.ruleId(0, 3);
+        assertThat(GuardValues.peers(List.of(g), p)).containsExactlyInAnyOrder(
+                new GuardPeerKey(rule0, idDb),
+                new GuardPeerKey(rule1, p.endpoint(4).identity()),
+                new GuardPeerKey(rule2, idDb), new GuardPeerKey(rule2, p.endpoint(3).identity()),
+                new GuardPeerKey(rule2, p.endpoint(4).identity()));
+
+        // x/db goes, x/web with app=db comes: the identities follow
+        Endpoint web = new Endpoint(5, "x", "web", Map.of("app", "db", "tier", "front"), "node1", "10.0.0.5", null, "lxc-5");
+        PolicyResult later = engine.resolve(new ClusterSnapshot(List.of(), ns, List.of(dbY, web), List.of()), ids);
+        assertThat(GuardValues.peers(List.of(g), later)).filteredOn(k -> k.rule() == rule0)
+                .containsExactly(new GuardPeerKey(rule0, later.endpoint(5).identity()));
+        assertThat(GuardValues.peers(List.of(g), later)).filteredOn(k -> k.rule() == rule1).isEmpty();
+    }
+
+    @Test
     void badInputIsAnErrorNamingTheField() {
         assertError("spec: {podSelector: {}, egres: []}", "spec.egres", "unknown field");
         assertError("spec: {podSelector: {}, egress: [{action: deny, toCIDR: 10.0.0.300/8}]}", "spec.egress[0].toCIDR", "10.0.0.300");
@@ -117,6 +165,11 @@ class WorkloadGuardReaderTest {
         assertError("spec: {podSelector: {}, egress: [{toCIDR: 10.0.0.0/8}]}", "spec.egress[0]", "missing action");
         assertError("spec: {podSelector: {}, egress: [{action: deny, toEntity: cluster}]}", "spec.egress[0].toEntity", "unknown entity");
         assertError("spec: {podSelector: {}, egress: [{action: deny, toEntity: world, toCIDR: 10.0.0.0/8}]}", "spec.egress[0].toEntity", "together");
+        assertError("spec: {podSelector: {}, egress: [{action: deny, toCIDR: 10.0.0.0/8, toEndpoints: {podSelector: {}}}]}",
+                "spec.egress[0].toEndpoints", "toCIDR and toEndpoints together");
+        assertError("spec: {podSelector: {}, egress: [{action: deny, toEndpoints: {}}]}", "spec.egress[0].toEndpoints", "needs podSelector");
+        assertError("spec: {podSelector: {}, egress: [{action: deny, toEndpoints: {matchLabels: {a: b}}}]}",
+                "spec.egress[0].toEndpoints.matchLabels", "unknown field");
         assertError("spec: {podSelector: {}, bind: [{port: 0}]}", "spec.bind[0].port", "out of range");
         assertError("spec: {podSelector: {}, bind: [{protocol: TCP}]}", "spec.bind[0]", "missing port");
         assertError("spec: {podSelector: {}, bind: [{port: 80, host: a}]}", "spec.bind[0].host", "unknown field");

@@ -16,6 +16,8 @@ public final class GuardMaps {
     public static final String PODS = "guard_pods";
     /** Per-CPU counters by reason (packets = calls). */
     public static final String STATS = "guard_stats";
+    /** {@link GuardPeerKey} to u8: the identities each {@code toEndpoints} rule selects (present: selected). */
+    public static final String PEERS = "guard_peers";
     /**
      * Sockets whose {@code bind()} asked for port 0 (by socket cookie), from {@code bind4/6} to {@code post_bind4/6}:
      * pinned, so that programs of an earlier load still attached to a pod and this load's agree.
@@ -33,6 +35,8 @@ public final class GuardMaps {
     public static final int BY_PREFIX = 0;
     public static final int BY_IDENTITY = 1;
     public static final int BY_WORLD = 2;
+    /** The destination's identity is in {@link #PEERS} under the rule's id. */
+    public static final int BY_PEERS = 3;
 
     public static final int ENFORCE = 0;
     public static final int AUDIT = 1;

@@ -19,7 +19,7 @@ class GuardBtfAlignmentTest {
 
     static Stream<Arguments> structs() {
         return Stream.of(Arguments.of(GuardVal.LAYOUT), Arguments.of(GuardVal.Rule.LAYOUT),
-                Arguments.of(GuardVal.Port.LAYOUT));
+                Arguments.of(GuardVal.Port.LAYOUT), Arguments.of(GuardPeerKey.LAYOUT));
     }
 
     @ParameterizedTest(name = "{0}")

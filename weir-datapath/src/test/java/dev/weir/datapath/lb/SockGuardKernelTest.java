@@ -23,6 +23,7 @@ import dev.weir.datapath.endpoint.Counter;
 import dev.weir.datapath.endpoint.IpcacheKey;
 import dev.weir.datapath.endpoint.IpcacheVal;
 import dev.weir.datapath.guard.GuardMaps;
+import dev.weir.datapath.guard.GuardPeerKey;
 import dev.weir.datapath.guard.GuardVal;
 import dev.weir.ebpf.BpfMap;
 import dev.weir.ebpf.BpfObject;
@@ -167,6 +168,31 @@ class SockGuardKernelTest {
             assertThat(SockClient.run(cgroup, "tcp", "127.0.0.21", a.tcpPort(), 1)).allSatisfy(r -> assertThat(r.ok()).as(r.line()).isTrue());
         } finally {
             ipcache.delete(key);
+        }
+    }
+
+    @Test
+    void aPeersRuleMatchesTheIdentitiesGuardPeersListsUnderItsId() {
+        BpfMap<GuardPeerKey, Integer> peers = obj.map(GuardMaps.PEERS, GuardPeerKey.CODEC, Codec.u8());
+        IpcacheKey key = IpcacheKey.of(a.addr, 32);
+        ipcache.put(key, IpcacheVal.of(4242));
+        try {
+            GuardVal.Rule byPeers = new GuardVal.Rule(new byte[16], 0, GuardMaps.DENY, 0, GuardMaps.BY_PEERS, 0, 65535, 0, RULE);
+            guard(GuardMaps.ENFORCE, GuardMaps.ALLOW, List.of(byPeers), true, List.of());
+            assertThat(SockClient.run(cgroup, "tcp", "127.0.0.21", a.tcpPort(), 1)).as("no identity listed yet")
+                    .allSatisfy(r -> assertThat(r.ok()).as(r.line()).isTrue());
+            peers.put(new GuardPeerKey(RULE, 4242), 1);
+            peers.put(new GuardPeerKey(DFLT, 2), 1);
+            assertThat(SockClient.run(cgroup, "tcp", "127.0.0.21", a.tcpPort(), 1)).as("4242 listed under the rule")
+                    .allSatisfy(r -> assertThat(r.errno()).as(r.line()).isEqualTo(EPERM));
+            assertThat(SockClient.run(cgroup, "tcp", "127.0.0.22", b.tcpPort(), 1)).as("world is listed under another rule")
+                    .allSatisfy(r -> assertThat(r.ok()).as(r.line()).isTrue());
+            peers.delete(new GuardPeerKey(RULE, 4242));
+            assertThat(SockClient.run(cgroup, "tcp", "127.0.0.21", a.tcpPort(), 1)).as("the identity went")
+                    .allSatisfy(r -> assertThat(r.ok()).as(r.line()).isTrue());
+        } finally {
+            ipcache.delete(key);
+            peers.delete(new GuardPeerKey(DFLT, 2));
         }
     }
 
