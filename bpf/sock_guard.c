@@ -155,7 +155,7 @@ static __always_inline int guard_rule_matches(const struct guard_rule *r, const 
  * pod, the call, the rule; the destination with its identity, or for bind()
  * the address and port asked for.
  */
-static __always_inline void guard_event(const struct guard_val *g, const struct guard_addr *a, __u8 proto,
+static __always_inline void guard_event(__u32 ep_id, __u8 mode, const struct guard_addr *a, __u8 proto,
 					__u8 hook, __u16 reason, __u32 rule, __u32 identity)
 {
 	struct flow_event *e;
@@ -167,10 +167,10 @@ static __always_inline void guard_event(const struct guard_val *g, const struct 
 	}
 	__builtin_memset(e, 0, sizeof(*e));
 	e->ts_ns = bpf_ktime_get_ns();
-	e->ep_id = g->ep_id;
+	e->ep_id = ep_id;
 	e->rule = rule;
-	e->verdict = g->mode == GUARD_AUDIT ? FLOW_AUDIT : FLOW_DROPPED;
-	e->reason = g->mode == GUARD_AUDIT ? REASON_PASS_AUDIT : reason;
+	e->verdict = mode == GUARD_AUDIT ? FLOW_AUDIT : FLOW_DROPPED;
+	e->reason = mode == GUARD_AUDIT ? REASON_PASS_AUDIT : reason;
 	e->hook = hook;
 	e->family = a->family;
 	e->proto = proto;
@@ -188,72 +188,107 @@ static __always_inline void guard_event(const struct guard_val *g, const struct 
 	count_packet(&guard_stats, REASON_EVENTS_SENT, 0);
 }
 
-/* SYS_REJECT (EPERM) when enforced, SYS_PROCEED in audit mode; counted and reported. */
-static __always_inline int guard_refuse(const struct guard_val *g, const struct guard_addr *a, __u8 proto,
-					__u8 hook, __u16 reason, __u32 rule, __u32 identity)
+/*
+ * The outcome of the pod's guards, from the rule each set refuses with (0:
+ * the set lets the call go on): the first enforcing set that refuses fails
+ * the call with EPERM; else the first auditing one that would is reported as
+ * AUDIT and the call goes on. One flow per call at most, counted.
+ */
+static __always_inline int guard_verdict(const struct guard_val *g, const __u32 *refused,
+					 const struct guard_addr *a, __u8 proto, __u8 hook, __u16 reason,
+					 __u32 identity)
 {
-	guard_event(g, a, proto, hook, reason, rule, identity);
-	if (g->mode == GUARD_AUDIT) {
-		count_packet(&guard_stats, REASON_PASS_AUDIT, 0);
-		return SYS_PROCEED;
+	__u32 audit = 0, s;
+
+	for (s = 0; s < GUARD_MAX_SETS; s++) {
+		if (s >= g->n_sets)
+			break;
+		if (!refused[s])
+			continue;
+		if (g->sets[s].mode != GUARD_AUDIT) {
+			guard_event(g->ep_id, GUARD_ENFORCE, a, proto, hook, reason, refused[s], identity);
+			count_packet(&guard_stats, reason, 0);
+			return SYS_REJECT;
+		}
+		if (!audit)
+			audit = refused[s];
 	}
-	count_packet(&guard_stats, reason, 0);
-	return SYS_REJECT;
+	if (audit) {
+		guard_event(g->ep_id, GUARD_AUDIT, a, proto, hook, reason, audit, identity);
+		count_packet(&guard_stats, REASON_PASS_AUDIT, 0);
+	}
+	return SYS_PROCEED;
 }
 
-/* connect()/sendmsg(): the first rule that matches decides, else the guard's default. */
+/*
+ * connect()/sendmsg(): in each set (guard), the first of its rules that
+ * matches decides, else its default.
+ */
 static __always_inline int guard_dest(struct bpf_sock_addr *ctx, int v4, __u8 hook, __u16 reason)
 {
 	__u64 cgroup = bpf_get_current_cgroup_id();
+	__u32 refused[GUARD_MAX_SETS] = {};
 	const struct guard_val *g;
 	struct guard_addr dst = {};
 	__u8 proto = (__u8)ctx->protocol;
-	__u32 identity, rule, i;
-	__u8 action;
+	__u32 identity, i, s;
+	__u8 decided = 0;
 
 	g = bpf_map_lookup_elem(&guard_pods, &cgroup);
 	if (!g)
 		return SYS_PROCEED;
 	guard_addr_of(ctx, &dst, v4);
 	identity = ipcache_identity(dst.addr);
-	action = g->dflt;
-	rule = g->dflt_rule;
 	for (i = 0; i < GUARD_MAX_RULES; i++) {
 		const struct guard_rule *r = &g->rules[i];
 
 		if (i >= g->n_rules)
 			break;
+		s = r->set & (GUARD_MAX_SETS - 1);
+		if (decided & (1 << s))
+			continue;
 		if (guard_rule_matches(r, &dst, proto, identity)) {
-			action = r->action;
-			rule = r->rule;
-			break;
+			decided |= 1 << s;
+			if (r->action != GUARD_ALLOW)
+				refused[s] = r->rule;
 		}
 	}
-	if (action == GUARD_ALLOW)
-		return SYS_PROCEED;
-	return guard_refuse(g, &dst, proto, hook, reason, rule, identity);
+	for (s = 0; s < GUARD_MAX_SETS; s++) {
+		if (s >= g->n_sets)
+			break;
+		if (!(decided & (1 << s)) && g->sets[s].dflt != GUARD_ALLOW)
+			refused[s] = g->sets[s].dflt_rule;
+	}
+	return guard_verdict(g, refused, &dst, proto, hook, reason, identity);
 }
 
-/* The port may be bound: any may, or one of the guard's ranges holds it. */
-static __always_inline int guard_port_allowed(const struct guard_val *g, __u16 port, __u8 proto)
+/* The port may be bound by every set: each lets any port be bound or lists it. */
+static __always_inline int guard_port_verdict(const struct guard_val *g, const struct guard_addr *local,
+					      __u8 proto, __u8 hook)
 {
-	__u32 i;
+	__u32 refused[GUARD_MAX_SETS] = {};
+	__u8 listed = 0;
+	__u32 i, s;
 
-	if (g->bind_any)
-		return 1;
 	for (i = 0; i < GUARD_MAX_BIND; i++) {
 		const struct guard_port *p = &g->bind[i];
 
 		if (i >= g->n_bind)
 			break;
-		if ((!p->proto || p->proto == proto) && port >= p->lo && port <= p->hi)
-			return 1;
+		if ((!p->proto || p->proto == proto) && local->port >= p->lo && local->port <= p->hi)
+			listed |= 1 << (p->set & (GUARD_MAX_SETS - 1));
 	}
-	return 0;
+	for (s = 0; s < GUARD_MAX_SETS; s++) {
+		if (s >= g->n_sets)
+			break;
+		if (!g->sets[s].bind_any && !(listed & (1 << s)))
+			refused[s] = g->sets[s].bind_rule;
+	}
+	return guard_verdict(g, refused, local, proto, hook, REASON_DROP_GUARD_BIND, 0);
 }
 
 /*
- * bind(): an explicit port must be one the guard allows. Port 0 is marked for
+ * bind(): an explicit port must be one the guards allow. Port 0 is marked for
  * post_bind, which judges the port the kernel picks.
  */
 static __always_inline int guard_bind(struct bpf_sock_addr *ctx, int v4)
@@ -262,7 +297,6 @@ static __always_inline int guard_bind(struct bpf_sock_addr *ctx, int v4)
 	__u64 cookie = bpf_get_socket_cookie(ctx);
 	const struct guard_val *g;
 	struct guard_addr local = {};
-	__u8 proto = (__u8)ctx->protocol;
 	__u8 one = 1;
 
 	g = bpf_map_lookup_elem(&guard_pods, &cgroup);
@@ -274,9 +308,7 @@ static __always_inline int guard_bind(struct bpf_sock_addr *ctx, int v4)
 		return SYS_PROCEED;
 	}
 	bpf_map_delete_elem(&guard_bind0, &cookie);
-	if (guard_port_allowed(g, local.port, proto))
-		return SYS_PROCEED;
-	return guard_refuse(g, &local, proto, FLOW_HOOK_BIND, REASON_DROP_GUARD_BIND, g->bind_rule, 0);
+	return guard_port_verdict(g, &local, (__u8)ctx->protocol, FLOW_HOOK_BIND);
 }
 
 /*
@@ -310,9 +342,7 @@ static __always_inline int guard_post_bind(struct bpf_sock *sk, int v4)
 		local.family = 6;
 	}
 	local.port = (__u16)sk->src_port;
-	if (guard_port_allowed(g, local.port, proto))
-		return SYS_PROCEED;
-	return guard_refuse(g, &local, proto, FLOW_HOOK_POST_BIND, REASON_DROP_GUARD_BIND, g->bind_rule, 0);
+	return guard_port_verdict(g, &local, proto, FLOW_HOOK_POST_BIND);
 }
 
 SEC("cgroup/connect4")

@@ -48,7 +48,8 @@ import dev.weir.testkit.Requirements;
  * pick is not listed) fail with EPERM, a connect to a
  * ClusterIP is judged on its backend (the socket LB translates first, also after its links were attached again),
  * {@code weir observe} shows the DROPPED flow
- * with its reason, call and rule, audit mode lets the calls through as AUDIT flows, deleting the guard restores
+ * with its reason, call and rule, {@code toEndpoints} selects destinations by labels, several guards on one pod
+ * each refuse what they deny, audit mode lets the calls through as AUDIT flows, deleting the guard restores
  * access and detaches the links, and {@code lab down} leaves nothing. The client is {@code sockclient}
  * (weir-datapath/src/test/c/sockclient.c) in the pod's netns and cgroup. The tests run in order on one lab.
  */
@@ -262,6 +263,43 @@ class WorkloadGuardLabTest {
 
     @Test
     @Order(10)
+    void severalGuardsOnOnePodEachRefuseWhatTheyDeny() throws Exception {
+        Path file = dir.resolve("several.yaml");
+        String guard = """
+                apiVersion: weir.dev/v1
+                kind: WeirWorkloadGuard
+                metadata: {name: %s, namespace: y}
+                spec:
+                  podSelector: {matchLabels: {pod: a}}
+                  mode: %s
+                  egress: [{action: deny, toCIDR: %s/32, protocol: TCP, port: 80}]
+                """;
+        Files.writeString(file, guard.formatted("one", "enforce", xb) + "---\n" + guard.formatted("two", "enforce", xc)
+                + "---\n" + guard.formatted("three", "audit", xa));
+        InProcess.Result r = Cli.run("apply", "-f", file.toString());
+        assertThat(r.exit()).as(r.toString()).isZero();
+        try {
+            assertThat(guardLinkIds()).as("one set of links for the pod").hasSize(GuardMaps.HOOKS.size());
+            assertThat(sockclient("tcp", xb, 80)).isEqualTo("err op=connect errno=" + EPERM + " EPERM");
+            assertThat(flow("DROPPED", "connect()").path("Summary").asText())
+                    .isEqualTo("TCP connect() refused by WeirWorkloadGuard y/one spec.egress[0]");
+            assertThat(sockclient("tcp", xc, 80)).isEqualTo("err op=connect errno=" + EPERM + " EPERM");
+            assertThat(flow("DROPPED", "connect()").path("Summary").asText())
+                    .isEqualTo("TCP connect() refused by WeirWorkloadGuard y/two spec.egress[0]");
+            long audit = guardStat(DropReason.PASS_AUDIT);
+            assertThat(sockclient("tcp", xa, 80)).as("only the auditing guard refuses x/a").isEqualTo("ok id=x/a");
+            assertThat(guardStat(DropReason.PASS_AUDIT) - audit).isEqualTo(1);
+            assertThat(flow("AUDIT", "connect()").path("Summary").asText())
+                    .isEqualTo("TCP connect() would be refused (audit) by WeirWorkloadGuard y/three spec.egress[0]");
+        } finally {
+            assertThat(Cli.run("delete", "-f", file.toString()).exit()).isZero();
+        }
+        assertThat(sockclient("tcp", xc, 80)).isEqualTo("ok id=x/c");
+        assertThat(guardLinkIds()).isEmpty();
+    }
+
+    @Test
+    @Order(11)
     void theExampleDeniesOneDestination() throws Exception {
         String example = "../examples/guards/01-deny-metadata.yaml";
         InProcess.Result r = Cli.run("apply", "-f", example);
@@ -277,7 +315,7 @@ class WorkloadGuardLabTest {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void labDownLeavesNothing() throws Exception {
         apply("enforce");
         Set<Integer> attached = guardLinkIds();

@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -73,6 +72,7 @@ final class SocketGuard {
             log.accept("dataplane: workload guard off: " + probe.reason() + (n > 0 ? "; detached " + n + " links" : ""));
             return;
         }
+        dropOlderLayout();
         ObjectSpec spec = ObjectSpec.read(GuardMaps.OBJECT, Datapath.object(GuardMaps.OBJECT));
         Set<String> pinned = new HashSet<>(GuardMaps.FROM_ENDPOINT);
         pinned.add(GuardMaps.PODS);
@@ -83,6 +83,25 @@ final class SocketGuard {
         pods = obj.map(GuardMaps.PODS, Codec.u64(), GuardVal.CODEC);
         peerMap = obj.map(GuardMaps.PEERS, GuardPeerKey.CODEC, Codec.u8());
         state = "on";
+    }
+
+    /**
+     * A {@code guard_pods} pinned by an agent whose value had another layout (before guards were merged) cannot
+     * be reused: its links are detached and the pin removed, and this start's first sync guards the pods again.
+     */
+    private void dropOlderLayout() {
+        Path pin = pinDir.resolve(GuardMaps.PODS);
+        if (!Files.exists(pin)) {
+            return;
+        }
+        try (BpfMap<Long, GuardVal> old = BpfMap.fromPin(pin, Codec.u64(), GuardVal.CODEC)) {
+            return;
+        } catch (IllegalArgumentException e) {
+            int n = links.detachExcept(Set.of());
+            KernelPolicyDataplane.unpin(pin);
+            log.accept("dataplane: workload guard: " + pin + " has an older layout (" + e.getMessage()
+                    + "); removed it and detached " + n + " links, the next sync guards the pods again");
+        }
     }
 
     /** What {@code weir status} shows: {@code on}, or {@code off (why)}. */
@@ -123,14 +142,19 @@ final class SocketGuard {
         Map<Long, GuardVal> want = new HashMap<>();
         List<String> problems = new ArrayList<>();
         for (Endpoint ep : local) {
-            Optional<Integer> place = GuardValues.guardOf(guards, ep);
-            if (ep.cgroup() == null || place.isEmpty()) {
+            List<Integer> places = GuardValues.guardsOf(guards, ep);
+            if (ep.cgroup() == null || places.isEmpty()) {
                 continue;
             }
             try {
                 Path cgroup = PodCgroups.check(Path.of(ep.cgroup()));
                 long id = PodCgroups.id(cgroup);
-                GuardVal v = GuardValues.value(guards.get(place.get()), place.get(), ep.id());
+                GuardValues.PodGuards merged = GuardValues.value(guards, places, ep.id());
+                if (!merged.leftOut().isEmpty()) {
+                    problems.add(ep.key() + ": too many guards, rules or bind ranges together; not applied: "
+                            + String.join(", ", merged.leftOut()));
+                }
+                GuardVal v = merged.value();
                 want.put(id, v);
                 if (!v.equals(written.get(id))) {
                     pods.put(id, v);

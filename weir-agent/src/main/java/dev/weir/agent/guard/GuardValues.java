@@ -2,7 +2,6 @@ package dev.weir.agent.guard;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.SortedSet;
 import java.util.TreeSet;
 
@@ -16,8 +15,8 @@ import dev.weir.datapath.guard.GuardVal;
 
 /**
  * What the guards ask of one pod, in {@code guard_pods}' form, and the flow rule ids of their refusals. The
- * guards are in {@code namespace/name} order; a pod is guarded by the first that selects it (a second one
- * selecting it too is not merged). Rule ids are {@code 0x4000_0000 | (guard's place + 1) << 8 | k}, with
+ * guards are in {@code namespace/name} order; each guard that selects a pod is a set of the pod's value, judged
+ * on its own (docs/workload-guard.md, "Several guards on one pod"). Rule ids are {@code 0x4000_0000 | (guard's place + 1) << 8 | k}, with
  * {@code k} 0 for the default, 1..32 for {@code spec.egress[k-1]} and 255 for {@code spec.bind}: above any
  * policy rule id. Stateless.
  */
@@ -36,14 +35,71 @@ public final class GuardValues {
         return BASE | ((place + 1) << 8) | k;
     }
 
-    /** The place of the guard of the pod, if one selects it. */
-    public static Optional<Integer> guardOf(List<WorkloadGuard> guards, Endpoint ep) {
+    /** The places of the guards that select the pod, in their order. */
+    public static List<Integer> guardsOf(List<WorkloadGuard> guards, Endpoint ep) {
+        List<Integer> out = new ArrayList<>();
         for (int i = 0; i < guards.size(); i++) {
             if (guards.get(i).selects(ep.namespace(), ep.labels())) {
-                return Optional.of(i);
+                out.add(i);
             }
         }
-        return Optional.empty();
+        return out;
+    }
+
+    /**
+     * A pod's value and the guards that did not fit in it.
+     *
+     * @param leftOut {@code namespace/name} of each selecting guard past {@link GuardMaps#MAX_SETS} guards,
+     *                {@link GuardMaps#MAX_RULES} rules or {@link GuardMaps#MAX_BIND} port ranges in all
+     */
+    public record PodGuards(GuardVal value, List<String> leftOut) {
+    }
+
+    /**
+     * The value for endpoint {@code epId} selected by the guards at {@code places}: each guard a set of its own,
+     * in the guards' order, as long as they fit.
+     */
+    public static PodGuards value(List<WorkloadGuard> guards, List<Integer> places, int epId) {
+        List<GuardVal.Set> sets = new ArrayList<>();
+        List<GuardVal.Rule> rules = new ArrayList<>();
+        List<GuardVal.Port> bind = new ArrayList<>();
+        List<String> leftOut = new ArrayList<>();
+        for (int place : places) {
+            WorkloadGuard g = guards.get(place);
+            int nBind = g.bind() == null ? 0 : g.bind().size();
+            if (sets.size() == GuardMaps.MAX_SETS || rules.size() + g.egress().size() > GuardMaps.MAX_RULES
+                    || bind.size() + nBind > GuardMaps.MAX_BIND) {
+                leftOut.add(g.key());
+                continue;
+            }
+            add(g, place, sets, rules, bind);
+        }
+        return new PodGuards(new GuardVal(epId, sets, rules, bind), List.copyOf(leftOut));
+    }
+
+    /** The value for endpoint {@code epId} guarded by {@code g} alone, at {@code place}. */
+    public static GuardVal value(WorkloadGuard g, int place, int epId) {
+        List<GuardVal.Set> sets = new ArrayList<>();
+        List<GuardVal.Rule> rules = new ArrayList<>();
+        List<GuardVal.Port> bind = new ArrayList<>();
+        add(g, place, sets, rules, bind);
+        return new GuardVal(epId, sets, rules, bind);
+    }
+
+    /** Guard {@code g} (at {@code place}) as the next set, its rules and port ranges after the others'. */
+    private static void add(WorkloadGuard g, int place, List<GuardVal.Set> sets, List<GuardVal.Rule> rules,
+                            List<GuardVal.Port> bind) {
+        int set = sets.size();
+        sets.add(new GuardVal.Set(g.audit() ? GuardMaps.AUDIT : GuardMaps.ENFORCE,
+                g.defaultAllow() ? GuardMaps.ALLOW : GuardMaps.DENY, g.bind() == null, ruleId(place, DEFAULT),
+                ruleId(place, BIND)));
+        for (int i = 0; i < g.egress().size(); i++) {
+            rules.add(rule(g.egress().get(i), ruleId(place, i + 1)).inSet(set));
+        }
+        if (g.bind() != null) {
+            g.bind().forEach(b -> bind.add(new GuardVal.Port(b.ports().first(), b.ports().last(),
+                    b.protocol() == null ? 0 : b.protocol().number(), set)));
+        }
     }
 
     /**
@@ -70,20 +126,6 @@ public final class GuardValues {
             }
         }
         return out;
-    }
-
-    /** The value for endpoint {@code epId} guarded by {@code g}, at {@code place}. */
-    public static GuardVal value(WorkloadGuard g, int place, int epId) {
-        List<GuardVal.Rule> rules = new ArrayList<>();
-        for (int i = 0; i < g.egress().size(); i++) {
-            rules.add(rule(g.egress().get(i), ruleId(place, i + 1)));
-        }
-        List<GuardVal.Port> bind = g.bind() == null ? List.of() : g.bind().stream()
-                .map(b -> new GuardVal.Port(b.ports().first(), b.ports().last(), b.protocol() == null ? 0 : b.protocol().number()))
-                .toList();
-        return new GuardVal(epId, g.audit() ? GuardMaps.AUDIT : GuardMaps.ENFORCE,
-                g.defaultAllow() ? GuardMaps.ALLOW : GuardMaps.DENY, g.bind() == null, ruleId(place, DEFAULT),
-                ruleId(place, BIND), rules, bind);
     }
 
     private static GuardVal.Rule rule(WorkloadGuard.Rule r, int id) {

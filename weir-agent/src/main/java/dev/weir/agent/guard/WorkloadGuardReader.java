@@ -105,8 +105,8 @@ public final class WorkloadGuardReader {
 
     private static List<WorkloadGuard.Rule> egress(YamlNode f) {
         List<YamlNode> items = f.list();
-        if (items.size() > GuardMaps.MAX_RULES) {
-            throw f.error(items.size() + " rules, at most " + GuardMaps.MAX_RULES);
+        if (items.size() > GuardMaps.MAX_GUARD_RULES) {
+            throw f.error(items.size() + " rules, at most " + GuardMaps.MAX_GUARD_RULES);
         }
         List<WorkloadGuard.Rule> out = new ArrayList<>();
         for (YamlNode r : items) {
@@ -131,8 +131,8 @@ public final class WorkloadGuardReader {
 
     private static List<WorkloadGuard.BindPort> bind(YamlNode f) {
         List<YamlNode> items = f.list();
-        if (items.size() > GuardMaps.MAX_BIND) {
-            throw f.error(items.size() + " port ranges, at most " + GuardMaps.MAX_BIND);
+        if (items.size() > GuardMaps.MAX_GUARD_BIND) {
+            throw f.error(items.size() + " port ranges, at most " + GuardMaps.MAX_GUARD_BIND);
         }
         List<WorkloadGuard.BindPort> out = new ArrayList<>();
         for (YamlNode b : items) {

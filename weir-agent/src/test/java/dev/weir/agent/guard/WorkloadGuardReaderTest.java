@@ -2,6 +2,7 @@ package dev.weir.agent.guard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,8 +87,9 @@ class WorkloadGuardReaderTest {
                 """);
         GuardVal v = GuardValues.value(g, 2, 77);
         assertThat(v.epId()).isEqualTo(77);
-        assertThat(v.mode()).isEqualTo(GuardMaps.ENFORCE);
-        assertThat(v.dflt()).isEqualTo(GuardMaps.DENY);
+        assertThat(v.sets()).hasSize(1);
+        assertThat(v.sets().getFirst().mode()).isEqualTo(GuardMaps.ENFORCE);
+        assertThat(v.sets().getFirst().dflt()).isEqualTo(GuardMaps.DENY);
         assertThat(v.bindAny()).isFalse();
         assertThat(v.bind()).containsExactly(new GuardVal.Port(8080, 8080, 6));
         GuardVal.Rule r0 = v.rules().get(0);
@@ -101,13 +103,51 @@ class WorkloadGuardReaderTest {
         assertThat(v.rules().get(1).identity()).isEqualTo(6);
         assertThat(v.rules().get(1).portHi()).isEqualTo(65535);
         assertThat(v.rules().get(2).prefixLen()).isEqualTo(32);
-        assertThat(v.dfltRule()).isEqualTo(0x4000_0300);
-        assertThat(v.bindRule()).isEqualTo(0x4000_03ff);
+        assertThat(v.sets().getFirst().dfltRule()).isEqualTo(0x4000_0300);
+        assertThat(v.sets().getFirst().bindRule()).isEqualTo(0x4000_03ff);
         Endpoint a = new Endpoint(1, "x", "a", Map.of(), "node1", "10.0.0.1", null, "lxc-a");
         Endpoint b = new Endpoint(2, "y", "b", Map.of(), "node1", "10.0.0.2", null, "lxc-b");
-        assertThat(GuardValues.guardOf(List.of(read(HEAD.replace("name: g", "name: h") + "spec: {podSelector: {matchLabels: {k: v}}}"), g), a))
-                .contains(1);
-        assertThat(GuardValues.guardOf(List.of(g), b)).isEmpty();
+        assertThat(GuardValues.guardsOf(List.of(read(HEAD.replace("name: g", "name: h") + "spec: {podSelector: {matchLabels: {k: v}}}"), g), a))
+                .containsExactly(1);
+        assertThat(GuardValues.guardsOf(List.of(g), b)).isEmpty();
+    }
+
+    @Test
+    void everyGuardThatSelectsAPodIsASetOfItsValueInTheGuardsOrder() {
+        WorkloadGuard platform = read(HEAD.replace("name: g", "name: a-platform") + """
+                spec:
+                  podSelector: {}
+                  egress: [{action: deny, toCIDR: 169.254.169.254/32}]
+                """);
+        WorkloadGuard app = read(HEAD.replace("name: g", "name: b-app") + """
+                spec:
+                  podSelector: {matchLabels: {app: web}}
+                  mode: audit
+                  egress: [{action: allow, toCIDR: 10.0.0.0/8}]
+                  bind: [{port: 8080}]
+                """);
+        WorkloadGuard other = read(HEAD.replace("name: g", "name: c-other") + "spec: {podSelector: {matchLabels: {app: db}}}");
+        List<WorkloadGuard> guards = List.of(platform, app, other);
+        Endpoint web = new Endpoint(1, "x", "web", Map.of("app", "web"), "node1", "10.0.0.1", null, "lxc-a");
+        assertThat(GuardValues.guardsOf(guards, web)).containsExactly(0, 1);
+        GuardValues.PodGuards merged = GuardValues.value(guards, GuardValues.guardsOf(guards, web), 1);
+        assertThat(merged.leftOut()).isEmpty();
+        GuardVal v = merged.value();
+        assertThat(v.sets()).containsExactly(
+                new GuardVal.Set(GuardMaps.ENFORCE, GuardMaps.ALLOW, true, GuardValues.ruleId(0, 0), GuardValues.ruleId(0, 255)),
+                new GuardVal.Set(GuardMaps.AUDIT, GuardMaps.DENY, false, GuardValues.ruleId(1, 0), GuardValues.ruleId(1, 255)));
+        assertThat(v.rules()).extracting(GuardVal.Rule::set, GuardVal.Rule::rule)
+                .containsExactly(tuple(0, GuardValues.ruleId(0, 1)), tuple(1, GuardValues.ruleId(1, 1)));
+        assertThat(v.bind()).containsExactly(new GuardVal.Port(8080, 8080, 0, 1));
+        assertThat(v.bindAny()).as("one of them lists ports").isFalse();
+
+        String many = "spec: {podSelector: {}, egress: [" + "{action: deny, toCIDR: 192.0.2.1/32},".repeat(30) + "]}";
+        List<WorkloadGuard> full = List.of(read(HEAD.replace("name: g", "name: m1") + many),
+                read(HEAD.replace("name: g", "name: m2") + many), read(HEAD.replace("name: g", "name: m3") + many), platform);
+        GuardValues.PodGuards over = GuardValues.value(full, List.of(0, 1, 2, 3), 1);
+        assertThat(over.leftOut()).as("64 rules in all: the third does not fit, the fourth does").containsExactly("x/m3");
+        assertThat(over.value().sets()).hasSize(3);
+        assertThat(over.value().rules()).hasSize(61);
     }
 
     @Test

@@ -26,8 +26,16 @@ public final class GuardMaps {
     /** tc_endpoint's maps the guard also uses (flow events, identities), reused from their pins. */
     public static final List<String> FROM_ENDPOINT = List.of("flow_events", "ipcache");
 
-    public static final int MAX_RULES = 32;
-    public static final int MAX_BIND = 16;
+    /** Guards that select one pod, each a set of its value. */
+    public static final int MAX_SETS = 8;
+    /** Rules of one pod's guards together (one guard has at most {@link #MAX_GUARD_RULES}). */
+    public static final int MAX_RULES = 64;
+    /** Port ranges of one pod's guards together (one guard has at most {@link #MAX_GUARD_BIND}). */
+    public static final int MAX_BIND = 32;
+    /** Rules of one guard. */
+    public static final int MAX_GUARD_RULES = 32;
+    /** Port ranges of one guard. */
+    public static final int MAX_GUARD_BIND = 16;
 
     public static final int ALLOW = 1;
     public static final int DENY = 2;

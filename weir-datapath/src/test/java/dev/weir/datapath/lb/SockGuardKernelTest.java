@@ -197,6 +197,55 @@ class SockGuardKernelTest {
     }
 
     @Test
+    void severalGuardsEachJudgeAndAnyEnforcingOneRefuses() {
+        GuardVal.Set denyList = new GuardVal.Set(GuardMaps.ENFORCE, GuardMaps.ALLOW, true, DFLT, BIND);
+        GuardVal.Set allowList = new GuardVal.Set(GuardMaps.ENFORCE, GuardMaps.DENY, true, DFLT + 0x100, BIND + 0x100);
+        GuardVal.Rule denyA = deny(a.addr, 32, 0, 0, 65535);
+        GuardVal.Rule allowAB = rule(GuardMaps.ALLOW, a.addr, 24, 0, 0, 65535).inSet(1);
+        pods.put(cgroupId, new GuardVal(7, List.of(denyList, allowList), List.of(denyA, allowAB), List.of()));
+        long refused = count(DropReason.DROP_GUARD_CONNECT);
+        assertThat(SockClient.run(cgroup, "tcp", "127.0.0.21", a.tcpPort(), 1)).as("the second guard's allow does not undo the first's deny")
+                .allSatisfy(r -> assertThat(r.errno()).as(r.line()).isEqualTo(EPERM));
+        assertThat(SockClient.run(cgroup, "tcp", "127.0.0.22", b.tcpPort(), 1)).as("both let it")
+                .allSatisfy(r -> assertThat(r.ok()).as(r.line()).isTrue());
+        assertThat(SockClient.run(cgroup, "tcp", "::1", c6.tcpPort(), 1)).as("the second's default refuses")
+                .allSatisfy(r -> assertThat(r.errno()).as(r.line()).isEqualTo(EPERM));
+        assertThat(count(DropReason.DROP_GUARD_CONNECT) - refused).as("one count per call").isEqualTo(2);
+
+        GuardVal.Set audit = new GuardVal.Set(GuardMaps.AUDIT, GuardMaps.ALLOW, true, DFLT, BIND);
+        GuardVal.Set enforce = new GuardVal.Set(GuardMaps.ENFORCE, GuardMaps.ALLOW, true, DFLT + 0x100, BIND + 0x100);
+        pods.put(cgroupId, new GuardVal(7, List.of(audit, enforce), List.of(denyA), List.of()));
+        long audited = count(DropReason.PASS_AUDIT);
+        refused = count(DropReason.DROP_GUARD_CONNECT);
+        assertThat(SockClient.run(cgroup, "tcp", "127.0.0.21", a.tcpPort(), 1)).as("only the auditing guard refuses")
+                .allSatisfy(r -> assertThat(r.ok()).as(r.line()).isTrue());
+        assertThat(count(DropReason.PASS_AUDIT) - audited).isEqualTo(1);
+        pods.put(cgroupId, new GuardVal(7, List.of(audit, enforce), List.of(denyA, denyA.inSet(1)), List.of()));
+        assertThat(SockClient.run(cgroup, "tcp", "127.0.0.21", a.tcpPort(), 1)).as("the enforcing one refuses too")
+                .allSatisfy(r -> assertThat(r.errno()).as(r.line()).isEqualTo(EPERM));
+        assertThat(count(DropReason.DROP_GUARD_CONNECT) - refused).isEqualTo(1);
+        assertThat(count(DropReason.PASS_AUDIT) - audited).as("the refused call is not also an audit").isEqualTo(1);
+    }
+
+    @Test
+    void aPortMayBeBoundWhenEveryGuardLetsIt() {
+        GuardVal.Set lists = new GuardVal.Set(GuardMaps.ENFORCE, GuardMaps.ALLOW, false, DFLT, BIND);
+        GuardVal.Set any = new GuardVal.Set(GuardMaps.ENFORCE, GuardMaps.ALLOW, true, DFLT + 0x100, BIND + 0x100);
+        GuardVal.Set lists2 = new GuardVal.Set(GuardMaps.ENFORCE, GuardMaps.ALLOW, false, DFLT + 0x100, BIND + 0x100);
+        pods.put(cgroupId, new GuardVal(7, List.of(lists, any), List.of(), List.of(new GuardVal.Port(40130, 40131, 0, 0))));
+        assertThat(SockClient.run(cgroup, "tcp", "127.0.0.22", b.tcpPort(), 1, "127.0.0.1", "40130"))
+                .allSatisfy(r -> assertThat(r.ok()).as(r.line()).isTrue());
+        assertThat(SockClient.run(cgroup, "tcp", "127.0.0.22", b.tcpPort(), 1, "127.0.0.1", "40132"))
+                .allSatisfy(r -> assertThat(r.errno()).as(r.line()).isEqualTo(EPERM));
+        pods.put(cgroupId, new GuardVal(7, List.of(lists, lists2), List.of(),
+                List.of(new GuardVal.Port(40130, 40130, 0, 0), new GuardVal.Port(40131, 40131, 0, 1))));
+        for (String port : new String[] {"40130", "40131"}) {
+            assertThat(SockClient.run(cgroup, "tcp", "127.0.0.22", b.tcpPort(), 1, "127.0.0.1", port))
+                    .as("listed by one guard, not the other").allSatisfy(r -> assertThat(r.errno()).as(r.line()).isEqualTo(EPERM));
+        }
+    }
+
+    @Test
     void bindOfAPortNotListedIsRefused() {
         int allowed = 40123;
         guard(GuardMaps.ENFORCE, GuardMaps.ALLOW, List.of(), false, List.of(new GuardVal.Port(allowed, allowed, 6)));
