@@ -8,6 +8,7 @@ import java.util.TreeSet;
 import dev.weir.agent.cluster.Endpoint;
 import dev.weir.agent.net.Cidr;
 import dev.weir.agent.policy.EndpointPolicy;
+import dev.weir.agent.policy.NetworkPolicy;
 import dev.weir.agent.policy.PolicyResult;
 import dev.weir.datapath.guard.GuardMaps;
 import dev.weir.datapath.guard.GuardPeerKey;
@@ -112,13 +113,13 @@ public final class GuardValues {
         for (int place = 0; place < guards.size(); place++) {
             WorkloadGuard g = guards.get(place);
             for (int k = 0; k < g.egress().size(); k++) {
-                WorkloadGuard.Peers peers = g.egress().get(k).peers();
+                NetworkPolicy.Peer peers = g.egress().get(k).peers();
                 if (peers == null) {
                     continue;
                 }
                 for (Endpoint ep : policy.snapshot().endpoints()) {
                     EndpointPolicy p = policy.endpoint(ep.id());
-                    if (p != null && peers.selects(g.namespace(), ep.namespace(),
+                    if (p != null && peers.choosesPod(g.namespace(), ep.namespace(),
                             nsLabels.computeIfAbsent(ep.namespace(), policy.snapshot()::namespaceLabels), ep.labels())) {
                         out.add(new GuardPeerKey(ruleId(place, k + 1), p.identity()));
                     }

@@ -6,6 +6,7 @@ import dev.weir.agent.net.Cidr;
 import dev.weir.agent.net.PortRange;
 import dev.weir.agent.net.Protocol;
 import dev.weir.agent.policy.LabelSelector;
+import dev.weir.agent.policy.NetworkPolicy;
 
 /**
  * A {@code weir.dev/v1 WeirWorkloadGuard} as read (docs/workload-guard.md): the pods of its namespace that
@@ -63,29 +64,15 @@ public record WorkloadGuard(String namespace, String name, String source, LabelS
      * @param allow    allow, else deny
      * @param cidr     the destination's range, or null
      * @param entity   the destination's entity, or null
-     * @param peers    the destination pods by labels ({@code toEndpoints}), or null; with neither of the three,
-     *                 any destination
+     * @param peers    the destination pods by labels ({@code toEndpoints}: a NetworkPolicy peer's podSelector and
+     *                 namespaceSelector, resolved to their identities by the agent), or null; with none of the
+     *                 three, any destination
      * @param protocol TCP or UDP, or null for both
      * @param ports    the destination ports, or null for any
      * @param path     where it is in the document ({@code spec.egress[0]})
      */
-    public record Rule(boolean allow, Cidr cidr, Entity entity, Peers peers, Protocol protocol, PortRange ports,
+    public record Rule(boolean allow, Cidr cidr, Entity entity, NetworkPolicy.Peer peers, Protocol protocol, PortRange ports,
                        String path) {
-    }
-
-    /**
-     * Destination pods by labels, as a NetworkPolicy peer: the pods {@code pods} selects (null: any) in the
-     * namespaces {@code namespaces} selects, or in the guard's own when it is null. The agent resolves it to the
-     * identities of those pods (docs/workload-guard.md).
-     */
-    public record Peers(LabelSelector pods, LabelSelector namespaces) {
-
-        /** Whether a pod of {@code ns} (with {@code nsLabels}) and {@code labels} is one, for a guard in {@code guardNs}. */
-        public boolean selects(String guardNs, String ns, java.util.Map<String, String> nsLabels,
-                               java.util.Map<String, String> labels) {
-            boolean nsOk = namespaces == null ? ns.equals(guardNs) : namespaces.matches(nsLabels);
-            return nsOk && (pods == null || pods.matches(labels));
-        }
     }
 
     /** A port range that may be bound, for TCP, UDP or (protocol null) both. */

@@ -11,6 +11,7 @@ import dev.weir.agent.net.Cidr;
 import dev.weir.agent.net.PortRange;
 import dev.weir.agent.net.Protocol;
 import dev.weir.agent.policy.LabelSelector;
+import dev.weir.agent.policy.NetworkPolicy;
 import dev.weir.agent.yaml.ValidationException;
 import dev.weir.agent.yaml.YamlDocuments;
 import dev.weir.agent.yaml.YamlNode;
@@ -122,7 +123,7 @@ public final class WorkloadGuardReader {
             }
             Cidr cidr = r.has("toCIDR") ? cidr(r.get("toCIDR")) : null;
             WorkloadGuard.Entity entity = r.has("toEntity") ? entity(r.get("toEntity")) : null;
-            WorkloadGuard.Peers peers = r.has("toEndpoints") ? peers(r.get("toEndpoints")) : null;
+            NetworkPolicy.Peer peers = r.has("toEndpoints") ? peers(r.get("toEndpoints")) : null;
             Protocol protocol = protocol(r.get("protocol"));
             out.add(new WorkloadGuard.Rule(allow, cidr, entity, peers, protocol, ports(r), r.path()));
         }
@@ -146,12 +147,12 @@ public final class WorkloadGuardReader {
     }
 
     /** {@code toEndpoints}: a NetworkPolicy peer's {@code podSelector} and {@code namespaceSelector}, one at least. */
-    private static WorkloadGuard.Peers peers(YamlNode f) {
+    private static NetworkPolicy.Peer peers(YamlNode f) {
         f.object(PEERS);
         if (!f.has("podSelector") && !f.has("namespaceSelector")) {
             throw f.error("needs podSelector, namespaceSelector or both ({} in one of them selects all)");
         }
-        return new WorkloadGuard.Peers(LabelSelector.read(f.get("podSelector")), LabelSelector.read(f.get("namespaceSelector")));
+        return new NetworkPolicy.Peer(LabelSelector.read(f.get("podSelector")), LabelSelector.read(f.get("namespaceSelector")), null);
     }
 
     private static Cidr cidr(YamlNode f) {

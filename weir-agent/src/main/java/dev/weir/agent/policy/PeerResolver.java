@@ -33,10 +33,7 @@ final class PeerResolver {
         }
         Set<PeerKey> out = new TreeSet<>();
         for (var id : table.endpointIdentities.values()) {
-            boolean nsOk = p.namespaceSelector() == null ? id.namespace().equals(policyNs)
-                    : p.namespaceSelector().matches(id.namespaceLabels());
-            boolean podOk = p.podSelector() == null || p.podSelector().matches(id.podLabels());
-            if (nsOk && podOk) {
+            if (p.choosesPod(policyNs, id.namespace(), id.namespaceLabels(), id.podLabels())) {
                 out.add(new PeerKey(id.id(), null));
             }
         }
