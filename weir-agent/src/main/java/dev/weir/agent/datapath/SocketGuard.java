@@ -147,33 +147,49 @@ final class SocketGuard {
                 continue;
             }
             try {
-                Path cgroup = PodCgroups.check(Path.of(ep.cgroup()));
-                long id = PodCgroups.id(cgroup);
                 GuardValues.PodGuards merged = GuardValues.value(guards, places, ep.id());
                 if (!merged.leftOut().isEmpty()) {
                     problems.add(ep.key() + ": too many guards, rules or bind ranges together; not applied: "
                             + String.join(", ", merged.leftOut()));
                 }
-                GuardVal v = merged.value();
-                want.put(id, v);
-                if (!v.equals(written.get(id))) {
-                    pods.put(id, v);
-                    written.put(id, v);
-                }
-                for (GuardMaps.Hook h : GuardMaps.HOOKS) {
-                    String pin = (ep.namespace() + "_" + ep.name()).replace('.', '_') + "_" + h.program().replace("weir_guard_", "");
-                    expected.add(pin);
-                    if (behind.contains(id)) {
-                        links.reattach(pin, obj.program(h.program()), h.attachType(), cgroup, id);
-                    } else {
-                        links.attach(pin, obj.program(h.program()), h.attachType(), cgroup, id);
-                    }
-                }
+                guard(ep, merged.value(), behind, want, expected);
             } catch (RuntimeException | IOException e) {
                 problems.add(ep.key() + ": " + e.getMessage());
             }
         }
         int detached = links.detachExcept(expected);
+        removeStale(want, peers);
+        if (detached > 0) {
+            log.accept("dataplane: workload guard: detached " + detached + " links of pods no guard selects");
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException("workload guard not attached for " + String.join("; ", problems));
+        }
+    }
+
+    /** Writes the pod's entry (when it changed) and attaches its links; notes both in {@code want} and {@code expected}. */
+    private void guard(Endpoint ep, GuardVal v, Set<Long> behind, Map<Long, GuardVal> want, Set<String> expected)
+            throws IOException {
+        Path cgroup = PodCgroups.check(Path.of(ep.cgroup()));
+        long id = PodCgroups.id(cgroup);
+        want.put(id, v);
+        if (!v.equals(written.get(id))) {
+            pods.put(id, v);
+            written.put(id, v);
+        }
+        for (GuardMaps.Hook h : GuardMaps.HOOKS) {
+            String pin = (ep.namespace() + "_" + ep.name()).replace('.', '_') + "_" + h.program().replace("weir_guard_", "");
+            expected.add(pin);
+            if (behind.contains(id)) {
+                links.reattach(pin, obj.program(h.program()), h.attachType(), cgroup, id);
+            } else {
+                links.attach(pin, obj.program(h.program()), h.attachType(), cgroup, id);
+            }
+        }
+    }
+
+    /** Deletes the entries of pods no guard selects any more, then the identities no rule selects. */
+    private void removeStale(Map<Long, GuardVal> want, Set<GuardPeerKey> peers) {
         for (Long id : new ArrayList<>(written.keySet())) {
             if (!want.containsKey(id)) {
                 pods.delete(id);
@@ -185,12 +201,6 @@ final class SocketGuard {
                 peerMap.delete(k);
                 writtenPeers.remove(k);
             }
-        }
-        if (detached > 0) {
-            log.accept("dataplane: workload guard: detached " + detached + " links of pods no guard selects");
-        }
-        if (!problems.isEmpty()) {
-            throw new IllegalStateException("workload guard not attached for " + String.join("; ", problems));
         }
     }
 }
