@@ -19,6 +19,7 @@
 #define FLOW_HOOK_CONNECT	1	/* connect() */
 #define FLOW_HOOK_SENDMSG	2	/* sendto()/sendmsg() with an address */
 #define FLOW_HOOK_BIND		3	/* bind() */
+#define FLOW_HOOK_POST_BIND	4	/* bind() of port 0, judged on the port the kernel picked */
 
 #define FLOW_MATCH_NONE		0
 #define FLOW_MATCH_L3		1	/* identity entry without protocol */

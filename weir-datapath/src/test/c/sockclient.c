@@ -10,6 +10,8 @@
  * MODE: tcp  connect(), read the backend's line, getpeername()
  *       udp  sendto() on an unconnected socket, recvfrom()
  *       udpc connect(), send(), recvfrom(), getpeername()
+ *       listen  a TCP socket of ADDR's family: listen() (after the bind, if any),
+ *               no connection (ADDR and PORT only name the family)
  * One line per try on stdout:
  *   ok id=ID peer=ADDR:PORT local=PORT   (peer: getpeername() or recvfrom()'s source)
  *   err op=OP errno=N NAME
@@ -88,7 +90,7 @@ static int local_port(int fd)
 static int once(const char *mode, int family, struct sockaddr_storage *dst, socklen_t dlen,
 		const char *baddr, int bport)
 {
-	int dgram = strcmp(mode, "tcp") != 0;
+	int dgram = strcmp(mode, "tcp") != 0 && strcmp(mode, "listen") != 0;
 	struct timeval tv = { .tv_sec = 2 };
 	struct sockaddr_storage peer;
 	socklen_t plen = sizeof(peer);
@@ -108,6 +110,13 @@ static int once(const char *mode, int family, struct sockaddr_storage *dst, sock
 		parse(baddr, bport, &b, &blen);
 		if (bind(fd, (struct sockaddr *)&b, blen) < 0)
 			return fail("bind", fd);
+	}
+	if (!strcmp(mode, "listen")) {
+		if (listen(fd, 1) < 0)
+			return fail("listen", fd);
+		printf("ok id=listen peer=%s:0 local=%d\n", family == AF_INET ? "0.0.0.0" : "[::]", local_port(fd));
+		close(fd);
+		return 0;
 	}
 	if (!strcmp(mode, "udp")) {
 		if (sendto(fd, "ping", 4, 0, (struct sockaddr *)dst, dlen) < 0)
@@ -165,7 +174,7 @@ int main(int argc, char **argv)
 		i = 3;
 	}
 	if (argc - i != 4 && argc - i != 6) {
-		fprintf(stderr, "usage: sockclient [--cgroup DIR] tcp|udp|udpc ADDR PORT COUNT [BINDADDR BINDPORT]\n");
+		fprintf(stderr, "usage: sockclient [--cgroup DIR] tcp|udp|udpc|listen ADDR PORT COUNT [BINDADDR BINDPORT]\n");
 		return 2;
 	}
 	family = parse(argv[i + 1], atoi(argv[i + 2]), &dst, &dlen);

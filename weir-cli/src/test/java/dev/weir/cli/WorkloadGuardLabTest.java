@@ -44,10 +44,12 @@ import dev.weir.testkit.Requirements;
 /**
  * The workload guard with real pods: a {@code WeirWorkloadGuard} on y/a (node1) applied through the agents. A
  * denied {@code connect()} fails with EPERM and no packet leaves the pod (tcpdump in its namespace), an allowed one
- * connects, a denied UDP {@code sendto()} and a {@code bind()} of a port not listed fail with EPERM, a connect to a
+ * connects, a denied UDP {@code sendto()} and a {@code bind()} of a port not listed (also port 0, when the kernel's
+ * pick is not listed) fail with EPERM, a connect to a
  * ClusterIP is judged on its backend (the socket LB translates first, also after its links were attached again),
  * {@code weir observe} shows the DROPPED flow
- * with its reason, call and rule, audit mode lets the calls through as AUDIT flows, deleting the guard restores
+ * with its reason, call and rule, {@code toEndpoints} selects destinations by labels, several guards on one pod
+ * each refuse what they deny, audit mode lets the calls through as AUDIT flows, deleting the guard restores
  * access and detaches the links, and {@code lab down} leaves nothing. The client is {@code sockclient}
  * (weir-datapath/src/test/c/sockclient.c) in the pod's netns and cgroup. The tests run in order on one lab.
  */
@@ -102,7 +104,7 @@ class WorkloadGuardLabTest {
     void aDeniedConnectGetsEpermAndNoPacketLeavesThePod() throws Exception {
         apply("enforce");
         guardLinks = guardLinkIds();
-        assertThat(guardLinks).as("six links, on y/a's cgroup only").hasSize(GuardMaps.HOOKS.size());
+        assertThat(guardLinks).as("eight links, on y/a's cgroup only").hasSize(GuardMaps.HOOKS.size());
         long cgroup = (Long) Files.getAttribute(Path.of(lab.status().agents().get(CLIENT).cgroup()), "unix:ino");
         assertThat(BpfSystem.links().stream().filter(l -> guardLinks.contains(l.id())))
                 .allMatch(l -> l.type() == LinkInfo.Type.CGROUP && l.cgroupId() == cgroup);
@@ -132,11 +134,16 @@ class WorkloadGuardLabTest {
         long sendmsg = guardStat(DropReason.DROP_GUARD_SENDMSG);
         long bind = guardStat(DropReason.DROP_GUARD_BIND);
         assertThat(sockclient("udp", xc, 81)).isEqualTo("err op=sendto errno=" + EPERM + " EPERM");
+        assertThat(sockclient("tcp", xc, 80, "0.0.0.0", "0")).as("port 0: the kernel's pick is not 8080")
+                .isEqualTo("err op=bind errno=" + EPERM + " EPERM");
         assertThat(sockclient("tcp", xc, 80, "0.0.0.0", "9090")).isEqualTo("err op=bind errno=" + EPERM + " EPERM");
         assertThat(sockclient("tcp", xc, 80, "0.0.0.0", "8080")).as("8080 is listed").isEqualTo("ok id=x/c");
-        assertThat(sockclient("tcp", xc, 80, "0.0.0.0", "0")).as("port 0: the kernel picks").isEqualTo("ok id=x/c");
+        assertThat(sockclient("udp", xc, 80)).as("sendto() on an unbound socket: its implicit bind is not judged")
+                .isEqualTo("ok id=x/c");
+        assertThat(sockclient("listen", "0.0.0.0", 0)).as("listen() without bind(): nor is this one")
+                .isEqualTo("ok id=listen");
         assertThat(guardStat(DropReason.DROP_GUARD_SENDMSG) - sendmsg).isEqualTo(1);
-        assertThat(guardStat(DropReason.DROP_GUARD_BIND) - bind).isEqualTo(1);
+        assertThat(guardStat(DropReason.DROP_GUARD_BIND) - bind).isEqualTo(2);
     }
 
     @Test
@@ -166,6 +173,10 @@ class WorkloadGuardLabTest {
         JsonNode bind = flow("DROPPED", "bind()");
         assertThat(bind.path("drop_reason_desc").asText()).isEqualTo("GUARD_BIND");
         assertThat(bind.path("Summary").asText()).isEqualTo("TCP bind() refused by WeirWorkloadGuard y/guard-a spec.bind");
+        JsonNode bind0 = flow("DROPPED", "port 0");
+        assertThat(bind0.path("drop_reason").asInt()).isEqualTo(DropReason.DROP_GUARD_BIND.code());
+        assertThat(bind0.path("Summary").asText()).isEqualTo("TCP bind() of port 0 refused by WeirWorkloadGuard y/guard-a spec.bind");
+        assertThat(bind0.path("l4").path("TCP").path("source_port").asInt()).as("the port the kernel picked").isNotIn(0, 8080);
         InProcess.Result compact = Cli.run("observe", "--verdict", "DROPPED", "--from-pod", CLIENT, "--last", "0");
         assertThat(compact.out()).contains("DROPPED (TCP connect() refused by WeirWorkloadGuard y/guard-a spec.egress[0])");
     }
@@ -192,7 +203,8 @@ class WorkloadGuardLabTest {
         long audit = guardStat(DropReason.PASS_AUDIT);
         assertThat(sockclient("tcp", xb, 80)).isEqualTo("ok id=x/b");
         assertThat(sockclient("tcp", xc, 80, "0.0.0.0", "9091")).isEqualTo("ok id=x/c");
-        assertThat(guardStat(DropReason.PASS_AUDIT) - audit).isEqualTo(2);
+        assertThat(sockclient("tcp", xc, 80, "0.0.0.0", "0")).isEqualTo("ok id=x/c");
+        assertThat(guardStat(DropReason.PASS_AUDIT) - audit).as("each call reported once").isEqualTo(3);
         assertThat(flow("AUDIT", "connect()").path("Summary").asText())
                 .isEqualTo("TCP connect() would be refused (audit) by WeirWorkloadGuard y/guard-a spec.egress[0]");
         assertThat(flow("AUDIT", "bind()").path("source").path("pod_name").asText()).isEqualTo("a");
@@ -218,6 +230,76 @@ class WorkloadGuardLabTest {
 
     @Test
     @Order(9)
+    void toEndpointsDeniesThePodsItSelectsByLabels() throws Exception {
+        Path file = dir.resolve("peers.yaml");
+        Files.writeString(file, """
+                apiVersion: weir.dev/v1
+                kind: WeirWorkloadGuard
+                metadata: {name: peers, namespace: y}
+                spec:
+                  podSelector: {matchLabels: {pod: a}}
+                  egress:
+                  - {action: deny, toEndpoints: {podSelector: {matchLabels: {pod: b}}}, protocol: TCP}
+                  - {action: deny, toEndpoints: {namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: x}},
+                                                 podSelector: {matchExpressions: [{key: pod, operator: In, values: [c]}]}},
+                     protocol: TCP, port: 80}
+                """);
+        InProcess.Result r = Cli.run("apply", "-f", file.toString());
+        assertThat(r.exit()).as(r.toString()).isZero();
+        try {
+            assertThat(sockclient("tcp", xc, 80)).as("x/c by labels in namespace x").isEqualTo("err op=connect errno=" + EPERM + " EPERM");
+            assertThat(sockclient("tcp", xb, 80)).as("x/b: pod=b, but the first rule looks in y only").isEqualTo("ok id=x/b");
+            assertThat(sockclient("tcp", xa, 80)).isEqualTo("ok id=x/a");
+            assertThat(sockclient("tcp", ip("y", "b"), 80)).as("y/b by labels in the guard's namespace")
+                    .startsWith("err op=connect errno=" + EPERM);
+            JsonNode f = flow("DROPPED", "connect()");
+            assertThat(f.path("Summary").asText()).isEqualTo("TCP connect() refused by WeirWorkloadGuard y/peers spec.egress[0]");
+            assertThat(f.path("destination").path("pod_name").asText()).isEqualTo("b");
+        } finally {
+            assertThat(Cli.run("delete", "-f", file.toString()).exit()).isZero();
+        }
+        assertThat(sockclient("tcp", xc, 80)).isEqualTo("ok id=x/c");
+    }
+
+    @Test
+    @Order(10)
+    void severalGuardsOnOnePodEachRefuseWhatTheyDeny() throws Exception {
+        Path file = dir.resolve("several.yaml");
+        String guard = """
+                apiVersion: weir.dev/v1
+                kind: WeirWorkloadGuard
+                metadata: {name: %s, namespace: y}
+                spec:
+                  podSelector: {matchLabels: {pod: a}}
+                  mode: %s
+                  egress: [{action: deny, toCIDR: %s/32, protocol: TCP, port: 80}]
+                """;
+        Files.writeString(file, guard.formatted("one", "enforce", xb) + "---\n" + guard.formatted("two", "enforce", xc)
+                + "---\n" + guard.formatted("three", "audit", xa));
+        InProcess.Result r = Cli.run("apply", "-f", file.toString());
+        assertThat(r.exit()).as(r.toString()).isZero();
+        try {
+            assertThat(guardLinkIds()).as("one set of links for the pod").hasSize(GuardMaps.HOOKS.size());
+            assertThat(sockclient("tcp", xb, 80)).isEqualTo("err op=connect errno=" + EPERM + " EPERM");
+            assertThat(flow("DROPPED", "connect()").path("Summary").asText())
+                    .isEqualTo("TCP connect() refused by WeirWorkloadGuard y/one spec.egress[0]");
+            assertThat(sockclient("tcp", xc, 80)).isEqualTo("err op=connect errno=" + EPERM + " EPERM");
+            assertThat(flow("DROPPED", "connect()").path("Summary").asText())
+                    .isEqualTo("TCP connect() refused by WeirWorkloadGuard y/two spec.egress[0]");
+            long audit = guardStat(DropReason.PASS_AUDIT);
+            assertThat(sockclient("tcp", xa, 80)).as("only the auditing guard refuses x/a").isEqualTo("ok id=x/a");
+            assertThat(guardStat(DropReason.PASS_AUDIT) - audit).isEqualTo(1);
+            assertThat(flow("AUDIT", "connect()").path("Summary").asText())
+                    .isEqualTo("TCP connect() would be refused (audit) by WeirWorkloadGuard y/three spec.egress[0]");
+        } finally {
+            assertThat(Cli.run("delete", "-f", file.toString()).exit()).isZero();
+        }
+        assertThat(sockclient("tcp", xc, 80)).isEqualTo("ok id=x/c");
+        assertThat(guardLinkIds()).isEmpty();
+    }
+
+    @Test
+    @Order(11)
     void theExampleDeniesOneDestination() throws Exception {
         String example = "../examples/guards/01-deny-metadata.yaml";
         InProcess.Result r = Cli.run("apply", "-f", example);
@@ -233,7 +315,7 @@ class WorkloadGuardLabTest {
     }
 
     @Test
-    @Order(10)
+    @Order(12)
     void labDownLeavesNothing() throws Exception {
         apply("enforce");
         Set<Integer> attached = guardLinkIds();

@@ -4,6 +4,7 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import dev.weir.agent.flow.FlowSink;
+import dev.weir.agent.guard.GuardValues;
 import dev.weir.agent.prefilter.NodePrefilter;
 import dev.weir.agent.prefilter.NodePrefilterSpec;
 import dev.weir.agent.runtime.ComputedState;
@@ -116,7 +117,8 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
         services.write(update.result().services(), update.result().lbChange());
         java.util.Set<Long> lbAttached = socketLb.apply(update.cluster().endpointsOn(config.node()));
         // after the socket LB (its new links are followed by the guard's again): the guard judges the backend it chose
-        guard.apply(update.cluster().endpointsOn(config.node()), update.result().guards(), lbAttached);
+        guard.apply(update.cluster().endpointsOn(config.node()), update.result().guards(),
+                GuardValues.peers(update.result().guards(), update.result().policy()), lbAttached);
         sockmap.apply(update.cluster().endpointsOn(config.node()));
         update.cluster().node(config.node()).ifPresent(n -> nodePort.apply(n, update.result().services(), tunnel));
         NodePrefilterSpec want = update.result().prefilter();

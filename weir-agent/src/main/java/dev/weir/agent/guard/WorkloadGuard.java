@@ -6,6 +6,7 @@ import dev.weir.agent.net.Cidr;
 import dev.weir.agent.net.PortRange;
 import dev.weir.agent.net.Protocol;
 import dev.weir.agent.policy.LabelSelector;
+import dev.weir.agent.policy.NetworkPolicy;
 
 /**
  * A {@code weir.dev/v1 WeirWorkloadGuard} as read (docs/workload-guard.md): the pods of its namespace that
@@ -62,12 +63,16 @@ public record WorkloadGuard(String namespace, String name, String source, LabelS
      *
      * @param allow    allow, else deny
      * @param cidr     the destination's range, or null
-     * @param entity   the destination's entity when {@code cidr} is null, or null for any destination
+     * @param entity   the destination's entity, or null
+     * @param peers    the destination pods by labels ({@code toEndpoints}: a NetworkPolicy peer's podSelector and
+     *                 namespaceSelector, resolved to their identities by the agent), or null; with none of the
+     *                 three, any destination
      * @param protocol TCP or UDP, or null for both
      * @param ports    the destination ports, or null for any
      * @param path     where it is in the document ({@code spec.egress[0]})
      */
-    public record Rule(boolean allow, Cidr cidr, Entity entity, Protocol protocol, PortRange ports, String path) {
+    public record Rule(boolean allow, Cidr cidr, Entity entity, NetworkPolicy.Peer peers, Protocol protocol, PortRange ports,
+                       String path) {
     }
 
     /** A port range that may be bound, for TCP, UDP or (protocol null) both. */

@@ -11,6 +11,7 @@ import dev.weir.agent.net.Cidr;
 import dev.weir.agent.net.PortRange;
 import dev.weir.agent.net.Protocol;
 import dev.weir.agent.policy.LabelSelector;
+import dev.weir.agent.policy.NetworkPolicy;
 import dev.weir.agent.yaml.ValidationException;
 import dev.weir.agent.yaml.YamlDocuments;
 import dev.weir.agent.yaml.YamlNode;
@@ -26,7 +27,10 @@ public final class WorkloadGuardReader {
     private static final Set<String> TOP = Set.of("apiVersion", "kind", "metadata", "spec");
     private static final Set<String> METADATA = Set.of("name", "namespace", "labels", "annotations");
     private static final Set<String> SPEC = Set.of("podSelector", "mode", "egress", "egressDefault", "bind");
-    private static final Set<String> RULE = Set.of("action", "toCIDR", "toEntity", "protocol", "port", "endPort");
+    private static final Set<String> RULE = Set.of("action", "toCIDR", "toEntity", "toEndpoints", "protocol", "port",
+            "endPort");
+    private static final Set<String> PEERS = Set.of("podSelector", "namespaceSelector");
+    private static final List<String> DESTINATIONS = List.of("toCIDR", "toEntity", "toEndpoints");
     private static final Set<String> BIND = Set.of("port", "endPort", "protocol");
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
 
@@ -102,8 +106,8 @@ public final class WorkloadGuardReader {
 
     private static List<WorkloadGuard.Rule> egress(YamlNode f) {
         List<YamlNode> items = f.list();
-        if (items.size() > GuardMaps.MAX_RULES) {
-            throw f.error(items.size() + " rules, at most " + GuardMaps.MAX_RULES);
+        if (items.size() > GuardMaps.MAX_GUARD_RULES) {
+            throw f.error(items.size() + " rules, at most " + GuardMaps.MAX_GUARD_RULES);
         }
         List<WorkloadGuard.Rule> out = new ArrayList<>();
         for (YamlNode r : items) {
@@ -113,21 +117,23 @@ public final class WorkloadGuardReader {
                 throw r.error("missing action (allow or deny)");
             }
             boolean allow = choice(action, "allow", "deny", null).equals("allow");
-            if (r.has("toCIDR") && r.has("toEntity")) {
-                throw r.get("toEntity").error("toCIDR and toEntity together: a rule has one destination");
+            List<String> given = DESTINATIONS.stream().filter(r::has).toList();
+            if (given.size() > 1) {
+                throw r.get(given.get(1)).error(String.join(" and ", given) + " together: a rule has one destination");
             }
             Cidr cidr = r.has("toCIDR") ? cidr(r.get("toCIDR")) : null;
             WorkloadGuard.Entity entity = r.has("toEntity") ? entity(r.get("toEntity")) : null;
+            NetworkPolicy.Peer peers = r.has("toEndpoints") ? peers(r.get("toEndpoints")) : null;
             Protocol protocol = protocol(r.get("protocol"));
-            out.add(new WorkloadGuard.Rule(allow, cidr, entity, protocol, ports(r), r.path()));
+            out.add(new WorkloadGuard.Rule(allow, cidr, entity, peers, protocol, ports(r), r.path()));
         }
         return out;
     }
 
     private static List<WorkloadGuard.BindPort> bind(YamlNode f) {
         List<YamlNode> items = f.list();
-        if (items.size() > GuardMaps.MAX_BIND) {
-            throw f.error(items.size() + " port ranges, at most " + GuardMaps.MAX_BIND);
+        if (items.size() > GuardMaps.MAX_GUARD_BIND) {
+            throw f.error(items.size() + " port ranges, at most " + GuardMaps.MAX_GUARD_BIND);
         }
         List<WorkloadGuard.BindPort> out = new ArrayList<>();
         for (YamlNode b : items) {
@@ -138,6 +144,15 @@ public final class WorkloadGuardReader {
             out.add(new WorkloadGuard.BindPort(ports(b), protocol(b.get("protocol"))));
         }
         return out;
+    }
+
+    /** {@code toEndpoints}: a NetworkPolicy peer's {@code podSelector} and {@code namespaceSelector}, one at least. */
+    private static NetworkPolicy.Peer peers(YamlNode f) {
+        f.object(PEERS);
+        if (!f.has("podSelector") && !f.has("namespaceSelector")) {
+            throw f.error("needs podSelector, namespaceSelector or both ({} in one of them selects all)");
+        }
+        return new NetworkPolicy.Peer(LabelSelector.read(f.get("podSelector")), LabelSelector.read(f.get("namespaceSelector")), null);
     }
 
     private static Cidr cidr(YamlNode f) {

@@ -49,5 +49,18 @@ public record NetworkPolicy(String namespace, String name, String source, LabelS
      * (null = absent: pods of the policy's namespace / all pods of the chosen namespaces).
      */
     public record Peer(LabelSelector podSelector, LabelSelector namespaceSelector, IpBlock ipBlock) {
+
+        /**
+         * Whether a pod of namespace {@code ns} (labelled {@code nsLabels}) with {@code podLabels} is one of the pods
+         * this peer chooses, for a policy (or guard) in {@code policyNs}; an ipBlock peer chooses no pod by labels.
+         */
+        public boolean choosesPod(String policyNs, String ns, java.util.Map<String, String> nsLabels,
+                                  java.util.Map<String, String> podLabels) {
+            if (ipBlock != null) {
+                return false;
+            }
+            boolean nsOk = namespaceSelector == null ? ns.equals(policyNs) : namespaceSelector.matches(nsLabels);
+            return nsOk && (podSelector == null || podSelector.matches(podLabels));
+        }
     }
 }

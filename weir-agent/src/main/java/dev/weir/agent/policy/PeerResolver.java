@@ -33,10 +33,9 @@ final class PeerResolver {
         return matching(k8sMatcher(p, policyNs));
     }
 
-    /** Which endpoint identities a NetworkPolicyPeer without an ipBlock selects. */
+    /** Which endpoint identities a NetworkPolicyPeer without an ipBlock selects ({@link NetworkPolicy.Peer#choosesPod}). */
     static Predicate<IdentityTable.EndpointIdentity> k8sMatcher(NetworkPolicy.Peer p, String policyNs) {
-        return id -> (p.namespaceSelector() == null ? id.namespace().equals(policyNs) : p.namespaceSelector().matches(id.namespaceLabels()))
-                && (p.podSelector() == null || p.podSelector().matches(id.podLabels()));
+        return id -> p.choosesPod(policyNs, id.namespace(), id.namespaceLabels(), id.podLabels());
     }
 
     /** Endpoints whose identity labels (source prefix stripped) the selector matches. */

@@ -37,7 +37,7 @@ import dev.weir.ebpf.Codec;
  *        the addresses and ports are the packet's after translation
  * @param revNatId the frontend of that service ({@code lb_revnat} key), else 0
  * @param hook the socket call a workload guard judged ({@link #HOOK_CONNECT}, {@link #HOOK_SENDMSG},
- *        {@link #HOOK_BIND}); {@link #HOOK_NONE} for a packet's event
+ *        {@link #HOOK_BIND}, {@link #HOOK_POST_BIND}); {@link #HOOK_NONE} for a packet's event
  */
 public record FlowEvent(long tsNs, int epId, int ifindex, int srcIdentity, int dstIdentity, int rule, int reason,
                         int verdict, int dir, boolean isReply, int family, int proto, int tcpFlags, int match,
@@ -51,6 +51,8 @@ public record FlowEvent(long tsNs, int epId, int ifindex, int srcIdentity, int d
     public static final int HOOK_SENDMSG = 2;
     /** {@code bind()}. */
     public static final int HOOK_BIND = 3;
+    /** {@code bind()} of port 0, judged on the port the kernel picked ({@code cgroup/post_bind4/6}). */
+    public static final int HOOK_POST_BIND = 4;
 
     public static final int FORWARDED = 1;
     public static final int DROPPED = 2;
@@ -116,6 +118,7 @@ public record FlowEvent(long tsNs, int epId, int ifindex, int srcIdentity, int d
             case HOOK_CONNECT -> "connect()";
             case HOOK_SENDMSG -> "sendmsg()";
             case HOOK_BIND -> "bind()";
+            case HOOK_POST_BIND -> "bind() of port 0";
             default -> null;
         };
     }

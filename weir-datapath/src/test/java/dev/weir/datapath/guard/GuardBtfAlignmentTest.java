@@ -19,7 +19,8 @@ class GuardBtfAlignmentTest {
 
     static Stream<Arguments> structs() {
         return Stream.of(Arguments.of(GuardVal.LAYOUT), Arguments.of(GuardVal.Rule.LAYOUT),
-                Arguments.of(GuardVal.Port.LAYOUT));
+                Arguments.of(GuardVal.Port.LAYOUT), Arguments.of(GuardPeerKey.LAYOUT),
+                Arguments.of(GuardVal.Set.LAYOUT));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -46,7 +46,7 @@ final class SockClient {
     }
 
     /**
-     * Runs the client: {@code mode} tcp/udp/udpc, {@code count} tries to {@code addr:port}, bound to
+     * Runs the client: {@code mode} tcp/udp/udpc/listen, {@code count} tries to {@code addr:port}, bound to
      * {@code bind} ("addr", "port") when given. {@code cgroup} null: stays in the test's cgroup.
      */
     static List<Result> run(Path cgroup, String mode, String addr, int port, int count, String... bind) {

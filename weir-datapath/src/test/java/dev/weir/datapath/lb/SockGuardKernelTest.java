@@ -23,6 +23,7 @@ import dev.weir.datapath.endpoint.Counter;
 import dev.weir.datapath.endpoint.IpcacheKey;
 import dev.weir.datapath.endpoint.IpcacheVal;
 import dev.weir.datapath.guard.GuardMaps;
+import dev.weir.datapath.guard.GuardPeerKey;
 import dev.weir.datapath.guard.GuardVal;
 import dev.weir.ebpf.BpfMap;
 import dev.weir.ebpf.BpfObject;
@@ -171,7 +172,81 @@ class SockGuardKernelTest {
     }
 
     @Test
-    void bindOfAPortNotListedIsRefusedPortZeroIsNot() {
+    void aPeersRuleMatchesTheIdentitiesGuardPeersListsUnderItsId() {
+        BpfMap<GuardPeerKey, Integer> peers = obj.map(GuardMaps.PEERS, GuardPeerKey.CODEC, Codec.u8());
+        IpcacheKey key = IpcacheKey.of(a.addr, 32);
+        ipcache.put(key, IpcacheVal.of(4242));
+        try {
+            GuardVal.Rule byPeers = new GuardVal.Rule(new byte[16], 0, GuardMaps.DENY, 0, GuardMaps.BY_PEERS, 0, 65535, 0, RULE);
+            guard(GuardMaps.ENFORCE, GuardMaps.ALLOW, List.of(byPeers), true, List.of());
+            assertThat(SockClient.run(cgroup, "tcp", "127.0.0.21", a.tcpPort(), 1)).as("no identity listed yet")
+                    .allSatisfy(r -> assertThat(r.ok()).as(r.line()).isTrue());
+            peers.put(new GuardPeerKey(RULE, 4242), 1);
+            peers.put(new GuardPeerKey(DFLT, 2), 1);
+            assertThat(SockClient.run(cgroup, "tcp", "127.0.0.21", a.tcpPort(), 1)).as("4242 listed under the rule")
+                    .allSatisfy(r -> assertThat(r.errno()).as(r.line()).isEqualTo(EPERM));
+            assertThat(SockClient.run(cgroup, "tcp", "127.0.0.22", b.tcpPort(), 1)).as("world is listed under another rule")
+                    .allSatisfy(r -> assertThat(r.ok()).as(r.line()).isTrue());
+            peers.delete(new GuardPeerKey(RULE, 4242));
+            assertThat(SockClient.run(cgroup, "tcp", "127.0.0.21", a.tcpPort(), 1)).as("the identity went")
+                    .allSatisfy(r -> assertThat(r.ok()).as(r.line()).isTrue());
+        } finally {
+            ipcache.delete(key);
+            peers.delete(new GuardPeerKey(DFLT, 2));
+        }
+    }
+
+    @Test
+    void severalGuardsEachJudgeAndAnyEnforcingOneRefuses() {
+        GuardVal.Set denyList = new GuardVal.Set(GuardMaps.ENFORCE, GuardMaps.ALLOW, true, DFLT, BIND);
+        GuardVal.Set allowList = new GuardVal.Set(GuardMaps.ENFORCE, GuardMaps.DENY, true, DFLT + 0x100, BIND + 0x100);
+        GuardVal.Rule denyA = deny(a.addr, 32, 0, 0, 65535);
+        GuardVal.Rule allowAB = rule(GuardMaps.ALLOW, a.addr, 24, 0, 0, 65535).inSet(1);
+        pods.put(cgroupId, new GuardVal(7, List.of(denyList, allowList), List.of(denyA, allowAB), List.of()));
+        long refused = count(DropReason.DROP_GUARD_CONNECT);
+        assertThat(SockClient.run(cgroup, "tcp", "127.0.0.21", a.tcpPort(), 1)).as("the second guard's allow does not undo the first's deny")
+                .allSatisfy(r -> assertThat(r.errno()).as(r.line()).isEqualTo(EPERM));
+        assertThat(SockClient.run(cgroup, "tcp", "127.0.0.22", b.tcpPort(), 1)).as("both let it")
+                .allSatisfy(r -> assertThat(r.ok()).as(r.line()).isTrue());
+        assertThat(SockClient.run(cgroup, "tcp", "::1", c6.tcpPort(), 1)).as("the second's default refuses")
+                .allSatisfy(r -> assertThat(r.errno()).as(r.line()).isEqualTo(EPERM));
+        assertThat(count(DropReason.DROP_GUARD_CONNECT) - refused).as("one count per call").isEqualTo(2);
+
+        GuardVal.Set audit = new GuardVal.Set(GuardMaps.AUDIT, GuardMaps.ALLOW, true, DFLT, BIND);
+        GuardVal.Set enforce = new GuardVal.Set(GuardMaps.ENFORCE, GuardMaps.ALLOW, true, DFLT + 0x100, BIND + 0x100);
+        pods.put(cgroupId, new GuardVal(7, List.of(audit, enforce), List.of(denyA), List.of()));
+        long audited = count(DropReason.PASS_AUDIT);
+        refused = count(DropReason.DROP_GUARD_CONNECT);
+        assertThat(SockClient.run(cgroup, "tcp", "127.0.0.21", a.tcpPort(), 1)).as("only the auditing guard refuses")
+                .allSatisfy(r -> assertThat(r.ok()).as(r.line()).isTrue());
+        assertThat(count(DropReason.PASS_AUDIT) - audited).isEqualTo(1);
+        pods.put(cgroupId, new GuardVal(7, List.of(audit, enforce), List.of(denyA, denyA.inSet(1)), List.of()));
+        assertThat(SockClient.run(cgroup, "tcp", "127.0.0.21", a.tcpPort(), 1)).as("the enforcing one refuses too")
+                .allSatisfy(r -> assertThat(r.errno()).as(r.line()).isEqualTo(EPERM));
+        assertThat(count(DropReason.DROP_GUARD_CONNECT) - refused).isEqualTo(1);
+        assertThat(count(DropReason.PASS_AUDIT) - audited).as("the refused call is not also an audit").isEqualTo(1);
+    }
+
+    @Test
+    void aPortMayBeBoundWhenEveryGuardLetsIt() {
+        GuardVal.Set lists = new GuardVal.Set(GuardMaps.ENFORCE, GuardMaps.ALLOW, false, DFLT, BIND);
+        GuardVal.Set any = new GuardVal.Set(GuardMaps.ENFORCE, GuardMaps.ALLOW, true, DFLT + 0x100, BIND + 0x100);
+        GuardVal.Set lists2 = new GuardVal.Set(GuardMaps.ENFORCE, GuardMaps.ALLOW, false, DFLT + 0x100, BIND + 0x100);
+        pods.put(cgroupId, new GuardVal(7, List.of(lists, any), List.of(), List.of(new GuardVal.Port(40130, 40131, 0, 0))));
+        assertThat(SockClient.run(cgroup, "tcp", "127.0.0.22", b.tcpPort(), 1, "127.0.0.1", "40130"))
+                .allSatisfy(r -> assertThat(r.ok()).as(r.line()).isTrue());
+        assertThat(SockClient.run(cgroup, "tcp", "127.0.0.22", b.tcpPort(), 1, "127.0.0.1", "40132"))
+                .allSatisfy(r -> assertThat(r.errno()).as(r.line()).isEqualTo(EPERM));
+        pods.put(cgroupId, new GuardVal(7, List.of(lists, lists2), List.of(),
+                List.of(new GuardVal.Port(40130, 40130, 0, 0), new GuardVal.Port(40131, 40131, 0, 1))));
+        for (String port : new String[] {"40130", "40131"}) {
+            assertThat(SockClient.run(cgroup, "tcp", "127.0.0.22", b.tcpPort(), 1, "127.0.0.1", port))
+                    .as("listed by one guard, not the other").allSatisfy(r -> assertThat(r.errno()).as(r.line()).isEqualTo(EPERM));
+        }
+    }
+
+    @Test
+    void bindOfAPortNotListedIsRefused() {
         int allowed = 40123;
         guard(GuardMaps.ENFORCE, GuardMaps.ALLOW, List.of(), false, List.of(new GuardVal.Port(allowed, allowed, 6)));
         long refused = count(DropReason.DROP_GUARD_BIND);
@@ -182,10 +257,51 @@ class SockGuardKernelTest {
         assertThat(count(DropReason.DROP_GUARD_BIND) - refused).isEqualTo(1);
         assertThat(SockClient.run(cgroup, "tcp", "127.0.0.22", b.tcpPort(), 1, "127.0.0.1", Integer.toString(allowed)))
                 .allSatisfy(r -> assertThat(r.ok()).as(r.line()).isTrue());
-        assertThat(SockClient.run(cgroup, "tcp", "127.0.0.22", b.tcpPort(), 1, "127.0.0.1", "0"))
-                .as("port 0: the kernel picks").allSatisfy(r -> assertThat(r.ok()).as(r.line()).isTrue());
         assertThat(SockClient.run(cgroup, "udp", "127.0.0.22", b.udpPort(), 1, "127.0.0.1", Integer.toString(allowed)))
                 .as("the listed port is TCP's").allSatisfy(r -> assertThat(r.op()).as(r.line()).isEqualTo("bind"));
+    }
+
+    @Test
+    void bindOfPortZeroIsJudgedOnThePortTheKernelPicks() throws IOException {
+        guard(GuardMaps.ENFORCE, GuardMaps.ALLOW, List.of(), false, List.of(new GuardVal.Port(40123, 40123, 6)));
+        long refused = count(DropReason.DROP_GUARD_BIND);
+        assertThat(SockClient.run(cgroup, "tcp", "127.0.0.22", b.tcpPort(), 1, "127.0.0.1", "0")).as("TCP bind(0)")
+                .allSatisfy(r -> {
+                    assertThat(r.op()).as(r.line()).isEqualTo("bind");
+                    assertThat(r.errno()).isEqualTo(EPERM);
+                });
+        assertThat(SockClient.run(cgroup, "udp", "127.0.0.22", b.udpPort(), 1, "0.0.0.0", "0")).as("UDP bind(0)")
+                .allSatisfy(r -> assertThat(r.errno()).as(r.line()).isEqualTo(EPERM));
+        assertThat(SockClient.run(cgroup, "listen", "::1", 0, 1, "::", "0")).as("bind6(0), then listen()")
+                .allSatisfy(r -> assertThat(r.op()).as(r.line()).isEqualTo("bind"));
+        assertThat(count(DropReason.DROP_GUARD_BIND) - refused).as("each counted once").isEqualTo(3);
+
+        assertThat(SockClient.run(cgroup, "tcp", "127.0.0.22", b.tcpPort(), 1)).as("connect() without bind()")
+                .allSatisfy(r -> assertThat(r.ok()).as(r.line()).isTrue());
+        assertThat(SockClient.run(cgroup, "udp", "127.0.0.22", b.udpPort(), 1)).as("sendto() on an unbound socket")
+                .allSatisfy(r -> assertThat(r.ok()).as(r.line()).isTrue());
+        assertThat(SockClient.run(cgroup, "listen", "127.0.0.1", 0, 1)).as("listen() without bind(): post_bind does not run")
+                .allSatisfy(r -> assertThat(r.ok()).as(r.line()).isTrue());
+        assertThat(count(DropReason.DROP_GUARD_BIND) - refused).as("the implicit binds are not judged").isEqualTo(3);
+
+        String[] range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).getFirst().trim().split("\\s+");
+        guard(GuardMaps.ENFORCE, GuardMaps.ALLOW, List.of(), false,
+                List.of(new GuardVal.Port(Integer.parseInt(range[0]), Integer.parseInt(range[1]), 0)));
+        assertThat(SockClient.run(cgroup, "tcp", "127.0.0.22", b.tcpPort(), 2, "127.0.0.1", "0"))
+                .as("the ephemeral range allowed: the kernel's pick is in it")
+                .allSatisfy(r -> assertThat(r.ok()).as(r.line()).isTrue());
+    }
+
+    @Test
+    void auditReportsABindOnceWhetherItsPortWasAskedOrPicked() {
+        guard(GuardMaps.AUDIT, GuardMaps.ALLOW, List.of(), false, List.of(new GuardVal.Port(40123, 40123, 6)));
+        long audit = count(DropReason.PASS_AUDIT);
+        assertThat(SockClient.run(cgroup, "tcp", "127.0.0.22", b.tcpPort(), 1, "127.0.0.1", "0"))
+                .allSatisfy(r -> assertThat(r.ok()).as(r.line()).isTrue());
+        assertThat(count(DropReason.PASS_AUDIT) - audit).as("bind(0): post_bind's report").isEqualTo(1);
+        assertThat(SockClient.run(cgroup, "tcp", "127.0.0.22", b.tcpPort(), 1, "127.0.0.1", "40127"))
+                .allSatisfy(r -> assertThat(r.ok()).as(r.line()).isTrue());
+        assertThat(count(DropReason.PASS_AUDIT) - audit).as("bind(40127): bind4's report, not post_bind's too").isEqualTo(2);
     }
 
     @Test
