@@ -1,5 +1,7 @@
 package dev.weir.datapath.prefilter;
 
+import java.util.List;
+
 /**
  * Names of the XDP prefilter's object, program and maps ({@code docs/prefilter-datapath.md}), and
  * the constants of their keys.
@@ -48,7 +50,7 @@ public final class PrefilterMaps {
     public static final int RDR_TTL = 8;
     public static final int RDR_NO_DEV = 9;
     /** tc_endpoint's maps the redirect stage reads, reused from the node's pins by name. */
-    public static final java.util.List<String> RDR_REUSED = java.util.List.of("ep_by_ifindex", "pol", "ct", "ep_cfg");
+    public static final List<String> RDR_REUSED = List.of("ep_by_ifindex", "pol", "ct", "ep_cfg");
 
     /** Internal: per-CPU drop sequence for event sampling. */
     public static final String SAMPLE = "pf_sample";
