@@ -33,6 +33,7 @@ class UnderlayIcmpLabTest {
             l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             l.bind(('0.0.0.0', 8080))
             l.listen(8)
+            print('listening', flush=True)
             while True:
                 c, _ = l.accept()
                 n = 0
@@ -58,7 +59,11 @@ class UnderlayIcmpLabTest {
     @BeforeAll
     static void up() throws Exception {
         lab = NodePortLabTest.labUp(DsrLabTest.SERVICES, "--routing", "native");
-        sink = lab.command("y/b", List.of("/usr/bin/python3", "-c", SINK)).start();
+        sink = lab.command("y/b", List.of("/usr/bin/python3", "-c", SINK)).redirectErrorStream(true).start();
+        // the test must not connect before the sink listens (it did, once, on a loaded machine: connection refused)
+        String first = new java.io.BufferedReader(new java.io.InputStreamReader(sink.getInputStream(),
+                java.nio.charset.StandardCharsets.UTF_8)).readLine();
+        assertThat(first).as("the sink in y/b").isEqualTo("listening");
         run("ip", "-n", "weir-node2", "link", "set", "dev", podLink("node2", "10.244.2.20"), "mtu", String.valueOf(SMALL_MTU));
     }
 
