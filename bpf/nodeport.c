@@ -24,6 +24,8 @@
  * (np_dsr_push); that node's weir_from_netdev records it (np_dsr_recv) so
  * that the backend's reply leaves from there, as the frontend. ICMP errors
  * about translated connections are translated back (np_icmp_error).
+ * Fragments: a first fragment is translated like any packet and noted in
+ * np_frag; the later ones (no ports) follow it (np_frag_later()).
  *
  * docs/service-datapath.md ("From outside the node") is the contract.
  */
@@ -179,13 +181,18 @@ __noinline int np_parse(struct __sk_buff *ctx, struct np_pkt *p)
 		return REASON_PASS_NOT_IP;
 	if (ret)
 		return ret;
-	if (l3.frag != FRAG_NONE)
-		return REASON_PASS;	/* fragments are not translated (documented) */
 	p->l4_off = off;
 	__builtin_memcpy(p->src, l3.src, sizeof(p->src));
 	__builtin_memcpy(p->dst, l3.dst, sizeof(p->dst));
 	p->family = l3.family;
 	p->proto = l3.proto;
+	p->frag = l3.frag;
+	p->frag_proto = l3.frag_proto;
+	p->frag_id = l3.frag_id;
+	if (l3.frag == FRAG_LATER)
+		return 0;	/* maybe a translated datagram's: np_frag_later() */
+	if (l3.frag == FRAG_FIRST && l3.proto != IPPROTO_TCP && l3.proto != IPPROTO_UDP)
+		return REASON_PASS;
 	if (l3.proto == (l3.family == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6))
 		return 0;	/* maybe an error about a translated connection: np_icmp_error() */
 	if (l3.proto != IPPROTO_TCP && l3.proto != IPPROTO_UDP)
@@ -693,6 +700,51 @@ static __always_inline int np_handle(struct __sk_buff *ctx, struct np_pkt *p)
 }
 
 /*
+ * A non-first fragment (no ports): a request's (FWD) or a reply's (REV)
+ * whose first fragment was translated here gets the same addresses
+ * (REASON_PASS_FRAGMENT), or the first fragment's drop. One np_frag does
+ * not know passes untouched (REASON_PASS): it may be the host's own (a
+ * fragment to the node's address cannot be told from a service's without
+ * its ports), or one that arrived before its first fragment.
+ * Global: verified once.
+ */
+__noinline int np_frag_later(struct __sk_buff *ctx, struct np_pkt *p)
+{
+	int reason;
+
+	if (!ctx || !p)
+		return REASON_PASS;	/* not reached */
+	reason = np_frag_follow(ctx, p, NP_DIR_FWD);
+	if (reason == REASON_PASS_FRAGMENT)
+		ctx->mark = WEIR_MARK_IDENTITY | ID_WORLD;	/* as its first fragment */
+	if (!reason)
+		reason = np_frag_follow(ctx, p, NP_DIR_REV);
+	return reason ?: REASON_PASS;
+}
+
+/* A packet's addresses as it arrived. */
+struct np_addrs {
+	__u8 src[16];
+	__u8 dst[16];
+};
+
+/*
+ * The first fragment of a datagram, as it arrived (a) and with the reason
+ * np_handle() gave it: a translation or a drop is noted in np_frag for the
+ * later fragments. Global: its stack apart from the program's.
+ */
+__noinline int np_frag_first(const struct np_pkt *p, const struct np_addrs *a, __u32 reason)
+{
+	if (!p || !a)
+		return 0;	/* not reached */
+	if (reason == REASON_PASS_SERVICE_REVNAT)
+		np_frag_note(p, a->src, a->dst, NP_DIR_REV, reason);
+	else if (reason == REASON_PASS_SERVICE_DNAT || reason_is_drop(reason))
+		np_frag_note(p, a->src, a->dst, NP_DIR_FWD, reason);
+	return 0;
+}
+
+/*
  * Whether the frame is for this host: the bridge floods others' unicast to
  * the underlay too; what weir_vxlan decapsulated is always for this node,
  * whatever inner MAC address it carries.
@@ -723,6 +775,7 @@ SEC("tc")
 int weir_from_netdev(struct __sk_buff *ctx)
 {
 	struct np_pkt p = {};
+	struct np_addrs a;
 	int reason, for_host;
 
 	p.len = ctx->len;
@@ -731,8 +784,15 @@ int weir_from_netdev(struct __sk_buff *ctx)
 		reason = REASON_PASS;
 	else
 		reason = np_parse(ctx, &p);
-	if (!reason)
+	if (!reason && p.frag == FRAG_LATER) {
+		reason = np_frag_later(ctx, &p);
+	} else if (!reason) {
+		__builtin_memcpy(a.src, p.src, sizeof(a.src));
+		__builtin_memcpy(a.dst, p.dst, sizeof(a.dst));
 		reason = np_handle(ctx, &p);
+		if (p.frag == FRAG_FIRST)
+			np_frag_first(&p, &a, reason);
+	}
 	count_packet(&np_stats, reason, p.len);
 	if (reason_is_drop(reason))
 		np_emit(ctx, &p, reason, FLOW_DROPPED);
@@ -750,8 +810,8 @@ int weir_from_netdev(struct __sk_buff *ctx)
 		ctx->mark = WEIR_MARK_IDENTITY | ID_WORLD;
 		return np_out(ctx, &p);
 	}
-	if (reason == REASON_PASS_SERVICE_REVNAT)
-		return np_out(ctx, &p);
+	if (reason == REASON_PASS_SERVICE_REVNAT || reason == REASON_PASS_FRAGMENT)
+		return np_out(ctx, &p);	/* a translated datagram's later fragment: as its first */
 	/*
 	 * Not ours: the next program on the hook decides, or the stack (on
 	 * weir_vxlan, weir_from_overlay shares the ingress hook with this one).

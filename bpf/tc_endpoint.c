@@ -700,6 +700,9 @@ static __always_inline void ep_np_pkt(struct np_pkt *n, const struct ep_pkt *p)
 	n->len = p->len;
 	n->svc_id = 0;
 	n->rev_nat_id = 0;
+	n->frag = p->l3.frag;
+	n->frag_proto = p->l3.frag_proto;
+	n->frag_id = p->l3.frag_id;
 }
 
 static __always_inline void ep_np_back(struct ep_pkt *p, const struct np_pkt *n)
@@ -932,11 +935,36 @@ __noinline int ep_np_reverse(struct __sk_buff *ctx, const struct ep_cfg *cfg,
 		return REASON_DROP_NAT_FAILED;
 	if (!ret)
 		return REASON_PASS_REPLY;
+	np_frag_note(n, p->l3.src, p->l3.dst, NP_DIR_REV, REASON_PASS_SERVICE_REVNAT);
 	ep_np_back(p, n);
 	d->svc_id = n->svc_id;
 	d->rev_nat_id = n->rev_nat_id;
 	d->redirect = EP_REDIRECT_FIB;
 	return REASON_PASS_SERVICE_REVNAT;
+}
+
+/*
+ * A non-first fragment from the pod of a datagram whose first fragment
+ * ep_np_reverse() translated: the same addresses (np_frag_follow()), and out
+ * through np_redirect() as that one. 0 when np_frag does not know it, else
+ * the reason.
+ */
+static __always_inline int ep_np_frag_follow(struct __sk_buff *ctx, struct ep_pkt *p,
+					     struct ep_dec *d)
+{
+	struct np_pkt *n = ep_np_scratch_of(p);
+	int reason;
+
+	if (!n)
+		return 0;
+	reason = np_frag_follow(ctx, n, NP_DIR_REV);
+	if (reason != REASON_PASS_FRAGMENT)
+		return reason;
+	ep_np_back(p, n);
+	d->svc_id = n->svc_id;
+	d->rev_nat_id = n->rev_nat_id;
+	d->redirect = EP_REDIRECT_FIB;
+	return reason;
 }
 
 /*
@@ -1116,19 +1144,25 @@ __noinline int ep_icmp_error(struct __sk_buff *ctx, const struct ep_info *ep,
 /*
  * A non-first fragment follows its first fragment's verdict at this hook,
  * and its translation (ep_frag_nat()): the address rewritten, the IPv4
- * header checksum with it (no L4 header here). Global: verified once.
+ * header checksum with it (no L4 header here). From the pod, a fragment of
+ * a local backend's reply to an external client follows np_frag instead
+ * (ep_np_reverse() noted its first fragment) and leaves as that one did.
+ * Global: verified once.
  */
 __noinline int ep_frag_follow(struct __sk_buff *ctx, const struct ep_info *ep,
-			      const struct ep_pkt *p, struct ep_dec *d)
+			      struct ep_pkt *p, struct ep_dec *d)
 {
 	struct ep_frag_key fk;
 	struct ep_frag_val *v;
-	__u32 off;
-	__s64 diff;
-	int v4;
+	int dst, reason;
 
 	if (!ctx || !ep || !p || !d)
 		return REASON_DROP_FRAG_NOT_FOUND;	/* not reached */
+	if (d->dir == EP_DIR_EGRESS) {
+		reason = ep_np_frag_follow(ctx, p, d);
+		if (reason)
+			return reason;
+	}
 	ep_frag_key_of(&fk, p, ep, d->dir);
 	v = bpf_map_lookup_elem(&ep_frag, &fk);
 	if (!v)
@@ -1140,19 +1174,9 @@ __noinline int ep_frag_follow(struct __sk_buff *ctx, const struct ep_info *ep,
 		return v->reason;
 	if (v->nat != EP_FRAG_NAT_DST && v->nat != EP_FRAG_NAT_SRC)
 		return REASON_PASS_FRAGMENT;
-	v4 = p->l3.family == 4;
-	if (v4) {
-		off = p->l3_off + (v->nat == EP_FRAG_NAT_DST ? NP_IP4_DADDR_OFF : NP_IP4_SADDR_OFF);
-		diff = bpf_csum_diff((__be32 *)(v->nat == EP_FRAG_NAT_DST ? p->l3.dst + 12 : p->l3.src + 12), 4,
-				     (__be32 *)(v->nat_addr + 12), 4, 0);
-		if (bpf_skb_store_bytes(ctx, off, v->nat_addr + 12, 4, 0) ||
-		    bpf_l3_csum_replace(ctx, p->l3_off + NP_IP4_CSUM_OFF, 0, diff, 0))
-			return REASON_DROP_NAT_FAILED;
-	} else {
-		off = p->l3_off + (v->nat == EP_FRAG_NAT_DST ? NP_IP6_DADDR_OFF : NP_IP6_SADDR_OFF);
-		if (bpf_skb_store_bytes(ctx, off, v->nat_addr, 16, 0))
-			return REASON_DROP_NAT_FAILED;
-	}
+	dst = v->nat == EP_FRAG_NAT_DST;
+	if (np_addr_rewrite(ctx, p->l3_off, p->l3.family, dst, dst ? p->l3.dst : p->l3.src, v->nat_addr))
+		return REASON_DROP_NAT_FAILED;
 	return REASON_PASS_FRAGMENT;
 }
 

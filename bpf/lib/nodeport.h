@@ -28,12 +28,15 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
+#include "drop_reasons.h"
+#include "parsing.h"
 #include "ct.h"
 #include "ct_timers.h"
 #include "ipcache.h"
 #include "lb.h"
 
 #define NP_CT_ENTRIES	65536
+#define NP_FRAG_ENTRIES	8192
 #define LB_SRC_RANGE_ENTRIES	65536
 
 #define NP_DIR_FWD	0	/* client -> frontend, as it arrives on the underlay */
@@ -120,6 +123,10 @@ struct np_pkt {
 	__u32  svc_id;			/* out: the translated connection's service */
 	__u32  rev_nat_id;		/* and frontend */
 	__u32  mtu;			/* out: NP_REJECT_FRAG's next-hop MTU */
+	__u32  frag_id;			/* IPv4 id or IPv6 fragment id, host order */
+	__u8   frag;			/* enum frag_kind (parsing.h) */
+	__u8   frag_proto;		/* the fragment key's protocol */
+	__u16  _pad;
 };
 
 struct {
@@ -128,6 +135,30 @@ struct {
 	__type(key, struct np_ct_key);
 	__type(value, struct np_ct_val);
 } np_ct SEC(".maps");
+
+/*
+ * np_frag: a translated datagram's first fragment, for its later fragments
+ * (they have no ports, so np_ct cannot find them). Keyed by the datagram as
+ * it arrives (ct.h's struct ep_frag_key, ep_id 0, dir NP_DIR_*), it holds
+ * the addresses the first fragment was given, or its drop reason. Shared
+ * like np_ct: the underlay writes requests' and remote backends' replies'
+ * first fragments, weir_from_ep local backends' (and DSR) replies'.
+ */
+struct np_frag_val {
+	__u8   nat_saddr[16];		/* the later fragments' new source, IPv4 v4-mapped */
+	__u8   nat_daddr[16];		/* and destination */
+	__u32  reason;			/* the first fragment's: REASON_PASS_SERVICE_* or a drop */
+	__u32  svc_id;
+	__u32  rev_nat_id;
+	__u32  _pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, NP_FRAG_ENTRIES);
+	__type(key, struct ep_frag_key);
+	__type(value, struct np_frag_val);
+} np_frag SEC(".maps");
 
 /*
  * loadBalancerSourceRanges: LPM over (rev_nat_id, source); prefixlen = 32 +
@@ -285,6 +316,94 @@ __noinline int np_nat_rewrite(struct __sk_buff *ctx, struct np_pkt *p, int dst,
 	}
 	__builtin_memcpy(cur, to, 16);
 	return 0;
+}
+
+/*
+ * Rewrites the packet's destination (dst) or source address from to to, and
+ * nothing else: for a non-first fragment (no L4 header; the datagram's L4
+ * checksum was fixed in the first fragment). IPv4: the header checksum
+ * follows. 0, or -1.
+ */
+static __always_inline int np_addr_rewrite(struct __sk_buff *ctx, __u32 l3_off, __u8 family,
+					   int dst, const __u8 *from, const __u8 *to)
+{
+	__s64 diff;
+
+	if (family == 4) {
+		diff = bpf_csum_diff((__be32 *)(from + 12), 4, (__be32 *)(to + 12), 4, 0);
+		return bpf_skb_store_bytes(ctx, l3_off + (dst ? NP_IP4_DADDR_OFF : NP_IP4_SADDR_OFF),
+					   to + 12, 4, 0) ||
+		       bpf_l3_csum_replace(ctx, l3_off + NP_IP4_CSUM_OFF, 0, diff, 0) ? -1 : 0;
+	}
+	return bpf_skb_store_bytes(ctx, l3_off + (dst ? NP_IP6_DADDR_OFF : NP_IP6_SADDR_OFF),
+				   to, 16, 0) ? -1 : 0;
+}
+
+static __always_inline void np_frag_key_of(struct ep_frag_key *k, const __u8 *src, const __u8 *dst,
+					   const struct np_pkt *p, __u8 dir)
+{
+	__builtin_memcpy(k->saddr, src, sizeof(k->saddr));
+	__builtin_memcpy(k->daddr, dst, sizeof(k->daddr));
+	k->id = p->frag_id;
+	k->ep_id = 0;
+	k->proto = p->frag_proto;
+	k->family = p->family;
+	k->dir = dir;
+	k->_pad = 0;
+}
+
+/*
+ * A first fragment that arrived as (src, dst) and left as p (translated),
+ * or was dropped for reason: remembered in np_frag for its later fragments.
+ */
+static __always_inline void np_frag_note(const struct np_pkt *p, const __u8 *src, const __u8 *dst,
+					 __u8 dir, __u32 reason)
+{
+	struct ep_frag_key k;
+	struct np_frag_val v;
+
+	if (p->frag != FRAG_FIRST)
+		return;
+	np_frag_key_of(&k, src, dst, p, dir);
+	__builtin_memcpy(v.nat_saddr, p->src, sizeof(v.nat_saddr));
+	__builtin_memcpy(v.nat_daddr, p->dst, sizeof(v.nat_daddr));
+	v.reason = reason;
+	v.svc_id = p->svc_id;
+	v.rev_nat_id = p->rev_nat_id;
+	v._pad = 0;
+	bpf_map_update_elem(&np_frag, &k, &v, BPF_ANY);
+}
+
+/*
+ * A non-first fragment of a datagram np_frag knows in direction dir: it
+ * gets its first fragment's addresses (p follows), or its drop reason.
+ * Returns 0 when np_frag does not know it, the first fragment's drop
+ * reason, REASON_DROP_NAT_FAILED, or REASON_PASS_FRAGMENT (translated).
+ * Global: verified once per object.
+ */
+__noinline int np_frag_follow(struct __sk_buff *ctx, struct np_pkt *p, __u8 dir)
+{
+	struct ep_frag_key k;
+	struct np_frag_val *v;
+
+	if (!ctx || !p)
+		return 0;	/* not reached */
+	np_frag_key_of(&k, p->src, p->dst, p, dir);
+	v = bpf_map_lookup_elem(&np_frag, &k);
+	if (!v)
+		return 0;
+	p->svc_id = v->svc_id;
+	p->rev_nat_id = v->rev_nat_id;
+	if (reason_is_drop(v->reason))
+		return v->reason;
+	if ((!lb_addr_eq(p->dst, v->nat_daddr) &&
+	     np_addr_rewrite(ctx, p->l3_off, p->family, 1, p->dst, v->nat_daddr)) ||
+	    (!lb_addr_eq(p->src, v->nat_saddr) &&
+	     np_addr_rewrite(ctx, p->l3_off, p->family, 0, p->src, v->nat_saddr)))
+		return REASON_DROP_NAT_FAILED;
+	__builtin_memcpy(p->dst, v->nat_daddr, sizeof(p->dst));
+	__builtin_memcpy(p->src, v->nat_saddr, sizeof(p->src));
+	return REASON_PASS_FRAGMENT;
 }
 
 /* Rewrites the packet to the entry's tuple (what differs). 0, or -1. */

@@ -77,7 +77,7 @@ class CommandLineTest {
         assertThat(shortTtl.err()).contains("--kvstore-lease-ttl must be at least 2 s, not 1 s").doesNotContain("lab:");
         InProcess.Result size = Cli.run("lab", "up", "--map-size", "lb_svc=10");
         assertThat(size.exit()).as(size.toString()).isEqualTo(2);
-        assertThat(size.err()).contains("bad map size 'lb_svc=10': expected MAP=ENTRIES, MAP one of [pol, ipcache, ct, np_ct]");
+        assertThat(size.err()).contains("bad map size 'lb_svc=10': expected MAP=ENTRIES, MAP one of [pol, ipcache, ct, np_ct, np_frag]");
                 InProcess.Result nodes = Cli.run("lab", "up", "--nodes", "9");
         assertThat(nodes.exit()).as(nodes.toString()).isEqualTo(2);
         assertThat(nodes.err()).contains("--nodes must be 1 to 8, not 9").doesNotContain("lab:");

@@ -61,7 +61,7 @@ public final class AgentCommand implements Callable<Integer> {
 
     @Option(names = "--map-size", paramLabel = "MAP=ENTRIES",
             description = {"Size of a policy or conntrack map, repeatable: pol, ipcache, ct, np_ct (defaults 65536",
-                    "each). The node's pinned maps keep the size they were made with: restarting with another size",
+                    "each), np_frag (NodePort fragments, default 8192). The node's pinned maps keep the size they were made with: restarting with another size",
                     "fails with a named error until the node's pins are removed (weir uninstall)."})
     List<String> mapSizes;
 

@@ -58,7 +58,7 @@ final class LabUpCommand implements Runnable {
     List<String> lbMapSizes;
 
     @Option(names = "--map-size", paramLabel = "MAP=ENTRIES",
-            description = {"Size of a policy or conntrack map for every agent, repeatable (pol, ipcache, ct, np_ct;",
+            description = {"Size of a policy or conntrack map for every agent, repeatable (pol, ipcache, ct, np_ct, np_frag;",
                     "see weir agent --help), e.g. ct=262144."})
     List<String> mapSizes;
 

@@ -8,8 +8,8 @@ import dev.weir.datapath.nodeport.NodePortMaps;
 import dev.weir.ebpf.LoadOptions;
 
 /**
- * The sizes (max entries) of a node's policy and conntrack maps, {@code pol}, {@code ipcache}, {@code ct}
- * and {@code np_ct}: the defaults of {@link EndpointMaps} and {@link NodePortMaps}, with overrides from the
+ * The sizes (max entries) of a node's policy and conntrack maps, {@code pol}, {@code ipcache}, {@code ct},
+ * {@code np_ct} and {@code np_frag}: the defaults of {@link EndpointMaps} and {@link NodePortMaps}, with overrides from the
  * agent's configuration ({@code weir agent --map-size ct=262144}). Set when {@code tc_endpoint} is loaded;
  * the objects that share these maps by pin take the sizes it loaded. A pinned map of another size fails
  * the load with a named error (restarting an agent with new sizes needs the node's pins removed first).
@@ -20,11 +20,12 @@ import dev.weir.ebpf.LoadOptions;
 public record NodeMapSizes(Map<String, Integer> sizes) {
 
     /** The maps whose size is configurable here. */
-    public static final List<String> MAPS = List.of(EndpointMaps.POL, EndpointMaps.IPCACHE, EndpointMaps.CT, NodePortMaps.CT);
+    public static final List<String> MAPS = List.of(EndpointMaps.POL, EndpointMaps.IPCACHE, EndpointMaps.CT, NodePortMaps.CT,
+            NodePortMaps.FRAG);
 
     public static final NodeMapSizes DEFAULTS = new NodeMapSizes(Map.of(EndpointMaps.POL, EndpointMaps.POL_ENTRIES,
             EndpointMaps.IPCACHE, EndpointMaps.IPCACHE_ENTRIES, EndpointMaps.CT, EndpointMaps.CT_ENTRIES,
-            NodePortMaps.CT, NodePortMaps.CT_ENTRIES));
+            NodePortMaps.CT, NodePortMaps.CT_ENTRIES, NodePortMaps.FRAG, NodePortMaps.FRAG_ENTRIES));
 
     public NodeMapSizes {
         sizes = MapSizes.complete(sizes, MAPS, "a policy or conntrack map");

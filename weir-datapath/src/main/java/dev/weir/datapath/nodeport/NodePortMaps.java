@@ -18,6 +18,12 @@ public final class NodePortMaps {
 
     /** The NAT table of external clients' connections (LRU hash of {@link NpCtKey} to {@link NpCtVal}). */
     public static final String CT = "np_ct";
+    /**
+     * The translation of translated datagrams' first fragments, for their later fragments (LRU hash of
+     * {@link dev.weir.datapath.endpoint.EpFragKey} to {@link NpFragVal}); shared with {@code tc_endpoint} like
+     * {@link #CT}. Internal: the agent only creates and pins it.
+     */
+    public static final String FRAG = "np_frag";
     /** This node's SNAT addresses and port range (array of one {@link NpCfg}). */
     public static final String CFG = "np_cfg";
     /** loadBalancerSourceRanges (LPM trie of {@link LbSrcRangeKey} to a u8, 1). */
@@ -25,10 +31,11 @@ public final class NodePortMaps {
     /** Per-reason counters of the underlay program (per-CPU array of {@code weir_counter}). */
     public static final String STATS = "np_stats";
 
-    /** The maps only this object has (tc_endpoint has np_ct and lb_src_range too). */
+    /** The maps only this object has (tc_endpoint has np_ct, np_frag and lb_src_range too). */
     public static final List<String> OWN = List.of(CFG, STATS);
 
     public static final int CT_ENTRIES = 65536;
+    public static final int FRAG_ENTRIES = 8192;
     public static final int SRC_RANGE_ENTRIES = 65536;
 
     /** {@code np_ct_key.dir}: the client's packet to the frontend, as it arrives. */

@@ -49,6 +49,7 @@ final class NodePortDatapath implements AutoCloseable {
     final BpfPerCpuMap<Integer, Counter> epStats;
     final BpfPerCpuMap<Integer, Counter> npStats;
     final BpfMap<NpCtKey, NpCtVal> npCt;
+    final BpfMap<EpFragKey, dev.weir.datapath.nodeport.NpFragVal> npFrag;
     final BpfMap<Integer, NpCfg> npCfg;
     final BpfMap<LbSrcRangeKey, Integer> srcRange;
     final BpfMap<byte[], byte[]> lbSvc;
@@ -84,6 +85,7 @@ final class NodePortDatapath implements AutoCloseable {
         epStats = ep.perCpuMap(EndpointMaps.STATS, Codec.u32(), Counter.CODEC);
         npStats = np.perCpuMap(NodePortMaps.STATS, Codec.u32(), Counter.CODEC);
         npCt = np.map(NodePortMaps.CT, NpCtKey.CODEC, NpCtVal.CODEC);
+        npFrag = np.map(NodePortMaps.FRAG, EpFragKey.CODEC, dev.weir.datapath.nodeport.NpFragVal.CODEC);
         npCfg = np.map(NodePortMaps.CFG, Codec.u32(), NpCfg.CODEC);
         srcRange = np.map(NodePortMaps.SRC_RANGE, LbSrcRangeKey.CODEC, Codec.u8());
         lbSvc = np.map(LbTc.SVC, Codec.bytes(20), Codec.bytes(28));
@@ -106,6 +108,7 @@ final class NodePortDatapath implements AutoCloseable {
     private LoadOptions options(boolean endpoint) {
         LoadOptions.Builder b = LoadOptions.builder().pinDirectory(pins).reusePinned(true)
                 .maxEntries(NodePortMaps.CT, 64)
+                .maxEntries(NodePortMaps.FRAG, 16)
                 .maxEntries(LbTc.SVC, 16)
                 .maxEntries(LbTc.SLOT, 64)
                 .maxEntries(LbTc.BACKEND, 16)

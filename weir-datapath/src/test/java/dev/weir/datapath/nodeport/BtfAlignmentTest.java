@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Each nodeport record's layout equals its C struct in {@code nodeport.o}'s BTF, the maps have the codecs'
- * sizes, and {@code np_ct} is the same map in {@code tc_endpoint.o} (shared by pin). No kernel needed.
+ * sizes, and {@code np_ct} and {@code np_frag} are the same maps in {@code tc_endpoint.o} (shared by pin). No kernel needed.
  */
 class BtfAlignmentTest {
 
@@ -28,7 +28,7 @@ class BtfAlignmentTest {
 
     static Stream<Arguments> structs() {
         return Stream.of(Arguments.of(NpCtKey.LAYOUT), Arguments.of(NpCtVal.LAYOUT), Arguments.of(NpCfg.LAYOUT),
-                Arguments.of(LbSrcRangeKey.LAYOUT));
+                Arguments.of(LbSrcRangeKey.LAYOUT), Arguments.of(NpFragVal.LAYOUT));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -43,6 +43,8 @@ class BtfAlignmentTest {
                         NodePortMaps.CT_ENTRIES),
                 Arguments.of(EP, NodePortMaps.CT, NpCtKey.LAYOUT.byteSize(), NpCtVal.LAYOUT.byteSize(),
                         NodePortMaps.CT_ENTRIES),
+                Arguments.of(SPEC, NodePortMaps.FRAG, dev.weir.datapath.endpoint.EpFragKey.LAYOUT.byteSize(), NpFragVal.LAYOUT.byteSize(), NodePortMaps.FRAG_ENTRIES),
+                Arguments.of(EP, NodePortMaps.FRAG, dev.weir.datapath.endpoint.EpFragKey.LAYOUT.byteSize(), NpFragVal.LAYOUT.byteSize(), NodePortMaps.FRAG_ENTRIES),
                 Arguments.of(SPEC, NodePortMaps.CFG, 4L, NpCfg.LAYOUT.byteSize(), 1),
                 Arguments.of(SPEC, NodePortMaps.SRC_RANGE, LbSrcRangeKey.LAYOUT.byteSize(), 1L,
                         NodePortMaps.SRC_RANGE_ENTRIES),
