@@ -49,6 +49,9 @@ public final class PrefilterMaps {
     public static final int RDR_POLICY = 7;
     public static final int RDR_TTL = 8;
     public static final int RDR_NO_DEV = 9;
+    /** The outcomes' names, by {@code pf_rdr_stats} index: the first two redirected, the rest the TC path's reasons. */
+    public static final List<String> RDR_OUTCOMES = List.of("ESTABLISHED", "REPLY", "NOT_TCP", "SHAPE", "FLAGS",
+            "NO_CT", "CT_FLAGS", "POLICY", "TTL", "NO_DEV");
     /** tc_endpoint's maps the redirect stage reads, reused from the node's pins by name. */
     public static final List<String> RDR_REUSED = List.of("ep_by_ifindex", "pol", "ct", "ep_cfg");
 
