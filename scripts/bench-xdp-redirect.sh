@@ -6,7 +6,7 @@
 # server in x/a and one connection to it from ext, held open, so that conntrack has it established. Then
 # tcpblast (weir-bench/src/main/c/tcpblast.c: AF_PACKET, sendmmsg, 64-byte TCP ACK frames of that connection,
 # complete checksums) sends from ext for SECONDS, rounds times each way, alternating: the WeirPrefilter on node1's
-# eth0 with spec.redirect false (TC path) and true (XDP redirect). Delivered = packets x/a's eth0 received
+# eth0 with spec.redirect false (TC path) and true (XDP redirect); x/a's eth0 has GRO on in both. Delivered = packets x/a's eth0 received
 # (/proc/net/dev in the pod); the pod's TCP then discards them (out of window), the same work on both paths.
 # Needs root; takes any lab down first and leaves none. Run it under the lab lock:
 #
@@ -53,6 +53,9 @@ EXT_IF=$("$WEIR" lab status -o json | jq -r '.ext.underlayInterface')
 NODE1_MAC=$(ip -n weir-node1 -j link show eth0 | jq -r '.[0].address')
 "$WEIR" lab exec ext -- ip route add $SERVER/32 via $NODE1
 "$WEIR" lab exec ext -- ethtool -K "$EXT_IF" tx off >/dev/null
+# GRO on x/a's eth0 from the start: weir-cni turns it on when the stage first goes on, and leaves it on; so that
+# both paths are measured into the same receiving interface, the TC rounds have it too
+"$WEIR" lab exec x/a -- ethtool -K eth0 gro on >/dev/null
 "$WEIR" lab exec x/a -- "$TMP/tcpecho" server $PORT > "$TMP/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 50); do grep -q listening "$TMP/server.log" && break; sleep 0.2; done
