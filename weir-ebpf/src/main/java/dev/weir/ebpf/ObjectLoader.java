@@ -143,11 +143,23 @@ final class ObjectLoader {
             for (MemorySegment m : pinnedMaps()) {
                 Path path = pinPath(m);
                 if (Files.exists(path)) {
-                    PinCompatibility.check(ObjectSpec.mapSpec(m), path);
+                    MapSpec wanted = ObjectSpec.mapSpec(m);
+                    PinCompatibility.check(wanted, path);
+                    if (PinCompatibility.kernelAdded(wanted.type()) != 0) {
+                        reuseFd(m, path);   // libbpf's own check would refuse the flag the kernel added
+                        continue;
+                    }
                 }
                 Native.check(LibBpf.bpfMapSetPinPath(m, arena.allocateFrom(path.toString())),
                         "bpf_map__set_pin_path", LibBpf.bpfMapName(m));
             }
+        }
+    }
+
+    /** Makes the object use the map pinned at {@code pin} (checked already); libbpf dups the descriptor. */
+    private static void reuseFd(MemorySegment m, Path pin) {
+        try (Fd fd = Pins.open(pin)) {
+            Native.check(LibBpf.bpfMapReuseFd(m, fd.get()), "bpf_map__reuse_fd", LibBpf.bpfMapName(m));
         }
     }
 
