@@ -183,24 +183,10 @@ static __always_inline int sm_ct_live(const struct sock_key *k, int client_local
 static __always_inline int sm_policy_allows(const struct ep_info *ep, __u8 dir, __u32 peer,
 					    __u8 family, __be16 dport)
 {
-	struct pol_key k = {
-		.prefixlen = POL_PREFIX_FULL,
-		.ep_id = bpf_htonl(ep->ep_id),
-		.gen = ep->pol_gen,
-		.dir = dir,
-		.identity = bpf_htonl(peer),
-		.family = family,
-		.proto = IPPROTO_TCP,
-		.dport = dport,
-	};
-	struct pol_val *v;
-	int by_id;
 	__u32 enforced = dir == EP_DIR_EGRESS ? EP_F_EGRESS_ENFORCED : EP_F_INGRESS_ENFORCED;
 
-	v = pol_decider(&pol, &k, &by_id);
-	if (v)
-		return v->action == POL_ALLOW;
-	return !(ep->flags & enforced);
+	return pol_allows_now(&pol, ep->ep_id, ep->pol_gen, dir, peer, family, IPPROTO_TCP, dport,
+			      ep->flags & enforced);
 }
 
 /*

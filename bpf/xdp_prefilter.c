@@ -18,6 +18,7 @@
 #include "l4_sanity.h"
 #include "capture.h"
 #include "synproxy.h"
+#include "xdp_redirect.h"
 
 /* Map sizes are defaults; the loader sets them from configuration. */
 #define PF_LPM_ENTRIES		65536
@@ -608,6 +609,36 @@ static __always_inline int pf_parse_l4(struct hdr_cursor *nh, void *data_end,
 	return l4_sanity(p->l3.proto, p->tcp_flags, p->sport, p->dport);
 }
 
+/*
+ * A passed packet (not a later fragment) with the redirect stage on (xdp_redirect.h): to a
+ * local pod's veth, counted REASON_PASS_XDP_REDIRECT, or on as passed.
+ */
+static __always_inline int pf_redirect_stage(struct xdp_md *ctx, const struct pf_cfg *cfg,
+					     const struct pf_pkt *p, __u8 vlans,
+					     __u32 reason, __u32 rule, __u32 flags)
+{
+	struct pf_rdr_pkt rp = {
+		.len = p->len,
+		.l3_len = p->l3.l3_len,
+		.sport = p->sport,
+		.dport = p->dport,
+		.family = p->l3.family,
+		.tcp = p->l3.proto == IPPROTO_TCP && p->l3.frag == FRAG_NONE,
+		.tcp_flags = p->tcp_flags,
+		.vlans = vlans,
+	};
+	int act;
+
+	__builtin_memcpy(rp.src, p->l3.src, sizeof(rp.src));
+	__builtin_memcpy(rp.dst, p->l3.dst, sizeof(rp.dst));
+	act = pf_redirect(ctx, &rp);
+
+	if (act != XDP_REDIRECT)
+		return pf_verdict(ctx, cfg, p, reason, rule, flags);
+	pf_verdict(ctx, cfg, p, REASON_PASS_XDP_REDIRECT, rule, flags);
+	return act;
+}
+
 static __always_inline void pf_frag_key_of(struct pf_frag_key *k,
 					   const struct pf_pkt *p)
 {
@@ -697,6 +728,8 @@ int weir_prefilter(struct xdp_md *ctx)
 		fv.flags = flags;
 		bpf_map_update_elem(&pf_frag, &fk, &fv, BPF_ANY);
 	}
+	if (!reason_is_drop(reason) && cfg && (cfg->flags & PF_CFG_REDIRECT))
+		return pf_redirect_stage(ctx, cfg, &p, vlans, reason, rule, flags);
 	return pf_verdict(ctx, cfg, &p, reason, rule, flags);
 }
 

@@ -29,6 +29,7 @@ enum weir_reason {
 	REASON_PASS_SERVICE_DNAT	= 10,	/* service frontend translated to a backend (TC, or a socket's connect/sendmsg) */
 	REASON_PASS_SERVICE_REVNAT	= 11,	/* backend restored to the frontend (TC reply, or a socket's recvmsg/getpeername) */
 	REASON_PASS_SOCKMAP		= 12,	/* a same-node TCP message put into the peer socket (sockmap: no TCP, IP, veth, TC) */
+	REASON_PASS_XDP_REDIRECT	= 13,	/* prefilter: an established connection's packet sent to the local pod's veth (XDP_REDIRECT, no stack, no TC) */
 
 	/* drop reasons: rules */
 	REASON_DROP_DENY_RULE		= 128,	/* a deny rule matched */

@@ -8,6 +8,7 @@
 
 #include <linux/types.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
 
 #define POL_ALLOW	1
 #define POL_DENY	2
@@ -49,7 +50,8 @@ struct pol_val {
  * the lookup for that identity and the one for any peer (k is left with
  * identity 0); deny wins, then allow; the identity lookup's before the any
  * peer's. *by_id says which lookup's it is; NULL when neither matched.
- * Shared by tc_endpoint (pol_decide) and sockmap (a redirect's recheck);
+ * Shared by tc_endpoint (pol_decide) and pol_allows_now (sockmap, the
+ * prefilter's redirect: an established connection's recheck);
  * pol_map is the caller's pol map.
  */
 static __always_inline struct pol_val *pol_decider(void *pol_map, struct pol_key *k, int *by_id)
@@ -72,6 +74,36 @@ static __always_inline struct pol_val *pol_decider(void *pol_map, struct pol_key
 		return vi;
 	*by_id = 0;
 	return va;
+}
+
+/*
+ * Whether an endpoint's current policy (entries of generation gen) allows a
+ * connection in dir with this peer and destination port now: the deciding
+ * entry's action, else allowed unless the direction is enforced (audit mode
+ * counts as no). The recheck of an established connection that is about to
+ * skip TC: sockmap.c per message, the prefilter's redirect per packet.
+ */
+static __always_inline int pol_allows_now(void *pol_map, __u32 ep_id, __u8 gen, __u8 dir,
+					  __u32 peer, __u8 family, __u8 proto, __be16 dport,
+					  int enforced)
+{
+	struct pol_key k = {
+		.prefixlen = POL_PREFIX_FULL,
+		.ep_id = bpf_htonl(ep_id),
+		.gen = gen,
+		.dir = dir,
+		.identity = bpf_htonl(peer),
+		.family = family,
+		.proto = proto,
+		.dport = dport,
+	};
+	struct pol_val *v;
+	int by_id;
+
+	v = pol_decider(pol_map, &k, &by_id);
+	if (v)
+		return v->action == POL_ALLOW;
+	return !enforced;
 }
 
 #endif /* __WEIR_POLICY_H */

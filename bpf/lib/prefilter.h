@@ -20,6 +20,7 @@
 
 /* pf_cfg.flags */
 #define PF_CFG_DRY_RUN		(1 << 0)	/* the whole prefilter: count drops, pass */
+#define PF_CFG_REDIRECT		(1 << 1)	/* redirect stage on (xdp_redirect.h) */
 
 /* pf_frag_val.flags, pf_event.flags: the drop was not carried out (dry run) */
 #define PF_VERDICT_DRY_RUN	(1 << 0)
@@ -173,5 +174,36 @@ struct pf_syn_flow {
 #define PF_TCP_COOKIE_SENT	1	/* SYNs answered with a SYN cookie (XDP_TX) */
 #define PF_TCP_COOKIE_OK	2	/* ACKs with a valid cookie, passed */
 #define PF_TCP_COUNTERS		4
+
+/*
+ * The redirect stage (xdp_redirect.h, docs/prefilter-datapath.md "Redirect
+ * to local pods"). pf_rdr_ep value, keyed by a local pod's address (16 bytes,
+ * IPv4 v4-mapped).
+ */
+struct pf_rdr_ep {
+	__u32 ep_id;		/* the endpoint, as in ep_info.ep_id */
+	__u32 ifindex;		/* its host-side veth (lxc): pf_devmap's and ep_by_ifindex's key */
+	__u8  pod_mac[6];	/* the pod's eth0: the redirected frame's destination */
+	__u8  lxc_mac[6];	/* the lxc veth: the redirected frame's source */
+};
+
+/* pf_rdr_if value, keyed by the ifindex the prefilter is attached to: redirect there. */
+struct pf_rdr_if {
+	__u8  mac[6];		/* the interface's own address: only frames sent to it are redirected */
+	__u16 _pad;
+};
+
+/* pf_rdr_stats (per-CPU struct pf_counter) entries: packets to a local pod, by outcome */
+#define PF_RDR_ESTABLISHED	0	/* redirected: a connection the pod accepted */
+#define PF_RDR_REPLY		1	/* redirected: a reply of a connection the pod opened */
+#define PF_RDR_NOT_TCP		2	/* TC path: not TCP, or a fragment */
+#define PF_RDR_SHAPE		3	/* TC path: VLAN tag, IPv4 options or IPv6 extension headers */
+#define PF_RDR_FLAGS		4	/* TC path: SYN, FIN or RST (conntrack's state changes at TC) */
+#define PF_RDR_NO_CT		5	/* TC path: no live established conntrack entry */
+#define PF_RDR_CT_FLAGS		6	/* TC path: the entry is audit-only, translated or hairpinned */
+#define PF_RDR_POLICY		7	/* TC path: the pod's current policy would not allow it */
+#define PF_RDR_TTL		8	/* TC path: TTL / hop limit would expire */
+#define PF_RDR_NO_DEV		9	/* TC path: endpoint or devmap entry missing or stale */
+#define PF_RDR_COUNTERS		16
 
 #endif /* __WEIR_PREFILTER_H */

@@ -23,6 +23,7 @@ public enum DropReason {
     PASS_SERVICE_DNAT(10, "Passed, service frontend translated to a backend"),
     PASS_SERVICE_REVNAT(11, "Passed, backend restored to the service frontend"),
     PASS_SOCKMAP(12, "Passed, same-node TCP message put into the peer socket (sockmap)"),
+    PASS_XDP_REDIRECT(13, "Passed, sent to the local pod's veth by XDP_REDIRECT (established connection)"),
 
     DROP_DENY_RULE(128, "Denied by prefilter rule"),
     DROP_NOT_ALLOWED(129, "Not allowed by any prefilter rule"),

@@ -29,7 +29,36 @@ final class LibC {
     private static final MethodHandle IF_NAMETOINDEX = Native.libcErrno("if_nametoindex", FunctionDescriptor.of(I, P));
     private static final MethodHandle IF_INDEXTONAME = Native.libcErrno("if_indextoname", FunctionDescriptor.of(P, I, P));
 
+    private static final int AF_INET = 2;
+    private static final int SOCK_DGRAM = 2;
+    private static final MethodHandle SOCKET = Native.libcErrno("socket", FunctionDescriptor.of(I, I, I, I));
+    private static final MethodHandle IOCTL = Native.LINKER.downcallHandle(
+            Native.LINKER.defaultLookup().findOrThrow("ioctl"), FunctionDescriptor.of(I, I, Native.L, P),
+            Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(2));
+
     private LibC() {
+    }
+
+    /**
+     * {@code ioctl(fd, request, ifreq)} on a datagram socket of the calling thread's network namespace, with
+     * {@code ifreq} (40 bytes: the name, then the request's union) as the caller filled it; 0 or {@code -errno}.
+     */
+    static int interfaceIoctl(long request, MemorySegment ifreq) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = Native.allocateCapture(arena);
+            int fd = (int) SOCKET.invokeExact(capture, AF_INET, SOCK_DGRAM | O_CLOEXEC, 0);
+            if (fd < 0) {
+                return -Native.errno(capture);
+            }
+            try {
+                int rc = (int) IOCTL.invokeExact(capture, fd, request, ifreq);
+                return rc < 0 ? -Native.errno(capture) : 0;
+            } finally {
+                close(fd);
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static int open(String path, int flags) {

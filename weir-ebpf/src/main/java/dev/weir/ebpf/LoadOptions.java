@@ -16,14 +16,24 @@ import java.util.Set;
  * @param reusePinned reuse a compatible map already pinned at the map's path (an incompatible one is an
  *                    error naming the map and what differs); false = a pin already there is an error
  * @param constants   {@code .rodata} variable name -> value (truncated to the variable's size)
+ * @param reused      map name -> the pin of another object's map this object uses instead of its own (which
+ *                    must exist and match the map's type, key, value and flags; its max entries are taken from
+ *                    the pin); never pinned under {@link #pinDirectory()}
  */
 public record LoadOptions(Map<String, Integer> maxEntries, Optional<Path> pinDirectory, Set<String> pinMaps,
-                          boolean reusePinned, Map<String, Long> constants) {
+                          boolean reusePinned, Map<String, Long> constants, Map<String, Path> reused) {
 
     public LoadOptions {
         maxEntries = Map.copyOf(maxEntries);
         pinMaps = Set.copyOf(pinMaps);
         constants = Map.copyOf(constants);
+        reused = Map.copyOf(reused);
+    }
+
+    /** Without maps reused from other pins. */
+    public LoadOptions(Map<String, Integer> maxEntries, Optional<Path> pinDirectory, Set<String> pinMaps,
+                       boolean reusePinned, Map<String, Long> constants) {
+        this(maxEntries, pinDirectory, pinMaps, reusePinned, constants, Map.of());
     }
 
     /** No overrides, no pinning. */
@@ -37,13 +47,14 @@ public record LoadOptions(Map<String, Integer> maxEntries, Optional<Path> pinDir
 
     /** Whether {@code map} is to be pinned under {@link #pinDirectory()}. */
     boolean pins(MapSpec map) {
-        return pinDirectory.isPresent() && (pinMaps.isEmpty() ? !map.isInternal() : pinMaps.contains(map.name()));
+        return pinDirectory.isPresent() && !reused.containsKey(map.name()) && (pinMaps.isEmpty() ? !map.isInternal() : pinMaps.contains(map.name()));
     }
 
     /** Collects options; not thread-safe. */
     public static final class Builder {
         private final Map<String, Integer> maxEntries = new LinkedHashMap<>();
         private final Map<String, Long> constants = new LinkedHashMap<>();
+        private final Map<String, Path> reused = new LinkedHashMap<>();
         private Path pinDirectory;
         private Set<String> pinMaps = Set.of();
         private boolean reusePinned = true;
@@ -79,8 +90,15 @@ public record LoadOptions(Map<String, Integer> maxEntries, Optional<Path> pinDir
             return this;
         }
 
+        /** Uses the map pinned at {@code pin} (another object's) as this object's map {@code map}. */
+        public Builder reuse(String map, Path pin) {
+            reused.put(map, pin);
+            return this;
+        }
+
         public LoadOptions build() {
-            return new LoadOptions(maxEntries, Optional.ofNullable(pinDirectory), pinMaps, reusePinned, constants);
+            return new LoadOptions(maxEntries, Optional.ofNullable(pinDirectory), pinMaps, reusePinned, constants,
+                    reused);
         }
     }
 }

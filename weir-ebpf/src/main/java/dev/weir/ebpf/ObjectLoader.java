@@ -34,6 +34,7 @@ final class ObjectLoader {
     void load() {
         applyMaxEntries();
         applyConstants();
+        reuseOtherPins();
         if (options.reusePinned()) {
             setPinPaths();
         } else {
@@ -58,6 +59,28 @@ final class ObjectLoader {
     private void applyMaxEntries() {
         for (Map.Entry<String, Integer> e : options.maxEntries().entrySet()) {
             Native.check(LibBpf.bpfMapSetMaxEntries(map(e.getKey()), e.getValue()), "bpf_map__set_max_entries", e.getKey());
+        }
+    }
+
+    /** Maps taken from another object's pins: sized as the pin, checked, then reused by libbpf at load. */
+    private void reuseOtherPins() {
+        try (Arena arena = Arena.ofConfined()) {
+            for (Map.Entry<String, Path> e : options.reused().entrySet()) {
+                MemorySegment m = map(e.getKey());
+                Path pin = e.getValue();
+                if (!Files.exists(pin)) {
+                    throw new BpfKernelException("reuse pinned map", e.getKey(), -Errno.ENOENT.code(),
+                            "nothing is pinned at " + pin);
+                }
+                int entries;
+                try (Fd fd = Pins.open(pin)) {
+                    entries = Infos.map(fd, pin.toString()).maxEntries();
+                }
+                Native.check(LibBpf.bpfMapSetMaxEntries(m, entries), "bpf_map__set_max_entries", e.getKey());
+                PinCompatibility.check(ObjectSpec.mapSpec(m), pin);
+                Native.check(LibBpf.bpfMapSetPinPath(m, arena.allocateFrom(pin.toString())),
+                        "bpf_map__set_pin_path", e.getKey());
+            }
         }
     }
 
@@ -120,11 +143,23 @@ final class ObjectLoader {
             for (MemorySegment m : pinnedMaps()) {
                 Path path = pinPath(m);
                 if (Files.exists(path)) {
-                    PinCompatibility.check(ObjectSpec.mapSpec(m), path);
+                    MapSpec wanted = ObjectSpec.mapSpec(m);
+                    PinCompatibility.check(wanted, path);
+                    if (PinCompatibility.kernelAdded(wanted.type()) != 0) {
+                        reuseFd(m, path);   // libbpf's own check would refuse the flag the kernel added
+                        continue;
+                    }
                 }
                 Native.check(LibBpf.bpfMapSetPinPath(m, arena.allocateFrom(path.toString())),
                         "bpf_map__set_pin_path", LibBpf.bpfMapName(m));
             }
+        }
+    }
+
+    /** Makes the object use the map pinned at {@code pin} (checked already); libbpf dups the descriptor. */
+    private static void reuseFd(MemorySegment m, Path pin) {
+        try (Fd fd = Pins.open(pin)) {
+            Native.check(LibBpf.bpfMapReuseFd(m, fd.get()), "bpf_map__reuse_fd", LibBpf.bpfMapName(m));
         }
     }
 

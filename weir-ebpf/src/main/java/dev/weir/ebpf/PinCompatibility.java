@@ -25,11 +25,19 @@ final class PinCompatibility {
         differ(diffs, "key_size", pinned.keySize(), wanted.keySize());
         differ(diffs, "value_size", pinned.valueSize(), wanted.valueSize());
         differ(diffs, "max_entries", pinned.maxEntries(), wanted.maxEntries());
-        differ(diffs, "map_flags", pinned.flags(), wanted.flags());
+        differ(diffs, "map_flags", pinned.flags() & ~kernelAdded(pinned.type()), wanted.flags());
         if (!diffs.isEmpty()) {
             throw new BpfKernelException("reuse pinned map", wanted.name(), -Errno.EINVAL.code(),
                     "the map pinned at " + pin + " is incompatible: " + String.join(", ", diffs));
         }
+    }
+
+    /** BPF_F_RDONLY_PROG, which the kernel adds to every devmap it creates (dev_map_alloc). */
+    static final int RDONLY_PROG = 1 << 7;
+
+    /** Flags the kernel adds to a map of this type at creation, which no object asks for. */
+    static int kernelAdded(MapType type) {
+        return type == MapType.DEVMAP || type == MapType.DEVMAP_HASH ? RDONLY_PROG : 0;
     }
 
     private static void differ(List<String> diffs, String field, Object pinned, Object wanted) {

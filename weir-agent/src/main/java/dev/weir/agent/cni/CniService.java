@@ -45,9 +45,32 @@ public final class CniService {
     /** ADDs in progress, by {@code containerId/ifName}; guarded by {@link #changes}. */
     private final java.util.Map<String, Reservation> reserved = new java.util.HashMap<>();
 
+    /** GRO on the pods' side of their veths (the prefilter's redirect stage is on); see {@link #podGro(boolean)}. */
+    private volatile boolean podGro;
+
     public CniService(Parts parts, Consumer<String> log) {
         this.parts = parts;
         this.log = log;
+    }
+
+    /**
+     * Whether pods get GRO on their side of the veth ({@link PodLink#podGro}), which the prefilter's redirect stage
+     * needs: on, every attached pod gets it now (once, when it turns on) and every pod added later at ADD. Off, new
+     * pods keep the kernel's default; pods that have it keep it (harmless). Failures are logged, not thrown: a pod
+     * without GRO only loses redirected frames, which the redirect stage's docs name.
+     */
+    public void podGro(boolean on) {
+        if (on && !podGro) {
+            for (Attachment a : parts.endpoints().all()) {
+                try {
+                    parts.links().podGro(a.netns(), a.ifName());
+                } catch (CniException e) {
+                    log.accept("cni: GRO on " + a.podKey() + "'s " + a.ifName() + ": " + e.getMessage());
+                }
+            }
+            log.accept("cni: GRO on for the pods' interfaces (the prefilter's redirect stage is on)");
+        }
+        podGro = on;
     }
 
     /** The sync loop calls this with every new state, waking the ADDs that wait for it. */
@@ -138,6 +161,9 @@ public final class CniService {
             readied = CompletableFuture.supplyAsync(() -> steps.aside("programs",
                     () -> parts.dataplane().ready(parts.links().nodeNetns(), held.host())), SIDE);
             parts.links().wirePodSide(held.host(), r.netns(), r.ifName(), addresses);
+            if (podGro) {
+                parts.links().podGro(r.netns(), r.ifName());
+            }
             steps.done("pod side");
             a = new Attachment(r.containerId(), r.ifName(), r.netns(), join(id), namespace, name, r.labels(),
                     addresses.stream().filter(x -> !x.contains(":")).findFirst().orElse(null),

@@ -143,6 +143,24 @@ public final class PodLink {
         });
     }
 
+    /**
+     * Turns generic receive offload on for the pod side ({@code ethtool -K <ifName> gro on} in the pod's namespace):
+     * the prefilter's redirect stage sends frames into the host side with {@code ndo_xdp_xmit}, which a veth accepts
+     * only when its peer has GRO on (or runs XDP); otherwise the kernel drops them.
+     */
+    public void podGro(String podNetns, String ifName) {
+        try {
+            NetworkNamespace.at(Path.of(podNetns)).callUnchecked(() -> {
+                dev.weir.ebpf.NetInterface.gro(ifName, true);
+                return null;
+            });
+        } catch (BpfKernelException e) {
+            throw new CniException(CniException.IO_FAILURE, e.getMessage(), e.detail());
+        } catch (NetnsException | IllegalArgumentException e) {
+            throw new CniException(CniException.IO_FAILURE, e.getMessage(), "");
+        }
+    }
+
     /** Removes the host side (the kernel removes the pod side with it); nothing when it is gone. */
     public void delete(String host) {
         onNode(node -> {

@@ -3,10 +3,12 @@ package dev.weir.agent.datapath;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
+import dev.weir.agent.cni.PodLink;
 import dev.weir.agent.flow.FlowSink;
 import dev.weir.agent.guard.GuardValues;
 import dev.weir.agent.prefilter.NodePrefilter;
 import dev.weir.agent.prefilter.NodePrefilterSpec;
+import dev.weir.agent.prefilter.RedirectPod;
 import dev.weir.agent.runtime.ComputedState;
 import dev.weir.agent.runtime.ConntrackReader;
 import dev.weir.agent.runtime.Dataplane;
@@ -127,7 +129,14 @@ public final class KernelDataplane implements Dataplane<ComputedState> {
             throw new IllegalStateException("prefilter: node " + config.node() + " is not among the cluster's nodes,"
                     + " so its network namespace is unknown");
         }
-        prefilter.apply(want, self.map(dev.weir.agent.cluster.Node::netns).orElse(null));
+        prefilter.apply(want, self.map(dev.weir.agent.cluster.Node::netns).orElse(null),
+                redirectPods(update.cluster().endpointsOn(config.node())));
+    }
+
+    /** The local pods as the prefilter's redirect stage needs them (the pod side's MAC as weir-cni sets it). */
+    private static java.util.List<RedirectPod> redirectPods(java.util.List<dev.weir.agent.cluster.Endpoint> local) {
+        return local.stream().filter(e -> e.iface() != null)
+                .map(e -> new RedirectPod(e.id(), e.addresses(), e.iface(), PodLink.podMac(e.iface()))).toList();
     }
 
     /** The pods' MTU: the underlay's, less the VXLAN overhead when tunnelling; null before the first sync. */

@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 import dev.weir.agent.prefilter.NodePrefilter;
+import dev.weir.datapath.prefilter.PrefilterMaps;
 import dev.weir.agent.runtime.Dataplane;
 import dev.weir.datapath.DropReason;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
@@ -85,6 +86,18 @@ final class DatapathMetrics {
                     NodePrefilter.Status st = this.prefilter.get();
                     if (st != null) {
                         st.rules().forEach((id, v) -> cb.call(v[0], Integer.toString(id)));
+                    }
+                }).register(registry);
+        CounterWithCallback.builder().name("weir_prefilter_redirect_packets")
+                .help("Packets for local pods the prefilter's redirect stage saw, by outcome and path (XDP_REDIRECT or TC)")
+                .labelNames("outcome", "path").callback(cb -> {
+                    NodePrefilter.Status st = this.prefilter.get();
+                    if (st != null) {
+                        st.redirect().forEach((k, v) -> {
+                            if (k < PrefilterMaps.RDR_OUTCOMES.size()) {
+                                cb.call(v[0], PrefilterMaps.RDR_OUTCOMES.get(k), k <= PrefilterMaps.RDR_REPLY ? "XDP_REDIRECT" : "TC");
+                            }
+                        });
                     }
                 }).register(registry);
     }

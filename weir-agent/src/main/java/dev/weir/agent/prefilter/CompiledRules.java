@@ -31,11 +31,12 @@ public record CompiledRules(GenConfig cfg,
 
     /**
      * Per-generation configuration: slot masks by need and action, mode, rate limit, sampling, per table the
-     * prefix lengths held in its hash map, the deny slots in dry run and whether the whole prefilter is.
+     * prefix lengths held in its hash map, the deny slots in dry run, whether the whole prefilter is, and whether
+     * the redirect stage is on.
      */
     public record GenConfig(long needSrc, long needDst, long needL4, long deny, long allow, long active,
                             int mode, long ratePps, long rateBurst, long sampleEvery, int[] slotRule,
-                            HashedLengths hashed, long dry, boolean dryRun) {
+                            HashedLengths hashed, long dry, boolean dryRun, boolean redirect) {
         public static final GenConfig EMPTY = new GenConfig(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, new int[Capacity.SLOTS],
                 HashedLengths.NONE);
 
@@ -44,11 +45,19 @@ public record CompiledRules(GenConfig cfg,
             java.util.Objects.requireNonNull(hashed, "hashed");
         }
 
+        /** The redirect stage off. */
+        public GenConfig(long needSrc, long needDst, long needL4, long deny, long allow, long active, int mode,
+                         long ratePps, long rateBurst, long sampleEvery, int[] slotRule, HashedLengths hashed,
+                         long dry, boolean dryRun) {
+            this(needSrc, needDst, needL4, deny, allow, active, mode, ratePps, rateBurst, sampleEvery, slotRule, hashed,
+                    dry, dryRun, false);
+        }
+
         /** Nothing in dry run. */
         public GenConfig(long needSrc, long needDst, long needL4, long deny, long allow, long active, int mode,
                          long ratePps, long rateBurst, long sampleEvery, int[] slotRule, HashedLengths hashed) {
             this(needSrc, needDst, needL4, deny, allow, active, mode, ratePps, rateBurst, sampleEvery, slotRule, hashed,
-                    0, false);
+                    0, false, false);
         }
 
         @Override
@@ -62,13 +71,13 @@ public record CompiledRules(GenConfig cfg,
                     && deny == g.deny && allow == g.allow && active == g.active && mode == g.mode
                     && ratePps == g.ratePps && rateBurst == g.rateBurst && sampleEvery == g.sampleEvery
                     && java.util.Arrays.equals(slotRule, g.slotRule) && hashed.equals(g.hashed) && dry == g.dry
-                    && dryRun == g.dryRun;
+                    && dryRun == g.dryRun && redirect == g.redirect;
         }
 
         @Override
         public int hashCode() {
             return java.util.Objects.hash(needSrc, needDst, needL4, deny, allow, active, mode, ratePps, rateBurst,
-                    sampleEvery, java.util.Arrays.hashCode(slotRule), hashed, dry, dryRun);
+                    sampleEvery, java.util.Arrays.hashCode(slotRule), hashed, dry, dryRun, redirect);
         }
     }
 

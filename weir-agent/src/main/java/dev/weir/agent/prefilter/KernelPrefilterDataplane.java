@@ -30,7 +30,9 @@ import dev.weir.ebpf.netns.NetworkNamespace;
 /**
  * The prefilter of one scope in the running kernel. Maps are pinned in
  * {@code /sys/fs/bpf/weir/prefilter/<scope>/}, XDP links in its {@code links/<iface>}; nothing is held
- * open between calls, so the CLI can exit and the pins keep the program attached and the maps alive.
+ * open between calls, so the CLI can exit and the pins keep the program attached and the maps alive. A node's
+ * prefilter reuses the node's {@code tc_endpoint} maps the redirect stage reads ({@link PrefilterMaps#RDR_REUSED}:
+ * endpoints, policy, conntrack, lifetimes) from the node's pins, so it sees the state TC sees.
  */
 public final class KernelPrefilterDataplane implements PrefilterDataplane {
 
@@ -42,15 +44,26 @@ public final class KernelPrefilterDataplane implements PrefilterDataplane {
     private final String scope;
     private final NetworkNamespace netns;
     private final Path dir;
+    private final Path nodePins;
 
     public KernelPrefilterDataplane(String scope, NetworkNamespace netns) {
         this(scope, netns, BPFFS_ROOT.resolve("prefilter").resolve(scope));
     }
 
     public KernelPrefilterDataplane(String scope, NetworkNamespace netns, Path pinDir) {
+        this(scope, netns, pinDir, null);
+    }
+
+    /**
+     * @param nodePins the node's pin directory ({@code /sys/fs/bpf/weir/<node>}) whose {@code tc_endpoint} maps
+     *                 the redirect stage reuses when all of them are pinned there; null: none (the object's own
+     *                 empty placeholders, so nothing is redirected)
+     */
+    public KernelPrefilterDataplane(String scope, NetworkNamespace netns, Path pinDir, Path nodePins) {
         this.scope = scope;
         this.netns = netns;
         this.dir = pinDir;
+        this.nodePins = nodePins;
     }
 
     public Path pinDirectory() {
@@ -82,6 +95,9 @@ public final class KernelPrefilterDataplane implements PrefilterDataplane {
                     PrefilterMaps.snet6(gen), PrefilterMaps.dnet4(gen), PrefilterMaps.dnet6(gen))) {
                 opts.maxEntries(map, capacity.prefixes());
             }
+        }
+        if (nodePins != null && PrefilterMaps.RDR_REUSED.stream().allMatch(m -> Files.exists(nodePins.resolve(m)))) {
+            PrefilterMaps.RDR_REUSED.forEach(m -> opts.reuse(m, nodePins.resolve(m)));
         }
         return BpfObject.load(spec(), opts.build());
     }
@@ -285,6 +301,26 @@ public final class KernelPrefilterDataplane implements PrefilterDataplane {
                 }
             }
         }
+    }
+
+    @Override
+    public int redirect(List<String> ifaces, List<RedirectPod> pods) {
+        if (!loaded() || !Files.exists(dir.resolve(PrefilterMaps.DEVMAP))) {
+            return 0;
+        }
+        return netns.callUnchecked(() -> new RedirectMaps(dir).write(ifaces, pods));
+    }
+
+    @Override
+    public Map<Integer, long[]> redirectCounters() {
+        if (!Files.exists(dir.resolve(PrefilterMaps.RDR_STATS))) {
+            return Map.of();
+        }
+        List<Integer> keys = new ArrayList<>();
+        for (int i = PrefilterMaps.RDR_ESTABLISHED; i <= PrefilterMaps.RDR_NO_DEV; i++) {
+            keys.add(i);
+        }
+        return counters(PrefilterMaps.RDR_STATS, keys);
     }
 
     @Override

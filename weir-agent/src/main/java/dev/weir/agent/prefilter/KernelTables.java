@@ -56,7 +56,7 @@ final class KernelTables implements TableWriter, AutoCloseable {
         PfCfg.Nets nets = new PfCfg.Nets(ints(h.src4()), ints(h.dst4()), ints(h.src6()), ints(h.dst6()), skip);
         PfCfg cfg = new PfCfg(c.needSrc(), c.needDst(), c.needL4(), c.deny(), c.allow(), c.active(), c.mode(),
                 (int) c.ratePps(), (int) c.rateBurst(), (int) c.sampleEvery(), c.slotRule(), nets, c.dry(),
-                c.dryRun() ? PfCfg.DRY_RUN : 0);
+                (c.dryRun() ? PfCfg.DRY_RUN : 0) | (c.redirect() ? PfCfg.REDIRECT : 0));
         map(PrefilterMaps.CFG, Codec.u32(), PfCfg.CODEC).put(gen, cfg);
     }
 

@@ -49,7 +49,7 @@ public final class NodePrefilter {
     public static NodePrefilter kernel(String node, Path pinDir, Path runDir, Consumer<String> log) {
         return new NodePrefilter(node, pinDir, new PrefilterStore(runDir),
                 netns -> new KernelPrefilterDataplane(node, netns == null ? NetworkNamespace.current()
-                        : NetworkNamespace.named(netns), pinDir), log);
+                        : NetworkNamespace.named(netns), pinDir, pinDir.getParent()), log);
     }
 
     /** @param dataplanes the dataplane for a network namespace name (null: the agent's own) */
@@ -71,6 +71,40 @@ public final class NodePrefilter {
      * @throws IllegalStateException naming the interfaces it could not attach (the rest is done)
      */
     public void apply(NodePrefilterSpec spec, String netns) {
+        apply(spec, netns, List.of());
+    }
+
+    /**
+     * As {@link #apply(NodePrefilterSpec, String)}, then the redirect stage's maps: with {@code spec.redirect} on,
+     * the attached interfaces and the node's pods {@code local} (written from the node's network namespace, only
+     * what changed: pods that came or went); off, emptied.
+     */
+    public void apply(NodePrefilterSpec spec, String netns, List<RedirectPod> local) {
+        try {
+            applySpec(spec, netns);
+        } finally {
+            redirect(spec, netns, local);
+        }
+    }
+
+    private void redirect(NodePrefilterSpec spec, String netns, List<RedirectPod> local) {
+        if (bound == null && !spec.selected()) {
+            return;
+        }
+        Bound b = bind(netns);
+        if (!b.dataplane().loaded()) {
+            return;
+        }
+        boolean on = spec.selected() && spec.settings().redirect();
+        List<String> ifaces = spec.interfaces().stream().filter(attachments()::containsKey).toList();
+        int n = b.dataplane().redirect(ifaces, on ? local : null);
+        if (n > 0) {
+            log.accept("prefilter: redirect stage " + (on ? "on for " + local.size() + " local pods" : "off")
+                    + " (" + n + " map entries written or deleted)");
+        }
+    }
+
+    private void applySpec(NodePrefilterSpec spec, String netns) {
         if (!spec.selected() && store.load(SCOPE).isEmpty() && !java.nio.file.Files.exists(pinDir)) {
             applied = spec;   // nothing selects the node and nothing of it is here: nothing to look at
             return;
@@ -189,7 +223,8 @@ public final class NodePrefilter {
             return new Status(node, b == null ? null : b.netns(), pinDir, spec, state, Map.of(), Map.of(), Map.of());
         }
         return new Status(node, b.netns(), pinDir, spec, state, b.manager().reasonCounters(),
-                b.manager().wouldDropCounters(), b.manager().ruleCounters(), b.manager().tcpCounters());
+                b.manager().wouldDropCounters(), b.manager().ruleCounters(), b.manager().tcpCounters(),
+                b.manager().redirectCounters());
     }
 
     /**
@@ -203,10 +238,19 @@ public final class NodePrefilter {
      * @param wouldDrop dry-run drops (passed) per reason code {packets, bytes}
      * @param rules   per rule id (0: unattributed) {packets, bytes}
      * @param tcp     per-CPU TCP counters: entry (0 SYNs, 1 cookies sent, 2 valid cookie ACKs) to packets per CPU
+     * @param redirect the redirect stage's counters ({@code pf_rdr_stats}): outcome ({@code PrefilterMaps.RDR_*}) to
+     *                 {packets, bytes}
      */
     public record Status(String node, String netns, Path pinDir, NodePrefilterSpec spec, Optional<PrefilterState> state,
                          Map<Integer, long[]> reasons, Map<Integer, long[]> wouldDrop, Map<Integer, long[]> rules,
-                         Map<Integer, long[]> tcp) {
+                         Map<Integer, long[]> tcp, Map<Integer, long[]> redirect) {
+
+        /** Without redirect counters. */
+        public Status(String node, String netns, Path pinDir, NodePrefilterSpec spec, Optional<PrefilterState> state,
+                      Map<Integer, long[]> reasons, Map<Integer, long[]> wouldDrop, Map<Integer, long[]> rules,
+                      Map<Integer, long[]> tcp) {
+            this(node, netns, pinDir, spec, state, reasons, wouldDrop, rules, tcp, Map.of());
+        }
 
         /** Without TCP counters. */
         public Status(String node, String netns, Path pinDir, NodePrefilterSpec spec, Optional<PrefilterState> state,

@@ -68,6 +68,19 @@ public interface PrefilterDataplane {
      */
     Map<Integer, long[]> tcpCounters();
 
+    /**
+     * The redirect stage's maps ({@code pf_rdr_if}, {@code pf_rdr_ep}, {@code pf_devmap}): with {@code pods}
+     * non-null, exactly the attached interfaces {@code ifaces} and those pods, resolved and written in the scope's
+     * network namespace (a devmap entry names a device of its writer's namespace); with null, emptied. Writes only
+     * what differs; nothing when the maps are not loaded.
+     *
+     * @return entries written and deleted
+     */
+    int redirect(List<String> ifaces, List<RedirectPod> pods);
+
+    /** The redirect stage's per-outcome counters ({@code pf_rdr_stats}) summed over CPUs; empty when not loaded. */
+    Map<Integer, long[]> redirectCounters();
+
     /** Removes every pin of this scope (links first, so the program detaches, then maps). */
     void destroy();
 }

@@ -130,6 +130,11 @@ public final class PrefilterManager {
         return dataplane.loaded() ? dataplane.tcpCounters() : Map.of();
     }
 
+    /** The redirect stage's counters per outcome ({@link PrefilterDataplane#redirectCounters}); empty when nothing is loaded. */
+    public Map<Integer, long[]> redirectCounters() {
+        return dataplane.loaded() ? dataplane.redirectCounters() : Map.of();
+    }
+
     /** Hit counters per rule id (0: unattributed); empty when nothing is loaded. */
     public Map<Integer, long[]> ruleCounters() {
         if (!dataplane.loaded()) {

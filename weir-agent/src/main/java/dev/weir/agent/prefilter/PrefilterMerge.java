@@ -16,7 +16,7 @@ import dev.weir.agent.yaml.ValidationException;
  * Merges the {@link WeirPrefilter} objects that select a node into what the node enforces: the union of
  * their interfaces and rules (a rule several objects give is one rule; deny beats allow in the datapath, as
  * always), and their settings — which must agree: one node has one prefilter, so one mode, one rate limit,
- * one sampling rate and one XDP mode. An object that leaves a setting out takes no part in it. Stateless.
+ * one sampling rate, one XDP mode and the redirect stage on or off. An object that leaves a setting out takes no part in it. Stateless.
  */
 public final class PrefilterMerge {
 
@@ -42,6 +42,7 @@ public final class PrefilterMerge {
         Setting<List<Long>> rate = new Setting<>("spec.rateLimit", "rate limit (rateLimit, burst)");
         Setting<Long> sample = new Setting<>("spec.sampleEvery", "sampleEvery");
         Setting<Boolean> dryRun = new Setting<>("spec.dryRun", "dryRun");
+        Setting<Boolean> redirect = new Setting<>("spec.redirect", "redirect");
         Map<String, TreeSet<String>> interfaces = new java.util.TreeMap<>();
         Map<PrefilterRule, TreeSet<String>> origins = new LinkedHashMap<>();
         TreeSet<Integer> synProxy = new TreeSet<>();
@@ -52,6 +53,7 @@ public final class PrefilterMerge {
             rate.offer(o, o.rateLimit() == null ? null : List.of(o.rateLimit(), o.burst() == null ? o.rateLimit() : o.burst()), node);
             sample.offer(o, o.sampleEvery(), node);
             dryRun.offer(o, o.dryRun(), node);
+            redirect.offer(o, o.redirect(), node);
             o.interfaces().forEach(i -> interfaces.computeIfAbsent(i, k -> new TreeSet<>()).add(o.name()));
             o.rules().forEach(r -> origins.computeIfAbsent(r, k -> new TreeSet<>()).add(o.name()));
         }
@@ -59,7 +61,7 @@ public final class PrefilterMerge {
         PrefilterSettings settings = new PrefilterSettings(
                 mode.value == null ? PrefilterSettings.Mode.DENYLIST : mode.value, r.get(0), r.get(1),
                 sample.value == null ? PrefilterSettings.DEFAULT.sampleEvery() : sample.value,
-                Boolean.TRUE.equals(dryRun.value), List.copyOf(synProxy));
+                Boolean.TRUE.equals(dryRun.value), List.copyOf(synProxy), Boolean.TRUE.equals(redirect.value));
         Map<PrefilterRule, List<String>> from = new LinkedHashMap<>();
         origins.forEach((rule, names) -> from.put(rule, List.copyOf(names)));
         Map<String, List<String>> by = new LinkedHashMap<>();

@@ -10,9 +10,11 @@ package dev.weir.agent.prefilter;
  * @param dryRun      the whole prefilter in dry run: every drop is counted (would-drop) and the packet passes
  * @param synProxy    TCP ports whose SYNs the prefilter answers with SYN cookies (pf_syn_ports), sorted, no
  *                    duplicates; empty: none
+ * @param redirect    the redirect stage ({@code PF_CFG_REDIRECT}): passed TCP of an established, allowed connection
+ *                    to a local pod goes to the pod's veth with XDP_REDIRECT (docs/prefilter-datapath.md)
  */
 public record PrefilterSettings(Mode mode, long ratePps, long rateBurst, long sampleEvery, boolean dryRun,
-                                java.util.List<Integer> synProxy) {
+                                java.util.List<Integer> synProxy, boolean redirect) {
 
     /** How unmatched traffic is treated. */
     public enum Mode { DENYLIST, ALLOWLIST }
@@ -37,6 +39,12 @@ public record PrefilterSettings(Mode mode, long ratePps, long rateBurst, long sa
         }
     }
 
+    /** Without the redirect stage. */
+    public PrefilterSettings(Mode mode, long ratePps, long rateBurst, long sampleEvery, boolean dryRun,
+                             java.util.List<Integer> synProxy) {
+        this(mode, ratePps, rateBurst, sampleEvery, dryRun, synProxy, false);
+    }
+
     /** Without SYN proxy ports. */
     public PrefilterSettings(Mode mode, long ratePps, long rateBurst, long sampleEvery, boolean dryRun) {
         this(mode, ratePps, rateBurst, sampleEvery, dryRun, null);
@@ -54,22 +62,26 @@ public record PrefilterSettings(Mode mode, long ratePps, long rateBurst, long sa
     }
 
     public PrefilterSettings withMode(Mode m) {
-        return new PrefilterSettings(m, ratePps, rateBurst, sampleEvery, dryRun, synProxy);
+        return new PrefilterSettings(m, ratePps, rateBurst, sampleEvery, dryRun, synProxy, redirect);
     }
 
     public PrefilterSettings withRate(long pps, long burst) {
-        return new PrefilterSettings(mode, pps, burst, sampleEvery, dryRun, synProxy);
+        return new PrefilterSettings(mode, pps, burst, sampleEvery, dryRun, synProxy, redirect);
     }
 
     public PrefilterSettings withSampleEvery(long n) {
-        return new PrefilterSettings(mode, ratePps, rateBurst, n, dryRun, synProxy);
+        return new PrefilterSettings(mode, ratePps, rateBurst, n, dryRun, synProxy, redirect);
     }
 
     public PrefilterSettings withDryRun(boolean d) {
-        return new PrefilterSettings(mode, ratePps, rateBurst, sampleEvery, d, synProxy);
+        return new PrefilterSettings(mode, ratePps, rateBurst, sampleEvery, d, synProxy, redirect);
     }
 
     public PrefilterSettings withSynProxy(java.util.List<Integer> ports) {
-        return new PrefilterSettings(mode, ratePps, rateBurst, sampleEvery, dryRun, ports);
+        return new PrefilterSettings(mode, ratePps, rateBurst, sampleEvery, dryRun, ports, redirect);
+    }
+
+    public PrefilterSettings withRedirect(boolean on) {
+        return new PrefilterSettings(mode, ratePps, rateBurst, sampleEvery, dryRun, synProxy, on);
     }
 }

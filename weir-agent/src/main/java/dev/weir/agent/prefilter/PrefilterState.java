@@ -40,10 +40,10 @@ public record PrefilterState(Capacity capacity, Map<String, String> attachments,
         return new PrefilterState(capacity, a, rules);
     }
 
-    /** The on-disk form: plain strings and numbers, readable by people and jq. */
+    /** The on-disk form: plain strings and numbers, readable by people and jq (redirect absent: false). */
     public record Json(int maxPrefixes, int maxRules, Map<String, String> attachments, String mode,
                        long ratePps, long rateBurst, long sampleEvery, boolean dryRun, List<RuleJson> rules,
-                       List<Integer> synProxy) {
+                       List<Integer> synProxy, boolean redirect) {
 
         public static Json of(PrefilterState s) {
             PrefilterSettings st = s.rules().settings();
@@ -53,7 +53,7 @@ public record PrefilterState(Capacity capacity, Map<String, String> attachments,
             }
             return new Json(s.capacity().prefixes(), s.capacity().rules(), s.attachments(),
                     st.mode().name().toLowerCase(), st.ratePps(), st.rateBurst(), st.sampleEvery(), st.dryRun(), rules,
-                    st.synProxy());
+                    st.synProxy(), st.redirect());
         }
 
         public PrefilterState toState() {
@@ -62,7 +62,7 @@ public record PrefilterState(Capacity capacity, Map<String, String> attachments,
                 rs.add(r.toRule());
             }
             PrefilterSettings st = new PrefilterSettings(PrefilterSettings.Mode.valueOf(mode.toUpperCase()),
-                    ratePps, rateBurst, sampleEvery, dryRun, synProxy);
+                    ratePps, rateBurst, sampleEvery, dryRun, synProxy, redirect);
             return new PrefilterState(new Capacity(maxPrefixes, maxRules),
                     attachments == null ? Map.of() : attachments, new RuleSet(st, rs));
         }

@@ -165,7 +165,7 @@ public final class RuleCompiler {
         PrefilterSettings st = set.settings();
         return new GenConfig(needSrc, needDst, needL4, deny, allow, active,
                 st.mode() == PrefilterSettings.Mode.ALLOWLIST ? 1 : 0, st.ratePps(), st.rateBurst(), st.sampleEvery(), slotRule,
-                hashed, dry, st.dryRun());
+                hashed, dry, st.dryRun(), st.redirect());
     }
 
     /** One trie's contents, with inheritance: each prefix also carries the slots of the prefixes containing it. */

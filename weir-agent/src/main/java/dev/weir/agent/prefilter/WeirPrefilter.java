@@ -28,10 +28,14 @@ import dev.weir.agent.policy.LabelSelector;
  *                     null when the object does not say (false)
  * @param synProxy     TCP ports whose SYNs the prefilter answers with SYN cookies (the SYN-flood defence,
  *                     docs/prefilter-datapath.md), sorted, no duplicates; empty: none
+ * @param redirect     the redirect stage: packets of established, allowed TCP connections to the node's pods go
+ *                     to the pod's veth with XDP_REDIRECT (docs/prefilter-datapath.md); null when the object does
+ *                     not say (off)
  */
 public record WeirPrefilter(String name, String source, LabelSelector nodeSelector, List<String> interfaces,
                             String xdpMode, PrefilterSettings.Mode mode, Long rateLimit, Long burst, Long sampleEvery,
-                            List<PrefilterRule> rules, Boolean dryRun, Boolean force, List<Integer> synProxy) {
+                            List<PrefilterRule> rules, Boolean dryRun, Boolean force, List<Integer> synProxy,
+                            Boolean redirect) {
 
     public static final String API_VERSION = "weir.dev/v1";
     public static final String KIND = "WeirPrefilter";
@@ -43,6 +47,14 @@ public record WeirPrefilter(String name, String source, LabelSelector nodeSelect
         interfaces = List.copyOf(interfaces);
         rules = rules.stream().map(r -> r.withId(0)).toList();
         synProxy = synProxy == null ? List.of() : synProxy.stream().distinct().sorted().toList();
+    }
+
+    /** An object that does not say whether the redirect stage is on. */
+    public WeirPrefilter(String name, String source, LabelSelector nodeSelector, List<String> interfaces,
+                         String xdpMode, PrefilterSettings.Mode mode, Long rateLimit, Long burst, Long sampleEvery,
+                         List<PrefilterRule> rules, Boolean dryRun, Boolean force, List<Integer> synProxy) {
+        this(name, source, nodeSelector, interfaces, xdpMode, mode, rateLimit, burst, sampleEvery, rules, dryRun, force,
+                synProxy, null);
     }
 
     /** An object that does not say whether it is forced, without SYN proxy ports. */
@@ -90,26 +102,30 @@ public record WeirPrefilter(String name, String source, LabelSelector nodeSelect
     }
 
     public WeirPrefilter withInterfaces(List<String> i) {
-        return new WeirPrefilter(name, source, nodeSelector, i, xdpMode, mode, rateLimit, burst, sampleEvery, rules, dryRun, force, synProxy);
+        return new WeirPrefilter(name, source, nodeSelector, i, xdpMode, mode, rateLimit, burst, sampleEvery, rules, dryRun, force, synProxy, redirect);
     }
 
     public WeirPrefilter withXdpMode(String m) {
-        return new WeirPrefilter(name, source, nodeSelector, interfaces, m, mode, rateLimit, burst, sampleEvery, rules, dryRun, force, synProxy);
+        return new WeirPrefilter(name, source, nodeSelector, interfaces, m, mode, rateLimit, burst, sampleEvery, rules, dryRun, force, synProxy, redirect);
     }
 
     public WeirPrefilter withRules(List<PrefilterRule> r) {
-        return new WeirPrefilter(name, source, nodeSelector, interfaces, xdpMode, mode, rateLimit, burst, sampleEvery, r, dryRun, force, synProxy);
+        return new WeirPrefilter(name, source, nodeSelector, interfaces, xdpMode, mode, rateLimit, burst, sampleEvery, r, dryRun, force, synProxy, redirect);
     }
 
     public WeirPrefilter withForce(Boolean f) {
-        return new WeirPrefilter(name, source, nodeSelector, interfaces, xdpMode, mode, rateLimit, burst, sampleEvery, rules, dryRun, f, synProxy);
+        return new WeirPrefilter(name, source, nodeSelector, interfaces, xdpMode, mode, rateLimit, burst, sampleEvery, rules, dryRun, f, synProxy, redirect);
     }
 
     public WeirPrefilter withSynProxy(List<Integer> ports) {
-        return new WeirPrefilter(name, source, nodeSelector, interfaces, xdpMode, mode, rateLimit, burst, sampleEvery, rules, dryRun, force, ports);
+        return new WeirPrefilter(name, source, nodeSelector, interfaces, xdpMode, mode, rateLimit, burst, sampleEvery, rules, dryRun, force, ports, redirect);
     }
 
     public WeirPrefilter withSettings(PrefilterSettings.Mode m, Long rate, Long b, Long sample, Boolean dry) {
-        return new WeirPrefilter(name, source, nodeSelector, interfaces, xdpMode, m, rate, b, sample, rules, dry, force, synProxy);
+        return new WeirPrefilter(name, source, nodeSelector, interfaces, xdpMode, m, rate, b, sample, rules, dry, force, synProxy, redirect);
+    }
+
+    public WeirPrefilter withRedirect(Boolean on) {
+        return new WeirPrefilter(name, source, nodeSelector, interfaces, xdpMode, mode, rateLimit, burst, sampleEvery, rules, dryRun, force, synProxy, on);
     }
 }

@@ -29,7 +29,7 @@ public final class WeirPrefilterReader {
     private static final Set<String> TOP = Set.of("apiVersion", "kind", "metadata", "spec");
     private static final Set<String> METADATA = Set.of("name", "namespace", "labels", "annotations");
     private static final Set<String> SPEC = Set.of("nodeSelector", "interfaces", "xdpMode", "mode", "rateLimit", "burst",
-            "sampleEvery", "dryRun", "rules", "force", "synProxy");
+            "sampleEvery", "dryRun", "rules", "force", "synProxy", "redirect");
     private static final Set<String> SYN_PROXY = Set.of("port", "protocol");
     private static final Set<String> RULE = Set.of("action", "sourceCIDRs", "destinationCIDRs", "protocol", "port", "endPort",
             "dryRun");
@@ -73,7 +73,7 @@ public final class WeirPrefilterReader {
         return new WeirPrefilter(name, source, nodes, interfaces(spec.get("interfaces")),
                 choice(spec.get("xdpMode"), List.of("native", "generic", "auto")), mode(spec.get("mode")), rate, burst,
                 u32(spec.get("sampleEvery")), rules(spec.get("rules")), spec.get("dryRun").boolOrNull(),
-                spec.get("force").boolOrNull(), synProxy(spec.get("synProxy")));
+                spec.get("force").boolOrNull(), synProxy(spec.get("synProxy")), spec.get("redirect").boolOrNull());
     }
 
     /** spec.synProxy: {@code [{port: 80, protocol: TCP}]}, TCP only (SYN cookies are TCP's), each port once. */

@@ -55,6 +55,9 @@ final class WeirPrefilterWriter {
         if (p.force() != null) {
             spec.put("force", p.force());
         }
+        if (p.redirect() != null) {
+            spec.put("redirect", p.redirect());
+        }
         if (!p.synProxy().isEmpty()) {
             ArrayNode ports = spec.putArray("synProxy");
             p.synProxy().forEach(port -> ports.addObject().put("port", port).put("protocol", "TCP"));

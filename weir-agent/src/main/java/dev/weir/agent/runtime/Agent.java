@@ -102,6 +102,10 @@ public final class Agent<R> {
         if (cni != null) {
             listeners.add(cni::synced);
         }
+        if (cni != null && parts.prefilter() != null) {
+            // after each sync: the prefilter's redirect stage needs GRO on the pods' side of their veths
+            listeners.add(s -> cni.podGro(parts.prefilter().applied().settings().redirect()));
+        }
         this.sync = new SyncLoop<>(new SyncLoop.Config(config.node(), config.pollInterval(), null), store, endpoints,
                 parts.compiler(), parts.dataplane(), listeners, log, this::fatal);
         kvstore.onChange(sync::poke);

@@ -108,6 +108,7 @@ final class PrefilterApi {
         o.put("rateBurst", set.rateBurst());
         o.put("sampleEvery", set.sampleEvery());
         o.put("dryRun", set.dryRun());
+        o.put("redirect", set.redirect());
         o.set("synProxy", M.valueToTree(set.synProxy()));
         st.ifPresent(x -> o.put("maxPrefixes", x.capacity().prefixes()).put("maxRules", x.capacity().rules()));
         o.set("attachments", M.valueToTree(st.map(PrefilterState::attachments).orElse(Map.of())));
@@ -127,6 +128,10 @@ final class PrefilterApi {
         counters(o.putArray("wouldDrop"), s.wouldDrop());
         ObjectNode tcp = o.putObject("tcp");
         new java.util.TreeMap<>(s.tcp()).forEach((k, perCpu) -> tcp.set(TCP_COUNTERS.get(k), M.valueToTree(perCpu)));
+        ArrayNode rdr = o.putArray("redirectStats");
+        new java.util.TreeMap<>(s.redirect()).forEach((k, c) -> rdr.addObject().put("code", k)
+                .put("outcome", dev.weir.datapath.prefilter.PrefilterMaps.RDR_OUTCOMES.get(k))
+                .put("packets", c[0]).put("bytes", c[1]));
         return o;
     }
 

@@ -114,4 +114,18 @@ public final class FakePrefilterDataplane implements PrefilterDataplane {
         loaded = false;
         maps = CompiledRules.EMPTY;
     }
+
+    /** The last {@link #redirect} call's pods (null: emptied). */
+    List<RedirectPod> redirectPods;
+
+    @Override
+    public int redirect(List<String> ifaces, List<RedirectPod> pods) {
+        redirectPods = pods == null ? null : List.copyOf(pods);
+        return 0;
+    }
+
+    @Override
+    public Map<Integer, long[]> redirectCounters() {
+        return Map.of();
+    }
 }

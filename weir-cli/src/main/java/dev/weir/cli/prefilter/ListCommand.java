@@ -41,7 +41,7 @@ final class ListCommand implements Runnable {
     record Listing(String scope, String mode, boolean dryRun, long ratePps, long rateBurst, long sampleEvery, int maxPrefixes,
                    int maxRules, Map<String, String> attachments, List<RuleRow> rules,
                    @JsonInclude(JsonInclude.Include.NON_NULL) String node,
-                   @JsonInclude(JsonInclude.Include.NON_NULL) List<String> objects) {
+                   @JsonInclude(JsonInclude.Include.NON_NULL) List<String> objects, boolean redirect) {
     }
 
     @Override
@@ -55,6 +55,7 @@ final class ListCommand implements Runnable {
         out.println("scope " + l.scope() + (l.node() == null ? "" : " (node " + l.node() + ", WeirPrefilter "
                 + (l.objects().isEmpty() ? "none" : String.join(", ", l.objects())) + ")") + ": mode " + l.mode()
                 + (l.dryRun() ? " in dry run (drops nothing)" : "")
+                + (l.redirect() ? ", redirect to local pods on" : "")
                 + (l.ratePps() > 0 ? ", rate limit " + l.ratePps() + " pps/source (burst " + l.rateBurst() + ")" : ", no rate limit")
                 + ", attached to " + (l.attachments().isEmpty() ? "nothing" : l.attachments()));
         Table t = l.node() == null ? new Table("ID", "ACTION", "MATCH", "PACKETS", "BYTES")
@@ -80,7 +81,7 @@ final class ListCommand implements Runnable {
         }
         var s = st.rules().settings();
         return new Listing(scope.scope(), s.mode().name().toLowerCase(), s.dryRun(), s.ratePps(), s.rateBurst(), s.sampleEvery(),
-                st.capacity().prefixes(), st.capacity().rules(), st.attachments(), rows, null, null);
+                st.capacity().prefixes(), st.capacity().rules(), st.attachments(), rows, null, null, s.redirect());
     }
 
     private Listing fromAgent(JsonNode s) {
@@ -97,7 +98,7 @@ final class ListCommand implements Runnable {
                 s.path("rateBurst").asLong(),
                 s.path("sampleEvery").asLong(), s.path("maxPrefixes").asInt(Capacity.DEFAULT.prefixes()),
                 s.path("maxRules").asInt(Capacity.DEFAULT.rules()), attachments, rows, s.path("node").asText(),
-                NodeAgentPrefilter.strings(s.path("objects")));
+                NodeAgentPrefilter.strings(s.path("objects")), s.path("redirect").asBoolean());
     }
 
     private static String text(JsonNode n, String field) {

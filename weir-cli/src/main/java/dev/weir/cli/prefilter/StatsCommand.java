@@ -14,6 +14,7 @@ import dev.weir.cli.output.Json;
 import dev.weir.cli.output.OutputFormat;
 import dev.weir.cli.output.Table;
 import dev.weir.datapath.DropReason;
+import dev.weir.datapath.prefilter.PrefilterMaps;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -23,6 +24,9 @@ import picocli.CommandLine.Option;
         description = {"Counters per verdict reason (summed over CPUs) and per rule; --watch adds rates.",
                 "VERDICT is PASS, DROP, EVENT, or WOULD-DROP for drops in dry run (the packet passed: a dry-run",
                 "rule, or the whole prefilter in dry run); a would-drop is counted there, not as a PASS.",
+                "With the redirect stage on (spec.redirect), REDIRECT lists packets for local pods by outcome:",
+                "ESTABLISHED and REPLY went to the pod's veth (XDP_REDIRECT); the others took the TC path, by why",
+                "(docs/prefilter-datapath.md, \"Redirect to local pods\").",
                 "On a node's namespace whose agent runs: the node's prefilter's, read through its agent."})
 final class StatsCommand implements Runnable {
 
@@ -51,7 +55,11 @@ final class StatsCommand implements Runnable {
     record TcpRow(String counter, long packets, long[] perCpu) {
     }
 
-    record Stats(String scope, List<ReasonRow> reasons, List<RuleRow> rules, List<TcpRow> tcp) {
+    /** A redirect stage outcome: PATH is XDP_REDIRECT (ESTABLISHED, REPLY) or TC (why a packet took the TC path). */
+    record RedirectRow(String outcome, String path, long packets, long bytes, Double pps) {
+    }
+
+    record Stats(String scope, List<ReasonRow> reasons, List<RuleRow> rules, List<TcpRow> tcp, List<RedirectRow> redirect) {
     }
 
     /**
@@ -59,7 +67,7 @@ final class StatsCommand implements Runnable {
      * per TCP counter (0 SYNs, 1 cookies sent, 2 valid cookies), packets per CPU.
      */
     record Counts(Map<Integer, long[]> reasons, Map<Integer, long[]> wouldDrop, Map<Integer, long[]> rules,
-                  Map<Integer, long[]> tcp) {
+                  Map<Integer, long[]> tcp, Map<Integer, long[]> redirect) {
     }
 
     private static final List<String> TCP_NAMES = List.of("SYN", "COOKIE-SENT", "COOKIE-VALID");
@@ -69,11 +77,11 @@ final class StatsCommand implements Runnable {
         Supplier<Counts> counters = scope.agent().<Supplier<Counts>>map(a -> () -> {
             var s = a.status();
             return new Counts(NodeAgentPrefilter.reasons(s, "reasons"), NodeAgentPrefilter.reasons(s, "wouldDrop"),
-                    NodeAgentPrefilter.rules(s), NodeAgentPrefilter.tcp(s));
+                    NodeAgentPrefilter.rules(s), NodeAgentPrefilter.tcp(s), NodeAgentPrefilter.reasons(s, "redirectStats"));
         }).orElseGet(() -> {
             PrefilterManager manager = scope.manager();
             return () -> new Counts(manager.reasonCounters(), manager.wouldDropCounters(), manager.ruleCounters(),
-                    manager.tcpCounters());
+                    manager.tcpCounters(), manager.redirectCounters());
         });
         PrintWriter out = new PrintWriter(System.out, true);
         Stats prev = snapshot(counters.get(), null, 0);
@@ -120,6 +128,12 @@ final class StatsCommand implements Runnable {
             }
             tt.print(out);
         }
+        if (s.redirect().stream().anyMatch(r -> r.packets() > 0)) {
+            out.println();
+            Table rd = new Table("REDIRECT", "PATH", "PACKETS", "BYTES", watch ? "PPS" : "");
+            s.redirect().forEach(r -> rd.row(r.outcome(), r.path(), r.packets(), r.bytes(), rate(r.pps())));
+            rd.print(out);
+        }
     }
 
     private static String rate(Double pps) {
@@ -148,7 +162,16 @@ final class StatsCommand implements Runnable {
                 tcp.add(new TcpRow(TCP_NAMES.get(k), java.util.Arrays.stream(perCpu).sum(), perCpu));
             }
         });
-        return new Stats(scope.scope(), rr, rules, tcp);
+        List<RedirectRow> redirect = new ArrayList<>();
+        new TreeMap<>(m.redirect()).forEach((k, v) -> {
+            if (k < PrefilterMaps.RDR_OUTCOMES.size()) {
+                String name = PrefilterMaps.RDR_OUTCOMES.get(k);
+                Double pps = prev == null ? null : (v[0] - prev.redirect().stream().filter(r -> r.outcome().equals(name))
+                        .mapToLong(RedirectRow::packets).findFirst().orElse(0)) / seconds;
+                redirect.add(new RedirectRow(name, k <= PrefilterMaps.RDR_REPLY ? "XDP_REDIRECT" : "TC", v[0], v[1], pps));
+            }
+        });
+        return new Stats(scope.scope(), rr, rules, tcp, redirect);
     }
 
     private static void reasonRow(List<ReasonRow> out, int code, String verdict, long[] v, Stats prev, double seconds) {

@@ -25,7 +25,8 @@ import dev.weir.ebpf.Codec;
  * @param slotRule 64 rule ids, the one counted for a slot when the matched prefix names none
  * @param nets the prefix lengths held in the hash maps {@code pf_snet4_G} … and the tries known empty
  * @param dry deny slots in dry run: what they match is counted in {@code pf_dry} and passes
- * @param flags {@link #DRY_RUN}: every drop of the prefilter is a dry run
+ * @param flags {@link #DRY_RUN}: every drop of the prefilter is a dry run; {@link #REDIRECT}: the redirect stage
+ *              is on
  */
 public record PfCfg(long needSrc, long needDst, long needL4, long deny, long allow, long active,
                     int mode, int ratePps, int rateBurst, int sampleEvery, int[] slotRule, Nets nets,
@@ -45,6 +46,9 @@ public record PfCfg(long needSrc, long needDst, long needL4, long deny, long all
     public static final int ALLOWLIST = 1;
     /** {@link #flags()} bit {@code PF_CFG_DRY_RUN}: the whole prefilter counts its drops and passes. */
     public static final int DRY_RUN = 1;
+    /** {@link #flags()} bit {@code PF_CFG_REDIRECT}: passed packets of local pods' established connections may be
+     *  redirected to their veth (docs/prefilter-datapath.md, "Redirect to local pods"). */
+    public static final int REDIRECT = 2;
 
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             Mem.U64.withName("need_src"),
@@ -91,7 +95,7 @@ public record PfCfg(long needSrc, long needDst, long needL4, long deny, long all
             throw new IllegalArgumentException(SLOTS + " slot rules expected, got " + slotRule.length);
         }
         java.util.Objects.requireNonNull(nets, "nets");
-        if ((flags & ~DRY_RUN) != 0) {
+        if ((flags & ~(DRY_RUN | REDIRECT)) != 0) {
             throw new IllegalArgumentException("pf_cfg flags 0x" + Integer.toHexString(flags));
         }
     }

@@ -1,5 +1,7 @@
 package dev.weir.datapath.prefilter;
 
+import java.util.List;
+
 /**
  * Names of the XDP prefilter's object, program and maps ({@code docs/prefilter-datapath.md}), and
  * the constants of their keys.
@@ -29,6 +31,30 @@ public final class PrefilterMaps {
     public static final int TCP_SYN = 0;
     public static final int TCP_COOKIE_SENT = 1;
     public static final int TCP_COOKIE_OK = 2;
+    /** Redirect stage: local pod address ({@link PfAddr}) to {@link PfRdrEp}. */
+    public static final String RDR_EP = "pf_rdr_ep";
+    /** Redirect stage: the lxc veths, a devmap (hash) keyed and valued by ifindex. */
+    public static final String DEVMAP = "pf_devmap";
+    /** Redirect stage: ifindex the prefilter is attached to, to {@link PfRdrIf}; redirects only there. */
+    public static final String RDR_IF = "pf_rdr_if";
+    /** Redirect stage: per-CPU {@code struct pf_counter} by outcome, {@link #RDR_ESTABLISHED} ... {@link #RDR_NO_DEV}. */
+    public static final String RDR_STATS = "pf_rdr_stats";
+    public static final int RDR_ESTABLISHED = 0;
+    public static final int RDR_REPLY = 1;
+    public static final int RDR_NOT_TCP = 2;
+    public static final int RDR_SHAPE = 3;
+    public static final int RDR_FLAGS = 4;
+    public static final int RDR_NO_CT = 5;
+    public static final int RDR_CT_FLAGS = 6;
+    public static final int RDR_POLICY = 7;
+    public static final int RDR_TTL = 8;
+    public static final int RDR_NO_DEV = 9;
+    /** The outcomes' names, by {@code pf_rdr_stats} index: the first two redirected, the rest the TC path's reasons. */
+    public static final List<String> RDR_OUTCOMES = List.of("ESTABLISHED", "REPLY", "NOT_TCP", "SHAPE", "FLAGS",
+            "NO_CT", "CT_FLAGS", "POLICY", "TTL", "NO_DEV");
+    /** tc_endpoint's maps the redirect stage reads, reused from the node's pins by name. */
+    public static final List<String> RDR_REUSED = List.of("ep_by_ifindex", "pol", "ct", "ep_cfg");
+
     /** Internal: per-CPU drop sequence for event sampling. */
     public static final String SAMPLE = "pf_sample";
 

@@ -35,7 +35,9 @@ class BtfAlignmentTest {
                 Arguments.of(PfFragKey.LAYOUT),
                 Arguments.of(PfFragVal.LAYOUT),
                 Arguments.of(PfCounter.LAYOUT),
-                Arguments.of(PfEvent.LAYOUT));
+                Arguments.of(PfEvent.LAYOUT),
+                Arguments.of(PfRdrEp.LAYOUT),
+                Arguments.of(PfRdrIf.LAYOUT));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -8,6 +8,12 @@ import java.util.Map;
 
 import dev.weir.datapath.Datapath;
 import dev.weir.datapath.DropReason;
+import dev.weir.datapath.endpoint.CtKey;
+import dev.weir.datapath.endpoint.CtVal;
+import dev.weir.datapath.endpoint.EndpointMaps;
+import dev.weir.datapath.endpoint.EpInfo;
+import dev.weir.datapath.endpoint.PolKey;
+import dev.weir.datapath.endpoint.PolVal;
 import dev.weir.ebpf.BpfMap;
 import dev.weir.ebpf.BpfObject;
 import dev.weir.ebpf.BpfPerCpuMap;
@@ -26,6 +32,7 @@ final class Prefilter implements AutoCloseable {
 
     static final int XDP_DROP = 1;
     static final int XDP_PASS = 2;
+    static final int XDP_REDIRECT = 4;
 
     private static final ObjectSpec SPEC = ObjectSpec.read(PrefilterMaps.OBJECT, Datapath.object(PrefilterMaps.OBJECT));
 
@@ -49,6 +56,13 @@ final class Prefilter implements AutoCloseable {
     final BpfPerCpuMap<Integer, PfCounter> dry;
     final BpfPerCpuMap<Integer, PfCounter> hits;
     final BpfPerCpuMap<Integer, Long> sample;
+    final BpfMap<PfAddr, PfRdrEp> rdrEp;
+    final BpfMap<Integer, Integer> devmap;
+    final BpfMap<Integer, PfRdrIf> rdrIf;
+    final BpfPerCpuMap<Integer, PfCounter> rdrStats;
+    final BpfMap<Integer, EpInfo> epByIfindex;
+    final BpfMap<PolKey, PolVal> pol;
+    final BpfMap<CtKey, CtVal> ct;
     private final RingBufferReader events;
     private final List<PfEvent> received = new ArrayList<>();
 
@@ -81,12 +95,29 @@ final class Prefilter implements AutoCloseable {
             dry = obj.perCpuMap(PrefilterMaps.DRY, Codec.u32(), PfCounter.CODEC);
             hits = obj.perCpuMap(PrefilterMaps.HITS, Codec.u32(), PfCounter.CODEC);
             sample = obj.perCpuMap(PrefilterMaps.SAMPLE, Codec.u32(), Codec.u64());
+            rdrEp = obj.map(PrefilterMaps.RDR_EP, PfAddr.CODEC, PfRdrEp.CODEC);
+            devmap = obj.map(PrefilterMaps.DEVMAP, Codec.u32(), Codec.u32());
+            rdrIf = obj.map(PrefilterMaps.RDR_IF, Codec.u32(), PfRdrIf.CODEC);
+            rdrStats = obj.perCpuMap(PrefilterMaps.RDR_STATS, Codec.u32(), PfCounter.CODEC);
+            epByIfindex = obj.map(EndpointMaps.EP_BY_IFINDEX, Codec.u32(), EpInfo.CODEC);
+            pol = obj.map(EndpointMaps.POL, PolKey.CODEC, PolVal.CODEC);
+            ct = obj.map(EndpointMaps.CT, CtKey.CODEC, CtVal.CODEC);
             events = RingBufferReader.open(obj.map(PrefilterMaps.EVENTS, Codec.bytes(0), Codec.bytes(0)),
                     seg -> received.add(PfEvent.decode(seg)));
         } catch (RuntimeException e) {
             obj.close();
             throw e;
         }
+    }
+
+    /** Runs one packet; the XDP verdict and the packet as the program left it. */
+    TestRun.Result runFull(byte[] packet) {
+        return prog.testRun(TestRun.of(packet));
+    }
+
+    /** Packets the redirect stage counted under {@code what} ({@code PrefilterMaps.RDR_*}), summed over CPUs. */
+    long redirectStat(int what) {
+        return rdrStats.lookupSum(what, PfCounter::plus).packets();
     }
 
     /** Runs one packet; returns the XDP verdict. */

@@ -104,8 +104,10 @@ class RecordLayoutTest {
                 "2018100807060500 20ffffffffffffff ffffffffffffffff 804030ffffffffff 09000000 01000000"));
         roundTrip(368, c, PfCfg::encode, PfCfg::decode);
         roundTrip(368, PfCfg.empty(), PfCfg::encode, PfCfg::decode);
-        assertThatThrownBy(() -> new PfCfg(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, rules, nets, 0, 2))
+        assertThatThrownBy(() -> new PfCfg(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, rules, nets, 0, 4))
                 .hasMessageContaining("flags");
+        roundTrip(368, new PfCfg(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, rules, nets, 0, PfCfg.DRY_RUN | PfCfg.REDIRECT),
+                PfCfg::encode, PfCfg::decode);
         assertThatThrownBy(() -> new PfCfg.Nets(new int[] {24, 32}, new int[0], new int[0], new int[0], 0))
                 .hasMessageContaining("longest first");
         assertThatThrownBy(() -> new PfCfg.Nets(new int[] {33}, new int[0], new int[0], new int[0], 0))
@@ -142,6 +144,20 @@ class RecordLayoutTest {
         roundTrip(16, new PfCounter(3, 4500), PfCounter::encode, PfCounter::decode);
         assertThat(new PfCounter(1, 2).plus(new PfCounter(3, 4))).isEqualTo(new PfCounter(4, 6));
         assertThat(new PfBucket(3_500_000_000L, 0).packets(1)).isEqualTo(3);
+    }
+
+    @Test
+    void redirectRecordsRoundTrip() {
+        PfRdrEp e = new PfRdrEp(7, 42, Macs.parse("02:11:00:00:00:10"), Macs.parse("02:22:00:00:00:10"));
+        MemorySegment s = Arena.ofAuto().allocate(PfRdrEp.LAYOUT);
+        e.encode(s);
+        assertThat(s.toArray(ValueLayout.JAVA_BYTE)).isEqualTo(hex("07000000 2a000000 021100000010 022200000010"));
+        roundTrip(20, e, PfRdrEp::encode, PfRdrEp::decode);
+        roundTrip(8, new PfRdrIf(Macs.parse("02:00:00:00:00:02")), PfRdrIf::encode, PfRdrIf::decode);
+        assertThat(e.toString()).contains("02:11:00:00:00:10");
+        assertThatThrownBy(() -> Macs.parse("02:00:00:00:00")).hasMessageContaining("6 bytes expected");
+        assertThatThrownBy(() -> Macs.parse("zz:00:00:00:00:01")).hasMessageContaining("MAC address 'zz");
+        assertThatThrownBy(() -> new PfRdrIf(new byte[5])).hasMessageContaining("MAC address");
     }
 
     @Test

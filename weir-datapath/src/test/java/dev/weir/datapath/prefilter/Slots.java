@@ -43,6 +43,12 @@ final class Slots {
         return this;
     }
 
+    /** pf_cfg.flags bits ({@link PfCfg#REDIRECT}, ...) besides the ones set above. */
+    Slots flags(int bits) {
+        flags |= bits;
+        return this;
+    }
+
     Slots allow(int slot, Side side, boolean l4, int rule) {
         allow |= 1L << slot;
         return slot(slot, side, l4, rule);
