@@ -68,9 +68,11 @@ public final class ProbeCommand implements Runnable {
         rows.add(map(MapType.PERCPU_ARRAY, "per-CPU counters per reason and rule"));
         rows.add(map(MapType.RINGBUF, "drop and flow events"));
         rows.add(map(MapType.SOCKHASH, "the local pods' established sockets, keyed by address and port (weir agent --sockmap)"));
+        rows.add(map(MapType.DEVMAP_HASH, "the prefilter's redirect of established pod traffic to the pod's veth (WeirPrefilter spec.redirect)"));
         rows.add(map(MapType.SK_STORAGE, "per-socket mark: its messages go down the stack for good (weir agent --sockmap)"));
         rows.add(helper(ProgramType.XDP, "bpf_xdp_load_bytes", "packet bytes in drop events"));
         rows.add(helper(ProgramType.XDP, "bpf_ringbuf_reserve", "events from XDP"));
+        rows.add(helper(ProgramType.XDP, "bpf_redirect_map", "XDP_REDIRECT to a local pod's veth through the devmap"));
         rows.add(helper(ProgramType.XDP, "bpf_tcp_raw_gen_syncookie_ipv4", "SYN cookies from XDP (the prefilter's SYN proxy)"));
         rows.add(helper(ProgramType.SCHED_CLS, "bpf_skb_store_bytes", "NAT rewrites at TC"));
         rows.add(helper(ProgramType.SCHED_CLS, "bpf_fib_lookup", "NodePort forwarding decisions at TC (the next hop to a remote backend or back to the client)"));
