@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -213,7 +212,7 @@ class SockmapLabTest {
      * {@code weir bpf ct flush} its next message is dropped at TC. The same outcomes with sockmap off.
      */
     private static void denyScenario(boolean sockmap) throws Exception {
-        try (Session s = Session.open("x/a", "y/a")) {
+        try (TcpEchoSession s = TcpEchoSession.open(lab, "x/a", lab.model().pod(dev.weir.lab.model.PodRef.parse("y/a")).orElseThrow().address(Family.IPV4), PORT)) {
             long redirected = sockmapPackets("node1", DropReason.PASS_SOCKMAP);
             assertThat(s.send(65536)).isEqualTo("ok 65536");
             assertThat(sockmapPackets("node1", DropReason.PASS_SOCKMAP) > redirected).as("redirected").isEqualTo(sockmap);
@@ -250,32 +249,6 @@ class SockmapLabTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         return out;
-    }
-
-    /** A {@code tcpecho session}: one connection, driven line by line. */
-    private record Session(Process process, Writer in, BufferedReader out) implements AutoCloseable {
-
-        static Session open(String from, String to) throws IOException {
-            String address = lab.model().pod(dev.weir.lab.model.PodRef.parse(to)).orElseThrow().address(Family.IPV4);
-            Process p = lab.command(from, List.of(TCPECHO.toAbsolutePath().toString(), "session", address,
-                    Integer.toString(PORT), "3000")).redirectErrorStream(true).start();
-            Session s = new Session(p, new java.io.OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8),
-                    new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)));
-            assertThat(s.out.readLine()).startsWith("connected ");
-            return s;
-        }
-
-        /** Sends n bytes and awaits their echo: {@code ok N}, or {@code timeout} when none came within 3 s. */
-        String send(int n) throws IOException {
-            in.write(n + "\n");
-            in.flush();
-            return out.readLine();
-        }
-
-        @Override
-        public void close() {
-            process.destroyForcibly();
-        }
     }
 
     private static void startServers() throws Exception {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -127,7 +126,7 @@ class XdpRedirectLabTest {
     @Test
     @Order(3)
     void aDenyingPolicyStopsTheRedirectAndThenTheConnection() throws Exception {
-        try (Session s = Session.open()) {
+        try (TcpEchoSession s = TcpEchoSession.open(lab, "ext", serverAddress, PORT)) {
             long established = outcome(stats(), "ESTABLISHED");
             assertThat(s.send(65536)).isEqualTo("ok 65536");
             assertThat(outcome(stats(), "ESTABLISHED")).as("redirected").isGreaterThan(established);
@@ -236,31 +235,6 @@ class XdpRedirectLabTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         return out;
-    }
-
-    /** A {@code tcpecho session} from ext to x/a: one connection, driven line by line. */
-    private record Session(Process process, Writer in, BufferedReader out) implements AutoCloseable {
-
-        static Session open() throws IOException {
-            Process p = lab.command("ext", List.of(TCPECHO.toAbsolutePath().toString(), "session", serverAddress,
-                    Integer.toString(PORT), "3000")).redirectErrorStream(true).start();
-            Session s = new Session(p, new java.io.OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8),
-                    new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)));
-            assertThat(s.out.readLine()).startsWith("connected ");
-            return s;
-        }
-
-        /** Sends n bytes and awaits their echo: {@code ok N}, or {@code timeout} when none came within 3 s. */
-        String send(int n) throws IOException {
-            in.write(n + "\n");
-            in.flush();
-            return out.readLine();
-        }
-
-        @Override
-        public void close() {
-            process.destroyForcibly();
-        }
     }
 
     private static InProcess.Result ok(String... args) {
