@@ -32,6 +32,8 @@ import dev.weir.agent.store.Store;
 public final class AgentApi {
 
     private static final ObjectMapper M = ApiProtocol.mapper();
+    /** Commit outcomes whose objects the computation parses (and takes the apply's parse of). */
+    private static final java.util.Set<String> TAKEN = java.util.Set.of("created", "configured");
 
     private final String node;
     private final Instant startedAt = Instant.now();
@@ -258,7 +260,7 @@ public final class AgentApi {
                 : new Change.Put(o.key(), o.document(), sources.get(o.key()))).toList();
         long parsed = System.nanoTime();
         long[] checked = new long[1];
-        CommitResult r;
+        CommitResult r = null;
         try {
             r = store.commit(changes, (before, after) -> {
                 long c0 = System.nanoTime();
@@ -275,6 +277,10 @@ public final class AgentApi {
                     .findFirst().orElse(null);
             String where = missing == null ? "" : sources.get(missing) + ": ";
             throw new ApiException(ApiException.INVALID, where + e.getMessage() + " (nothing was deleted)");
+        } finally {
+            // the computation takes the parses of what the commit created or changed; the others would stay
+            Map<ObjectKey, String> outcomes = r == null ? Map.of() : r.outcomes();
+            files.forget(compiler, k -> !TAKEN.contains(outcomes.getOrDefault(k, "")));
         }
         long committed = System.nanoTime();
         poke.run();

@@ -25,6 +25,11 @@ record ApplyFiles(List<StateCompiler.ParsedObject> objects, Map<ObjectKey, Strin
         sources = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(sources));
     }
 
+    /** Tells the compiler that no computation will take these objects' parses ({@link StateCompiler#forget}). */
+    void forget(StateCompiler<?> compiler, java.util.function.Predicate<ObjectKey> which) {
+        objects.stream().filter(o -> which.test(o.key())).forEach(o -> compiler.forget(sources.get(o.key()), o));
+    }
+
     /**
      * Parses the request's files.
      *

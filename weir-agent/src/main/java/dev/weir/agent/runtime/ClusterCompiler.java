@@ -188,6 +188,20 @@ public final class ClusterCompiler implements StateCompiler<ComputedState> {
         }
     }
 
+    /**
+     * Drops the hand-over of an object no computation will take: the computation removes those it takes, and an
+     * object a commit left unchanged would otherwise stay (a whole file applied again kept every parse).
+     */
+    @Override
+    public void forget(String source, ParsedObject object) {
+        parsed.remove(new Parsed(source, object.document()));
+    }
+
+    /** How many parses are handed over (for tests). */
+    int handedOver() {
+        return parsed.size();
+    }
+
     /** Keeps a parse for the check and the computation; a bounded hand-over, not a cache of everything. */
     private void remember(Parsed key, ServiceObjects o) {
         if (parsed.size() > MAX_HANDED_OVER) {

@@ -40,6 +40,16 @@ public interface StateCompiler<R> {
     List<ParsedObject> parse(String source, String text);
 
     /**
+     * Drops what {@link #parse} kept of an object for the check and the computation that follow an apply, when
+     * no computation will take it: the commit left it unchanged, deleted it or failed, or it was only a what-if.
+     * The default keeps nothing, so forgets nothing.
+     *
+     * @param source the file it was parsed from, as given to {@link #parse}
+     */
+    default void forget(String source, ParsedObject object) {
+    }
+
+    /**
      * Checks what a commit would make of the store, before it is written (under the store's writer lock):
      * what needs every object (a ClusterIP taken twice) or this node's datapath (a state that would not
      * fit its maps). The default checks nothing.

@@ -63,6 +63,8 @@ final class WhatIfApi {
      */
     private JsonNode whatif(JsonNode params) {
         ApplyFiles files = ApplyFiles.parse(compiler, params);
+        // no computation follows a what-if: what the parse kept for one would stay
+        files.forget(compiler, k -> true);
         for (StateCompiler.ParsedObject o : files.objects()) {
             if (!PolicyParser.KINDS.contains(o.key().kind())) {
                 throw new ApiException(ApiException.INVALID, files.sources().get(o.key()) + ": " + o.key()

@@ -56,6 +56,20 @@ class ApplyCheckTest {
     }
 
     @Test
+    void aParseNoComputationTakesIsForgotten() {
+        ClusterCompiler compiler = new ClusterCompiler(new InMemoryLbIdAllocator());
+        var objects = compiler.parse("a.yaml", svc("a", "10.96.0.10", "") + "---\n" + slice("a", "a", 2, 10));
+        assertThat(compiler.handedOver()).isEqualTo(2);
+        compiler.forget("a.yaml", objects.getFirst());
+        assertThat(compiler.handedOver()).isEqualTo(1);
+        // the same text parsed from another file is another hand-over
+        compiler.forget("b.yaml", objects.get(1));
+        assertThat(compiler.handedOver()).isEqualTo(1);
+        compiler.forget("a.yaml", objects.get(1));
+        assertThat(compiler.handedOver()).isZero();
+    }
+
+    @Test
     void clusterIpTakenIsRejectedAgainstTheNewObjectAndNothingChanges() {
         FileStore store = store();
         ClusterCompiler compiler = new ClusterCompiler(new InMemoryLbIdAllocator());
