@@ -51,7 +51,7 @@ weir capture --read "$CAPTURE"               # the same packets with node, hook,
 step "Counters per verdict reason and per rule on node1"
 weir prefilter stats --netns weir-node1
 
-step "What is attached where (the prefilter at XDP, the agents' policy programs at tcx on every lxc)"
+step "What is attached where (the prefilter at XDP, the agents' policy programs as clsact filters on every lxc)"
 weir net --netns weir-node1
 
 step "Remove the prefilter; on to identity-based network policy, enforced at TC by the agents"

@@ -22,6 +22,8 @@ final class LibBpfLog {
     static final String LOGGER_NAME = "dev.weir.ebpf.libbpf";
     private static final System.Logger LOG = System.getLogger(LOGGER_NAME);
     private static final int BUFFER = 2048;
+    /** Set while this thread makes a call whose failure is an expected answer: libbpf's messages are dropped. */
+    private static final ThreadLocal<Boolean> QUIET = ThreadLocal.withInitial(() -> false);
     private static final MethodHandle VSNPRINTF =
             Native.libc("vsnprintf", FunctionDescriptor.of(I, P, L, P, P));
 
@@ -39,8 +41,26 @@ final class LibBpfLog {
         }
     }
 
+    /**
+     * Runs {@code work} with libbpf's messages on this thread dropped: for calls whose failure is an answer the
+     * caller expects and handles (a query of a TC slot on an interface without a clsact qdisc), so the kernel's
+     * extack text does not reach the log as a warning. Errors still reach the caller as return codes.
+     */
+    static <T> T quietly(java.util.function.Supplier<T> work) {
+        boolean was = QUIET.get();
+        QUIET.set(true);
+        try {
+            return work.get();
+        } finally {
+            QUIET.set(was);
+        }
+    }
+
     /** The upcall: must never throw into native code. */
     private static int print(int level, MemorySegment format, MemorySegment vaList) {
+        if (QUIET.get()) {
+            return 0;
+        }
         Level l = switch (level) {
             case 0 -> Level.WARNING;
             case 1 -> Level.INFO;

@@ -93,12 +93,15 @@ public final class TcFilter {
         }
     }
 
-    /** The id of the program in the slot; empty when the slot, or the interface's clsact qdisc, is empty. */
+    /**
+     * The id of the program in the slot; empty when the slot, or the interface's clsact qdisc, is empty (an expected
+     * answer: libbpf's message about it is not logged).
+     */
     public static OptionalInt query(String ifname, TcDirection direction, Slot slot) {
         int ifindex = NetInterface.index(ifname);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment opts = ClsactFilter.opts(arena, slot.handle(), slot.priority());
-            int rc = LibBpfNet.bpfTcQuery(ClsactFilter.hook(arena, ifindex, direction.tcAttachPoint()), opts);
+            int rc = LibBpfLog.quietly(() -> LibBpfNet.bpfTcQuery(ClsactFilter.hook(arena, ifindex, direction.tcAttachPoint()), opts));
             if (absent(rc)) {
                 return OptionalInt.empty();
             }
@@ -115,8 +118,8 @@ public final class TcFilter {
     public static boolean detach(String ifname, TcDirection direction, Slot slot) {
         int ifindex = NetInterface.index(ifname);
         try (Arena arena = Arena.ofConfined()) {
-            int rc = LibBpfNet.bpfTcDetach(ClsactFilter.hook(arena, ifindex, direction.tcAttachPoint()),
-                    ClsactFilter.opts(arena, slot.handle(), slot.priority()));
+            int rc = LibBpfLog.quietly(() -> LibBpfNet.bpfTcDetach(ClsactFilter.hook(arena, ifindex, direction.tcAttachPoint()),
+                    ClsactFilter.opts(arena, slot.handle(), slot.priority())));
             if (absent(rc)) {
                 return false;
             }
