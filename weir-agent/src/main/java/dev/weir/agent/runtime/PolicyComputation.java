@@ -59,9 +59,4 @@ final class PolicyComputation {
     void forget() {
         engine.forget();
     }
-
-    /** How many endpoints the last computation assembled. */
-    int lastAssembled() {
-        return engine.lastAssembled();
-    }
 }
