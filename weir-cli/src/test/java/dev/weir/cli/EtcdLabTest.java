@@ -31,6 +31,7 @@ import dev.weir.testkit.Requirements;
 class EtcdLabTest {
 
     private static final Path DATA_ROOT = Path.of("/dev/shm/weir-lab-etcd");
+    private static final String NODEPORT = "../examples/services/02-y-web-nodeport.yaml";
     private static final String ENDPOINTS = "http://127.0.0.1:23790,http://127.0.0.1:23792,http://127.0.0.1:23794";
 
     @BeforeAll
@@ -119,6 +120,11 @@ class EtcdLabTest {
         JsonNode viaAgents = endpoints();
         String agentIdentities = Cli.run("identity", "list", "-o", "json").out();
         JsonNode agentStatus = Json.mapper().readTree(Cli.run("status", "-o", "json").out()).path("nodes");
+        InProcess.Result applied = Cli.run("apply", "-f", NODEPORT);
+        assertThat(applied.exit()).as(applied.toString()).isZero();
+        InProcess.Result agentList = Cli.run("service", "list", "--node", "node2", "-o", "json");
+        assertThat(agentList.exit()).as(agentList.toString()).isZero();
+        JsonNode agentServices = Json.mapper().readTree(agentList.out());
         Path none = Files.createTempDirectory("weir-host-without-agent-");
         System.setProperty("weir.runRoot", none.toString());
         try {
@@ -154,12 +160,46 @@ class EtcdLabTest {
                         .as(e.path("namespace").asText() + "/" + e.path("name").asText() + "'s identity is referenced by its node")
                         .contains(e.path("node").asText());
             }
+            assertThat(Cli.run("service", "list").exit()).as("no agent here").isNotZero();
+            servicesFromEtcdAreTheAgentsServices(agentServices);
+
             InProcess.Result bad = Cli.run("status", "--kvstore-endpoints", "not a url");
             assertThat(bad.exit()).as(bad.toString()).isEqualTo(2);
         } finally {
             System.clearProperty("weir.runRoot");
             Files.delete(none);
         }
+    }
+
+    /**
+     * {@code service list --kvstore-endpoints}: every Service the agents translate, with the same frontends and
+     * backend addresses, enforced by both nodes (the apply returned when both did); {@code --node} narrows the
+     * nodes, an unknown one is an error.
+     */
+    private static void servicesFromEtcdAreTheAgentsServices(JsonNode agentRows) throws Exception {
+        InProcess.Result r = Cli.run("service", "list", "--kvstore-endpoints", ENDPOINTS, "-o", "json");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        JsonNode rows = Json.mapper().readTree(r.out());
+        assertThat(rows.findValuesAsText("service")).containsExactly("y/web");
+        JsonNode web = rows.get(0);
+        assertThat(web.path("type").asText()).isEqualTo("NODE_PORT");
+        for (JsonNode a : agentRows) {
+            if (a.path("type").asText().equals("CLUSTER_IP")) {
+                assertThat(textList(web.path("frontends"))).as("the agent's ClusterIP frontend " + a)
+                        .contains(a.path("frontend").asText() + "/" + a.path("protocol").asText());
+            }
+            for (JsonNode b : a.path("backends")) {
+                String address = b.asText().substring(0, b.asText().indexOf(' '));
+                assertThat(textList(web.path("backends"))).as("the agent's backend " + b)
+                        .anySatisfy(e -> assertThat(e).startsWith(address + "/TCP "));
+            }
+        }
+        assertThat(textList(web.path("frontends"))).contains("<node>:30080/TCP");
+        assertThat(textList(web.path("enforcedBy"))).containsExactly("node1", "node2");
+        assertThat(textList(web.path("behind"))).isEmpty();
+        String table = Cli.run("service", "list", "--kvstore-endpoints", ENDPOINTS, "--node", "node1").out();
+        assertThat(table).contains("as stored in etcd", "y/web", "1/1");
+        assertThat(Cli.run("service", "list", "--kvstore-endpoints", ENDPOINTS, "--node", "nodeX").exit()).isEqualTo(2);
     }
 
     private static List<String> textList(JsonNode array) {

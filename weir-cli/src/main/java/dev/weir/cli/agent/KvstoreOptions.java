@@ -31,16 +31,27 @@ final class KvstoreOptions {
 
     /** Reads the view once. */
     EtcdClusterView read() {
-        Etcd.Config c;
-        try {
-            c = Etcd.Config.parse(endpoints);
-        } catch (IllegalArgumentException e) {
-            throw new dev.weir.cli.UserError("--kvstore-endpoints " + endpoints + ": " + e.getMessage());
-        }
-        try (Etcd etcd = Etcd.connect(c)) {
+        try (Etcd etcd = Etcd.connect(config())) {
             return EtcdClusterView.read(etcd);
         } catch (StoreException e) {
             throw new IllegalStateException("cannot read the cluster from etcd " + endpoints + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Etcd.Config config() {
+        try {
+            return Etcd.Config.parse(endpoints);
+        } catch (IllegalArgumentException e) {
+            throw new dev.weir.cli.UserError("--kvstore-endpoints " + endpoints + ": " + e.getMessage());
+        }
+    }
+
+    /** Reads the stored Services and EndpointSlices, with the node records, once. */
+    dev.weir.agent.store.etcd.EtcdServiceView readServices() {
+        try (Etcd etcd = Etcd.connect(config())) {
+            return dev.weir.agent.store.etcd.EtcdServiceView.read(etcd);
+        } catch (StoreException e) {
+            throw new IllegalStateException("cannot read the services from etcd " + endpoints + ": " + e.getMessage(), e);
         }
     }
 
