@@ -159,9 +159,9 @@ public final class AgentApi {
 
     /**
      * This node's endpoints, or with {@code all} every node's (the others' as this agent knows them from the
-     * kvstore, with the identity and policy this agent computes for them, which their own node computes alike).
+     * kvstore, with the identity and policy this agent computes for them, which their own node computes alike);
+     * with {@code hosts}, each node's host endpoint after them.
      */
-    /** The pods (this node's, or {@code all}); with {@code hosts}, each node's host endpoint after them. */
     private JsonNode endpoints(boolean all, boolean hosts) {
         SyncState s = sync.get();
         ArrayNode a = M.createArrayNode();
