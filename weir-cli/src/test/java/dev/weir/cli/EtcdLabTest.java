@@ -125,6 +125,8 @@ class EtcdLabTest {
         InProcess.Result agentList = Cli.run("service", "list", "--node", "node2", "-o", "json");
         assertThat(agentList.exit()).as(agentList.toString()).isZero();
         JsonNode agentServices = Json.mapper().readTree(agentList.out());
+        assertThat(Cli.run("service", "list", "--node", "node2").out()).as("through node2's agent: node1's revision too")
+                .contains("as node node2 translates them", "the other nodes enforce revision: node1 ");
         Path none = Files.createTempDirectory("weir-host-without-agent-");
         System.setProperty("weir.runRoot", none.toString());
         try {

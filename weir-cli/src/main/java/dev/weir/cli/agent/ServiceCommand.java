@@ -78,6 +78,30 @@ public final class ServiceCommand {
             t.print(out);
             r.path("pending").forEach(p -> out.println("pending: EndpointSlice " + p.asText() + " (its Service does not exist yet)"));
             r.path("warnings").forEach(w -> out.println("warning: " + w.asText()));
+            otherNodes(agent, r.path("revision").asLong(), out);
+        }
+
+        /**
+         * With a kvstore, the revision every other node enforces (from its record, as this agent sees it), so a reader
+         * knows whether the translation shown is the one the whole cluster runs; nothing with the file store.
+         */
+        private static void otherNodes(AgentDirectory.Agent agent, long revision, PrintWriter out) {
+            JsonNode nodes;
+            try {
+                nodes = agent.call("cluster.nodes", null).path("nodes");
+            } catch (ApiException e) {
+                throw AgentDirectory.translate(agent, e);
+            }
+            List<String> others = new ArrayList<>();
+            for (JsonNode n : nodes) {
+                if (!n.path("name").asText().equals(agent.node())) {
+                    long at = n.path("appliedRevision").asLong();
+                    others.add(n.path("name").asText() + " " + at + (at < revision ? " (behind)" : ""));
+                }
+            }
+            if (!others.isEmpty()) {
+                out.println("the other nodes enforce revision: " + String.join(", ", others));
+            }
         }
 
         /** Every Service as etcd stores it, and which nodes enforce it (of those {@code --node} names, if given). */
