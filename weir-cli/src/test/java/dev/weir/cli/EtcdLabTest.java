@@ -117,11 +117,11 @@ class EtcdLabTest {
     @Test
     @Order(2)
     void aHostWithoutAnAgentReadsTheClusterFromEtcd() throws Exception {
+        InProcess.Result applied = Cli.run("apply", "-f", NODEPORT);
+        assertThat(applied.exit()).as(applied.toString()).isZero();
         JsonNode viaAgents = endpoints();
         String agentIdentities = Cli.run("identity", "list", "-o", "json").out();
         JsonNode agentStatus = Json.mapper().readTree(Cli.run("status", "-o", "json").out()).path("nodes");
-        InProcess.Result applied = Cli.run("apply", "-f", NODEPORT);
-        assertThat(applied.exit()).as(applied.toString()).isZero();
         InProcess.Result agentList = Cli.run("service", "list", "--node", "node2", "-o", "json");
         assertThat(agentList.exit()).as(agentList.toString()).isZero();
         JsonNode agentServices = Json.mapper().readTree(agentList.out());
