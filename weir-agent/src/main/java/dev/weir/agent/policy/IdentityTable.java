@@ -107,11 +107,7 @@ final class IdentityTable {
                         Identities.selectorView(labels), eps));
                 infos.put(id, new IdentityInfo(id, IdentityKind.ENDPOINT, labels));
             }
-            for (String a : ep.addresses()) {
-                Cidr c = Cidr.parse(a);
-                ipcache.put(c, id);
-                owners.computeIfAbsent(c, k -> new ArrayList<>(1)).add(ep.id());
-            }
+            own(ep).forEach(c -> ipcache.put(c, id));
         }
         for (Cidr c : new TreeSet<>(cidrs)) {
             int id = allocator.allocate(Identities.cidrLabels(c));
@@ -153,26 +149,14 @@ final class IdentityTable {
                 int identity = byEndpoint.remove(id);
                 released.add(identity);
                 touched.add(identity);
-                for (String a : was.addresses()) {
-                    Cidr c = Cidr.parse(a);
-                    List<Integer> eps = owners.get(c);
-                    eps.remove(Integer.valueOf(id));
-                    if (eps.isEmpty()) {
-                        owners.remove(c);
-                    }
-                    readdressed.add(c);
-                }
+                readdressed.addAll(disown(was));
             }
             Endpoint is = changes.now().get(id);
             if (is != null) {
                 int identity = allocator.allocate(labelsOf(is));
                 byEndpoint.put(id, identity);
                 touched.add(identity);
-                for (String a : is.addresses()) {
-                    Cidr c = Cidr.parse(a);
-                    owners.computeIfAbsent(c, k -> new ArrayList<>(1)).add(id);
-                    readdressed.add(c);
-                }
+                readdressed.addAll(own(is));
             }
         }
         Regrouping regrouping = regroup(touched, changes);
@@ -180,6 +164,26 @@ final class IdentityTable {
         blocks.keySet().removeIf(b -> regrouping.addresses().stream().anyMatch(a -> PeerResolver.holds(b, a)));
         released.forEach(allocator::release);
         return regrouping;
+    }
+
+    /** Records the endpoint as an owner of its addresses; returns them. */
+    private List<Cidr> own(Endpoint ep) {
+        List<Cidr> out = ep.addresses().stream().map(Cidr::parse).toList();
+        out.forEach(c -> owners.computeIfAbsent(c, k -> new ArrayList<>(1)).add(ep.id()));
+        return out;
+    }
+
+    /** Removes the endpoint from the owners of its addresses; returns them. */
+    private List<Cidr> disown(Endpoint ep) {
+        List<Cidr> out = ep.addresses().stream().map(Cidr::parse).toList();
+        for (Cidr c : out) {
+            List<Integer> eps = owners.get(c);
+            eps.remove(Integer.valueOf(ep.id()));
+            if (eps.isEmpty()) {
+                owners.remove(c);
+            }
+        }
+        return out;
     }
 
     /** Rebuilds the touched identities from their endpoints in the next snapshot's order. */

@@ -88,16 +88,12 @@ class IncrementalPolicyEngineTest {
 
     @Test
     void aNewPodThatJoinsAnIdentityAssemblesItselfAndThePoliciesThatSelectIt() {
-        IncrementalPolicyEngine inc = new IncrementalPolicyEngine(false);
-        InMemoryIdentityAllocator alloc = new InMemoryIdentityAllocator();
-        List<PolicyObject> policies = List.of(deny("x", "a-only", "a"), deny("y", "b-only", "b"));
-        ClusterSnapshot first = NetpolCluster.snapshot(policies);
-        inc.update(first, alloc);
-        List<Endpoint> more = new ArrayList<>(first.endpoints());
-        Endpoint xa = first.endpoints().get(NetpolCluster.id("x/a") - 1);
+        Started s = Started.withTwoDenies();
+        List<Endpoint> more = new ArrayList<>(s.first().endpoints());
+        Endpoint xa = s.first().endpoints().get(NetpolCluster.id("x/a") - 1);
         more.add(new Endpoint(100, "x", "a2", xa.labels(), xa.node(), "10.244.1.11", null, "lxc-x-a2"));
-        PolicyResult r = inc.update(new ClusterSnapshot(first.nodes(), first.namespaces(), more, policies), alloc);
-        assertThat(inc.lastAssembled()).as("only the new pod").isEqualTo(1);
+        PolicyResult r = s.update(more, s.first().namespaces());
+        assertThat(s.inc().lastAssembled()).as("only the new pod").isEqualTo(1);
         assertThat(r.endpoint(100).ingressEnforced()).isTrue();
         assertThat(r.endpoint(100).identity()).isEqualTo(r.endpoint(NetpolCluster.id("x/a")).identity());
         assertThat(r.ipcache()).containsValue(r.endpoint(100).identity());
@@ -105,38 +101,47 @@ class IncrementalPolicyEngineTest {
 
     @Test
     void aPodThatLeavesItsIdentityLastTakesTheIdentityAlong() {
-        IncrementalPolicyEngine inc = new IncrementalPolicyEngine(false);
-        InMemoryIdentityAllocator alloc = new InMemoryIdentityAllocator();
-        List<PolicyObject> policies = List.of(deny("x", "a-only", "a"), deny("y", "b-only", "b"));
-        ClusterSnapshot first = NetpolCluster.snapshot(policies);
-        PolicyResult before = inc.update(first, alloc);
+        Started s = Started.withTwoDenies();
         int za = NetpolCluster.id("z/a");
-        int identity = before.endpoint(za).identity();
-        List<Endpoint> fewer = new ArrayList<>(first.endpoints());
+        int identity = s.result().endpoint(za).identity();
+        List<Endpoint> fewer = new ArrayList<>(s.first().endpoints());
         fewer.removeIf(ep -> ep.id() == za);
-        PolicyResult r = inc.update(new ClusterSnapshot(first.nodes(), first.namespaces(), fewer, policies), alloc);
-        assertThat(inc.lastAssembled()).as("no policy selects or names z/a").isZero();
+        PolicyResult r = s.update(fewer, s.first().namespaces());
+        assertThat(s.inc().lastAssembled()).as("no policy selects or names z/a").isZero();
         assertThat(r.identity(identity)).as("z/a was its only endpoint").isNull();
         assertThat(r.ipcache()).doesNotContainValue(identity);
-        assertThat(alloc.references(identity)).isZero();
-        assertThat(alloc.gc()).as("collected once unused").isEqualTo(1);
+        assertThat(s.alloc().references(identity)).isZero();
+        assertThat(s.alloc().gc()).as("collected once unused").isEqualTo(1);
     }
 
     @Test
     void aRelabelledNamespaceRegroupsOnlyItsPods() {
-        IncrementalPolicyEngine inc = new IncrementalPolicyEngine(false);
-        InMemoryIdentityAllocator alloc = new InMemoryIdentityAllocator();
-        List<PolicyObject> policies = List.of(deny("x", "a-only", "a"), deny("y", "b-only", "b"));
-        ClusterSnapshot first = NetpolCluster.snapshot(policies);
-        PolicyResult before = inc.update(first, alloc);
-        List<Namespace> namespaces = new ArrayList<>(first.namespaces());
+        Started s = Started.withTwoDenies();
+        List<Namespace> namespaces = new ArrayList<>(s.first().namespaces());
         namespaces.replaceAll(n -> n.name().equals("z") ? new Namespace("z", Map.of("ns", "z", "team", "t")) : n);
-        ClusterSnapshot next = new ClusterSnapshot(first.nodes(), namespaces, first.endpoints(), policies);
-        PolicyResult r = inc.update(next, alloc);
-        assertThat(inc.lastAssembled()).as("z/a, z/b and z/c").isEqualTo(3);
-        assertThat(r.endpoint(NetpolCluster.id("z/b")).identity()).isNotEqualTo(before.endpoint(NetpolCluster.id("z/b")).identity());
-        assertThat(r.endpoint(NetpolCluster.id("x/b")).identity()).isEqualTo(before.endpoint(NetpolCluster.id("x/b")).identity());
-        assertSame(r, new PolicyEngine().resolve(next, alloc), "relabelled z");
+        PolicyResult r = s.update(s.first().endpoints(), namespaces);
+        assertThat(s.inc().lastAssembled()).as("z/a, z/b and z/c").isEqualTo(3);
+        int zb = NetpolCluster.id("z/b");
+        int xb = NetpolCluster.id("x/b");
+        assertThat(r.endpoint(zb).identity()).isNotEqualTo(s.result().endpoint(zb).identity());
+        assertThat(r.endpoint(xb).identity()).isEqualTo(s.result().endpoint(xb).identity());
+        assertSame(r, new PolicyEngine().resolve(r.snapshot(), s.alloc()), "relabelled z");
+    }
+
+    /** An engine that computed the netpol model under two policies isolating x/a and y/b for ingress. */
+    private record Started(IncrementalPolicyEngine inc, InMemoryIdentityAllocator alloc, ClusterSnapshot first, PolicyResult result) {
+
+        static Started withTwoDenies() {
+            IncrementalPolicyEngine inc = new IncrementalPolicyEngine(false);
+            InMemoryIdentityAllocator alloc = new InMemoryIdentityAllocator();
+            ClusterSnapshot first = NetpolCluster.snapshot(List.of(deny("x", "a-only", "a"), deny("y", "b-only", "b")));
+            return new Started(inc, alloc, first, inc.update(first, alloc));
+        }
+
+        /** The update for the first snapshot with these endpoints and namespaces. */
+        PolicyResult update(List<Endpoint> endpoints, List<Namespace> namespaces) {
+            return inc.update(new ClusterSnapshot(first.nodes(), namespaces, endpoints, first.policies()), alloc);
+        }
     }
 
     @Test
