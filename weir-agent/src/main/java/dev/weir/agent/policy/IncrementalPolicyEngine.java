@@ -18,16 +18,20 @@ import dev.weir.agent.net.Cidr;
 
 /**
  * The policy engine kept between computations (docs/policy-engine.md, "Incremental computation"): a change of
- * policy objects alone costs what it changes. Each policy's {@link PolicyCompiler.Contribution} is kept; when the
- * cluster (nodes, namespaces, endpoints), the prefixes policies name and the policy modes are as before, the
- * identity table is too, so only the changed policies are compiled again and only the endpoints they select
- * (before or after) are assembled again. Endpoints whose rules were renumbered (a policy added or removed before
- * theirs in the order, or a rule count changed) are assembled again from their kept contributions. Anything
- * else computes everything, exactly as {@link PolicyEngine#resolve} does, which is this class's first update.
- * The result of an update is equal to a full resolution of the same snapshot. Thread-safe.
+ * policies, pods or namespace labels costs what it changes. Each policy's {@link PolicyCompiler.Contribution} and
+ * the {@link IdentityTable} are kept; when the nodes, the prefixes policies name and the policy modes are as
+ * before, the table follows the changed endpoints (and the endpoints of relabelled namespaces) alone, only the
+ * changed policies and those whose peers or address blocks the changed identities concern are compiled again, and
+ * only the endpoints they concern are assembled again. Endpoints whose rules were renumbered (a policy added or
+ * removed before theirs in the order, or a rule count changed) are assembled again from their kept contributions.
+ * Anything else computes everything, exactly as {@link PolicyEngine#resolve} does, which is this class's first
+ * update. The result of an update is equal to a full resolution of the same snapshot. Thread-safe.
  *
- * <p>An update after the first shares the identity references of the computation it came from: a caller that
- * releases results ({@link PolicyEngine#release}) releases only the last one.
+ * <p>The engine holds the identity references of its last result, one per endpoint and per named prefix: an
+ * update takes a reference for each endpoint that comes or changes identity and gives one back for each that goes
+ * or leaves one (an identity nobody holds is the allocator's to collect); an update that computes everything
+ * gives back the previous result's references after taking its own. A caller that releases results
+ * ({@link PolicyEngine#release}) releases only the last one. {@link #forget} gives back nothing.
  */
 public final class IncrementalPolicyEngine {
 
@@ -56,10 +60,11 @@ public final class IncrementalPolicyEngine {
         Set<Cidr> nextCidrs = PolicyCompiler.cidrs(next.policies());
         List<PolicyObject> nextModes = next.policies().stream().filter(p -> p instanceof PolicyMode).toList();
         ClusterSnapshot last = result == null ? null : result.snapshot();
-        boolean same = last != null && last.nodes().equals(next.nodes()) && last.namespaces().equals(next.namespaces())
-                && nextCidrs.equals(cidrs) && nextModes.equals(modes) && uniqueKeys(ordered);
+        boolean same = last != null && last.nodes().equals(next.nodes()) && nextCidrs.equals(cidrs) && nextModes.equals(modes)
+                && uniqueKeys(ordered);
         try {
-            return same ? changed(next, ordered, allocator) : full(next, ordered, nextCidrs, nextModes, allocator);
+            EndpointChanges changes = same ? EndpointChanges.of(last, next) : null;
+            return changes != null ? changed(next, ordered, changes, allocator) : full(next, ordered, nextCidrs, nextModes, allocator);
         } catch (RuntimeException | Error e) {
             forget();
             throw e;
@@ -81,6 +86,7 @@ public final class IncrementalPolicyEngine {
 
     private PolicyResult full(ClusterSnapshot next, List<PolicyObject> ordered, Set<Cidr> nextCidrs, List<PolicyObject> nextModes,
                               IdentityAllocator allocator) {
+        PolicyResult previous = result;
         table = new IdentityTable(next, nextCidrs, allocator);
         PolicyCompiler compiler = new PolicyCompiler(next, table);
         contributions = new LinkedHashMap<>();
@@ -98,61 +104,28 @@ public final class IncrementalPolicyEngine {
         assemble(next, list, all, endpoints);
         cidrs = nextCidrs;
         modes = nextModes;
-        result = new PolicyResult(table.infos(), table.ipcache, endpoints, numbering.rules, warnings(next, list), next, table.allocated);
+        result = new PolicyResult(table.infos(), table.ipcache, endpoints, numbering.rules, warnings(next, list), next,
+                table.allocated(next));
+        if (previous != null) {
+            previous.allocated().forEach(allocator::release); // after the new references: numbers stay
+        }
         return result;
     }
 
     /**
-     * Nodes, namespaces, named prefixes and modes as before: the policies and endpoints that changed are taken
-     * from the last computation. A new identity table is built when the endpoints changed; a policy is compiled
-     * again when its object changed, when an endpoint identity came or went that its peers select, or when one of
-     * its address blocks holds an address of an identity whose endpoints changed (before or after); otherwise it
-     * keeps its entries and only its selection follows the changed endpoints.
+     * Nodes, named prefixes and modes as before: the policies and endpoints that changed are taken from the last
+     * computation. The identity table follows the changed endpoints and namespaces ({@link IdentityTable#update});
+     * a policy is compiled again when its object changed, when an endpoint identity came or went that its peers
+     * select, or when one of its address blocks holds an address of an identity whose endpoints changed (before or
+     * after); otherwise it keeps its entries and only its selection follows the changed endpoints.
      */
-    private PolicyResult changed(ClusterSnapshot next, List<PolicyObject> ordered, IdentityAllocator allocator) {
-        Map<Integer, Endpoint> before = byId(result.snapshot().endpoints());
-        Map<Integer, Endpoint> now = byId(next.endpoints());
-        Set<Integer> changedEndpoints = new HashSet<>();
-        before.forEach((id, ep) -> {
-            if (!ep.equals(now.get(id))) {
-                changedEndpoints.add(id);
-            }
-        });
-        now.keySet().forEach(id -> {
-            if (!before.containsKey(id)) {
-                changedEndpoints.add(id);
-            }
-        });
-        List<IdentityTable.EndpointIdentity> cameOrWent = new ArrayList<>();
-        List<byte[]> regrouped = new ArrayList<>(); // the addresses of every identity whose endpoints changed, before and after
-        if (!changedEndpoints.isEmpty()) {
-            IdentityTable old = table;
-            table = new IdentityTable(next, cidrs, allocator);
-            old.endpointIdentities.forEach((id, e) -> {
-                if (!table.endpointIdentities.containsKey(id)) {
-                    cameOrWent.add(e);
-                }
-            });
-            table.endpointIdentities.forEach((id, e) -> {
-                if (!old.endpointIdentities.containsKey(id)) {
-                    cameOrWent.add(e);
-                }
-            });
-            java.util.Set<Integer> ids = new HashSet<>(old.endpointIdentities.keySet());
-            ids.addAll(table.endpointIdentities.keySet());
-            for (int id : ids) {
-                IdentityTable.EndpointIdentity was = old.endpointIdentities.get(id);
-                IdentityTable.EndpointIdentity is = table.endpointIdentities.get(id);
-                if (!Objects.equals(was, is)) {
-                    for (IdentityTable.EndpointIdentity e : java.util.Arrays.asList(was, is)) {
-                        if (e != null) {
-                            regrouped.addAll(e.addresses(4));
-                            regrouped.addAll(e.addresses(6));
-                        }
-                    }
-                }
-            }
-        }
+    private PolicyResult changed(ClusterSnapshot next, List<PolicyObject> ordered, EndpointChanges changes,
+                                 IdentityAllocator allocator) {
+        Set<Integer> changedEndpoints = changes.changed();
+        Map<Integer, Endpoint> now = changes.now();
+        IdentityTable.Regrouping regrouping = changes.none() ? IdentityTable.Regrouping.NONE : table.update(changes, allocator);
+        List<IdentityTable.EndpointIdentity> cameOrWent = regrouping.cameOrWent();
+        List<byte[]> regrouped = regrouping.addresses();
         PolicyCompiler compiler = new PolicyCompiler(next, table);
         Map<String, PolicyCompiler.Contribution> kept = new LinkedHashMap<>();
         List<PolicyCompiler.Contribution> list = new ArrayList<>();
@@ -196,7 +169,7 @@ public final class IncrementalPolicyEngine {
         assemble(next, list, affected, endpoints);
         result = changedEndpoints.isEmpty()
                 ? new PolicyResult(result.identities(), result.ipcache(), endpoints, n.rules, warnings(next, list), next, result.allocated())
-                : new PolicyResult(table.infos(), table.ipcache, endpoints, n.rules, warnings(next, list), next, table.allocated);
+                : new PolicyResult(table.infos(), table.ipcache, endpoints, n.rules, warnings(next, list), next, table.allocated(next));
         return result;
     }
 
@@ -216,12 +189,6 @@ public final class IncrementalPolicyEngine {
             }
         }
         return selected.equals(c.selected()) ? c : c.selecting(selected);
-    }
-
-    private static Map<Integer, Endpoint> byId(List<Endpoint> endpoints) {
-        Map<Integer, Endpoint> out = new HashMap<>();
-        endpoints.forEach(ep -> out.put(ep.id(), ep));
-        return out;
     }
 
     /** Assembles the endpoints {@code ids} from the contributions that select them, into {@code out}. */

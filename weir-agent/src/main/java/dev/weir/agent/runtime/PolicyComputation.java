@@ -17,8 +17,8 @@ import dev.weir.agent.store.StoredObject;
 /**
  * The policy part of {@link ClusterCompiler}'s computation, kept between computations (docs/policy-engine.md,
  * "Incremental computation"): each stored policy object is parsed once, and again only when its document or
- * source changes; the {@link IncrementalPolicyEngine} compiles again only the policies that changed. Not
- * thread-safe: its owner serialises calls.
+ * source changes; the {@link IncrementalPolicyEngine} computes again only what the changed policies, pods and
+ * namespaces concern. Not thread-safe: its owner serialises calls.
  */
 final class PolicyComputation {
 

@@ -7,17 +7,25 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 
 import dev.weir.agent.cluster.Endpoint;
+import dev.weir.agent.cluster.Namespace;
+import dev.weir.agent.cluster.Node;
+import dev.weir.agent.identity.IdentityInfo;
+import dev.weir.agent.identity.IdentityKind;
 import dev.weir.agent.identity.InMemoryIdentityAllocator;
 
 /**
  * The incremental engine against full resolutions: after every random change of the policies (a policy added,
- * removed, or changed under its name, modes and CIDRs included) or of the endpoints (a pod added, removed,
- * relabelled or readdressed, joining an identity or making a new one) its result equals a full resolution of the
- * same snapshot, and a change of one policy or one pod assembles only the endpoints it concerns.
+ * removed, or changed under its name, modes and CIDRs included), of the endpoints (a pod added, removed,
+ * relabelled, readdressed in either family, moved to another namespace and place in the list, or every pod of an
+ * identity removed; joining an identity or making a new one) or of the namespaces (relabelled, added, removed) its
+ * result equals a full resolution of the same snapshot; a change of one policy, one pod or one namespace assembles
+ * only the endpoints it concerns; and the engine holds exactly the identity references of its last result.
  */
 class IncrementalPolicyEngineTest {
 
@@ -34,14 +42,18 @@ class IncrementalPolicyEngineTest {
             List<PolicyObject> policies = new ArrayList<>(gen.next());
             ClusterSnapshot base = NetpolCluster.snapshot(List.of());
             List<Endpoint> endpoints = new ArrayList<>(base.endpoints());
+            List<Namespace> namespaces = new ArrayList<>(base.namespaces());
             int partial = 0;
             for (int i = 0; i < CHANGES; i++) {
-                if (rnd.nextBoolean()) {
+                int what = rnd.nextInt(10);
+                if (what < 5) {
                     change(policies, gen, rnd);
-                } else {
+                } else if (what < 9) {
                     change(endpoints, rnd);
+                } else {
+                    changeNamespaces(namespaces, rnd);
                 }
-                ClusterSnapshot snap = new ClusterSnapshot(base.nodes(), base.namespaces(), endpoints, policies);
+                ClusterSnapshot snap = new ClusterSnapshot(base.nodes(), namespaces, endpoints, policies);
                 PolicyResult want = full.resolve(snap, alloc);
                 PolicyResult got = inc.update(snap, alloc);
                 assertSame(got, want, "change " + i + " (localhost " + localhost + ")");
@@ -76,50 +88,163 @@ class IncrementalPolicyEngineTest {
 
     @Test
     void aNewPodThatJoinsAnIdentityAssemblesItselfAndThePoliciesThatSelectIt() {
-        IncrementalPolicyEngine inc = new IncrementalPolicyEngine(false);
-        InMemoryIdentityAllocator alloc = new InMemoryIdentityAllocator();
-        List<PolicyObject> policies = List.of(deny("x", "a-only", "a"), deny("y", "b-only", "b"));
-        ClusterSnapshot first = NetpolCluster.snapshot(policies);
-        inc.update(first, alloc);
-        List<Endpoint> more = new ArrayList<>(first.endpoints());
-        Endpoint xa = first.endpoints().get(NetpolCluster.id("x/a") - 1);
+        Started s = Started.withTwoDenies();
+        List<Endpoint> more = new ArrayList<>(s.first().endpoints());
+        Endpoint xa = s.first().endpoints().get(NetpolCluster.id("x/a") - 1);
         more.add(new Endpoint(100, "x", "a2", xa.labels(), xa.node(), "10.244.1.11", null, "lxc-x-a2"));
-        PolicyResult r = inc.update(new ClusterSnapshot(first.nodes(), first.namespaces(), more, policies), alloc);
-        assertThat(inc.lastAssembled()).as("only the new pod").isEqualTo(1);
+        PolicyResult r = s.update(more, s.first().namespaces());
+        assertThat(s.inc().lastAssembled()).as("only the new pod").isEqualTo(1);
         assertThat(r.endpoint(100).ingressEnforced()).isTrue();
         assertThat(r.endpoint(100).identity()).isEqualTo(r.endpoint(NetpolCluster.id("x/a")).identity());
         assertThat(r.ipcache()).containsValue(r.endpoint(100).identity());
     }
 
+    @Test
+    void aPodThatLeavesItsIdentityLastTakesTheIdentityAlong() {
+        Started s = Started.withTwoDenies();
+        int za = NetpolCluster.id("z/a");
+        int identity = s.result().endpoint(za).identity();
+        List<Endpoint> fewer = new ArrayList<>(s.first().endpoints());
+        fewer.removeIf(ep -> ep.id() == za);
+        PolicyResult r = s.update(fewer, s.first().namespaces());
+        assertThat(s.inc().lastAssembled()).as("no policy selects or names z/a").isZero();
+        assertThat(r.identity(identity)).as("z/a was its only endpoint").isNull();
+        assertThat(r.ipcache()).doesNotContainValue(identity);
+        assertThat(s.alloc().references(identity)).isZero();
+        assertThat(s.alloc().gc()).as("collected once unused").isEqualTo(1);
+    }
+
+    @Test
+    void aRelabelledNamespaceRegroupsOnlyItsPods() {
+        Started s = Started.withTwoDenies();
+        List<Namespace> namespaces = new ArrayList<>(s.first().namespaces());
+        namespaces.replaceAll(n -> n.name().equals("z") ? new Namespace("z", Map.of("ns", "z", "team", "t")) : n);
+        PolicyResult r = s.update(s.first().endpoints(), namespaces);
+        assertThat(s.inc().lastAssembled()).as("z/a, z/b and z/c").isEqualTo(3);
+        int zb = NetpolCluster.id("z/b");
+        int xb = NetpolCluster.id("x/b");
+        assertThat(r.endpoint(zb).identity()).isNotEqualTo(s.result().endpoint(zb).identity());
+        assertThat(r.endpoint(xb).identity()).isEqualTo(s.result().endpoint(xb).identity());
+        assertSame(r, new PolicyEngine().resolve(r.snapshot(), s.alloc()), "relabelled z");
+    }
+
+    /** An engine that computed the netpol model under two policies isolating x/a and y/b for ingress. */
+    private record Started(IncrementalPolicyEngine inc, InMemoryIdentityAllocator alloc, ClusterSnapshot first, PolicyResult result) {
+
+        static Started withTwoDenies() {
+            IncrementalPolicyEngine inc = new IncrementalPolicyEngine(false);
+            InMemoryIdentityAllocator alloc = new InMemoryIdentityAllocator();
+            ClusterSnapshot first = NetpolCluster.snapshot(List.of(deny("x", "a-only", "a"), deny("y", "b-only", "b")));
+            return new Started(inc, alloc, first, inc.update(first, alloc));
+        }
+
+        /** The update for the first snapshot with these endpoints and namespaces. */
+        PolicyResult update(List<Endpoint> endpoints, List<Namespace> namespaces) {
+            return inc.update(new ClusterSnapshot(first.nodes(), namespaces, endpoints, first.policies()), alloc);
+        }
+    }
+
+    @Test
+    void theEngineHoldsTheReferencesOfItsLastResult() {
+        IncrementalPolicyEngine inc = new IncrementalPolicyEngine(true);
+        InMemoryIdentityAllocator alloc = new InMemoryIdentityAllocator();
+        RandomPolicies gen = new RandomPolicies(13L);
+        Random rnd = new Random(17L);
+        List<PolicyObject> policies = new ArrayList<>(gen.next());
+        ClusterSnapshot base = NetpolCluster.snapshot(List.of());
+        List<Endpoint> endpoints = new ArrayList<>(base.endpoints());
+        List<Namespace> namespaces = new ArrayList<>(base.namespaces());
+        PolicyResult r = null;
+        for (int i = 0; i < CHANGES / 4; i++) {
+            switch (rnd.nextInt(4)) {
+                case 0 -> change(policies, gen, rnd);
+                case 1 -> changeNamespaces(namespaces, rnd);
+                default -> change(endpoints, rnd);
+            }
+            r = inc.update(new ClusterSnapshot(base.nodes(), namespaces, endpoints, policies), alloc);
+            Map<Integer, Long> held = r.allocated().stream().collect(Collectors.groupingBy(id -> id, Collectors.counting()));
+            assertThat(held.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(endpoints.size() + r.identities().stream()
+                    .filter(id -> id.kind() == IdentityKind.CIDR).count());
+            for (IdentityInfo id : r.identities()) {
+                if (id.kind() != IdentityKind.RESERVED) {
+                    assertThat(alloc.references(id.id())).as("change " + i + ": references of " + id).isEqualTo(held.get(id.id()).intValue());
+                }
+            }
+        }
+        new PolicyEngine().release(r, alloc);
+        alloc.gc();
+        assertThat(alloc.size()).as("every reference given back").isZero();
+    }
+
     private static final String[] POD_LABELS = {"a", "b", "c", "d"};
-    private static final String[] NAMESPACES = {"x", "y", "z"};
+    private static final String[] NAMESPACES = {"x", "y", "z", "w"}; // w is not in the model: a namespace with its name label alone
+    private static final List<Node> NODES = NetpolCluster.snapshot(List.of()).nodes();
     private static int nextId = 1000;
 
-    /** Adds, removes, relabels or readdresses one endpoint. */
+    /**
+     * Adds, removes, relabels, readdresses (either family) or moves one endpoint to another namespace and place in
+     * the list, or removes every endpoint of one identity.
+     */
     private static void change(List<Endpoint> endpoints, Random rnd) {
-        int what = endpoints.isEmpty() ? 0 : rnd.nextInt(4);
+        int what = endpoints.isEmpty() ? 0 : rnd.nextInt(7);
+        int i = endpoints.isEmpty() ? 0 : rnd.nextInt(endpoints.size());
+        Endpoint e = endpoints.isEmpty() ? null : endpoints.get(i);
         switch (what) {
             case 0 -> {
                 int id = nextId++;
-                String ns = NAMESPACES[rnd.nextInt(3)];
-                endpoints.add(new Endpoint(id, ns, "p" + id, Map.of("pod", POD_LABELS[rnd.nextInt(POD_LABELS.length)]),
-                        rnd.nextBoolean() ? "node1" : "node2", "10.244." + (1 + rnd.nextInt(4)) + "." + (1 + rnd.nextInt(250)),
-                        rnd.nextBoolean() ? null : "fd00:10:244:" + (1 + rnd.nextInt(4)) + "::" + Integer.toHexString(1 + rnd.nextInt(250)),
-                        "lxc" + id));
+                endpoints.add(rnd.nextInt(endpoints.size() + 1), new Endpoint(id, NAMESPACES[rnd.nextInt(3)], "p" + id,
+                        Map.of("pod", POD_LABELS[rnd.nextInt(POD_LABELS.length)]), rnd.nextBoolean() ? "node1" : "node2",
+                        ipv4(rnd, endpoints), rnd.nextBoolean() ? null : ipv6(rnd, endpoints), "lxc" + id));
             }
-            case 1 -> endpoints.remove(rnd.nextInt(endpoints.size()));
-            case 2 -> {
-                int i = rnd.nextInt(endpoints.size());
-                Endpoint e = endpoints.get(i);
-                endpoints.set(i, new Endpoint(e.id(), e.namespace(), e.name(), Map.of("pod", POD_LABELS[rnd.nextInt(POD_LABELS.length)]),
-                        e.node(), e.ipv4(), e.ipv6(), e.iface()));
+            case 1 -> endpoints.remove(i);
+            case 2 -> endpoints.set(i, new Endpoint(e.id(), e.namespace(), e.name(), Map.of("pod", POD_LABELS[rnd.nextInt(POD_LABELS.length)]),
+                    e.node(), e.ipv4(), e.ipv6(), e.iface()));
+            case 3 -> endpoints.set(i, new Endpoint(e.id(), e.namespace(), e.name(), e.labels(), e.node(), ipv4(rnd, endpoints), e.ipv6(), e.iface()));
+            case 4 -> endpoints.set(i, new Endpoint(e.id(), e.namespace(), e.name(), e.labels(), e.node(), e.ipv4(),
+                    rnd.nextBoolean() ? null : ipv6(rnd, endpoints), e.iface()));
+            case 5 -> { // as the agent sorts endpoints by namespace/name, a moved pod changes place
+                endpoints.remove(i);
+                endpoints.add(rnd.nextInt(endpoints.size() + 1), new Endpoint(e.id(), NAMESPACES[rnd.nextInt(NAMESPACES.length)], e.name(),
+                        e.labels(), e.node(), e.ipv4(), e.ipv6(), e.iface()));
             }
-            default -> {
-                int i = rnd.nextInt(endpoints.size());
-                Endpoint e = endpoints.get(i);
-                endpoints.set(i, new Endpoint(e.id(), e.namespace(), e.name(), e.labels(), e.node(),
-                        "10.244." + (1 + rnd.nextInt(4)) + "." + (1 + rnd.nextInt(250)), e.ipv6(), e.iface()));
-            }
+            default -> endpoints.removeIf(o -> o.namespace().equals(e.namespace()) && o.labels().equals(e.labels()));
+        }
+    }
+
+    /**
+     * A random pod address, now and then one that another endpoint or a node has (two endpoints with one address:
+     * the later in the list has it in the ipcache; a node's address stays the node's).
+     */
+    private static String ipv4(Random rnd, List<Endpoint> endpoints) {
+        return shared(rnd, endpoints, Endpoint::ipv4, NODES.stream().map(Node::ipv4).toList(),
+                "10.244." + (1 + rnd.nextInt(4)) + "." + (1 + rnd.nextInt(250)));
+    }
+
+    private static String ipv6(Random rnd, List<Endpoint> endpoints) {
+        return shared(rnd, endpoints, Endpoint::ipv6, NODES.stream().map(Node::ipv6).toList(),
+                "fd00:10:244:" + (1 + rnd.nextInt(4)) + "::" + Integer.toHexString(1 + rnd.nextInt(250)));
+    }
+
+    private static String shared(Random rnd, List<Endpoint> endpoints, Function<Endpoint, String> address, List<String> nodes,
+                                 String fresh) {
+        int what = rnd.nextInt(12);
+        String a = what < 2 && !endpoints.isEmpty() ? address.apply(endpoints.get(rnd.nextInt(endpoints.size())))
+                : what == 2 ? nodes.get(rnd.nextInt(nodes.size())) : null;
+        return a != null ? a : fresh;
+    }
+
+    /** Relabels, adds or removes one namespace (the selectors of {@link RandomPolicies} look at {@code ns}). */
+    private static void changeNamespaces(List<Namespace> namespaces, Random rnd) {
+        String name = NAMESPACES[rnd.nextInt(NAMESPACES.length)];
+        namespaces.removeIf(n -> n.name().equals(name));
+        Map<String, String> labels = switch (rnd.nextInt(4)) {
+            case 0 -> null;
+            case 1 -> Map.of();
+            case 2 -> Map.of("ns", NAMESPACES[rnd.nextInt(3)], "kubernetes.io/metadata.name", name);
+            default -> Map.of("ns", name, "team", "t" + rnd.nextInt(2));
+        };
+        if (labels != null) {
+            namespaces.add(rnd.nextInt(namespaces.size() + 1), new Namespace(name, labels));
         }
     }
 
@@ -155,6 +280,6 @@ class IncrementalPolicyEngineTest {
         assertThat(got.endpoints()).as(where + ": endpoints").isEqualTo(want.endpoints());
         assertThat(got.warnings()).as(where + ": warnings").isEqualTo(want.warnings());
         assertThat(got.snapshot()).as(where + ": snapshot").isEqualTo(want.snapshot());
-        assertThat(got.snapshot().endpoints().stream().map(Endpoint::id).toList()).containsExactlyElementsOf(want.endpoints().keySet());
+        assertThat(got.snapshot().endpoints().stream().map(Endpoint::id).toList()).containsExactlyInAnyOrderElementsOf(want.endpoints().keySet());
     }
 }

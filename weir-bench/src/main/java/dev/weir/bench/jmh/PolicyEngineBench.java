@@ -35,7 +35,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * NetworkPolicies — parse, {@link PolicyEngine#resolve}, one policy changed through the agent's
  * {@link IncrementalPolicyEngine} ({@code changeOnePolicy}: the middle policy's first ingress rule gets another
  * port, and back, so every call is a change; {@code addOrRemoveOnePod}: a pod that joins an identity added and
- * removed in turn), and the per-endpoint {@code pol} compile
+ * removed in turn; {@code relabelOneNamespace}: one namespace's {@code env} label changed and back, so its 10 pods change
+ * identity), and the per-endpoint {@code pol} compile
  * ({@code PolicyMapWriter.polEntries} through {@link NodeWrites#compile}). Small forks and iterations: the
  * machine has two cores. Run with {@code java -jar weir-bench.jar jmh}.
  */
@@ -59,6 +60,8 @@ public class PolicyEngineBench {
     private final ClusterSnapshot[] variants = new ClusterSnapshot[2];
     private final ClusterSnapshot[] pods = new ClusterSnapshot[2];
     private final IncrementalPolicyEngine podEngine = new IncrementalPolicyEngine(false);
+    private final ClusterSnapshot[] namespaces = new ClusterSnapshot[2];
+    private final IncrementalPolicyEngine namespaceEngine = new IncrementalPolicyEngine(false);
     private int turn;
 
     @Setup
@@ -84,6 +87,14 @@ public class PolicyEngineBench {
         pods[0] = snapshot;
         pods[1] = new ClusterSnapshot(snapshot.nodes(), snapshot.namespaces(), more, snapshot.policies());
         podEngine.update(snapshot, incrementalIds);
+        List<dev.weir.agent.cluster.Namespace> relabelled = new java.util.ArrayList<>(snapshot.namespaces());
+        dev.weir.agent.cluster.Namespace ns = relabelled.getFirst();
+        java.util.Map<String, String> labels = new java.util.HashMap<>(ns.labels());
+        labels.put("env", "staging");
+        relabelled.set(0, new dev.weir.agent.cluster.Namespace(ns.name(), labels));
+        namespaces[0] = snapshot;
+        namespaces[1] = new ClusterSnapshot(snapshot.nodes(), relabelled, snapshot.endpoints(), snapshot.policies());
+        namespaceEngine.update(snapshot, incrementalIds);
     }
 
     @Benchmark
@@ -107,6 +118,13 @@ public class PolicyEngineBench {
     public PolicyResult addOrRemoveOnePod() {
         turn ^= 1;
         return podEngine.update(pods[turn], incrementalIds);
+    }
+
+    /** One namespace's labels changed, then changed back: every call is one change of 10 pods' identities. */
+    @Benchmark
+    public PolicyResult relabelOneNamespace() {
+        turn ^= 1;
+        return namespaceEngine.update(namespaces[turn], incrementalIds);
     }
 
     @Benchmark
