@@ -148,9 +148,7 @@ final class LbMapWriter {
         Map<Integer, dev.weir.datapath.lb.LbFrontend> wantRevnats = revnats(c.frontendsAfter());
         putChanged(wantBackends, backends, maps.backend());
         putChanged(wantRevnats, revnats, maps.revnat());
-        for (LbService s : c.servicesAfter()) {
-            writeSlots(s);
-        }
+        writeSlots(c.servicesAfter());
         Map<LbSvcKey, LbSvcVal> wantFrontends = frontends(c.frontendsAfter());
         putChanged(wantFrontends, frontends, maps.svc());
         for (LbFrontend f : c.frontendsBefore()) {
@@ -215,9 +213,7 @@ final class LbMapWriter {
         Map<Integer, dev.weir.datapath.lb.LbFrontend> wantRevnats = revnats(state.frontends());
         putChanged(wantBackends, backends, maps.backend());
         putChanged(wantRevnats, revnats, maps.revnat());
-        for (LbService s : state.services()) {
-            writeSlots(s);
-        }
+        writeSlots(state.services());
         Map<LbSvcKey, LbSvcVal> wantFrontends = frontends(state.frontends());
         putChanged(wantFrontends, frontends, maps.svc());
         deleteGone(wantFrontends, frontends, maps.svc());
@@ -233,13 +229,20 @@ final class LbMapWriter {
         deleteGone(wantRevnats, revnats, maps.revnat());
     }
 
+    /** The entries of {@code want} that {@code have} lacks or holds otherwise, written in one batch. */
     private static <K, V> void putChanged(Map<K, V> want, Map<K, V> have, LbTables.Table<K, V> table) {
+        List<K> keys = new ArrayList<>();
+        List<V> values = new ArrayList<>();
         want.forEach((k, v) -> {
             if (!v.equals(have.get(k))) {
-                table.put(k, v);
-                have.put(k, v);
+                keys.add(k);
+                values.add(v);
             }
         });
+        table.putAll(keys, values);
+        for (int i = 0; i < keys.size(); i++) {
+            have.put(keys.get(i), values.get(i));
+        }
     }
 
     private static <K, V> void deleteGone(Map<K, V> want, Map<K, V> have, LbTables.Table<K, V> table) {
@@ -252,26 +255,42 @@ final class LbMapWriter {
     }
 
     /**
-     * The service's slots and Maglev table under its idle generation when they differ from the current
+     * Each service's slots and Maglev table under its idle generation when they differ from the current
      * one's; the current one becomes stale (deleted at the next write, once no frontend names it).
      */
-    private void writeSlots(LbService s) {
-        Written w = services.get(s.id());
-        if (w != null && s.slots().equals(w.slots()) && s.maglev().equals(w.maglev())) {
-            return;
+    private void writeSlots(List<LbService> list) {
+        List<LbSlotKey> slotKeys = new ArrayList<>();
+        List<Integer> slotValues = new ArrayList<>();
+        List<LbMaglevKey> maglevKeys = new ArrayList<>();
+        List<Integer> maglevValues = new ArrayList<>();
+        List<LbService> written = new ArrayList<>();
+        for (LbService s : list) {
+            Written w = services.get(s.id());
+            if (w != null && s.slots().equals(w.slots()) && s.maglev().equals(w.maglev())) {
+                continue;
+            }
+            int gen = w == null ? 0 : 1 - w.gen();
+            for (int i = 0; i < s.slots().size(); i++) {
+                slotKeys.add(new LbSlotKey(s.id(), i + 1, gen));
+                slotValues.add(s.slots().get(i));
+            }
+            List<Integer> table = s.maglev();
+            for (int i = 0; i < table.size(); i++) {
+                maglevKeys.add(new LbMaglevKey(s.id(), i, gen));
+                maglevValues.add(table.get(i));
+            }
+            written.add(s);
         }
-        int gen = w == null ? 0 : 1 - w.gen();
-        for (int i = 0; i < s.slots().size(); i++) {
-            maps.slot().put(new LbSlotKey(s.id(), i + 1, gen), s.slots().get(i));
+        // in batches (one syscall per few hundred entries, not per entry); nothing names the new generation yet
+        maps.slot().putAll(slotKeys, slotValues);
+        maps.maglev().putAll(maglevKeys, maglevValues);
+        for (LbService s : written) {
+            Written w = services.get(s.id());
+            if (w != null) {
+                stale.add(new Stale(s.id(), w.gen(), w.slots().size(), w.maglev().size()));
+            }
+            services.put(s.id(), new Written(w == null ? 0 : 1 - w.gen(), s.slots(), s.maglev()));
         }
-        List<Integer> table = s.maglev();
-        for (int i = 0; i < table.size(); i++) {
-            maps.maglev().put(new LbMaglevKey(s.id(), i, gen), table.get(i));
-        }
-        if (w != null) {
-            stale.add(new Stale(s.id(), w.gen(), w.slots().size(), w.maglev().size()));
-        }
-        services.put(s.id(), new Written(gen, s.slots(), s.maglev()));
     }
 
     private void clear(Stale g) {

@@ -1,5 +1,6 @@
 package dev.weir.agent.datapath;
 
+import java.util.List;
 import java.util.Map;
 
 import dev.weir.datapath.lb.LbBackend;
@@ -24,6 +25,13 @@ record LbTables(Table<LbSvcKey, LbSvcVal> svc, Table<LbSlotKey, Integer> slot, T
     interface Table<K, V> {
         void put(K key, V value);
 
+        /** {@code put} of each pair, in order; the kernel's maps take them in one syscall per 256 or so. */
+        default void putAll(List<K> keys, List<V> values) {
+            for (int i = 0; i < keys.size(); i++) {
+                put(keys.get(i), values.get(i));
+            }
+        }
+
         void delete(K key);
 
         Map<K, V> entries();
@@ -33,6 +41,11 @@ record LbTables(Table<LbSvcKey, LbSvcVal> svc, Table<LbSlotKey, Integer> slot, T
                 @Override
                 public void put(K key, V value) {
                     map.put(key, value);
+                }
+
+                @Override
+                public void putAll(List<K> keys, List<V> values) {
+                    map.updateBatch(keys, values, dev.weir.ebpf.UpdateFlag.ANY);
                 }
 
                 @Override

@@ -52,8 +52,12 @@ public record Cidr(byte[] address, int length) implements Comparable<Cidr> {
 
     /** Parses an IP literal (no host names) into 4 or 16 bytes. */
     public static byte[] parseAddress(String addr, String context) {
-        boolean v4 = addr.matches("\\d{1,3}(\\.\\d{1,3}){3}");
-        boolean v6 = addr.contains(":") && addr.matches("[0-9a-fA-F:.]+");
+        byte[] quad = plainIpv4(addr);
+        if (quad != null) {
+            return quad;
+        }
+        boolean v4 = IPV4.matcher(addr).matches();
+        boolean v6 = addr.contains(":") && IPV6_CHARS.matcher(addr).matches();
         if (!v4 && !v6) {
             throw new IllegalArgumentException("invalid address '" + context + "': not an IPv4 or IPv6 literal");
         }
@@ -78,6 +82,44 @@ public record Cidr(byte[] address, int length) implements Comparable<Cidr> {
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("invalid address '" + context + "': " + e.getMessage());
         }
+    }
+
+    private static final java.util.regex.Pattern IPV4 = java.util.regex.Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+    private static final java.util.regex.Pattern IPV6_CHARS = java.util.regex.Pattern.compile("[0-9a-fA-F:.]+");
+
+    /**
+     * The bytes of a dotted quad of decimal octets 0-255 without leading zeros (what every address of a Service or
+     * EndpointSlice is), read without a regex or {@link InetAddress}; null for anything else, which takes the
+     * general path (and its errors).
+     */
+    private static byte[] plainIpv4(String addr) {
+        byte[] out = new byte[4];
+        int octet = 0;
+        int value = 0;
+        int digits = 0;
+        for (int i = 0; i < addr.length(); i++) {
+            char c = addr.charAt(i);
+            if (c >= '0' && c <= '9') {
+                if (digits == 1 && value == 0) {
+                    return null; // a leading zero
+                }
+                value = value * 10 + (c - '0');
+                if (++digits > 3 || value > 255) {
+                    return null;
+                }
+            } else if (c == '.' && digits > 0 && octet < 3) {
+                out[octet++] = (byte) value;
+                value = 0;
+                digits = 0;
+            } else {
+                return null;
+            }
+        }
+        if (octet != 3 || digits == 0) {
+            return null;
+        }
+        out[3] = (byte) value;
+        return out;
     }
 
     public boolean isIpv4() {

@@ -119,10 +119,19 @@ public final class AgentApi {
         return o;
     }
 
+    /**
+     * The node, the pid, and where its sync stands ({@code appliedRevision}, {@code syncError}, {@code failedRevision},
+     * as in {@code status}): what a waiting {@code weir apply} asks every few milliseconds. {@code status} lists the
+     * store and reads the process's memory and CPU, which took CPU from the computation being waited for.
+     */
     private JsonNode ping() {
+        SyncState s = sync.get();
         ObjectNode o = M.createObjectNode();
         o.put("node", node);
         o.put("pid", ProcessHandle.current().pid());
+        o.put("appliedRevision", s.appliedRevision());
+        o.put("syncError", s.error());
+        o.put("failedRevision", s.failedRevision());
         return o;
     }
 

@@ -14,7 +14,7 @@ import dev.weir.agent.store.Store;
  * Service ids kept in the store's allocation tables, one numbering per node ({@code lb-service-<node>},
  * {@code lb-backend-<node>}, {@code lb-rev-nat-<node>}). Numbers are never reused (a released key that
  * returns gets a new number), so the range is the datapath's whole u32 space that Java's int reaches. A
- * {@link #batch} holds the store's writer lock and writes each table once.
+ * {@link #batch} writes each table once (on the file store without holding its writer lock while it computes).
  *
  * <p>Releases are gathered and written together ({@link #flush}): every table write costs a round trip (etcd)
  * or an fsync (the file store's journal), so a change that moves one endpoint should not pay one write for the

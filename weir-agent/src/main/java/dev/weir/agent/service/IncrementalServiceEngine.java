@@ -49,6 +49,17 @@ public final class IncrementalServiceEngine {
             }
             return c != 0 ? c : Integer.compare(endpoint, o.endpoint);
         }
+
+        /**
+         * The contributions of one Service in a backend's map: one range (service first in the order), found in
+         * O(log n) where a filter would walk every service that shares the backend.
+         */
+        static Map<Contribution, BackendIndex.Candidate> of(String service, Map<Contribution, BackendIndex.Candidate> all) {
+            return all instanceof java.util.NavigableMap<Contribution, BackendIndex.Candidate> m
+                    ? m.subMap(new Contribution(service, "", Integer.MIN_VALUE, Integer.MIN_VALUE, Integer.MIN_VALUE), true,
+                    new Contribution(service + '\0', "", Integer.MIN_VALUE, Integer.MIN_VALUE, Integer.MIN_VALUE), false)
+                    : all;
+        }
     }
 
     /**
@@ -499,7 +510,8 @@ public final class IncrementalServiceEngine {
     /** {@link BackendLookup#ownState}: the Service's own contributions to the backend, merged, the override applied. */
     private BackendState ownState(Service s, BackendIndex.Candidate c) {
         BackendState st = null;
-        for (var e : contributionsOf(BKey.of(c)).entrySet()) {
+        // a range, not a walk of every service sharing the backend: 10,000 services of the same two pods took n^2
+        for (var e : Contribution.of(s.key(), contributionsOf(BKey.of(c))).entrySet()) {
             if (e.getKey().service().equals(s.key())) {
                 BackendState x = e.getValue().state();
                 st = st == null || x.ordinal() < st.ordinal() ? x : st;

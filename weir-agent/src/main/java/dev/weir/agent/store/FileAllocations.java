@@ -55,8 +55,13 @@ final class FileAllocations implements Store.Allocations {
     private final Journal<Table> journal;
     /** Keys waiting to be allocated together by {@link #allocate}. */
     private final java.util.Queue<Request> waiting = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    /** The changes of a {@link #batch}; only touched by the thread holding the lock. */
+    /** The changes of a {@link #batch}; only touched by {@link #batcher}, the thread running it. */
     private Pending pending;
+    private volatile Thread batcher;
+    /** Held through a {@link #batch} and by this process's other writers of the table, which wait for it. */
+    private final java.util.concurrent.locks.ReentrantLock local = new java.util.concurrent.locks.ReentrantLock();
+    /** Set when another writer appended to the table during a batch: the next batch holds the lock throughout. */
+    private volatile boolean contended;
 
     /** What a write changes, applied to the table when it is appended. */
     private static final class Pending {
@@ -82,11 +87,11 @@ final class FileAllocations implements Store.Allocations {
 
     @Override
     public int allocate(String key) {
+        if (batcher == Thread.currentThread()) {
+            return allocateIn(pending, key);
+        }
         if (lock.heldByCurrentThread()) {
             return lock.withLock(() -> {
-                if (pending != null) {
-                    return allocateIn(pending, key);
-                }
                 Pending p = begin();
                 int id = allocateIn(p, key);
                 end(p);
@@ -102,7 +107,7 @@ final class FileAllocations implements Store.Allocations {
         // group commit: keys asked for side by side (pods added together) share one record
         Request mine = new Request(key);
         waiting.add(mine);
-        return lock.withLock(() -> {
+        return locally(() -> lock.withLock(() -> {
             if (mine.id == 0 && mine.failure == null) {
                 List<Request> group = new ArrayList<>();
                 for (Request r; (r = waiting.poll()) != null; ) {
@@ -123,7 +128,17 @@ final class FileAllocations implements Store.Allocations {
                 throw mine.failure;
             }
             return mine.id;
-        });
+        }));
+    }
+
+    /** Runs {@code action} as this process's only writer of the table (after a batch another thread runs). */
+    private <T> T locally(java.util.function.Supplier<T> action) {
+        local.lock();
+        try {
+            return action.get();
+        } finally {
+            local.unlock();
+        }
     }
 
     /** A key waiting for its number; {@code id} is set, under the lock, by whichever waiter writes the group. */
@@ -162,7 +177,7 @@ final class FileAllocations implements Store.Allocations {
             return n;
         }
         synchronized (journal) {
-            return journal.current().keys.get(key); // under the lock, after begin(): nothing new to read
+            return journal.current().keys.get(key); // under the lock after begin(), or a batch's: appends since fail it
         }
     }
 
@@ -178,21 +193,77 @@ final class FileAllocations implements Store.Allocations {
         }
     }
 
+    /**
+     * Runs {@code work} with its allocations and releases gathered in memory and appended as one record at the end
+     * (also when the work throws). This process's other threads wait for it, as with etcd; other processes do not:
+     * the work runs without the store's writer lock (an agent's computation of 10,000 services takes seconds, and
+     * every other writer of the store, the other nodes' agents included, waited for it), and the record is appended
+     * under the lock only if no other writer appended to this table meanwhile. Only a node's agent writes its
+     * service tables, so that is the rule; when another process did, the batch throws {@link StoreException} and
+     * writes nothing (its numbers may be that writer's), and the next batch of the table holds the lock throughout.
+     * A batch started under the writer lock keeps it.
+     */
     @Override
     public <T> T batch(java.util.function.Supplier<T> work) {
-        return lock.withLock(() -> {
-            if (pending != null) {
-                return work.get();
+        if (batcher == Thread.currentThread()) {
+            return work.get();
+        }
+        if (lock.heldByCurrentThread()) {
+            return lock.withLock(() -> lockedBatch(work));
+        }
+        return locally(() -> {
+            if (contended) {
+                T result = lock.withLock(() -> lockedBatch(work));
+                contended = false;
+                return result;
             }
-            pending = begin();
+            Pending p;
+            Journal.Position from;
+            synchronized (journal) {
+                p = new Pending(journal.read().next);
+                from = journal.position();
+            }
             try {
-                return work.get();
+                return run(p, work);
             } finally {
-                Pending p = pending;
-                pending = null;
-                end(p);
+                if (!p.put.isEmpty() || !p.release.isEmpty()) {
+                    lock.withLock(() -> {
+                        synchronized (journal) {
+                            journal.prepareWrite();
+                            if (!journal.position().equals(from)) {
+                                contended = true;
+                                throw new StoreException("allocation table " + name + " was written by another process during"
+                                        + " a batch of " + p.put.size() + " allocations; nothing of the batch was written");
+                            }
+                        }
+                        end(p);
+                        return null;
+                    });
+                }
             }
         });
+    }
+
+    /** A batch under the writer lock, which the caller holds. */
+    private <T> T lockedBatch(java.util.function.Supplier<T> work) {
+        Pending p = begin();
+        try {
+            return run(p, work);
+        } finally {
+            end(p);
+        }
+    }
+
+    /** Runs {@code work} with {@code p} as the batch's changes (this thread's allocations and releases go to it). */
+    private <T> T run(Pending p, java.util.function.Supplier<T> work) {
+        pending = p;
+        batcher = Thread.currentThread();
+        try {
+            return work.get();
+        } finally {
+            batcher = null;
+            pending = null;
+        }
     }
 
     @Override
@@ -200,28 +271,39 @@ final class FileAllocations implements Store.Allocations {
         if (keys.isEmpty()) {
             return;
         }
-        lock.withLock(() -> {
-            Pending p = pending != null ? pending : begin();
-            for (String k : keys) {
-                boolean stored;
-                synchronized (journal) {
-                    stored = journal.current().keys.containsKey(k);
-                }
-                p.put.remove(k);
-                if (stored) {
-                    p.release.add(k);
-                }
-            }
-            if (p != pending) {
-                end(p);
-            }
+        if (batcher == Thread.currentThread()) {
+            releaseIn(pending, keys);
+            return;
+        }
+        java.util.function.Supplier<Void> write = () -> lock.withLock(() -> {
+            Pending p = begin();
+            releaseIn(p, keys);
+            end(p);
             return null;
         });
+        if (lock.heldByCurrentThread()) {
+            write.get();
+        } else {
+            locally(write);
+        }
+    }
+
+    private void releaseIn(Pending p, java.util.Collection<String> keys) {
+        for (String k : keys) {
+            boolean stored;
+            synchronized (journal) {
+                stored = journal.current().keys.containsKey(k);
+            }
+            p.put.remove(k);
+            if (stored) {
+                p.release.add(k);
+            }
+        }
     }
 
     @Override
     public Map<String, Integer> all() {
-        Pending p = lock.heldByCurrentThread() ? pending : null;
+        Pending p = batcher == Thread.currentThread() ? pending : null;
         Map<String, Integer> all;
         synchronized (journal) {
             all = new TreeMap<>((p != null ? journal.current() : journal.read()).keys);

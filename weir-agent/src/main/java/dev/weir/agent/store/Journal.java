@@ -195,6 +195,15 @@ final class Journal<S> {
         offset = 0;
     }
 
+    /** Where the records read so far end: it moves only when a writer appends or compacts. */
+    record Position(long generation, long offset) {
+    }
+
+    /** The end of what has been read ({@link #read} or {@link #prepareWrite}). */
+    synchronized Position position() {
+        return new Position(generation, offset);
+    }
+
     /** The generation being appended to (tests). */
     synchronized long generation() {
         return generation;

@@ -166,9 +166,11 @@ public interface Store {
          * Runs {@code work} as the table's only writer in this process (other threads of the process wait);
          * the table is read once, and what {@link #allocate} and {@link #release} do inside is written when
          * the work ends (also when it throws: numbers handed out stay handed out). For computations that
-         * allocate thousands of keys. Batches of several tables of one store nest. The file store also
-         * keeps other processes out (its writer lock); etcd assumes one writer per table during a batch
-         * and throws {@link StoreException} at the end when another writer took one of the batch's keys.
+         * allocate thousands of keys. Batches of several tables of one store nest. Both stores assume one
+         * writer per table during a batch, and other processes go on writing the store: etcd throws
+         * {@link StoreException} at the end when another writer took one of the batch's keys, the file store
+         * when another process appended to the table at all (writing nothing of the batch then; its next
+         * batch of the table holds its writer lock throughout).
          */
         <T> T batch(java.util.function.Supplier<T> work);
     }

@@ -26,6 +26,21 @@ class CidrTest {
     }
 
     @Test
+    void dottedQuadsReadWithoutTheGeneralPathGiveWhatItGives() throws Exception {
+        for (String a : java.util.List.of("0.0.0.0", "255.255.255.255", "10.244.1.10", "1.2.3.4", "192.168.100.1", "9.99.199.249")) {
+            assertThat(Cidr.parseAddress(a, a)).as(a).isEqualTo(java.net.InetAddress.getByName(a).getAddress());
+        }
+        // not plain quads: the general path decides, as before
+        assertThatThrownBy(() -> Cidr.parseAddress("10.0.0.256", "x")).hasMessageContaining("octet 256");
+        assertThatThrownBy(() -> Cidr.parseAddress("1.2.3", "x")).hasMessageContaining("not an IPv4 or IPv6 literal");
+        assertThatThrownBy(() -> Cidr.parseAddress("1.2.3.4.", "x")).hasMessageContaining("not an IPv4 or IPv6 literal");
+        assertThatThrownBy(() -> Cidr.parseAddress(".1.2.3", "x")).hasMessageContaining("not an IPv4 or IPv6 literal");
+        assertThatThrownBy(() -> Cidr.parseAddress("1..2.3", "x")).hasMessageContaining("not an IPv4 or IPv6 literal");
+        assertThatThrownBy(() -> Cidr.parseAddress("1.2.3.4444", "x")).hasMessageContaining("not an IPv4 or IPv6 literal");
+        assertThat(Cidr.parseAddress("::ffff:1.2.3.4", "x")).hasSize(16);
+    }
+
+    @Test
     void containment() {
         Cidr eight = Cidr.parse("10.0.0.0/8");
         assertThat(eight.contains(Cidr.parse("10.1.0.0/16"))).isTrue();

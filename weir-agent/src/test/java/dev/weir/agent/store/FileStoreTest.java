@@ -1,6 +1,7 @@
 package dev.weir.agent.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,33 +61,73 @@ class FileStoreTest extends StoreContract {
     }
 
     @Test
-    void aBatchWritesOnceWhileOtherInstancesWait() throws Exception {
-        Store.Allocations table = open().allocations("lb-backend-n1", 1, 1_000_000);
-        Store.Allocations other = open().allocations("lb-backend-n1", 1, 1_000_000);
+    void aBatchWritesOnceAndOtherProcessesGoOnWriting() throws Exception {
+        FileStore store = open();
+        Store.Allocations table = store.allocations("lb-backend-n1", 1, 1_000_000);
+        FileStore other = open();
         Path file = dir.resolve("alloc-lb-backend-n1.1.log");
         int first = table.allocate("keep");
         table.allocate("gone");
         long before = Files.size(file);
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
-            Future<Integer> waiting = table.batch(() -> {
-                Future<Integer> f = pool.submit(() -> other.allocate("late"));
+            int elsewhere = table.batch(() -> {
                 for (int i = 0; i < 20_000; i++) {
                     table.allocate("k" + i);
                 }
                 table.release(List.of("gone"));
                 assertThat(table.all()).containsKey("k19999").doesNotContainKey("gone");
-                assertThat(f).as("another writer waits for the batch").isNotDone();
-                return f;
+                try {
+                    // another process (the other nodes' agents) commits and allocates in other tables meanwhile
+                    return pool.submit(() -> {
+                        other.commit(List.of(new Change.Put(A, "{a}", "")));
+                        return other.allocations("lb-backend-n2", 1, 1_000_000).allocate("x");
+                    }).get(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new IllegalStateException("another process waited for the batch", e);
+                }
             });
-            assertThat(waiting.get()).as("numbers are never reused").isEqualTo(20_003);
+            assertThat(elsewhere).isEqualTo(1);
         } finally {
             pool.shutdown();
         }
         assertThat(Files.size(file)).as("the batch appended one record").isGreaterThan(before + 20_000 * 10);
         Map<String, Integer> all = open().allocations("lb-backend-n1", 1, 1_000_000).all();
-        assertThat(all).hasSize(20_002).containsEntry("keep", first).containsEntry("k0", 3).containsEntry("k19999", 20_002)
+        assertThat(all.size()).isEqualTo(20_001);
+        assertThat(all).containsEntry("keep", first).containsEntry("k0", 3).containsEntry("k19999", 20_002)
                 .doesNotContainKey("gone");
         assertThat(table.allocate("k5")).as("cached after the batch").isEqualTo(8);
+    }
+
+    @Test
+    void aBatchDuringWhichAnotherProcessWroteTheTableWritesNothingAndTheNextHoldsTheLock() throws Exception {
+        Store.Allocations table = open().allocations("lb-backend-n1", 1, 1_000_000);
+        Store.Allocations other = open().allocations("lb-backend-n1", 1, 1_000_000);
+        table.allocate("keep");
+        assertThatThrownBy(() -> table.batch(() -> {
+            table.allocate("mine");
+            return other.allocate("theirs");
+        })).isInstanceOf(StoreException.class).hasMessageContaining("written by another process");
+        assertThat(open().allocations("lb-backend-n1", 1, 1_000_000).all())
+                .as("the other writer's number stands; the batch's, the same number, was not written")
+                .containsEntry("theirs", 2).doesNotContainKey("mine");
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<Integer> waited = table.batch(() -> {
+                table.allocate("mine");
+                Future<Integer> f = pool.submit(() -> other.allocate("later"));
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                assertThat(f).as("after a clash the next batch keeps other writers out").isNotDone();
+                return f;
+            });
+            assertThat(table.all()).containsEntry("mine", 3);
+            assertThat(waited.get()).isEqualTo(4);
+        } finally {
+            pool.shutdown();
+        }
     }
 }

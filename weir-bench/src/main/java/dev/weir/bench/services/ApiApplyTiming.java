@@ -92,6 +92,30 @@ final class ApiApplyTiming {
         return latest;
     }
 
+    /**
+     * Waits until every agent has finished its first sync and enforces the store's revision without error: after
+     * {@code weir lab restart-agents} (which returns once each agent answers) the agents still load their state,
+     * and a timed apply that starts then would charge that start to the apply.
+     */
+    void awaitSettled(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (ApiClient a : agents) {
+            while (true) {
+                JsonNode s = a.call("status", null, Duration.ofSeconds(30));
+                if (!s.path("appliedAt").isNull() && !s.path("appliedAt").isMissingNode() && s.path("syncError").isNull()
+                        && s.path("appliedRevision").asLong() >= s.path("storeRevision").asLong()) {
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(s.path("node").asText() + " has not settled after " + timeout.toSeconds()
+                            + " s: applied revision " + s.path("appliedRevision").asLong() + " of " + s.path("storeRevision").asLong()
+                            + (s.path("syncError").isNull() ? "" : ", " + s.path("syncError").asText()));
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
     /** Per node: heap after the last GC, heap committed, heap max and RSS, in MiB, as {@code status} reports them. */
     Map<String, String> memory() {
         Map<String, String> out = new LinkedHashMap<>();

@@ -13,8 +13,10 @@ import java.util.Optional;
  * translates per packet on the client pod's veth) or {@code on} (the "weir socket" column: {@code sock_lb}
  * on the client pod's cgroup rewrites {@code connect()}; the crr-client runs in that cgroup, see
  * {@link CrrRun}). {@link #install} first restarts the agents with the mode's setting when they run with
- * another (not timed; {@code weir lab restart-agents}), then reports the apply time; iptables is not
- * involved (its nat table is removed by its own mode).
+ * another and waits until each has finished its first sync (not timed; {@code weir lab restart-agents}), then
+ * reports the apply time: from starting {@code weir apply} (its JVM start included) until it returns with every
+ * node enforcing, as {@code iptables-restore} is timed from its start to its exit. The agents' JIT is as cold as
+ * a few seconds of running leave it. iptables is not involved (its nat table is removed by its own mode).
  */
 final class WeirMode implements Mode {
 
@@ -91,6 +93,8 @@ final class WeirMode implements Mode {
         }
         if (!all) {
             run("lab", "restart-agents", "--socket-lb", socketLb);
+            // restart-agents returns once each agent answers; the timed apply starts once each has synced too
+            new ApiApplyTiming().awaitSettled(java.time.Duration.ofSeconds(120));
         }
     }
 

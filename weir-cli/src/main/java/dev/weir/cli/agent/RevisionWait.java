@@ -114,7 +114,11 @@ public final class RevisionWait {
                     continue;
                 }
                 try {
-                    JsonNode s = a.call("status", null);
+                    // ping answers where the sync stands and costs the agent nothing; an older agent's lacks it
+                    JsonNode s = a.call("ping", null);
+                    if (!s.has("appliedRevision")) {
+                        s = a.call("status", null);
+                    }
                     if (s.path("appliedRevision").asLong() >= revision) {
                         pending.remove(a.node());
                     } else if (failedFor(s, revision)) {

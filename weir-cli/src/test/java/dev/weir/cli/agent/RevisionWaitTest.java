@@ -64,6 +64,42 @@ class RevisionWaitTest {
         return o;
     }
 
+    /** An agent on the file store: cluster.nodes says so, and ping answers each of {@code answers} in turn. */
+    private AgentDirectory.Agent fileAgent(List<JsonNode> answers) throws Exception {
+        ObjectNode file = Json.mapper().createObjectNode();
+        file.putObject("kvstore").put("kind", "file");
+        server = new ApiServer(new ApiServer.Config(dir.resolve("api.sock")), Map.of("cluster.nodes", p -> file,
+                "ping", p -> answers.get(Math.min(asked.getAndIncrement(), answers.size() - 1)),
+                "status", p -> {
+                    throw new IllegalStateException("status asked");
+                }), Map.of(), m -> { });
+        server.start();
+        return new AgentDirectory.Agent("node1", new ApiClient(dir.resolve("api.sock")));
+    }
+
+    private static JsonNode ping(long applied, String error, long failed) {
+        ObjectNode n = Json.mapper().createObjectNode();
+        n.put("node", "node1");
+        n.put("appliedRevision", applied);
+        n.put("syncError", error);
+        n.put("failedRevision", failed);
+        return n;
+    }
+
+    @Test
+    void onTheFileStoreEachAgentsPingIsAskedNotItsStatus() throws Exception {
+        AgentDirectory.Agent a = fileAgent(List.of(ping(355, null, 0), ping(355, null, 0), ping(356, null, 0)));
+        assertThat(RevisionWait.await(List.of(a), 356, Duration.ofSeconds(10))).containsExactly("node1");
+        assertThat(asked.get()).isGreaterThanOrEqualTo(3);
+    }
+
+    @Test
+    void onTheFileStoreASyncErrorInThePingFailsAtOnce() throws Exception {
+        AgentDirectory.Agent a = fileAgent(List.of(ping(355, "lb_backend holds 65536 entries, but ...", 356)));
+        assertThatThrownBy(() -> RevisionWait.await(List.of(a), 356, Duration.ofSeconds(30)))
+                .hasMessage("node1 cannot apply revision 356: lb_backend holds 65536 entries, but ...");
+    }
+
     @Test
     void aKvstoreThatDidNotAnswerTheSyncIsWaitedOut() throws Exception {
         String unavailable = "kvstore unavailable: read lb-service-node1: no answer from http://127.0.0.1:23790 within 5000 ms";
