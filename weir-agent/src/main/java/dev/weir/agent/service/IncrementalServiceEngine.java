@@ -425,7 +425,8 @@ public final class IncrementalServiceEngine {
         if (!ports.isEmpty()) {
             Map<String, Backend[]> kept = new HashMap<>(ports.size() * 2);
             ports.forEach((k, bs) -> kept.put(k, bs.toArray(Backend[]::new)));
-            portBackends.put(serviceKey, kept);
+            // most Services have one port in one family: an immutable map of one entry is 16 bytes, a HashMap ~200
+            portBackends.put(serviceKey, Map.copyOf(kept));
         }
     }
 
