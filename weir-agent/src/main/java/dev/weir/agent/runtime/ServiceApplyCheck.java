@@ -55,8 +55,15 @@ final class ServiceApplyCheck {
     private final Map<ObjectKey, Known> known = new HashMap<>();
     private List<Node> nodes;
     private ServiceClaims claims;
-    /** Every node's state from the stored objects (one engine, one view per node), or null without nodes. */
+    /**
+     * The nodes' states from the stored objects (one engine, one view per node), or null without nodes. While no
+     * Service has a traffic policy Local every node's state is the same, so the engine keeps the first node's view
+     * alone (each view holds every backend: one per node cost ~10 MB at 10,000 services x 10 endpoints); the first
+     * Service with a Local policy brings the others in ({@link #perNode}).
+     */
     private IncrementalServiceEngine engine;
+    /** True when {@link #engine} has a view per node. */
+    private boolean perNode;
 
     ServiceApplyCheck(ServiceConfig config, LbMapSizes sizes, Function<StoredObject, ServiceObjects> parse) {
         this.config = config;
@@ -86,6 +93,14 @@ final class ServiceApplyCheck {
         Delta d = delta(now, next);
         if (d.isEmpty()) {
             return true;
+        }
+        if (needsPerNode(d)) {
+            try {
+                perNodeFromKnown(); // known holds now's objects: d is taken below
+            } catch (RuntimeException e) {
+                reset();
+                return false;
+            }
         }
         claim(d);
         try {
@@ -122,11 +137,43 @@ final class ServiceApplyCheck {
         }
         services.sort(Comparator.comparing(Service::key));
         services.forEach(s -> claims.add(s, new ArrayList<>()));
+        newEngine(services, slices, services.stream().anyMatch(ServiceApplyCheck::local));
+    }
+
+    /** The engine of these objects: a view per node, or the first node's alone (every node's state is the same). */
+    private void newEngine(List<Service> services, List<EndpointSlice> slices, boolean everyNode) {
+        engine = null;
+        perNode = everyNode;
         if (!nodes.isEmpty()) {
+            List<String> names = nodes.stream().map(Node::name).toList();
             engine = new IncrementalServiceEngine(config, new InMemoryLbIdAllocator(Integer.MAX_VALUE - 1),
-                    nodes.stream().map(Node::name).toList());
+                    everyNode ? names : names.subList(0, 1));
             engine.update(services, List.of(), slices, List.of(), BackendOverrides.NONE, nodes);
         }
+    }
+
+    /** True when the engine keeps one view and {@code d} brings a Service with a Local traffic policy. */
+    private boolean needsPerNode(Delta d) {
+        return !perNode && engine != null && d.putServices.values().stream().anyMatch(ServiceApplyCheck::local);
+    }
+
+    /** The engine again with a view per node, from the indexed objects. */
+    private void perNodeFromKnown() {
+        List<Service> services = new ArrayList<>();
+        List<EndpointSlice> slices = new ArrayList<>();
+        for (Known k : known.values()) {
+            if (k.parsed() != null) {
+                services.addAll(k.parsed().services());
+                slices.addAll(k.parsed().slices());
+            }
+        }
+        services.sort(Comparator.comparing(Service::key));
+        newEngine(services, slices, true);
+    }
+
+    /** A Service whose state differs between nodes (its backends on this node only, for some clients). */
+    private static boolean local(Service s) {
+        return s.internalPolicy() == Service.TrafficPolicy.LOCAL || s.externalPolicy() == Service.TrafficPolicy.LOCAL;
     }
 
     /** Brings the index to {@code now} (what other agents committed, or a commit that did not happen). */
@@ -169,7 +216,9 @@ final class ServiceApplyCheck {
         }
         if (!d.isEmpty()) {
             claim(d);
-            if (engine != null) {
+            if (needsPerNode(d)) {
+                perNodeFromKnown(); // known holds now's objects already: d included
+            } else if (engine != null) {
                 engine.update(d.services(), d.goneServices(), d.slices(), d.goneSlices(), BackendOverrides.NONE, nodes);
             }
         }

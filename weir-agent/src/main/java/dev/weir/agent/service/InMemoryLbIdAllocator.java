@@ -1,8 +1,9 @@
 package dev.weir.agent.service;
 
+import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.EnumMap;
-import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -14,7 +15,8 @@ import java.util.TreeMap;
 public final class InMemoryLbIdAllocator implements LbIdAllocator {
 
     private final int limit;
-    private final Map<Kind, Map<String, Integer>> byKey = new EnumMap<>(Kind.class);
+    /** Per space, the keys and their numbers (IPv4 backend and rev-NAT keys packed: {@link LbIdKeys}). */
+    private final Map<Kind, LbIdKeys> byKey = new EnumMap<>(Kind.class);
     /** The numbers in use, as bits (a set of boxed numbers took 32 bytes each; the apply check holds 220,000). */
     private final Map<Kind, BitSet> used = new EnumMap<>(Kind.class);
     private final Map<Kind, Integer> lowestFree = new EnumMap<>(Kind.class);
@@ -30,7 +32,7 @@ public final class InMemoryLbIdAllocator implements LbIdAllocator {
     public InMemoryLbIdAllocator(int limit) {
         this.limit = limit;
         for (Kind k : Kind.values()) {
-            byKey.put(k, new HashMap<>());
+            byKey.put(k, new LbIdKeys());
             used.put(k, new BitSet());
             lowestFree.put(k, 1);
         }
@@ -38,8 +40,8 @@ public final class InMemoryLbIdAllocator implements LbIdAllocator {
 
     @Override
     public synchronized int allocate(Kind kind, String key) {
-        Integer id = byKey.get(kind).get(key);
-        if (id != null) {
+        int id = byKey.get(kind).get(key);
+        if (id != 0) {
             return id;
         }
         BitSet u = used.get(kind);
@@ -55,8 +57,8 @@ public final class InMemoryLbIdAllocator implements LbIdAllocator {
 
     @Override
     public synchronized void release(Kind kind, String key) {
-        Integer id = byKey.get(kind).remove(key);
-        if (id != null) {
+        int id = byKey.get(kind).remove(key);
+        if (id != 0) {
             used.get(kind).clear(id);
             lowestFree.merge(kind, id, Math::min);
         }
@@ -64,12 +66,19 @@ public final class InMemoryLbIdAllocator implements LbIdAllocator {
 
     /** Keys and their numbers in one space, by key. */
     public synchronized Map<String, Integer> allocated(Kind kind) {
-        return new TreeMap<>(byKey.get(kind));
+        Map<String, Integer> out = new TreeMap<>();
+        byKey.get(kind).forEach(out::put);
+        return out;
     }
 
     /** Releases every key of the space not in {@code live}; returns how many. */
     public synchronized int retainOnly(Kind kind, Set<String> live) {
-        var stale = byKey.get(kind).keySet().stream().filter(k -> !live.contains(k)).toList();
+        List<String> stale = new ArrayList<>();
+        byKey.get(kind).forEach((k, id) -> {
+            if (!live.contains(k)) {
+                stale.add(k);
+            }
+        });
         stale.forEach(k -> release(kind, k));
         return stale.size();
     }

@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -131,8 +132,33 @@ public final class IncrementalServiceEngine {
         }
     }
 
-    /** The one contribution most backends have (a map only when several slices or services list the backend). */
-    private record Single(Contribution at, BackendIndex.Candidate candidate) {
+    /**
+     * One backend: what the slices contribute to it and their merge. Its key is the one {@link BKey} instance the
+     * engine's index, the services' port lists and every node view's backends share (at 10,000 services x 10
+     * endpoints each map holding its own key and entry took ~35 MB per engine).
+     */
+    static final class Backend {
+        final BKey key;
+        /** The one contribution most backends have; null when there are several ({@link #many}). */
+        private Contribution at;
+        private BackendIndex.Candidate candidate;
+        /** Several contributions, in the full engine's merge order; null when there is one. */
+        private TreeMap<Contribution, BackendIndex.Candidate> many;
+        /** The contributions merged, the override applied; null before the first merge. */
+        private BackendIndex.Candidate merged;
+
+        private Backend(BKey key) {
+            this.key = key;
+        }
+
+        private boolean isEmpty() {
+            return at == null && many == null;
+        }
+
+        /** The contributions in merge order. */
+        private Map<Contribution, BackendIndex.Candidate> contributions() {
+            return many != null ? many : at != null ? Map.of(at, candidate) : Map.of();
+        }
     }
 
     private final ServiceConfig config;
@@ -147,10 +173,10 @@ public final class IncrementalServiceEngine {
     private final TreeMap<String, List<String>> sliceWarnings = new TreeMap<>();
     private final TreeSet<String> pending = new TreeSet<>();
 
-    /** Per backend: a {@link Single} or a {@code TreeMap<Contribution, Candidate>}, in the full engine's merge order. */
-    private final Map<BKey, Object> contributions = new HashMap<>();
-    private final Map<BKey, BackendIndex.Candidate> merged = new HashMap<>();
-    private final Map<String, Map<String, Set<BKey>>> portBackends = new HashMap<>();
+    /** Every backend some slice contributes to (merged or not yet). */
+    private final Map<BKey, Backend> backends = new HashMap<>();
+    /** Per Service, per port and family ({@link BackendIndex#portKey}): its backends, each once. */
+    private final Map<String, Map<String, Backend[]>> portBackends = new HashMap<>();
 
     private final List<LbNodeView> views = new ArrayList<>();
     private final boolean sharedIds;
@@ -351,12 +377,12 @@ public final class IncrementalServiceEngine {
 
     /** Recomputes what one Service's slices contribute to the backends; {@code touched} gets every backend key involved. */
     private void contribute(String serviceKey, Set<BKey> touched) {
-        Map<String, Set<BKey>> old = portBackends.remove(serviceKey);
+        Map<String, Backend[]> old = portBackends.remove(serviceKey);
         if (old != null) {
-            for (Set<BKey> keys : old.values()) {
-                for (BKey b : keys) {
+            for (Backend[] bs : old.values()) {
+                for (Backend b : bs) {
                     uncontribute(b, serviceKey);
-                    touched.add(b);
+                    touched.add(b.key);
                 }
             }
         }
@@ -381,7 +407,7 @@ public final class IncrementalServiceEngine {
         if (s == null) {
             return;
         }
-        Map<String, Set<BKey>> ports = new HashMap<>();
+        Map<String, Set<Backend>> ports = new HashMap<>();
         for (String sliceKey : bound) {
             EndpointSlice es = slices.get(sliceKey);
             for (ServicePort sp : s.ports()) {
@@ -398,64 +424,78 @@ public final class IncrementalServiceEngine {
                         }
                         BackendIndex.Candidate c = new BackendIndex.Candidate(e.address(), p.port(), p.protocol(), st,
                                 e.nodeName(), e.targetRef());
-                        BKey key = BKey.of(c);
-                        contribute(key, new Contribution(serviceKey, sliceKey, sp.index(), pi, ei), c);
-                        touched.add(key);
-                        ports.computeIfAbsent(BackendIndex.portKey(s, sp, es.addressType()), x -> new HashSet<>(4))
-                                .add(key);
+                        Backend b = backends.computeIfAbsent(BKey.of(c), Backend::new);
+                        contribute(b, new Contribution(serviceKey, sliceKey, sp.index(), pi, ei), c);
+                        touched.add(b.key);
+                        ports.computeIfAbsent(BackendIndex.portKey(s, sp, es.addressType()), x -> new LinkedHashSet<>(4))
+                                .add(b);
                     }
                 }
             }
         }
         if (!ports.isEmpty()) {
-            portBackends.put(serviceKey, ports);
+            Map<String, Backend[]> kept = new HashMap<>(ports.size() * 2);
+            ports.forEach((k, bs) -> kept.put(k, bs.toArray(Backend[]::new)));
+            // most Services have one port in one family: an immutable map of one entry is 16 bytes, a HashMap ~200
+            portBackends.put(serviceKey, Map.copyOf(kept));
         }
     }
 
-    @SuppressWarnings("unchecked")
-    private void contribute(BKey key, Contribution at, BackendIndex.Candidate c) {
-        Object was = contributions.get(key);
-        if (was == null) {
-            contributions.put(key, new Single(at, c));
-        } else if (was instanceof Single one) {
-            TreeMap<Contribution, BackendIndex.Candidate> m = new TreeMap<>();
-            m.put(one.at(), one.candidate());
-            m.put(at, c);
-            contributions.put(key, m);
+    private static void contribute(Backend b, Contribution at, BackendIndex.Candidate c) {
+        if (b.isEmpty()) {
+            b.at = at;
+            b.candidate = c;
         } else {
-            ((TreeMap<Contribution, BackendIndex.Candidate>) was).put(at, c);
+            if (b.many == null) {
+                b.many = new TreeMap<>();
+                b.many.put(b.at, b.candidate);
+                b.at = null;
+                b.candidate = null;
+            }
+            b.many.put(at, c);
         }
     }
 
-    @SuppressWarnings("unchecked")
-    private void uncontribute(BKey key, String serviceKey) {
-        Object was = contributions.get(key);
-        if (was instanceof Single one) {
-            if (one.at().service().equals(serviceKey)) {
-                contributions.remove(key);
+    /** Takes the Service's contributions off the backend; a backend left with none leaves the index. */
+    private void uncontribute(Backend b, String serviceKey) {
+        if (b.at != null) {
+            if (b.at.service().equals(serviceKey)) {
+                b.at = null;
+                b.candidate = null;
             }
-        } else if (was != null) {
-            TreeMap<Contribution, BackendIndex.Candidate> m = (TreeMap<Contribution, BackendIndex.Candidate>) was;
+        } else if (b.many != null) {
             // the service's contributions are one range of the map (service first in its order): O(log n), not a scan,
             // so that deleting every service that shares a backend costs n log n, not n^2
-            m.subMap(new Contribution(serviceKey, "", Integer.MIN_VALUE, Integer.MIN_VALUE, Integer.MIN_VALUE), true,
+            b.many.subMap(new Contribution(serviceKey, "", Integer.MIN_VALUE, Integer.MIN_VALUE, Integer.MIN_VALUE), true,
                     new Contribution(serviceKey + '\0', "", Integer.MIN_VALUE, Integer.MIN_VALUE, Integer.MIN_VALUE), false).clear();
-            if (m.isEmpty()) {
-                contributions.remove(key);
-            } else if (m.size() == 1) {
-                contributions.put(key, new Single(m.firstKey(), m.firstEntry().getValue()));
+            if (b.many.size() == 1) {
+                b.at = b.many.firstKey();
+                b.candidate = b.many.firstEntry().getValue();
+                b.many = null;
+            } else if (b.many.isEmpty()) {
+                b.many = null;
             }
+        }
+        if (b.isEmpty() && backends.get(b.key) == b) {
+            // its merge goes with it: the services it served are being resolved again (they took it away)
+            backends.remove(b.key);
         }
     }
 
     /** A backend's contributions in merge order. */
-    @SuppressWarnings("unchecked")
     private Map<Contribution, BackendIndex.Candidate> contributionsOf(BKey key) {
-        Object c = contributions.get(key);
-        if (c == null) {
-            return Map.of();
-        }
-        return c instanceof Single one ? Map.of(one.at(), one.candidate()) : (TreeMap<Contribution, BackendIndex.Candidate>) c;
+        Backend b = backends.get(key);
+        return b == null ? Map.of() : b.contributions();
+    }
+
+    /**
+     * The engine's own instance of a backend's key (the views key their backends with it), or a new one for a
+     * backend the engine does not have.
+     */
+    BKey key(LbBackend b) {
+        BKey k = BKey.of(b);
+        Backend known = backends.get(k);
+        return known == null ? k : known.key;
     }
 
     /** The backends whose override differs between the two (overrides change rarely: a scan, no index kept for them). */
@@ -464,8 +504,9 @@ public final class IncrementalServiceEngine {
         keys.addAll(after.states().keySet());
         keys.removeIf(k -> Objects.equals(before.states().get(k), after.states().get(k)));
         Set<BKey> out = new HashSet<>();
-        merged.forEach((k, c) -> {
-            if (keys.contains(c.key()) || keys.contains(c.address().toString())) {
+        backends.forEach((k, b) -> {
+            BackendIndex.Candidate c = b.merged;
+            if (c != null && (keys.contains(c.key()) || keys.contains(c.address().toString()))) {
                 out.add(k);
             }
         });
@@ -474,7 +515,12 @@ public final class IncrementalServiceEngine {
 
     /** Merges one backend's contributions again; when the result changed, every service it serves is resolved again. */
     private void remerge(BKey backendKey, Set<String> resolve) {
-        Map<Contribution, BackendIndex.Candidate> c = contributionsOf(backendKey);
+        Backend b = backends.get(backendKey);
+        if (b == null) {
+            // no contributions left: the services that had them are resolved again already
+            return;
+        }
+        Map<Contribution, BackendIndex.Candidate> c = b.contributions();
         BackendIndex.Candidate now = null;
         for (BackendIndex.Candidate x : c.values()) {
             now = now == null ? x : BackendIndex.moreAvailable(now, x);
@@ -485,7 +531,8 @@ public final class IncrementalServiceEngine {
                 now = new BackendIndex.Candidate(now.address(), now.port(), now.protocol(), st, now.node(), now.targetRef());
             }
         }
-        BackendIndex.Candidate was = now == null ? merged.remove(backendKey) : merged.put(backendKey, now);
+        BackendIndex.Candidate was = b.merged;
+        b.merged = now;
         if (!Objects.equals(was, now)) {
             c.keySet().forEach(x -> resolve.add(x.service()));
         }
@@ -521,11 +568,11 @@ public final class IncrementalServiceEngine {
     }
 
     List<BackendIndex.Candidate> lookup(Service s, ServicePort p, IpFamily family) {
-        Map<String, Set<BKey>> ports = portBackends.get(s.key());
-        Set<BKey> keys = ports == null ? null : ports.get(BackendIndex.portKey(s, p, family));
-        if (keys == null) {
+        Map<String, Backend[]> ports = portBackends.get(s.key());
+        Backend[] bs = ports == null ? null : ports.get(BackendIndex.portKey(s, p, family));
+        if (bs == null) {
             return List.of();
         }
-        return keys.stream().map(merged::get).sorted(BackendIndex.ORDER).toList();
+        return java.util.Arrays.stream(bs).map(b -> b.merged).sorted(BackendIndex.ORDER).toList();
     }
 }

@@ -200,7 +200,7 @@ public final class LbNodeView {
             maglevEntries += s.maglev().size();
         }
         for (LbBackend b : p.backends()) {
-            BKey k = BKey.of(b);
+            BKey k = engine.key(b);
             remember(bWas, k);
             Used u = backends.computeIfAbsent(k, x -> new Used(b));
             u.backend = b;

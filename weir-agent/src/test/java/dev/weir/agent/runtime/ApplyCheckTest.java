@@ -132,6 +132,30 @@ class ApplyCheckTest {
         assertThat(store.revision()).isEqualTo(rev);
     }
 
+    /**
+     * The check keeps one node's state while every node's is the same (no traffic policy Local); a Service with
+     * one that fits on node1 but not on node2 (its backends are node2's) is still rejected, naming node2.
+     */
+    @Test
+    void aLocalPolicyIsCheckedOnEveryNode() {
+        FileStore store = store();
+        ClusterCompiler compiler = new ClusterCompiler(new InMemoryLbIdAllocator(), LbMapSizes.parse(List.of("lb_slot=6")));
+        long rev = apply(store, compiler, "w.yaml", svc("web", "10.96.0.30", "") + "---\n" + slice("web-1", "web", 2, 10)).revision();
+        String local = "apiVersion: v1\nkind: Service\nmetadata: {name: loc, namespace: x}\n"
+                + "spec: {clusterIP: 10.96.0.31, internalTrafficPolicy: Local, ports: [{port: 80}]}\n";
+        // node1: web's 2 slots; node2: web's 2 and loc's 5 local ones
+        assertThatThrownBy(() -> apply(store, compiler, "l.yaml", local + "---\n" + slice("loc-1", "loc", 5, 50).replace("node1", "node2")))
+                .isInstanceOf(PolicyInputException.class)
+                .hasMessageContaining("lb_slot holds 6 entries, but the services would need 7 on node2");
+        assertThat(store.revision()).isEqualTo(rev);
+        rev = apply(store, compiler, "l.yaml", local + "---\n" + slice("loc-1", "loc", 4, 50).replace("node1", "node2")).revision();
+        // now a view per node: node2 has 6 slots, one more backend for web does not fit there
+        assertThatThrownBy(() -> apply(store, compiler, "w.yaml", slice("web-1", "web", 3, 10)))
+                .isInstanceOf(PolicyInputException.class)
+                .hasMessageContaining("on node2");
+        assertThat(store.revision()).isEqualTo(rev);
+    }
+
     @Test
     void bothGenerationsOfAChangingServiceCount() {
         FileStore store = store();
