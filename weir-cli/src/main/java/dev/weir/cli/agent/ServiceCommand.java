@@ -39,7 +39,8 @@ public final class ServiceCommand {
                     "EndpointSlices' endpoints and the nodes that enforce it (their revision is at least the Service's);",
                     "ids and each node's own frontend addresses are its agent's and are not shown."})
     static final class List_ implements Runnable {
-        @Option(names = "--node", paramLabel = "NAME", description = "The node whose view to show (default: the first).")
+        @Option(names = "--node", paramLabel = "NAME", description = {"The node whose view to show (default: the first);",
+                "with --kvstore-endpoints, the node whose enforcement to show (default: every node)."})
         String node;
 
         @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json.")
