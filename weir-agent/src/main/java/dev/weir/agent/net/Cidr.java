@@ -89,10 +89,10 @@ public record Cidr(byte[] address, int length) implements Comparable<Cidr> {
 
     /**
      * The bytes of a dotted quad of decimal octets 0-255 without leading zeros (what every address of a Service or
-     * EndpointSlice is), read without a regex or {@link InetAddress}; null for anything else, which takes the
-     * general path (and its errors).
+     * EndpointSlice is, and the one text form of each IPv4 address), read without a regex or {@link InetAddress};
+     * null for anything else, which {@link #parseAddress} sends down the general path (and its errors).
      */
-    private static byte[] plainIpv4(String addr) {
+    public static byte[] plainIpv4(String addr) {
         byte[] out = new byte[4];
         int octet = 0;
         int value = 0;

@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.function.BiConsumer;
 
+import dev.weir.agent.net.Cidr;
 import dev.weir.agent.net.Protocol;
 
 /**
@@ -128,23 +129,13 @@ final class LbIdKeys {
     /** {@code a.b.c.d:port/PROTOCOL} in canonical form (no leading zeros) as a long, or 0 for any other text. */
     static long pack(String key) {
         int n = key.length();
-        int i = 0;
-        long address = 0;
-        for (int octet = 0; octet < 4; octet++) {
-            int start = i;
-            int v = 0;
-            while (i < n && i - start < 4 && key.charAt(i) >= '0' && key.charAt(i) <= '9') {
-                v = v * 10 + key.charAt(i++) - '0';
-            }
-            int digits = i - start;
-            if (digits == 0 || digits > 3 || v > 255 || digits > 1 && key.charAt(start) == '0') {
-                return 0;
-            }
-            if (i == n || key.charAt(i++) != (octet < 3 ? '.' : ':')) {
-                return 0;
-            }
-            address = address << 8 | v;
+        int colon = key.indexOf(':');
+        byte[] quad = colon < 0 ? null : Cidr.plainIpv4(key.substring(0, colon));
+        if (quad == null) {
+            return 0;
         }
+        long address = (quad[0] & 0xffL) << 24 | (quad[1] & 0xff) << 16 | (quad[2] & 0xff) << 8 | quad[3] & 0xff;
+        int i = colon + 1;
         int start = i;
         int port = 0;
         while (i < n && i - start < 6 && key.charAt(i) >= '0' && key.charAt(i) <= '9') {
