@@ -483,10 +483,8 @@ public final class ClusterCompiler implements StateCompiler<ComputedState> {
     }
 
     /**
-     * What the agent shows. The rows of {@code weir service list} are kept per frontend and rebuilt only for the
-     * services a change recomputed (the whole state after a computation from every object): building them from
-     * the whole state formats every backend of every service, which would cost a one-endpoint change what the
-     * engine no longer spends.
+     * What the agent shows. The rows of {@code weir service list} are formatted from the kept state when listed
+     * ({@link ServiceRows}), so a computation does not pay for formatting every backend of every service.
      */
     @Override
     public synchronized StateView view(ComputedState state) {
@@ -494,14 +492,12 @@ public final class ClusterCompiler implements StateCompiler<ComputedState> {
         for (var f : state.services().frontends()) {
             frontends.add(new StateView.Frontend(f.revNatId(), f.service(), f.address().toString(), f.port(), f.protocol().name()));
         }
-        return policies.view(state.policy()).withServices(frontends, rows.of(state.services(), state.lbChange()))
+        return policies.view(state.policy()).withServices(frontends, ServiceRows.of(state.services()))
                 .withRules(GuardCompiler.rules(state.guards()));
     }
 
-    private final ServiceRows rows = new ServiceRows();
-
     /** The node's service state as {@code weir service list} shows it. */
     static StateView.Services services(LbState state) {
-        return new ServiceRows().of(state, null);
+        return ServiceRows.of(state);
     }
 }

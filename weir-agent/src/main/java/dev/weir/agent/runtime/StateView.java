@@ -50,15 +50,44 @@ public record StateView(List<Identity> identities, Map<Integer, EndpointPolicy> 
 
     /**
      * The services as this node's datapath translates them ({@code weir service list}): one row per frontend,
-     * the EndpointSlices still waiting for their Service, and the service engine's warnings.
+     * the EndpointSlices still waiting for their Service, and the service engine's warnings. The rows are
+     * formatted when asked for ({@link #rows}), not kept: at 10,000 services x 10 endpoints they are 100,000
+     * strings, which an agent would otherwise hold between the rare times anyone lists them.
      */
-    public record Services(List<ServiceRow> rows, List<String> pending, List<String> warnings) {
+    public static final class Services {
         public static final Services NONE = new Services(List.of(), List.of(), List.of());
 
-        public Services {
-            rows = List.copyOf(rows);
-            pending = List.copyOf(pending);
-            warnings = List.copyOf(warnings);
+        private final java.util.function.Supplier<List<ServiceRow>> rows;
+        private final List<String> pending;
+        private final List<String> warnings;
+
+        /** Services with these rows, already formatted. */
+        public Services(List<ServiceRow> rows, List<String> pending, List<String> warnings) {
+            this(constant(List.copyOf(rows)), pending, warnings);
+        }
+
+        /** Services whose rows {@code rows} formats each time they are asked for. */
+        public Services(java.util.function.Supplier<List<ServiceRow>> rows, List<String> pending, List<String> warnings) {
+            this.rows = java.util.Objects.requireNonNull(rows, "rows");
+            this.pending = List.copyOf(pending);
+            this.warnings = List.copyOf(warnings);
+        }
+
+        private static java.util.function.Supplier<List<ServiceRow>> constant(List<ServiceRow> rows) {
+            return () -> rows;
+        }
+
+        /** One row per frontend, in the frontends' order. */
+        public List<ServiceRow> rows() {
+            return rows.get();
+        }
+
+        public List<String> pending() {
+            return pending;
+        }
+
+        public List<String> warnings() {
+            return warnings;
         }
     }
 
