@@ -220,6 +220,23 @@ public final class FileStore implements Store {
                     f.committedAtMillis() == null ? null : Instant.ofEpochMilli(f.committedAtMillis()));
         }
 
+        /** Objects whose key and revision did not change are {@code previous}'s instances (their documents are the same). */
+        @Override
+        public Snapshot readSnapshot(byte[] json, Snapshot previous) throws IOException {
+            Snapshot read = readSnapshot(json);
+            List<StoredObject> was = previous.objects();
+            List<StoredObject> now = new java.util.ArrayList<>(read.objects().size());
+            int i = 0;
+            for (StoredObject o : read.objects()) {
+                while (i < was.size() && was.get(i).key().compareTo(o.key()) < 0) {
+                    i++;
+                }
+                boolean same = i < was.size() && was.get(i).key().equals(o.key()) && was.get(i).revision() == o.revision();
+                now.add(same ? was.get(i) : o);
+            }
+            return new Snapshot(read.revision(), now, read.committedAt());
+        }
+
         @Override
         public byte[] writeSnapshot(Snapshot s) {
             return json(new StateFile(s.revision(), s.objects(), s.committedAt() == null ? null : s.committedAt().toEpochMilli()));

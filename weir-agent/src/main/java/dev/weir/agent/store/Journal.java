@@ -48,6 +48,15 @@ final class Journal<S> {
 
         S readSnapshot(byte[] json) throws IOException;
 
+        /**
+         * The snapshot, read while this process already holds {@code previous} (a relist: its journal was compacted
+         * before it read the last records). A format may hand back parts of {@code previous} that did not change, so
+         * that the process and whoever kept the previous state share them instead of holding two copies.
+         */
+        default S readSnapshot(byte[] json, S previous) throws IOException {
+            return readSnapshot(json);
+        }
+
         byte[] writeSnapshot(S state) throws IOException;
 
         /** The state after one record (may change {@code state} in place and return it). */
@@ -219,7 +228,7 @@ final class Journal<S> {
             } else {
                 try {
                     byte[] json = Files.readAllBytes(snapshot(g));
-                    state = format.readSnapshot(json);
+                    state = state == null ? format.readSnapshot(json) : format.readSnapshot(json, state);
                     generation = g;
                     snapshotBytes = json.length;
                 } catch (NoSuchFileException e) {

@@ -13,8 +13,9 @@ import java.util.Objects;
 public record ObjectKey(String kind, String namespace, String name) implements Comparable<ObjectKey> {
 
     public ObjectKey {
-        Objects.requireNonNull(kind, "kind");
-        namespace = namespace == null ? "" : namespace;
+        // kinds and namespaces are few and repeat in every key: one string each (a store holds 20,000+ keys)
+        kind = Objects.requireNonNull(kind, "kind").intern();
+        namespace = namespace == null ? "" : namespace.intern();
         Objects.requireNonNull(name, "name");
         if (kind.isBlank() || name.isBlank()) {
             throw new IllegalArgumentException("an object needs a kind and a name: " + kind + " " + namespace + "/" + name);

@@ -15,6 +15,6 @@ public record StoredObject(ObjectKey key, String document, String source, long r
     public StoredObject {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(document, "document");
-        source = source == null ? "" : source;
+        source = source == null ? "" : source.intern(); // a file name, shared by every object it held
     }
 }

@@ -106,6 +106,24 @@ class FileStoreJournalTest {
     }
 
     @Test
+    void aRelistKeepsTheObjectsTheReaderAlreadyHeldWhereTheyDidNotChange() {
+        FileStore writer = open();
+        FileStore reader = open();
+        writer.commit(List.of(new Change.Put(A, "{a}", "a.yaml"), new Change.Put(B, "{b}", "b.yaml")));
+        Store.Snapshot held = reader.snapshot();
+        writer.commit(List.of(new Change.Put(B, "{b2}", "b.yaml")));
+        writer.compact(); // the reader has not read revision 2: its journal is gone, it relists
+        assertThat(log(1)).doesNotExist();
+        Store.Snapshot relisted = reader.snapshot();
+        assertThat(relisted.revision()).isEqualTo(2);
+        assertThat(relisted.objects()).isEqualTo(open().list());
+        assertThat(relisted.objects().get(0)).as("A did not change: the instance the reader (and whoever kept its snapshot) held")
+                .isSameAs(held.objects().get(0));
+        assertThat(relisted.objects().get(1)).isNotSameAs(held.objects().get(1));
+        assertThat(relisted.objects().get(1).document()).isEqualTo("{b2}");
+    }
+
+    @Test
     void aReaderInTheMiddleOfAJournalFollowsItsSealIntoTheNextGeneration() throws Exception {
         FileStore writer = open();
         FileStore reader = open();
