@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
+import dev.weir.agent.store.NumberedKeys;
+
 /**
  * An {@link LbIdAllocator} in memory: lowest free number first, up to a limit per space (the map sizes).
  * Thread-safe (synchronized).
@@ -15,8 +17,8 @@ import java.util.TreeMap;
 public final class InMemoryLbIdAllocator implements LbIdAllocator {
 
     private final int limit;
-    /** Per space, the keys and their numbers (IPv4 backend and rev-NAT keys packed: {@link LbIdKeys}). */
-    private final Map<Kind, LbIdKeys> byKey = new EnumMap<>(Kind.class);
+    /** Per space, the keys and their numbers (IPv4 backend and rev-NAT keys packed: {@link NumberedKeys}). */
+    private final Map<Kind, NumberedKeys> byKey = new EnumMap<>(Kind.class);
     /** The numbers in use, as bits (a set of boxed numbers took 32 bytes each; the apply check holds 220,000). */
     private final Map<Kind, BitSet> used = new EnumMap<>(Kind.class);
     private final Map<Kind, Integer> lowestFree = new EnumMap<>(Kind.class);
@@ -32,7 +34,7 @@ public final class InMemoryLbIdAllocator implements LbIdAllocator {
     public InMemoryLbIdAllocator(int limit) {
         this.limit = limit;
         for (Kind k : Kind.values()) {
-            byKey.put(k, new LbIdKeys());
+            byKey.put(k, new NumberedKeys());
             used.put(k, new BitSet());
             lowestFree.put(k, 1);
         }

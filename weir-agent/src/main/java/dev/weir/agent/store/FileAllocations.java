@@ -8,7 +8,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * An allocation table of a {@link FileStore}: a {@link Journal} named {@code alloc-TABLE} whose snapshot holds the
@@ -30,7 +29,8 @@ final class FileAllocations implements Store.Allocations {
     /** The table as read (owned by the journal: read and changed under its monitor). */
     private static final class Table {
         long next;
-        final Map<String, Integer> keys = new HashMap<>();
+        /** Keys and numbers (a backend table's 100,000 keys packed: 12 bytes each instead of ~110). */
+        final NumberedKeys keys = new NumberedKeys();
 
         Table(long next) {
             this.next = next;
@@ -99,8 +99,8 @@ final class FileAllocations implements Store.Allocations {
             });
         }
         synchronized (journal) {
-            Integer n = journal.read().keys.get(key);
-            if (n != null) {
+            int n = journal.read().keys.get(key);
+            if (n != 0) {
                 return n;
             }
         }
@@ -177,7 +177,8 @@ final class FileAllocations implements Store.Allocations {
             return n;
         }
         synchronized (journal) {
-            return journal.current().keys.get(key); // under the lock after begin(), or a batch's: appends since fail it
+            int stored = journal.current().keys.get(key); // under the lock after begin(), or a batch's: appends since fail it
+            return stored == 0 ? null : stored;
         }
     }
 
@@ -292,7 +293,7 @@ final class FileAllocations implements Store.Allocations {
         for (String k : keys) {
             boolean stored;
             synchronized (journal) {
-                stored = journal.current().keys.containsKey(k);
+                stored = journal.current().keys.contains(k);
             }
             p.put.remove(k);
             if (stored) {
@@ -306,7 +307,7 @@ final class FileAllocations implements Store.Allocations {
         Pending p = batcher == Thread.currentThread() ? pending : null;
         Map<String, Integer> all;
         synchronized (journal) {
-            all = new TreeMap<>((p != null ? journal.current() : journal.read()).keys);
+            all = (p != null ? journal.current() : journal.read()).keys.toSortedMap();
         }
         if (p != null) {
             all.keySet().removeAll(p.release);
@@ -334,7 +335,7 @@ final class FileAllocations implements Store.Allocations {
 
         @Override
         public byte[] writeSnapshot(Table t) {
-            return FileStore.json(new TableFile(t.next, new TreeMap<>(t.keys)));
+            return FileStore.json(new TableFile(t.next, t.keys.toSortedMap()));
         }
 
         @Override

@@ -5,13 +5,13 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
+import dev.weir.agent.store.NumberedKeys;
 import dev.weir.agent.store.Store;
 import dev.weir.agent.store.StoreException;
 import dev.weir.agent.store.etcd.EtcdReads.Range;
@@ -60,7 +60,8 @@ final class EtcdAllocations implements Store.Allocations, RangeMirror.Sink {
     private final RangeMirror mirror;
     private final AtomicBoolean mirroring = new AtomicBoolean();
     private final ReentrantLock lock = new ReentrantLock();
-    private final Map<String, Integer> known = new ConcurrentHashMap<>();
+    /** The mirror's keys and numbers (IPv4 backend keys packed); read and written under its own monitor. */
+    private final NumberedKeys known = new NumberedKeys();
     private volatile Next cachedNext;
     /** The batch of the thread holding {@link #lock}, or null. */
     private AllocationBatch batch;
@@ -88,8 +89,11 @@ final class EtcdAllocations implements Store.Allocations, RangeMirror.Sink {
             return batch.allocate(key);
         }
         startMirror();
-        Integer n = known.get(key);
-        if (n != null) {
+        int n;
+        synchronized (known) {
+            n = known.get(key);
+        }
+        if (n != 0) {
             return n;
         }
         lock.lock();
@@ -169,7 +173,9 @@ final class EtcdAllocations implements Store.Allocations, RangeMirror.Sink {
                         .getHeader().getRevision();
             }
             settled(revision);
-            known.keySet().removeAll(keys);
+            synchronized (known) {
+                keys.forEach(known::remove);
+            }
         } finally {
             lock.unlock();
         }
@@ -240,7 +246,9 @@ final class EtcdAllocations implements Store.Allocations, RangeMirror.Sink {
         if (!delete.isSucceeded()) {
             return 0;
         }
-        known.remove(key);
+        synchronized (known) {
+            known.remove(key);
+        }
         return delete.getHeader().getRevision();
     }
 
@@ -306,7 +314,9 @@ final class EtcdAllocations implements Store.Allocations, RangeMirror.Sink {
 
     @Override
     public void reset(List<KeyValue> kvs, long revision) {
-        known.clear();
+        synchronized (known) {
+            known.clear();
+        }
         cachedNext = null;
         kvs.forEach(this::put);
     }
@@ -318,7 +328,9 @@ final class EtcdAllocations implements Store.Allocations, RangeMirror.Sink {
                 String relative = etcd.relative(e.getKeyValue().getKey());
                 String key = relative.startsWith(EtcdKeys.keys(table)) ? EtcdKeys.allocKeyName(table, relative) : null;
                 if (key != null) {
-                    known.remove(key);
+                    synchronized (known) {
+                        known.remove(key);
+                    }
                 } else {
                     cachedNext = null;
                 }
@@ -333,7 +345,10 @@ final class EtcdAllocations implements Store.Allocations, RangeMirror.Sink {
         try {
             String key = relative.startsWith(EtcdKeys.keys(table)) ? EtcdKeys.allocKeyName(table, relative) : null;
             if (key != null) {
-                known.put(key, parse(kv));
+                int n = parse(kv);
+                synchronized (known) {
+                    known.put(key, n);
+                }
             } else if (relative.equals(EtcdKeys.next(table))) {
                 cachedNext = new Next(parseLong(kv), kv.getModRevision());
             }

@@ -1,7 +1,9 @@
 package dev.weir.agent.store.etcd;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 
 import dev.weir.agent.store.ObjectKey;
@@ -38,10 +40,13 @@ final class ObjectCache implements RangeMirror.Sink {
 
     @Override
     public void reset(List<KeyValue> kvs, long listedAt) {
+        // a relist (broken watch, compaction) keeps the instances of objects that did not change: whoever kept
+        // the previous snapshot (the agent's computation) then shares them instead of holding a second copy
+        Map<ObjectKey, StoredObject> before = new HashMap<>(objects);
         objects.clear();
         revision = 0;
         committedAt = 0;
-        kvs.forEach(this::put);
+        kvs.forEach(kv -> put(kv, before));
         publish();
     }
 
@@ -51,13 +56,13 @@ final class ObjectCache implements RangeMirror.Sink {
             if (e.getEventType() == WatchEvent.EventType.DELETE) {
                 delete(etcd.relative(e.getKeyValue().getKey()));
             } else {
-                put(e.getKeyValue());
+                put(e.getKeyValue(), Map.of());
             }
         }
         publish();
     }
 
-    private void put(KeyValue kv) {
+    private void put(KeyValue kv, Map<ObjectKey, StoredObject> held) {
         String relative = etcd.relative(kv.getKey());
         if (relative.equals(EtcdKeys.REVISION)) {
             revision = kv.getModRevision();
@@ -68,7 +73,8 @@ final class ObjectCache implements RangeMirror.Sink {
         if (key == null) {
             return;
         }
-        StoredObject o = decode(key, kv);
+        StoredObject was = held.get(key);
+        StoredObject o = was != null && was.revision() == kv.getModRevision() ? was : decode(key, kv);
         if (o == null) {
             objects.remove(key);
         } else {

@@ -1,4 +1,4 @@
-package dev.weir.agent.service;
+package dev.weir.agent.store;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -8,14 +8,14 @@ import dev.weir.agent.net.Cidr;
 import dev.weir.agent.net.Protocol;
 
 /**
- * Keys of one id space and their numbers, for {@link InMemoryLbIdAllocator}. A key in the form every IPv4 backend
- * and rev-NAT key has ({@code a.b.c.d:port/PROTOCOL}, as {@link BackendOverrides#key} writes it) is packed into one
- * {@code long} in open-addressing arrays (12 bytes a key instead of ~110 for a string, a boxed number and a map
- * node: the apply check's allocator holds 220,000 of them at 10,000 services x 10 endpoints); any other key
- * (services, IPv6) goes to a map. Only text in exactly that canonical form is packed, so unpacking gives the key back
- * as it was given. Not thread-safe.
+ * Keys of one id space and their numbers (never 0): the store's allocation tables and the apply check's allocator.
+ * A key in the form every IPv4 backend and rev-NAT key has ({@code a.b.c.d:port/PROTOCOL}, as
+ * {@code BackendOverrides.key} writes it) is packed into one {@code long} in open-addressing arrays (12 bytes a key
+ * instead of ~110 for a string, a boxed number and a map node: a node's backend table holds 100,000 of them at
+ * 10,000 services x 10 endpoints); any other key (services, IPv6, identities' labels) goes to a map. Only text in
+ * exactly that canonical form is packed, so unpacking gives the key back as it was given. Not thread-safe.
  */
-final class LbIdKeys {
+public final class NumberedKeys {
 
     private static final Protocol[] PROTOCOLS = Protocol.values();
     /** Set in every packed key, so that 0 marks an empty slot. */
@@ -27,7 +27,7 @@ final class LbIdKeys {
     private final Map<String, Integer> other = new HashMap<>();
 
     /** The number of the key, or 0 when it has none. */
-    int get(String key) {
+    public int get(String key) {
         long p = pack(key);
         if (p == 0) {
             Integer id = other.get(key);
@@ -38,7 +38,7 @@ final class LbIdKeys {
     }
 
     /** Gives the key a number (not 0). */
-    void put(String key, int id) {
+    public void put(String key, int id) {
         long p = pack(key);
         if (p == 0) {
             other.put(key, id);
@@ -56,7 +56,7 @@ final class LbIdKeys {
     }
 
     /** Forgets the key; returns its number, or 0 when it had none. */
-    int remove(String key) {
+    public int remove(String key) {
         long p = pack(key);
         if (p == 0) {
             Integer id = other.remove(key);
@@ -84,18 +84,40 @@ final class LbIdKeys {
         return id;
     }
 
-    int size() {
+    public int size() {
         return packedSize + other.size();
     }
 
     /** Every key and its number, in no order. */
-    void forEach(BiConsumer<String, Integer> action) {
+    public void forEach(BiConsumer<String, Integer> action) {
         for (int i = 0; i < keys.length; i++) {
             if (keys[i] != 0) {
                 action.accept(unpack(keys[i]), ids[i]);
             }
         }
         other.forEach(action);
+    }
+
+    public void clear() {
+        keys = new long[16];
+        ids = new int[16];
+        packedSize = 0;
+        other.clear();
+    }
+
+    public boolean contains(String key) {
+        return get(key) != 0;
+    }
+
+    public void putAll(Map<String, Integer> numbered) {
+        numbered.forEach(this::put);
+    }
+
+    /** Every key and its number, sorted by key (a new map). */
+    public java.util.SortedMap<String, Integer> toSortedMap() {
+        java.util.SortedMap<String, Integer> out = new java.util.TreeMap<>();
+        forEach(out::put);
+        return out;
     }
 
     private int slot(long p) {

@@ -1,4 +1,4 @@
-package dev.weir.agent.service;
+package dev.weir.agent.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,18 +10,18 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
-class LbIdKeysTest {
+class NumberedKeysTest {
 
     @Test
     void packsOnlyTheCanonicalIpv4Form() {
         for (String k : List.of("10.0.0.1:80/TCP", "0.0.0.0:0/UDP", "255.255.255.255:65535/SCTP", "192.168.1.20:8080/TCP")) {
-            assertThat(LbIdKeys.pack(k)).as(k).isNotZero();
-            assertThat(LbIdKeys.unpack(LbIdKeys.pack(k))).isEqualTo(k);
+            assertThat(NumberedKeys.pack(k)).as(k).isNotZero();
+            assertThat(NumberedKeys.unpack(NumberedKeys.pack(k))).isEqualTo(k);
         }
         for (String k : List.of("010.0.0.1:80/TCP", "10.0.0.1:080/TCP", "256.0.0.1:80/TCP", "10.0.0.1:65536/TCP",
                 "10.0.0:80/TCP", "10.0.0.1.2:80/TCP", "10.0.0.1:80/tcp", "10.0.0.1:80/TCPX", "10.0.0.1:80", "[fd00::1]:80/TCP",
                 "default/web/http/IPV4/cluster", "1.2.3.4:/TCP", "1.2.3.4:5/", "", "1000.0.0.1:80/TCP", "1.2.3.4:123456/TCP")) {
-            assertThat(LbIdKeys.pack(k)).as(k).isZero();
+            assertThat(NumberedKeys.pack(k)).as(k).isZero();
         }
     }
 
@@ -29,7 +29,7 @@ class LbIdKeysTest {
     @Test
     void behavesAsAMap() {
         Random random = new Random(7);
-        LbIdKeys keys = new LbIdKeys();
+        NumberedKeys keys = new NumberedKeys();
         Map<String, Integer> expected = new HashMap<>();
         List<String> pool = new ArrayList<>();
         for (int i = 0; i < 3000; i++) {
