@@ -58,7 +58,8 @@ final class LbMapWriter {
     LbMapWriter(LbTables maps) {
         this.maps = maps;
         this.frontends = new HashMap<>(maps.svc().entries());
-        this.backends = new HashMap<>(maps.backend().entries());
+        this.backends = new PackedBackends();
+        this.backends.putAll(maps.backend().entries());
         this.revnats = new HashMap<>(maps.revnat().entries());
         recoverGenerations();
     }
