@@ -149,6 +149,7 @@ final class ServiceApplyCheck {
             engine = new IncrementalServiceEngine(config, new InMemoryLbIdAllocator(Integer.MAX_VALUE - 1),
                     everyNode ? names : names.subList(0, 1));
             engine.update(services, List.of(), slices, List.of(), BackendOverrides.NONE, nodes);
+            engine.forgetChanges();
         }
     }
 
@@ -220,6 +221,7 @@ final class ServiceApplyCheck {
                 perNodeFromKnown(); // known holds now's objects already: d included
             } else if (engine != null) {
                 engine.update(d.services(), d.goneServices(), d.slices(), d.goneSlices(), BackendOverrides.NONE, nodes);
+                engine.forgetChanges();
             }
         }
     }
@@ -287,6 +289,7 @@ final class ServiceApplyCheck {
         }
         engine.update(d.services(), d.goneServices(), d.slices(), d.goneSlices(), BackendOverrides.NONE, nodes);
         List<LbChange> changes = engine.lastChanges();
+        engine.forgetChanges(); // counted below; the engine need not keep them (every backend, after a large apply)
         List<LbNodeView> views = engine.views();
         for (int i = 0; i < views.size(); i++) {
             LbNodeView v = views.get(i);
@@ -294,6 +297,7 @@ final class ServiceApplyCheck {
             if (overflow.isPresent()) {
                 engine.update(new ArrayList<>(d.oldServices.values()), d.createdServices(), new ArrayList<>(d.oldSlices.values()),
                         d.createdSlices(), BackendOverrides.NONE, nodes);
+                engine.forgetChanges();
                 throw new PolicyInputException("", "", "", overflow.get());
             }
         }

@@ -299,6 +299,14 @@ public final class IncrementalServiceEngine {
         return List.copyOf(changes);
     }
 
+    /**
+     * Drops what the last update changed, for an owner that has read it or never will ({@link #lastChanges} is empty
+     * until the next update): after an update of every service the change lists name every backend.
+     */
+    public void forgetChanges() {
+        changes.clear();
+    }
+
     /** This node's state now (the first node's, for an engine of several). */
     public LbState state() {
         return views.getFirst().state();
