@@ -227,7 +227,7 @@ final class Journal<S> {
                 snapshotBytes = 0;
             } else {
                 try {
-                    byte[] json = Files.readAllBytes(snapshot(g));
+                    byte[] json = readFrom(snapshot(g), 0);
                     state = state == null ? format.readSnapshot(json) : format.readSnapshot(json, state);
                     generation = g;
                     snapshotBytes = json.length;
@@ -336,8 +336,12 @@ final class Journal<S> {
                 throw new StoreException(file + " is too large to read (" + size + " bytes)");
             }
             ByteBuffer buf = ByteBuffer.allocate((int) (size - from));
-            while (buf.hasRemaining() && ch.read(buf, from + buf.position()) >= 0) {
-                // read on
+            while (buf.hasRemaining()) {
+                int n = ch.read(part(buf), from + buf.position());
+                if (n < 0) {
+                    break;
+                }
+                buf.position(buf.position() + n);
             }
             return buf.array();
         }
@@ -345,8 +349,22 @@ final class Journal<S> {
 
     private static void writeFully(FileChannel ch, ByteBuffer buf, long at) throws IOException {
         while (buf.hasRemaining()) {
-            at += ch.write(buf, at);
+            int n = ch.write(part(buf), at);
+            buf.position(buf.position() + n);
+            at += n;
         }
+    }
+
+    /** At most this much of a heap buffer per read or write: the JDK copies it through a direct buffer that large. */
+    private static final int IO_PART = 256 * 1024;
+
+    /**
+     * The next {@link #IO_PART} bytes of {@code buf} (a view; the caller moves {@code buf}'s position). A channel
+     * reads and writes a heap buffer through a temporary direct buffer of its size, which the thread then keeps:
+     * one read of a 10 MB record left 10 MB of native memory with the agent for good.
+     */
+    private static ByteBuffer part(ByteBuffer buf) {
+        return buf.slice(buf.position(), Math.min(buf.remaining(), IO_PART));
     }
 
     private long newestGeneration() {
