@@ -37,13 +37,17 @@ public final class CniBenchCommand implements Callable<Integer> {
     @Option(names = "--node", description = "the lab node (default ${DEFAULT-VALUE})")
     String node = "node1";
 
+    @Option(names = "--hold", paramLabel = "SECONDS",
+            description = "keep the pods this long between ADD and DEL, e.g. to read the agents' memory with them (default 0)")
+    int hold;
+
     @Option(names = "--conflist", description = "the node's network configuration list (default ${DEFAULT-VALUE})")
     String conflist = "05-weir.conflist";
 
     @Override
     public Integer call() throws Exception {
-        if (pods < 1 || pods > 250 || parallel < 1) {
-            System.err.println("weir-bench: --pods must be 1 to 250 and --parallel at least 1");
+        if (pods < 1 || pods > 1000 || parallel < 1 || hold < 0) {
+            System.err.println("weir-bench: --pods must be 1 to 1000, --parallel at least 1, --hold not negative");
             return 2;
         }
         Lab lab;
@@ -67,6 +71,11 @@ public final class CniBenchCommand implements Callable<Integer> {
                         "fd00:10:250::" + Integer.toHexString(i)), null));
             }
             List<Double> add = timed(specs, runtime::add);
+            if (hold > 0) {
+                System.out.printf("holding %d pods on %s for %d s%n", pods, node, hold);
+                System.out.flush();
+                Thread.sleep(hold * 1000L);
+            }
             List<Double> del = timed(specs, p -> {
                 runtime.del(p);
                 return null;
