@@ -260,8 +260,6 @@ public final class SyncLoop<R> implements Component {
 
     /** A sync this long (compile and dataplane) worked through most of the state: it grew the heap to do it. */
     private static final long LARGE_SYNC_NANOS = 1_000_000_000L;
-    /** Free heap above this after a large sync is given back at once. */
-    private static final long SLACK_BYTES = 32L << 20;
 
     /**
      * After a large sync (an apply of thousands of services), one full collection: it compacts the heap and gives
@@ -271,9 +269,6 @@ public final class SyncLoop<R> implements Component {
      */
     private void giveBackHeap() {
         java.lang.management.MemoryUsage h = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-        if (h.getCommitted() - h.getUsed() < SLACK_BYTES) {
-            return;
-        }
         long t0 = System.nanoTime();
         System.gc();
         java.lang.management.MemoryUsage after = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
