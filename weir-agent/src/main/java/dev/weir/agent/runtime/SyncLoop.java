@@ -50,6 +50,7 @@ public final class SyncLoop<R> implements Component {
     private final Consumer<String> log;
     private final Consumer<Throwable> fatal;
     private final Object wake = new Object();
+    private final HeapGiveBack heap;
     /** Set by {@link #poke} and cleared when the loop looks: a poke during a sync is not lost. */
     private boolean poked;
     private volatile SyncState state = SyncState.INITIAL;
@@ -76,6 +77,7 @@ public final class SyncLoop<R> implements Component {
         this.identities = new StoreIdentityAllocator(store);
         this.listeners = List.copyOf(listeners);
         this.log = log;
+        this.heap = new HeapGiveBack(log, System.nanoTime());
     }
 
     @Override
@@ -165,6 +167,7 @@ public final class SyncLoop<R> implements Component {
             }
             syncOnce();
             collectIdentities(Instant.now());
+            heap.idle(System.nanoTime());
             long waitMs = state.error() != null ? config.retryInterval().toMillis() : config.pollInterval().toMillis();
             synchronized (wake) {
                 try {
@@ -241,9 +244,7 @@ public final class SyncLoop<R> implements Component {
                         (t2 - t1) / 1e6));
             }
             listeners.forEach(l -> l.accept(next));
-            if (t2 - t0 >= LARGE_SYNC_NANOS) {
-                giveBackHeap();
-            }
+            heap.active(System.nanoTime());
         } catch (RuntimeException e) {
             long failed = safeRevision();
             if (!Objects.equals(s.error(), String.valueOf(e.getMessage()))) {
@@ -256,25 +257,6 @@ public final class SyncLoop<R> implements Component {
                 listeners.forEach(l -> l.accept(next));
             }
         }
-    }
-
-    /** A sync this long (compile and dataplane) worked through most of the state: it grew the heap to do it. */
-    private static final long LARGE_SYNC_NANOS = 1_000_000_000L;
-
-    /**
-     * After a large sync (an apply of thousands of services), one full collection: it compacts the heap and gives
-     * back what the computation grew it by, which the collector's periodic cycles leave committed (they free
-     * regions, they do not compact: a follower kept ~40 MiB and the writer ~70 MiB more at 10,000 x 10). The pause
-     * is the agent's (a few hundred ms on the sync thread, once); the kernel goes on forwarding meanwhile.
-     */
-    private void giveBackHeap() {
-        java.lang.management.MemoryUsage h = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-        long t0 = System.nanoTime();
-        System.gc();
-        java.lang.management.MemoryUsage after = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-        log.accept(String.format("after a large sync: heap %d MiB committed (%d used), %d MiB (%d used) after one full collection in %.0f ms",
-                h.getCommitted() >> 20, h.getUsed() >> 20, after.getCommitted() >> 20, after.getUsed() >> 20,
-                (System.nanoTime() - t0) / 1e6));
     }
 
     private long safeRevision() {

@@ -1,0 +1,44 @@
+package dev.weir.agent.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+class HeapGiveBackTest {
+
+    private long committed;
+    private int collections;
+    private final List<String> log = new ArrayList<>();
+
+    private HeapGiveBack giveBack(long now) {
+        return new HeapGiveBack(() -> committed, () -> {
+            collections++;
+            committed = 100L << 20; // what the collection left
+        }, log::add, now);
+    }
+
+    @Test
+    void collectsOnceAfterAQuietSpellWhenTheHeapGrewAndNotAgainUntilItGrowsAgain() {
+        long s = 1_000_000_000L;
+        HeapGiveBack g = giveBack(0);
+        committed = 300L << 20;
+        g.idle(5 * s);
+        assertThat(collections).as("not quiet long enough yet").isZero();
+        g.active(8 * s);
+        g.idle(17 * s);
+        assertThat(collections).as("activity restarts the quiet spell").isZero();
+        g.idle(18 * s);
+        assertThat(collections).isEqualTo(1);
+        assertThat(log).singleElement().asString().contains("300 MiB committed, 100 MiB after");
+        committed = (100L << 20) + (20L << 20);
+        g.idle(60 * s);
+        assertThat(collections).as("grown less than the threshold since").isEqualTo(1);
+        g.active(61 * s);
+        committed = 200L << 20;
+        g.idle(72 * s);
+        assertThat(collections).isEqualTo(2);
+    }
+}
