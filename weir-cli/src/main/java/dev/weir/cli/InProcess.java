@@ -34,7 +34,7 @@ public final class InProcess {
              PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
             System.setOut(o);
             System.setErr(e);
-            CommandLine cl = Main.commandLine();
+            CommandLine cl = Main.commandLine(args);
             cl.setOut(new PrintWriter(o, true));
             cl.setErr(new PrintWriter(e, true));
             int exit = cl.execute(args);
