@@ -51,9 +51,11 @@ public final class LabAgents {
      * control plane ~3x more with C1 alone, ServiceChangeBench), unlike the CLI's short runs. Memory
      * (docs/benchmarks.md, "Agent memory at 10,000 x 10"): any agent may take a 10,000 x 10 apply, so the heap may
      * grow, but it should give that back afterwards. The writer of such an apply peaked at 236 MiB live after a
-     * collection (283 MiB before one; G1 grew the heap to 320 MiB of the 512 it was allowed); 384 MiB leaves it 1.6x
-     * its peak live heap. The serial collector shrinks the heap only in a
-     * full collection, which an idle agent never has (it kept all 494 MiB committed); G1's periodic collection
+     * collection (283 MiB before one; G1 grew the heap to 320 MiB of the 512 it was allowed); 384 MiB left it 1.6x
+     * its peak live heap, but a whole 10,000 x 10 file applied again over itself holds both versions in the writer
+     * (bench-services.sh's restore section ended with 380 MiB live after a collection at 384): 512 MiB. The bound
+     * is the peak's; what stays committed after the apply is given back. The serial collector shrinks the heap
+     * only in a full collection, which an idle agent never has (it kept all 494 MiB committed); G1's periodic collection
      * (every 30 s when idle) uncommits what the free ratios leave over, at about the serial collector's CPU
      * (Shenandoah's compact heuristics gave memory back sooner but spent more CPU collecting than the agent
      * computing). Compact object headers take 16-18 % off the live heap; trimming the C heap every 5 s
@@ -66,7 +68,7 @@ public final class LabAgents {
      */
     private static final List<String> JVM_FLAGS = List.of("-XX:+UseG1GC", "-XX:G1PeriodicGCInterval=30000",
             "-XX:MinHeapFreeRatio=5", "-XX:MaxHeapFreeRatio=10", "-XX:+UseCompactObjectHeaders",
-            "-XX:+UseStringDeduplication", "-XX:TrimNativeHeapInterval=5000", "-Xms16m", "-Xmx384m",
+            "-XX:+UseStringDeduplication", "-XX:TrimNativeHeapInterval=5000", "-Xms16m", "-Xmx512m",
             "-Djdk.nio.maxCachedBufferSize=262144", "-XX:-UsePerfData", "-Xshare:auto",
             "--enable-native-access=ALL-UNNAMED");
 
