@@ -97,8 +97,7 @@ public final class Agent<R> {
         CniService cni = kvstore.cniEndpoints() == null ? null : new CniService(new CniService.Parts(config.node(),
                 kvstore.cniEndpoints(), new Ipam(config.site().podCidrs()), new PodLink(config.site().netns(), config.site().ipv4(), config.site().ipv6()),
                 new EndpointIds(store), this::syncState, this::pokeSync, CNI_ENFORCE_TIMEOUT, parts.dataplane()), log);
-        List<Consumer<SyncState>> listeners = new java.util.ArrayList<>(List.of(s -> decorator.update(s.cluster(), s.view()),
-                kvstore.onSync()));
+        List<Consumer<SyncState>> listeners = new java.util.ArrayList<>(List.of(kvstore.onSync()));
         if (cni != null) {
             listeners.add(cni::synced);
         }
@@ -107,7 +106,8 @@ public final class Agent<R> {
             listeners.add(s -> cni.podGro(parts.prefilter().applied().settings().redirect()));
         }
         this.sync = new SyncLoop<>(new SyncLoop.Config(config.node(), config.pollInterval(), null), store, endpoints,
-                parts.compiler(), parts.dataplane(), listeners, log, this::fatal);
+                parts.compiler(), parts.dataplane(), List.of(s -> decorator.update(s.cluster(), s.view())), listeners, log,
+                this::fatal);
         kvstore.onChange(sync::poke);
         kvstore.onRecompute(sync::applyAgain);
         this.metrics = metrics == null ? null : new AgentMetrics(metrics, new AgentMetrics.Sources(config.node(), sync::state,

@@ -15,7 +15,9 @@ import dev.weir.agent.store.StoreIdentityAllocator;
  * Keeps the dataplane in step with desired state: whenever the store's revision or the cluster changes,
  * it compiles the whole state ({@link StateCompiler}), hands the result to the {@link Dataplane},
  * and records the applied revision ({@link #state}). A failure is recorded and retried after
- * {@code retryInterval}. Listeners hear of every new state, a failure included. One platform thread, started by {@link #start} and joined by {@link #stop}; the
+ * {@code retryInterval}. Listeners hear of every new state, a failure included: the {@code readers} before it is
+ * published (what answers about a revision must know it by the time anyone can see the revision as applied: the
+ * flow decorator names a new service's first flows), the {@code listeners} after it. One platform thread, started by {@link #start} and joined by {@link #stop}; the
  * loop owns nothing else. {@link #state} is safe from any thread. An {@link Error} (OutOfMemoryError, a
  * linkage error) on that thread is not retried: the thread hands it to the {@code fatal} handler and ends,
  * and the owner stops the agent (a process that cannot sync must not go on answering as if it did).
@@ -43,6 +45,7 @@ public final class SyncLoop<R> implements Component {
     private final StateCompiler<R> compiler;
     private final Dataplane<R> dataplane;
     private final StoreIdentityAllocator identities;
+    private final List<Consumer<SyncState>> readers;
     private final List<Consumer<SyncState>> listeners;
     /** Told each applied revision's compile and dataplane seconds (metrics). */
     private volatile java.util.function.BiConsumer<Double, Double> timings = (c, d) -> { };
@@ -61,13 +64,19 @@ public final class SyncLoop<R> implements Component {
 
     public SyncLoop(Config config, Store store, EndpointSource endpoints, StateCompiler<R> compiler,
                     Dataplane<R> dataplane, List<Consumer<SyncState>> listeners, Consumer<String> log) {
-        this(config, store, endpoints, compiler, dataplane, listeners, log, t -> log.accept("sync thread died: " + t));
+        this(config, store, endpoints, compiler, dataplane, List.of(), listeners, log,
+                t -> log.accept("sync thread died: " + t));
     }
 
-    /** @param fatal called once, on the sync thread, with an {@link Error} that ended it */
+    /**
+     * @param readers   told each new state just before it is published ({@link #state})
+     * @param listeners told each new state just after
+     * @param fatal     called once, on the sync thread, with an {@link Error} that ended it
+     */
     public SyncLoop(Config config, Store store, EndpointSource endpoints, StateCompiler<R> compiler,
-                    Dataplane<R> dataplane, List<Consumer<SyncState>> listeners, Consumer<String> log,
-                    Consumer<Throwable> fatal) {
+                    Dataplane<R> dataplane, List<Consumer<SyncState>> readers, List<Consumer<SyncState>> listeners,
+                    Consumer<String> log, Consumer<Throwable> fatal) {
+        this.readers = List.copyOf(readers);
         this.fatal = fatal;
         this.config = config;
         this.store = store;
@@ -230,6 +239,7 @@ public final class SyncLoop<R> implements Component {
             Instant enforcedAt = Instant.now(); // the dataplane has it; the view below is for the API
             SyncState next = new SyncState(snapshot.revision(), enforcedAt, null, 0, cluster, compiler.view(r),
                     s.syncs() + 1);
+            readers.forEach(l -> l.accept(next));
             result = r;
             state = next;
             timings.accept((t1 - t0) / 1e9, (t2 - t1) / 1e9);
@@ -252,6 +262,9 @@ public final class SyncLoop<R> implements Component {
             }
             SyncState next = new SyncState(s.appliedRevision(), s.appliedAt(), String.valueOf(e.getMessage()), failed,
                     s.cluster(), s.view(), s.syncs());
+            if (!next.equals(s)) {
+                readers.forEach(l -> l.accept(next));
+            }
             state = next;
             if (!next.equals(s)) {
                 listeners.forEach(l -> l.accept(next));
