@@ -73,6 +73,11 @@ public final class ClusterCompiler implements StateCompiler<ComputedState> {
     private static final int PARSE_PARTS = 2 * Runtime.getRuntime().availableProcessors();
 
     private final ServiceApplyCheck checks;
+    /**
+     * Held by a computation, and by the apply check while it borrows the engine ({@link #lend}); guards
+     * {@link #engine}, {@link #applied}, {@link #overrides} and {@link #lastNodes}.
+     */
+    private final java.util.concurrent.locks.ReentrantLock computing = new java.util.concurrent.locks.ReentrantLock();
     /** The services as computed last, kept up to date per change; null before the first computation or after a failure. */
     private IncrementalServiceEngine engine;
     private Store.Snapshot applied;
@@ -125,7 +130,7 @@ public final class ClusterCompiler implements StateCompiler<ComputedState> {
         this.services = new ServiceParser(config);
         this.ids = ids;
         this.sizes = sizes;
-        this.checks = new ServiceApplyCheck(config, sizes, this::parsedOf);
+        this.checks = new ServiceApplyCheck(config, sizes, this::parsedOf, this::lend);
     }
 
     /**
@@ -195,6 +200,13 @@ public final class ClusterCompiler implements StateCompiler<ComputedState> {
     @Override
     public void forget(String source, ParsedObject object) {
         parsed.remove(new Parsed(source, object.document()));
+    }
+
+    /** True while the apply check keeps a service engine of its own (for tests). */
+    boolean checkKeepsAnEngine() {
+        synchronized (checks) {
+            return checks.ownEngine();
+        }
     }
 
     /** How many parses are handed over (for tests). */
@@ -361,6 +373,7 @@ public final class ClusterCompiler implements StateCompiler<ComputedState> {
      */
     @Override
     public synchronized ComputedState compile(Input input) {
+        computing.lock();
         try {
             return compileChanges(input);
         } catch (RuntimeException e) {
@@ -371,7 +384,47 @@ public final class ClusterCompiler implements StateCompiler<ComputedState> {
             policy = null;
             policyComputation.forget();
             throw e;
+        } finally {
+            computing.unlock();
         }
+    }
+
+    /**
+     * The apply check's count on the computation's own engine ({@link ServiceApplyCheck.Lender}): when no
+     * computation holds it (not waiting: the check runs under the store's writer lock, which a computation's id
+     * allocation may be waiting for) and it was computed from exactly {@code now} and these nodes.
+     */
+    private boolean lend(List<Node> nodes, List<StoredObject> now, ServiceApplyCheck.Lent count) {
+        if (!computing.tryLock()) {
+            return false;
+        }
+        try {
+            if (engine == null || engine.broken() || applied == null || !sorted(lastNodes).equals(sorted(nodes))
+                    || !same(serviceObjects(applied.objects()), now)) {
+                return false;
+            }
+            count.count(engine, overrides, lastNodes);
+            return true;
+        } finally {
+            computing.unlock();
+        }
+    }
+
+    private static List<Node> sorted(List<Node> nodes) {
+        return nodes.stream().sorted(java.util.Comparator.comparing(Node::name)).toList();
+    }
+
+    /** The same objects, in the same order (a commit keeps the instances of those it leaves alone). */
+    private static boolean same(List<StoredObject> a, List<StoredObject> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (a.get(i) != b.get(i) && !a.get(i).equals(b.get(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Policy is computed afresh next time (identities allocated again); services keep their incremental state. */

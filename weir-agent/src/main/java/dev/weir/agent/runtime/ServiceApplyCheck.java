@@ -33,8 +33,12 @@ import dev.weir.datapath.lb.LbMapSizes;
 /**
  * The apply-time check of Services and EndpointSlices ({@link ClusterCompiler#check}) on the objects a commit
  * changes, against an index of the stored ones: what every stored Service took ({@link ServiceClaims}) and,
- * per node, the state the stored objects give ({@link IncrementalServiceEngine}, with counting ids), from
- * which the entries each service map needs are counted. Checking a commit of k objects costs O(k) (plus a
+ * per node, the state the stored objects give ({@link IncrementalServiceEngine}), from which the entries each
+ * service map needs are counted. That state is the computation's own engine when it stands for exactly the
+ * stored objects and is free ({@link Lender}: the change is tried on it and undone), and every node's state is
+ * alike (no Service with a traffic policy Local); otherwise an engine of the check's own, with counting ids, kept
+ * while it is needed (at 10,000 services x 10 endpoints, ~40 MB that the agent taking the applies held besides its
+ * computation's). Checking a commit of k objects costs O(k) (plus a
  * pass over the stored objects' keys and revisions to follow what other agents committed). The index follows
  * the store: brought to the commit's "before" objects first (what changed since it last looked), and left at
  * the "after" objects when the check passes (the commit usually follows). Errors are the full check's:
@@ -49,14 +53,38 @@ final class ServiceApplyCheck {
     private record Known(StoredObject object, boolean confirmed, ServiceObjects parsed) {
     }
 
+    /** The computation's service engine, lent to the check while it stands for the stored objects. */
+    interface Lender {
+        /**
+         * Runs {@code count} on the computation's engine, with the overrides and nodes it computed with, when the
+         * engine stands for exactly {@code now} (the stored Services and EndpointSlices, sorted by key) and these
+         * nodes, and no computation holds it; without waiting.
+         *
+         * @return false when it could not
+         */
+        boolean lend(List<Node> nodes, List<StoredObject> now, Lent count);
+    }
+
+    /** A count on a lent engine: {@link IncrementalServiceEngine#tryUpdate} only, so that it is left as it was. */
+    interface Lent {
+        void count(IncrementalServiceEngine engine, BackendOverrides overrides, List<Node> nodes);
+    }
+
+    /** Lends nothing: the check counts on an engine of its own. */
+    static final Lender OWN_ENGINE = (nodes, now, count) -> false;
+
     private final ServiceConfig config;
     private final LbMapSizes sizes;
     private final Function<StoredObject, ServiceObjects> parse;
+    private final Lender lender;
     private final Map<ObjectKey, Known> known = new HashMap<>();
+    /** The indexed Services with a traffic policy Local (their state differs between nodes). */
+    private final Set<String> localServices = new java.util.TreeSet<>();
     private List<Node> nodes;
     private ServiceClaims claims;
     /**
-     * The nodes' states from the stored objects (one engine, one view per node), or null without nodes. While no
+     * The nodes' states from the stored objects (one engine, one view per node), or null while the computation's
+     * engine serves (or without nodes). While no
      * Service has a traffic policy Local every node's state is the same, so the engine keeps the first node's view
      * alone (each view holds every backend: one per node cost ~10 MB at 10,000 services x 10 endpoints); the first
      * Service with a Local policy brings the others in ({@link #perNode}).
@@ -66,9 +94,19 @@ final class ServiceApplyCheck {
     private boolean perNode;
 
     ServiceApplyCheck(ServiceConfig config, LbMapSizes sizes, Function<StoredObject, ServiceObjects> parse) {
+        this(config, sizes, parse, OWN_ENGINE);
+    }
+
+    ServiceApplyCheck(ServiceConfig config, LbMapSizes sizes, Function<StoredObject, ServiceObjects> parse, Lender lender) {
         this.config = config;
         this.sizes = sizes;
         this.parse = parse;
+        this.lender = lender;
+    }
+
+    /** True while the check keeps an engine of its own (for tests). */
+    boolean ownEngine() {
+        return engine != null;
     }
 
     /**
@@ -94,20 +132,16 @@ final class ServiceApplyCheck {
         if (d.isEmpty()) {
             return true;
         }
-        if (needsPerNode(d)) {
-            try {
-                perNodeFromKnown(); // known holds now's objects: d is taken below
-            } catch (RuntimeException e) {
-                reset();
-                return false;
-            }
-        }
         claim(d);
         try {
-            capacity(d);
-        } catch (RuntimeException e) {
+            capacity(d, now);
+        } catch (PolicyInputException e) {
             unclaim(d);
             throw e;
+        } catch (RuntimeException e) {
+            unclaim(d);
+            reset();
+            return false;
         }
         // the unchanged objects of next are now's, which follow indexed; only the changed ones are new
         d.written.forEach(o -> known.put(o.key(), new Known(o, false, d.parsed.get(o.key()))));
@@ -117,6 +151,7 @@ final class ServiceApplyCheck {
 
     private void reset() {
         known.clear();
+        localServices.clear();
         claims = null;
         nodes = null;
         engine = null;
@@ -136,8 +171,20 @@ final class ServiceApplyCheck {
             slices.addAll(p.slices());
         }
         services.sort(Comparator.comparing(Service::key));
-        services.forEach(s -> claims.add(s, new ArrayList<>()));
-        newEngine(services, slices, services.stream().anyMatch(ServiceApplyCheck::local));
+        services.forEach(this::index);
+    }
+
+    /** The Service in the clash index (and the set of Local ones). */
+    private void index(Service s) {
+        claims.add(s, new ArrayList<>());
+        if (local(s)) {
+            localServices.add(s.key());
+        }
+    }
+
+    private void unindex(String key) {
+        claims.remove(key);
+        localServices.remove(key);
     }
 
     /** The engine of these objects: a view per node, or the first node's alone (every node's state is the same). */
@@ -153,13 +200,8 @@ final class ServiceApplyCheck {
         }
     }
 
-    /** True when the engine keeps one view and {@code d} brings a Service with a Local traffic policy. */
-    private boolean needsPerNode(Delta d) {
-        return !perNode && engine != null && d.putServices.values().stream().anyMatch(ServiceApplyCheck::local);
-    }
-
-    /** The engine again with a view per node, from the indexed objects. */
-    private void perNodeFromKnown() {
+    /** The check's own engine from the indexed objects (a view per node when {@code everyNode}). */
+    private void engineFromKnown(boolean everyNode) {
         List<Service> services = new ArrayList<>();
         List<EndpointSlice> slices = new ArrayList<>();
         for (Known k : known.values()) {
@@ -169,7 +211,7 @@ final class ServiceApplyCheck {
             }
         }
         services.sort(Comparator.comparing(Service::key));
-        newEngine(services, slices, true);
+        newEngine(services, slices, everyNode);
     }
 
     /** A Service whose state differs between nodes (its backends on this node only, for some clients). */
@@ -217,8 +259,8 @@ final class ServiceApplyCheck {
         }
         if (!d.isEmpty()) {
             claim(d);
-            if (needsPerNode(d)) {
-                perNodeFromKnown(); // known holds now's objects already: d included
+            if (engine != null && !perNode && !localServices.isEmpty()) {
+                engineFromKnown(true); // known holds now's objects already: d included
             } else if (engine != null) {
                 engine.update(d.services(), d.goneServices(), d.slices(), d.goneSlices(), BackendOverrides.NONE, nodes);
                 engine.forgetChanges();
@@ -260,32 +302,55 @@ final class ServiceApplyCheck {
     /** The changed Services' clash checks, in key order after the unchanged ones; on a clash the index is as before. */
     private void claim(Delta d) {
         List<String> changed = d.changedServiceKeys();
-        changed.forEach(claims::remove);
+        changed.forEach(this::unindex);
         List<Service> added = new ArrayList<>();
         try {
             for (Service s : d.services()) {
-                claims.add(s, new ArrayList<>());
+                index(s);
                 added.add(s);
             }
         } catch (ValidationException e) {
-            added.forEach(s -> claims.remove(s.key()));
-            d.oldServices.values().forEach(s -> claims.add(s, new ArrayList<>()));
+            added.forEach(s -> unindex(s.key()));
+            d.oldServices.values().forEach(this::index);
             throw new PolicyInputException(e.file(), e.object(), e.path(), e.problem());
         }
     }
 
     private void unclaim(Delta d) {
-        d.services().forEach(s -> claims.remove(s.key()));
-        d.oldServices.values().forEach(s -> claims.add(s, new ArrayList<>()));
+        d.services().forEach(s -> unindex(s.key()));
+        d.oldServices.values().forEach(this::index);
     }
 
     /**
      * Per node, the entries the map writer needs going from the stored state to the new one ({@link LbCapacity}'s
-     * rule), counted from the change; the engines keep the new state when everything fits, else go back.
+     * rule), counted from the change: on the computation's engine when it is lent (the change tried and undone),
+     * else on the check's own, which keeps the new state when everything fits (the commit usually follows) and
+     * goes back otherwise. The claims already hold the change ({@link #localServices} with them).
      */
-    private void capacity(Delta d) {
-        if (engine == null) {
+    private void capacity(Delta d, List<StoredObject> now) {
+        if (nodes.isEmpty()) {
             return;
+        }
+        boolean everyNode = !localServices.isEmpty() || d.oldServices.values().stream().anyMatch(ServiceApplyCheck::local);
+        if (!everyNode) {
+            String first = nodes.getFirst().name(); // every node's state is alike: errors name the first, as below
+            var overflow = new java.util.concurrent.atomic.AtomicReference<java.util.Optional<String>>(java.util.Optional.empty());
+            boolean lent = lender.lend(nodes, now, (e, overrides, computedNodes) -> overflow.set(e.tryUpdate(d.services(),
+                    d.goneServices(), d.slices(), d.goneSlices(), overrides, computedNodes, changes -> {
+                        LbNodeView v = e.view();
+                        return LbCapacity.overflow(first, need(v, changes.getFirst()), v.counts(), sizes);
+                    })));
+            if (lent) {
+                engine = null; // the computation's engine serves: the check keeps none
+                overflow.get().ifPresent(m -> {
+                    throw new PolicyInputException("", "", "", m);
+                });
+                return;
+            }
+        }
+        if (engine == null || everyNode && !perNode) {
+            // known holds now's objects (the change is not in it yet)
+            engineFromKnown(everyNode);
         }
         engine.update(d.services(), d.goneServices(), d.slices(), d.goneSlices(), BackendOverrides.NONE, nodes);
         List<LbChange> changes = engine.lastChanges();

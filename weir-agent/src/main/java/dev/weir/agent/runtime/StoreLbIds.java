@@ -42,6 +42,11 @@ final class StoreLbIds implements LbIdAllocator {
     }
 
     @Override
+    public int known(Kind kind, String key) {
+        return tables.get(kind).known(key);
+    }
+
+    @Override
     public void release(Kind kind, String key) {
         released.get(kind).add(key);
     }

@@ -58,6 +58,11 @@ public final class InMemoryLbIdAllocator implements LbIdAllocator {
     }
 
     @Override
+    public synchronized int known(Kind kind, String key) {
+        return byKey.get(kind).get(key);
+    }
+
+    @Override
     public synchronized void release(Kind kind, String key) {
         int id = byKey.get(kind).remove(key);
         if (id != 0) {

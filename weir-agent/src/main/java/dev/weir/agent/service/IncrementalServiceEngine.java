@@ -294,6 +294,82 @@ public final class IncrementalServiceEngine {
         return changes.getFirst();
     }
 
+    /**
+     * What an update would change, undone before this returns: {@code look} is given what the update changed on
+     * each node ({@link #lastChanges}) while the views hold the state after it; then the engine goes back to the
+     * objects it had, with the same numbers. Nothing is allocated or released meanwhile: a key new to the state gets
+     * a stand-in number ({@link StandInIds}), so this serves a check of a change that may never be made, on the
+     * engine of the computation itself. When going back cannot give every key its own number, or the update or
+     * the way back throws, the engine is {@link #broken} (its owner starts anew); what {@code look} throws is
+     * passed on once the engine is back.
+     */
+    public <T> T tryUpdate(Collection<Service> putServices, Collection<String> goneServices,
+                           Collection<EndpointSlice> putSlices, Collection<String> goneSlices,
+                           BackendOverrides newOverrides, List<Node> newNodes, java.util.function.Function<List<LbChange>, T> look) {
+        if (broken) {
+            throw new IllegalStateException("the service engine is broken by an earlier failure; start a new one");
+        }
+        Map<String, Service> oldServices = new java.util.LinkedHashMap<>();
+        List<String> newServices = new ArrayList<>();
+        for (String k : goneServices) {
+            Service o = services.get(k);
+            if (o != null) {
+                oldServices.put(k, o);
+            }
+        }
+        for (Service s : putServices) {
+            Service o = services.get(s.key());
+            if (o != null) {
+                oldServices.put(s.key(), o);
+            } else if (!oldServices.containsKey(s.key())) {
+                newServices.add(s.key());
+            }
+        }
+        Map<String, EndpointSlice> oldSlices = new java.util.LinkedHashMap<>();
+        List<String> newSlices = new ArrayList<>();
+        for (String k : goneSlices) {
+            EndpointSlice o = slices.get(k);
+            if (o != null) {
+                oldSlices.put(k, o);
+            }
+        }
+        for (EndpointSlice es : putSlices) {
+            EndpointSlice o = slices.get(es.key());
+            if (o != null) {
+                oldSlices.put(es.key(), o);
+            } else if (!oldSlices.containsKey(es.key())) {
+                newSlices.add(es.key());
+            }
+        }
+        BackendOverrides oldOverrides = overrides;
+        List<Node> oldNodes = nodes;
+        List<StandInIds> standIns = views.stream().map(LbNodeView::standIn).toList();
+        try {
+            try {
+                apply(putServices, goneServices, putSlices, goneSlices, newOverrides, newNodes);
+            } catch (RuntimeException e) {
+                broken = true;
+                throw e;
+            }
+            for (int i = 0; i < views.size(); i++) {
+                standIns.get(i).remember(changes.get(i));
+            }
+            return look.apply(List.copyOf(changes));
+        } finally {
+            if (!broken) {
+                standIns.forEach(StandInIds::undoing);
+                try {
+                    apply(oldServices.values(), newServices, oldSlices.values(), newSlices, oldOverrides, oldNodes);
+                    broken = standIns.stream().anyMatch(StandInIds::missed);
+                } catch (RuntimeException e) {
+                    broken = true;
+                }
+            }
+            changes.clear();
+            views.forEach(LbNodeView::endStandIn);
+        }
+    }
+
     /** What the last update changed on each node, in the order of {@link #views}. */
     public List<LbChange> lastChanges() {
         return List.copyOf(changes);

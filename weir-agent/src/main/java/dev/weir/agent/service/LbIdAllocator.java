@@ -19,6 +19,12 @@ public interface LbIdAllocator {
      */
     int allocate(Kind kind, String key);
 
+    /**
+     * The key's number when this allocator has it at hand (no allocation, no round trip to a store), else 0: for
+     * an update that is tried and undone ({@link IncrementalServiceEngine#tryUpdate}).
+     */
+    int known(Kind kind, String key);
+
     /** Forgets a key; its number may be handed out again. Unknown keys are ignored. */
     void release(Kind kind, String key);
 

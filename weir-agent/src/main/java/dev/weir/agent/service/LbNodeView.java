@@ -46,7 +46,8 @@ public final class LbNodeView {
     }
 
     private final IncrementalServiceEngine engine;
-    private final LbIdAllocator ids;
+    /** The allocator, or stand-ins for it while an update is tried ({@link #standIn}). */
+    private LbIdAllocator ids;
     private final String node;
     private final boolean releaseIds;
     private final TreeMap<String, Piece> pieces = new TreeMap<>();
@@ -68,6 +69,20 @@ public final class LbNodeView {
 
     public String node() {
         return node;
+    }
+
+    /** Numbers from stand-ins for the allocator until {@link #endStandIn}. */
+    StandInIds standIn() {
+        StandInIds s = new StandInIds(ids);
+        ids = s;
+        return s;
+    }
+
+    /** The allocator again after {@link #standIn}. */
+    void endStandIn() {
+        if (ids instanceof StandInIds s) {
+            ids = s.real();
+        }
     }
 
     /** The state now. */

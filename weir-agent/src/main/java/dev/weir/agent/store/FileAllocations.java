@@ -86,6 +86,13 @@ final class FileAllocations implements Store.Allocations {
     }
 
     @Override
+    public int known(String key) {
+        synchronized (journal) {
+            return journal.read().keys.get(key);
+        }
+    }
+
+    @Override
     public int allocate(String key) {
         if (batcher == Thread.currentThread()) {
             return allocateIn(pending, key);

@@ -141,6 +141,12 @@ public interface Store {
          */
         int allocate(String key);
 
+        /**
+         * The key's number as this process has it at hand (its copy of the table, no round trip, nothing written),
+         * or 0 when it has none: a copy that follows other processes' writes may not have the newest yet.
+         */
+        int known(String key);
+
         /** Every allocation, key to number, sorted by key. */
         Map<String, Integer> all();
 

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.weir.agent.cluster.Node;
@@ -15,6 +17,9 @@ import dev.weir.agent.service.InMemoryLbIdAllocator;
 import dev.weir.agent.store.Change;
 import dev.weir.agent.store.CommitResult;
 import dev.weir.agent.store.FileStore;
+import dev.weir.agent.store.Store;
+import dev.weir.agent.store.StoreIdentityAllocator;
+import dev.weir.agent.store.StoredObject;
 import dev.weir.datapath.lb.LbMapSizes;
 
 /**
@@ -45,10 +50,21 @@ class ApplyCheckTest {
         return y.toString();
     }
 
-    private static CommitResult apply(FileStore store, ClusterCompiler compiler, String source, String yaml) {
+    /**
+     * With {@code computed}, node1's computation follows each commit (as the agent's sync does), so that the next
+     * check counts on the computation's engine instead of one of its own.
+     */
+    private boolean computed;
+
+    private CommitResult apply(FileStore store, ClusterCompiler compiler, String source, String yaml) {
         List<Change> changes = compiler.parse(source, yaml).stream()
                 .map(o -> (Change) new Change.Put(o.key(), o.document(), source)).toList();
-        return store.commit(changes, (before, after) -> compiler.check("node1", CLUSTER, before, after));
+        CommitResult r = store.commit(changes, (before, after) -> compiler.check("node1", CLUSTER, before, after));
+        if (computed) {
+            Store.Snapshot s = store.snapshot();
+            compiler.compile(new StateCompiler.Input("node1", CLUSTER, s.objects(), s.revision(), new StoreIdentityAllocator(store)));
+        }
+        return r;
     }
 
     private FileStore store() {
@@ -69,8 +85,10 @@ class ApplyCheckTest {
         assertThat(compiler.handedOver()).isZero();
     }
 
-    @Test
-    void clusterIpTakenIsRejectedAgainstTheNewObjectAndNothingChanges() {
+    @ParameterizedTest(name = "computed between commits: {0}")
+    @ValueSource(booleans = {false, true})
+    void clusterIpTakenIsRejectedAgainstTheNewObjectAndNothingChanges(boolean computed) {
+        this.computed = computed;
         FileStore store = store();
         ClusterCompiler compiler = new ClusterCompiler(new InMemoryLbIdAllocator());
         long rev = apply(store, compiler, "a.yaml", svc("z", "10.96.0.10", "")).revision();
@@ -86,8 +104,10 @@ class ApplyCheckTest {
         assertThat(store.list()).hasSize(1);
     }
 
-    @Test
-    void nodePortOutOfRangeAndClashesAreRejected() {
+    @ParameterizedTest(name = "computed between commits: {0}")
+    @ValueSource(booleans = {false, true})
+    void nodePortOutOfRangeAndClashesAreRejected(boolean computed) {
+        this.computed = computed;
         FileStore store = store();
         ClusterCompiler compiler = new ClusterCompiler(new InMemoryLbIdAllocator());
         String np = "apiVersion: v1\nkind: Service\nmetadata: {name: np, namespace: x}\n"
@@ -103,16 +123,20 @@ class ApplyCheckTest {
         assertThat(store.list()).hasSize(1);
     }
 
-    @Test
-    void sliceWithoutItsServiceIsAcceptedAndWaits() {
+    @ParameterizedTest(name = "computed between commits: {0}")
+    @ValueSource(booleans = {false, true})
+    void sliceWithoutItsServiceIsAcceptedAndWaits(boolean computed) {
+        this.computed = computed;
         FileStore store = store();
         ClusterCompiler compiler = new ClusterCompiler(new InMemoryLbIdAllocator());
         assertThat(apply(store, compiler, "s.yaml", slice("web-1", "web", 2, 10)).changed()).isTrue();
         assertThat(apply(store, compiler, "w.yaml", svc("web", "10.96.0.30", "")).changed()).isTrue();
     }
 
-    @Test
-    void stateThatWouldNotFitIsRejectedNamingTheMap() {
+    @ParameterizedTest(name = "computed between commits: {0}")
+    @ValueSource(booleans = {false, true})
+    void stateThatWouldNotFitIsRejectedNamingTheMap(boolean computed) {
+        this.computed = computed;
         FileStore store = store();
         ClusterCompiler compiler = new ClusterCompiler(new InMemoryLbIdAllocator(),
                 LbMapSizes.parse(List.of("lb_backend=6", "lb_slot=10")));
@@ -136,8 +160,10 @@ class ApplyCheckTest {
      * The check keeps one node's state while every node's is the same (no traffic policy Local); a Service with
      * one that fits on node1 but not on node2 (its backends are node2's) is still rejected, naming node2.
      */
-    @Test
-    void aLocalPolicyIsCheckedOnEveryNode() {
+    @ParameterizedTest(name = "computed between commits: {0}")
+    @ValueSource(booleans = {false, true})
+    void aLocalPolicyIsCheckedOnEveryNode(boolean computed) {
+        this.computed = computed;
         FileStore store = store();
         ClusterCompiler compiler = new ClusterCompiler(new InMemoryLbIdAllocator(), LbMapSizes.parse(List.of("lb_slot=6")));
         long rev = apply(store, compiler, "w.yaml", svc("web", "10.96.0.30", "") + "---\n" + slice("web-1", "web", 2, 10)).revision();
@@ -156,8 +182,57 @@ class ApplyCheckTest {
         assertThat(store.revision()).isEqualTo(rev);
     }
 
+    /**
+     * The check counts on the computation's own engine when it stands for the stored objects: a change tried there
+     * and refused, or checked and never committed, leaves the computation and the store's id tables as they were
+     * (the next computation equals a new one's, with the same numbers, and no key of the refused change was
+     * numbered); the check keeps no engine of its own meanwhile.
+     */
     @Test
-    void bothGenerationsOfAChangingServiceCount() {
+    void aCheckOnTheComputationsEngineLeavesItAsItWas() {
+        computed = true;
+        FileStore store = store();
+        var ids = ClusterCompiler.storeIds(store, "node1");
+        LbMapSizes sizes = LbMapSizes.parse(List.of("lb_backend=8"));
+        ClusterCompiler compiler = new ClusterCompiler(ids, sizes, dev.weir.agent.service.ServiceConfig.defaults());
+        apply(store, compiler, "w.yaml", svc("web", "10.96.0.30", "") + "---\n" + slice("web-1", "web", 5, 10));
+        apply(store, compiler, "v.yaml", svc("v", "10.96.0.31", "") + "---\n" + slice("v-1", "v", 1, 10));
+        Store.Snapshot s = store.snapshot();
+        var input = new StateCompiler.Input("node1", CLUSTER, s.objects(), s.revision(), new StoreIdentityAllocator(store));
+        String before = dev.weir.agent.service.LbStateDump.dump(compiler.compile(input).services());
+        var backends = store.allocations("lb-backend-node1", 1, Integer.MAX_VALUE - 1).all();
+
+        // refused: web's backends moved to 5 new addresses (10 backends while the move lasts), v deleted, a new service
+        assertThatThrownBy(() -> apply(store, compiler, "w.yaml", slice("web-1", "web", 5, 20) + "---\n"
+                + svc("u", "10.96.0.32", "") + "---\n" + slice("u-1", "u", 1, 40)))
+                .isInstanceOf(PolicyInputException.class).hasMessageContaining("lb_backend holds 8 entries, but the services would need 11 on node1");
+        // checked, not committed
+        List<StoredObject> now = store.list();
+        List<StoredObject> next = new java.util.ArrayList<>(now);
+        next.removeIf(o -> o.key().name().equals("v"));
+        compiler.check("node1", CLUSTER, now, next);
+        assertThat(compiler.checkKeepsAnEngine()).isFalse();
+
+        assertThat(store.revision()).isEqualTo(s.revision());
+        assertThat(dev.weir.agent.service.LbStateDump.dump(compiler.compile(input).services())).isEqualTo(before);
+        assertThat(dev.weir.agent.service.LbStateDump.dump(new ClusterCompiler(ids, sizes,
+                dev.weir.agent.service.ServiceConfig.defaults()).compile(input).services())).isEqualTo(before);
+        assertThat(store.allocations("lb-backend-node1", 1, Integer.MAX_VALUE - 1).all()).isEqualTo(backends);
+
+        // and a change that fits is committed and computed on from there
+        apply(store, compiler, "w.yaml", slice("web-1", "web", 5, 11));
+        s = store.snapshot();
+        input = new StateCompiler.Input("node1", CLUSTER, s.objects(), s.revision(), new StoreIdentityAllocator(store));
+        assertThat(dev.weir.agent.service.LbStateDump.dump(compiler.compile(input).services())).isEqualTo(
+                dev.weir.agent.service.LbStateDump.dump(new ClusterCompiler(ids, sizes,
+                        dev.weir.agent.service.ServiceConfig.defaults()).compile(input).services()));
+        assertThat(compiler.checkKeepsAnEngine()).isFalse();
+    }
+
+    @ParameterizedTest(name = "computed between commits: {0}")
+    @ValueSource(booleans = {false, true})
+    void bothGenerationsOfAChangingServiceCount(boolean computed) {
+        this.computed = computed;
         FileStore store = store();
         ClusterCompiler compiler = new ClusterCompiler(new InMemoryLbIdAllocator(), LbMapSizes.parse(List.of("lb_slot=9")));
         apply(store, compiler, "w.yaml", svc("web", "10.96.0.30", "") + "---\n" + slice("web-1", "web", 5, 10));

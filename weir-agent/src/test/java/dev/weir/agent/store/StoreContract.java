@@ -196,6 +196,29 @@ public abstract class StoreContract {
         assertThat(open().allocations("endpoints", 1, 65535).allocate("ns/x")).isEqualTo(again);
     }
 
+    /** {@code known} answers from the process's copy of the table: never allocates, follows other processes' writes. */
+    @Test
+    void knownNumbersAreAnsweredWithoutAllocating() throws Exception {
+        Store.Allocations t = open().allocations("lb-backend-n1", 1, 65535);
+        assertThat(t.known("a")).isZero();
+        int a = t.allocate("a");
+        assertThat(t.known("a")).isEqualTo(a);
+        assertThat(t.known("b")).isZero();
+        assertThat(t.all()).containsOnlyKeys("a");
+        Store.Allocations other = open().allocations("lb-backend-n1", 1, 65535);
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (other.known("a") != a) { // a copy that follows a watch has it moments later
+            assertThat(System.nanoTime()).as("another process's copy knows a").isLessThan(deadline);
+            Thread.sleep(10);
+        }
+        t.release(List.of("a"));
+        deadline = System.nanoTime() + 5_000_000_000L;
+        while (t.known("a") != 0 || other.known("a") != 0) {
+            assertThat(System.nanoTime()).as("a released key is known to none").isLessThan(deadline);
+            Thread.sleep(10);
+        }
+    }
+
     @Test
     void keysAskedForSideBySideGetOneNumberEachAndNoneTwice() throws Exception {
         int threads = 8;

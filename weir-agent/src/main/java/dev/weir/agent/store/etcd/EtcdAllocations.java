@@ -36,7 +36,7 @@ import io.etcd.jetcd.watch.WatchEvent;
  * deletes keys; {@code next} never goes back over a number that was handed out.
  *
  * <p>Known numbers are cached: the table is mirrored by a watch ({@link RangeMirror}, started on first use),
- * which also drops a key released by any process. Until the mirror's first listing, and for keys it does
+ * which also drops a key released by any process; a number this process allocates or reads is cached at once. Until the mirror's first listing, and for keys it does
  * not know, {@link #allocate} asks etcd. A key released elsewhere can still be answered from the cache until
  * the watch delivers the deletion (milliseconds; longer while this node cannot reach etcd).
  *
@@ -104,6 +104,14 @@ final class EtcdAllocations implements Store.Allocations, RangeMirror.Sink {
         }
     }
 
+    @Override
+    public int known(String key) {
+        startMirror();
+        synchronized (known) {
+            return known.get(key);
+        }
+    }
+
     private int allocateRemote(String key) {
         ByteSequence k = etcd.key(EtcdKeys.allocKey(table, key));
         Next next = cachedNext != null ? cachedNext : new Next(first, 0);
@@ -119,11 +127,11 @@ final class EtcdAllocations implements Store.Allocations, RangeMirror.Sink {
                     .Else(Op.get(k, GetOption.DEFAULT), Op.get(nextKey, GetOption.DEFAULT))
                     .commit());
             if (r.isSucceeded()) {
-                return (int) n;
+                return learned(key, (int) n);
             }
             GetResponse have = r.getGetResponses().get(0);
             if (!have.getKvs().isEmpty()) {
-                return parse(have.getKvs().getFirst());
+                return learned(key, parse(have.getKvs().getFirst()));
             }
             next = next(r.getGetResponses().get(1));
             if (attempt > 1) {
@@ -131,6 +139,14 @@ final class EtcdAllocations implements Store.Allocations, RangeMirror.Sink {
             }
         }
         throw new StoreException("allocate in " + table + ": " + MAX_TRIES + " tries lost the race for 'next'; try again");
+    }
+
+    /** A number this process allocated or read: known at once, before the watch brings it. */
+    private int learned(String key, int n) {
+        synchronized (known) {
+            known.put(key, n);
+        }
+        return n;
     }
 
     private java.util.Optional<Integer> existing(ByteSequence k) {
