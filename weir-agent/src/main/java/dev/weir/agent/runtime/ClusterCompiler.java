@@ -78,6 +78,8 @@ public final class ClusterCompiler implements StateCompiler<ComputedState> {
      * {@link #engine}, {@link #applied}, {@link #overrides} and {@link #lastNodes}.
      */
     private final java.util.concurrent.locks.ReentrantLock computing = new java.util.concurrent.locks.ReentrantLock();
+    /** How long the apply check waits for a computation to finish before it counts on an engine of its own. */
+    private static final long LEND_WAIT_MILLIS = 250;
     /** The services as computed last, kept up to date per change; null before the first computation or after a failure. */
     private IncrementalServiceEngine engine;
     private Store.Snapshot applied;
@@ -390,12 +392,17 @@ public final class ClusterCompiler implements StateCompiler<ComputedState> {
     }
 
     /**
-     * The apply check's count on the computation's own engine ({@link ServiceApplyCheck.Lender}): when no
-     * computation holds it (not waiting: the check runs under the store's writer lock, which a computation's id
-     * allocation may be waiting for) and it was computed from exactly {@code now} and these nodes.
+     * The apply check's count on the computation's own engine ({@link ServiceApplyCheck.Lender}): once no
+     * computation holds it, if it was computed from exactly {@code now} and these nodes. The wait is short: the
+     * check runs under the store's writer lock, which a computation's id allocation may be waiting for.
      */
     private boolean lend(List<Node> nodes, List<StoredObject> now, ServiceApplyCheck.Lent count) {
-        if (!computing.tryLock()) {
+        try {
+            if (!computing.tryLock(LEND_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                return false;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return false;
         }
         try {
