@@ -103,6 +103,7 @@ final class EtcdCommit {
                 return plan.result(read.revision());
             }
             check.check(plan.before(), plan.after());
+            cache.committing(plan.writes());
             Optional<TxnResponse> answer = send(read, plan);
             if (answer.isEmpty()) {
                 continue;
@@ -110,6 +111,7 @@ final class EtcdCommit {
             if (answer.get().isSucceeded()) {
                 return plan.result(answer.get().getHeader().getRevision());
             }
+            cache.notCommitted(plan.writes());
             if (++lost >= MAX_TRIES && System.nanoTime() - start > etcd.config().timeout().toNanos()) {
                 throw new StoreException("commit: another commit came first " + lost + " times in a row, for "
                         + etcd.config().timeout().toSeconds() + " s; try again");

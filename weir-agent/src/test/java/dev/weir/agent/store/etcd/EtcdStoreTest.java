@@ -149,6 +149,28 @@ class EtcdStoreTest {
         assertThat(tables.get(1).all()).isEqualTo(agreed);
     }
 
+    /**
+     * The committer's own documents come back through the watch as new strings; its cache keeps the committer's
+     * instances (the agent taking an apply would otherwise hold every document twice); another process's cache has
+     * its own.
+     */
+    @Test
+    void theCommittersCacheKeepsTheDocumentsItCommitted() throws Exception {
+        EtcdStore mine = t.store(t.client(Duration.ofSeconds(5)));
+        EtcdStore theirs = t.store(t.client(Duration.ofSeconds(5)));
+        String doc = new StringBuilder("{\"kind\":\"Service\",\"metadata\":{\"name\":\"a\"}}").toString();
+        long revision = mine.commit(List.of(new Change.Put(new ObjectKey("Service", "x", "a"), doc, "a.yaml"))).revision();
+        for (EtcdStore s : List.of(mine, theirs)) {
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (s.snapshot().revision() < revision) {
+                assertThat(System.nanoTime()).as("the watch brings revision %d", revision).isLessThan(deadline);
+                Thread.sleep(10);
+            }
+        }
+        assertThat(mine.snapshot().objects().getFirst().document()).isSameAs(doc);
+        assertThat(theirs.snapshot().objects().getFirst().document()).isEqualTo(doc).isNotSameAs(doc);
+    }
+
     @Test
     void aBatchOfTenThousandKeysIsQuick() {
         EtcdStore s = t.store(t.client(Duration.ofSeconds(10)));
