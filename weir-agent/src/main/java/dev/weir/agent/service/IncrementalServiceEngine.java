@@ -311,36 +311,10 @@ public final class IncrementalServiceEngine {
         }
         Map<String, Service> oldServices = new java.util.LinkedHashMap<>();
         List<String> newServices = new ArrayList<>();
-        for (String k : goneServices) {
-            Service o = services.get(k);
-            if (o != null) {
-                oldServices.put(k, o);
-            }
-        }
-        for (Service s : putServices) {
-            Service o = services.get(s.key());
-            if (o != null) {
-                oldServices.put(s.key(), o);
-            } else if (!oldServices.containsKey(s.key())) {
-                newServices.add(s.key());
-            }
-        }
+        undoOf(services, goneServices, putServices, Service::key, oldServices, newServices);
         Map<String, EndpointSlice> oldSlices = new java.util.LinkedHashMap<>();
         List<String> newSlices = new ArrayList<>();
-        for (String k : goneSlices) {
-            EndpointSlice o = slices.get(k);
-            if (o != null) {
-                oldSlices.put(k, o);
-            }
-        }
-        for (EndpointSlice es : putSlices) {
-            EndpointSlice o = slices.get(es.key());
-            if (o != null) {
-                oldSlices.put(es.key(), o);
-            } else if (!oldSlices.containsKey(es.key())) {
-                newSlices.add(es.key());
-            }
-        }
+        undoOf(slices, goneSlices, putSlices, EndpointSlice::key, oldSlices, newSlices);
         BackendOverrides oldOverrides = overrides;
         List<Node> oldNodes = nodes;
         List<StandInIds> standIns = views.stream().map(LbNodeView::standIn).toList();
@@ -367,6 +341,29 @@ public final class IncrementalServiceEngine {
             }
             changes.clear();
             views.forEach(LbNodeView::endStandIn);
+        }
+    }
+
+    /**
+     * The way back from deleting {@code gone} and putting {@code put} among {@code held}: the objects they replace
+     * or remove ({@code old}, to put again) and the keys they create ({@code created}, to delete).
+     */
+    private static <V> void undoOf(Map<String, V> held, Collection<String> gone, Collection<V> put,
+                                   java.util.function.Function<V, String> key, Map<String, V> old, List<String> created) {
+        for (String k : gone) {
+            V o = held.get(k);
+            if (o != null) {
+                old.put(k, o);
+            }
+        }
+        for (V v : put) {
+            String k = key.apply(v);
+            V o = held.get(k);
+            if (o != null) {
+                old.put(k, o);
+            } else if (!old.containsKey(k)) {
+                created.add(k);
+            }
         }
     }
 
