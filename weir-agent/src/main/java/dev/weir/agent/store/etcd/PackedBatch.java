@@ -40,7 +40,7 @@ final class PackedBatch {
     PackedBatch(PackedNodeTable t) {
         this.t = t;
         Next n = t.next();
-        this.next = Math.max(n.value(), t.first);
+        this.next = t.firstFree(n);
         this.blockEnd = next;
         this.nextModRevision = n.modRevision();
     }
@@ -118,7 +118,7 @@ final class PackedBatch {
             }
             t.retry(attempt, "reserve numbers in " + t.table);
             Next now = t.next();
-            next = Math.max(next, Math.max(now.value(), t.first));
+            next = Math.max(next, t.firstFree(now));
             blockEnd = next;
             nextModRevision = now.modRevision();
         }

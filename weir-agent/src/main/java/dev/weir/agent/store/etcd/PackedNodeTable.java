@@ -89,6 +89,8 @@ final class PackedNodeTable implements Store.Allocations, RangeMirror.Sink {
     private String unusable;
     /** The mod_revision {@code next} got from this instance's last write of it (0: none). */
     private long ownNext;
+    /** The highest number any block of the copy ever held (0: none). */
+    private long highest;
 
     /** The batch of the thread holding {@link #lock}, or null. */
     private PackedBatch batch;
@@ -147,7 +149,7 @@ final class PackedNodeTable implements Store.Allocations, RangeMirror.Sink {
                     return n;
                 }
                 seen = next;
-                long number = Math.max(seen.value(), first);
+                long number = firstFree(seen);
                 if (number > last) {
                     throw full();
                 }
@@ -350,7 +352,13 @@ final class PackedNodeTable implements Store.Allocations, RangeMirror.Sink {
                 }
             }
             if (e.to() != 0) {
-                changed.computeIfAbsent(PackedBlocks.blockOf(e.to()), this::entries).put(e.to(), e.key());
+                SortedMap<Integer, String> b = changed.computeIfAbsent(PackedBlocks.blockOf(e.to()), this::entries);
+                String holder = b.get(e.to());
+                if (holder != null && !holder.equals(e.key())) {
+                    conflicts.add("'" + e.key() + "' cannot have " + e.to() + ": etcd gives it to '" + holder + "'");
+                    continue;
+                }
+                b.put(e.to(), e.key());
             }
         }
         List<BlockPut> puts = new ArrayList<>();
@@ -434,6 +442,16 @@ final class PackedNodeTable implements Store.Allocations, RangeMirror.Sink {
     Next next() {
         synchronized (known) {
             return next;
+        }
+    }
+
+    /**
+     * The first number to hand out when {@code next} is {@code n}: its value, but never one a block holds or held
+     * (should {@code next} have been set back by hand).
+     */
+    long firstFree(Next n) {
+        synchronized (known) {
+            return Math.max(Math.max(n.value(), highest + 1), first);
         }
     }
 
@@ -562,6 +580,9 @@ final class PackedNodeTable implements Store.Allocations, RangeMirror.Sink {
             forget(b, old);
         }
         now.forEach((n, key) -> known.put(key, n));
+        if (!now.isEmpty()) {
+            highest = Math.max(highest, now.lastKey());
+        }
         blocks.put(b, new Block(revision, value));
     }
 

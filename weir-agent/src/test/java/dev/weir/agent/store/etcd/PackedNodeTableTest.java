@@ -266,6 +266,18 @@ class PackedNodeTableTest {
     }
 
     @Test
+    void aNextSetBackByHandHandsOutNoNumberABlockHolds() throws Exception {
+        Store.Allocations table = store().allocations("lb-backend-n6", 1, MAX);
+        table.batch(() -> IntStream.range(0, 10).map(i -> table.allocate("k" + i)).sum());
+        Etcd etcd = t.client(Duration.ofSeconds(10));
+        etcd.client().getKVClient().put(etcd.key(EtcdKeys.next("lb-backend-n6")), Etcd.bytes("1")).get(10, TimeUnit.SECONDS);
+        Store.Allocations restarted = t.store(etcd).allocations("lb-backend-n6", 1, MAX);
+        assertThat(restarted.allocate("single")).isEqualTo(11);
+        assertThat(restarted.batch(() -> restarted.allocate("batched"))).isEqualTo(12);
+        assertThat(store().allocations("lb-backend-n6", 1, MAX).all()).hasSize(12).containsEntry("k0", 1);
+    }
+
+    @Test
     void aTableInThePerKeyLayoutIsNotReadButNamed() throws Exception {
         Etcd etcd = t.client(Duration.ofSeconds(10));
         etcd.client().getKVClient().put(etcd.key(EtcdKeys.allocKey("lb-backend-n5", "10.0.0.1:80/TCP")), Etcd.bytes("1"))
