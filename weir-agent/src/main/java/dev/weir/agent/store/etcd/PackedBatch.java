@@ -39,8 +39,8 @@ final class PackedBatch {
 
     PackedBatch(PackedNodeTable t) {
         this.t = t;
-        Next n = t.next();
-        this.next = t.firstFree(n);
+        Next n = t.copy.next();
+        this.next = t.copy.firstFree(n);
         this.blockEnd = next;
         this.nextModRevision = n.modRevision();
     }
@@ -54,7 +54,7 @@ final class PackedBatch {
             }
             from = e.from();
         } else {
-            int n = t.known(key);
+            int n = t.copy.get(key);
             if (n != 0) {
                 return n;
             }
@@ -73,7 +73,7 @@ final class PackedBatch {
         for (String k : keys) {
             Edit e = edits.get(k);
             if (e == null) {
-                int n = t.known(k);
+                int n = t.copy.get(k);
                 if (n != 0) {
                     edits.put(k, new Edit(k, n, 0));
                 }
@@ -86,7 +86,7 @@ final class PackedBatch {
     }
 
     Map<String, Integer> all() {
-        Map<String, Integer> all = new TreeMap<>(t.copy());
+        Map<String, Integer> all = new TreeMap<>(t.copy.sorted());
         for (Edit e : edits.values()) {
             if (e.to() == 0) {
                 all.remove(e.key());
@@ -113,12 +113,12 @@ final class PackedBatch {
                 blockEnd = end;
                 nextModRevision = r.getHeader().getRevision();
                 reserved = true;
-                t.reserved(end, nextModRevision);
+                t.copy.reserved(end, nextModRevision);
                 return;
             }
             t.retry(attempt, "reserve numbers in " + t.table);
-            Next now = t.next();
-            next = Math.max(next, t.firstFree(now));
+            Next now = t.copy.next();
+            next = Math.max(next, t.copy.firstFree(now));
             blockEnd = next;
             nextModRevision = now.modRevision();
         }

@@ -2,29 +2,23 @@ package dev.weir.agent.store.etcd;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
-import java.util.TreeMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
-import dev.weir.agent.store.NumberedKeys;
 import dev.weir.agent.store.Store;
 import dev.weir.agent.store.StoreException;
 import dev.weir.agent.store.etcd.EtcdAllocations.Next;
 import dev.weir.agent.store.etcd.EtcdReads.Range;
 import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.PutOption;
-import io.etcd.jetcd.watch.WatchEvent;
 
 /**
  * An allocation table with one writer (a node's {@code lb-*-<node>} tables, {@link #isNodeTable}), packed:
@@ -43,9 +37,8 @@ import io.etcd.jetcd.watch.WatchEvent;
  * as {@link AllocationBatch} does and writes its blocks at the end, in transactions bounded by
  * {@link #MAX_TXN_BYTES} and {@link EtcdReads#MAX_TXN_OPS}.
  *
- * <p>The copy ({@link NumberedKeys}, plus each block's value and mod_revision) is kept by a watch
- * ({@link RangeMirror}, started on first use, listing the table first) and by this instance's own writes; each
- * block is replaced only by a newer version of it, so the watch delivering an older one does no harm.
+ * <p>The copy ({@link PackedCopy}) is kept by a watch ({@link RangeMirror}, started on first use, listing the
+ * table first) and by this instance's own writes.
  * {@link #all} lists the table from etcd. A per-key table ({@code alloc/TABLE/keys/}, weir before the packed
  * layout) is not read: every call fails naming it (delete the table; the lab creates etcd's state fresh).
  *
@@ -53,16 +46,12 @@ import io.etcd.jetcd.watch.WatchEvent;
  * take no lock. Thread-safe. Throws {@link StoreException} when etcd does not answer, the range is full,
  * another writer took keys of a batch, or the table is not in the packed layout.
  */
-final class PackedNodeTable implements Store.Allocations, RangeMirror.Sink {
+final class PackedNodeTable implements Store.Allocations {
 
     /** Bytes of keys and values in one transaction: under etcd's default {@code --max-request-bytes} (1.5 MiB). */
     static final int MAX_TXN_BYTES = 1 << 20;
 
     private static final int MAX_TRIES = 20;
-
-    /** One block's value and mod_revision in the copy. */
-    private record Block(long modRevision, byte[] value) {
-    }
 
     /** A key's number moves from {@code from} to {@code to} (0: absent; to 0 is a release). */
     record Edit(String key, int from, int to) {
@@ -77,21 +66,10 @@ final class PackedNodeTable implements Store.Allocations, RangeMirror.Sink {
     final int first;
     final int last;
     final ByteSequence nextKey;
+    final PackedCopy copy;
     private final RangeMirror mirror;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile boolean mirrored;
-
-    /** The copy; everything below is read and written under this monitor. */
-    private final NumberedKeys known = new NumberedKeys();
-    private final Map<Long, Block> blocks = new HashMap<>();
-    private Next next;
-    /** Why the table cannot be used (a per-key table, a damaged block), or null. */
-    private String unusable;
-    /** The mod_revision {@code next} got from this instance's last write of it (0: none). */
-    private long ownNext;
-    /** The highest number any block of the copy ever held (0: none). */
-    private long highest;
-
     /** The batch of the thread holding {@link #lock}, or null. */
     private PackedBatch batch;
 
@@ -104,8 +82,8 @@ final class PackedNodeTable implements Store.Allocations, RangeMirror.Sink {
         this.first = first;
         this.last = last;
         this.nextKey = etcd.key(EtcdKeys.next(table));
-        this.next = new Next(first, 0);
-        this.mirror = new RangeMirror(etcd, "allocation table " + table, List.of(Range.under(EtcdKeys.table(table))), this,
+        this.copy = new PackedCopy(etcd, table, first);
+        this.mirror = new RangeMirror(etcd, "allocation table " + table, List.of(Range.under(EtcdKeys.table(table))), copy,
                 scheduler, log);
     }
 
@@ -114,17 +92,13 @@ final class PackedNodeTable implements Store.Allocations, RangeMirror.Sink {
         return table.startsWith("lb-");
     }
 
-    boolean sameRange(int f, int l) {
-        return first == f && last == l;
-    }
-
     @Override
     public int allocate(String key) {
         if (inBatch()) {
             return batch.allocate(key);
         }
         view();
-        int n = known(key);
+        int n = copy.get(key);
         if (n != 0) {
             return n;
         }
@@ -139,37 +113,16 @@ final class PackedNodeTable implements Store.Allocations, RangeMirror.Sink {
     /** One transaction: the key into its number's block, {@code next} one further. */
     private int allocateOne(String key) {
         for (int attempt = 1; ; attempt++) {
-            int n;
-            BlockPut put;
-            Next seen;
-            synchronized (known) {
-                usable();
-                n = known.get(key);
-                if (n != 0) {
-                    return n;
-                }
-                seen = next;
-                long number = firstFree(seen);
-                if (number > last) {
-                    throw full();
-                }
-                n = (int) number;
-                SortedMap<Integer, String> entries = entries(PackedBlocks.blockOf(n));
-                entries.put(n, key);
-                put = put(PackedBlocks.blockOf(n), entries);
+            PackedCopy.Single one = copy.single(key, last, this::full);
+            if (one.put() == null) {
+                return one.number();
             }
-            TxnResponse r = send(List.of(put), seen, n + 1L, "allocate in " + table);
+            TxnResponse r = send(List.of(one.put()), one.seen(), one.number() + 1L, "allocate in " + table);
             if (r.isSucceeded()) {
-                wrote(List.of(put), n + 1L, r.getHeader().getRevision());
-                return n;
+                copy.wrote(List.of(one.put()), one.number() + 1L, r.getHeader().getRevision());
+                return one.number();
             }
             retry(attempt, "allocate in " + table);
-        }
-    }
-
-    int known(String key) {
-        synchronized (known) {
-            return known.get(key);
         }
     }
 
@@ -180,16 +133,7 @@ final class PackedNodeTable implements Store.Allocations, RangeMirror.Sink {
         }
         view();
         refresh();
-        synchronized (known) {
-            return known.toSortedMap();
-        }
-    }
-
-    /** The copy's keys and numbers, sorted by key. */
-    SortedMap<String, Integer> copy() {
-        synchronized (known) {
-            return known.toSortedMap();
-        }
+        return copy.sorted();
     }
 
     @Override
@@ -205,16 +149,13 @@ final class PackedNodeTable implements Store.Allocations, RangeMirror.Sink {
         lock.lock();
         try {
             List<Edit> edits = new ArrayList<>();
-            synchronized (known) {
-                for (String k : keys) {
-                    int n = known.get(k);
-                    if (n != 0) {
-                        edits.add(new Edit(k, n, 0));
-                    }
+            for (String k : keys) {
+                int n = copy.get(k);
+                if (n != 0) {
+                    edits.add(new Edit(k, n, 0));
                 }
             }
-            List<String> conflicts = new ArrayList<>();
-            write(edits, 0, conflicts);
+            write(edits, 0, new ArrayList<>());
         } finally {
             lock.unlock();
         }
@@ -262,119 +203,32 @@ final class PackedNodeTable implements Store.Allocations, RangeMirror.Sink {
      * an edit whose key another writer gave another number meanwhile is dropped and added to {@code conflicts}.
      *
      * @param giveBackTo 0: {@code next} is neither compared nor written (releases only); else every transaction
-     *                   compares and puts it, with this value while {@code next} is still this instance's last
-     *                   write of it (the first number a batch did not hand out), with its own value otherwise
-     * @return the etcd revision of the last write; 0 when nothing was written
+     *                   compares and puts it ({@link PackedCopy#nextValue})
      */
-    long write(List<Edit> edits, long giveBackTo, List<String> conflicts) {
+    void write(List<Edit> edits, long giveBackTo, List<String> conflicts) {
         List<Edit> left = edits;
-        long revision = 0;
         for (int attempt = 1; ; attempt++) {
-            List<BlockPut> puts;
-            synchronized (known) {
-                usable();
-                puts = plan(left, conflicts);
-                left = pending(left);
-            }
-            boolean moveNext = giveBackTo != 0 && !nextSettled(giveBackTo);
-            if (puts.isEmpty() && !moveNext) {
-                return revision;
+            PackedCopy.Plan plan = copy.plan(left, conflicts);
+            left = plan.left();
+            if (plan.puts().isEmpty() && (giveBackTo == 0 || copy.nextSettled(giveBackTo))) {
+                return;
             }
             boolean failed = false;
-            for (List<BlockPut> txn : split(puts)) {
-                Next seen;
-                long value;
-                synchronized (known) {
-                    seen = giveBackTo == 0 ? null : next;
-                    value = giveBackTo == 0 ? 0 : nextValue(giveBackTo);
-                }
+            for (List<BlockPut> txn : split(plan.puts())) {
+                Next seen = giveBackTo == 0 ? null : copy.next();
+                long value = giveBackTo == 0 ? 0 : copy.nextValue(giveBackTo);
                 TxnResponse r = send(txn, seen, value, "write allocations of " + table);
                 if (!r.isSucceeded()) {
                     failed = true;
                     break;
                 }
-                revision = r.getHeader().getRevision();
-                wrote(txn, seen == null ? 0 : value, revision);
+                copy.wrote(txn, value, r.getHeader().getRevision());
             }
             if (!failed) {
-                return revision;
+                return;
             }
             retry(attempt, "write allocations of " + table);
         }
-    }
-
-    /**
-     * What {@link #write} puts into {@code next}: {@code giveBackTo} while {@code next} is still this instance's
-     * last write of it (the rest of a batch's reservation goes back), else the value it has (only its
-     * mod_revision moves).
-     */
-    private long nextValue(long giveBackTo) {
-        synchronized (known) {
-            return ownNext != 0 && next.modRevision() == ownNext ? giveBackTo : Math.max(next.value(), first);
-        }
-    }
-
-    /** True when {@code next} needs no write of its own: this instance wrote it last, and it is {@code giveBackTo}. */
-    private boolean nextSettled(long giveBackTo) {
-        synchronized (known) {
-            return ownNext != 0 && next.modRevision() == ownNext && next.value() == giveBackTo;
-        }
-    }
-
-    /** The edits the copy does not show done yet (an edit is done when its key has the number it moves to). */
-    private List<Edit> pending(List<Edit> edits) {
-        List<Edit> out = new ArrayList<>();
-        for (Edit e : edits) {
-            int now = known.get(e.key());
-            if (now != e.to() && !(e.to() != 0 && now != 0 && now != e.from())) {
-                out.add(e);
-            }
-        }
-        return out;
-    }
-
-    /** The blocks that {@code edits} change, against the copy (under its monitor); conflicts are dropped and named. */
-    private List<BlockPut> plan(List<Edit> edits, List<String> conflicts) {
-        Map<Long, SortedMap<Integer, String>> changed = new TreeMap<>();
-        for (Edit e : edits) {
-            int now = known.get(e.key());
-            if (now == e.to()) {
-                continue;
-            }
-            if (e.to() != 0 && now != 0 && now != e.from()) {
-                conflicts.add("'" + e.key() + "' is " + now + " in etcd, not " + e.to());
-                continue;
-            }
-            if (now != 0) {
-                SortedMap<Integer, String> b = changed.computeIfAbsent(PackedBlocks.blockOf(now), this::entries);
-                if (e.key().equals(b.get(now))) {
-                    b.remove(now);
-                }
-            }
-            if (e.to() != 0) {
-                SortedMap<Integer, String> b = changed.computeIfAbsent(PackedBlocks.blockOf(e.to()), this::entries);
-                String holder = b.get(e.to());
-                if (holder != null && !holder.equals(e.key())) {
-                    conflicts.add("'" + e.key() + "' cannot have " + e.to() + ": etcd gives it to '" + holder + "'");
-                    continue;
-                }
-                b.put(e.to(), e.key());
-            }
-        }
-        List<BlockPut> puts = new ArrayList<>();
-        changed.forEach((b, entries) -> puts.add(put(b, entries)));
-        return puts;
-    }
-
-    /** Block {@code b}'s entries in the copy (a new map). */
-    private SortedMap<Integer, String> entries(long b) {
-        Block have = blocks.get(b);
-        return have == null ? new TreeMap<>() : PackedBlocks.decode(have.value(), b, EtcdKeys.block(table, b));
-    }
-
-    private BlockPut put(long b, SortedMap<Integer, String> entries) {
-        Block have = blocks.get(b);
-        return new BlockPut(b, PackedBlocks.encode(entries), have == null ? 0 : have.modRevision());
     }
 
     /** Puts in transactions of at most {@link #MAX_TXN_BYTES} and {@link EtcdReads#MAX_TXN_OPS} - 1 blocks ({@code next} is one more). */
@@ -418,43 +272,6 @@ final class PackedNodeTable implements Store.Allocations, RangeMirror.Sink {
                 .If(cmps.toArray(Cmp[]::new)).Then(ops.toArray(Op[]::new)).commit());
     }
 
-    /** Puts this instance's own write into the copy. */
-    private void wrote(List<BlockPut> puts, long nextValue, long revision) {
-        synchronized (known) {
-            for (BlockPut p : puts) {
-                merge(p.block(), revision, p.value());
-            }
-            if (nextValue != 0) {
-                mergeNext(nextValue, revision);
-                ownNext = revision;
-            }
-        }
-    }
-
-    /** {@code next} moved by a batch's reservation at {@code revision}. */
-    void reserved(long value, long revision) {
-        synchronized (known) {
-            mergeNext(value, revision);
-            ownNext = revision;
-        }
-    }
-
-    Next next() {
-        synchronized (known) {
-            return next;
-        }
-    }
-
-    /**
-     * The first number to hand out when {@code next} is {@code n}: its value, but never one a block holds or held
-     * (should {@code next} have been set back by hand).
-     */
-    long firstFree(Next n) {
-        synchronized (known) {
-            return Math.max(Math.max(n.value(), highest + 1), first);
-        }
-    }
-
     /** After a failed write: list the table again, back off a little, and give up after {@link #MAX_TRIES}. */
     void retry(int attempt, String what) {
         if (attempt >= MAX_TRIES) {
@@ -465,12 +282,10 @@ final class PackedNodeTable implements Store.Allocations, RangeMirror.Sink {
     }
 
     /** Lists the table from etcd into the copy. */
-    void refresh() {
+    private void refresh() {
         EtcdReads.Listing l = EtcdReads.list(etcd, "read " + table, List.of(Range.under(EtcdKeys.table(table))), 0);
-        synchronized (known) {
-            install(l.kvs(), l.revision());
-        }
-        usable();
+        copy.install(l.kvs(), l.revision());
+        copy.usable();
     }
 
     /** Lists the table and starts its watch, the first time. */
@@ -483,121 +298,15 @@ final class PackedNodeTable implements Store.Allocations, RangeMirror.Sink {
                 }
             }
         }
-        usable();
+        copy.usable();
     }
 
-    private void usable() {
-        synchronized (known) {
-            if (unusable != null) {
-                throw new StoreException(unusable);
-            }
-        }
-    }
-
+    /** Stops the watch (the copy stays as it is). */
     void close() {
         mirror.close();
     }
 
     StoreException full() {
         return new StoreException("allocation table " + table + " is full (" + first + ".." + last + ")");
-    }
-
-    @Override
-    public void reset(List<KeyValue> kvs, long revision) {
-        synchronized (known) {
-            install(kvs, revision);
-        }
-    }
-
-    @Override
-    public void apply(List<WatchEvent> events) {
-        synchronized (known) {
-            for (WatchEvent e : events) {
-                if (e.getEventType() != WatchEvent.EventType.DELETE) {
-                    take(e.getKeyValue());
-                }
-                // blocks and next are never deleted by weir; a listing drops what was deleted by hand
-            }
-        }
-    }
-
-    /** A listing at {@code revision} into the copy: newer versions win, blocks absent from it and not newer go. */
-    private void install(List<KeyValue> kvs, long revision) {
-        List<Long> listed = new ArrayList<>();
-        for (KeyValue kv : kvs) {
-            long b = take(kv);
-            if (b >= 0) {
-                listed.add(b);
-            }
-        }
-        java.util.Set<Long> present = new java.util.HashSet<>(listed);
-        for (Iterator<Map.Entry<Long, Block>> i = blocks.entrySet().iterator(); i.hasNext(); ) {
-            Map.Entry<Long, Block> e = i.next();
-            if (!present.contains(e.getKey()) && e.getValue().modRevision() <= revision) {
-                forget(e.getKey(), e.getValue());
-                i.remove();
-            }
-        }
-    }
-
-    /** One key of the table into the copy; returns its block number, or -1 when it is not a block. */
-    private long take(KeyValue kv) {
-        String relative = etcd.relative(kv.getKey());
-        if (relative.equals(EtcdKeys.next(table))) {
-            try {
-                mergeNext(EtcdAllocations.parseLong(kv), kv.getModRevision());
-            } catch (StoreException e) {
-                unusable = "allocation table " + table + ": " + e.getMessage();
-            }
-        } else if (relative.startsWith(EtcdKeys.keys(table))) {
-            unusable = "allocation table " + table + " has per-key mappings (" + relative + "): weir keeps per-node tables"
-                    + " packed in blocks (alloc/" + table + "/blocks/) and does not read the per-key layout;"
-                    + " delete alloc/" + table + "/ (the node's service ids are handed out again)";
-        } else if (relative.startsWith(EtcdKeys.blocks(table))) {
-            long b = EtcdKeys.blockNumber(table, relative);
-            if (b < 0) {
-                unusable = "allocation table " + table + ": not a block key: " + relative;
-                return -1;
-            }
-            try {
-                merge(b, kv.getModRevision(), kv.getValue().getBytes());
-            } catch (StoreException e) {
-                unusable = "allocation table " + table + ": " + e.getMessage();
-            }
-            return b;
-        }
-        return -1;
-    }
-
-    /** Block {@code b} at {@code revision} into the copy, unless the copy has it at that revision or later. */
-    private void merge(long b, long revision, byte[] value) {
-        Block old = blocks.get(b);
-        if (old != null && old.modRevision() >= revision) {
-            return;
-        }
-        TreeMap<Integer, String> now = PackedBlocks.decode(value, b, EtcdKeys.block(table, b));
-        if (old != null) {
-            forget(b, old);
-        }
-        now.forEach((n, key) -> known.put(key, n));
-        if (!now.isEmpty()) {
-            highest = Math.max(highest, now.lastKey());
-        }
-        blocks.put(b, new Block(revision, value));
-    }
-
-    /** Drops the keys of an old version of block {@code b} (those that still have its number). */
-    private void forget(long b, Block old) {
-        PackedBlocks.decode(old.value(), b, EtcdKeys.block(table, b)).forEach((n, key) -> {
-            if (known.get(key) == n) {
-                known.remove(key);
-            }
-        });
-    }
-
-    private void mergeNext(long value, long revision) {
-        if (revision > next.modRevision()) {
-            next = new Next(value, revision);
-        }
     }
 }
