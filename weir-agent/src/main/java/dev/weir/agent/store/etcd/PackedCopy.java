@@ -199,25 +199,48 @@ final class PackedCopy implements RangeMirror.Sink {
         for (WatchEvent e : events) {
             if (e.getEventType() != WatchEvent.EventType.DELETE) {
                 take(e.getKeyValue());
+            } else {
+                deleted(etcd.relative(e.getKeyValue().getKey()), e.getKeyValue().getModRevision());
             }
-            // blocks and next are never deleted by weir; a listing drops what was deleted by hand
         }
     }
 
-    /** A listing at {@code revision}: newer versions win; blocks absent from it and not newer go. */
+    /** A listing at {@code revision}: newer versions win; blocks and {@code next} absent from it and not newer go. */
     synchronized void install(List<KeyValue> kvs, long revision) {
         Set<Long> listed = new HashSet<>();
+        boolean nextListed = false;
         for (KeyValue kv : kvs) {
             long b = take(kv);
             if (b >= 0) {
                 listed.add(b);
             }
+            nextListed |= etcd.relative(kv.getKey()).equals(EtcdKeys.next(table));
         }
         for (Iterator<Map.Entry<Long, Block>> i = blocks.entrySet().iterator(); i.hasNext(); ) {
             Map.Entry<Long, Block> e = i.next();
             if (!listed.contains(e.getKey()) && e.getValue().modRevision() <= revision) {
                 forget(e.getKey(), e.getValue());
                 i.remove();
+            }
+        }
+        if (!nextListed && next.modRevision() <= revision) {
+            next = new Next(first, 0);
+        }
+    }
+
+    /**
+     * A key of the table deleted at {@code revision} (weir never deletes blocks or {@code next}; by hand): the
+     * block's keys go, {@code next} counts as absent (numbers a block held are still never handed out again).
+     */
+    private void deleted(String relative, long revision) {
+        if (relative.equals(EtcdKeys.next(table)) && next.modRevision() < revision) {
+            next = new Next(first, 0);
+        } else if (relative.startsWith(EtcdKeys.blocks(table))) {
+            long b = EtcdKeys.blockNumber(table, relative);
+            Block old = blocks.get(b);
+            if (old != null && old.modRevision() < revision) {
+                forget(b, old);
+                blocks.remove(b);
             }
         }
     }

@@ -278,6 +278,25 @@ class PackedNodeTableTest {
     }
 
     @Test
+    void keysDeletedByHandAreForgottenAndNoNumberComesBack() throws Exception {
+        Store.Allocations table = store().allocations("lb-backend-n7", 1, MAX);
+        table.batch(() -> IntStream.range(0, 1_030).map(i -> table.allocate("k" + i)).sum());
+        assertThat(table.allocate("k1029")).isEqualTo(1_030);
+        Etcd etcd = t.client(Duration.ofSeconds(10));
+        etcd.client().getKVClient().delete(etcd.key(EtcdKeys.next("lb-backend-n7"))).get(10, TimeUnit.SECONDS);
+        etcd.client().getKVClient().delete(etcd.key(EtcdKeys.block("lb-backend-n7", 1))).get(10, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (((PackedNodeTable) table).copy.get("k1029") != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(((PackedNodeTable) table).copy.get("k1029")).as("the watch dropped block 1's keys").isZero();
+        int again = table.allocate("k1029");
+        assertThat(again).as("the numbers block 1 held are not handed out again").isGreaterThan(1_030);
+        assertThat(table.allocate("k0")).isEqualTo(1);
+        assertThat(store().allocations("lb-backend-n7", 1, MAX).all()).hasSize(1_024).containsEntry("k1029", again);
+    }
+
+    @Test
     void aTableInThePerKeyLayoutIsNotReadButNamed() throws Exception {
         Etcd etcd = t.client(Duration.ofSeconds(10));
         etcd.client().getKVClient().put(etcd.key(EtcdKeys.allocKey("lb-backend-n5", "10.0.0.1:80/TCP")), Etcd.bytes("1"))
