@@ -34,7 +34,8 @@ import io.etcd.jetcd.options.PutOption;
  * last block is given back, only if nobody moved {@code next} since (so no number that anybody saw is ever
  * handed out again).
  *
- * <p>A batch assumes it is the table's only writer (a node's own tables, {@code lb-*-NODE}). Another writer
+ * <p>A batch assumes it is the table's only writer (a node's own tables, {@code lb-*-NODE}, are packed instead:
+ * {@link PackedNodeTable}, whose batch reserves numbers the same way). Another writer
  * cannot get a reserved number, but it can allocate one of the batch's new keys meanwhile: then the two
  * disagree: the end of the batch writes everything else and then throws {@link StoreException} naming the
  * keys, instead of returning numbers that etcd does not hold. Shared tables (identities, endpoints) use {@link EtcdAllocations#allocate}

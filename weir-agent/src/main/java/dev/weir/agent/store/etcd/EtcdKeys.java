@@ -80,6 +80,24 @@ final class EtcdKeys {
         return keys(table) + encode(key);
     }
 
+    /** Where a packed table ({@link PackedNodeTable}) keeps its blocks of numbers. */
+    static String blocks(String table) {
+        return table(table) + "blocks/";
+    }
+
+    static String block(String table, long block) {
+        return blocks(table) + block;
+    }
+
+    /** The block number of a relative key under {@link #blocks}; -1 when it is not one weir wrote. */
+    static long blockNumber(String table, String relative) {
+        String s = relative.substring(blocks(table).length());
+        if (s.isEmpty() || s.length() > 12 || !s.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return -1;
+        }
+        return Long.parseLong(s);
+    }
+
     /**
      * Where nodes say they use a key of a table: {@code refs/<table>/<key>/}, one key per node below it, each under
      * that node's lease ({@code EtcdNodeRegistry#publishReferences}). Outside {@code alloc/}, so that the

@@ -20,7 +20,8 @@ import dev.weir.agent.store.etcd.EtcdReads.Range;
  * The store in etcd, shared by the agents of every machine (docs/kvstore.md, "Desired state"). Objects live
  * at {@code objects/KIND/NAMESPACE/NAME}; every commit is one transaction that also writes {@code revision},
  * whose mod_revision is the store's revision, so other keys under the prefix (node records, heartbeats)
- * never move it. Allocation tables live under {@code alloc/TABLE/} ({@link EtcdAllocations}).
+ * never move it. Allocation tables live under {@code alloc/TABLE/} ({@link EtcdAllocations}; a node's own tables
+ * {@link PackedNodeTable}).
  *
  * <p>Reads come from a local copy kept by a watch ({@link RangeMirror}, {@link ObjectCache}): {@link #snapshot}
  * costs nothing, is always consistent (objects and revision from whole etcd revisions) and, while etcd
@@ -41,7 +42,7 @@ public final class EtcdStore implements Store, AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final ObjectCache cache;
     private final RangeMirror objects;
-    private final Map<String, EtcdAllocations> tables = new ConcurrentHashMap<>();
+    private final Map<String, Store.Allocations> tables = new ConcurrentHashMap<>();
     private volatile boolean started;
 
     /**
@@ -162,7 +163,8 @@ public final class EtcdStore implements Store, AutoCloseable {
 
     /**
      * The table {@code table} (one instance per table and store, so that its batch excludes the process's
-     * other writers).
+     * other writers): a node's own tables ({@code lb-*}, {@link PackedNodeTable#isNodeTable}) packed in blocks,
+     * the shared ones ({@code identities}, {@code endpoints}...) one key per mapping ({@link EtcdAllocations}).
      *
      * @throws IllegalArgumentException for a bad name or range, or another range than the table was opened with
      */
@@ -171,9 +173,13 @@ public final class EtcdStore implements Store, AutoCloseable {
         if (!table.matches("[a-z][a-z0-9-]*")) {
             throw new IllegalArgumentException("bad allocation table name '" + table + "'");
         }
-        EtcdAllocations a = tables.computeIfAbsent(table, t -> new EtcdAllocations(etcd, t, first, last, scheduler, log));
-        if (!a.sameRange(first, last)) {
-            throw new IllegalArgumentException("allocation table " + table + " is " + a.first + ".." + a.last + ", not "
+        Allocations a = tables.computeIfAbsent(table, t -> PackedNodeTable.isNodeTable(t)
+                ? new PackedNodeTable(etcd, t, first, last, scheduler, log)
+                : new EtcdAllocations(etcd, t, first, last, scheduler, log));
+        int[] range = a instanceof PackedNodeTable p ? new int[] {p.first, p.last}
+                : new int[] {((EtcdAllocations) a).first, ((EtcdAllocations) a).last};
+        if (range[0] != first || range[1] != last) {
+            throw new IllegalArgumentException("allocation table " + table + " is " + range[0] + ".." + range[1] + ", not "
                     + first + ".." + last);
         }
         return a;
@@ -183,7 +189,13 @@ public final class EtcdStore implements Store, AutoCloseable {
     @Override
     public void close() {
         objects.close();
-        tables.values().forEach(EtcdAllocations::close);
+        for (Allocations a : tables.values()) {
+            if (a instanceof PackedNodeTable p) {
+                p.close();
+            } else {
+                ((EtcdAllocations) a).close();
+            }
+        }
         scheduler.shutdownNow();
     }
 }
