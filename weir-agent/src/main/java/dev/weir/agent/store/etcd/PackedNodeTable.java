@@ -110,6 +110,15 @@ final class PackedNodeTable implements Store.Allocations {
         }
     }
 
+    @Override
+    public int known(String key) {
+        if (inBatch()) {
+            return 0;
+        }
+        view();
+        return copy.get(key);
+    }
+
     /** One transaction: the key into its number's block, {@code next} one further. */
     private int allocateOne(String key) {
         for (int attempt = 1; ; attempt++) {
