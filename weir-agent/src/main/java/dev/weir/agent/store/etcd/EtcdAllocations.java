@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -59,12 +58,11 @@ final class EtcdAllocations implements Store.Allocations, RangeMirror.Sink {
     final ByteSequence nextKey;
     private final RangeMirror mirror;
     private final AtomicBoolean mirroring = new AtomicBoolean();
-    private final ReentrantLock lock = new ReentrantLock();
     /** The mirror's keys and numbers (IPv4 backend keys packed); read and written under its own monitor. */
     private final NumberedKeys known = new NumberedKeys();
     private volatile Next cachedNext;
-    /** The batch of the thread holding {@link #lock}, or null. */
-    private AllocationBatch batch;
+    /** Its writers' turns, and the batch of the thread whose turn it is. */
+    private final TableTurns<AllocationBatch> turns = new TableTurns<>();
 
     EtcdAllocations(Etcd etcd, String table, int first, int last, ScheduledExecutorService scheduler, Consumer<String> log) {
         if (first < 1 || last < first) {
@@ -86,7 +84,7 @@ final class EtcdAllocations implements Store.Allocations, RangeMirror.Sink {
     @Override
     public int allocate(String key) {
         if (inBatch()) {
-            return batch.allocate(key);
+            return turns.batch().allocate(key);
         }
         startMirror();
         int n;
@@ -96,11 +94,11 @@ final class EtcdAllocations implements Store.Allocations, RangeMirror.Sink {
         if (n != 0) {
             return n;
         }
-        lock.lock();
+        turns.lock();
         try {
             return allocateRemote(key);
         } finally {
-            lock.unlock();
+            turns.unlock();
         }
     }
 
@@ -157,7 +155,7 @@ final class EtcdAllocations implements Store.Allocations, RangeMirror.Sink {
     @Override
     public Map<String, Integer> all() {
         if (inBatch()) {
-            return batch.all();
+            return turns.batch().all();
         }
         Map<String, Integer> all = new TreeMap<>();
         for (KeyValue kv : EtcdReads.list(etcd, "read " + table, List.of(Range.under(EtcdKeys.keys(table))), 0).kvs()) {
@@ -175,10 +173,10 @@ final class EtcdAllocations implements Store.Allocations, RangeMirror.Sink {
             return;
         }
         if (inBatch()) {
-            batch.release(keys);
+            turns.batch().release(keys);
             return;
         }
-        lock.lock();
+        turns.lock();
         try {
             long revision = 0;
             List<String> all = new ArrayList<>(keys);
@@ -193,7 +191,7 @@ final class EtcdAllocations implements Store.Allocations, RangeMirror.Sink {
                 keys.forEach(known::remove);
             }
         } finally {
-            lock.unlock();
+            turns.unlock();
         }
     }
 
@@ -210,7 +208,7 @@ final class EtcdAllocations implements Store.Allocations, RangeMirror.Sink {
             throw new IllegalStateException("releaseUnreferenced inside a batch");
         }
         List<String> released = new ArrayList<>();
-        lock.lock();
+        turns.lock();
         try {
             long revision = 0;
             for (String key : keys) {
@@ -225,7 +223,7 @@ final class EtcdAllocations implements Store.Allocations, RangeMirror.Sink {
             }
             settled(revision);
         } finally {
-            lock.unlock();
+            turns.unlock();
         }
         return released;
     }
@@ -270,36 +268,11 @@ final class EtcdAllocations implements Store.Allocations, RangeMirror.Sink {
 
     @Override
     public <T> T batch(Supplier<T> work) {
-        if (inBatch()) {
-            return work.get();
-        }
-        lock.lock();
-        try {
-            AllocationBatch b = AllocationBatch.begin(this);
-            batch = b;
-            T result;
-            try {
-                result = work.get();
-            } catch (RuntimeException | Error e) {
-                batch = null;
-                try {
-                    b.flush();
-                } catch (RuntimeException f) {
-                    e.addSuppressed(f);
-                }
-                throw e;
-            }
-            batch = null;
-            settled(b.flush());
-            return result;
-        } finally {
-            batch = null;
-            lock.unlock();
-        }
+        return turns.batch(() -> AllocationBatch.begin(this), b -> settled(b.flush()), work);
     }
 
     private boolean inBatch() {
-        return lock.isHeldByCurrentThread() && batch != null;
+        return turns.batch() != null;
     }
 
     /** Waits (briefly) until the mirror has seen this process's own write at {@code revision}. */

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -68,10 +67,9 @@ final class PackedNodeTable implements Store.Allocations {
     final ByteSequence nextKey;
     final PackedCopy copy;
     private final RangeMirror mirror;
-    private final ReentrantLock lock = new ReentrantLock();
     private volatile boolean mirrored;
-    /** The batch of the thread holding {@link #lock}, or null. */
-    private PackedBatch batch;
+    /** Its writers' turns, and the batch of the thread whose turn it is. */
+    private final TableTurns<PackedBatch> turns = new TableTurns<>();
 
     PackedNodeTable(Etcd etcd, String table, int first, int last, ScheduledExecutorService scheduler, Consumer<String> log) {
         if (first < 1 || last < first) {
@@ -95,18 +93,18 @@ final class PackedNodeTable implements Store.Allocations {
     @Override
     public int allocate(String key) {
         if (inBatch()) {
-            return batch.allocate(key);
+            return turns.batch().allocate(key);
         }
         view();
         int n = copy.get(key);
         if (n != 0) {
             return n;
         }
-        lock.lock();
+        turns.lock();
         try {
             return allocateOne(key);
         } finally {
-            lock.unlock();
+            turns.unlock();
         }
     }
 
@@ -138,7 +136,7 @@ final class PackedNodeTable implements Store.Allocations {
     @Override
     public Map<String, Integer> all() {
         if (inBatch()) {
-            return batch.all();
+            return turns.batch().all();
         }
         view();
         refresh();
@@ -151,11 +149,11 @@ final class PackedNodeTable implements Store.Allocations {
             return;
         }
         if (inBatch()) {
-            batch.release(keys);
+            turns.batch().release(keys);
             return;
         }
         view();
-        lock.lock();
+        turns.lock();
         try {
             List<Edit> edits = new ArrayList<>();
             for (String k : keys) {
@@ -166,43 +164,20 @@ final class PackedNodeTable implements Store.Allocations {
             }
             write(edits, 0, new ArrayList<>());
         } finally {
-            lock.unlock();
+            turns.unlock();
         }
     }
 
     @Override
     public <T> T batch(Supplier<T> work) {
-        if (inBatch()) {
-            return work.get();
+        if (turns.batch() == null) {
+            view();
         }
-        view();
-        lock.lock();
-        try {
-            PackedBatch b = new PackedBatch(this);
-            batch = b;
-            T result;
-            try {
-                result = work.get();
-            } catch (RuntimeException | Error e) {
-                batch = null;
-                try {
-                    b.flush();
-                } catch (RuntimeException f) {
-                    e.addSuppressed(f);
-                }
-                throw e;
-            }
-            batch = null;
-            b.flush();
-            return result;
-        } finally {
-            batch = null;
-            lock.unlock();
-        }
+        return turns.batch(() -> new PackedBatch(this), PackedBatch::flush, work);
     }
 
     private boolean inBatch() {
-        return lock.isHeldByCurrentThread() && batch != null;
+        return turns.batch() != null;
     }
 
     /**
