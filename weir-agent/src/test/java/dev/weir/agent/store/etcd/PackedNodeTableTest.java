@@ -64,6 +64,24 @@ class PackedNodeTableTest {
                 .getKvs().stream().map(KeyValue::getKey).map(etcd::relative).toList();
     }
 
+    /** Counts the transactions sent through {@code etcd}. */
+    private static AtomicInteger transactions(Etcd etcd) {
+        AtomicInteger txns = new AtomicInteger();
+        etcd.observe(new Etcd.Observer() {
+            @Override
+            public void operation(String action, String scope, long nanos, String outcome) {
+                if (action.equals("txn")) {
+                    txns.incrementAndGet();
+                }
+            }
+
+            @Override
+            public void events(String scope, String action, int n) {
+            }
+        });
+        return txns;
+    }
+
     @Test
     void aBatchOfThousandsIsReadBackByANewStore() throws Exception {
         Store.Allocations table = store().allocations("lb-backend-n1", 1, MAX);
@@ -94,19 +112,7 @@ class PackedNodeTableTest {
     @Test
     void singleChangesBetweenBatchesAreOneTransactionEach() {
         Etcd etcd = t.client(Duration.ofSeconds(10));
-        AtomicInteger txns = new AtomicInteger();
-        etcd.observe(new Etcd.Observer() {
-            @Override
-            public void operation(String action, String scope, long nanos, String outcome) {
-                if (action.equals("txn")) {
-                    txns.incrementAndGet();
-                }
-            }
-
-            @Override
-            public void events(String scope, String action, int n) {
-            }
-        });
+        AtomicInteger txns = transactions(etcd);
         Store.Allocations table = t.store(etcd).allocations("lb-service-n1", 1, MAX);
         Map<String, Integer> first = table.batch(() -> {
             Map<String, Integer> m = new HashMap<>();
@@ -227,19 +233,7 @@ class PackedNodeTableTest {
     @Test
     void aLargeBatchIsWrittenInTransactionsWithinTheByteBound() throws Exception {
         Etcd etcd = t.client(Duration.ofSeconds(30));
-        AtomicInteger txns = new AtomicInteger();
-        etcd.observe(new Etcd.Observer() {
-            @Override
-            public void operation(String action, String scope, long nanos, String outcome) {
-                if (action.equals("txn")) {
-                    txns.incrementAndGet();
-                }
-            }
-
-            @Override
-            public void events(String scope, String action, int n) {
-            }
-        });
+        AtomicInteger txns = transactions(etcd);
         Store.Allocations table = t.store(etcd).allocations("lb-service-n4", 1, MAX);
         String pad = "x".repeat(200);
         int keys = 20_000;
