@@ -70,9 +70,6 @@ final class ServiceApplyCheck {
         void count(IncrementalServiceEngine engine, BackendOverrides overrides, List<Node> nodes);
     }
 
-    /** Lends nothing: the check counts on an engine of its own. */
-    static final Lender OWN_ENGINE = (nodes, now, count) -> false;
-
     private final ServiceConfig config;
     private final LbMapSizes sizes;
     private final Function<StoredObject, ServiceObjects> parse;
@@ -92,10 +89,6 @@ final class ServiceApplyCheck {
     private IncrementalServiceEngine engine;
     /** True when {@link #engine} has a view per node. */
     private boolean perNode;
-
-    ServiceApplyCheck(ServiceConfig config, LbMapSizes sizes, Function<StoredObject, ServiceObjects> parse) {
-        this(config, sizes, parse, OWN_ENGINE);
-    }
 
     ServiceApplyCheck(ServiceConfig config, LbMapSizes sizes, Function<StoredObject, ServiceObjects> parse, Lender lender) {
         this.config = config;
