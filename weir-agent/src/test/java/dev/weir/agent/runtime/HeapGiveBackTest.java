@@ -1,6 +1,7 @@
 package dev.weir.agent.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -38,7 +39,7 @@ class HeapGiveBackTest {
         g.idle(30 * s);
         assertThat(collections).isEqualTo(1);
         assertThat(log).singleElement().asString().contains("300 MiB committed, 100 MiB after");
-        committed = (100L << 20) + (20L << 20);
+        committed = (100L << 20) + (10L << 20);
         g.idle(60 * s);
         g.idle(75 * s);
         assertThat(collections).as("grown less than the threshold since").isEqualTo(1);
@@ -47,5 +48,20 @@ class HeapGiveBackTest {
         assertThat(collections).as("grown, but just now").isEqualTo(1);
         g.idle(90 * s);
         assertThat(collections).isEqualTo(2);
+    }
+
+    @Test
+    void theFreeRatioIsTightOnlyForTheCollection() {
+        var vm = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+        String before = vm.getVMOption("MaxHeapFreeRatio").getValue();
+        int min = Integer.parseInt(vm.getVMOption("MinHeapFreeRatio").getValue());
+        List<String> during = new ArrayList<>();
+        HeapGiveBack.collectTight(() -> during.add(vm.getVMOption("MaxHeapFreeRatio").getValue()));
+        assertThat(during).containsExactly(String.valueOf(Math.max(HeapGiveBack.FREE_PERCENT, min)));
+        assertThat(vm.getVMOption("MaxHeapFreeRatio").getValue()).as("put back").isEqualTo(before);
+        assertThatThrownBy(() -> HeapGiveBack.collectTight(() -> {
+            throw new IllegalStateException("collection failed");
+        })).hasMessage("collection failed");
+        assertThat(vm.getVMOption("MaxHeapFreeRatio").getValue()).as("put back after a failure too").isEqualTo(before);
     }
 }
