@@ -45,6 +45,7 @@ public final class IncrementalPolicyEngine {
     private Map<String, PolicyCompiler.Contribution> contributions;
     private Numbering numbering;
     private int assembled;
+    private boolean everything;
 
     /** @param allowLocalhost as {@link PolicyEngine#PolicyEngine(boolean)} */
     public IncrementalPolicyEngine(boolean allowLocalhost) {
@@ -60,11 +61,12 @@ public final class IncrementalPolicyEngine {
         Set<Cidr> nextCidrs = PolicyCompiler.cidrs(next.policies());
         List<PolicyObject> nextModes = next.policies().stream().filter(p -> p instanceof PolicyMode).toList();
         ClusterSnapshot last = result == null ? null : result.snapshot();
-        boolean same = last != null && last.nodes().equals(next.nodes()) && nextCidrs.equals(cidrs) && nextModes.equals(modes)
-                && uniqueKeys(ordered);
+        boolean followed = last != null && uniqueKeys(ordered) && uniqueKeys(nextModes) && uniqueKeys(modes);
         try {
-            EndpointChanges changes = same ? EndpointChanges.of(last, next) : null;
-            return changes != null ? changed(next, ordered, changes, allocator) : full(next, ordered, nextCidrs, nextModes, allocator);
+            EndpointChanges changes = followed ? EndpointChanges.of(last, next) : null;
+            everything = changes == null;
+            return changes != null ? changed(next, ordered, nextCidrs, nextModes, changes, allocator)
+                    : full(next, ordered, nextCidrs, nextModes, allocator);
         } catch (RuntimeException | Error e) {
             forget();
             throw e;
@@ -82,6 +84,11 @@ public final class IncrementalPolicyEngine {
     /** How many endpoints the last update assembled (every endpoint when it computed everything). */
     public synchronized int lastAssembled() {
         return assembled;
+    }
+
+    /** Whether the last update computed everything (identities allocated again, every policy compiled). */
+    synchronized boolean lastComputedEverything() {
+        return everything;
     }
 
     private PolicyResult full(ClusterSnapshot next, List<PolicyObject> ordered, Set<Cidr> nextCidrs, List<PolicyObject> nextModes,
@@ -113,28 +120,43 @@ public final class IncrementalPolicyEngine {
     }
 
     /**
-     * Nodes, named prefixes and modes as before: the policies and endpoints that changed are taken from the last
-     * computation. The identity table follows the changed endpoints and namespaces ({@link IdentityTable#update});
-     * a policy is compiled again when its object changed, when an endpoint identity came or went that its peers
-     * select, or when one of its address blocks holds an address of an identity whose endpoints changed (before or
-     * after); otherwise it keeps its entries and only its selection follows the changed endpoints.
+     * The policies, endpoints, nodes, named prefixes and modes that changed are taken from the last computation. The
+     * identity table follows the changed endpoints and namespaces ({@link IdentityTable#update}), then the nodes
+     * ({@link IdentityTable#updateNodes}), then the named prefixes ({@link IdentityTable#updatePrefixes}). A policy
+     * is compiled again when its object changed, when an endpoint identity came or went that its peers select, when
+     * one of its address blocks holds an address of an identity whose endpoints changed (before or after) or, when the
+     * nodes changed, of a node (before or after), or when a prefix that came or went is one of its peers (a block
+     * covers it, or the policy names {@code world}); otherwise it keeps its entries and only its selection follows
+     * the changed endpoints. The endpoints a mode that changed covers ({@link ModeResolver#covers}), before or after,
+     * are assembled again.
      */
-    private PolicyResult changed(ClusterSnapshot next, List<PolicyObject> ordered, EndpointChanges changes,
-                                 IdentityAllocator allocator) {
+    private PolicyResult changed(ClusterSnapshot next, List<PolicyObject> ordered, Set<Cidr> nextCidrs, List<PolicyObject> nextModes,
+                                 EndpointChanges changes, IdentityAllocator allocator) {
         Set<Integer> changedEndpoints = changes.changed();
         Map<Integer, Endpoint> now = changes.now();
         IdentityTable.Regrouping regrouping = changes.none() ? IdentityTable.Regrouping.NONE : table.update(changes, allocator);
         List<IdentityTable.EndpointIdentity> cameOrWent = regrouping.cameOrWent();
         List<byte[]> regrouped = regrouping.addresses();
+        boolean nodesChanged = !result.snapshot().nodes().equals(next.nodes());
+        List<byte[]> nodeAddresses = nodesChanged ? table.updateNodes(next.nodes(), changes.position()) : List.of();
+        Set<Cidr> came = minus(nextCidrs, cidrs);
+        Set<Cidr> went = minus(cidrs, nextCidrs);
+        List<Integer> unnamed = came.isEmpty() && went.isEmpty() ? List.of() : table.updatePrefixes(came, went, allocator);
+        Set<Cidr> renamed = new HashSet<>(came);
+        renamed.addAll(went);
         PolicyCompiler compiler = new PolicyCompiler(next, table);
         Map<String, PolicyCompiler.Contribution> kept = new LinkedHashMap<>();
         List<PolicyCompiler.Contribution> list = new ArrayList<>();
         Set<Integer> affected = new HashSet<>(changedEndpoints);
+        Set<PolicyObject> changedModes = minus(modes, nextModes);
+        changedModes.addAll(minus(nextModes, modes));
+        affected.addAll(modesCover(changedModes, now.values()));
         affected.retainAll(now.keySet());
         for (PolicyObject o : ordered) {
             PolicyCompiler.Contribution last = contributions.get(key(o));
             PolicyCompiler.Contribution c;
-            if (last == null || (last.policy() != o && !last.policy().equals(o)) || last.blocksHoldAny(regrouped) || last.peersMatch(cameOrWent)) {
+            if (last == null || (last.policy() != o && !last.policy().equals(o)) || last.blocksHoldAny(regrouped) || last.peersMatch(cameOrWent)
+                    || last.blocksHoldAny(nodeAddresses) || last.coversAny(renamed)) {
                 c = compiler.compile(o);
                 affected.addAll(c.selected());
                 if (last != null) {
@@ -163,14 +185,37 @@ public final class IncrementalPolicyEngine {
         affected.retainAll(now.keySet());
         numbering = n;
         contributions = kept;
+        cidrs = nextCidrs;
+        modes = nextModes;
         SortedMap<Integer, EndpointPolicy> endpoints = new TreeMap<>(result.endpoints());
         endpoints.keySet().retainAll(now.keySet());
         modeWarnings.keySet().retainAll(now.keySet());
         assemble(next, list, affected, endpoints);
-        result = changedEndpoints.isEmpty()
+        result = changedEndpoints.isEmpty() && !nodesChanged && renamed.isEmpty()
                 ? new PolicyResult(result.identities(), result.ipcache(), endpoints, n.rules, warnings(next, list), next, result.allocated())
                 : new PolicyResult(table.infos(), table.ipcache, endpoints, n.rules, warnings(next, list), next, table.allocated(next));
+        unnamed.forEach(allocator::release); // after the new references, as a full computation does
         return result;
+    }
+
+    /** The elements of {@code a} that are not in {@code b}. */
+    private static <T> Set<T> minus(java.util.Collection<T> a, java.util.Collection<T> b) {
+        Set<T> out = new HashSet<>(a);
+        out.removeAll(new HashSet<>(b));
+        return out;
+    }
+
+    /** The ids of the endpoints one of these modes covers. */
+    private static Set<Integer> modesCover(Set<PolicyObject> changedModes, java.util.Collection<Endpoint> endpoints) {
+        Set<Integer> out = new HashSet<>();
+        if (!changedModes.isEmpty()) {
+            endpoints.forEach(ep -> {
+                if (changedModes.stream().anyMatch(m -> ModeResolver.covers((PolicyMode) m, ep))) {
+                    out.add(ep.id());
+                }
+            });
+        }
+        return out;
     }
 
     /** A kept contribution whose selection follows the changed endpoints (the same object when it does not change). */
