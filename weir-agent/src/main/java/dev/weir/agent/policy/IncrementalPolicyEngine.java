@@ -18,14 +18,16 @@ import dev.weir.agent.net.Cidr;
 
 /**
  * The policy engine kept between computations (docs/policy-engine.md, "Incremental computation"): a change of
- * policies, pods or namespace labels costs what it changes. Each policy's {@link PolicyCompiler.Contribution} and
- * the {@link IdentityTable} are kept; when the nodes, the prefixes policies name and the policy modes are as
- * before, the table follows the changed endpoints (and the endpoints of relabelled namespaces) alone, only the
- * changed policies and those whose peers or address blocks the changed identities concern are compiled again, and
- * only the endpoints they concern are assembled again. Endpoints whose rules were renumbered (a policy added or
- * removed before theirs in the order, or a rule count changed) are assembled again from their kept contributions.
- * Anything else computes everything, exactly as {@link PolicyEngine#resolve} does, which is this class's first
- * update. The result of an update is equal to a full resolution of the same snapshot. Thread-safe.
+ * policies, pods, namespace labels, policy modes, the prefixes policies name or nodes costs what it changes. Each
+ * policy's {@link PolicyCompiler.Contribution} and the {@link IdentityTable} are kept; the table follows the
+ * changed endpoints (and the endpoints of relabelled namespaces), the changed nodes and the named prefixes that
+ * came or went; only the changed policies and those whose peers or address blocks the changed identities,
+ * addresses or prefixes concern are compiled again, and only the endpoints they select, the changed endpoints and
+ * those a changed mode covers are assembled again. Endpoints whose rules were renumbered (a policy added or removed
+ * before theirs in the order, or a rule count changed) are assembled again from their kept contributions. An
+ * update computes everything, exactly as {@link PolicyEngine#resolve} does, when it is the first, when unchanged
+ * endpoints come in another order or an id twice, or when two policies or two modes share a key. The result of an
+ * update is equal to a full resolution of the same snapshot. Thread-safe.
  *
  * <p>The engine holds the identity references of its last result, one per endpoint and per named prefix: an
  * update takes a reference for each endpoint that comes or changes identity and gives one back for each that goes
@@ -54,7 +56,8 @@ public final class IncrementalPolicyEngine {
 
     /**
      * The engine's result for {@code next}, computed from what changed since the last update. Takes identity
-     * references from {@code allocator} only when it computes everything.
+     * references from {@code allocator} for what came (every endpoint and named prefix when it computes everything)
+     * and gives back those of what went.
      */
     public synchronized PolicyResult update(ClusterSnapshot next, IdentityAllocator allocator) {
         List<PolicyObject> ordered = PolicyCompiler.ordered(next.policies());

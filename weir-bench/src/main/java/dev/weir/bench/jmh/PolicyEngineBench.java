@@ -39,8 +39,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@link IncrementalPolicyEngine} ({@code changeOnePolicy}: the middle policy's first ingress rule gets another
  * port, and back, so every call is a change; {@code addOrRemoveOnePod}: a pod that joins an identity added and
  * removed in turn; {@code relabelOneNamespace}: one namespace's {@code env} label changed and back, so its 10 pods change
- * identity; {@code oneNewCidr}: the middle policy gets an egress rule to {@code 192.0.2.0/24}, a prefix no policy
- * named, and loses it again; {@code changeOneMode}: one namespace's PolicyMode turns audit on and off), and the per-endpoint {@code pol} compile
+ * identity; {@code oneNewCidr}: the middle policy's first egress rule gets a peer {@code ipBlock: 192.0.2.0/24}, a
+ * prefix no policy named, and loses it again, so the 100 policies whose {@code 0.0.0.0/0} block covers it change
+ * too; {@code changeOneMode}: one namespace's PolicyMode turns audit on and off), and the per-endpoint {@code pol} compile
  * ({@code PolicyMapWriter.polEntries} through {@link NodeWrites#compile}). Small forks and iterations: the
  * machine has two cores. Run with {@code java -jar weir-bench.jar jmh}.
  */
@@ -104,8 +105,9 @@ public class PolicyEngineBench {
         namespaces[1] = new ClusterSnapshot(snapshot.nodes(), relabelled, snapshot.endpoints(), snapshot.policies());
         namespaceEngine.update(snapshot, incrementalIds);
         List<NetworkPolicy.Rule> egress = new java.util.ArrayList<>(np.rules(Direction.EGRESS));
-        egress.add(new NetworkPolicy.Rule(List.of(new NetworkPolicy.Peer(null, null, new IpBlock(Cidr.parse("192.0.2.0/24"), List.of()))),
-                List.of(new PortRule(Protocol.TCP, PortRange.single(443)))));
+        List<NetworkPolicy.Peer> to = new java.util.ArrayList<>(egress.getFirst().peers());
+        to.add(new NetworkPolicy.Peer(null, null, new IpBlock(Cidr.parse("192.0.2.0/24"), List.of())));
+        egress.set(0, new NetworkPolicy.Rule(to, egress.getFirst().ports())); // a peer more, no rule more: nothing renumbered
         List<PolicyObject> named = new java.util.ArrayList<>(objects);
         named.set(middle, new NetworkPolicy(np.namespace(), np.name(), np.source(), np.podSelector(), np.policyTypes(),
                 np.rules(Direction.INGRESS), egress));
