@@ -137,29 +137,17 @@ public final class IncrementalPolicyEngine {
                                  EndpointChanges changes, IdentityAllocator allocator) {
         Set<Integer> changedEndpoints = changes.changed();
         Map<Integer, Endpoint> now = changes.now();
-        IdentityTable.Regrouping regrouping = changes.none() ? IdentityTable.Regrouping.NONE : table.update(changes, allocator);
-        List<IdentityTable.EndpointIdentity> cameOrWent = regrouping.cameOrWent();
-        List<byte[]> regrouped = regrouping.addresses();
-        boolean nodesChanged = !result.snapshot().nodes().equals(next.nodes());
-        List<byte[]> nodeAddresses = nodesChanged ? table.updateNodes(next.nodes(), changes.position()) : List.of();
-        Set<Cidr> came = minus(nextCidrs, cidrs);
-        Set<Cidr> went = minus(cidrs, nextCidrs);
-        List<Integer> unnamed = came.isEmpty() && went.isEmpty() ? List.of() : table.updatePrefixes(came, went, allocator);
-        Set<Cidr> renamed = new HashSet<>(came);
-        renamed.addAll(went);
+        Moved moved = move(next, nextCidrs, changes, allocator);
         PolicyCompiler compiler = new PolicyCompiler(next, table);
         Map<String, PolicyCompiler.Contribution> kept = new LinkedHashMap<>();
         List<PolicyCompiler.Contribution> list = new ArrayList<>();
         Set<Integer> affected = new HashSet<>(changedEndpoints);
-        Set<PolicyObject> changedModes = minus(modes, nextModes);
-        changedModes.addAll(minus(nextModes, modes));
-        affected.addAll(modesCover(changedModes, now.values()));
+        affected.addAll(coveredByChangedModes(nextModes, now.values()));
         affected.retainAll(now.keySet());
         for (PolicyObject o : ordered) {
             PolicyCompiler.Contribution last = contributions.get(key(o));
             PolicyCompiler.Contribution c;
-            if (last == null || (last.policy() != o && !last.policy().equals(o)) || last.blocksHoldAny(regrouped) || last.peersMatch(cameOrWent)
-                    || last.blocksHoldAny(nodeAddresses) || last.coversAny(renamed)) {
+            if (last == null || (last.policy() != o && !last.policy().equals(o)) || moved.concerns(last)) {
                 c = compiler.compile(o);
                 affected.addAll(c.selected());
                 if (last != null) {
@@ -194,11 +182,40 @@ public final class IncrementalPolicyEngine {
         endpoints.keySet().retainAll(now.keySet());
         modeWarnings.keySet().retainAll(now.keySet());
         assemble(next, list, affected, endpoints);
-        result = changedEndpoints.isEmpty() && !nodesChanged && renamed.isEmpty()
-                ? new PolicyResult(result.identities(), result.ipcache(), endpoints, n.rules, warnings(next, list), next, result.allocated())
-                : new PolicyResult(table.infos(), table.ipcache, endpoints, n.rules, warnings(next, list), next, table.allocated(next));
-        unnamed.forEach(allocator::release); // after the new references, as a full computation does
+        result = moved.tableChanged()
+                ? new PolicyResult(table.infos(), table.ipcache, endpoints, n.rules, warnings(next, list), next, table.allocated(next))
+                : new PolicyResult(result.identities(), result.ipcache(), endpoints, n.rules, warnings(next, list), next, result.allocated());
+        moved.unnamed().forEach(allocator::release); // after the new references, as a full computation does
         return result;
+    }
+
+    /**
+     * What moving the kept table to the next snapshot changed that compiled policies depend on: the endpoint
+     * identities that came or went, the addresses of the regrouped identities and of the nodes (before and after,
+     * when the nodes changed), the named prefixes that came or went; and the identities of those that went, whose
+     * references are given back once the update has taken its own.
+     */
+    private record Moved(List<IdentityTable.EndpointIdentity> cameOrWent, List<byte[]> regrouped, List<byte[]> nodeAddresses,
+                         Set<Cidr> renamed, List<Integer> unnamed, boolean tableChanged) {
+
+        /** Whether a kept contribution's entries may depend on what changed (then the policy is compiled again). */
+        boolean concerns(PolicyCompiler.Contribution c) {
+            return c.blocksHoldAny(regrouped) || c.peersMatch(cameOrWent) || c.blocksHoldAny(nodeAddresses) || c.coversAny(renamed);
+        }
+    }
+
+    /** Moves the table to the next endpoints and namespaces, then nodes, then named prefixes. */
+    private Moved move(ClusterSnapshot next, Set<Cidr> nextCidrs, EndpointChanges changes, IdentityAllocator allocator) {
+        IdentityTable.Regrouping regrouping = changes.none() ? IdentityTable.Regrouping.NONE : table.update(changes, allocator);
+        boolean nodesChanged = !result.snapshot().nodes().equals(next.nodes());
+        List<byte[]> nodeAddresses = nodesChanged ? table.updateNodes(next.nodes(), changes.position()) : List.of();
+        Set<Cidr> came = minus(nextCidrs, cidrs);
+        Set<Cidr> went = minus(cidrs, nextCidrs);
+        List<Integer> unnamed = came.isEmpty() && went.isEmpty() ? List.of() : table.updatePrefixes(came, went, allocator);
+        Set<Cidr> renamed = new HashSet<>(came);
+        renamed.addAll(went);
+        return new Moved(regrouping.cameOrWent(), regrouping.addresses(), nodeAddresses, renamed, unnamed,
+                !changes.changed().isEmpty() || nodesChanged || !renamed.isEmpty());
     }
 
     /** The elements of {@code a} that are not in {@code b}. */
@@ -208,8 +225,10 @@ public final class IncrementalPolicyEngine {
         return out;
     }
 
-    /** The ids of the endpoints one of these modes covers. */
-    private static Set<Integer> modesCover(Set<PolicyObject> changedModes, java.util.Collection<Endpoint> endpoints) {
+    /** The ids of the endpoints that a mode added, removed or changed since the last update covers, before or after. */
+    private Set<Integer> coveredByChangedModes(List<PolicyObject> nextModes, java.util.Collection<Endpoint> endpoints) {
+        Set<PolicyObject> changedModes = minus(modes, nextModes);
+        changedModes.addAll(minus(nextModes, modes));
         Set<Integer> out = new HashSet<>();
         if (!changedModes.isEmpty()) {
             endpoints.forEach(ep -> {
