@@ -24,8 +24,9 @@ import dev.weir.agent.net.Cidr;
  * The identities of one computation: one per distinct endpoint label set, one per CIDR that some policy
  * names (ipBlock cidrs and excepts, weir CIDR peers), and the reserved ones; and the ipcache they make.
  * Built by a full computation ({@link PolicyEngine#resolve}) and then kept by {@link IncrementalPolicyEngine},
- * which moves it to the next endpoints and namespaces with {@link #update} (nodes and named prefixes stay as
- * built). Holds one allocator reference per endpoint and per named prefix ({@link #allocated}). Not thread-safe.
+ * which moves it to the next endpoints and namespaces with {@link #update}, to the next nodes with
+ * {@link #updateNodes} and to the next named prefixes with {@link #updatePrefixes}. Holds one allocator reference
+ * per endpoint and per named prefix ({@link #allocated}). Not thread-safe.
  */
 final class IdentityTable {
 
@@ -84,7 +85,7 @@ final class IdentityTable {
     final SortedMap<Integer, EndpointIdentity> endpointIdentities = new TreeMap<>();
     final SortedMap<Cidr, Integer> cidrIdentities = new TreeMap<>();
     final SortedMap<Cidr, Integer> ipcache = new TreeMap<>();
-    final List<Node> nodes;
+    List<Node> nodes;
     private final SortedMap<Integer, IdentityInfo> infos = new TreeMap<>();
     /** The endpoints with each address, for the ipcache (the last in snapshot order wins). */
     private final Map<Cidr, List<Integer>> owners = new HashMap<>();
@@ -110,19 +111,11 @@ final class IdentityTable {
             own(ep).forEach(c -> ipcache.put(c, id));
         }
         for (Cidr c : new TreeSet<>(cidrs)) {
-            int id = allocator.allocate(Identities.cidrLabels(c));
-            cidrIdentities.put(c, id);
-            infos.put(id, new IdentityInfo(id, IdentityKind.CIDR, Identities.cidrLabels(c)));
-            ipcache.putIfAbsent(c, id);
+            name(c, allocator);
+            ipcache.putIfAbsent(c, cidrIdentities.get(c));
         }
-        for (Node n : nodes) {
-            for (String a : new String[] {n.ipv4(), n.ipv6()}) {
-                if (a != null) {
-                    ipcache.put(Cidr.parse(a), Identities.REMOTE_NODE);
-                    nodeAddresses.add(Cidr.parse(a));
-                }
-            }
-        }
+        nodeAddresses.addAll(addressesOf(nodes));
+        nodeAddresses.forEach(c -> ipcache.put(c, Identities.REMOTE_NODE));
         shieldIpv4FromIpv6Prefixes();
         infos.put(Identities.HOST, new IdentityInfo(Identities.HOST, IdentityKind.RESERVED, Identities.HOST_LABELS));
         infos.put(Identities.WORLD, new IdentityInfo(Identities.WORLD, IdentityKind.RESERVED, Identities.WORLD_LABELS));
@@ -164,6 +157,79 @@ final class IdentityTable {
         blocks.keySet().removeIf(b -> regrouping.addresses().stream().anyMatch(a -> PeerResolver.holds(b, a)));
         released.forEach(allocator::release);
         return regrouping;
+    }
+
+    /**
+     * Moves the table to the next nodes: their addresses are remote-node in the ipcache, and the addresses of nodes
+     * that went are set as a full build leaves them ({@code position}: the next snapshot's, see {@link #refresh}).
+     * Drops the address blocks resolved so far that hold an address of a node, before or after (which nodes a block
+     * covers, and the node names its warning lists, may change). Returns every node's address, before and after.
+     */
+    List<byte[]> updateNodes(List<Node> next, Map<Integer, Integer> position) {
+        List<byte[]> addresses = new ArrayList<>();
+        for (List<Node> l : List.of(nodes, next)) {
+            addressesOf(l).forEach(c -> addresses.add(c.address()));
+        }
+        Set<Cidr> went = new HashSet<>(nodeAddresses);
+        nodes = next;
+        nodeAddresses.clear();
+        nodeAddresses.addAll(addressesOf(next));
+        nodeAddresses.forEach(c -> ipcache.put(c, Identities.REMOTE_NODE));
+        went.removeAll(nodeAddresses);
+        went.forEach(c -> refresh(c, position));
+        blocks.keySet().removeIf(b -> addresses.stream().anyMatch(a -> PeerResolver.holds(b, a)));
+        return addresses;
+    }
+
+    /**
+     * Moves the table to the next named prefixes: each prefix that came gets its CIDR identity (a reference taken)
+     * and each that went leaves the table; their ipcache entries and the pin of 0.0.0.0/0 become what a full build
+     * makes, and the address blocks resolved so far that cover one of them are dropped. Returns the identities of the
+     * prefixes that went, whose references the caller gives back once it has taken its new ones.
+     */
+    List<Integer> updatePrefixes(Set<Cidr> came, Set<Cidr> went, IdentityAllocator allocator) {
+        new TreeSet<>(came).forEach(c -> name(c, allocator));
+        List<Integer> released = new ArrayList<>();
+        for (Cidr c : went) {
+            int id = cidrIdentities.remove(c);
+            infos.remove(id);
+            released.add(id);
+        }
+        Set<Cidr> changed = new HashSet<>(came);
+        changed.addAll(went);
+        for (Cidr c : changed) {
+            if (!nodeAddresses.contains(c) && !owners.containsKey(c)) {
+                Integer id = cidrIdentities.get(c);
+                if (id != null) {
+                    ipcache.put(c, id);
+                } else {
+                    ipcache.remove(c);
+                }
+            }
+        }
+        shieldIpv4FromIpv6Prefixes();
+        blocks.keySet().removeIf(b -> changed.stream().anyMatch(c -> PeerResolver.covers(b, c)));
+        return released;
+    }
+
+    /** Gives a named prefix its CIDR identity (a reference taken). */
+    private void name(Cidr c, IdentityAllocator allocator) {
+        int id = allocator.allocate(Identities.cidrLabels(c));
+        cidrIdentities.put(c, id);
+        infos.put(id, new IdentityInfo(id, IdentityKind.CIDR, Identities.cidrLabels(c)));
+    }
+
+    /** The nodes' addresses, as host prefixes. */
+    private static List<Cidr> addressesOf(List<Node> nodes) {
+        List<Cidr> out = new ArrayList<>();
+        for (Node n : nodes) {
+            for (String a : new String[] {n.ipv4(), n.ipv6()}) {
+                if (a != null) {
+                    out.add(Cidr.parse(a));
+                }
+            }
+        }
+        return out;
     }
 
     /** Records the endpoint as an owner of its addresses; returns them. */
@@ -261,16 +327,21 @@ final class IdentityTable {
     /**
      * The datapath's ipcache stores IPv4 as v4-mapped IPv6, so an IPv6 prefix covering ::ffff:0:0/96
      * (e.g. ::/0) would also match IPv4 addresses. When one is present, 0.0.0.0/0 is pinned to world (unless
-     * a policy already gave it an identity), so IPv4 lookups never fall through to it. Endpoint addresses are
-     * host prefixes, so only the named prefixes and nodes decide this.
+     * a policy already gave it an identity), so IPv4 lookups never fall through to it; else 0.0.0.0/0 is
+     * absent. Endpoint and node addresses are host prefixes, so only the named prefixes decide this.
      */
     private void shieldIpv4FromIpv6Prefixes() {
         byte[] mapped = new byte[16];
         mapped[10] = (byte) 0xff;
         mapped[11] = (byte) 0xff;
-        boolean covers = ipcache.keySet().stream().anyMatch(c -> !c.isIpv4() && c.length() <= 96 && c.containsAddress(mapped));
-        if (covers) {
-            ipcache.putIfAbsent(Cidr.parse("0.0.0.0/0"), Identities.WORLD);
+        Cidr all4 = Cidr.parse("0.0.0.0/0");
+        Integer named = cidrIdentities.get(all4);
+        if (named != null) {
+            ipcache.put(all4, named);
+        } else if (cidrIdentities.keySet().stream().anyMatch(c -> !c.isIpv4() && c.length() <= 96 && c.containsAddress(mapped))) {
+            ipcache.put(all4, Identities.WORLD);
+        } else {
+            ipcache.remove(all4);
         }
     }
 

@@ -18,14 +18,16 @@ import dev.weir.agent.net.Cidr;
 
 /**
  * The policy engine kept between computations (docs/policy-engine.md, "Incremental computation"): a change of
- * policies, pods or namespace labels costs what it changes. Each policy's {@link PolicyCompiler.Contribution} and
- * the {@link IdentityTable} are kept; when the nodes, the prefixes policies name and the policy modes are as
- * before, the table follows the changed endpoints (and the endpoints of relabelled namespaces) alone, only the
- * changed policies and those whose peers or address blocks the changed identities concern are compiled again, and
- * only the endpoints they concern are assembled again. Endpoints whose rules were renumbered (a policy added or
- * removed before theirs in the order, or a rule count changed) are assembled again from their kept contributions.
- * Anything else computes everything, exactly as {@link PolicyEngine#resolve} does, which is this class's first
- * update. The result of an update is equal to a full resolution of the same snapshot. Thread-safe.
+ * policies, pods, namespace labels, policy modes, the prefixes policies name or nodes costs what it changes. Each
+ * policy's {@link PolicyCompiler.Contribution} and the {@link IdentityTable} are kept; the table follows the
+ * changed endpoints (and the endpoints of relabelled namespaces), the changed nodes and the named prefixes that
+ * came or went; only the changed policies and those whose peers or address blocks the changed identities,
+ * addresses or prefixes concern are compiled again, and only the endpoints they select, the changed endpoints and
+ * those a changed mode covers are assembled again. Endpoints whose rules were renumbered (a policy added or removed
+ * before theirs in the order, or a rule count changed) are assembled again from their kept contributions. An
+ * update computes everything, exactly as {@link PolicyEngine#resolve} does, when it is the first, when unchanged
+ * endpoints come in another order or an id twice, or when two policies or two modes share a key. The result of an
+ * update is equal to a full resolution of the same snapshot. Thread-safe.
  *
  * <p>The engine holds the identity references of its last result, one per endpoint and per named prefix: an
  * update takes a reference for each endpoint that comes or changes identity and gives one back for each that goes
@@ -45,6 +47,7 @@ public final class IncrementalPolicyEngine {
     private Map<String, PolicyCompiler.Contribution> contributions;
     private Numbering numbering;
     private int assembled;
+    private boolean everything;
 
     /** @param allowLocalhost as {@link PolicyEngine#PolicyEngine(boolean)} */
     public IncrementalPolicyEngine(boolean allowLocalhost) {
@@ -53,18 +56,20 @@ public final class IncrementalPolicyEngine {
 
     /**
      * The engine's result for {@code next}, computed from what changed since the last update. Takes identity
-     * references from {@code allocator} only when it computes everything.
+     * references from {@code allocator} for what came (every endpoint and named prefix when it computes everything)
+     * and gives back those of what went.
      */
     public synchronized PolicyResult update(ClusterSnapshot next, IdentityAllocator allocator) {
         List<PolicyObject> ordered = PolicyCompiler.ordered(next.policies());
         Set<Cidr> nextCidrs = PolicyCompiler.cidrs(next.policies());
         List<PolicyObject> nextModes = next.policies().stream().filter(p -> p instanceof PolicyMode).toList();
         ClusterSnapshot last = result == null ? null : result.snapshot();
-        boolean same = last != null && last.nodes().equals(next.nodes()) && nextCidrs.equals(cidrs) && nextModes.equals(modes)
-                && uniqueKeys(ordered);
+        boolean followed = last != null && uniqueKeys(ordered) && uniqueKeys(nextModes) && uniqueKeys(modes);
         try {
-            EndpointChanges changes = same ? EndpointChanges.of(last, next) : null;
-            return changes != null ? changed(next, ordered, changes, allocator) : full(next, ordered, nextCidrs, nextModes, allocator);
+            EndpointChanges changes = followed ? EndpointChanges.of(last, next) : null;
+            everything = changes == null;
+            return changes != null ? changed(next, ordered, nextCidrs, nextModes, changes, allocator)
+                    : full(next, ordered, nextCidrs, nextModes, allocator);
         } catch (RuntimeException | Error e) {
             forget();
             throw e;
@@ -82,6 +87,11 @@ public final class IncrementalPolicyEngine {
     /** How many endpoints the last update assembled (every endpoint when it computed everything). */
     public synchronized int lastAssembled() {
         return assembled;
+    }
+
+    /** Whether the last update computed everything (identities allocated again, every policy compiled). */
+    synchronized boolean lastComputedEverything() {
+        return everything;
     }
 
     private PolicyResult full(ClusterSnapshot next, List<PolicyObject> ordered, Set<Cidr> nextCidrs, List<PolicyObject> nextModes,
@@ -113,28 +123,31 @@ public final class IncrementalPolicyEngine {
     }
 
     /**
-     * Nodes, named prefixes and modes as before: the policies and endpoints that changed are taken from the last
-     * computation. The identity table follows the changed endpoints and namespaces ({@link IdentityTable#update});
-     * a policy is compiled again when its object changed, when an endpoint identity came or went that its peers
-     * select, or when one of its address blocks holds an address of an identity whose endpoints changed (before or
-     * after); otherwise it keeps its entries and only its selection follows the changed endpoints.
+     * The policies, endpoints, nodes, named prefixes and modes that changed are taken from the last computation. The
+     * identity table follows the changed endpoints and namespaces ({@link IdentityTable#update}), then the nodes
+     * ({@link IdentityTable#updateNodes}), then the named prefixes ({@link IdentityTable#updatePrefixes}). A policy
+     * is compiled again when its object changed, when an endpoint identity came or went that its peers select, when
+     * one of its address blocks holds an address of an identity whose endpoints changed (before or after) or, when the
+     * nodes changed, of a node (before or after), or when a prefix that came or went is one of its peers (a block
+     * covers it, or the policy names {@code world}); otherwise it keeps its entries and only its selection follows
+     * the changed endpoints. The endpoints a mode that changed covers ({@link ModeResolver#covers}), before or after,
+     * are assembled again.
      */
-    private PolicyResult changed(ClusterSnapshot next, List<PolicyObject> ordered, EndpointChanges changes,
-                                 IdentityAllocator allocator) {
+    private PolicyResult changed(ClusterSnapshot next, List<PolicyObject> ordered, Set<Cidr> nextCidrs, List<PolicyObject> nextModes,
+                                 EndpointChanges changes, IdentityAllocator allocator) {
         Set<Integer> changedEndpoints = changes.changed();
         Map<Integer, Endpoint> now = changes.now();
-        IdentityTable.Regrouping regrouping = changes.none() ? IdentityTable.Regrouping.NONE : table.update(changes, allocator);
-        List<IdentityTable.EndpointIdentity> cameOrWent = regrouping.cameOrWent();
-        List<byte[]> regrouped = regrouping.addresses();
+        Moved moved = move(next, nextCidrs, changes, allocator);
         PolicyCompiler compiler = new PolicyCompiler(next, table);
         Map<String, PolicyCompiler.Contribution> kept = new LinkedHashMap<>();
         List<PolicyCompiler.Contribution> list = new ArrayList<>();
         Set<Integer> affected = new HashSet<>(changedEndpoints);
+        affected.addAll(coveredByChangedModes(nextModes, now.values()));
         affected.retainAll(now.keySet());
         for (PolicyObject o : ordered) {
             PolicyCompiler.Contribution last = contributions.get(key(o));
             PolicyCompiler.Contribution c;
-            if (last == null || (last.policy() != o && !last.policy().equals(o)) || last.blocksHoldAny(regrouped) || last.peersMatch(cameOrWent)) {
+            if (last == null || (last.policy() != o && !last.policy().equals(o)) || moved.concerns(last)) {
                 c = compiler.compile(o);
                 affected.addAll(c.selected());
                 if (last != null) {
@@ -163,14 +176,68 @@ public final class IncrementalPolicyEngine {
         affected.retainAll(now.keySet());
         numbering = n;
         contributions = kept;
+        cidrs = nextCidrs;
+        modes = nextModes;
         SortedMap<Integer, EndpointPolicy> endpoints = new TreeMap<>(result.endpoints());
         endpoints.keySet().retainAll(now.keySet());
         modeWarnings.keySet().retainAll(now.keySet());
         assemble(next, list, affected, endpoints);
-        result = changedEndpoints.isEmpty()
-                ? new PolicyResult(result.identities(), result.ipcache(), endpoints, n.rules, warnings(next, list), next, result.allocated())
-                : new PolicyResult(table.infos(), table.ipcache, endpoints, n.rules, warnings(next, list), next, table.allocated(next));
+        result = moved.tableChanged()
+                ? new PolicyResult(table.infos(), table.ipcache, endpoints, n.rules, warnings(next, list), next, table.allocated(next))
+                : new PolicyResult(result.identities(), result.ipcache(), endpoints, n.rules, warnings(next, list), next, result.allocated());
+        moved.unnamed().forEach(allocator::release); // after the new references, as a full computation does
         return result;
+    }
+
+    /**
+     * What moving the kept table to the next snapshot changed that compiled policies depend on: the endpoint
+     * identities that came or went, the addresses of the regrouped identities and of the nodes (before and after,
+     * when the nodes changed), the named prefixes that came or went; and the identities of those that went, whose
+     * references are given back once the update has taken its own.
+     */
+    private record Moved(List<IdentityTable.EndpointIdentity> cameOrWent, List<byte[]> regrouped, List<byte[]> nodeAddresses,
+                         Set<Cidr> renamed, List<Integer> unnamed, boolean tableChanged) {
+
+        /** Whether a kept contribution's entries may depend on what changed (then the policy is compiled again). */
+        boolean concerns(PolicyCompiler.Contribution c) {
+            return c.blocksHoldAny(regrouped) || c.peersMatch(cameOrWent) || c.blocksHoldAny(nodeAddresses) || c.coversAny(renamed);
+        }
+    }
+
+    /** Moves the table to the next endpoints and namespaces, then nodes, then named prefixes. */
+    private Moved move(ClusterSnapshot next, Set<Cidr> nextCidrs, EndpointChanges changes, IdentityAllocator allocator) {
+        IdentityTable.Regrouping regrouping = changes.none() ? IdentityTable.Regrouping.NONE : table.update(changes, allocator);
+        boolean nodesChanged = !result.snapshot().nodes().equals(next.nodes());
+        List<byte[]> nodeAddresses = nodesChanged ? table.updateNodes(next.nodes(), changes.position()) : List.of();
+        Set<Cidr> came = minus(nextCidrs, cidrs);
+        Set<Cidr> went = minus(cidrs, nextCidrs);
+        List<Integer> unnamed = came.isEmpty() && went.isEmpty() ? List.of() : table.updatePrefixes(came, went, allocator);
+        Set<Cidr> renamed = new HashSet<>(came);
+        renamed.addAll(went);
+        return new Moved(regrouping.cameOrWent(), regrouping.addresses(), nodeAddresses, renamed, unnamed,
+                !changes.changed().isEmpty() || nodesChanged || !renamed.isEmpty());
+    }
+
+    /** The elements of {@code a} that are not in {@code b}. */
+    private static <T> Set<T> minus(java.util.Collection<T> a, java.util.Collection<T> b) {
+        Set<T> out = new HashSet<>(a);
+        out.removeAll(new HashSet<>(b));
+        return out;
+    }
+
+    /** The ids of the endpoints that a mode added, removed or changed since the last update covers, before or after. */
+    private Set<Integer> coveredByChangedModes(List<PolicyObject> nextModes, java.util.Collection<Endpoint> endpoints) {
+        Set<PolicyObject> changedModes = minus(modes, nextModes);
+        changedModes.addAll(minus(nextModes, modes));
+        Set<Integer> out = new HashSet<>();
+        if (!changedModes.isEmpty()) {
+            endpoints.forEach(ep -> {
+                if (changedModes.stream().anyMatch(m -> ModeResolver.covers((PolicyMode) m, ep))) {
+                    out.add(ep.id());
+                }
+            });
+        }
+        return out;
     }
 
     /** A kept contribution whose selection follows the changed endpoints (the same object when it does not change). */

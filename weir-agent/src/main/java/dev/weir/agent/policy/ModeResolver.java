@@ -25,18 +25,25 @@ final class ModeResolver {
     }
 
     PolicyMode modeOf(Endpoint ep) {
-        List<PolicyMode> pods = modes.stream().filter(m -> m.scope() == PolicyMode.Scope.PODS
-                && m.namespace().equals(ep.namespace()) && m.podSelector().matches(ep.labels())).toList();
-        if (!pods.isEmpty()) {
-            return pick(pods, ep);
+        for (PolicyMode.Scope scope : List.of(PolicyMode.Scope.PODS, PolicyMode.Scope.NAMESPACE, PolicyMode.Scope.CLUSTER)) {
+            List<PolicyMode> candidates = modes.stream().filter(m -> m.scope() == scope && covers(m, ep)).toList();
+            if (!candidates.isEmpty()) {
+                return pick(candidates, ep);
+            }
         }
-        List<PolicyMode> ns = modes.stream().filter(m -> m.scope() == PolicyMode.Scope.NAMESPACE
-                && m.namespace().equals(ep.namespace())).toList();
-        if (!ns.isEmpty()) {
-            return pick(ns, ep);
-        }
-        List<PolicyMode> cluster = modes.stream().filter(m -> m.scope() == PolicyMode.Scope.CLUSTER).toList();
-        return cluster.isEmpty() ? DEFAULT : pick(cluster, ep);
+        return DEFAULT;
+    }
+
+    /**
+     * Whether the mode is among those {@link #modeOf} considers for the endpoint: the endpoint's mode and warnings
+     * depend on these modes alone.
+     */
+    static boolean covers(PolicyMode m, Endpoint ep) {
+        return switch (m.scope()) {
+            case CLUSTER -> true;
+            case NAMESPACE -> m.namespace().equals(ep.namespace());
+            case PODS -> m.namespace().equals(ep.namespace()) && m.podSelector().matches(ep.labels());
+        };
     }
 
     private PolicyMode pick(List<PolicyMode> candidates, Endpoint ep) {

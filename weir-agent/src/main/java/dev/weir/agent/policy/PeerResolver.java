@@ -98,8 +98,7 @@ final class PeerResolver {
         PrefixMatch cidr = PrefixMatch.of(b.cidr());
         List<PrefixMatch> except = b.except().stream().map(PrefixMatch::of).toList();
         table.cidrIdentities.forEach((c, id) -> {
-            PrefixMatch m = table.prefix(c);
-            if (cidr.contains(m) && except.stream().noneMatch(x -> x.contains(m))) {
+            if (covers(cidr, except, table.prefix(c))) {
                 out.add(new PeerKey(id, null));
             }
         });
@@ -122,6 +121,15 @@ final class PeerResolver {
                     + " (" + table.nodes.stream().map(Node::name).toList() + "); selecting no node");
         }
         return new IdentityTable.Block(java.util.Collections.unmodifiableSet(out), List.copyOf(partial));
+    }
+
+    /** Whether the block selects the named prefix's CIDR identity: the prefix lies in its cidr and in none of its excepts. */
+    static boolean covers(IpBlock b, Cidr prefix) {
+        return covers(PrefixMatch.of(b.cidr()), b.except().stream().map(PrefixMatch::of).toList(), PrefixMatch.of(prefix));
+    }
+
+    private static boolean covers(PrefixMatch cidr, List<PrefixMatch> except, PrefixMatch prefix) {
+        return cidr.contains(prefix) && except.stream().noneMatch(x -> x.contains(prefix));
     }
 
     /** Whether the address (4 or 16 bytes) is in the block's cidr and in none of its excepts. */

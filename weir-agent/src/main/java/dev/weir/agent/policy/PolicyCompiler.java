@@ -36,11 +36,13 @@ final class PolicyCompiler {
      * @param peers    what its peers select among endpoint identities: an identity that comes or goes and
      *                 matches one of these changes its entries
      * @param blocks   the address blocks it names: which endpoint identities they select depends on all of
-     *                 those identities' addresses
+     *                 those identities' addresses, which nodes on the nodes' addresses, which CIDR identities on
+     *                 the named prefixes they cover
+     * @param world    whether a rule of it names the {@code world} entity, whose peers are every named prefix
      */
     record Contribution(PolicyObject policy, List<RuleRef> rules, Set<Integer> selected, boolean[] isolates,
                         List<PolicyEntry> entries, List<String> warnings,
-                        List<Predicate<IdentityTable.EndpointIdentity>> peers, List<IpBlock> blocks) {
+                        List<Predicate<IdentityTable.EndpointIdentity>> peers, List<IpBlock> blocks, boolean world) {
 
         boolean isolates(Direction dir) {
             return isolates[dir.ordinal()];
@@ -51,6 +53,12 @@ final class PolicyCompiler {
             return blocks.stream().anyMatch(b -> addresses.stream().anyMatch(a -> PeerResolver.holds(b, a)));
         }
 
+        /** Whether its entries depend on whether these prefixes are named (a block covers one, or it names world). */
+        boolean coversAny(java.util.Collection<Cidr> prefixes) {
+            return !prefixes.isEmpty()
+                    && (world || blocks.stream().anyMatch(b -> prefixes.stream().anyMatch(c -> PeerResolver.covers(b, c))));
+        }
+
         /** Whether its entries depend on one of these endpoint identities. */
         boolean peersMatch(java.util.Collection<IdentityTable.EndpointIdentity> identities) {
             return identities.stream().anyMatch(id -> peers.stream().anyMatch(p -> p.test(id)));
@@ -59,7 +67,7 @@ final class PolicyCompiler {
         /** The same contribution selecting other endpoints. */
         Contribution selecting(Set<Integer> endpoints) {
             return new Contribution(policy, rules, java.util.Collections.unmodifiableSet(endpoints), isolates, entries, warnings,
-                    peers, blocks);
+                    peers, blocks, world);
         }
     }
 
@@ -127,7 +135,8 @@ final class PolicyCompiler {
             throw new IllegalArgumentException("not a policy that gives entries: " + o.kind());
         }
         return new Contribution(o, List.copyOf(one.rules), java.util.Collections.unmodifiableSet(one.selected),
-                one.isolates, List.copyOf(one.entries), List.copyOf(one.warnings), List.copyOf(one.matchers), List.copyOf(one.blocks));
+                one.isolates, List.copyOf(one.entries), List.copyOf(one.warnings), List.copyOf(one.matchers), List.copyOf(one.blocks),
+                one.world);
     }
 
     /** Whether the policy selects the endpoint (its identity taken from this compiler's table). */
@@ -151,6 +160,7 @@ final class PolicyCompiler {
         private final PeerResolver peers = new PeerResolver(table, warnings::add);
         private final List<Predicate<IdentityTable.EndpointIdentity>> matchers = new ArrayList<>();
         private final List<IpBlock> blocks = new ArrayList<>();
+        private boolean world;
 
         One(PolicyObject policy) {
             this.policy = policy;
@@ -218,6 +228,7 @@ final class PolicyCompiler {
                 if (r.entities().contains(Entity.CLUSTER)) {
                     matchers.add(id -> true);
                 }
+                world |= r.entities().contains(Entity.WORLD);
                 r.entities().forEach(e -> keys.addAll(peers.entity(e)));
                 blocks.addAll(r.cidrs());
                 r.cidrs().forEach(b -> keys.addAll(peers.block(b, wp.ref() + " " + path)));

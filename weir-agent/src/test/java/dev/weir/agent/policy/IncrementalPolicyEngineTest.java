@@ -23,13 +23,15 @@ import dev.weir.agent.identity.InMemoryIdentityAllocator;
  * The incremental engine against full resolutions: after every random change of the policies (a policy added,
  * removed, or changed under its name, modes and CIDRs included), of the endpoints (a pod added, removed,
  * relabelled, readdressed in either family, moved to another namespace and place in the list, or every pod of an
- * identity removed; joining an identity or making a new one) or of the namespaces (relabelled, added, removed) its
- * result equals a full resolution of the same snapshot; a change of one policy, one pod or one namespace assembles
- * only the endpoints it concerns; and the engine holds exactly the identity references of its last result.
+ * identity removed; joining an identity or making a new one), of the namespaces (relabelled, added, removed) or of
+ * the nodes (readdressed, added, removed, renamed) its result equals a full resolution of the same snapshot; a change
+ * of one policy (one that names a new prefix included), one mode, one pod, one namespace or one node assembles only
+ * the endpoints it concerns; and the engine holds exactly the identity references of its last result.
  */
 class IncrementalPolicyEngineTest {
 
     private static final int CHANGES = 1000;
+    private static final int PARTIAL_PERCENT = 35;
 
     @Test
     void everyUpdateEqualsAFullResolution() {
@@ -43,25 +45,37 @@ class IncrementalPolicyEngineTest {
             ClusterSnapshot base = NetpolCluster.snapshot(List.of());
             List<Endpoint> endpoints = new ArrayList<>(base.endpoints());
             List<Namespace> namespaces = new ArrayList<>(base.namespaces());
+            List<Node> nodes = new ArrayList<>(base.nodes());
             int partial = 0;
+            List<Integer> computedEverything = new ArrayList<>();
+            ClusterSnapshot last = null;
             for (int i = 0; i < CHANGES; i++) {
                 int what = rnd.nextInt(10);
                 if (what < 5) {
                     change(policies, gen, rnd);
-                } else if (what < 9) {
+                } else if (what < 8) {
                     change(endpoints, rnd);
-                } else {
+                } else if (what < 9) {
                     changeNamespaces(namespaces, rnd);
+                } else {
+                    changeNodes(nodes, endpoints, rnd);
                 }
-                ClusterSnapshot snap = new ClusterSnapshot(base.nodes(), namespaces, endpoints, policies);
+                ClusterSnapshot snap = new ClusterSnapshot(nodes, namespaces, endpoints, policies);
                 PolicyResult want = full.resolve(snap, alloc);
                 PolicyResult got = inc.update(snap, alloc);
                 assertSame(got, want, "change " + i + " (localhost " + localhost + ")");
                 if (inc.lastAssembled() < snap.endpoints().size()) {
                     partial++;
                 }
+                if (i > 0 && inc.lastComputedEverything() && EndpointChanges.of(last, snap) != null) {
+                    computedEverything.add(i);
+                }
+                last = snap;
             }
-            assertThat(partial).as("updates that assembled only some endpoints").isGreaterThan(CHANGES / 20); // most random changes touch a CIDR or a mode, which computes everything
+            // the model has a few endpoints: a policy that selects all of them recompiled, a cluster-wide mode changed
+            // or a policy added early in the order (its followers renumbered) assembles every endpoint
+            assertThat(partial).as("updates that assembled only some endpoints").isGreaterThan(CHANGES * PARTIAL_PERCENT / 100);
+            assertThat(computedEverything).as("updates that computed everything though no unchanged endpoint changed place").isEmpty();
         }
     }
 
@@ -154,14 +168,21 @@ class IncrementalPolicyEngineTest {
         ClusterSnapshot base = NetpolCluster.snapshot(List.of());
         List<Endpoint> endpoints = new ArrayList<>(base.endpoints());
         List<Namespace> namespaces = new ArrayList<>(base.namespaces());
+        List<Node> nodes = new ArrayList<>(base.nodes());
         PolicyResult r = null;
-        for (int i = 0; i < CHANGES / 4; i++) {
-            switch (rnd.nextInt(4)) {
-                case 0 -> change(policies, gen, rnd);
-                case 1 -> changeNamespaces(namespaces, rnd);
+        int prefixesChanged = 0;
+        for (int i = 0; i < CHANGES / 2; i++) {
+            Set<dev.weir.agent.net.Cidr> before = PolicyCompiler.cidrs(policies);
+            switch (rnd.nextInt(6)) {
+                case 0, 1 -> change(policies, gen, rnd);
+                case 2 -> changeNamespaces(namespaces, rnd);
+                case 3 -> changeNodes(nodes, endpoints, rnd);
                 default -> change(endpoints, rnd);
             }
-            r = inc.update(new ClusterSnapshot(base.nodes(), namespaces, endpoints, policies), alloc);
+            if (!before.equals(PolicyCompiler.cidrs(policies))) {
+                prefixesChanged++;
+            }
+            r = inc.update(new ClusterSnapshot(nodes, namespaces, endpoints, policies), alloc);
             Map<Integer, Long> held = r.allocated().stream().collect(Collectors.groupingBy(id -> id, Collectors.counting()));
             assertThat(held.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(endpoints.size() + r.identities().stream()
                     .filter(id -> id.kind() == IdentityKind.CIDR).count());
@@ -171,9 +192,99 @@ class IncrementalPolicyEngineTest {
                 }
             }
         }
+        assertThat(prefixesChanged).as("changes of the named prefixes, which the engine follows").isGreaterThan(CHANGES / 20);
         new PolicyEngine().release(r, alloc);
         alloc.gc();
         assertThat(alloc.size()).as("every reference given back").isZero();
+    }
+
+    @Test
+    void aPolicyNamingANewPrefixAssemblesTheEndpointsItSelectsAndThoseWhosePeersTheNewIdentityIs() {
+        IncrementalPolicyEngine inc = new IncrementalPolicyEngine(false);
+        InMemoryIdentityAllocator alloc = new InMemoryIdentityAllocator();
+        NetworkPolicy toWorld = egress("y", "b-world", "b", block("0.0.0.0/0")); // its block covers the new prefix
+        NetworkPolicy exceptIt = egress("z", "a-except", "a", block("0.0.0.0/0", "203.0.0.0/8")); // its block does not
+        List<PolicyObject> policies = new ArrayList<>(List.of(deny("x", "a-only", "a"), toWorld, exceptIt));
+        inc.update(NetpolCluster.snapshot(policies), alloc);
+
+        policies.add(egress("z", "zz-new", "c", block("203.0.113.0/24"))); // last in the order: nothing renumbered
+        PolicyResult r = inc.update(NetpolCluster.snapshot(policies), alloc);
+        assertThat(inc.lastAssembled()).as("z/c, which it selects, and y/b, whose block covers the new prefix").isEqualTo(2);
+        int cidr = cidrIdentity(r, "203.0.113.0/24");
+        assertThat(r.ipcache()).containsEntry(dev.weir.agent.net.Cidr.parse("203.0.113.0/24"), cidr);
+        assertThat(r.endpoint(NetpolCluster.id("y/b")).entries()).anyMatch(e -> e.peerIdentity() == cidr);
+        assertThat(r.endpoint(NetpolCluster.id("z/a")).entries()).noneMatch(e -> e.peerIdentity() == cidr);
+        assertThat(alloc.references(cidr)).as("one reference per named prefix").isEqualTo(1);
+        assertFull(r, alloc, "a new prefix");
+
+        policies.removeLast();
+        r = inc.update(NetpolCluster.snapshot(policies), alloc);
+        assertThat(inc.lastAssembled()).as("z/c and y/b again").isEqualTo(2);
+        assertThat(r.identity(cidr)).isNull();
+        assertThat(r.ipcache()).doesNotContainValue(cidr);
+        assertThat(alloc.references(cidr)).as("given back").isZero();
+        assertFull(r, alloc, "the prefix gone");
+    }
+
+    @Test
+    void aModeChangeAssemblesOnlyTheEndpointsItCovers() {
+        Started s = Started.withTwoDenies();
+        List<PolicyObject> policies = new ArrayList<>(s.first().policies());
+        policies.add(new PolicyMode("y", "audit", null, LabelSelector.of(Map.of("pod", "b")), PolicyMode.Enforcement.DEFAULT, true));
+        PolicyResult r = s.inc().update(s.first().withPolicies(policies), s.alloc());
+        assertThat(s.inc().lastAssembled()).as("y/b").isEqualTo(1);
+        assertThat(r.endpoint(NetpolCluster.id("y/b")).ingressAudit()).isTrue();
+
+        policies.set(policies.size() - 1, new PolicyMode("y", "audit", null, null, PolicyMode.Enforcement.DEFAULT, true));
+        r = s.inc().update(s.first().withPolicies(policies), s.alloc());
+        assertThat(s.inc().lastAssembled()).as("y/a, y/b and y/c: the namespace's").isEqualTo(3);
+        assertThat(r.endpoint(NetpolCluster.id("y/c")).ingressAudit()).isTrue();
+
+        policies.add(new PolicyMode("y", "other", null, null, PolicyMode.Enforcement.NEVER, false));
+        r = s.inc().update(s.first().withPolicies(policies), s.alloc());
+        assertThat(s.inc().lastAssembled()).as("y's pods again").isEqualTo(3);
+        assertThat(r.warnings()).anyMatch(w -> w.contains("several PolicyModes apply"));
+        assertFull(r, s.alloc(), "two modes in y");
+
+        policies.removeLast();
+        r = s.inc().update(s.first().withPolicies(policies), s.alloc());
+        assertThat(r.warnings()).noneMatch(w -> w.contains("several PolicyModes apply"));
+        policies.add(new PolicyMode(null, "cluster", null, null, PolicyMode.Enforcement.ALWAYS, false));
+        r = s.inc().update(s.first().withPolicies(policies), s.alloc());
+        assertThat(s.inc().lastAssembled()).as("a cluster-wide mode: every endpoint").isEqualTo(s.first().endpoints().size());
+        assertFull(r, s.alloc(), "a cluster mode");
+    }
+
+    @Test
+    void aReaddressedNodeAssemblesOnlyTheEndpointsOfPoliciesWhoseBlocksHoldItsAddresses() {
+        IncrementalPolicyEngine inc = new IncrementalPolicyEngine(false);
+        InMemoryIdentityAllocator alloc = new InMemoryIdentityAllocator();
+        List<PolicyObject> policies = List.of(deny("x", "a-only", "a"), egress("y", "b-nodes", "b", block("192.168.100.0/24")));
+        ClusterSnapshot first = NetpolCluster.snapshot(policies);
+        inc.update(first, alloc);
+        List<Node> nodes = new ArrayList<>(first.nodes());
+        Node n2 = nodes.get(1);
+        nodes.set(1, new Node(n2.name(), n2.netns(), "10.9.0.2", n2.ipv6()));
+        PolicyResult r = inc.update(new ClusterSnapshot(nodes, first.namespaces(), first.endpoints(), policies), alloc);
+        assertThat(inc.lastAssembled()).as("y/b: its block held node2's address, and now some of the nodes' only").isEqualTo(1);
+        assertThat(r.ipcache()).containsEntry(dev.weir.agent.net.Cidr.parse("10.9.0.2"), dev.weir.agent.identity.Identities.REMOTE_NODE)
+                .doesNotContainKey(dev.weir.agent.net.Cidr.parse(n2.ipv4()));
+        assertThat(r.warnings()).anyMatch(w -> w.contains("covers some but not all node addresses"));
+        assertFull(r, alloc, "node2 readdressed");
+    }
+
+    private static NetworkPolicy egress(String ns, String name, String pod, IpBlock to) {
+        return new NetworkPolicy(ns, name, null, LabelSelector.of(Map.of("pod", pod)), Set.of(Direction.EGRESS), List.of(),
+                List.of(new NetworkPolicy.Rule(List.of(new NetworkPolicy.Peer(null, null, to)), List.of())));
+    }
+
+    private static IpBlock block(String cidr, String... except) {
+        return new IpBlock(dev.weir.agent.net.Cidr.parse(cidr), java.util.Arrays.stream(except).map(dev.weir.agent.net.Cidr::parse).toList());
+    }
+
+    private static int cidrIdentity(PolicyResult r, String cidr) {
+        return r.identities().stream().filter(id -> id.labels().equals(dev.weir.agent.identity.Identities.cidrLabels(dev.weir.agent.net.Cidr.parse(cidr))))
+                .findFirst().orElseThrow().id();
     }
 
     private static final String[] POD_LABELS = {"a", "b", "c", "d"};
@@ -233,6 +344,43 @@ class IncrementalPolicyEngineTest {
         return a != null ? a : fresh;
     }
 
+    /**
+     * Readdresses one node (now and then to an endpoint's address, or to a prefix some policy names), adds one,
+     * removes one (one stays) or renames one.
+     */
+    private static void changeNodes(List<Node> nodes, List<Endpoint> endpoints, Random rnd) {
+        int i = rnd.nextInt(nodes.size());
+        Node n = nodes.get(i);
+        switch (rnd.nextInt(4)) {
+            case 0 -> nodes.set(i, new Node(n.name(), n.netns(), nodeIpv4(rnd, endpoints), rnd.nextBoolean() ? n.ipv6() : null));
+            case 1 -> nodes.set(i, new Node(n.name(), n.netns(), n.ipv4(), rnd.nextBoolean() ? null
+                    : "fd00:192:168:100::" + Integer.toHexString(1 + rnd.nextInt(9))));
+            case 2 -> {
+                if (nodes.size() > 1) {
+                    nodes.remove(i);
+                } else {
+                    nodes.add(new Node("node" + nextId++, "netns", nodeIpv4(rnd, endpoints), null));
+                }
+            }
+            default -> {
+                if (rnd.nextBoolean()) {
+                    nodes.set(i, new Node("node" + nextId++, n.netns(), n.ipv4(), n.ipv6()));
+                } else {
+                    nodes.add(rnd.nextInt(nodes.size() + 1), new Node("node" + nextId++, "netns", nodeIpv4(rnd, endpoints),
+                            rnd.nextBoolean() ? null : "fd00:192:168:100::" + Integer.toHexString(1 + rnd.nextInt(9))));
+                }
+            }
+        }
+    }
+
+    private static String nodeIpv4(Random rnd, List<Endpoint> endpoints) {
+        return switch (rnd.nextInt(4)) {
+            case 0 -> endpoints.isEmpty() ? "10.244.2.1" : endpoints.get(rnd.nextInt(endpoints.size())).ipv4();
+            case 1 -> "192.168.100.200"; // RandomPolicies names it
+            default -> "192.168.100." + (1 + rnd.nextInt(9));
+        };
+    }
+
     /** Relabels, adds or removes one namespace (the selectors of {@link RandomPolicies} look at {@code ns}). */
     private static void changeNamespaces(List<Namespace> namespaces, Random rnd) {
         String name = NAMESPACES[rnd.nextInt(NAMESPACES.length)];
@@ -271,6 +419,14 @@ class IncrementalPolicyEngineTest {
 
     private static NetworkPolicy deny(String ns, String name, String pod) {
         return new NetworkPolicy(ns, name, null, LabelSelector.of(Map.of("pod", pod)), Set.of(Direction.INGRESS), List.of(), List.of());
+    }
+
+    /** Compares with a full resolution from the same allocator, whose references it then gives back. */
+    private static void assertFull(PolicyResult got, InMemoryIdentityAllocator alloc, String where) {
+        PolicyEngine full = new PolicyEngine();
+        PolicyResult want = full.resolve(got.snapshot(), alloc);
+        assertSame(got, want, where);
+        full.release(want, alloc);
     }
 
     private static void assertSame(PolicyResult got, PolicyResult want, String where) {

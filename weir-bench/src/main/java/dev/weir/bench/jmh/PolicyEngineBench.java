@@ -4,14 +4,17 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import dev.weir.agent.identity.InMemoryIdentityAllocator;
+import dev.weir.agent.net.Cidr;
 import dev.weir.agent.net.PortRange;
 import dev.weir.agent.net.Protocol;
 import dev.weir.agent.policy.ClusterSnapshot;
 import dev.weir.agent.policy.Direction;
 import dev.weir.agent.policy.IncrementalPolicyEngine;
+import dev.weir.agent.policy.IpBlock;
 import dev.weir.agent.policy.NetworkPolicy;
 import dev.weir.agent.policy.PortRule;
 import dev.weir.agent.policy.PolicyEngine;
+import dev.weir.agent.policy.PolicyMode;
 import dev.weir.agent.policy.PolicyObject;
 import dev.weir.agent.policy.PolicyParser;
 import dev.weir.agent.policy.PolicyResult;
@@ -36,7 +39,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@link IncrementalPolicyEngine} ({@code changeOnePolicy}: the middle policy's first ingress rule gets another
  * port, and back, so every call is a change; {@code addOrRemoveOnePod}: a pod that joins an identity added and
  * removed in turn; {@code relabelOneNamespace}: one namespace's {@code env} label changed and back, so its 10 pods change
- * identity), and the per-endpoint {@code pol} compile
+ * identity; {@code oneNewCidr}: the middle policy's first egress rule gets a peer {@code ipBlock: 192.0.2.0/24}, a
+ * prefix no policy named, and loses it again, so the 100 policies whose {@code 0.0.0.0/0} block covers it change
+ * too; {@code changeOneMode}: one namespace's PolicyMode turns audit on and off), and the per-endpoint {@code pol} compile
  * ({@code PolicyMapWriter.polEntries} through {@link NodeWrites#compile}). Small forks and iterations: the
  * machine has two cores. Run with {@code java -jar weir-bench.jar jmh}.
  */
@@ -62,6 +67,10 @@ public class PolicyEngineBench {
     private final IncrementalPolicyEngine podEngine = new IncrementalPolicyEngine(false);
     private final ClusterSnapshot[] namespaces = new ClusterSnapshot[2];
     private final IncrementalPolicyEngine namespaceEngine = new IncrementalPolicyEngine(false);
+    private final ClusterSnapshot[] cidrs = new ClusterSnapshot[2];
+    private final IncrementalPolicyEngine cidrEngine = new IncrementalPolicyEngine(false);
+    private final ClusterSnapshot[] modes = new ClusterSnapshot[2];
+    private final IncrementalPolicyEngine modeEngine = new IncrementalPolicyEngine(false);
     private int turn;
 
     @Setup
@@ -95,6 +104,22 @@ public class PolicyEngineBench {
         namespaces[0] = snapshot;
         namespaces[1] = new ClusterSnapshot(snapshot.nodes(), relabelled, snapshot.endpoints(), snapshot.policies());
         namespaceEngine.update(snapshot, incrementalIds);
+        List<NetworkPolicy.Rule> egress = new java.util.ArrayList<>(np.rules(Direction.EGRESS));
+        List<NetworkPolicy.Peer> to = new java.util.ArrayList<>(egress.getFirst().peers());
+        to.add(new NetworkPolicy.Peer(null, null, new IpBlock(Cidr.parse("192.0.2.0/24"), List.of())));
+        egress.set(0, new NetworkPolicy.Rule(to, egress.getFirst().ports())); // a peer more, no rule more: nothing renumbered
+        List<PolicyObject> named = new java.util.ArrayList<>(objects);
+        named.set(middle, new NetworkPolicy(np.namespace(), np.name(), np.source(), np.podSelector(), np.policyTypes(),
+                np.rules(Direction.INGRESS), egress));
+        cidrs[0] = snapshot;
+        cidrs[1] = snapshot.withPolicies(named);
+        cidrEngine.update(snapshot, incrementalIds);
+        for (boolean audit : new boolean[] {false, true}) {
+            List<PolicyObject> withMode = new java.util.ArrayList<>(objects);
+            withMode.add(new PolicyMode(np.namespace(), "audit", null, null, PolicyMode.Enforcement.DEFAULT, audit));
+            modes[audit ? 1 : 0] = snapshot.withPolicies(withMode);
+        }
+        modeEngine.update(modes[0], incrementalIds);
     }
 
     @Benchmark
@@ -125,6 +150,20 @@ public class PolicyEngineBench {
     public PolicyResult relabelOneNamespace() {
         turn ^= 1;
         return namespaceEngine.update(namespaces[turn], incrementalIds);
+    }
+
+    /** The middle policy names a prefix no policy named, then no longer: every call is one CIDR identity that comes or goes. */
+    @Benchmark
+    public PolicyResult oneNewCidr() {
+        turn ^= 1;
+        return cidrEngine.update(cidrs[turn], incrementalIds);
+    }
+
+    /** A namespace's PolicyMode turns audit on, then off: every call is one mode changed for that namespace's 10 pods. */
+    @Benchmark
+    public PolicyResult changeOneMode() {
+        turn ^= 1;
+        return modeEngine.update(modes[turn], incrementalIds);
     }
 
     @Benchmark
