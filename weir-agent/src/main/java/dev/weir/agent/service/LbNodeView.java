@@ -85,6 +85,25 @@ public final class LbNodeView {
         }
     }
 
+    /** True when the view holds no service, frontend or backend. */
+    boolean isEmpty() {
+        return pieces.isEmpty() && frontends.isEmpty() && entryRefs.isEmpty() && revNatRefs.isEmpty() && lbServices.isEmpty()
+                && backends.isEmpty() && engineWarnings.isEmpty() && slots == 0 && maglevEntries == 0;
+    }
+
+    /** Back to holding nothing, ids untouched (the way back of a tried update from an empty view: they are stand-ins). */
+    void clear() {
+        pieces.clear();
+        frontends.clear();
+        entryRefs.clear();
+        revNatRefs.clear();
+        lbServices.clear();
+        backends.clear();
+        engineWarnings.clear();
+        slots = 0;
+        maglevEntries = 0;
+    }
+
     /** The state now. */
     public LbState state() {
         List<LbFrontend> fs = new ArrayList<>(frontends.size());

@@ -229,6 +229,47 @@ class ApplyCheckTest {
         assertThat(compiler.checkKeepsAnEngine()).isFalse();
     }
 
+    /**
+     * From an empty store (an install), the check tries the change on the computation's engine that computed
+     * nothing, and goes back by emptying it: a refused install, and one checked and never committed, leave the
+     * computation empty and the id tables untouched; the install committed then computes what a new computation
+     * does, with the same numbers.
+     */
+    @Test
+    void aCheckOfAnInstallLeavesTheEmptyComputationEmpty() {
+        computed = true;
+        FileStore store = store();
+        var ids = ClusterCompiler.storeIds(store, "node1");
+        LbMapSizes sizes = LbMapSizes.parse(List.of("lb_backend=8"));
+        ClusterCompiler compiler = new ClusterCompiler(ids, sizes, dev.weir.agent.service.ServiceConfig.defaults());
+        var empty = new StateCompiler.Input("node1", CLUSTER, List.of(), 0, new StoreIdentityAllocator(store));
+        String nothing = dev.weir.agent.service.LbStateDump.dump(compiler.compile(empty).services());
+
+        assertThatThrownBy(() -> apply(store, compiler, "w.yaml", svc("web", "10.96.0.30", "") + "---\n" + slice("web-1", "web", 5, 10)
+                + "---\n" + svc("u", "10.96.0.32", "") + "---\n" + slice("u-1", "u", 4, 40)))
+                .isInstanceOf(PolicyInputException.class).hasMessageContaining("lb_backend holds 8 entries, but the services would need 9 on node1");
+        String install = svc("web", "10.96.0.30", "") + "---\n" + slice("web-1", "web", 5, 10) + "---\n"
+                + svc("u", "10.96.0.32", "") + "---\n" + slice("u-1", "u", 2, 40);
+        List<StoredObject> next = compiler.parse("w.yaml", install).stream()
+                .map(o -> new StoredObject(o.key(), o.document(), "w.yaml", 1)).sorted(java.util.Comparator.comparing(StoredObject::key)).toList();
+        compiler.check("node1", CLUSTER, List.of(), next);
+        assertThat(compiler.checkKeepsAnEngine()).isFalse();
+
+        assertThat(store.revision()).isZero();
+        assertThat(dev.weir.agent.service.LbStateDump.dump(compiler.compile(empty).services())).isEqualTo(nothing);
+        assertThat(store.allocations("lb-backend-node1", 1, Integer.MAX_VALUE - 1).all()).isEmpty();
+        assertThat(store.allocations("lb-service-node1", 1, Integer.MAX_VALUE - 1).all()).isEmpty();
+
+        apply(store, compiler, "w.yaml", install);
+        Store.Snapshot s = store.snapshot();
+        var input = new StateCompiler.Input("node1", CLUSTER, s.objects(), s.revision(), new StoreIdentityAllocator(store));
+        String computedState = dev.weir.agent.service.LbStateDump.dump(compiler.compile(input).services());
+        assertThat(computedState).contains("10.96.0.30").contains("10.96.0.32");
+        assertThat(computedState).isEqualTo(dev.weir.agent.service.LbStateDump.dump(new ClusterCompiler(ids, sizes,
+                dev.weir.agent.service.ServiceConfig.defaults()).compile(input).services()));
+        assertThat(compiler.checkKeepsAnEngine()).isFalse();
+    }
+
     @ParameterizedTest(name = "computed between commits: {0}")
     @ValueSource(booleans = {false, true})
     void bothGenerationsOfAChangingServiceCount(boolean computed) {
