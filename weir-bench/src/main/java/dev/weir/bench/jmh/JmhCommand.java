@@ -8,12 +8,12 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code weir-bench jmh [JMH options]}: JMH's own command line over the benchmarks in this jar
- * ({@link PolicyEngineBench}, {@link ServiceChangeBench}); with no options, all of them with their annotated
+ * ({@link PolicyEngineBench}, {@link ServiceChangeBench}, {@link ServiceInstallBench}); with no options, all of them with their annotated
  * settings.
  * {@code jmh -h} shows JMH's options (e.g. {@code -p policies=1000}, {@code -f 2}, {@code -rf json}).
  */
 @Command(name = "jmh", description = {"JMH benchmarks of the control plane (policy: parse, PolicyEngine.resolve, one policy changed, pol entries;",
-        "services: one EndpointSlice change at 10,000 services, check and compile).",
+        "services: one EndpointSlice change at 10,000 services, check and compile; an install of 10,000 services from empty, step by step).",
         "Every argument goes to JMH's own command line (try: jmh -h). No root needed."})
 public final class JmhCommand implements Callable<Integer> {
 
