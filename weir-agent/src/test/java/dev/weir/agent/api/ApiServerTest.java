@@ -126,4 +126,28 @@ class ApiServerTest {
             again.stop();
         }
     }
+
+    /** Lines split across the reader's blocks come whole; the last one needs no newline; an overlong one fails. */
+    @Test
+    void requestLinesAreReadWholeAcrossBlocks() throws Exception {
+        String big = "x".repeat(200_000);
+        java.io.Reader dribble = new java.io.StringReader("{\"a\":1}\n\n" + big + "\n\u00e9t\u00e9\nlast") {
+            @Override
+            public int read(char[] cbuf, int off, int len) throws java.io.IOException {
+                return super.read(cbuf, off, Math.min(len, 7)); // a few characters at a time
+            }
+        };
+        ApiServer.Lines lines = new ApiServer.Lines(dribble);
+        assertThat(lines.next()).isEqualTo("{\"a\":1}");
+        assertThat(lines.next()).isEmpty();
+        assertThat(lines.next()).isEqualTo(big);
+        assertThat(lines.next()).isEqualTo("\u00e9t\u00e9");
+        assertThat(lines.next()).isEqualTo("last");
+        assertThat(lines.next()).isNull();
+
+        ApiServer.Lines tooLong = new ApiServer.Lines(new java.io.StringReader("y".repeat(ApiProtocol.MAX_LINE + 1) + "\n"));
+        assertThatThrownBy(tooLong::next).hasMessageContaining("request line longer than");
+        assertThat(new ApiServer.Lines(new java.io.StringReader("y".repeat(ApiProtocol.MAX_LINE) + "\n")).next())
+                .hasSize(ApiProtocol.MAX_LINE);
+    }
 }
