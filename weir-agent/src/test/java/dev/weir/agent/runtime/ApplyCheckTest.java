@@ -71,6 +71,12 @@ class ApplyCheckTest {
         return new FileStore(FileStore.Config.of(dir.resolve("store")));
     }
 
+    /** Node1's compiler with the store's service ids and room for 8 backends (a new one computes afresh). */
+    private static ClusterCompiler node1(FileStore store) {
+        return new ClusterCompiler(ClusterCompiler.storeIds(store, "node1"), LbMapSizes.parse(List.of("lb_backend=8")),
+                dev.weir.agent.service.ServiceConfig.defaults());
+    }
+
     @Test
     void aParseNoComputationTakesIsForgotten() {
         ClusterCompiler compiler = new ClusterCompiler(new InMemoryLbIdAllocator());
@@ -192,9 +198,7 @@ class ApplyCheckTest {
     void aCheckOnTheComputationsEngineLeavesItAsItWas() {
         computed = true;
         FileStore store = store();
-        var ids = ClusterCompiler.storeIds(store, "node1");
-        LbMapSizes sizes = LbMapSizes.parse(List.of("lb_backend=8"));
-        ClusterCompiler compiler = new ClusterCompiler(ids, sizes, dev.weir.agent.service.ServiceConfig.defaults());
+        ClusterCompiler compiler = node1(store);
         apply(store, compiler, "w.yaml", svc("web", "10.96.0.30", "") + "---\n" + slice("web-1", "web", 5, 10));
         apply(store, compiler, "v.yaml", svc("v", "10.96.0.31", "") + "---\n" + slice("v-1", "v", 1, 10));
         Store.Snapshot s = store.snapshot();
@@ -215,8 +219,7 @@ class ApplyCheckTest {
 
         assertThat(store.revision()).isEqualTo(s.revision());
         assertThat(dev.weir.agent.service.LbStateDump.dump(compiler.compile(input).services())).isEqualTo(before);
-        assertThat(dev.weir.agent.service.LbStateDump.dump(new ClusterCompiler(ids, sizes,
-                dev.weir.agent.service.ServiceConfig.defaults()).compile(input).services())).isEqualTo(before);
+        assertThat(dev.weir.agent.service.LbStateDump.dump(node1(store).compile(input).services())).isEqualTo(before);
         assertThat(store.allocations("lb-backend-node1", 1, Integer.MAX_VALUE - 1).all()).isEqualTo(backends);
 
         // and a change that fits is committed and computed on from there
@@ -224,8 +227,7 @@ class ApplyCheckTest {
         s = store.snapshot();
         input = new StateCompiler.Input("node1", CLUSTER, s.objects(), s.revision(), new StoreIdentityAllocator(store));
         assertThat(dev.weir.agent.service.LbStateDump.dump(compiler.compile(input).services())).isEqualTo(
-                dev.weir.agent.service.LbStateDump.dump(new ClusterCompiler(ids, sizes,
-                        dev.weir.agent.service.ServiceConfig.defaults()).compile(input).services()));
+                dev.weir.agent.service.LbStateDump.dump(node1(store).compile(input).services()));
         assertThat(compiler.checkKeepsAnEngine()).isFalse();
     }
 
@@ -239,9 +241,7 @@ class ApplyCheckTest {
     void aCheckOfAnInstallLeavesTheEmptyComputationEmpty() {
         computed = true;
         FileStore store = store();
-        var ids = ClusterCompiler.storeIds(store, "node1");
-        LbMapSizes sizes = LbMapSizes.parse(List.of("lb_backend=8"));
-        ClusterCompiler compiler = new ClusterCompiler(ids, sizes, dev.weir.agent.service.ServiceConfig.defaults());
+        ClusterCompiler compiler = node1(store);
         var empty = new StateCompiler.Input("node1", CLUSTER, List.of(), 0, new StoreIdentityAllocator(store));
         String nothing = dev.weir.agent.service.LbStateDump.dump(compiler.compile(empty).services());
 
@@ -265,8 +265,7 @@ class ApplyCheckTest {
         var input = new StateCompiler.Input("node1", CLUSTER, s.objects(), s.revision(), new StoreIdentityAllocator(store));
         String computedState = dev.weir.agent.service.LbStateDump.dump(compiler.compile(input).services());
         assertThat(computedState).contains("10.96.0.30").contains("10.96.0.32");
-        assertThat(computedState).isEqualTo(dev.weir.agent.service.LbStateDump.dump(new ClusterCompiler(ids, sizes,
-                dev.weir.agent.service.ServiceConfig.defaults()).compile(input).services()));
+        assertThat(computedState).isEqualTo(dev.weir.agent.service.LbStateDump.dump(node1(store).compile(input).services()));
         assertThat(compiler.checkKeepsAnEngine()).isFalse();
     }
 
