@@ -134,36 +134,37 @@ public class PolicyEngineBench {
 
     @Benchmark
     public PolicyResult changeOnePolicy() {
-        turn ^= 1;
-        return incremental.update(variants[turn], incrementalIds);
+        return alternate(incremental, variants);
     }
 
     /** A pod added (one that joins an existing identity), then removed: every call is one change. */
     @Benchmark
     public PolicyResult addOrRemoveOnePod() {
-        turn ^= 1;
-        return podEngine.update(pods[turn], incrementalIds);
+        return alternate(podEngine, pods);
     }
 
     /** One namespace's labels changed, then changed back: every call is one change of 10 pods' identities. */
     @Benchmark
     public PolicyResult relabelOneNamespace() {
-        turn ^= 1;
-        return namespaceEngine.update(namespaces[turn], incrementalIds);
+        return alternate(namespaceEngine, namespaces);
     }
 
     /** The middle policy names a prefix no policy named, then no longer: every call is one CIDR identity that comes or goes. */
     @Benchmark
     public PolicyResult oneNewCidr() {
-        turn ^= 1;
-        return cidrEngine.update(cidrs[turn], incrementalIds);
+        return alternate(cidrEngine, cidrs);
     }
 
     /** A namespace's PolicyMode turns audit on, then off: every call is one mode changed for that namespace's 10 pods. */
     @Benchmark
     public PolicyResult changeOneMode() {
+        return alternate(modeEngine, modes);
+    }
+
+    /** The engine's update to the other of the two snapshots than last time: every call is one change. */
+    private PolicyResult alternate(IncrementalPolicyEngine engine, ClusterSnapshot[] pair) {
         turn ^= 1;
-        return modeEngine.update(modes[turn], incrementalIds);
+        return engine.update(pair[turn], incrementalIds);
     }
 
     @Benchmark

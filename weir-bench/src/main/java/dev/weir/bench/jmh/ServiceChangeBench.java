@@ -50,7 +50,8 @@ import dev.weir.datapath.lb.LbMapSizes;
 @Measurement(iterations = 5, time = 3)
 public class ServiceChangeBench {
 
-    private static final ClusterState CLUSTER = new ClusterState(List.of(
+    /** The two nodes of the service benchmarks. */
+    static final ClusterState CLUSTER = new ClusterState(List.of(
             new Node("node1", "weir-node1", "192.168.100.1", null), new Node("node2", "weir-node2", "192.168.100.2", null)),
             List.of(), List.of());
 
@@ -76,14 +77,19 @@ public class ServiceChangeBench {
             slices[i] = rules.withEndpoint(last, 0, new KubeProxyRules.Endpoint(KubeProxyRules.syntheticPod(services * 10 + i), 80))
                     .weirSlice(last);
         }
-        java.util.Map<String, Integer> big = new java.util.HashMap<>();
-        dev.weir.datapath.lb.LbMaps.SHARED.forEach(m -> big.put(m, LbMapSizes.MAX));
-        LbMapSizes sizes = new LbMapSizes(big);
+        LbMapSizes sizes = largestMaps();
         writer = new ClusterCompiler(new InMemoryLbIdAllocator(), sizes);
         node2 = new ClusterCompiler(new InMemoryLbIdAllocator(), sizes);
         objects = List.of();
         commit(rules.weirYaml());
         compile();
+    }
+
+    /** Every service map at its largest size: the benchmarks' states never overflow them. */
+    static LbMapSizes largestMaps() {
+        java.util.Map<String, Integer> big = new java.util.HashMap<>();
+        dev.weir.datapath.lb.LbMaps.SHARED.forEach(m -> big.put(m, LbMapSizes.MAX));
+        return new LbMapSizes(big);
     }
 
     @TearDown(Level.Trial)

@@ -20,7 +20,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import dev.weir.agent.cluster.Node;
 import dev.weir.agent.endpoint.ClusterState;
 import dev.weir.agent.runtime.ClusterCompiler;
 import dev.weir.agent.runtime.ComputedState;
@@ -51,9 +50,7 @@ import dev.weir.datapath.lb.LbMapSizes;
 @Measurement(iterations = 8)
 public class ServiceInstallBench {
 
-    private static final ClusterState CLUSTER = new ClusterState(List.of(
-            new Node("node1", "weir-node1", "192.168.100.1", null), new Node("node2", "weir-node2", "192.168.100.2", null)),
-            List.of(), List.of());
+    private static final ClusterState CLUSTER = ServiceChangeBench.CLUSTER;
 
     @Param({"10000"})
     public int services;
@@ -74,9 +71,7 @@ public class ServiceInstallBench {
     public void setup() throws IOException {
         dir = Files.createTempDirectory("weir-jmh-install");
         identities = new StoreIdentityAllocator(new FileStore(FileStore.Config.of(dir)));
-        java.util.Map<String, Integer> big = new java.util.HashMap<>();
-        dev.weir.datapath.lb.LbMaps.SHARED.forEach(m -> big.put(m, LbMapSizes.MAX));
-        sizes = new LbMapSizes(big);
+        sizes = ServiceChangeBench.largestMaps();
         yaml = KubeProxyRules.distinct(services, 80, endpoints).weirYaml();
     }
 
